@@ -1,0 +1,33 @@
+import type {
+  ContainerDetails,
+  ContainerQuery,
+  ContainerSpec,
+  ContainerSummary,
+  ImageDetails,
+} from "./types.js";
+
+/**
+ * The one interface through which dockhand drives a container engine. Implementations throw
+ * `DockhandError` only, with a kind decided from the engine's status code or socket error:
+ * NotFound (404), Conflict (409; AlreadyExists for a taken name on create), NotModified (304), InvalidArgument (400), Unavailable
+ * (engine unreachable), Timeout, Cancelled.
+ */
+export interface Engine {
+  /** Resolves when the engine answers; Unavailable otherwise. */
+  ping(signal?: AbortSignal): Promise<void>;
+  listContainers(query: ContainerQuery, signal?: AbortSignal): Promise<ContainerSummary[]>;
+  inspectContainer(id: string, signal?: AbortSignal): Promise<ContainerDetails>;
+  /** Returns the new container's id. AlreadyExists when the name is taken. */
+  createContainer(spec: ContainerSpec, signal?: AbortSignal): Promise<string>;
+  /** NotModified when it already runs. */
+  startContainer(id: string, signal?: AbortSignal): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceSeconds`. NotModified when it is not running. */
+  stopContainer(id: string, graceSeconds: number, signal?: AbortSignal): Promise<void>;
+  removeContainer(
+    id: string,
+    options: { force: boolean; volumes: boolean },
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** NotFound when the engine does not have the image. */
+  inspectImage(ref: string, signal?: AbortSignal): Promise<ImageDetails>;
+}

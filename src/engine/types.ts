@@ -1,0 +1,93 @@
+/** Domain types of the engine module: no dockerode type leaks past `src/engine/`. */
+
+export type ContainerStateName =
+  | "created"
+  | "running"
+  | "paused"
+  | "restarting"
+  | "removing"
+  | "exited"
+  | "dead"
+  | "unknown";
+
+export type HealthName = "none" | "starting" | "healthy" | "unhealthy";
+
+export type PortProtocol = "tcp" | "udp" | "sctp";
+
+export interface PortRequest {
+  containerPort: number;
+  protocol: PortProtocol;
+  /** 0: the engine picks a free port. */
+  hostPort: number;
+  /** Empty: all interfaces. */
+  hostIp: string;
+}
+
+export interface PublishedPort {
+  containerPort: number;
+  protocol: PortProtocol;
+  hostIp: string;
+  hostPort: number;
+}
+
+export type RestartMode = "no" | "always" | "on-failure" | "unless-stopped";
+
+export interface ContainerSpec {
+  /** Empty: the engine makes up a name. */
+  name?: string;
+  image: string;
+  /** Empty: the image's CMD. */
+  command?: string[];
+  env?: Record<string, string>;
+  labels?: Record<string, string>;
+  ports?: PortRequest[];
+  init?: boolean;
+  restart?: { mode: RestartMode; maxRetries: number };
+  /** 0 or unset: no limit. */
+  memoryBytes?: number;
+  /** 0 or unset: no limit. 1e9 = one CPU. */
+  nanoCpus?: number;
+  /** Seconds between SIGTERM and SIGKILL on stop. Unset: the engine's default (10). */
+  stopGraceSeconds?: number;
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  labels: Record<string, string>;
+  state: ContainerStateName;
+  /** The engine's human-readable status, e.g. "Up 3 minutes (healthy)". */
+  status: string;
+  createdAt: Date;
+  ports: PublishedPort[];
+}
+
+export interface ContainerDetails extends ContainerSummary {
+  health: HealthName;
+  startedAt: Date | undefined;
+  finishedAt: Date | undefined;
+  exitCode: number;
+  restartCount: number;
+  /** Error the engine recorded for the last start, if any. */
+  error: string;
+  command: string[];
+}
+
+export interface ContainerQuery {
+  /** Include containers that are not running. */
+  all: boolean;
+  /** Each entry `key` (label present) or `key=value`. */
+  labels?: string[];
+  /** Substring match on the name, as the engine's `name` filter. */
+  name?: string;
+}
+
+export interface ImageDetails {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  sizeBytes: number;
+  createdAt: Date;
+}

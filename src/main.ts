@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+import { pino } from "pino";
+import { createDockerEngine } from "./engine/docker-engine.js";
+import { isDockhandError } from "./errors/dockhand-error.js";
+import { ConfigError, loadConfig, usage } from "./server/config.js";
+import { startDockhandServer } from "./server/dockhand-server.js";
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`dockhand: bad configuration: ${err.message}\n`);
+    return 2;
+  }
+  if (config === "help") {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const logger = pino({ level: config.logLevel, base: { service: "dockhand" } });
+  const engine = createDockerEngine({ url: config.dockerUrl, certPath: config.dockerCertPath || undefined });
+  try {
+    await engine.ping(AbortSignal.timeout(5000));
+  } catch (err) {
+    logger.warn({ dockerUrl: config.dockerUrl, err: (err as Error).message }, "Docker engine does not answer yet; calls that need it fail with UNAVAILABLE until it does");
+  }
+  let server;
+  try {
+    server = await startDockhandServer({ config, engine, logger });
+  } catch (err) {
+    const reason = isDockhandError(err) || (err as NodeJS.ErrnoException).code ? (err as Error).message : String(err);
+    logger.fatal({ err }, `cannot start: ${reason}`);
+    process.stderr.write(`dockhand: cannot start: ${reason}\n`);
+    return 1;
+  }
+  logger.info({ url: server.url, dockerUrl: config.dockerUrl, dataDir: config.dataDir }, "dockhand listening (gRPC, gRPC-web and Connect)");
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, "shutting down: draining in-flight calls");
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  const forced = setTimeout(() => {
+    logger.error("shutdown took too long; exiting");
+    process.exit(1);
+  }, config.shutdownGraceMs + 1500);
+  forced.unref();
+  await server.close();
+  logger.info("stopped");
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`dockhand: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,24 @@
+import type { ContainerSpec } from "../engine/types.js";
+import type { StoredService } from "../registry/service-definition.js";
+import { ownershipLabels, slotContainerName } from "./ownership.js";
+
+/** The engine spec of the container that fills `slot` of a service. */
+export function containerSpecFor(stored: StoredService, slot: number): ContainerSpec {
+  const def = stored.definition;
+  return {
+    name: slotContainerName(def.name, slot),
+    image: def.image,
+    command: def.command,
+    env: def.environment,
+    labels: {
+      ...def.labels,
+      ...ownershipLabels({ service: def.name, slot, definitionVersion: stored.version }),
+    },
+    ports: def.ports,
+    init: def.init,
+    restart: def.restart,
+    memoryBytes: def.memoryBytes,
+    nanoCpus: def.cpuMillis * 1_000_000,
+    stopGraceSeconds: def.stopGraceSeconds,
+  };
+}

@@ -1,0 +1,220 @@
+import { existsSync, readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+/** Everything dockhand can be configured with. */
+export interface Config {
+  /** Address to listen on. */
+  bind: string;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Docker engine URL: unix:///path, tcp://host:port, http(s)://host:port. */
+  dockerUrl: string;
+  /** Folder with ca.pem/cert.pem/key.pem for a TLS engine URL; empty for none. */
+  dockerCertPath: string;
+  /** Where definitions and desired counts are stored. */
+  dataDir: string;
+  /** YAML file of service definitions loaded at start-up; empty for none. */
+  serviceFile: string;
+  logLevel: LogLevel;
+  /** Largest replica count a Scale may ask for. */
+  maxReplicas: number;
+  /** Most containers created/started/stopped/removed at once per service. */
+  scaleConcurrency: number;
+  /** How long a shutdown waits for in-flight calls, in ms. */
+  shutdownGraceMs: number;
+}
+
+/** All defaults, in one place. */
+export const defaults: Readonly<Config> = Object.freeze({
+  bind: "127.0.0.1",
+  port: 7051,
+  dockerUrl: "unix:///var/run/docker.sock",
+  dockerCertPath: "",
+  dataDir: "./data",
+  serviceFile: "",
+  logLevel: "info",
+  maxReplicas: 100,
+  scaleConcurrency: 8,
+  shutdownGraceMs: 8000,
+});
+
+export const defaultConfigFile = "dockhand.yml";
+
+/** A bad configuration value; the message names the key. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+type Source = Partial<Record<keyof Config, string | number | undefined>>;
+
+/** YAML keys (dotted paths) for each setting; the seed connector's keys come first. */
+const yamlKeys: Record<keyof Config, string[]> = {
+  bind: ["connector.bind", "dockhand.bind"],
+  port: ["connector.port", "dockhand.port"],
+  dockerUrl: ["docker.url"],
+  dockerCertPath: ["docker.cert_path"],
+  dataDir: ["dockhand.data_dir"],
+  serviceFile: ["connector.service_file", "dockhand.service_file"],
+  logLevel: ["dockhand.log_level"],
+  maxReplicas: ["dockhand.max_replicas"],
+  scaleConcurrency: ["dockhand.scale_concurrency"],
+  shutdownGraceMs: ["dockhand.shutdown_grace_ms"],
+};
+
+const envKeys: Record<keyof Config, string[]> = {
+  bind: ["DOCKHAND_BIND"],
+  port: ["DOCKHAND_PORT"],
+  dockerUrl: ["DOCKHAND_DOCKER_URL", "DOCKER_HOST"],
+  dockerCertPath: ["DOCKHAND_DOCKER_CERT_PATH", "DOCKER_CERT_PATH"],
+  dataDir: ["DOCKHAND_DATA_DIR"],
+  serviceFile: ["DOCKHAND_SERVICE_FILE"],
+  logLevel: ["DOCKHAND_LOG_LEVEL"],
+  maxReplicas: ["DOCKHAND_MAX_REPLICAS"],
+  scaleConcurrency: ["DOCKHAND_SCALE_CONCURRENCY"],
+  shutdownGraceMs: ["DOCKHAND_SHUTDOWN_GRACE_MS"],
+};
+
+export const usage = `Usage: dockhand [options]
+
+Options (they override environment variables, which override the YAML file):
+  --config FILE        YAML config file (default ${defaultConfigFile}, if present; env DOCKHAND_CONFIG)
+  --bind ADDR          address to listen on (default ${defaults.bind}; env DOCKHAND_BIND)
+  --port N             port to listen on (default ${defaults.port}; env DOCKHAND_PORT)
+  --docker-url URL     Docker engine URL (default ${defaults.dockerUrl}; env DOCKER_HOST)
+  --data-dir DIR       where definitions are stored (default ${defaults.dataDir}; env DOCKHAND_DATA_DIR)
+  --service-file FILE  YAML service definitions loaded at start-up (env DOCKHAND_SERVICE_FILE)
+  --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default ${defaults.logLevel})
+  --help               print this and exit
+`;
+
+function lookup(doc: unknown, dotted: string): unknown {
+  let node: unknown = doc;
+  for (const part of dotted.split(".")) {
+    if (!node || typeof node !== "object") return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+function fromYaml(file: string, text: string): Source & Record<string, string | number | undefined> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  const source: Record<string, string | number | undefined> = {};
+  for (const [setting, keys] of Object.entries(yamlKeys)) {
+    for (const key of keys) {
+      const value = lookup(doc, key);
+      if (value === undefined || value === null) continue;
+      if (typeof value !== "string" && typeof value !== "number") {
+        throw new ConfigError(`config file ${file}: ${key} must be a string or number`);
+      }
+      source[setting] = value;
+      source[`${setting}:key`] = `${file}: ${key}`;
+      break;
+    }
+  }
+  return source;
+}
+
+function integer(raw: string | number, key: string, min: number, max: number): number {
+  const value = typeof raw === "number" ? raw : /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${key}: must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+const logLevels = new Set(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
+
+/** Merges the layers and checks every value; throws ConfigError naming the offending key. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "help" {
+  let flags;
+  try {
+    flags = parseArgs({
+      args: argv,
+      options: {
+        config: { type: "string" },
+        bind: { type: "string" },
+        port: { type: "string" },
+        "docker-url": { type: "string" },
+        "data-dir": { type: "string" },
+        "service-file": { type: "string" },
+        "log-level": { type: "string" },
+        help: { type: "boolean" },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    throw new ConfigError(`command line: ${(err as Error).message}`);
+  }
+  if (flags.help) return "help";
+
+  const explicitFile = flags.config ?? env.DOCKHAND_CONFIG;
+  const file = explicitFile ?? defaultConfigFile;
+  let yaml: Record<string, string | number | undefined> = {};
+  if (existsSync(file)) yaml = fromYaml(file, readFileSync(file, "utf8"));
+  else if (explicitFile) throw new ConfigError(`--config: file ${file} does not exist`);
+
+  const cli: Source = {
+    bind: flags.bind,
+    port: flags.port,
+    dockerUrl: flags["docker-url"],
+    dataDir: flags["data-dir"],
+    serviceFile: flags["service-file"],
+    logLevel: flags["log-level"],
+  };
+  const flagNames: Partial<Record<keyof Config, string>> = {
+    dockerUrl: "--docker-url",
+    dataDir: "--data-dir",
+    serviceFile: "--service-file",
+    logLevel: "--log-level",
+  };
+
+  const pick = (setting: keyof Config): { value: string | number; key: string } | undefined => {
+    const flag = cli[setting];
+    if (flag !== undefined) return { value: flag, key: flagNames[setting] ?? `--${setting}` };
+    for (const name of envKeys[setting]) {
+      const value = env[name];
+      if (value !== undefined && value !== "") return { value, key: `environment ${name}` };
+    }
+    const fromFile = yaml[setting];
+    if (fromFile !== undefined) return { value: fromFile, key: String(yaml[`${setting}:key`]) };
+    return undefined;
+  };
+  const str = (setting: keyof Config, fallback: string) => String(pick(setting)?.value ?? fallback);
+  const int = (setting: keyof Config, fallback: number, min: number, max: number) => {
+    const found = pick(setting);
+    return found ? integer(found.value, found.key, min, max) : fallback;
+  };
+
+  const config: Config = {
+    bind: str("bind", defaults.bind),
+    port: int("port", defaults.port, 0, 65535),
+    dockerUrl: str("dockerUrl", defaults.dockerUrl),
+    dockerCertPath: str("dockerCertPath", defaults.dockerCertPath),
+    dataDir: str("dataDir", defaults.dataDir),
+    serviceFile: str("serviceFile", defaults.serviceFile),
+    logLevel: str("logLevel", defaults.logLevel) as LogLevel,
+    maxReplicas: int("maxReplicas", defaults.maxReplicas, 1, 10000),
+    scaleConcurrency: int("scaleConcurrency", defaults.scaleConcurrency, 1, 64),
+    shutdownGraceMs: int("shutdownGraceMs", defaults.shutdownGraceMs, 0, 600000),
+  };
+  if (isIP(config.bind) === 0 && config.bind !== "localhost") {
+    throw new ConfigError(`${pick("bind")?.key ?? "bind"}: "${config.bind}" is not an IP address`);
+  }
+  if (!logLevels.has(config.logLevel)) {
+    throw new ConfigError(`${pick("logLevel")?.key ?? "log level"}: "${config.logLevel}" is not one of ${[...logLevels].join(", ")}`);
+  }
+  if (!/^(unix|tcp|http|https):\/\//.test(config.dockerUrl)) {
+    throw new ConfigError(`${pick("dockerUrl")?.key ?? "docker url"}: "${config.dockerUrl}" must start with unix://, tcp://, http:// or https://`);
+  }
+  if (config.dataDir === "") throw new ConfigError(`${pick("dataDir")?.key ?? "data dir"}: must not be empty`);
+  return config;
+}

@@ -1,0 +1,49 @@
+import { randomUUID } from "node:crypto";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "pino";
+
+function codeName(err: unknown): string {
+  const code = err instanceof ConnectError ? err.code : Code.Internal;
+  return Code[code] ?? "Unknown";
+}
+
+/**
+ * One structured line per RPC: procedure, code, duration and a request id (taken from the
+ * `x-request-id` header, or made up). A stream is logged when it ends.
+ */
+export function createLoggingInterceptor(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    const requestId = req.header.get("x-request-id") ?? randomUUID();
+    const started = performance.now();
+    const log = logger.child({ requestId, procedure: req.url.replace(/^.*?\/\/[^/]*/, "") });
+    const done = (err?: unknown) => {
+      const fields = { code: err === undefined ? "OK" : codeName(err), durationMs: Math.round((performance.now() - started) * 10) / 10 };
+      if (err === undefined) log.info(fields, "rpc");
+      else if (err instanceof ConnectError && err.code !== Code.Internal && err.code !== Code.Unknown) log.info({ ...fields, error: err.rawMessage }, "rpc");
+      else log.error({ ...fields, err }, "rpc");
+    };
+    try {
+      const res = await next(req);
+      if (!res.stream) {
+        done();
+        return res;
+      }
+      const messages = res.message;
+      return {
+        ...res,
+        message: (async function* () {
+          try {
+            yield* messages;
+            done();
+          } catch (err) {
+            done(err);
+            throw err;
+          }
+        })(),
+      };
+    } catch (err) {
+      done(err);
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,72 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+
+type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+
+export interface OnePortServer {
+  listen(port: number, host: string): Promise<net.AddressInfo>;
+  /** Stops accepting, lets in-flight calls finish, and force-closes what is left after `graceMs`. */
+  close(graceMs: number): Promise<void>;
+}
+
+const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/**
+ * One TCP port for HTTP/2 cleartext (gRPC, Connect, gRPC-web) and HTTP/1.1 (Connect, gRPC-web,
+ * curl). Node's http2 server refuses HTTP/1.1 without TLS, so each connection's first bytes are
+ * read: the HTTP/2 client preface goes to the http2 server, anything else to the http one.
+ */
+export function createOnePortServer(handler: Handler): OnePortServer {
+  const h1 = http.createServer(handler as http.RequestListener);
+  const h2 = http2.createServer({}, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+  const sessions = new Set<http2.Http2Session>();
+  const sockets = new Set<net.Socket>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+
+  const front = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const compared = Math.min(head.length, preface.length);
+      const isH2 = head.subarray(0, compared).equals(preface.subarray(0, compared));
+      if (isH2 && head.length < preface.length) return;
+      socket.off("data", onData);
+      socket.pause();
+      socket.unshift(head);
+      (isH2 ? h2 : h1).emit("connection", socket);
+      socket.resume();
+    };
+    socket.on("data", onData);
+    socket.on("error", () => socket.destroy());
+  });
+
+  return {
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        front.once("error", reject);
+        front.listen(port, host, () => {
+          front.off("error", reject);
+          resolve(front.address() as net.AddressInfo);
+        });
+      });
+    },
+    async close(graceMs) {
+      const closed = new Promise<void>((resolve) => front.close(() => resolve()));
+      h1.closeIdleConnections();
+      for (const session of sessions) session.close();
+      const timer = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, graceMs);
+      h1.close();
+      h2.close();
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import type { ServiceRegistry as Registry } from "../registry/service-registry.js";
+import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
+import { createScalerService } from "../services/scaler-service.js";
+import { createServiceRegistryService } from "../services/service-registry-service.js";
+import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
+import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+
+export interface RouteDeps {
+  registry: Registry;
+  scaler: DomainScaler;
+}
+
+/** Every RPC service dockhand serves, registered in one place. */
+export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
+  return (router) => {
+    router.service(ServiceRegistry, createServiceRegistryService(deps.registry, deps.scaler));
+    router.service(Scaler, createScalerService(deps.scaler));
+  };
+}

@@ -1,0 +1,62 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ContainerStateName, HealthName } from "../engine/types.js";
+import type { ServiceStatusView } from "../scaler/service-status.js";
+import {
+  ContainerState,
+  HealthStatus,
+  ServiceStatusSchema,
+  type ServiceStatus,
+} from "../../gen/dockhand/v1/scaler_pb.js";
+import { protocolToProto } from "./service-mapping.js";
+
+const states: Record<ContainerStateName, ContainerState> = {
+  created: ContainerState.CREATED,
+  running: ContainerState.RUNNING,
+  paused: ContainerState.PAUSED,
+  restarting: ContainerState.RESTARTING,
+  removing: ContainerState.REMOVING,
+  exited: ContainerState.EXITED,
+  dead: ContainerState.DEAD,
+  unknown: ContainerState.UNSPECIFIED,
+};
+
+const healths: Record<HealthName, HealthStatus> = {
+  none: HealthStatus.UNSPECIFIED,
+  starting: HealthStatus.STARTING,
+  healthy: HealthStatus.HEALTHY,
+  unhealthy: HealthStatus.UNHEALTHY,
+};
+
+export function containerStateToProto(state: ContainerStateName): ContainerState {
+  return states[state];
+}
+
+export function healthToProto(health: HealthName): HealthStatus {
+  return healths[health];
+}
+
+export function statusToProto(view: ServiceStatusView): ServiceStatus {
+  return create(ServiceStatusSchema, {
+    name: view.name,
+    desired: view.desired,
+    running: view.running,
+    version: BigInt(view.version),
+    containers: view.containers.map((c) => ({
+      id: c.id,
+      name: c.name,
+      slot: c.slot,
+      state: states[c.state],
+      health: healths[c.health],
+      ports: c.ports.map((p) => ({
+        containerPort: p.containerPort,
+        protocol: protocolToProto(p.protocol),
+        hostIp: p.hostIp,
+        hostPort: p.hostPort,
+      })),
+      startTime: c.startedAt ? timestampFromDate(c.startedAt) : undefined,
+      definitionVersion: BigInt(c.definitionVersion),
+      exitCode: c.exitCode,
+    })),
+  });
+}
