@@ -4,6 +4,7 @@
 set -euo pipefail
 
 sock="${DOCKHAND_ENGINE_SOCKET:-/var/run/docker.sock}"
+[ -n "$sock" ] || sock=/var/run/docker.sock
 log="${DOCKHAND_ENGINE_LOG:-/tmp/dockhand-dockerd.log}"
 
 ping_engine() { curl -fsS --max-time 2 --unix-socket "$sock" http://localhost/_ping >/dev/null 2>&1; }

@@ -1,0 +1,139 @@
+import { randomBytes } from "node:crypto";
+import { DockhandError } from "../errors/dockhand-error.js";
+import type { Engine } from "./engine.js";
+import type { ContainerDetails, ContainerSpec, ContainerSummary, ImageDetails } from "./types.js";
+
+export interface FakeEngine extends Engine {
+  /** Makes an image present, as a pull or load would. */
+  addImage(ref: string): void;
+  /** Simulates the engine going away (every call fails Unavailable) and coming back. */
+  setReachable(reachable: boolean): void;
+  /** Makes a running container exit, as if its process died. */
+  exitContainer(id: string, exitCode: number): void;
+  /** Every container, for assertions. */
+  readonly containers: ReadonlyMap<string, ContainerDetails>;
+}
+
+/**
+ * An in-memory engine for fast unit tests of the layers above the engine. It follows the real
+ * engine's error kinds (NotFound, AlreadyExists, NotModified, Conflict); every behaviour it
+ * fakes is also proven against a real engine in test/integration.
+ */
+export function createFakeEngine(): FakeEngine {
+  const containers = new Map<string, ContainerDetails>();
+  const images = new Map<string, ImageDetails>();
+  let reachable = true;
+  let nextHostPort = 40000;
+
+  function check(): void {
+    if (!reachable) throw new DockhandError("Unavailable", "fake engine unreachable");
+  }
+  function find(id: string): ContainerDetails {
+    const found = containers.get(id) ?? [...containers.values()].find((c) => c.name === id || c.id.startsWith(id));
+    if (!found) throw new DockhandError("NotFound", `No such container: ${id}`);
+    return found;
+  }
+  function summary(c: ContainerDetails): ContainerSummary {
+    const { health: _h, startedAt: _s, finishedAt: _f, exitCode: _e, restartCount: _r, error: _x, command: _c, ...rest } = c;
+    return { ...rest, labels: { ...c.labels }, ports: [...c.ports] };
+  }
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  return {
+    containers,
+    addImage(ref) {
+      images.set(ref, { id: `sha256:${randomBytes(32).toString("hex")}`, repoTags: [ref], repoDigests: [], sizeBytes: 1024, createdAt: new Date() });
+    },
+    setReachable(value) {
+      reachable = value;
+    },
+    exitContainer(id, exitCode) {
+      const c = find(id);
+      Object.assign(c, { state: "exited", status: `Exited (${exitCode})`, exitCode, finishedAt: new Date() });
+    },
+    async ping() {
+      await tick();
+      check();
+    },
+    async listContainers(query) {
+      await tick();
+      check();
+      return [...containers.values()]
+        .filter((c) => query.all || c.state === "running")
+        .filter((c) => !query.name || c.name.includes(query.name))
+        .filter((c) =>
+          (query.labels ?? []).every((filter) => {
+            const [key, value] = filter.split("=", 2) as [string, string | undefined];
+            return value === undefined ? key in c.labels : c.labels[key] === value;
+          }),
+        )
+        .map(summary);
+    },
+    async inspectContainer(id) {
+      await tick();
+      check();
+      return structuredClone(find(id));
+    },
+    async createContainer(spec: ContainerSpec) {
+      await tick();
+      check();
+      if (!images.has(spec.image)) throw new DockhandError("NotFound", `No such image: ${spec.image}`);
+      const id = randomBytes(32).toString("hex");
+      const name = spec.name ?? `fake_${id.slice(0, 8)}`;
+      if ([...containers.values()].some((c) => c.name === name)) {
+        throw new DockhandError("AlreadyExists", `Conflict. The container name "/${name}" is already in use`);
+      }
+      containers.set(id, {
+        id,
+        name,
+        image: spec.image,
+        imageId: images.get(spec.image)!.id,
+        labels: { ...spec.labels },
+        state: "created",
+        status: "Created",
+        createdAt: new Date(),
+        ports: [],
+        health: "none",
+        startedAt: undefined,
+        finishedAt: undefined,
+        exitCode: 0,
+        restartCount: 0,
+        error: "",
+        command: spec.command ?? [],
+      });
+      const c = containers.get(id)!;
+      c.ports = (spec.ports ?? []).map((p) => ({ ...p, hostIp: p.hostIp || "0.0.0.0", hostPort: p.hostPort || nextHostPort++ }));
+      return id;
+    },
+    async startContainer(id) {
+      await tick();
+      check();
+      const c = find(id);
+      if (c.state === "running") throw new DockhandError("NotModified", "container already started");
+      Object.assign(c, { state: "running", status: "Up", startedAt: new Date() });
+    },
+    async stopContainer(id) {
+      await tick();
+      check();
+      const c = find(id);
+      if (c.state !== "running" && c.state !== "paused") throw new DockhandError("NotModified", "container already stopped");
+      Object.assign(c, { state: "exited", status: "Exited (143)", exitCode: 143, finishedAt: new Date() });
+    },
+    async removeContainer(id, options) {
+      await tick();
+      check();
+      const c = find(id);
+      if (c.state === "running" && !options.force) {
+        throw new DockhandError("Conflict", "You cannot remove a running container. Stop the container before attempting removal or force remove");
+      }
+      containers.delete(c.id);
+    },
+    async inspectImage(ref) {
+      await tick();
+      check();
+      const image = images.get(ref);
+      if (!image) throw new DockhandError("NotFound", `No such image: ${ref}`);
+      return structuredClone(image);
+    },
+  };
+}

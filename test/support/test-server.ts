@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import type { Engine } from "../../src/engine/engine.js";
+import { defaults, type Config } from "../../src/server/config.js";
+import { startDockhandServer, type DockhandServer } from "../../src/server/dockhand-server.js";
+import { serviceFilter } from "../../src/scaler/ownership.js";
+import { dockerUrl } from "./engine.js";
+
+export interface TestServer extends DockhandServer {
+  readonly dataDir: string;
+  readonly config: Config;
+}
+
+/** A dockhand server on a free loopback port with its own temporary data directory. */
+export async function startTestServer(engine: Engine, overrides: Partial<Config> = {}): Promise<TestServer> {
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "dockhand-test-"));
+  const config: Config = { ...defaults, port: 0, dockerUrl, dataDir, logLevel: "silent", ...overrides };
+  const server = await startDockhandServer({ config, engine, logger: pino({ level: config.logLevel }) });
+  return Object.assign(Object.create(server) as DockhandServer, server, { dataDir, config });
+}
+
+export function removeDataDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+let counter = 0;
+/** A service name no other test (or earlier run) uses. */
+export function uniqueServiceName(prefix: string): string {
+  return `t-${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+}
+
+/** Force-removes every container of the given services, whatever state they are in. */
+export async function removeServiceContainers(engine: Engine, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    const containers = await engine.listContainers({ all: true, labels: [serviceFilter(name)] });
+    await Promise.all(containers.map((c) => engine.removeContainer(c.id, { force: true, volumes: true }).catch(() => undefined)));
+  }
+}
