@@ -1,7 +1,7 @@
 import Docker from "dockerode";
 import { DockhandError } from "../errors/dockhand-error.js";
 import type { Engine } from "./engine.js";
-import { toEngineError } from "./docker-errors.js";
+import { engineCall as call, toEngineError } from "./docker-errors.js";
 import { toCreateOptions, toDetails, toImageDetails, toSummary } from "./docker-mapping.js";
 import { dockerOptionsFromUrl } from "./docker-url.js";
 
@@ -15,14 +15,6 @@ export interface DockerEngineOptions {
 /** The Engine backed by a real Docker engine through dockerode. */
 export function createDockerEngine(options: DockerEngineOptions = {}): Engine & { readonly docker: Docker } {
   const docker = new Docker(dockerOptionsFromUrl(options.url ?? "unix:///var/run/docker.sock", options.certPath));
-
-  async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      throw toEngineError(err, operation);
-    }
-  }
 
   return {
     docker,

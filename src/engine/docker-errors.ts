@@ -60,3 +60,12 @@ export function toEngineError(err: unknown, operation: string): DockhandError {
   }
   return new DockhandError("Internal", `${operation}: ${engineMessage}`, { cause: err });
 }
+
+/** Runs one engine call, turning whatever it throws into a DockhandError. */
+export async function engineCall<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw toEngineError(err, operation);
+  }
+}

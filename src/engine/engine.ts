@@ -7,12 +7,13 @@ import type {
 } from "./types.js";
 
 /**
- * The one interface through which dockhand drives a container engine. Implementations throw
+ * What the registry and the scaler need from an engine; the in-memory fake implements exactly
+ * this. The interface through which dockhand drives a container engine. Implementations throw
  * `DockhandError` only, with a kind decided from the engine's status code or socket error:
  * NotFound (404), Conflict (409; AlreadyExists for a taken name on create), NotModified (304), InvalidArgument (400), Unavailable
  * (engine unreachable), Timeout, Cancelled.
  */
-export interface Engine {
+export interface CoreEngine {
   /** Resolves when the engine answers; Unavailable otherwise. */
   ping(signal?: AbortSignal): Promise<void>;
   listContainers(query: ContainerQuery, signal?: AbortSignal): Promise<ContainerSummary[]>;
@@ -31,3 +32,9 @@ export interface Engine {
   /** NotFound when the engine does not have the image. */
   inspectImage(ref: string, signal?: AbortSignal): Promise<ImageDetails>;
 }
+
+/**
+ * The full engine module: the core plus one interface per further concern (each in its own
+ * file, implemented by a matching `docker-*.ts`). Only `src/engine/` imports dockerode.
+ */
+export interface Engine extends CoreEngine {}

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { DockhandError } from "../errors/dockhand-error.js";
-import type { Engine } from "./engine.js";
+import type { CoreEngine } from "./engine.js";
 import type { ContainerDetails, ContainerSpec, ContainerSummary, ImageDetails } from "./types.js";
 
-export interface FakeEngine extends Engine {
+export interface FakeEngine extends CoreEngine {
   /** Makes an image present, as a pull or load would. */
   addImage(ref: string): void;
   /** Simulates the engine going away (every call fails Unavailable) and coming back. */

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Engine } from "../engine/engine.js";
+import type { CoreEngine } from "../engine/engine.js";
 import type { ContainerSummary } from "../engine/types.js";
 import { DockhandError, invalidArgument, isDockhandError } from "../errors/dockhand-error.js";
 import { hasFixedHostPort } from "../registry/definition-rules.js";
@@ -12,7 +12,7 @@ import { ownershipOf, slotContainerName } from "./ownership.js";
 import { listServiceContainers, readContainerStatuses, type ServiceStatusView } from "./service-status.js";
 
 export interface ScalerOptions {
-  engine: Engine;
+  engine: CoreEngine;
   registry: ServiceRegistry;
   logger: Logger;
   /** Most containers created, started, stopped or removed at once per service. Default 8. */

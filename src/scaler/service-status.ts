@@ -1,4 +1,4 @@
-import type { Engine } from "../engine/engine.js";
+import type { CoreEngine } from "../engine/engine.js";
 import type { ContainerStateName, ContainerSummary, HealthName, PublishedPort } from "../engine/types.js";
 import { isDockhandError } from "../errors/dockhand-error.js";
 import { runBounded } from "./bounded.js";
@@ -26,7 +26,7 @@ export interface ServiceStatusView {
 }
 
 /** Every container the engine has for a service, running or not. */
-export async function listServiceContainers(engine: Engine, service: string): Promise<ContainerSummary[]> {
+export async function listServiceContainers(engine: CoreEngine, service: string): Promise<ContainerSummary[]> {
   const all = await engine.listContainers({ all: true, labels: [serviceFilter(service)] });
   return all.filter((c) => ownershipOf(c.labels)?.service === service);
 }
@@ -36,7 +36,7 @@ export async function listServiceContainers(engine: Engine, service: string): Pr
  * left out rather than failing the whole call.
  */
 export async function readContainerStatuses(
-  engine: Engine,
+  engine: CoreEngine,
   containers: readonly ContainerSummary[],
   concurrency: number,
 ): Promise<ContainerStatusView[]> {

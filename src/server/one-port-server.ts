@@ -38,9 +38,10 @@ export function createOnePortServer(handler: Handler): OnePortServer {
       if (isH2 && head.length < preface.length) return;
       socket.off("data", onData);
       socket.pause();
+      // Both servers read what was unshifted before they read the socket itself; resuming
+      // here would instead hand those bytes to nobody.
       socket.unshift(head);
       (isH2 ? h2 : h1).emit("connection", socket);
-      socket.resume();
     };
     socket.on("data", onData);
     socket.on("error", () => socket.destroy());

@@ -1,12 +1,16 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { ServiceRegistry as Registry } from "../registry/service-registry.js";
 import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
+import type { Engine } from "../engine/engine.js";
+import { createContainerAgentService } from "../services/container-agent-service.js";
 import { createScalerService } from "../services/scaler-service.js";
 import { createServiceRegistryService } from "../services/service-registry-service.js";
+import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 
 export interface RouteDeps {
+  engine: Engine;
   registry: Registry;
   scaler: DomainScaler;
 }
@@ -16,5 +20,6 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
     router.service(ServiceRegistry, createServiceRegistryService(deps.registry, deps.scaler));
     router.service(Scaler, createScalerService(deps.scaler));
+    router.service(ContainerAgent, createContainerAgentService({ engine: deps.engine }));
   };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import type { Engine } from "../../src/engine/engine.js";
+import type { CoreEngine, Engine } from "../../src/engine/engine.js";
 import { defaults, type Config } from "../../src/server/config.js";
 import { startDockhandServer, type DockhandServer } from "../../src/server/dockhand-server.js";
 import { serviceFilter } from "../../src/scaler/ownership.js";
@@ -32,7 +32,7 @@ export function uniqueServiceName(prefix: string): string {
 }
 
 /** Force-removes every container of the given services, whatever state they are in. */
-export async function removeServiceContainers(engine: Engine, names: readonly string[]): Promise<void> {
+export async function removeServiceContainers(engine: CoreEngine, names: readonly string[]): Promise<void> {
   for (const name of names) {
     const containers = await engine.listContainers({ all: true, labels: [serviceFilter(name)] });
     await Promise.all(containers.map((c) => engine.removeContainer(c.id, { force: true, volumes: true }).catch(() => undefined)));
