@@ -60,7 +60,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       if (!stored) throw notFound(name);
       return stored;
     },
-    create(def) {
+    async create(def) {
       checkDefinition(def);
       return mutate((next) => {
         if (next.has(def.name)) {
@@ -71,7 +71,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
         return stored;
       });
     },
-    update(def, options) {
+    async update(def, options) {
       checkDefinition(def);
       return mutate((next) => {
         const current = next.get(def.name);

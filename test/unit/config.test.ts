@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { defaults, loadConfig, type Config } from "../../src/server/config.js";
+
+function yamlFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "dockhand-cfg-")), "dockhand.yml");
+  writeFileSync(file, text);
+  return file;
+}
+
+function load(argv: string[], env: NodeJS.ProcessEnv = {}): Config {
+  const config = loadConfig(argv, env);
+  if (config === "help") throw new Error("unexpected help");
+  return config;
+}
+
+describe("config", () => {
+  it("uses the defaults when nothing is given", () => {
+    expect(load(["--config", yamlFile("{}")])).toEqual(defaults);
+  });
+
+  it("accepts the seed connector's YAML keys", () => {
+    const file = yamlFile(
+      "connector:\n  bind: 0.0.0.0\n  port: 7100\n  service_file: ./services.yml\ndocker:\n  url: tcp://127.0.0.1:2375\n",
+    );
+    expect(load(["--config", file])).toMatchObject({
+      bind: "0.0.0.0",
+      port: 7100,
+      serviceFile: "./services.yml",
+      dockerUrl: "tcp://127.0.0.1:2375",
+    });
+  });
+
+  it("layers flags over environment over the file", () => {
+    const file = yamlFile("connector:\n  port: 7100\n  bind: 127.0.0.1\ndockhand:\n  data_dir: /from/file\n  max_replicas: 7\n");
+    const env = { DOCKHAND_PORT: "7200", DOCKHAND_DATA_DIR: "/from/env", DOCKER_HOST: "unix:///tmp/d.sock" };
+    expect(load(["--config", file, "--port", "7300"], env)).toMatchObject({
+      port: 7300,
+      dataDir: "/from/env",
+      dockerUrl: "unix:///tmp/d.sock",
+      maxReplicas: 7,
+    });
+  });
+
+  it.each<[string[], NodeJS.ProcessEnv, string | RegExp]>([
+    [["--port", "70000"], {}, "--port: must be a whole number from 0 to 65535"],
+    [["--port", "abc"], {}, "--port"],
+    [[], { DOCKHAND_PORT: "-1" }, "environment DOCKHAND_PORT"],
+    [["--bind", "not-an-ip"], {}, "--bind"],
+    [["--log-level", "loud"], {}, "--log-level"],
+    [["--docker-url", "ftp://x"], {}, "--docker-url"],
+    [["--nope"], {}, "command line"],
+    [["--config", "/does/not/exist.yml"], {}, "--config"],
+  ])("stops on a bad value, naming the key: %j %j", (argv, env, message) => {
+    expect(() => loadConfig(argv, env)).toThrow(message);
+  });
+
+  it("names the YAML key of a bad value in the file", () => {
+    expect(() => load(["--config", yamlFile("connector:\n  port: lots\n")])).toThrow(/dockhand\.yml: connector\.port/);
+  });
+
+  it("answers --help", () => {
+    expect(loadConfig(["--help"], {})).toBe("help");
+  });
+});
