@@ -4,12 +4,14 @@
 
 import type { GenFile, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { DeleteImageRequestSchema, DeleteImageResponseSchema, GetImageRequestSchema, GetImageResponseSchema, GetInfoRequestSchema, GetInfoResponseSchema, ListImagesRequestSchema, ListImagesResponseSchema, LoadImageRequestSchema, LoadImageResponseSchema, PullImageRequestSchema, PullImageResponseSchema, PushImageRequestSchema, PushImageResponseSchema, TagImageRequestSchema, TagImageResponseSchema } from "./agent_images_pb.js";
+import { file_dockhand_v1_agent_images } from "./agent_images_pb.js";
 
 /**
  * Describes the file dockhand/v1/container_agent.proto.
  */
 export const file_dockhand_v1_container_agent: GenFile = /*@__PURE__*/
-  fileDesc("CiFkb2NraGFuZC92MS9jb250YWluZXJfYWdlbnQucHJvdG8SC2RvY2toYW5kLnYxMhAKDkNvbnRhaW5lckFnZW50YgZwcm90bzM");
+  fileDesc("CiFkb2NraGFuZC92MS9jb250YWluZXJfYWdlbnQucHJvdG8SC2RvY2toYW5kLnYxMvEECg5Db250YWluZXJBZ2VudBJNCgpMaXN0SW1hZ2VzEh4uZG9ja2hhbmQudjEuTGlzdEltYWdlc1JlcXVlc3QaHy5kb2NraGFuZC52MS5MaXN0SW1hZ2VzUmVzcG9uc2USRwoIR2V0SW1hZ2USHC5kb2NraGFuZC52MS5HZXRJbWFnZVJlcXVlc3QaHS5kb2NraGFuZC52MS5HZXRJbWFnZVJlc3BvbnNlElAKC0RlbGV0ZUltYWdlEh8uZG9ja2hhbmQudjEuRGVsZXRlSW1hZ2VSZXF1ZXN0GiAuZG9ja2hhbmQudjEuRGVsZXRlSW1hZ2VSZXNwb25zZRJHCghUYWdJbWFnZRIcLmRvY2toYW5kLnYxLlRhZ0ltYWdlUmVxdWVzdBodLmRvY2toYW5kLnYxLlRhZ0ltYWdlUmVzcG9uc2USTAoJUHVsbEltYWdlEh0uZG9ja2hhbmQudjEuUHVsbEltYWdlUmVxdWVzdBoeLmRvY2toYW5kLnYxLlB1bGxJbWFnZVJlc3BvbnNlMAESTAoJUHVzaEltYWdlEh0uZG9ja2hhbmQudjEuUHVzaEltYWdlUmVxdWVzdBoeLmRvY2toYW5kLnYxLlB1c2hJbWFnZVJlc3BvbnNlMAESSgoJTG9hZEltYWdlEh0uZG9ja2hhbmQudjEuTG9hZEltYWdlUmVxdWVzdBoeLmRvY2toYW5kLnYxLkxvYWRJbWFnZVJlc3BvbnNlEkQKB0dldEluZm8SGy5kb2NraGFuZC52MS5HZXRJbmZvUmVxdWVzdBocLmRvY2toYW5kLnYxLkdldEluZm9SZXNwb25zZWIGcHJvdG8z", [file_dockhand_v1_agent_images]);
 
 /**
  * Direct control of containers and images on the engine, one call at a time: the seed agent's
@@ -20,6 +22,95 @@ export const file_dockhand_v1_container_agent: GenFile = /*@__PURE__*/
  * @generated from service dockhand.v1.ContainerAgent
  */
 export const ContainerAgent: GenService<{
+  /**
+   * Lists images; untagged images are included with empty tags.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.ListImages
+   */
+  listImages: {
+    methodKind: "unary";
+    input: typeof ListImagesRequestSchema;
+    output: typeof ListImagesResponseSchema;
+  },
+  /**
+   * One image with its configuration. NOT_FOUND when the engine does not have it.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.GetImage
+   */
+  getImage: {
+    methodKind: "unary";
+    input: typeof GetImageRequestSchema;
+    output: typeof GetImageResponseSchema;
+  },
+  /**
+   * Removes a tag, or the image when it was the last tag. FAILED_PRECONDITION while a
+   * container (running or not) uses the image, or when it has several tags and `force` is
+   * false. NOT_FOUND when missing, unless `allow_missing`.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.DeleteImage
+   */
+  deleteImage: {
+    methodKind: "unary";
+    input: typeof DeleteImageRequestSchema;
+    output: typeof DeleteImageResponseSchema;
+  },
+  /**
+   * Adds a tag to an image (moving it if it exists). Tagging twice is harmless.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.TagImage
+   */
+  tagImage: {
+    methodKind: "unary";
+    input: typeof TagImageRequestSchema;
+    output: typeof TagImageResponseSchema;
+  },
+  /**
+   * Pulls an image, streaming the engine's progress; the last message carries the image id and
+   * digest. NOT_FOUND for an unknown repository or tag, PERMISSION_DENIED when the registry
+   * refuses the credentials, UNAVAILABLE when the registry cannot be reached.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.PullImage
+   */
+  pullImage: {
+    methodKind: "server_streaming";
+    input: typeof PullImageRequestSchema;
+    output: typeof PullImageResponseSchema;
+  },
+  /**
+   * Pushes a local image to the registry its name designates, streaming progress; the last
+   * message carries the digest. NOT_FOUND when the image is not on the engine.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.PushImage
+   */
+  pushImage: {
+    methodKind: "server_streaming";
+    input: typeof PushImageRequestSchema;
+    output: typeof PushImageResponseSchema;
+  },
+  /**
+   * Loads a `docker save` archive (plain or gzip) from a URL or from the request, and returns
+   * what it loaded. INVALID_ARGUMENT for a bad URL or an archive the engine cannot load (for
+   * example truncated), RESOURCE_EXHAUSTED for one larger than the configured limit,
+   * FAILED_PRECONDITION when the server answers other than 200, DEADLINE_EXCEEDED when the
+   * download takes longer than allowed.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.LoadImage
+   */
+  loadImage: {
+    methodKind: "unary";
+    input: typeof LoadImageRequestSchema;
+    output: typeof LoadImageResponseSchema;
+  },
+  /**
+   * The engine's version, host and counts of containers and images.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.GetInfo
+   */
+  getInfo: {
+    methodKind: "unary";
+    input: typeof GetInfoRequestSchema;
+    output: typeof GetInfoResponseSchema;
+  },
 }> = /*@__PURE__*/
   serviceDesc(file_dockhand_v1_container_agent, 0);
 
