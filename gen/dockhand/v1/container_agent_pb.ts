@@ -4,6 +4,8 @@
 
 import type { GenFile, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { CreateContainerRequestSchema, CreateContainerResponseSchema, DeleteContainerRequestSchema, DeleteContainerResponseSchema, GetContainerRequestSchema, GetContainerResponseSchema, KillContainerRequestSchema, KillContainerResponseSchema, ListContainersRequestSchema, ListContainersResponseSchema, PauseContainerRequestSchema, PauseContainerResponseSchema, RebootContainerRequestSchema, RebootContainerResponseSchema, RestartContainerRequestSchema, RestartContainerResponseSchema, SaveContainerRequestSchema, SaveContainerResponseSchema, StartContainerRequestSchema, StartContainerResponseSchema, StopContainerRequestSchema, StopContainerResponseSchema, UnpauseContainerRequestSchema, UnpauseContainerResponseSchema, WaitContainerRequestSchema, WaitContainerResponseSchema } from "./agent_containers_pb.js";
+import { file_dockhand_v1_agent_containers } from "./agent_containers_pb.js";
 import type { DeleteImageRequestSchema, DeleteImageResponseSchema, GetImageRequestSchema, GetImageResponseSchema, GetInfoRequestSchema, GetInfoResponseSchema, ListImagesRequestSchema, ListImagesResponseSchema, LoadImageRequestSchema, LoadImageResponseSchema, PullImageRequestSchema, PullImageResponseSchema, PushImageRequestSchema, PushImageResponseSchema, TagImageRequestSchema, TagImageResponseSchema } from "./agent_images_pb.js";
 import { file_dockhand_v1_agent_images } from "./agent_images_pb.js";
 
@@ -11,7 +13,7 @@ import { file_dockhand_v1_agent_images } from "./agent_images_pb.js";
  * Describes the file dockhand/v1/container_agent.proto.
  */
 export const file_dockhand_v1_container_agent: GenFile = /*@__PURE__*/
-  fileDesc("CiFkb2NraGFuZC92MS9jb250YWluZXJfYWdlbnQucHJvdG8SC2RvY2toYW5kLnYxMvEECg5Db250YWluZXJBZ2VudBJNCgpMaXN0SW1hZ2VzEh4uZG9ja2hhbmQudjEuTGlzdEltYWdlc1JlcXVlc3QaHy5kb2NraGFuZC52MS5MaXN0SW1hZ2VzUmVzcG9uc2USRwoIR2V0SW1hZ2USHC5kb2NraGFuZC52MS5HZXRJbWFnZVJlcXVlc3QaHS5kb2NraGFuZC52MS5HZXRJbWFnZVJlc3BvbnNlElAKC0RlbGV0ZUltYWdlEh8uZG9ja2hhbmQudjEuRGVsZXRlSW1hZ2VSZXF1ZXN0GiAuZG9ja2hhbmQudjEuRGVsZXRlSW1hZ2VSZXNwb25zZRJHCghUYWdJbWFnZRIcLmRvY2toYW5kLnYxLlRhZ0ltYWdlUmVxdWVzdBodLmRvY2toYW5kLnYxLlRhZ0ltYWdlUmVzcG9uc2USTAoJUHVsbEltYWdlEh0uZG9ja2hhbmQudjEuUHVsbEltYWdlUmVxdWVzdBoeLmRvY2toYW5kLnYxLlB1bGxJbWFnZVJlc3BvbnNlMAESTAoJUHVzaEltYWdlEh0uZG9ja2hhbmQudjEuUHVzaEltYWdlUmVxdWVzdBoeLmRvY2toYW5kLnYxLlB1c2hJbWFnZVJlc3BvbnNlMAESSgoJTG9hZEltYWdlEh0uZG9ja2hhbmQudjEuTG9hZEltYWdlUmVxdWVzdBoeLmRvY2toYW5kLnYxLkxvYWRJbWFnZVJlc3BvbnNlEkQKB0dldEluZm8SGy5kb2NraGFuZC52MS5HZXRJbmZvUmVxdWVzdBocLmRvY2toYW5kLnYxLkdldEluZm9SZXNwb25zZWIGcHJvdG8z", [file_dockhand_v1_agent_images]);
+  fileDesc("CiFkb2NraGFuZC92MS9jb250YWluZXJfYWdlbnQucHJvdG8SC2RvY2toYW5kLnYxMpMOCg5Db250YWluZXJBZ2VudBJZCg5MaXN0Q29udGFpbmVycxIiLmRvY2toYW5kLnYxLkxpc3RDb250YWluZXJzUmVxdWVzdBojLmRvY2toYW5kLnYxLkxpc3RDb250YWluZXJzUmVzcG9uc2USUwoMR2V0Q29udGFpbmVyEiAuZG9ja2hhbmQudjEuR2V0Q29udGFpbmVyUmVxdWVzdBohLmRvY2toYW5kLnYxLkdldENvbnRhaW5lclJlc3BvbnNlElwKD0NyZWF0ZUNvbnRhaW5lchIjLmRvY2toYW5kLnYxLkNyZWF0ZUNvbnRhaW5lclJlcXVlc3QaJC5kb2NraGFuZC52MS5DcmVhdGVDb250YWluZXJSZXNwb25zZRJZCg5TdGFydENvbnRhaW5lchIiLmRvY2toYW5kLnYxLlN0YXJ0Q29udGFpbmVyUmVxdWVzdBojLmRvY2toYW5kLnYxLlN0YXJ0Q29udGFpbmVyUmVzcG9uc2USVgoNU3RvcENvbnRhaW5lchIhLmRvY2toYW5kLnYxLlN0b3BDb250YWluZXJSZXF1ZXN0GiIuZG9ja2hhbmQudjEuU3RvcENvbnRhaW5lclJlc3BvbnNlEl8KEFJlc3RhcnRDb250YWluZXISJC5kb2NraGFuZC52MS5SZXN0YXJ0Q29udGFpbmVyUmVxdWVzdBolLmRvY2toYW5kLnYxLlJlc3RhcnRDb250YWluZXJSZXNwb25zZRJcCg9SZWJvb3RDb250YWluZXISIy5kb2NraGFuZC52MS5SZWJvb3RDb250YWluZXJSZXF1ZXN0GiQuZG9ja2hhbmQudjEuUmVib290Q29udGFpbmVyUmVzcG9uc2USVgoNS2lsbENvbnRhaW5lchIhLmRvY2toYW5kLnYxLktpbGxDb250YWluZXJSZXF1ZXN0GiIuZG9ja2hhbmQudjEuS2lsbENvbnRhaW5lclJlc3BvbnNlElkKDlBhdXNlQ29udGFpbmVyEiIuZG9ja2hhbmQudjEuUGF1c2VDb250YWluZXJSZXF1ZXN0GiMuZG9ja2hhbmQudjEuUGF1c2VDb250YWluZXJSZXNwb25zZRJfChBVbnBhdXNlQ29udGFpbmVyEiQuZG9ja2hhbmQudjEuVW5wYXVzZUNvbnRhaW5lclJlcXVlc3QaJS5kb2NraGFuZC52MS5VbnBhdXNlQ29udGFpbmVyUmVzcG9uc2USXAoPRGVsZXRlQ29udGFpbmVyEiMuZG9ja2hhbmQudjEuRGVsZXRlQ29udGFpbmVyUmVxdWVzdBokLmRvY2toYW5kLnYxLkRlbGV0ZUNvbnRhaW5lclJlc3BvbnNlElYKDVdhaXRDb250YWluZXISIS5kb2NraGFuZC52MS5XYWl0Q29udGFpbmVyUmVxdWVzdBoiLmRvY2toYW5kLnYxLldhaXRDb250YWluZXJSZXNwb25zZRJWCg1TYXZlQ29udGFpbmVyEiEuZG9ja2hhbmQudjEuU2F2ZUNvbnRhaW5lclJlcXVlc3QaIi5kb2NraGFuZC52MS5TYXZlQ29udGFpbmVyUmVzcG9uc2USTQoKTGlzdEltYWdlcxIeLmRvY2toYW5kLnYxLkxpc3RJbWFnZXNSZXF1ZXN0Gh8uZG9ja2hhbmQudjEuTGlzdEltYWdlc1Jlc3BvbnNlEkcKCEdldEltYWdlEhwuZG9ja2hhbmQudjEuR2V0SW1hZ2VSZXF1ZXN0Gh0uZG9ja2hhbmQudjEuR2V0SW1hZ2VSZXNwb25zZRJQCgtEZWxldGVJbWFnZRIfLmRvY2toYW5kLnYxLkRlbGV0ZUltYWdlUmVxdWVzdBogLmRvY2toYW5kLnYxLkRlbGV0ZUltYWdlUmVzcG9uc2USRwoIVGFnSW1hZ2USHC5kb2NraGFuZC52MS5UYWdJbWFnZVJlcXVlc3QaHS5kb2NraGFuZC52MS5UYWdJbWFnZVJlc3BvbnNlEkwKCVB1bGxJbWFnZRIdLmRvY2toYW5kLnYxLlB1bGxJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5QdWxsSW1hZ2VSZXNwb25zZTABEkwKCVB1c2hJbWFnZRIdLmRvY2toYW5kLnYxLlB1c2hJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5QdXNoSW1hZ2VSZXNwb25zZTABEkoKCUxvYWRJbWFnZRIdLmRvY2toYW5kLnYxLkxvYWRJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5Mb2FkSW1hZ2VSZXNwb25zZRJECgdHZXRJbmZvEhsuZG9ja2hhbmQudjEuR2V0SW5mb1JlcXVlc3QaHC5kb2NraGFuZC52MS5HZXRJbmZvUmVzcG9uc2ViBnByb3RvMw", [file_dockhand_v1_agent_containers, file_dockhand_v1_agent_images]);
 
 /**
  * Direct control of containers and images on the engine, one call at a time: the seed agent's
@@ -22,6 +24,155 @@ export const file_dockhand_v1_container_agent: GenFile = /*@__PURE__*/
  * @generated from service dockhand.v1.ContainerAgent
  */
 export const ContainerAgent: GenService<{
+  /**
+   * Lists containers matching every given filter. With the default view the answer comes from
+   * one engine list call; CONTAINER_VIEW_FULL inspects each container as well, and leaves out
+   * one that is removed while the call runs instead of failing.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.ListContainers
+   */
+  listContainers: {
+    methodKind: "unary";
+    input: typeof ListContainersRequestSchema;
+    output: typeof ListContainersResponseSchema;
+  },
+  /**
+   * One container with its full state. NOT_FOUND when it does not exist.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.GetContainer
+   */
+  getContainer: {
+    methodKind: "unary";
+    input: typeof GetContainerRequestSchema;
+    output: typeof GetContainerResponseSchema;
+  },
+  /**
+   * Creates a container without starting it. ALREADY_EXISTS when the name is taken,
+   * FAILED_PRECONDITION when the image is not on the engine (nothing is pulled),
+   * PERMISSION_DENIED for a host-power option the server does not allow (privileged, host
+   * network, host bind mounts, added capabilities; none by default).
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.CreateContainer
+   */
+  createContainer: {
+    methodKind: "unary";
+    input: typeof CreateContainerRequestSchema;
+    output: typeof CreateContainerResponseSchema;
+  },
+  /**
+   * Starts a container. Starting a running one succeeds and changes nothing.
+   * FAILED_PRECONDITION for a paused one (unpause it) or when the process cannot be started.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.StartContainer
+   */
+  startContainer: {
+    methodKind: "unary";
+    input: typeof StartContainerRequestSchema;
+    output: typeof StartContainerResponseSchema;
+  },
+  /**
+   * Stops a container: its stop signal (SIGTERM unless the image says otherwise), then
+   * SIGKILL after the grace period. Stopping one that is not running succeeds and changes
+   * nothing.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.StopContainer
+   */
+  stopContainer: {
+    methodKind: "unary";
+    input: typeof StopContainerRequestSchema;
+    output: typeof StopContainerResponseSchema;
+  },
+  /**
+   * A gentle restart (`docker restart`): stops the container as StopContainer does, with its
+   * grace period, then starts the same container again. A container that is not running is
+   * just started.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.RestartContainer
+   */
+  restartContainer: {
+    methodKind: "unary";
+    input: typeof RestartContainerRequestSchema;
+    output: typeof RestartContainerResponseSchema;
+  },
+  /**
+   * A hard reset, for a container that hangs or ignores its stop signal: SIGKILL at once, no
+   * grace period and no stop signal, then start the same container again. Unlike
+   * RestartContainer the process gets no chance to clean up. A container that is not running
+   * is just started.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.RebootContainer
+   */
+  rebootContainer: {
+    methodKind: "unary";
+    input: typeof RebootContainerRequestSchema;
+    output: typeof RebootContainerResponseSchema;
+  },
+  /**
+   * Sends a Linux signal to the container's main process. FAILED_PRECONDITION when it is not
+   * running; INVALID_ARGUMENT for an unknown signal.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.KillContainer
+   */
+  killContainer: {
+    methodKind: "unary";
+    input: typeof KillContainerRequestSchema;
+    output: typeof KillContainerResponseSchema;
+  },
+  /**
+   * Freezes every process of the container (cgroup freezer). Pausing a paused one succeeds and
+   * changes nothing; FAILED_PRECONDITION when it is not running.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.PauseContainer
+   */
+  pauseContainer: {
+    methodKind: "unary";
+    input: typeof PauseContainerRequestSchema;
+    output: typeof PauseContainerResponseSchema;
+  },
+  /**
+   * Thaws a paused container. Unpausing a running one succeeds and changes nothing;
+   * FAILED_PRECONDITION when it is neither paused nor running.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.UnpauseContainer
+   */
+  unpauseContainer: {
+    methodKind: "unary";
+    input: typeof UnpauseContainerRequestSchema;
+    output: typeof UnpauseContainerResponseSchema;
+  },
+  /**
+   * Removes a container. FAILED_PRECONDITION when it runs and `force` is false. NOT_FOUND when
+   * it does not exist, unless `allow_missing`.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.DeleteContainer
+   */
+  deleteContainer: {
+    methodKind: "unary";
+    input: typeof DeleteContainerRequestSchema;
+    output: typeof DeleteContainerResponseSchema;
+  },
+  /**
+   * Waits until the container is not running and returns its exit code. Returns at once for a
+   * container that is not running. DEADLINE_EXCEEDED when `timeout` passes first.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.WaitContainer
+   */
+  waitContainer: {
+    methodKind: "unary";
+    input: typeof WaitContainerRequestSchema;
+    output: typeof WaitContainerResponseSchema;
+  },
+  /**
+   * Saves the container's file system as a new image (`docker commit`), tagged
+   * `repository:tag`, and returns the image with its size.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.SaveContainer
+   */
+  saveContainer: {
+    methodKind: "unary";
+    input: typeof SaveContainerRequestSchema;
+    output: typeof SaveContainerResponseSchema;
+  },
   /**
    * Lists images; untagged images are included with empty tags.
    *
