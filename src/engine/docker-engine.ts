@@ -2,6 +2,7 @@ import Docker from "dockerode";
 import { DockhandError } from "../errors/dockhand-error.js";
 import type { Engine } from "./engine.js";
 import { engineCall as call, toEngineError } from "./docker-errors.js";
+import { createDockerEventStream } from "./docker-event-stream.js";
 import { toCreateOptions, toDetails, toImageDetails, toSummary } from "./docker-mapping.js";
 import { dockerOptionsFromUrl } from "./docker-url.js";
 
@@ -18,6 +19,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine & 
 
   return {
     docker,
+    ...createDockerEventStream(docker),
     ping: (signal) =>
       call("ping engine", async () => {
         // The typings miss ping's options, which dockerode does honour.

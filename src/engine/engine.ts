@@ -1,3 +1,4 @@
+import type { EngineEvents } from "./event-stream.js";
 import type {
   ContainerDetails,
   ContainerQuery,
@@ -37,4 +38,4 @@ export interface CoreEngine {
  * The full engine module: the core plus one interface per further concern (each in its own
  * file, implemented by a matching `docker-*.ts`). Only `src/engine/` imports dockerode.
  */
-export interface Engine extends CoreEngine {}
+export interface Engine extends CoreEngine, EngineEvents {}
