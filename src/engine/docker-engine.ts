@@ -1,6 +1,7 @@
 import Docker from "dockerode";
 import { DockhandError } from "../errors/dockhand-error.js";
 import type { Engine } from "./engine.js";
+import { createDockerContainerControl } from "./docker-container-control.js";
 import { engineCall as call, toEngineError } from "./docker-errors.js";
 import { createDockerEventStream } from "./docker-event-stream.js";
 import { toCreateOptions, toDetails, toImageDetails, toSummary } from "./docker-mapping.js";
@@ -19,6 +20,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine & 
 
   return {
     docker,
+    ...createDockerContainerControl(docker),
     ...createDockerEventStream(docker),
     ping: (signal) =>
       call("ping engine", async () => {

@@ -59,6 +59,21 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
       NanoCpus: spec.nanoCpus ?? 0,
     },
   };
+  // Set in the literal above; the typings only know it as optional.
+  const hostConfig = options.HostConfig as Docker.HostConfig;
+  if (spec.mounts?.length) {
+    hostConfig.Mounts = spec.mounts.map((mount) => ({
+      Type: mount.type,
+      Source: mount.source,
+      Target: mount.target,
+      ReadOnly: mount.readOnly,
+    }));
+  }
+  if (spec.hostAccess) {
+    hostConfig.Privileged = spec.hostAccess.privileged;
+    if (spec.hostAccess.hostNetwork) hostConfig.NetworkMode = "host";
+    if (spec.hostAccess.addCapabilities.length > 0) hostConfig.CapAdd = spec.hostAccess.addCapabilities;
+  }
   if (spec.name) options.name = spec.name;
   if (spec.command && spec.command.length > 0) options.Cmd = spec.command;
   if (spec.stopGraceSeconds !== undefined) options.StopTimeout = spec.stopGraceSeconds;

@@ -1,3 +1,4 @@
+import type { ContainerControl } from "./container-control.js";
 import type { EngineEvents } from "./event-stream.js";
 import type {
   ContainerDetails,
@@ -38,4 +39,4 @@ export interface CoreEngine {
  * The full engine module: the core plus one interface per further concern (each in its own
  * file, implemented by a matching `docker-*.ts`). Only `src/engine/` imports dockerode.
  */
-export interface Engine extends CoreEngine, EngineEvents {}
+export interface Engine extends CoreEngine, ContainerControl, EngineEvents {}

@@ -49,6 +49,26 @@ export interface ContainerSpec {
   nanoCpus?: number;
   /** Seconds between SIGTERM and SIGKILL on stop. Unset: the engine's default (10). */
   stopGraceSeconds?: number;
+  /** Bind mounts and named volumes. Unset: none. */
+  mounts?: MountSpec[];
+  /** Options giving the container power over the host; the layers above decide if allowed. */
+  hostAccess?: HostAccessSpec;
+}
+
+export interface MountSpec {
+  /** Absolute path inside the container. */
+  target: string;
+  /** "bind": `source` is a host path; "volume": `source` is a volume name. */
+  type: "bind" | "volume";
+  source: string;
+  readOnly: boolean;
+}
+
+export interface HostAccessSpec {
+  privileged: boolean;
+  hostNetwork: boolean;
+  /** Capability names without the `CAP_` prefix, e.g. `NET_ADMIN`. */
+  addCapabilities: string[];
 }
 
 export interface ContainerSummary {
@@ -90,4 +110,32 @@ export interface ImageDetails {
   repoDigests: string[];
   sizeBytes: number;
   createdAt: Date;
+}
+
+/** A container with the configuration it was created with: what inspect tells beyond details. */
+export interface ContainerDescription extends ContainerDetails {
+  memoryBytes: number;
+  /** 1e9 = one CPU. 0: no limit. */
+  nanoCpus: number;
+  restart: { mode: RestartMode; maxRetries: number };
+  init: boolean;
+  /** The container's own stop timeout. Undefined: the engine's default (10 s). */
+  stopGraceSeconds: number | undefined;
+  hostAccess: HostAccessSpec;
+  mounts: MountSpec[];
+}
+
+export interface CommitOptions {
+  repository: string;
+  tag: string;
+  message: string;
+  author: string;
+  /** Freeze the container while its file system is copied. */
+  pause: boolean;
+}
+
+export interface ExitResult {
+  exitCode: number;
+  /** The engine's error about the exit; empty when none. */
+  error: string;
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
+import { normalizeCapability } from "../services/linux-names.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
@@ -26,6 +27,14 @@ export interface Config {
   scaleConcurrency: number;
   /** How long a shutdown waits for in-flight calls, in ms. */
   shutdownGraceMs: number;
+  /** Let CreateContainer make privileged containers. */
+  allowPrivileged: boolean;
+  /** Let CreateContainer bind-mount host paths. */
+  allowHostMounts: boolean;
+  /** Let CreateContainer share the host's network stack. */
+  allowHostNetwork: boolean;
+  /** Capabilities CreateContainer may add (without `CAP_`); `ALL` allows any. */
+  allowedCapabilities: readonly string[];
 }
 
 /** All defaults, in one place. */
@@ -40,6 +49,10 @@ export const defaults: Readonly<Config> = Object.freeze({
   maxReplicas: 100,
   scaleConcurrency: 8,
   shutdownGraceMs: 8000,
+  allowPrivileged: false,
+  allowHostMounts: false,
+  allowHostNetwork: false,
+  allowedCapabilities: Object.freeze([]),
 });
 
 export const defaultConfigFile = "dockhand.yml";
@@ -63,6 +76,10 @@ const yamlKeys: Record<keyof Config, string[]> = {
   maxReplicas: ["dockhand.max_replicas"],
   scaleConcurrency: ["dockhand.scale_concurrency"],
   shutdownGraceMs: ["dockhand.shutdown_grace_ms"],
+  allowPrivileged: ["dockhand.allow_privileged"],
+  allowHostMounts: ["dockhand.allow_host_mounts"],
+  allowHostNetwork: ["dockhand.allow_host_network"],
+  allowedCapabilities: ["dockhand.allowed_capabilities"],
 };
 
 const envKeys: Record<keyof Config, string[]> = {
@@ -76,6 +93,10 @@ const envKeys: Record<keyof Config, string[]> = {
   maxReplicas: ["DOCKHAND_MAX_REPLICAS"],
   scaleConcurrency: ["DOCKHAND_SCALE_CONCURRENCY"],
   shutdownGraceMs: ["DOCKHAND_SHUTDOWN_GRACE_MS"],
+  allowPrivileged: ["DOCKHAND_ALLOW_PRIVILEGED"],
+  allowHostMounts: ["DOCKHAND_ALLOW_HOST_MOUNTS"],
+  allowHostNetwork: ["DOCKHAND_ALLOW_HOST_NETWORK"],
+  allowedCapabilities: ["DOCKHAND_ALLOWED_CAPABILITIES"],
 };
 
 export const usage = `Usage: dockhand [options]
@@ -89,6 +110,11 @@ Options (they override environment variables, which override the YAML file):
   --service-file FILE  YAML service definitions loaded at start-up (env DOCKHAND_SERVICE_FILE)
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default ${defaults.logLevel})
   --help               print this and exit
+
+Containers with power over the host are refused unless allowed (environment or YAML only):
+  DOCKHAND_ALLOW_PRIVILEGED, DOCKHAND_ALLOW_HOST_MOUNTS, DOCKHAND_ALLOW_HOST_NETWORK  true or false
+  (default false; YAML dockhand.allow_privileged ...), DOCKHAND_ALLOWED_CAPABILITIES  comma-separated
+  names such as NET_ADMIN, or ALL (default none; YAML dockhand.allowed_capabilities)
 `;
 
 function lookup(doc: unknown, dotted: string): unknown {
@@ -110,8 +136,11 @@ function fromYaml(file: string, text: string): Source & Record<string, string | 
   const source: Record<string, string | number | undefined> = {};
   for (const [setting, keys] of Object.entries(yamlKeys)) {
     for (const key of keys) {
-      const value = lookup(doc, key);
+      let value = lookup(doc, key);
       if (value === undefined || value === null) continue;
+      // Booleans and lists arrive as their text, as from the environment: one parser for both.
+      if (typeof value === "boolean") value = String(value);
+      if (Array.isArray(value) && value.every((item) => typeof item === "string")) value = value.join(",");
       if (typeof value !== "string" && typeof value !== "number") {
         throw new ConfigError(`config file ${file}: ${key} must be a string or number`);
       }
@@ -129,6 +158,28 @@ function integer(raw: string | number, key: string, min: number, max: number): n
     throw new ConfigError(`${key}: must be a whole number from ${min} to ${max} (got "${raw}")`);
   }
   return value;
+}
+
+const truthy = new Set(["true", "yes", "on", "1"]);
+const falsy = new Set(["false", "no", "off", "0"]);
+
+function boolean(raw: string | number, key: string): boolean {
+  const text = String(raw).trim().toLowerCase();
+  if (truthy.has(text)) return true;
+  if (falsy.has(text)) return false;
+  throw new ConfigError(`${key}: must be true or false (got "${raw}")`);
+}
+
+/** Comma- or space-separated capability names, with or without `CAP_`, or `ALL`. */
+function capabilityList(raw: string, key: string): string[] {
+  return raw
+    .split(/[\s,]+/)
+    .filter((name) => name !== "")
+    .map((name) => {
+      const capability = normalizeCapability(name);
+      if (!capability) throw new ConfigError(`${key}: "${name}" is not a Linux capability`);
+      return capability;
+    });
 }
 
 const logLevels = new Set(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
@@ -193,6 +244,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     const found = pick(setting);
     return found ? integer(found.value, found.key, min, max) : fallback;
   };
+  const bool = (setting: keyof Config, fallback: boolean) => {
+    const found = pick(setting);
+    return found ? boolean(found.value, found.key) : fallback;
+  };
+  const capabilities = (setting: keyof Config, fallback: readonly string[]) => {
+    const found = pick(setting);
+    return found ? capabilityList(String(found.value), found.key) : fallback;
+  };
 
   const config: Config = {
     bind: str("bind", defaults.bind),
@@ -205,6 +264,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     maxReplicas: int("maxReplicas", defaults.maxReplicas, 1, 10000),
     scaleConcurrency: int("scaleConcurrency", defaults.scaleConcurrency, 1, 64),
     shutdownGraceMs: int("shutdownGraceMs", defaults.shutdownGraceMs, 0, 600000),
+    allowPrivileged: bool("allowPrivileged", defaults.allowPrivileged),
+    allowHostMounts: bool("allowHostMounts", defaults.allowHostMounts),
+    allowHostNetwork: bool("allowHostNetwork", defaults.allowHostNetwork),
+    allowedCapabilities: capabilities("allowedCapabilities", defaults.allowedCapabilities),
   };
   if (isIP(config.bind) === 0 && config.bind !== "localhost") {
     throw new ConfigError(`${pick("bind")?.key ?? "bind"}: "${config.bind}" is not an IP address`);

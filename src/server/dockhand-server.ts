@@ -42,7 +42,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     maxReplicas: config.maxReplicas,
   });
   const handler = connectNodeAdapter({
-    routes: createRoutes({ engine, registry, scaler }),
+    routes: createRoutes({ engine, registry, scaler, config }),
     interceptors: [createLoggingInterceptor(logger), errorInterceptor],
   });
   const server = createOnePortServer(handler);

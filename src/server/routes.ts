@@ -2,6 +2,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import type { ServiceRegistry as Registry } from "../registry/service-registry.js";
 import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
 import type { Engine } from "../engine/engine.js";
+import type { Config } from "./config.js";
 import { createContainerAgentService } from "../services/container-agent-service.js";
 import { createScalerService } from "../services/scaler-service.js";
 import { createServiceRegistryService } from "../services/service-registry-service.js";
@@ -13,6 +14,7 @@ export interface RouteDeps {
   engine: Engine;
   registry: Registry;
   scaler: DomainScaler;
+  config: Config;
 }
 
 /** Every RPC service dockhand serves, registered in one place. */
@@ -20,6 +22,6 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
     router.service(ServiceRegistry, createServiceRegistryService(deps.registry, deps.scaler));
     router.service(Scaler, createScalerService(deps.scaler));
-    router.service(ContainerAgent, createContainerAgentService({ engine: deps.engine }));
+    router.service(ContainerAgent, createContainerAgentService({ engine: deps.engine, hostAccess: deps.config }));
   };
 }

@@ -22,7 +22,7 @@ const protocolNames: Record<Protocol, PortProtocol> = {
   [Protocol.SCTP]: "sctp",
 };
 
-const restartModes: Record<RestartPolicyMode, RestartMode> = {
+export const restartModes: Record<RestartPolicyMode, RestartMode> = {
   [RestartPolicyMode.UNSPECIFIED]: "no",
   [RestartPolicyMode.NO]: "no",
   [RestartPolicyMode.ALWAYS]: "always",
@@ -75,7 +75,7 @@ export function definitionFromProto(service: Service | undefined, prefix = "serv
   });
 }
 
-const restartModeToProto: Record<RestartMode, RestartPolicyMode> = {
+export const restartModeToProto: Record<RestartMode, RestartPolicyMode> = {
   no: RestartPolicyMode.NO,
   always: RestartPolicyMode.ALWAYS,
   "on-failure": RestartPolicyMode.ON_FAILURE,
