@@ -7,4 +7,5 @@ bash scripts/install-node-deps.sh
 bash scripts/install-test-deps.sh
 bash scripts/ensure-engine.sh
 bash scripts/build-test-image.sh dockhand-test/busybox:1
+bash scripts/start-registry.sh
 exec npx vitest run "$@"

@@ -4,6 +4,7 @@ import type { Engine } from "./engine.js";
 import { createDockerContainerControl } from "./docker-container-control.js";
 import { engineCall as call, toEngineError } from "./docker-errors.js";
 import { createDockerEventStream } from "./docker-event-stream.js";
+import { createDockerImageControl } from "./docker-image-control.js";
 import { toCreateOptions, toDetails, toImageDetails, toSummary } from "./docker-mapping.js";
 import { dockerOptionsFromUrl } from "./docker-url.js";
 
@@ -22,6 +23,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine & 
     docker,
     ...createDockerContainerControl(docker),
     ...createDockerEventStream(docker),
+    ...createDockerImageControl(docker),
     ping: (signal) =>
       call("ping engine", async () => {
         // The typings miss ping's options, which dockerode does honour.

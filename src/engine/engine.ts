@@ -1,5 +1,6 @@
 import type { ContainerControl } from "./container-control.js";
 import type { EngineEvents } from "./event-stream.js";
+import type { ImageControl, PullResult, TransferOptions } from "./image-control.js";
 import type {
   ContainerDetails,
   ContainerQuery,
@@ -33,10 +34,16 @@ export interface CoreEngine {
   ): Promise<void>;
   /** NotFound when the engine does not have the image. */
   inspectImage(ref: string, signal?: AbortSignal): Promise<ImageDetails>;
+  /**
+   * Pulls `repo[:tag][@digest]` (no tag: `latest`) and resolves when the image is on the
+   * engine. NotFound for an unknown repository or tag, PermissionDenied when the registry
+   * refuses, Unavailable when it cannot be reached.
+   */
+  pullImage(ref: string, options?: TransferOptions): Promise<PullResult>;
 }
 
 /**
  * The full engine module: the core plus one interface per further concern (each in its own
  * file, implemented by a matching `docker-*.ts`). Only `src/engine/` imports dockerode.
  */
-export interface Engine extends CoreEngine, ContainerControl, EngineEvents {}
+export interface Engine extends CoreEngine, ContainerControl, EngineEvents, ImageControl {}

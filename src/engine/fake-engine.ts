@@ -6,6 +6,10 @@ import type { ContainerDetails, ContainerSpec, ContainerSummary, ImageDetails } 
 export interface FakeEngine extends CoreEngine {
   /** Makes an image present, as a pull or load would. */
   addImage(ref: string): void;
+  /** Puts an image in the fake's "registry", so that pullImage can fetch it. */
+  addRegistryImage(ref: string): void;
+  /** Every reference pullImage was asked for, in call order, for assertions. */
+  readonly pulls: readonly string[];
   /** Simulates the engine going away (every call fails Unavailable) and coming back. */
   setReachable(reachable: boolean): void;
   /** Makes a running container exit, as if its process died. */
@@ -22,6 +26,8 @@ export interface FakeEngine extends CoreEngine {
 export function createFakeEngine(): FakeEngine {
   const containers = new Map<string, ContainerDetails>();
   const images = new Map<string, ImageDetails>();
+  const registryImages = new Set<string>();
+  const pulls: string[] = [];
   let reachable = true;
   let nextHostPort = 40000;
 
@@ -41,6 +47,10 @@ export function createFakeEngine(): FakeEngine {
 
   return {
     containers,
+    pulls,
+    addRegistryImage(ref) {
+      registryImages.add(ref);
+    },
     addImage(ref) {
       images.set(ref, { id: `sha256:${randomBytes(32).toString("hex")}`, repoTags: [ref], repoDigests: [], sizeBytes: 1024, createdAt: new Date() });
     },
@@ -134,6 +144,18 @@ export function createFakeEngine(): FakeEngine {
       const image = images.get(ref);
       if (!image) throw new DockhandError("NotFound", `No such image: ${ref}`);
       return structuredClone(image);
+    },
+    async pullImage(ref, options) {
+      pulls.push(ref);
+      await tick();
+      check();
+      if (!registryImages.has(ref)) throw new DockhandError("NotFound", `pull image ${ref}: manifest unknown`);
+      options?.onProgress?.({ layerId: ref, status: "Pulling from fake registry", currentBytes: 0, totalBytes: 0 });
+      if (!images.has(ref)) {
+        images.set(ref, { id: `sha256:${randomBytes(32).toString("hex")}`, repoTags: [ref], repoDigests: [], sizeBytes: 1024, createdAt: new Date() });
+      }
+      const image = images.get(ref)!;
+      return { image: ref, imageId: image.id, digest: `sha256:${image.id.slice(7)}` };
     },
   };
 }

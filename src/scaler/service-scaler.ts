@@ -7,6 +7,7 @@ import type { StoredService } from "../registry/service-definition.js";
 import type { ServiceRegistry } from "../registry/service-registry.js";
 import { runBounded } from "./bounded.js";
 import { containerSpecFor } from "./container-spec.js";
+import { createImagePuller } from "./image-puller.js";
 import { createKeyedLock } from "./keyed-lock.js";
 import { ownershipOf, slotContainerName } from "./ownership.js";
 import { listServiceContainers, readContainerStatuses, type ServiceStatusView } from "./service-status.js";
@@ -44,6 +45,7 @@ export function createScaler(options: ScalerOptions): Scaler {
   const concurrency = options.concurrency ?? 8;
   const maxReplicas = options.maxReplicas ?? 100;
   const lock = createKeyedLock();
+  const images = createImagePuller({ engine, logger });
   /** The latest Scale request per service; an older one is superseded. */
   const latestRequest = new Map<string, number>();
   let requests = 0;
@@ -78,15 +80,12 @@ export function createScaler(options: ScalerOptions): Scaler {
   }
 
   async function ensureImage(stored: StoredService): Promise<void> {
+    const { image, name } = stored.definition;
     try {
-      await engine.inspectImage(stored.definition.image);
+      await images.ensure(image);
     } catch (err) {
-      if (!isDockhandError(err, "NotFound")) throw err;
-      throw new DockhandError(
-        "FailedPrecondition",
-        `image "${stored.definition.image}" of service "${stored.definition.name}" is not present on the engine; pull or load it first`,
-        { cause: err, details: { field: "image" } },
-      );
+      if (!isDockhandError(err) || err.details.pullError === undefined) throw err;
+      throw new DockhandError(err.kind, `service "${name}": ${err.message}`, { cause: err, details: err.details });
     }
   }
 

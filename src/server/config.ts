@@ -35,6 +35,12 @@ export interface Config {
   allowHostNetwork: boolean;
   /** Capabilities CreateContainer may add (without `CAP_`); `ALL` allows any. */
   allowedCapabilities: readonly string[];
+  /** Largest image archive LoadImage downloads from a URL, in bytes (compressed and unpacked). */
+  loadMaxBytes: number;
+  /** Largest image archive LoadImage accepts inline in the request, in bytes. */
+  loadInlineMaxBytes: number;
+  /** How long LoadImage may take to download an archive from a URL, in ms. */
+  loadTimeoutMs: number;
 }
 
 /** All defaults, in one place. */
@@ -53,6 +59,9 @@ export const defaults: Readonly<Config> = Object.freeze({
   allowHostMounts: false,
   allowHostNetwork: false,
   allowedCapabilities: Object.freeze([]),
+  loadMaxBytes: 2 * 1024 ** 3,
+  loadInlineMaxBytes: 16 * 1024 ** 2,
+  loadTimeoutMs: 300_000,
 });
 
 export const defaultConfigFile = "dockhand.yml";
@@ -80,6 +89,9 @@ const yamlKeys: Record<keyof Config, string[]> = {
   allowHostMounts: ["dockhand.allow_host_mounts"],
   allowHostNetwork: ["dockhand.allow_host_network"],
   allowedCapabilities: ["dockhand.allowed_capabilities"],
+  loadMaxBytes: ["dockhand.load_max_bytes"],
+  loadInlineMaxBytes: ["dockhand.load_inline_max_bytes"],
+  loadTimeoutMs: ["dockhand.load_timeout_ms"],
 };
 
 const envKeys: Record<keyof Config, string[]> = {
@@ -97,6 +109,9 @@ const envKeys: Record<keyof Config, string[]> = {
   allowHostMounts: ["DOCKHAND_ALLOW_HOST_MOUNTS"],
   allowHostNetwork: ["DOCKHAND_ALLOW_HOST_NETWORK"],
   allowedCapabilities: ["DOCKHAND_ALLOWED_CAPABILITIES"],
+  loadMaxBytes: ["DOCKHAND_LOAD_MAX_BYTES"],
+  loadInlineMaxBytes: ["DOCKHAND_LOAD_INLINE_MAX_BYTES"],
+  loadTimeoutMs: ["DOCKHAND_LOAD_TIMEOUT_MS"],
 };
 
 export const usage = `Usage: dockhand [options]
@@ -268,6 +283,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     allowHostMounts: bool("allowHostMounts", defaults.allowHostMounts),
     allowHostNetwork: bool("allowHostNetwork", defaults.allowHostNetwork),
     allowedCapabilities: capabilities("allowedCapabilities", defaults.allowedCapabilities),
+    loadMaxBytes: int("loadMaxBytes", defaults.loadMaxBytes, 1, Number.MAX_SAFE_INTEGER),
+    loadInlineMaxBytes: int("loadInlineMaxBytes", defaults.loadInlineMaxBytes, 0, 1024 ** 3),
+    loadTimeoutMs: int("loadTimeoutMs", defaults.loadTimeoutMs, 1, 24 * 3600 * 1000),
   };
   if (isIP(config.bind) === 0 && config.bind !== "localhost") {
     throw new ConfigError(`${pick("bind")?.key ?? "bind"}: "${config.bind}" is not an IP address`);

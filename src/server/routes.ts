@@ -22,6 +22,6 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
     router.service(ServiceRegistry, createServiceRegistryService(deps.registry, deps.scaler));
     router.service(Scaler, createScalerService(deps.scaler));
-    router.service(ContainerAgent, createContainerAgentService({ engine: deps.engine, hostAccess: deps.config }));
+    router.service(ContainerAgent, createContainerAgentService({ engine: deps.engine, hostAccess: deps.config, imageLimits: deps.config }));
   };
 }

@@ -1,0 +1,126 @@
+import { Readable, pipeline } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { DockhandError, invalidArgument } from "../errors/dockhand-error.js";
+
+export interface ArchiveLimits {
+  /** Largest archive, counted as received and again after gunzip, in bytes. */
+  maxBytes: number;
+  /** Longest download, in ms (URL sources only). */
+  timeoutMs: number;
+}
+
+/** A `docker save` archive, uncompressed, ready to stream into the engine. */
+export interface ArchiveSource {
+  stream: Readable;
+  /** Bytes received so far, before decompression. */
+  receivedBytes(): number;
+}
+
+const gzipMagic = [0x1f, 0x8b];
+
+function tooLarge(field: string, max: number): DockhandError {
+  return new DockhandError("ResourceExhausted", `${field}: the archive is larger than the limit of ${max} bytes`, {
+    details: { field, limitBytes: max },
+  });
+}
+
+async function* limited(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, max: number, field: string, count?: (n: number) => void) {
+  let total = 0;
+  for await (const chunk of source) {
+    total += chunk.length;
+    count?.(total);
+    if (total > max) throw tooLarge(field, max);
+    yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+  }
+}
+
+async function* gunzipped(source: AsyncIterable<Buffer>, field: string): AsyncGenerator<Buffer> {
+  const gunzip = createGunzip();
+  pipeline(Readable.from(source), gunzip, () => undefined);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    if (err instanceof DockhandError) throw err;
+    throw invalidArgument(field, `the archive starts like gzip but does not decompress: ${(err as Error).message}`);
+  }
+}
+
+/** Passes the archive through, gunzipping it when its first two bytes are gzip's magic. */
+async function* unpacked(source: AsyncIterable<Buffer>, max: number, field: string): AsyncGenerator<Buffer> {
+  const iterator = source[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  while (head.length < gzipMagic.length) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head = Buffer.concat([head, next.value]);
+  }
+  async function* whole(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    yield* { [Symbol.asyncIterator]: () => iterator };
+  }
+  if (head[0] === gzipMagic[0] && head[1] === gzipMagic[1]) yield* limited(gunzipped(whole(), field), max, field);
+  else yield* whole();
+}
+
+/** Archive bytes sent in the request itself. */
+export function inlineArchive(bytes: Uint8Array, limits: Pick<ArchiveLimits, "maxBytes">): ArchiveSource {
+  return {
+    stream: Readable.from(unpacked(limited([bytes], Number.MAX_SAFE_INTEGER, "archive"), limits.maxBytes, "archive")),
+    receivedBytes: () => bytes.length,
+  };
+}
+
+function downloadError(err: unknown, url: string, limits: ArchiveLimits): DockhandError {
+  if (err instanceof DockhandError) return err;
+  const failure = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (failure.name === "TimeoutError") {
+    return new DockhandError("Timeout", `url: downloading ${url} took longer than ${limits.timeoutMs} ms`, { cause: err, details: { field: "url" } });
+  }
+  if (failure.name === "AbortError") return new DockhandError("Cancelled", `url: download of ${url} cancelled`, { cause: err });
+  const reason = failure.cause?.code ?? failure.cause?.message ?? failure.message ?? String(err);
+  return new DockhandError("Unavailable", `url: downloading ${url} failed: ${reason}`, { cause: err, details: { field: "url" } });
+}
+
+async function* guarded(source: AsyncIterable<Uint8Array>, url: string, limits: ArchiveLimits, abort: AbortController) {
+  try {
+    yield* source;
+  } catch (err) {
+    throw downloadError(err, url, limits);
+  } finally {
+    // Ends the download whether the archive was read to its end, refused or abandoned.
+    abort.abort();
+  }
+}
+
+/**
+ * Downloads an archive from an http(s) URL (already validated). Fails before reading the body
+ * when the server answers other than 200 (404/410: NotFound) or announces a size over the
+ * limit; stops the download as soon as the received bytes exceed it.
+ */
+export async function downloadArchive(url: string, limits: ArchiveLimits, signal?: AbortSignal): Promise<ArchiveSource> {
+  const abort = new AbortController();
+  const deadline = AbortSignal.timeout(limits.timeoutMs);
+  const combined = AbortSignal.any([abort.signal, deadline, ...(signal ? [signal] : [])]);
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: combined });
+  } catch (err) {
+    throw downloadError(err, url, limits);
+  }
+  const fail = (error: DockhandError): never => {
+    abort.abort();
+    throw error;
+  };
+  if (response.status !== 200 || !response.body) {
+    const kind = response.status === 404 || response.status === 410 ? "NotFound" : "FailedPrecondition";
+    fail(new DockhandError(kind, `url: ${url} answered ${response.status} ${response.statusText}`.trim(), {
+      details: { field: "url", httpStatus: response.status },
+    }));
+  }
+  const announced = Number(response.headers.get("content-length") ?? NaN);
+  if (announced > limits.maxBytes) fail(tooLarge("url", limits.maxBytes));
+  let received = 0;
+  const body = guarded(response.body as AsyncIterable<Uint8Array>, url, limits, abort);
+  const counted = limited(body, limits.maxBytes, "url", (n) => (received = n));
+  return { stream: Readable.from(unpacked(counted, limits.maxBytes, "url")), receivedBytes: () => received };
+}
