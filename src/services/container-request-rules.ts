@@ -30,9 +30,11 @@ export function checkContainerName(name: string, field: string): void {
 }
 
 function nonNegativeMs(duration: Duration, field: string): number {
-  const ms = durationMs(duration);
-  if (!Number.isFinite(ms) || ms < 0) throw invalidArgument(field, `must not be negative (got ${ms / 1000}s)`);
-  return ms;
+  // Checked on the fields: durationMs rounds a few negative nanoseconds to 0.
+  if (duration.seconds < 0n || duration.nanos < 0) {
+    throw invalidArgument(field, `must not be negative (got ${duration.seconds}s ${duration.nanos}ns)`);
+  }
+  return durationMs(duration);
 }
 
 /** A stop grace period in whole seconds (rounded up, as the engine counts); undefined when unset. */
