@@ -42,6 +42,8 @@ export function createOnePortServer(handler: Handler): OnePortServer {
       // here would instead hand those bytes to nobody.
       socket.unshift(head);
       (isH2 ? h2 : h1).emit("connection", socket);
+      // The http server reads a paused socket only once it flows again; http2 resumes by itself.
+      if (!isH2) socket.resume();
     };
     socket.on("data", onData);
     socket.on("error", () => socket.destroy());
