@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Calls dockhand over gRPC from Python with grpcio and no generated code.
+
+The schema comes from a descriptor set made by `npx buf build -o dockhand.binpb`.
+
+    python3 dockhand_client.py [--descriptors dockhand.binpb] [--target 127.0.0.1:7051] \
+        dockhand.v1.Scaler/Scale '{"name": "web", "replicas": 2}'
+
+Prints each response message as JSON, one per line (server streams print several). On a gRPC
+error it prints `CODE: message` to stderr and exits with status 1.
+"""
+import argparse
+import json
+import sys
+
+import grpc
+from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+
+
+def message_class(descriptor):
+    # protobuf >= 4.21 has GetMessageClass; older releases only the factory's GetPrototype.
+    if hasattr(message_factory, "GetMessageClass"):
+        return message_factory.GetMessageClass(descriptor)
+    return message_factory.MessageFactory(descriptor.file.pool).GetPrototype(descriptor)
+
+
+class Dockhand:
+    def __init__(self, target, descriptors):
+        files = descriptor_pb2.FileDescriptorSet()
+        with open(descriptors, "rb") as handle:
+            files.ParseFromString(handle.read())
+        self.pool = descriptor_pool.DescriptorPool()
+        for file in files.file:
+            self.pool.Add(file)
+        self.channel = grpc.insecure_channel(target)
+
+    def call(self, method, request, timeout=120):
+        """Calls `package.Service/Method` with a dict; yields each response as a dict."""
+        service_name, method_name = method.split("/")
+        method_desc = self.pool.FindServiceByName(service_name).FindMethodByName(method_name)
+        request_class = message_class(method_desc.input_type)
+        response_class = message_class(method_desc.output_type)
+        path = f"/{service_name}/{method_name}"
+        make = self.channel.unary_stream if method_desc.server_streaming else self.channel.unary_unary
+        stub = make(path, request_serializer=lambda m: m.SerializeToString(), response_deserializer=response_class.FromString)
+        message = json_format.ParseDict(request, request_class())
+        answer = stub(message, timeout=timeout)
+        responses = answer if method_desc.server_streaming else [answer]
+        for response in responses:
+            yield json_format.MessageToDict(response)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", default="127.0.0.1:7051")
+    parser.add_argument("--descriptors", default="dockhand.binpb")
+    parser.add_argument("method", help="for example dockhand.v1.Scaler/GetStatus")
+    parser.add_argument("request", nargs="?", default="{}", help="request as JSON")
+    args = parser.parse_args()
+    client = Dockhand(args.target, args.descriptors)
+    try:
+        for response in client.call(args.method, json.loads(args.request)):
+            print(json.dumps(response, sort_keys=True), flush=True)
+    except grpc.RpcError as err:
+        print(f"{err.code().name}: {err.details()}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
