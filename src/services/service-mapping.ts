@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { durationFromMs, durationMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { PortProtocol, RestartMode } from "../engine/types.js";
 import { invalidArgument } from "../errors/dockhand-error.js";
+import { checkDefinition } from "../registry/definition-rules.js";
 import {
   definitionWithDefaults,
   defaultStopGraceSeconds,
@@ -55,7 +56,7 @@ export function definitionFromProto(service: Service | undefined, prefix = "serv
   if (memoryBytes > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw invalidArgument(`${prefix}resources.memory_bytes`, "is too large");
   }
-  return definitionWithDefaults({
+  const def = definitionWithDefaults({
     name: service.name,
     image: service.image,
     command: [...service.command],
@@ -73,6 +74,9 @@ export function definitionFromProto(service: Service | undefined, prefix = "serv
     memoryBytes: Number(memoryBytes),
     cpuMillis: service.resources?.cpuMillis ?? 0,
   });
+  // Checked here too so that errors name the field as the client wrote it (`service.ports[0]...`).
+  checkDefinition(def, prefix);
+  return def;
 }
 
 export const restartModeToProto: Record<RestartMode, RestartPolicyMode> = {
