@@ -1,4 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { testImage } from "./engine.js";
 
 /** Where the pull/push tests' registry listens (scripts/start-registry.sh). */
@@ -12,13 +15,20 @@ export function uniqueRepository(prefix: string, registry = ""): string {
 }
 
 /**
- * Builds a small image on top of the busybox test image, made distinct by a label (so it gets
- * its own id), and returns its id. Without `tag` the image is left untagged (dangling).
+ * Builds a small image on top of the busybox test image, made distinct by a label and a file
+ * of its own (so it has its own id and one layer of its own; COPY needs no container, unlike
+ * RUN), and returns its id. Without `tag` the image is left untagged (dangling).
  */
 export function buildImage(tag?: string, marker = `${process.pid}-${counter++}-${Date.now()}`): string {
-  const dockerfile = `FROM ${testImage}\nLABEL dockhand.imgtest=${JSON.stringify(marker)}\nRUN echo ${marker} > /marker\n`;
-  const args = ["build", "-q", ...(tag ? ["-t", tag] : []), "-"];
-  return execFileSync("docker", args, { input: dockerfile, encoding: "utf8", stdio: ["pipe", "pipe", "ignore"] }).trim();
+  const context = mkdtempSync(join(tmpdir(), "dockhand-imgtest-"));
+  try {
+    writeFileSync(join(context, "marker"), `${marker}\n`);
+    writeFileSync(join(context, "Dockerfile"), `FROM ${testImage}\nLABEL dockhand.imgtest=${JSON.stringify(marker)}\nCOPY marker /marker\n`);
+    const args = ["build", "-q", ...(tag ? ["-t", tag] : []), context];
+    return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
 }
 
 /** Removes images by id or tag, ignoring ones already gone. */
