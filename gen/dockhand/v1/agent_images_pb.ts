@@ -302,7 +302,8 @@ export type DeleteImageRequest = Message<"dockhand.v1.DeleteImageRequest"> & {
 
   /**
    * Remove the image even when it has several tags (an id then removes all of them). A
-   * container that uses the image, running or not, still prevents its removal. Default false.
+   * container that uses the image, running or not, still prevents its removal (an image
+   * in use never leaves the engine through this call). Default false.
    *
    * @generated from field: bool force = 2;
    */
@@ -716,7 +717,8 @@ export type LoadImageRequest = Message<"dockhand.v1.LoadImageRequest"> & {
      * http:// or https:// URL to download the archive from. The download stops with
      * DEADLINE_EXCEEDED after the server's `loadTimeoutMs` (default 5 minutes) or the call's
      * deadline, and with RESOURCE_EXHAUSTED once it exceeds the server's `loadMaxBytes`
-     * (default 2 GiB). Any answer other than 200 fails the call.
+     * (default 2 GiB), counted both as received and after gunzip. Any answer other than 200
+     * fails the call. Credentials in the URL are refused.
      *
      * @generated from field: string url = 1;
      */

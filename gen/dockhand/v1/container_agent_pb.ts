@@ -194,9 +194,10 @@ export const ContainerAgent: GenService<{
     output: typeof GetImageResponseSchema;
   },
   /**
-   * Removes a tag, or the image when it was the last tag. FAILED_PRECONDITION while a
-   * container (running or not) uses the image, or when it has several tags and `force` is
-   * false. NOT_FOUND when missing, unless `allow_missing`.
+   * Removes a tag, or the image when it was the last tag. FAILED_PRECONDITION, even with
+   * `force`, while a container (running or not) uses an image the call would remove (removing
+   * one of several tags is allowed), and when an id names an image with several tags and
+   * `force` is false. NOT_FOUND when missing, unless `allow_missing`.
    *
    * @generated from rpc dockhand.v1.ContainerAgent.DeleteImage
    */
@@ -240,10 +241,11 @@ export const ContainerAgent: GenService<{
   },
   /**
    * Loads a `docker save` archive (plain or gzip) from a URL or from the request, and returns
-   * what it loaded. INVALID_ARGUMENT for a bad URL or an archive the engine cannot load (for
-   * example truncated), RESOURCE_EXHAUSTED for one larger than the configured limit,
-   * FAILED_PRECONDITION when the server answers other than 200, DEADLINE_EXCEEDED when the
-   * download takes longer than allowed.
+   * what it loaded. INVALID_ARGUMENT for a bad URL or an archive that cannot be loaded (for
+   * example truncated, or not an archive); RESOURCE_EXHAUSTED for one larger than the
+   * configured limit (the download stops there); NOT_FOUND when the URL answers 404 or 410,
+   * FAILED_PRECONDITION for any other answer than 200; UNAVAILABLE when the URL cannot be
+   * reached or the download breaks off; DEADLINE_EXCEEDED when it takes longer than allowed.
    *
    * @generated from rpc dockhand.v1.ContainerAgent.LoadImage
    */
