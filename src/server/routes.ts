@@ -5,6 +5,7 @@ import type { Engine } from "../engine/engine.js";
 import type { Config } from "./config.js";
 import { createContainerAgentService } from "../services/container-agent-service.js";
 import { createScalerService } from "../services/scaler-service.js";
+import { createStatusWatcher } from "../scaler/status-watcher.js";
 import { createServiceRegistryService } from "../services/service-registry-service.js";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
@@ -21,7 +22,7 @@ export interface RouteDeps {
 export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
     router.service(ServiceRegistry, createServiceRegistryService(deps.registry, deps.scaler));
-    router.service(Scaler, createScalerService(deps.scaler));
+    router.service(Scaler, createScalerService(deps.scaler, createStatusWatcher({ scaler: deps.scaler, events: deps.engine })));
     router.service(ContainerAgent, createContainerAgentService({ engine: deps.engine, hostAccess: deps.config, imageLimits: deps.config }));
   };
 }

@@ -1,9 +1,10 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
+import type { StatusWatcher } from "../scaler/status-watcher.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { statusToProto } from "./status-mapping.js";
 
-export function createScalerService(scaler: DomainScaler): ServiceImpl<typeof Scaler> {
+export function createScalerService(scaler: DomainScaler, watcher: StatusWatcher): ServiceImpl<typeof Scaler> {
   return {
     async scale(req, ctx) {
       const view = await scaler.scale(req.name, req.replicas, { wait: req.wait ?? true, signal: ctx.signal });
@@ -11,6 +12,9 @@ export function createScalerService(scaler: DomainScaler): ServiceImpl<typeof Sc
     },
     async getStatus(req) {
       return { status: statusToProto(await scaler.status(req.name)) };
+    },
+    async *watchStatus(req, ctx) {
+      for await (const view of watcher.watch(req.name, ctx.signal)) yield { status: statusToProto(view) };
     },
   };
 }

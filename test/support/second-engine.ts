@@ -1,4 +1,4 @@
-import { spawn, spawnSync, execFileSync, type ChildProcess } from "node:child_process";
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,8 +60,6 @@ export async function startSecondEngine(name: string): Promise<SecondEngine> {
   const containerdPidFile = join(dir, "exec", "containerd", "containerd.pid");
   let child: ChildProcess | undefined;
   const docker = (...args: string[]) => ["-H", `unix://${socketPath}`, ...args];
-  const netns = `dockhand-${id}`;
-  execFileSync("ip", ["netns", "add", netns]);
 
   const engine: SecondEngine = {
     url: `unix://${socketPath}`,
@@ -82,7 +80,9 @@ export async function startSecondEngine(name: string): Promise<SecondEngine> {
       ];
       // In a network namespace of its own: a dockerd started with `--bridge none` deletes the
       // host's docker0 interface (removeDefaultBridgeInterface), which breaks the shared engine.
-      child = spawn("ip", ["netns", "exec", netns, "dockerd", ...args], { stdio: ["ignore", log, log] });
+      // `unshare --net`, not `ip netns exec`: the latter also remounts /sys, hiding the cgroups
+      // dockerd needs ("Devices cgroup isn't mounted").
+      child = spawn("unshare", ["--net", "dockerd", ...args], { stdio: ["ignore", log, log] });
       closeSync(log);
       const exited = new Promise<void>((resolve) => child?.once("exit", () => resolve()));
       for (let i = 0; i < 120; i++) {
@@ -121,7 +121,6 @@ export async function startSecondEngine(name: string): Promise<SecondEngine> {
         }
       }
       rmSync(socketPath, { force: true });
-      spawnSync("ip", ["netns", "delete", netns], { stdio: "ignore" });
       try {
         rmSync(dir, { recursive: true, force: true });
       } catch {

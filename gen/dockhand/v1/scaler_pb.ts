@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/scaler.proto.
  */
 export const file_dockhand_v1_scaler: GenFile = /*@__PURE__*/
-  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIkoKDFNjYWxlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlcGxpY2FzGAIgASgFEhEKBHdhaXQYAyABKAhIAIgBAUIHCgVfd2FpdCI7Cg1TY2FsZVJlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIAoQR2V0U3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIj8KEUdldFN0YXR1c1Jlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiggEKDVNlcnZpY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0SMAoKY29udGFpbmVycxgEIAMoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIPCgd2ZXJzaW9uGAUgASgEIpoCCg9Db250YWluZXJTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRzbG90GAMgASgNEioKBXN0YXRlGAQgASgOMhsuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdGUSKQoGaGVhbHRoGAUgASgOMhkuZG9ja2hhbmQudjEuSGVhbHRoU3RhdHVzEikKBXBvcnRzGAYgAygLMhouZG9ja2hhbmQudjEuUHVibGlzaGVkUG9ydBIuCgpzdGFydF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJkZWZpbml0aW9uX3ZlcnNpb24YCCABKAQSEQoJZXhpdF9jb2RlGAkgASgFInQKDVB1Ymxpc2hlZFBvcnQSFgoOY29udGFpbmVyX3BvcnQYASABKA0SJwoIcHJvdG9jb2wYAiABKA4yFS5kb2NraGFuZC52MS5Qcm90b2NvbBIPCgdob3N0X2lwGAMgASgJEhEKCWhvc3RfcG9ydBgEIAEoDSI/Cg1TY2FsZVByb2dyZXNzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNKvsBCg5Db250YWluZXJTdGF0ZRIfChtDT05UQUlORVJfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdDT05UQUlORVJfU1RBVEVfQ1JFQVRFRBABEhsKF0NPTlRBSU5FUl9TVEFURV9SVU5OSU5HEAISGgoWQ09OVEFJTkVSX1NUQVRFX1BBVVNFRBADEh4KGkNPTlRBSU5FUl9TVEFURV9SRVNUQVJUSU5HEAQSHAoYQ09OVEFJTkVSX1NUQVRFX1JFTU9WSU5HEAUSGgoWQ09OVEFJTkVSX1NUQVRFX0VYSVRFRBAGEhgKFENPTlRBSU5FUl9TVEFURV9ERUFEEAcqgQEKDEhlYWx0aFN0YXR1cxIdChlIRUFMVEhfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWSEVBTFRIX1NUQVRVU19TVEFSVElORxABEhkKFUhFQUxUSF9TVEFUVVNfSEVBTFRIWRACEhsKF0hFQUxUSF9TVEFUVVNfVU5IRUFMVEhZEAMylAEKBlNjYWxlchI+CgVTY2FsZRIZLmRvY2toYW5kLnYxLlNjYWxlUmVxdWVzdBoaLmRvY2toYW5kLnYxLlNjYWxlUmVzcG9uc2USSgoJR2V0U3RhdHVzEh0uZG9ja2hhbmQudjEuR2V0U3RhdHVzUmVxdWVzdBoeLmRvY2toYW5kLnYxLkdldFN0YXR1c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
+  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIkoKDFNjYWxlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlcGxpY2FzGAIgASgFEhEKBHdhaXQYAyABKAhIAIgBAUIHCgVfd2FpdCI7Cg1TY2FsZVJlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIAoQR2V0U3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIj8KEUdldFN0YXR1c1Jlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIgoSV2F0Y2hTdGF0dXNSZXF1ZXN0EgwKBG5hbWUYASABKAkiQQoTV2F0Y2hTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIoIBCg1TZXJ2aWNlU3RhdHVzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNEjAKCmNvbnRhaW5lcnMYBCADKAsyHC5kb2NraGFuZC52MS5Db250YWluZXJTdGF0dXMSDwoHdmVyc2lvbhgFIAEoBCKaAgoPQ29udGFpbmVyU3RhdHVzEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEc2xvdBgDIAEoDRIqCgVzdGF0ZRgEIAEoDjIbLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXRlEikKBmhlYWx0aBgFIAEoDjIZLmRvY2toYW5kLnYxLkhlYWx0aFN0YXR1cxIpCgVwb3J0cxgGIAMoCzIaLmRvY2toYW5kLnYxLlB1Ymxpc2hlZFBvcnQSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSZGVmaW5pdGlvbl92ZXJzaW9uGAggASgEEhEKCWV4aXRfY29kZRgJIAEoBSJ0Cg1QdWJsaXNoZWRQb3J0EhYKDmNvbnRhaW5lcl9wb3J0GAEgASgNEicKCHByb3RvY29sGAIgASgOMhUuZG9ja2hhbmQudjEuUHJvdG9jb2wSDwoHaG9zdF9pcBgDIAEoCRIRCglob3N0X3BvcnQYBCABKA0iPwoNU2NhbGVQcm9ncmVzcxIMCgRuYW1lGAEgASgJEg8KB2Rlc2lyZWQYAiABKA0SDwoHcnVubmluZxgDIAEoDSr7AQoOQ29udGFpbmVyU3RhdGUSHwobQ09OVEFJTkVSX1NUQVRFX1VOU1BFQ0lGSUVEEAASGwoXQ09OVEFJTkVSX1NUQVRFX0NSRUFURUQQARIbChdDT05UQUlORVJfU1RBVEVfUlVOTklORxACEhoKFkNPTlRBSU5FUl9TVEFURV9QQVVTRUQQAxIeChpDT05UQUlORVJfU1RBVEVfUkVTVEFSVElORxAEEhwKGENPTlRBSU5FUl9TVEFURV9SRU1PVklORxAFEhoKFkNPTlRBSU5FUl9TVEFURV9FWElURUQQBhIYChRDT05UQUlORVJfU1RBVEVfREVBRBAHKoEBCgxIZWFsdGhTdGF0dXMSHQoZSEVBTFRIX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFkhFQUxUSF9TVEFUVVNfU1RBUlRJTkcQARIZChVIRUFMVEhfU1RBVFVTX0hFQUxUSFkQAhIbChdIRUFMVEhfU1RBVFVTX1VOSEVBTFRIWRADMugBCgZTY2FsZXISPgoFU2NhbGUSGS5kb2NraGFuZC52MS5TY2FsZVJlcXVlc3QaGi5kb2NraGFuZC52MS5TY2FsZVJlc3BvbnNlEkoKCUdldFN0YXR1cxIdLmRvY2toYW5kLnYxLkdldFN0YXR1c1JlcXVlc3QaHi5kb2NraGFuZC52MS5HZXRTdGF0dXNSZXNwb25zZRJSCgtXYXRjaFN0YXR1cxIfLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVxdWVzdBogLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
 
 /**
  * Request of Scaler.Scale.
@@ -116,6 +116,48 @@ export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE_
   messageDesc(file_dockhand_v1_scaler, 3);
 
 /**
+ * Request of Scaler.WatchStatus.
+ *
+ * @generated from message dockhand.v1.WatchStatusRequest
+ */
+export type WatchStatusRequest = Message<"dockhand.v1.WatchStatusRequest"> & {
+  /**
+   * Name of the service. Required.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message dockhand.v1.WatchStatusRequest.
+ * Use `create(WatchStatusRequestSchema)` to create a new message.
+ */
+export const WatchStatusRequestSchema: GenMessage<WatchStatusRequest> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 4);
+
+/**
+ * One message of Scaler.WatchStatus.
+ *
+ * @generated from message dockhand.v1.WatchStatusResponse
+ */
+export type WatchStatusResponse = Message<"dockhand.v1.WatchStatusResponse"> & {
+  /**
+   * Status of the service when it was read.
+   *
+   * @generated from field: dockhand.v1.ServiceStatus status = 1;
+   */
+  status?: ServiceStatus | undefined;
+};
+
+/**
+ * Describes the message dockhand.v1.WatchStatusResponse.
+ * Use `create(WatchStatusResponseSchema)` to create a new message.
+ */
+export const WatchStatusResponseSchema: GenMessage<WatchStatusResponse> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 5);
+
+/**
  * How many containers of a service run, and what each of them is doing.
  *
  * @generated from message dockhand.v1.ServiceStatus
@@ -162,7 +204,7 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
  * Use `create(ServiceStatusSchema)` to create a new message.
  */
 export const ServiceStatusSchema: GenMessage<ServiceStatus> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 4);
+  messageDesc(file_dockhand_v1_scaler, 6);
 
 /**
  * One container of a service.
@@ -239,7 +281,7 @@ export type ContainerStatus = Message<"dockhand.v1.ContainerStatus"> & {
  * Use `create(ContainerStatusSchema)` to create a new message.
  */
 export const ContainerStatusSchema: GenMessage<ContainerStatus> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 5);
+  messageDesc(file_dockhand_v1_scaler, 7);
 
 /**
  * A container port and where the engine published it.
@@ -281,7 +323,7 @@ export type PublishedPort = Message<"dockhand.v1.PublishedPort"> & {
  * Use `create(PublishedPortSchema)` to create a new message.
  */
 export const PublishedPortSchema: GenMessage<PublishedPort> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 6);
+  messageDesc(file_dockhand_v1_scaler, 8);
 
 /**
  * Error detail of a Scale that failed part-way: how far it got.
@@ -316,7 +358,7 @@ export type ScaleProgress = Message<"dockhand.v1.ScaleProgress"> & {
  * Use `create(ScaleProgressSchema)` to create a new message.
  */
 export const ScaleProgressSchema: GenMessage<ScaleProgress> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 7);
+  messageDesc(file_dockhand_v1_scaler, 9);
 
 /**
  * Lifecycle state of a container, as the engine reports it.
@@ -464,6 +506,24 @@ export const Scaler: GenService<{
     methodKind: "unary";
     input: typeof GetStatusRequestSchema;
     output: typeof GetStatusResponseSchema;
+  },
+  /**
+   * Streams the status of a service so that a dashboard never polls: the current status
+   * first, then a new one whenever a container of the service changes state (created,
+   * started, died, paused, unpaused, health changed, removed). Changes that come in a burst,
+   * as during a Scale, are coalesced, and a status equal to the last one sent is not sent
+   * again. After the engine was unreachable and is back, the current status is sent again.
+   *
+   * The stream runs until the client cancels it. Errors: NOT_FOUND when the service does not
+   * exist (also when it is deleted while watched), INVALID_ARGUMENT for a malformed name,
+   * UNAVAILABLE when the engine cannot be reached when the call starts.
+   *
+   * @generated from rpc dockhand.v1.Scaler.WatchStatus
+   */
+  watchStatus: {
+    methodKind: "server_streaming";
+    input: typeof WatchStatusRequestSchema;
+    output: typeof WatchStatusResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_dockhand_v1_scaler, 0);
