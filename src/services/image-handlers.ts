@@ -2,6 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { Engine } from "../engine/engine.js";
 import type { ImageProgressEvent } from "../engine/image-control.js";
 import { DockhandError, invalidArgument, isDockhandError } from "../errors/dockhand-error.js";
+import type { LoadImageRequest } from "../../gen/dockhand/v1/agent_images_pb.js";
 import type { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { downloadArchive, inlineArchive, type ArchiveSource } from "./archive-source.js";
 import { checkImageRef, checkLabelFilters, checkTaggedRef, checkUrl } from "./image-request-rules.js";
@@ -27,13 +28,13 @@ export interface ImageHandlerDeps {
 export function createImageHandlers(deps: ImageHandlerDeps): Pick<ServiceImpl<typeof ContainerAgent>, ImageMethods> {
   const { engine, limits } = deps;
 
-  async function openArchive(source: { case: "url" | "archive" | undefined; value?: string | Uint8Array }, signal: AbortSignal): Promise<ArchiveSource> {
+  async function openArchive(source: LoadImageRequest["source"], signal: AbortSignal): Promise<ArchiveSource> {
     if (source.case === "url") {
-      const url = checkUrl(source.value as string, "url");
+      const url = checkUrl(source.value, "url");
       return downloadArchive(url, { maxBytes: limits.loadMaxBytes, timeoutMs: limits.loadTimeoutMs }, signal);
     }
     if (source.case !== "archive") throw invalidArgument("source", "set either url or archive");
-    const bytes = source.value as Uint8Array;
+    const bytes = source.value;
     if (bytes.length === 0) throw invalidArgument("archive", "is empty");
     if (bytes.length > limits.loadInlineMaxBytes) {
       throw new DockhandError(
