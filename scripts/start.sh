@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-node-deps.sh
 if [ -z "${DOCKER_HOST:-}" ] || [[ "${DOCKER_HOST}" == unix://* ]]; then
-  if ! DOCKHAND_ENGINE_SOCKET="${DOCKER_HOST#unix://}" bash scripts/ensure-engine.sh; then
+  host="${DOCKER_HOST:-}"
+  if ! DOCKHAND_ENGINE_SOCKET="${host#unix://}" bash scripts/ensure-engine.sh; then
     echo "dockhand: no Docker engine could be had. Start dockerd yourself (as root: bash scripts/ensure-engine.sh)," >&2
     echo "or point DOCKER_HOST (or --docker-url) at a running engine, then run npm start again." >&2
     exit 1
