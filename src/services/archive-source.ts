@@ -70,45 +70,65 @@ export function inlineArchive(bytes: Uint8Array, limits: Pick<ArchiveLimits, "ma
   };
 }
 
-function downloadError(err: unknown, url: string, limits: ArchiveLimits): DockhandError {
+/** Why a download was stopped by dockhand itself, which decides the error's kind. */
+type StopReason = "timeout" | "cancelled" | undefined;
+
+function downloadError(err: unknown, url: string, limits: ArchiveLimits, stopped: StopReason): DockhandError {
   if (err instanceof DockhandError) return err;
-  const failure = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (failure.name === "TimeoutError") {
+  if (stopped === "timeout") {
     return new DockhandError("Timeout", `url: downloading ${url} took longer than ${limits.timeoutMs} ms`, { cause: err, details: { field: "url" } });
   }
-  if (failure.name === "AbortError") return new DockhandError("Cancelled", `url: download of ${url} cancelled`, { cause: err });
+  if (stopped === "cancelled") return new DockhandError("Cancelled", `url: download of ${url} cancelled`, { cause: err });
+  const failure = err as { message?: string; cause?: { code?: string; message?: string } };
   const reason = failure.cause?.code ?? failure.cause?.message ?? failure.message ?? String(err);
   return new DockhandError("Unavailable", `url: downloading ${url} failed: ${reason}`, { cause: err, details: { field: "url" } });
 }
 
-async function* guarded(source: AsyncIterable<Uint8Array>, url: string, limits: ArchiveLimits, abort: AbortController) {
+async function* guarded(source: AsyncIterable<Uint8Array>, toError: (err: unknown) => DockhandError) {
   try {
     yield* source;
   } catch (err) {
-    throw downloadError(err, url, limits);
-  } finally {
-    // Ends the download whether the archive was read to its end, refused or abandoned.
-    abort.abort();
+    throw toError(err);
   }
 }
 
 /**
  * Downloads an archive from an http(s) URL (already validated). Fails before reading the body
  * when the server answers other than 200 (404/410: NotFound) or announces a size over the
- * limit; stops the download as soon as the received bytes exceed it.
+ * limit; stops the download as soon as the received bytes exceed it, at the deadline, when the
+ * call is cancelled, and when the returned stream is closed.
  */
 export async function downloadArchive(url: string, limits: ArchiveLimits, signal?: AbortSignal): Promise<ArchiveSource> {
   const abort = new AbortController();
-  const deadline = AbortSignal.timeout(limits.timeoutMs);
-  const combined = AbortSignal.any([abort.signal, deadline, ...(signal ? [signal] : [])]);
+  let stopped: StopReason;
+  // A plain timer rather than AbortSignal.timeout/any: Node may garbage-collect a timeout
+  // signal that only a composite signal refers to, and then it never fires.
+  const timer = setTimeout(() => {
+    stopped ??= "timeout";
+    abort.abort();
+  }, limits.timeoutMs);
+  const onCancel = () => {
+    stopped ??= "cancelled";
+    abort.abort();
+  };
+  signal?.addEventListener("abort", onCancel, { once: true });
+  if (signal?.aborted) onCancel();
+  const finish = () => {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onCancel);
+    abort.abort();
+  };
+  const toError = (err: unknown) => downloadError(err, url, limits, stopped);
+
   let response: Response;
   try {
-    response = await fetch(url, { signal: combined });
+    response = await fetch(url, { signal: abort.signal });
   } catch (err) {
-    throw downloadError(err, url, limits);
+    finish();
+    throw toError(err);
   }
   const fail = (error: DockhandError): never => {
-    abort.abort();
+    finish();
     throw error;
   };
   if (response.status !== 200 || !response.body) {
@@ -120,7 +140,8 @@ export async function downloadArchive(url: string, limits: ArchiveLimits, signal
   const announced = Number(response.headers.get("content-length") ?? NaN);
   if (announced > limits.maxBytes) fail(tooLarge("url", limits.maxBytes));
   let received = 0;
-  const body = guarded(response.body as AsyncIterable<Uint8Array>, url, limits, abort);
-  const counted = limited(body, limits.maxBytes, "url", (n) => (received = n));
-  return { stream: Readable.from(unpacked(counted, limits.maxBytes, "url")), receivedBytes: () => received };
+  const body = guarded(response.body as AsyncIterable<Uint8Array>, toError);
+  const stream = Readable.from(unpacked(limited(body, limits.maxBytes, "url", (n) => (received = n)), limits.maxBytes, "url"));
+  stream.once("close", finish);
+  return { stream, receivedBytes: () => received };
 }
