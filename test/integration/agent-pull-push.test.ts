@@ -76,6 +76,8 @@ describe("PullImage and PushImage against a real registry", () => {
     expect(pushResult.value.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(pushResult.value.manifestSizeBytes).toBeGreaterThan(0n);
     pushed.push({ repository, digest: pushResult.value.digest });
+    const pushAgain = await collect(agent.pushImage({ image: ref }));
+    expect(pushAgain.at(-1)?.event).toMatchObject({ case: "result", value: { digest: pushResult.value.digest } });
 
     await agent.deleteImage({ image: ref });
     expect((await agent.getImage({ image: ref }).catch((e: unknown) => ConnectError.from(e))) instanceof ConnectError).toBe(true);
