@@ -52,6 +52,8 @@ export function createDockerImageControl(docker: Docker): ImageControl & Pick<Co
         options,
       );
       const image = await call(operation, () => docker.getImage(explicit).inspect());
+      // The "Digest:" line names this pull's manifest exactly; RepoDigests may also hold the
+      // digests of other tags of the repository, so it is only the fallback.
       const fromStatus = messages.map((m) => /^Digest: (\S+)/.exec(m.status ?? "")?.[1]).find(Boolean);
       const fromImage = (image.RepoDigests ?? []).find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1);
       return { image: explicit, imageId: image.Id, digest: fromStatus ?? fromImage ?? "" };
