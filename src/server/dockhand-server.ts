@@ -5,8 +5,14 @@ import { createServiceRegistry, type ServiceRegistry } from "../registry/service
 import { applyServiceFile, readServiceFile } from "../registry/service-file.js";
 import { createStateFile } from "../registry/state-file.js";
 import { createScaler, type Scaler } from "../scaler/service-scaler.js";
+import { instrumentEngine } from "../engine/instrumented-engine.js";
 import type { Config } from "./config.js";
+import { createEngineHealth } from "./engine-health.js";
 import { errorInterceptor } from "./error-interceptor.js";
+import { createHttpEndpoints } from "./http-endpoints.js";
+import { createMetrics } from "./metrics.js";
+import { createMetricsInterceptor } from "./metrics-interceptor.js";
+import { currentRequest } from "./request-context.js";
 import { createLoggingInterceptor } from "./logging-interceptor.js";
 import { createOnePortServer } from "./one-port-server.js";
 import { createRoutes } from "./routes.js";
@@ -28,8 +34,22 @@ export interface DockhandServerOptions {
 
 /** Loads state, applies the service file, and serves every protocol on one port. */
 export async function startDockhandServer(options: DockhandServerOptions): Promise<DockhandServer> {
-  const { config, engine, logger } = options;
+  const { config, logger } = options;
   const registry = await createServiceRegistry(createStateFile(config.dataDir));
+  const metrics = createMetrics({ registry, engine: options.engine });
+  const health = createEngineHealth({ engine: options.engine, logger });
+  // Every engine call is timed, counted and logged at debug with its request id; a call that
+  // finds the engine gone makes health look again at once instead of at the next tick.
+  const engine = instrumentEngine(options.engine, {
+    logger,
+    context: () => ({ requestId: currentRequest()?.requestId }),
+    onCall(record) {
+      metrics.recordEngineCall(record);
+      if (record.outcome === "Unavailable" && health.current() === "SERVING") void health.checkNow();
+    },
+    onStream: metrics.engineStreamOpened,
+  });
+  await health.checkNow();
   if (config.serviceFile) {
     const result = await applyServiceFile(registry, await readServiceFile(config.serviceFile));
     logger.info({ file: config.serviceFile, ...result }, "applied service file");
@@ -42,8 +62,10 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     maxReplicas: config.maxReplicas,
   });
   const handler = connectNodeAdapter({
-    routes: createRoutes({ engine, registry, scaler, config }),
-    interceptors: [createLoggingInterceptor(logger), errorInterceptor],
+    routes: createRoutes({ engine, registry, scaler, config, health }),
+    // Logging outermost and errors innermost, so both others see the final Connect code.
+    interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), errorInterceptor],
+    fallback: createHttpEndpoints({ health, metrics }),
   });
   const server = createOnePortServer(handler);
   const address = await server.listen(config.port, config.bind);
@@ -53,6 +75,9 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     url: `http://${host}:${address.port}`,
     registry,
     scaler,
-    close: () => server.close(config.shutdownGraceMs),
+    close: async () => {
+      health.close();
+      await server.close(config.shutdownGraceMs);
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { iterateInRequest, runInRequest } from "./request-context.js";
 
 function codeName(err: unknown): string {
   const code = err instanceof ConnectError ? err.code : Code.Internal;
@@ -22,22 +23,30 @@ export function createLoggingInterceptor(logger: Logger): Interceptor {
       else if (err instanceof ConnectError && err.code !== Code.Internal && err.code !== Code.Unknown) log.info({ ...fields, error: err.rawMessage }, "rpc");
       else log.error({ ...fields, err }, "rpc");
     };
+    const context = { requestId };
     try {
-      const res = await next(req);
+      // Code below (the engine wrapper's debug lines) reads the request id from here.
+      const res = await runInRequest(context, () => next(req));
       if (!res.stream) {
         done();
         return res;
       }
-      const messages = res.message;
+      const messages = iterateInRequest(context, res.message);
       return {
         ...res,
         message: (async function* () {
+          let ended = false;
           try {
             yield* messages;
+            ended = true;
             done();
           } catch (err) {
+            ended = true;
             done(err);
             throw err;
+          } finally {
+            // A stream the client abandons is neither finished nor failed, and is logged too.
+            if (!ended) done(new ConnectError("the client cancelled the stream", Code.Canceled));
           }
         })(),
       };

@@ -3,20 +3,31 @@ import type { ServiceRegistry as Registry } from "../registry/service-registry.j
 import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
 import type { Engine } from "../engine/engine.js";
 import type { Config } from "./config.js";
+import type { EngineHealth } from "./engine-health.js";
 import { createContainerAgentService } from "../services/container-agent-service.js";
 import { createScalerService } from "../services/scaler-service.js";
 import { createStatusWatcher } from "../scaler/status-watcher.js";
 import { createServiceRegistryService } from "../services/service-registry-service.js";
+import { createDescriptorIndex } from "../services/descriptor-index.js";
+import { createHealthService } from "../services/health-service.js";
+import { createReflectionService } from "../services/reflection-service.js";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 
 export interface RouteDeps {
   engine: Engine;
   registry: Registry;
   scaler: DomainScaler;
   config: Config;
+  health: EngineHealth;
 }
+
+/** Every service on the router: what reflection lists and health knows by name. */
+const served = [ServiceRegistry, Scaler, ContainerAgent, Health, ReflectionV1, ReflectionV1Alpha];
 
 /** Every RPC service dockhand serves, registered in one place. */
 export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
@@ -24,5 +35,9 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
     router.service(ServiceRegistry, createServiceRegistryService(deps.registry, deps.scaler));
     router.service(Scaler, createScalerService(deps.scaler, createStatusWatcher({ scaler: deps.scaler, events: deps.engine })));
     router.service(ContainerAgent, createContainerAgentService({ engine: deps.engine, hostAccess: deps.config, imageLimits: deps.config }));
+    router.service(Health, createHealthService(deps.health, served.map((s) => s.typeName)));
+    const descriptors = createDescriptorIndex(served);
+    router.service(ReflectionV1, createReflectionService<typeof ReflectionV1>(descriptors));
+    router.service(ReflectionV1Alpha, createReflectionService<typeof ReflectionV1Alpha>(descriptors));
   };
 }

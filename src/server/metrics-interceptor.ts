@@ -1,0 +1,47 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Metrics } from "./metrics.js";
+
+function codeOf(err: unknown): string {
+  return Code[ConnectError.from(err).code] ?? "Unknown";
+}
+
+/**
+ * Counts and times every RPC by procedure and final code, and keeps the open-streams gauge.
+ * A stream the client abandons counts as Canceled.
+ */
+export function createMetricsInterceptor(metrics: Metrics): Interceptor {
+  return (next) => async (req) => {
+    const procedure = `${req.service.typeName}/${req.method.name}`;
+    const started = performance.now();
+    const record = (code: string) => metrics.recordRpc(procedure, code, (performance.now() - started) / 1000);
+    let res;
+    try {
+      res = await next(req);
+    } catch (err) {
+      record(codeOf(err));
+      throw err;
+    }
+    if (!res.stream) {
+      record("OK");
+      return res;
+    }
+    const messages = res.message;
+    metrics.streamOpened(procedure, 1);
+    return {
+      ...res,
+      message: (async function* () {
+        let code = "Canceled";
+        try {
+          yield* messages;
+          code = "OK";
+        } catch (err) {
+          code = codeOf(err);
+          throw err;
+        } finally {
+          metrics.streamOpened(procedure, -1);
+          record(code);
+        }
+      })(),
+    };
+  };
+}
