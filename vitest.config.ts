@@ -18,6 +18,8 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Two cores and one engine: more files at once only adds contention.
           maxWorkers: 2,
+          // Runs after the unit project; vitest requires a group of its own for other maxWorkers.
+          sequence: { groupOrder: 1 },
         },
       },
     ],
