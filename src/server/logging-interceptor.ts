@@ -38,8 +38,8 @@ export function createLoggingInterceptor(logger: Logger): Interceptor {
           let ended = false;
           try {
             yield* messages;
-            ended = true;
-            done();
+            ended = !req.signal.aborted;
+            if (ended) done();
           } catch (err) {
             ended = true;
             done(err);

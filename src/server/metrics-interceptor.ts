@@ -7,7 +7,7 @@ function codeOf(err: unknown): string {
 
 /**
  * Counts and times every RPC by procedure and final code, and keeps the open-streams gauge.
- * A stream the client abandons counts as Canceled.
+ * A stream the client abandons counts as Canceled, even when the handler then ends it quietly.
  */
 export function createMetricsInterceptor(metrics: Metrics): Interceptor {
   return (next) => async (req) => {
@@ -33,7 +33,7 @@ export function createMetricsInterceptor(metrics: Metrics): Interceptor {
         let code = "Canceled";
         try {
           yield* messages;
-          code = "OK";
+          code = req.signal.aborted ? "Canceled" : "OK";
         } catch (err) {
           code = codeOf(err);
           throw err;

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
+import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+import type { Engine } from "../../src/engine/engine.js";
+import { requireEngine, testImage } from "../support/engine.js";
+import { clientFor } from "../support/clients.js";
+import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
+
+/** The value of one sample, e.g. `metric{a="b"}`; undefined when absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe("Prometheus /metrics", () => {
+  let engine: Engine;
+  let server: TestServer;
+  const name = uniqueServiceName("metrics");
+  const scrape = async () => {
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    return res.text();
+  };
+
+  beforeAll(async () => {
+    engine = await requireEngine();
+    server = await startTestServer(engine);
+  });
+  afterAll(async () => {
+    await removeServiceContainers(engine, [name]);
+    await server?.close();
+    if (server) removeDataDir(server.dataDir);
+  });
+
+  it("counts RPCs by procedure and code, times them and the engine calls, and counts containers per service", async () => {
+    await clientFor(ServiceRegistry, server.url).createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
+    await clientFor(Scaler, server.url).scale({ name, replicas: 1 });
+    await clientFor(Scaler, server.url, "connect").getStatus({ name: "t-metrics-absent" }).catch(() => undefined);
+
+    const text = await scrape();
+    expect(sample(text, 'dockhand_rpc_requests_total{procedure="dockhand.v1.Scaler/Scale",code="OK"}')).toBe(1);
+    expect(sample(text, 'dockhand_rpc_requests_total{procedure="dockhand.v1.Scaler/GetStatus",code="NotFound"}')).toBe(1);
+    expect(sample(text, 'dockhand_rpc_duration_seconds_count{procedure="dockhand.v1.Scaler/Scale",code="OK"}')).toBe(1);
+    expect(text).toContain('dockhand_rpc_duration_seconds_bucket{le="0.001",procedure="dockhand.v1.Scaler/Scale",code="OK"}');
+    expect(sample(text, 'dockhand_engine_call_duration_seconds_count{operation="createContainer",outcome="ok"}')).toBe(1);
+    expect(sample(text, 'dockhand_engine_call_duration_seconds_count{operation="startContainer",outcome="ok"}')).toBe(1);
+    expect(sample(text, `dockhand_service_containers_desired{service="${name}"}`)).toBe(1);
+    expect(sample(text, `dockhand_service_containers_running{service="${name}"}`)).toBe(1);
+    expect(sample(text, "process_cpu_seconds_total")).toBeGreaterThan(0);
+    expect(text).toContain("nodejs_heap_size_used_bytes");
+  });
+
+  it("gauges the open response streams, and counts an abandoned one as Canceled", async () => {
+    const series = 'dockhand_rpc_open_streams{procedure="dockhand.v1.Scaler/WatchStatus"}';
+    const controller = new AbortController();
+    const watch = clientFor(Scaler, server.url).watchStatus({ name }, { signal: controller.signal })[Symbol.asyncIterator]();
+    await watch.next();
+    expect(sample(await scrape(), series)).toBe(1);
+    expect(sample(await scrape(), 'dockhand_engine_open_streams{operation="watchEvents"}')).toBe(1);
+    controller.abort();
+    await watch.next().catch(() => undefined);
+    for (let i = 0; i < 50 && sample(await scrape(), series) !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const text = await scrape();
+    expect(sample(text, series)).toBe(0);
+    expect(sample(text, 'dockhand_engine_open_streams{operation="watchEvents"}')).toBe(0);
+    expect(sample(text, 'dockhand_rpc_requests_total{procedure="dockhand.v1.Scaler/WatchStatus",code="Canceled"}')).toBe(1);
+  });
+
+  it("serves liveness and answers 404 on other plain paths", async () => {
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/nothing-here`)).status).toBe(404);
+  });
+});
