@@ -1,10 +1,24 @@
 import { create } from "@bufbuild/protobuf";
-import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { ContainerDescription, ContainerSummary } from "../engine/types.js";
 import { ContainerSchema, type Container } from "../../gen/dockhand/v1/agent_containers_pb.js";
+import type { PublishedPort } from "../../gen/dockhand/v1/scaler_pb.js";
 import { protocolToProto, restartModeToProto } from "./service-mapping.js";
 import { containerStateToProto, healthToProto } from "./status-mapping.js";
 
+/**
+ * Every field at its default. A listing maps hundreds of containers per call, and spreading
+ * this is several times cheaper than `create()`, which walks the schema for each message.
+ */
+const emptyContainer: Readonly<Container> = Object.freeze(create(ContainerSchema));
+
+function timestamp(date: Date): Timestamp {
+  const ms = date.getTime();
+  const seconds = Math.floor(ms / 1000);
+  return { $typeName: "google.protobuf.Timestamp", seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
+}
+
+/** The fields the engine's list call fills, nested messages included. */
 function basicFields(summary: ContainerSummary) {
   return {
     id: summary.id,
@@ -14,25 +28,27 @@ function basicFields(summary: ContainerSummary) {
     state: containerStateToProto(summary.state),
     status: summary.status,
     labels: summary.labels,
-    createTime: timestampFromDate(summary.createdAt),
-    ports: summary.ports.map((port) => ({
-      containerPort: port.containerPort,
-      protocol: protocolToProto(port.protocol),
-      hostIp: port.hostIp,
-      hostPort: port.hostPort,
-    })),
+    createTime: timestamp(summary.createdAt),
+    ports: summary.ports.map(
+      (port): PublishedPort => ({
+        $typeName: "dockhand.v1.PublishedPort",
+        containerPort: port.containerPort,
+        protocol: protocolToProto(port.protocol),
+        hostIp: port.hostIp,
+        hostPort: port.hostPort,
+      }),
+    ),
   };
 }
 
 /** CONTAINER_VIEW_BASIC: what the engine's list call knows. */
 export function summaryToProto(summary: ContainerSummary): Container {
-  return create(ContainerSchema, basicFields(summary));
+  return { ...emptyContainer, ...basicFields(summary) };
 }
 
 /** CONTAINER_VIEW_FULL: every field. */
 export function descriptionToProto(described: ContainerDescription): Container {
-  return create(ContainerSchema, {
-    ...basicFields(described),
+  const full = create(ContainerSchema, {
     health: healthToProto(described.health),
     startTime: described.startedAt ? timestampFromDate(described.startedAt) : undefined,
     finishTime: described.finishedAt ? timestampFromDate(described.finishedAt) : undefined,
@@ -55,4 +71,5 @@ export function descriptionToProto(described: ContainerDescription): Container {
       readOnly: mount.readOnly,
     })),
   });
+  return { ...full, ...basicFields(described) };
 }
