@@ -74,12 +74,13 @@ export function createContainerLifecycleHandlers(engine: Engine): Pick<ServiceIm
     async rebootContainer(req, ctx) {
       const id = checkContainerRef(req.id);
       try {
+        // For SIGKILL the engine answers only once the process is gone, so no wait is needed
+        // (and a wait could outlive a restart policy's own restart).
         await engine.killContainer(id, "SIGKILL", ctx.signal);
       } catch (err) {
         // Conflict: it was not running, so there is nothing to kill; just start it.
         if (!isDockhandError(err, "Conflict")) throw err;
       }
-      await engine.waitContainer(id, ctx.signal);
       // A restart policy may have started it again already.
       await unlessNotModified(engine.startContainer(id, ctx.signal));
       return describe(id, ctx.signal);

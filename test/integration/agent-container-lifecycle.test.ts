@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ContainerState } from "../../gen/dockhand/v1/scaler_pb.js";
+import { RestartPolicyMode } from "../../gen/dockhand/v1/service_pb.js";
 import { expectCode, startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
 
 /** A shell that exits 3 on SIGTERM: which signal arrived shows in the exit code. */
@@ -61,6 +62,13 @@ describe("ContainerAgent container lifecycle", () => {
     const running = await fx.run({ command: ignoresTerm, init: false, stopGracePeriod: { seconds: 3600n } });
     const rebooted = await fx.agent.rebootContainer({ id: running.id });
     expect(rebooted.container?.id).toBe(running.id);
+    expect(rebooted.container?.state).toBe(ContainerState.RUNNING);
+    expect(ms(rebooted.container?.startTime)).toBeGreaterThan(ms(running.startTime));
+  });
+
+  it("reboots a container whose restart policy restarts it after the kill", async () => {
+    const running = await fx.run({ restartPolicy: { mode: RestartPolicyMode.ALWAYS } });
+    const rebooted = await fx.agent.rebootContainer({ id: running.id });
     expect(rebooted.container?.state).toBe(ContainerState.RUNNING);
     expect(ms(rebooted.container?.startTime)).toBeGreaterThan(ms(running.startTime));
   });
