@@ -1,0 +1,138 @@
+import { execFile, execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const docker = async (...args: string[]) => (await run("docker", args, { maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
+
+const id = `${process.pid}-${Date.now().toString(36)}`;
+const baseImage = `dockhand-test/node-base:20-${id}`;
+const appImage = `dockhand-test/dockhand:${id}`;
+const containerName = `dockhand-test-dockerfile-${id}`;
+const serviceName = `t-dockerfile-${id}`;
+
+/**
+ * A base image made here, since no registry can be reached: FROM scratch with this machine's
+ * node, the shared libraries ldd lists, its npm, and busybox for the build stage's shell.
+ */
+function buildBaseImage(dir: string): void {
+  const root = join(dir, "rootfs");
+  const copy = (path: string) => {
+    mkdirSync(join(root, dirname(path)), { recursive: true });
+    cpSync(path, join(root, path), { dereference: true, recursive: true });
+  };
+  const node = execFileSync("bash", ["-c", "readlink -f \"$(command -v node)\""], { encoding: "utf8" }).trim();
+  copy(node);
+  const libraries = execFileSync("ldd", [node], { encoding: "utf8" }).match(/\/\S+/g) ?? [];
+  for (const library of libraries) copy(library);
+  const npm = join(dirname(dirname(node)), "lib", "node_modules", "npm");
+  copy(npm);
+  mkdirSync(join(root, "usr/local/bin"), { recursive: true });
+  symlinkSync(join(npm, "bin", "npm-cli.js"), join(root, "usr/local/bin/npm"));
+  if (node !== "/usr/bin/node") symlinkSync(node, join(root, "usr/local/bin/node"));
+  copy("/bin/busybox");
+  writeFileSync(
+    join(dir, "Dockerfile"),
+    [
+      "FROM scratch",
+      "COPY rootfs /",
+      'RUN ["/bin/busybox", "--install", "-s"]',
+      'RUN ["/bin/busybox", "sh", "-c", "mkdir -p /tmp /root && chmod 1777 /tmp"]',
+      "ENV PATH=/usr/local/bin:/usr/bin:/bin HOME=/root",
+      // Every stage built on it inherits the label, so cleanup finds the untagged build stage too.
+      `LABEL dockhand.test=dockerfile-${id}`,
+    ].join("\n"),
+  );
+  execFileSync("docker", ["build", "-q", "-t", baseImage, dir], { stdio: "ignore" });
+}
+
+/** The build context of an offline build: the repository's build inputs plus node_modules. */
+function makeContext(dir: string): void {
+  for (const entry of ["Dockerfile", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "src", "gen", "node_modules"]) {
+    cpSync(entry, join(dir, entry), { recursive: true, verbatimSymlinks: true });
+  }
+  const ignore = readFileSync(".dockerignore", "utf8").split("\n").filter((line) => line.trim() !== "node_modules");
+  writeFileSync(join(dir, ".dockerignore"), ignore.join("\n"));
+}
+
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, tries = 120): Promise<T> {
+  let value = await read();
+  for (let i = 0; i < tries && !ok(value); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    value = await read();
+  }
+  return value;
+}
+
+describe("the Dockerfile", () => {
+  const work = mkdtempSync(join(tmpdir(), "dockhand-dockerfile-"));
+  let url = "";
+
+  beforeAll(async () => {
+    mkdirSync(join(work, "base"));
+    mkdirSync(join(work, "context"));
+    buildBaseImage(join(work, "base"));
+    makeContext(join(work, "context"));
+    await run("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${baseImage}`, "--build-arg", "NPM_CI=false", "-t", appImage, join(work, "context")], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    await docker(
+      "run", "-d", "--name", containerName, "--label", `dockhand.test=dockerfile-${id}`,
+      "-v", "/var/run/docker.sock:/var/run/docker.sock",
+      "-p", "127.0.0.1:0:7051",
+      // The image's own HEALTHCHECK command, polled faster so the test need not wait 15 s.
+      "--health-interval", "1s",
+      appImage,
+    );
+    url = `http://${await docker("port", containerName, "7051/tcp")}`;
+  }, 600_000);
+
+  afterAll(async () => {
+    await docker("rm", "-f", containerName).catch(() => undefined);
+    const leftovers = await docker("ps", "-aq", "--filter", `label=dockhand.service=${serviceName}`).catch(() => "");
+    if (leftovers) await docker("rm", "-f", ...leftovers.split("\n")).catch(() => undefined);
+    await docker("rmi", "-f", appImage).catch(() => undefined);
+    const built = await docker("images", "-q", "--filter", `label=dockhand.test=dockerfile-${id}`).catch(() => "");
+    if (built) await docker("rmi", "-f", ...new Set(built.split("\n"))).catch(() => undefined);
+    await docker("rmi", "-f", baseImage).catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("keeps only production dependencies in the runtime image", async () => {
+    const check = "Promise.all([import('dockerode'), import('typescript').then(() => 'dev', () => 'absent')]).then(([, dev]) => console.log(dev))";
+    expect(await docker("run", "--rm", "--entrypoint", "node", "-w", "/app", appImage, "--input-type=module", "-e", check)).toBe("absent");
+  });
+
+  it("answers on the published port: liveness, readiness and Connect JSON", async () => {
+    const health = await eventually(() => fetch(`${url}/healthz`).then((r) => r.status, () => 0), (status) => status === 200);
+    expect(health).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const check = await fetch(`${url}/grpc.health.v1.Health/Check`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(await check.json()).toEqual({ status: "SERVING" });
+  });
+
+  it("drives the host's engine through the mounted socket", async () => {
+    const call = (path: string, body: unknown) =>
+      fetch(`${url}/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as Record<string, unknown>,
+      }));
+    const created = await call("dockhand.v1.ServiceRegistry/CreateService", {
+      service: { name: serviceName, image: "dockhand-test/busybox:1", command: ["sleep", "3600"], init: true },
+    });
+    expect(created.status).toBe(200);
+    const scaled = await call("dockhand.v1.Scaler/Scale", { name: serviceName, replicas: 1 });
+    expect(scaled.body).toMatchObject({ status: { name: serviceName, desired: 1, running: 1 } });
+    expect(await docker("ps", "-q", "--filter", `label=dockhand.service=${serviceName}`)).not.toBe("");
+    const deleted = await call("dockhand.v1.ServiceRegistry/DeleteService", { name: serviceName, force: true });
+    expect(deleted.status).toBe(200);
+  });
+
+  it("reports healthy through its HEALTHCHECK", async () => {
+    const status = await eventually(() => docker("inspect", "-f", "{{.State.Health.Status}}", containerName), (s) => s === "healthy");
+    expect(status).toBe("healthy");
+  });
+});
