@@ -54,12 +54,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", default="127.0.0.1:7051")
     parser.add_argument("--descriptors", default="dockhand.binpb")
+    parser.add_argument("--timeout", type=float, default=120, help="deadline in seconds; ends a server stream that would run on")
     parser.add_argument("method", help="for example dockhand.v1.Scaler/GetStatus")
     parser.add_argument("request", nargs="?", default="{}", help="request as JSON")
     args = parser.parse_args()
     client = Dockhand(args.target, args.descriptors)
     try:
-        for response in client.call(args.method, json.loads(args.request)):
+        for response in client.call(args.method, json.loads(args.request), timeout=args.timeout):
             print(json.dumps(response, sort_keys=True), flush=True)
     except grpc.RpcError as err:
         print(f"{err.code().name}: {err.details()}", file=sys.stderr)
