@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { DockhandError } from "../errors/dockhand-error.js";
 import type { CoreEngine } from "./engine.js";
+import type { EngineEvent, EngineEventItem, EngineEvents, WatchEventsOptions } from "./event-stream.js";
 import type { ContainerDetails, ContainerSpec, ContainerSummary, ImageDetails } from "./types.js";
 
-export interface FakeEngine extends CoreEngine {
+export interface FakeEngine extends CoreEngine, EngineEvents {
   /** Makes an image present, as a pull or load would. */
   addImage(ref: string): void;
   /** Puts an image in the fake's "registry", so that pullImage can fetch it. */
@@ -14,6 +15,8 @@ export interface FakeEngine extends CoreEngine {
   setReachable(reachable: boolean): void;
   /** Makes a running container exit, as if its process died. */
   exitContainer(id: string, exitCode: number): void;
+  /** Sets a running container's health, as its healthcheck would. */
+  setHealth(id: string, health: ContainerDetails["health"]): void;
   /** Every container, for assertions. */
   readonly containers: ReadonlyMap<string, ContainerDetails>;
 }
@@ -44,10 +47,68 @@ export function createFakeEngine(): FakeEngine {
     return { ...rest, labels: { ...c.labels }, ports: [...c.ports] };
   }
   const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const subscribers = new Set<(event: EngineEvent) => void>();
+
+  function emit(c: ContainerDetails, action: string): void {
+    const time = new Date();
+    const event: EngineEvent = {
+      type: "container",
+      action,
+      detail: "",
+      id: c.id,
+      attributes: { ...c.labels, name: c.name, image: c.image },
+      time,
+      timeNano: BigInt(time.getTime()) * 1_000_000n,
+      ...(action === "die" ? { exitCode: c.exitCode } : {}),
+      ...(action === "health_status" ? { health: c.health } : {}),
+    };
+    for (const subscriber of subscribers) subscriber(event);
+  }
+
+  function matches(event: EngineEvent, filters: WatchEventsOptions["filters"]): boolean {
+    if (filters?.types && !filters.types.includes(event.type)) return false;
+    if (filters?.actions && !filters.actions.includes(event.action)) return false;
+    if (filters?.containers && !filters.containers.some((c) => c === event.id || c === event.attributes.name)) return false;
+    return (filters?.labels ?? []).every((filter) => {
+      const [key, value] = filter.split("=", 2) as [string, string | undefined];
+      return value === undefined ? key in event.attributes : event.attributes[key] === value;
+    });
+  }
+
+  async function* watchEvents(options: WatchEventsOptions): AsyncGenerator<EngineEventItem> {
+    check();
+    const queue: EngineEvent[] = [];
+    let wake: (() => void) | undefined;
+    const subscriber = (event: EngineEvent) => {
+      if (!matches(event, options.filters)) return;
+      queue.push(event);
+      wake?.();
+    };
+    const onAbort = () => wake?.();
+    subscribers.add(subscriber);
+    options.signal?.addEventListener("abort", onAbort);
+    try {
+      yield { kind: "connected" };
+      while (!options.signal?.aborted) {
+        const event = queue.shift();
+        if (event) yield { kind: "event", event };
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      subscribers.delete(subscriber);
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
 
   return {
     containers,
     pulls,
+    watchEvents,
+    setHealth(id, health) {
+      const c = find(id);
+      c.health = health;
+      emit(c, "health_status");
+    },
     addRegistryImage(ref) {
       registryImages.add(ref);
     },
@@ -60,6 +121,7 @@ export function createFakeEngine(): FakeEngine {
     exitContainer(id, exitCode) {
       const c = find(id);
       Object.assign(c, { state: "exited", status: `Exited (${exitCode})`, exitCode, finishedAt: new Date() });
+      emit(c, "die");
     },
     async ping() {
       await tick();
@@ -113,6 +175,7 @@ export function createFakeEngine(): FakeEngine {
       });
       const c = containers.get(id)!;
       c.ports = (spec.ports ?? []).map((p) => ({ ...p, hostIp: p.hostIp || "0.0.0.0", hostPort: p.hostPort || nextHostPort++ }));
+      emit(c, "create");
       return id;
     },
     async startContainer(id) {
@@ -121,6 +184,7 @@ export function createFakeEngine(): FakeEngine {
       const c = find(id);
       if (c.state === "running") throw new DockhandError("NotModified", "container already started");
       Object.assign(c, { state: "running", status: "Up", startedAt: new Date() });
+      emit(c, "start");
     },
     async stopContainer(id) {
       await tick();
@@ -128,6 +192,7 @@ export function createFakeEngine(): FakeEngine {
       const c = find(id);
       if (c.state !== "running" && c.state !== "paused") throw new DockhandError("NotModified", "container already stopped");
       Object.assign(c, { state: "exited", status: "Exited (143)", exitCode: 143, finishedAt: new Date() });
+      emit(c, "die");
     },
     async removeContainer(id, options) {
       await tick();
@@ -137,6 +202,7 @@ export function createFakeEngine(): FakeEngine {
         throw new DockhandError("Conflict", "You cannot remove a running container. Stop the container before attempting removal or force remove");
       }
       containers.delete(c.id);
+      emit(c, "destroy");
     },
     async inspectImage(ref) {
       await tick();

@@ -14,6 +14,8 @@ export interface ServiceDefinition {
   memoryBytes: number;
   /** Thousandths of a CPU; 0 = no limit. */
   cpuMillis: number;
+  /** Replace a running container whose healthcheck reports unhealthy. */
+  replaceUnhealthy: boolean;
 }
 
 /** A definition as the registry stores it, with its bookkeeping. */
@@ -43,6 +45,7 @@ export function definitionWithDefaults(
     restart: { mode: "no", maxRetries: 0 },
     memoryBytes: 0,
     cpuMillis: 0,
+    replaceUnhealthy: true,
     ...partial,
   };
 }

@@ -32,8 +32,14 @@ function seconds(value: unknown, where: string): number {
   return Math.ceil(parts.reduce((sum, p) => sum + Number(p[1]) * (unit[p[2] ?? "s"] ?? 1), 0));
 }
 
+function unhealthyAction(value: unknown, where: string): boolean {
+  if (value === undefined || value === "replace") return true;
+  if (value === "ignore") return false;
+  return fail(where, "must be replace or ignore");
+}
+
 function definitionFromYaml(name: string, raw: Raw, where: string): ServiceDefinition {
-  const known = new Set(["image", "command", "environment", "ports", "labels", "stop_grace_period", "init", "restart_policy", "resources"]);
+  const known = new Set(["image", "command", "environment", "ports", "labels", "stop_grace_period", "init", "restart_policy", "resources", "unhealthy_action"]);
   for (const key of Object.keys(raw)) if (!known.has(key)) fail(`${where}.${key}`, "is not a known field");
   const command = raw.command === undefined ? [] : raw.command;
   if (!Array.isArray(command)) fail(`${where}.command`, "must be a list of strings");
@@ -61,6 +67,7 @@ function definitionFromYaml(name: string, raw: Raw, where: string): ServiceDefin
     restart: { mode: String(restart.mode ?? "no") as RestartMode, maxRetries: Number(restart.max_retries ?? 0) },
     memoryBytes: Number(resources.memory_bytes ?? 0),
     cpuMillis: Number(resources.cpu_millis ?? 0),
+    replaceUnhealthy: unhealthyAction(raw.unhealthy_action, `${where}.unhealthy_action`),
   });
 }
 

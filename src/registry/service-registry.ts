@@ -1,6 +1,6 @@
 import { DockhandError } from "../errors/dockhand-error.js";
 import { checkDefinition, checkServiceName } from "./definition-rules.js";
-import { sameDefinition, type ServiceDefinition, type StoredService } from "./service-definition.js";
+import { definitionWithDefaults, sameDefinition, type ServiceDefinition, type StoredService } from "./service-definition.js";
 import type { StateFile } from "./state-file.js";
 
 export interface UpdateOptions {
@@ -28,6 +28,8 @@ export interface ServiceRegistry {
  */
 export async function createServiceRegistry(stateFile: StateFile): Promise<ServiceRegistry> {
   let services = await stateFile.load();
+  // Definitions stored by an older dockhand lack newer fields: give them their defaults.
+  for (const [name, stored] of services) services.set(name, { ...stored, definition: definitionWithDefaults(stored.definition) });
   let queue: Promise<unknown> = Promise.resolve();
 
   function mutate<T>(change: (next: Map<string, StoredService>) => T): Promise<T> {

@@ -6,16 +6,23 @@ import { hasFixedHostPort } from "../registry/definition-rules.js";
 import type { StoredService } from "../registry/service-definition.js";
 import type { ServiceRegistry } from "../registry/service-registry.js";
 import { runBounded } from "./bounded.js";
-import { containerSpecFor } from "./container-spec.js";
-import { createImagePuller } from "./image-puller.js";
+import type { ContainerView, OwnedContainer } from "./container-view.js";
 import { createKeyedLock } from "./keyed-lock.js";
-import { ownershipOf, slotContainerName } from "./ownership.js";
-import { listServiceContainers, readContainerStatuses, type ServiceStatusView } from "./service-status.js";
+import { ownershipOf } from "./ownership.js";
+import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
+import { listServiceContainers, type ServiceStatusView } from "./service-status.js";
+import { createSlotOperations } from "./slot-operations.js";
 
 export interface ScalerOptions {
   engine: CoreEngine;
   registry: ServiceRegistry;
+  /** The live view that status answers from. */
+  view: ContainerView;
   logger: Logger;
+  /** Restart delays per slot. Default: 1 s doubling to 30 s, reset after 10 s of running. */
+  backoff?: RestartBackoff;
+  /** The last line a container wrote, for crash reports; optional. */
+  lastLogLine?: (id: string) => Promise<string>;
   /** Most containers created, started, stopped or removed at once per service. Default 8. */
   concurrency?: number;
   /** Largest replica count a Scale may ask for. Default 100. */
@@ -34,124 +41,116 @@ export interface Scaler {
   status(name: string): Promise<ServiceStatusView>;
   /** Deletes a service; with `force`, scales it to 0 first. Returns how many containers went. */
   deleteService(name: string, force: boolean): Promise<number>;
-}
-
-function isRunning(container: ContainerSummary): boolean {
-  return container.state === "running";
+  /**
+   * Brings a service back to its desired count after something outside a Scale call changed
+   * it (a container died, was removed, turned unhealthy). Honours each slot's restart delay and
+   * resolves with how long until a delayed slot may be filled (0: nothing waits).
+   */
+  reconcile(name: string): Promise<number>;
+  /** Runs `task` while no Scale, reconcile or delete of the service runs. */
+  exclusive<T>(name: string, task: () => Promise<T>): Promise<T>;
 }
 
 export function createScaler(options: ScalerOptions): Scaler {
-  const { engine, registry, logger } = options;
+  const { engine, registry, view, logger } = options;
   const concurrency = options.concurrency ?? 8;
   const maxReplicas = options.maxReplicas ?? 100;
+  const backoff = options.backoff ?? createRestartBackoff();
+  const slots = createSlotOperations({ engine, logger });
   const lock = createKeyedLock();
-  const images = createImagePuller({ engine, logger });
   /** The latest Scale request per service; an older one is superseded. */
   const latestRequest = new Map<string, number>();
   let requests = 0;
 
   async function status(name: string, stored = registry.get(name)): Promise<ServiceStatusView> {
-    const containers = await listServiceContainers(engine, name);
-    const views = await readContainerStatuses(engine, containers, concurrency);
+    const containers = await view.containersOf(name);
     return {
       name,
       desired: stored.replicas,
-      running: views.filter((c) => c.state === "running").length,
+      running: containers.reduce((n, c) => (c.state === "running" ? n + 1 : n), 0),
       version: stored.version,
-      containers: views,
+      containers,
+      crashLooping: backoff.crashLooping(name),
+      failures: backoff.failuresOf(name),
     };
   }
 
-  async function removeContainer(container: ContainerSummary, graceSeconds: number): Promise<void> {
-    const log = logger.child({ containerId: container.id, container: container.name });
-    if (isRunning(container) || container.state === "paused" || container.state === "restarting") {
-      try {
-        await engine.stopContainer(container.id, graceSeconds);
-      } catch (err) {
-        if (!isDockhandError(err, "NotModified") && !isDockhandError(err, "NotFound")) throw err;
-      }
-    }
-    try {
-      await engine.removeContainer(container.id, { force: true, volumes: true });
-      log.debug("removed container");
-    } catch (err) {
-      if (!isDockhandError(err, "NotFound")) throw err;
+  async function failureReason(container: OwnedContainer | undefined, id: string): Promise<string> {
+    if (container?.health === "unhealthy" && container.state === "running") return "unhealthy";
+    const line = await options.lastLogLine?.(id).catch(() => "");
+    if (line) return line;
+    if (container?.error) return container.error;
+    return `exited with code ${container?.exitCode ?? "unknown"}`;
+  }
+
+  /** Notes why each failed container stopped, so status can tell and restarts back off. */
+  async function recordFailures(name: string, failed: ContainerSummary[], known: Map<string, OwnedContainer>): Promise<void> {
+    for (const summary of failed) {
+      if (summary.state === "created") continue;
+      const container = known.get(summary.id);
+      const slot = container?.slot ?? ownershipOf(summary.labels)?.slot ?? 0;
+      const startedAt = container?.startedAt?.getTime() ?? Date.now();
+      const endedAt = container?.finishedAt?.getTime() ?? Date.now();
+      const record = backoff.recordFailure(name, slot, {
+        exitCode: container?.exitCode ?? 0,
+        reason: await failureReason(container, summary.id),
+        ranMs: Math.max(0, endedAt - startedAt),
+      });
+      logger.info({ service: name, containerId: summary.id, ...record }, "container of a service stopped");
     }
   }
 
-  async function ensureImage(stored: StoredService): Promise<void> {
-    const { image, name } = stored.definition;
-    try {
-      await images.ensure(image);
-    } catch (err) {
-      if (!isDockhandError(err) || err.details.pullError === undefined) throw err;
-      throw new DockhandError(err.kind, `service "${name}": ${err.message}`, { cause: err, details: err.details });
-    }
-  }
-
-  async function createInSlot(stored: StoredService, slot: number): Promise<void> {
-    const name = slotContainerName(stored.definition.name, slot);
-    let id: string;
-    try {
-      id = await engine.createContainer(containerSpecFor(stored, slot));
-    } catch (err) {
-      if (isDockhandError(err, "AlreadyExists")) {
-        throw new DockhandError(
-          "FailedPrecondition",
-          `container name "${name}" is taken by a container dockhand does not own; rename or remove it`,
-          { cause: err },
-        );
-      }
-      throw err;
-    }
-    try {
-      await engine.startContainer(id);
-    } catch (err) {
-      // A container that cannot start is removed so that failed attempts never pile up.
-      await engine.removeContainer(id, { force: true, volumes: true }).catch(() => undefined);
-      // The engine answers 500 for what the definition or the host causes (a host port in
-      // use, a command that does not exist): a failed precondition, not dockhand's fault.
-      if (isDockhandError(err, "Internal") || isDockhandError(err, "InvalidArgument")) {
-        throw new DockhandError("FailedPrecondition", `container "${name}" could not start: ${err.message}`, { cause: err });
-      }
-      throw err;
-    }
-    logger.debug({ containerId: id, container: name }, "started container");
-  }
-
-  /** One pass towards `target` running containers; stops early when superseded. */
-  async function converge(stored: StoredService, target: number, current: () => boolean): Promise<void> {
+  /**
+   * One pass towards `target` running containers: replaces what stopped or turned unhealthy,
+   * then adds or removes. In `heal` mode a slot in its restart delay is left empty; the
+   * result is then the time until it may be filled.
+   */
+  async function converge(stored: StoredService, target: number, mode: { current: () => boolean; heal: boolean }): Promise<number> {
     const name = stored.definition.name;
     const grace = stored.definition.stopGraceSeconds;
+    const known = new Map((await view.containersOf(name).catch(() => [])).map((c) => [c.id, c]));
     const containers = await listServiceContainers(engine, name);
-    const running = containers.filter(isRunning);
-    const idle = containers.filter((c) => !isRunning(c));
-    let failure = await runBounded(idle, concurrency, (c) => removeContainer(c, grace));
-    if (failure) throw failure;
-
-    if (running.length > target) {
+    const failedHealth = (c: ContainerSummary) => stored.definition.replaceUnhealthy && known.get(c.id)?.health === "unhealthy";
+    const running = containers.filter((c) => c.state === "running" && !failedHealth(c));
+    const idle = containers.filter((c) => !running.includes(c));
+    await recordFailures(name, idle, known);
+    for (const c of running) {
+      const startedAt = known.get(c.id)?.startedAt;
+      if (startedAt && Date.now() - startedAt.getTime() > 10_000) backoff.markStable(name, ownershipOf(c.labels)?.slot ?? 0);
+    }
+    let wait = 0;
+    let failure = await runBounded(idle, concurrency, (c) => slots.removeContainer(c, grace));
+    if (!failure && running.length > target) {
       const newestFirst = [...running].sort(
         (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (ownershipOf(b.labels)?.slot ?? 0) - (ownershipOf(a.labels)?.slot ?? 0),
       );
-      failure = await runBounded(newestFirst.slice(0, running.length - target), concurrency, (c) => removeContainer(c, grace), current);
-    } else if (running.length < target) {
-      await ensureImage(stored);
+      failure = await runBounded(newestFirst.slice(0, running.length - target), concurrency, (c) => slots.removeContainer(c, grace), mode.current);
+    } else if (!failure && running.length < target) {
       const used = new Set(running.map((c) => ownershipOf(c.labels)?.slot));
-      const slots: number[] = [];
-      for (let slot = 1; slots.length < target - running.length; slot++) if (!used.has(slot)) slots.push(slot);
-      failure = await runBounded(slots, concurrency, (slot) => createInSlot(stored, slot), current);
+      let free: number[] = [];
+      for (let slot = 1; free.length < target - running.length; slot++) if (!used.has(slot)) free.push(slot);
+      if (mode.heal) {
+        const delays = free.map((slot) => backoff.waitFor(name, slot)).filter((ms) => ms > 0);
+        wait = delays.length ? Math.min(...delays) : 0;
+        free = free.filter((slot) => backoff.waitFor(name, slot) === 0);
+      }
+      if (free.length > 0) {
+        await slots.ensureImage(stored);
+        failure = await runBounded(free, concurrency, (slot) => slots.fillSlot(stored, slot).then(() => undefined), mode.current);
+      }
     }
+    await view.resyncService(name).catch((err: unknown) => logger.warn({ err, service: name }, "could not re-read the service's containers"));
     if (failure) throw failure;
+    return wait;
   }
 
   async function scaleLocked(name: string, request: number): Promise<ServiceStatusView> {
     const current = () => latestRequest.get(name) === request;
-    const superseded = () =>
-      new DockhandError("Aborted", `scale of service "${name}" was superseded by a later Scale call`);
+    const superseded = () => new DockhandError("Aborted", `scale of service "${name}" was superseded by a later Scale call`);
     if (!current()) throw superseded();
     const stored = registry.get(name);
     try {
-      await converge(stored, stored.replicas, current);
+      await converge(stored, stored.replicas, { current, heal: false });
     } catch (err) {
       const reached = await status(name, stored).catch(() => undefined);
       const wrapped = isDockhandError(err) ? err : new DockhandError("Internal", String(err), { cause: err });
@@ -167,8 +166,7 @@ export function createScaler(options: ScalerOptions): Scaler {
       const exited = result.containers.find((c) => c.state === "exited" || c.state === "dead");
       throw new DockhandError(
         "FailedPrecondition",
-        `service "${name}" has ${result.running} of ${stored.replicas} containers running` +
-          (exited ? `: ${exited.name} exited with code ${exited.exitCode}` : ""),
+        `service "${name}" has ${result.running} of ${stored.replicas} containers running` + (exited ? `: ${exited.name} exited with code ${exited.exitCode}` : ""),
         { details: { progress: { name, desired: stored.replicas, running: result.running } } },
       );
     }
@@ -178,8 +176,7 @@ export function createScaler(options: ScalerOptions): Scaler {
   function untilAborted(signal: AbortSignal | undefined): Promise<never> | undefined {
     if (!signal) return undefined;
     return new Promise<never>((_, reject) => {
-      const fail = () =>
-        reject(new DockhandError("Timeout", "the call's deadline passed before the scale finished; it goes on in the background"));
+      const fail = () => reject(new DockhandError("Timeout", "the call's deadline passed before the scale finished; it goes on in the background"));
       if (signal.aborted) fail();
       else signal.addEventListener("abort", fail, { once: true });
     });
@@ -187,6 +184,7 @@ export function createScaler(options: ScalerOptions): Scaler {
 
   return {
     status: (name) => status(name),
+    exclusive: (name, task) => lock.run(name, task),
     async scale(name, replicas, scaleOptions) {
       if (!Number.isInteger(replicas) || replicas < 0 || replicas > maxReplicas) {
         throw invalidArgument("replicas", `must be between 0 and ${maxReplicas} (got ${replicas})`);
@@ -211,24 +209,28 @@ export function createScaler(options: ScalerOptions): Scaler {
       if (aborted) work.catch(() => undefined);
       return aborted ? Promise.race([work, aborted]) : work;
     },
+    reconcile(name) {
+      return lock.run(name, async () => {
+        const stored = registry.find(name);
+        if (!stored) return 0;
+        return converge(stored, stored.replicas, { current: () => true, heal: true });
+      });
+    },
     deleteService(name, force) {
       return lock.run(name, async () => {
         const stored = registry.get(name);
         const containers = await listServiceContainers(engine, name);
-        const running = containers.filter(isRunning).length;
+        const running = containers.filter((c) => c.state === "running").length;
         if (running > 0 && !force) {
-          throw new DockhandError(
-            "FailedPrecondition",
-            `service "${name}" has ${running} running container(s); scale it to 0 first, or delete with force`,
-          );
+          throw new DockhandError("FailedPrecondition", `service "${name}" has ${running} running container(s); scale it to 0 first, or delete with force`);
         }
         latestRequest.set(name, ++requests);
         if (stored.replicas !== 0) await registry.setReplicas(name, 0);
-        const failure = await runBounded(containers, concurrency, (c) =>
-          removeContainer(c, stored.definition.stopGraceSeconds),
-        );
+        const failure = await runBounded(containers, concurrency, (c) => slots.removeContainer(c, stored.definition.stopGraceSeconds));
+        await view.resyncService(name).catch(() => undefined);
         if (failure) throw failure;
         await registry.remove(name);
+        backoff.forgetService(name);
         return containers.length;
       });
     },

@@ -27,6 +27,10 @@ export interface Config {
   scaleConcurrency: number;
   /** How long a shutdown waits for in-flight calls, in ms. */
   shutdownGraceMs: number;
+  /** Time between full resyncs of every service with the engine, in ms. */
+  resyncIntervalMs: number;
+  /** How long a container with dockhand's labels but no definition is left before removal, in ms. */
+  orphanGraceMs: number;
   /** Let CreateContainer make privileged containers. */
   allowPrivileged: boolean;
   /** Let CreateContainer bind-mount host paths. */
@@ -55,6 +59,8 @@ export const defaults: Readonly<Config> = Object.freeze({
   maxReplicas: 100,
   scaleConcurrency: 8,
   shutdownGraceMs: 8000,
+  resyncIntervalMs: 30_000,
+  orphanGraceMs: 60_000,
   allowPrivileged: false,
   allowHostMounts: false,
   allowHostNetwork: false,
@@ -85,6 +91,8 @@ const yamlKeys: Record<keyof Config, string[]> = {
   maxReplicas: ["dockhand.max_replicas"],
   scaleConcurrency: ["dockhand.scale_concurrency"],
   shutdownGraceMs: ["dockhand.shutdown_grace_ms"],
+  resyncIntervalMs: ["dockhand.resync_interval_ms"],
+  orphanGraceMs: ["dockhand.orphan_grace_ms"],
   allowPrivileged: ["dockhand.allow_privileged"],
   allowHostMounts: ["dockhand.allow_host_mounts"],
   allowHostNetwork: ["dockhand.allow_host_network"],
@@ -105,6 +113,8 @@ const envKeys: Record<keyof Config, string[]> = {
   maxReplicas: ["DOCKHAND_MAX_REPLICAS"],
   scaleConcurrency: ["DOCKHAND_SCALE_CONCURRENCY"],
   shutdownGraceMs: ["DOCKHAND_SHUTDOWN_GRACE_MS"],
+  resyncIntervalMs: ["DOCKHAND_RESYNC_INTERVAL_MS"],
+  orphanGraceMs: ["DOCKHAND_ORPHAN_GRACE_MS"],
   allowPrivileged: ["DOCKHAND_ALLOW_PRIVILEGED"],
   allowHostMounts: ["DOCKHAND_ALLOW_HOST_MOUNTS"],
   allowHostNetwork: ["DOCKHAND_ALLOW_HOST_NETWORK"],
@@ -279,6 +289,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     maxReplicas: int("maxReplicas", defaults.maxReplicas, 1, 10000),
     scaleConcurrency: int("scaleConcurrency", defaults.scaleConcurrency, 1, 64),
     shutdownGraceMs: int("shutdownGraceMs", defaults.shutdownGraceMs, 0, 600000),
+    resyncIntervalMs: int("resyncIntervalMs", defaults.resyncIntervalMs, 100, 3_600_000),
+    orphanGraceMs: int("orphanGraceMs", defaults.orphanGraceMs, 0, 86_400_000),
     allowPrivileged: bool("allowPrivileged", defaults.allowPrivileged),
     allowHostMounts: bool("allowHostMounts", defaults.allowHostMounts),
     allowHostNetwork: bool("allowHostNetwork", defaults.allowHostNetwork),

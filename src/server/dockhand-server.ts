@@ -4,6 +4,8 @@ import type { Engine } from "../engine/engine.js";
 import { createServiceRegistry, type ServiceRegistry } from "../registry/service-registry.js";
 import { applyServiceFile, readServiceFile } from "../registry/service-file.js";
 import { createStateFile } from "../registry/state-file.js";
+import { createContainerView } from "../scaler/container-view.js";
+import { createReconciler, type Reconciler } from "../scaler/reconciler.js";
 import { createScaler, type Scaler } from "../scaler/service-scaler.js";
 import { instrumentEngine } from "../engine/instrumented-engine.js";
 import type { Config } from "./config.js";
@@ -22,6 +24,7 @@ export interface DockhandServer {
   readonly url: string;
   readonly registry: ServiceRegistry;
   readonly scaler: Scaler;
+  readonly reconciler: Reconciler;
   /** Drains in-flight calls (up to the configured grace) and stops listening. */
   close(): Promise<void>;
 }
@@ -54,15 +57,28 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     const result = await applyServiceFile(registry, await readServiceFile(config.serviceFile));
     logger.info({ file: config.serviceFile, ...result }, "applied service file");
   }
+  const view = createContainerView({ engine, events: engine, logger, concurrency: config.scaleConcurrency, reachability: health });
+  await view.start();
   const scaler = createScaler({
     engine,
     registry,
+    view,
     logger,
     concurrency: config.scaleConcurrency,
     maxReplicas: config.maxReplicas,
   });
+  const reconciler = createReconciler({
+    scaler,
+    registry,
+    view,
+    engine,
+    logger,
+    resyncIntervalMs: config.resyncIntervalMs,
+    orphanGraceMs: config.orphanGraceMs,
+  });
+  reconciler.start();
   const handler = connectNodeAdapter({
-    routes: createRoutes({ engine, registry, scaler, config, health }),
+    routes: createRoutes({ engine, registry, scaler, reconciler, config, health }),
     // Logging outermost and errors innermost, so both others see the final Connect code.
     interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), errorInterceptor],
     fallback: createHttpEndpoints({ health, metrics }),
@@ -79,7 +95,10 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     url: `http://${host}:${address.port}`,
     registry,
     scaler,
+    reconciler,
     close: async () => {
+      reconciler.close();
+      view.close();
       health.close();
       await server.close(config.shutdownGraceMs);
     },

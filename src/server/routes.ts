@@ -1,5 +1,6 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { ServiceRegistry as Registry } from "../registry/service-registry.js";
+import type { Reconciler } from "../scaler/reconciler.js";
 import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
 import type { Engine } from "../engine/engine.js";
 import type { Config } from "./config.js";
@@ -22,6 +23,7 @@ export interface RouteDeps {
   engine: Engine;
   registry: Registry;
   scaler: DomainScaler;
+  reconciler: Reconciler;
   config: Config;
   health: EngineHealth;
 }
@@ -33,7 +35,14 @@ const served = [ServiceRegistry, Scaler, ContainerAgent, Health, ReflectionV1, R
 export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
     router.service(ServiceRegistry, createServiceRegistryService(deps.registry, deps.scaler));
-    router.service(Scaler, createScalerService(deps.scaler, createStatusWatcher({ scaler: deps.scaler, events: deps.engine })));
+    router.service(
+      Scaler,
+      createScalerService({
+        scaler: deps.scaler,
+        watcher: createStatusWatcher({ scaler: deps.scaler, events: deps.engine }),
+        reconciler: deps.reconciler,
+      }),
+    );
     router.service(ContainerAgent, createContainerAgentService({ engine: deps.engine, hostAccess: deps.config, imageLimits: deps.config }));
     router.service(Health, createHealthService(deps.health, served.map((s) => s.typeName)));
     const descriptors = createDescriptorIndex(served);

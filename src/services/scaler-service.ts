@@ -1,10 +1,18 @@
 import type { ServiceImpl } from "@connectrpc/connect";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { Reconciler } from "../scaler/reconciler.js";
 import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
 import type { StatusWatcher } from "../scaler/status-watcher.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
-import { statusToProto } from "./status-mapping.js";
+import { containerStatusToProto, statusToProto } from "./status-mapping.js";
 
-export function createScalerService(scaler: DomainScaler, watcher: StatusWatcher): ServiceImpl<typeof Scaler> {
+export interface ScalerServiceDeps {
+  scaler: DomainScaler;
+  watcher: StatusWatcher;
+  reconciler: Pick<Reconciler, "orphans">;
+}
+
+export function createScalerService({ scaler, watcher, reconciler }: ScalerServiceDeps): ServiceImpl<typeof Scaler> {
   return {
     async scale(req, ctx) {
       const view = await scaler.scale(req.name, req.replicas, { wait: req.wait ?? true, signal: ctx.signal });
@@ -15,6 +23,19 @@ export function createScalerService(scaler: DomainScaler, watcher: StatusWatcher
     },
     async *watchStatus(req, ctx) {
       for await (const view of watcher.watch(req.name, ctx.signal)) yield { status: statusToProto(view) };
+    },
+    async listOrphans() {
+      const orphans = await reconciler.orphans();
+      return {
+        orphans: orphans
+          .sort((a, b) => a.container.service.localeCompare(b.container.service) || a.container.slot - b.container.slot)
+          .map((o) => ({
+            service: o.container.service,
+            container: containerStatusToProto(o.container),
+            firstSeenTime: timestampFromDate(o.firstSeen),
+            removeTime: timestampFromDate(o.removeAt),
+          })),
+      };
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   Protocol,
   RestartPolicyMode,
   ServiceSchema,
+  UnhealthyAction,
   type Service,
 } from "../../gen/dockhand/v1/service_pb.js";
 
@@ -73,6 +74,7 @@ export function definitionFromProto(service: Service | undefined, prefix = "serv
     restart: { mode, maxRetries: service.restartPolicy?.maxRetries ?? 0 },
     memoryBytes: Number(memoryBytes),
     cpuMillis: service.resources?.cpuMillis ?? 0,
+    replaceUnhealthy: service.unhealthyAction !== UnhealthyAction.IGNORE,
   });
   // Checked here too so that errors name the field as the client wrote it (`service.ports[0]...`).
   checkDefinition(def, prefix);
@@ -104,6 +106,7 @@ export function serviceToProto(stored: StoredService): Service {
     init: def.init,
     restartPolicy: { mode: restartModeToProto[def.restart.mode], maxRetries: def.restart.maxRetries },
     resources: { memoryBytes: BigInt(def.memoryBytes), cpuMillis: def.cpuMillis },
+    unhealthyAction: def.replaceUnhealthy ? UnhealthyAction.REPLACE : UnhealthyAction.IGNORE,
     version: BigInt(stored.version),
     replicas: stored.replicas,
     createTime: timestampFromDate(new Date(stored.createdAt)),

@@ -1,9 +1,10 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ContainerStateName, HealthName } from "../engine/types.js";
-import type { ServiceStatusView } from "../scaler/service-status.js";
+import type { ContainerStatusView, ServiceStatusView } from "../scaler/service-status.js";
 import {
   ContainerState,
+  type ContainerStatusSchema,
   HealthStatus,
   ServiceStatusSchema,
   type ServiceStatus,
@@ -36,27 +37,40 @@ export function healthToProto(health: HealthName): HealthStatus {
   return healths[health];
 }
 
+export function containerStatusToProto(c: ContainerStatusView): MessageInitShape<typeof ContainerStatusSchema> {
+  return {
+    id: c.id,
+    name: c.name,
+    slot: c.slot,
+    state: states[c.state],
+    health: healths[c.health],
+    ports: c.ports.map((p) => ({
+      containerPort: p.containerPort,
+      protocol: protocolToProto(p.protocol),
+      hostIp: p.hostIp,
+      hostPort: p.hostPort,
+    })),
+    startTime: c.startedAt ? timestampFromDate(c.startedAt) : undefined,
+    definitionVersion: BigInt(c.definitionVersion),
+    exitCode: c.exitCode,
+  };
+}
+
 export function statusToProto(view: ServiceStatusView): ServiceStatus {
   return create(ServiceStatusSchema, {
     name: view.name,
     desired: view.desired,
     running: view.running,
     version: BigInt(view.version),
-    containers: view.containers.map((c) => ({
-      id: c.id,
-      name: c.name,
-      slot: c.slot,
-      state: states[c.state],
-      health: healths[c.health],
-      ports: c.ports.map((p) => ({
-        containerPort: p.containerPort,
-        protocol: protocolToProto(p.protocol),
-        hostIp: p.hostIp,
-        hostPort: p.hostPort,
-      })),
-      startTime: c.startedAt ? timestampFromDate(c.startedAt) : undefined,
-      definitionVersion: BigInt(c.definitionVersion),
-      exitCode: c.exitCode,
+    containers: view.containers.map(containerStatusToProto),
+    crashLooping: view.crashLooping,
+    failures: view.failures.map((f) => ({
+      slot: f.slot,
+      exitCode: f.exitCode,
+      reason: f.reason,
+      time: timestampFromDate(f.at),
+      consecutiveFailures: f.consecutive,
+      nextAttemptTime: timestampFromDate(f.nextAttemptAt),
     })),
   });
 }

@@ -10,14 +10,18 @@ import { createStateFile } from "../../src/registry/state-file.js";
 import { definitionWithDefaults } from "../../src/registry/service-definition.js";
 import { createScaler } from "../../src/scaler/service-scaler.js";
 import { ownershipOf } from "../../src/scaler/ownership.js";
+import { createContainerView } from "../../src/scaler/container-view.js";
 
 async function setup(concurrency = 4) {
   const engine = createFakeEngine();
   engine.addImage("busybox:1");
   const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-scaler-"))));
-  const scaler = createScaler({ engine, registry, logger: pino({ level: "silent" }), concurrency, maxReplicas: 50 });
+  const logger = pino({ level: "silent" });
+  const view = createContainerView({ engine, events: engine, logger });
+  await view.start();
+  const scaler = createScaler({ engine, registry, view, logger, concurrency, maxReplicas: 50 });
   await registry.create(definitionWithDefaults({ name: "web", image: "busybox:1" }));
-  return { engine, registry, scaler };
+  return { engine, registry, scaler, view, logger };
 }
 
 function running(engine: ReturnType<typeof createFakeEngine>, service = "web") {

@@ -25,6 +25,7 @@ services:
     init: true
     restart_policy: {mode: on-failure, max_retries: 3}
     resources: {memory_bytes: 67108864, cpu_millis: 500}
+    unhealthy_action: ignore
   worker:
     image: busybox:1
 `;
@@ -44,6 +45,7 @@ describe("service file", () => {
       restart: { mode: "on-failure", maxRetries: 3 },
       memoryBytes: 67108864,
       cpuMillis: 500,
+      replaceUnhealthy: false,
     });
     expect(worker).toMatchObject({ name: "worker", command: [], stopGraceSeconds: 10 });
   });

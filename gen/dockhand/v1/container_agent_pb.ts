@@ -8,12 +8,14 @@ import type { CreateContainerRequestSchema, CreateContainerResponseSchema, Delet
 import { file_dockhand_v1_agent_containers } from "./agent_containers_pb.js";
 import type { DeleteImageRequestSchema, DeleteImageResponseSchema, GetImageRequestSchema, GetImageResponseSchema, GetInfoRequestSchema, GetInfoResponseSchema, ListImagesRequestSchema, ListImagesResponseSchema, LoadImageRequestSchema, LoadImageResponseSchema, PullImageRequestSchema, PullImageResponseSchema, PushImageRequestSchema, PushImageResponseSchema, TagImageRequestSchema, TagImageResponseSchema } from "./agent_images_pb.js";
 import { file_dockhand_v1_agent_images } from "./agent_images_pb.js";
+import type { ExecRequestSchema, ExecResponseSchema, GetStatsRequestSchema, GetStatsResponseSchema, StreamLogsRequestSchema, StreamLogsResponseSchema, StreamStatsRequestSchema, StreamStatsResponseSchema, WatchEventsRequestSchema, WatchEventsResponseSchema } from "./agent_streams_pb.js";
+import { file_dockhand_v1_agent_streams } from "./agent_streams_pb.js";
 
 /**
  * Describes the file dockhand/v1/container_agent.proto.
  */
 export const file_dockhand_v1_container_agent: GenFile = /*@__PURE__*/
-  fileDesc("CiFkb2NraGFuZC92MS9jb250YWluZXJfYWdlbnQucHJvdG8SC2RvY2toYW5kLnYxMpMOCg5Db250YWluZXJBZ2VudBJZCg5MaXN0Q29udGFpbmVycxIiLmRvY2toYW5kLnYxLkxpc3RDb250YWluZXJzUmVxdWVzdBojLmRvY2toYW5kLnYxLkxpc3RDb250YWluZXJzUmVzcG9uc2USUwoMR2V0Q29udGFpbmVyEiAuZG9ja2hhbmQudjEuR2V0Q29udGFpbmVyUmVxdWVzdBohLmRvY2toYW5kLnYxLkdldENvbnRhaW5lclJlc3BvbnNlElwKD0NyZWF0ZUNvbnRhaW5lchIjLmRvY2toYW5kLnYxLkNyZWF0ZUNvbnRhaW5lclJlcXVlc3QaJC5kb2NraGFuZC52MS5DcmVhdGVDb250YWluZXJSZXNwb25zZRJZCg5TdGFydENvbnRhaW5lchIiLmRvY2toYW5kLnYxLlN0YXJ0Q29udGFpbmVyUmVxdWVzdBojLmRvY2toYW5kLnYxLlN0YXJ0Q29udGFpbmVyUmVzcG9uc2USVgoNU3RvcENvbnRhaW5lchIhLmRvY2toYW5kLnYxLlN0b3BDb250YWluZXJSZXF1ZXN0GiIuZG9ja2hhbmQudjEuU3RvcENvbnRhaW5lclJlc3BvbnNlEl8KEFJlc3RhcnRDb250YWluZXISJC5kb2NraGFuZC52MS5SZXN0YXJ0Q29udGFpbmVyUmVxdWVzdBolLmRvY2toYW5kLnYxLlJlc3RhcnRDb250YWluZXJSZXNwb25zZRJcCg9SZWJvb3RDb250YWluZXISIy5kb2NraGFuZC52MS5SZWJvb3RDb250YWluZXJSZXF1ZXN0GiQuZG9ja2hhbmQudjEuUmVib290Q29udGFpbmVyUmVzcG9uc2USVgoNS2lsbENvbnRhaW5lchIhLmRvY2toYW5kLnYxLktpbGxDb250YWluZXJSZXF1ZXN0GiIuZG9ja2hhbmQudjEuS2lsbENvbnRhaW5lclJlc3BvbnNlElkKDlBhdXNlQ29udGFpbmVyEiIuZG9ja2hhbmQudjEuUGF1c2VDb250YWluZXJSZXF1ZXN0GiMuZG9ja2hhbmQudjEuUGF1c2VDb250YWluZXJSZXNwb25zZRJfChBVbnBhdXNlQ29udGFpbmVyEiQuZG9ja2hhbmQudjEuVW5wYXVzZUNvbnRhaW5lclJlcXVlc3QaJS5kb2NraGFuZC52MS5VbnBhdXNlQ29udGFpbmVyUmVzcG9uc2USXAoPRGVsZXRlQ29udGFpbmVyEiMuZG9ja2hhbmQudjEuRGVsZXRlQ29udGFpbmVyUmVxdWVzdBokLmRvY2toYW5kLnYxLkRlbGV0ZUNvbnRhaW5lclJlc3BvbnNlElYKDVdhaXRDb250YWluZXISIS5kb2NraGFuZC52MS5XYWl0Q29udGFpbmVyUmVxdWVzdBoiLmRvY2toYW5kLnYxLldhaXRDb250YWluZXJSZXNwb25zZRJWCg1TYXZlQ29udGFpbmVyEiEuZG9ja2hhbmQudjEuU2F2ZUNvbnRhaW5lclJlcXVlc3QaIi5kb2NraGFuZC52MS5TYXZlQ29udGFpbmVyUmVzcG9uc2USTQoKTGlzdEltYWdlcxIeLmRvY2toYW5kLnYxLkxpc3RJbWFnZXNSZXF1ZXN0Gh8uZG9ja2hhbmQudjEuTGlzdEltYWdlc1Jlc3BvbnNlEkcKCEdldEltYWdlEhwuZG9ja2hhbmQudjEuR2V0SW1hZ2VSZXF1ZXN0Gh0uZG9ja2hhbmQudjEuR2V0SW1hZ2VSZXNwb25zZRJQCgtEZWxldGVJbWFnZRIfLmRvY2toYW5kLnYxLkRlbGV0ZUltYWdlUmVxdWVzdBogLmRvY2toYW5kLnYxLkRlbGV0ZUltYWdlUmVzcG9uc2USRwoIVGFnSW1hZ2USHC5kb2NraGFuZC52MS5UYWdJbWFnZVJlcXVlc3QaHS5kb2NraGFuZC52MS5UYWdJbWFnZVJlc3BvbnNlEkwKCVB1bGxJbWFnZRIdLmRvY2toYW5kLnYxLlB1bGxJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5QdWxsSW1hZ2VSZXNwb25zZTABEkwKCVB1c2hJbWFnZRIdLmRvY2toYW5kLnYxLlB1c2hJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5QdXNoSW1hZ2VSZXNwb25zZTABEkoKCUxvYWRJbWFnZRIdLmRvY2toYW5kLnYxLkxvYWRJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5Mb2FkSW1hZ2VSZXNwb25zZRJECgdHZXRJbmZvEhsuZG9ja2hhbmQudjEuR2V0SW5mb1JlcXVlc3QaHC5kb2NraGFuZC52MS5HZXRJbmZvUmVzcG9uc2ViBnByb3RvMw", [file_dockhand_v1_agent_containers, file_dockhand_v1_agent_images]);
+  fileDesc("CiFkb2NraGFuZC92MS9jb250YWluZXJfYWdlbnQucHJvdG8SC2RvY2toYW5kLnYxMpQRCg5Db250YWluZXJBZ2VudBJZCg5MaXN0Q29udGFpbmVycxIiLmRvY2toYW5kLnYxLkxpc3RDb250YWluZXJzUmVxdWVzdBojLmRvY2toYW5kLnYxLkxpc3RDb250YWluZXJzUmVzcG9uc2USUwoMR2V0Q29udGFpbmVyEiAuZG9ja2hhbmQudjEuR2V0Q29udGFpbmVyUmVxdWVzdBohLmRvY2toYW5kLnYxLkdldENvbnRhaW5lclJlc3BvbnNlElwKD0NyZWF0ZUNvbnRhaW5lchIjLmRvY2toYW5kLnYxLkNyZWF0ZUNvbnRhaW5lclJlcXVlc3QaJC5kb2NraGFuZC52MS5DcmVhdGVDb250YWluZXJSZXNwb25zZRJZCg5TdGFydENvbnRhaW5lchIiLmRvY2toYW5kLnYxLlN0YXJ0Q29udGFpbmVyUmVxdWVzdBojLmRvY2toYW5kLnYxLlN0YXJ0Q29udGFpbmVyUmVzcG9uc2USVgoNU3RvcENvbnRhaW5lchIhLmRvY2toYW5kLnYxLlN0b3BDb250YWluZXJSZXF1ZXN0GiIuZG9ja2hhbmQudjEuU3RvcENvbnRhaW5lclJlc3BvbnNlEl8KEFJlc3RhcnRDb250YWluZXISJC5kb2NraGFuZC52MS5SZXN0YXJ0Q29udGFpbmVyUmVxdWVzdBolLmRvY2toYW5kLnYxLlJlc3RhcnRDb250YWluZXJSZXNwb25zZRJcCg9SZWJvb3RDb250YWluZXISIy5kb2NraGFuZC52MS5SZWJvb3RDb250YWluZXJSZXF1ZXN0GiQuZG9ja2hhbmQudjEuUmVib290Q29udGFpbmVyUmVzcG9uc2USVgoNS2lsbENvbnRhaW5lchIhLmRvY2toYW5kLnYxLktpbGxDb250YWluZXJSZXF1ZXN0GiIuZG9ja2hhbmQudjEuS2lsbENvbnRhaW5lclJlc3BvbnNlElkKDlBhdXNlQ29udGFpbmVyEiIuZG9ja2hhbmQudjEuUGF1c2VDb250YWluZXJSZXF1ZXN0GiMuZG9ja2hhbmQudjEuUGF1c2VDb250YWluZXJSZXNwb25zZRJfChBVbnBhdXNlQ29udGFpbmVyEiQuZG9ja2hhbmQudjEuVW5wYXVzZUNvbnRhaW5lclJlcXVlc3QaJS5kb2NraGFuZC52MS5VbnBhdXNlQ29udGFpbmVyUmVzcG9uc2USXAoPRGVsZXRlQ29udGFpbmVyEiMuZG9ja2hhbmQudjEuRGVsZXRlQ29udGFpbmVyUmVxdWVzdBokLmRvY2toYW5kLnYxLkRlbGV0ZUNvbnRhaW5lclJlc3BvbnNlElYKDVdhaXRDb250YWluZXISIS5kb2NraGFuZC52MS5XYWl0Q29udGFpbmVyUmVxdWVzdBoiLmRvY2toYW5kLnYxLldhaXRDb250YWluZXJSZXNwb25zZRJWCg1TYXZlQ29udGFpbmVyEiEuZG9ja2hhbmQudjEuU2F2ZUNvbnRhaW5lclJlcXVlc3QaIi5kb2NraGFuZC52MS5TYXZlQ29udGFpbmVyUmVzcG9uc2USTQoKTGlzdEltYWdlcxIeLmRvY2toYW5kLnYxLkxpc3RJbWFnZXNSZXF1ZXN0Gh8uZG9ja2hhbmQudjEuTGlzdEltYWdlc1Jlc3BvbnNlEkcKCEdldEltYWdlEhwuZG9ja2hhbmQudjEuR2V0SW1hZ2VSZXF1ZXN0Gh0uZG9ja2hhbmQudjEuR2V0SW1hZ2VSZXNwb25zZRJQCgtEZWxldGVJbWFnZRIfLmRvY2toYW5kLnYxLkRlbGV0ZUltYWdlUmVxdWVzdBogLmRvY2toYW5kLnYxLkRlbGV0ZUltYWdlUmVzcG9uc2USRwoIVGFnSW1hZ2USHC5kb2NraGFuZC52MS5UYWdJbWFnZVJlcXVlc3QaHS5kb2NraGFuZC52MS5UYWdJbWFnZVJlc3BvbnNlEkwKCVB1bGxJbWFnZRIdLmRvY2toYW5kLnYxLlB1bGxJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5QdWxsSW1hZ2VSZXNwb25zZTABEkwKCVB1c2hJbWFnZRIdLmRvY2toYW5kLnYxLlB1c2hJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5QdXNoSW1hZ2VSZXNwb25zZTABEkoKCUxvYWRJbWFnZRIdLmRvY2toYW5kLnYxLkxvYWRJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5Mb2FkSW1hZ2VSZXNwb25zZRJECgdHZXRJbmZvEhsuZG9ja2hhbmQudjEuR2V0SW5mb1JlcXVlc3QaHC5kb2NraGFuZC52MS5HZXRJbmZvUmVzcG9uc2USTwoKU3RyZWFtTG9ncxIeLmRvY2toYW5kLnYxLlN0cmVhbUxvZ3NSZXF1ZXN0Gh8uZG9ja2hhbmQudjEuU3RyZWFtTG9nc1Jlc3BvbnNlMAESUgoLV2F0Y2hFdmVudHMSHy5kb2NraGFuZC52MS5XYXRjaEV2ZW50c1JlcXVlc3QaIC5kb2NraGFuZC52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAESRwoIR2V0U3RhdHMSHC5kb2NraGFuZC52MS5HZXRTdGF0c1JlcXVlc3QaHS5kb2NraGFuZC52MS5HZXRTdGF0c1Jlc3BvbnNlElIKC1N0cmVhbVN0YXRzEh8uZG9ja2hhbmQudjEuU3RyZWFtU3RhdHNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuU3RyZWFtU3RhdHNSZXNwb25zZTABEj0KBEV4ZWMSGC5kb2NraGFuZC52MS5FeGVjUmVxdWVzdBoZLmRvY2toYW5kLnYxLkV4ZWNSZXNwb25zZTABYgZwcm90bzM", [file_dockhand_v1_agent_containers, file_dockhand_v1_agent_images, file_dockhand_v1_agent_streams]);
 
 /**
  * Direct control of containers and images on the engine, one call at a time: the seed agent's
@@ -263,6 +265,64 @@ export const ContainerAgent: GenService<{
     methodKind: "unary";
     input: typeof GetInfoRequestSchema;
     output: typeof GetInfoResponseSchema;
+  },
+  /**
+   * A container's output, without the engine's frame headers, each line marked stdout or
+   * stderr (with a Tty, all of it is stdout), batched several lines per message. With
+   * `follow`, the stream ends cleanly when the container stops.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.StreamLogs
+   */
+  streamLogs: {
+    methodKind: "server_streaming";
+    input: typeof StreamLogsRequestSchema;
+    output: typeof StreamLogsResponseSchema;
+  },
+  /**
+   * Container and image events as they happen, filtered by container, service, label, type or
+   * action. It survives engine restarts: after a gap it sends `resynced`, then the events of
+   * the gap, replayed by the engine.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.WatchEvents
+   */
+  watchEvents: {
+    methodKind: "server_streaming";
+    input: typeof WatchEventsRequestSchema;
+    output: typeof WatchEventsResponseSchema;
+  },
+  /**
+   * One sample of a running container's resource usage; CPU is measured over about one second,
+   * so the call takes that long. FAILED_PRECONDITION when the container is not running.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.GetStats
+   */
+  getStats: {
+    methodKind: "unary";
+    input: typeof GetStatsRequestSchema;
+    output: typeof GetStatsResponseSchema;
+  },
+  /**
+   * Samples of a running container's resource usage, one per `interval`; the stream ends
+   * cleanly when the container stops. FAILED_PRECONDITION when it is not running.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.StreamStats
+   */
+  streamStats: {
+    methodKind: "server_streaming";
+    input: typeof StreamStatsRequestSchema;
+    output: typeof StreamStatsResponseSchema;
+  },
+  /**
+   * Runs a command in a running container, without a terminal or stdin, streaming its
+   * stdout and stderr and ending with its exit code. FAILED_PRECONDITION when the container is
+   * not running (or paused); DEADLINE_EXCEEDED when `timeout` passes first.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.Exec
+   */
+  exec: {
+    methodKind: "server_streaming";
+    input: typeof ExecRequestSchema;
+    output: typeof ExecResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_dockhand_v1_container_agent, 0);

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/scaler.proto.
  */
 export const file_dockhand_v1_scaler: GenFile = /*@__PURE__*/
-  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIkoKDFNjYWxlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlcGxpY2FzGAIgASgFEhEKBHdhaXQYAyABKAhIAIgBAUIHCgVfd2FpdCI7Cg1TY2FsZVJlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIAoQR2V0U3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIj8KEUdldFN0YXR1c1Jlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIgoSV2F0Y2hTdGF0dXNSZXF1ZXN0EgwKBG5hbWUYASABKAkiQQoTV2F0Y2hTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIoIBCg1TZXJ2aWNlU3RhdHVzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNEjAKCmNvbnRhaW5lcnMYBCADKAsyHC5kb2NraGFuZC52MS5Db250YWluZXJTdGF0dXMSDwoHdmVyc2lvbhgFIAEoBCKaAgoPQ29udGFpbmVyU3RhdHVzEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEc2xvdBgDIAEoDRIqCgVzdGF0ZRgEIAEoDjIbLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXRlEikKBmhlYWx0aBgFIAEoDjIZLmRvY2toYW5kLnYxLkhlYWx0aFN0YXR1cxIpCgVwb3J0cxgGIAMoCzIaLmRvY2toYW5kLnYxLlB1Ymxpc2hlZFBvcnQSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSZGVmaW5pdGlvbl92ZXJzaW9uGAggASgEEhEKCWV4aXRfY29kZRgJIAEoBSJ0Cg1QdWJsaXNoZWRQb3J0EhYKDmNvbnRhaW5lcl9wb3J0GAEgASgNEicKCHByb3RvY29sGAIgASgOMhUuZG9ja2hhbmQudjEuUHJvdG9jb2wSDwoHaG9zdF9pcBgDIAEoCRIRCglob3N0X3BvcnQYBCABKA0iPwoNU2NhbGVQcm9ncmVzcxIMCgRuYW1lGAEgASgJEg8KB2Rlc2lyZWQYAiABKA0SDwoHcnVubmluZxgDIAEoDSr7AQoOQ29udGFpbmVyU3RhdGUSHwobQ09OVEFJTkVSX1NUQVRFX1VOU1BFQ0lGSUVEEAASGwoXQ09OVEFJTkVSX1NUQVRFX0NSRUFURUQQARIbChdDT05UQUlORVJfU1RBVEVfUlVOTklORxACEhoKFkNPTlRBSU5FUl9TVEFURV9QQVVTRUQQAxIeChpDT05UQUlORVJfU1RBVEVfUkVTVEFSVElORxAEEhwKGENPTlRBSU5FUl9TVEFURV9SRU1PVklORxAFEhoKFkNPTlRBSU5FUl9TVEFURV9FWElURUQQBhIYChRDT05UQUlORVJfU1RBVEVfREVBRBAHKoEBCgxIZWFsdGhTdGF0dXMSHQoZSEVBTFRIX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFkhFQUxUSF9TVEFUVVNfU1RBUlRJTkcQARIZChVIRUFMVEhfU1RBVFVTX0hFQUxUSFkQAhIbChdIRUFMVEhfU1RBVFVTX1VOSEVBTFRIWRADMugBCgZTY2FsZXISPgoFU2NhbGUSGS5kb2NraGFuZC52MS5TY2FsZVJlcXVlc3QaGi5kb2NraGFuZC52MS5TY2FsZVJlc3BvbnNlEkoKCUdldFN0YXR1cxIdLmRvY2toYW5kLnYxLkdldFN0YXR1c1JlcXVlc3QaHi5kb2NraGFuZC52MS5HZXRTdGF0dXNSZXNwb25zZRJSCgtXYXRjaFN0YXR1cxIfLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVxdWVzdBogLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
+  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIkoKDFNjYWxlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlcGxpY2FzGAIgASgFEhEKBHdhaXQYAyABKAhIAIgBAUIHCgVfd2FpdCI7Cg1TY2FsZVJlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIAoQR2V0U3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIj8KEUdldFN0YXR1c1Jlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIgoSV2F0Y2hTdGF0dXNSZXF1ZXN0EgwKBG5hbWUYASABKAkiQQoTV2F0Y2hTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIsUBCg1TZXJ2aWNlU3RhdHVzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNEjAKCmNvbnRhaW5lcnMYBCADKAsyHC5kb2NraGFuZC52MS5Db250YWluZXJTdGF0dXMSDwoHdmVyc2lvbhgFIAEoBBIVCg1jcmFzaF9sb29waW5nGAYgASgIEioKCGZhaWx1cmVzGAcgAygLMhguZG9ja2hhbmQudjEuU2xvdEZhaWx1cmUivQEKC1Nsb3RGYWlsdXJlEgwKBHNsb3QYASABKA0SEQoJZXhpdF9jb2RlGAIgASgFEg4KBnJlYXNvbhgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgFIAEoDRI1ChFuZXh0X2F0dGVtcHRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimgIKD0NvbnRhaW5lclN0YXR1cxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBHNsb3QYAyABKA0SKgoFc3RhdGUYBCABKA4yGy5kb2NraGFuZC52MS5Db250YWluZXJTdGF0ZRIpCgZoZWFsdGgYBSABKA4yGS5kb2NraGFuZC52MS5IZWFsdGhTdGF0dXMSKQoFcG9ydHMYBiADKAsyGi5kb2NraGFuZC52MS5QdWJsaXNoZWRQb3J0Ei4KCnN0YXJ0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEmRlZmluaXRpb25fdmVyc2lvbhgIIAEoBBIRCglleGl0X2NvZGUYCSABKAUidAoNUHVibGlzaGVkUG9ydBIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEg8KB2hvc3RfaXAYAyABKAkSEQoJaG9zdF9wb3J0GAQgASgNIj8KDVNjYWxlUHJvZ3Jlc3MSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0iFAoSTGlzdE9ycGhhbnNSZXF1ZXN0IkQKE0xpc3RPcnBoYW5zUmVzcG9uc2USLQoHb3JwaGFucxgBIAMoCzIcLmRvY2toYW5kLnYxLk9ycGhhbkNvbnRhaW5lciK5AQoPT3JwaGFuQ29udGFpbmVyEg8KB3NlcnZpY2UYASABKAkSLwoJY29udGFpbmVyGAIgASgLMhwuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdHVzEjMKD2ZpcnN0X3NlZW5fdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVtb3ZlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKvsBCg5Db250YWluZXJTdGF0ZRIfChtDT05UQUlORVJfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdDT05UQUlORVJfU1RBVEVfQ1JFQVRFRBABEhsKF0NPTlRBSU5FUl9TVEFURV9SVU5OSU5HEAISGgoWQ09OVEFJTkVSX1NUQVRFX1BBVVNFRBADEh4KGkNPTlRBSU5FUl9TVEFURV9SRVNUQVJUSU5HEAQSHAoYQ09OVEFJTkVSX1NUQVRFX1JFTU9WSU5HEAUSGgoWQ09OVEFJTkVSX1NUQVRFX0VYSVRFRBAGEhgKFENPTlRBSU5FUl9TVEFURV9ERUFEEAcqgQEKDEhlYWx0aFN0YXR1cxIdChlIRUFMVEhfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWSEVBTFRIX1NUQVRVU19TVEFSVElORxABEhkKFUhFQUxUSF9TVEFUVVNfSEVBTFRIWRACEhsKF0hFQUxUSF9TVEFUVVNfVU5IRUFMVEhZEAMyugIKBlNjYWxlchI+CgVTY2FsZRIZLmRvY2toYW5kLnYxLlNjYWxlUmVxdWVzdBoaLmRvY2toYW5kLnYxLlNjYWxlUmVzcG9uc2USSgoJR2V0U3RhdHVzEh0uZG9ja2hhbmQudjEuR2V0U3RhdHVzUmVxdWVzdBoeLmRvY2toYW5kLnYxLkdldFN0YXR1c1Jlc3BvbnNlElIKC1dhdGNoU3RhdHVzEh8uZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXNwb25zZTABElAKC0xpc3RPcnBoYW5zEh8uZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
 
 /**
  * Request of Scaler.Scale.
@@ -197,6 +197,24 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
    * @generated from field: uint64 version = 5;
    */
   version: bigint;
+
+  /**
+   * True when some slot's container failed at least twice in a row, each time soon after it
+   * started: dockhand is then waiting out a growing restart delay (1 s, 2 s, 4 s ... 30 s)
+   * before it fills that slot again. See `failures` for why.
+   *
+   * @generated from field: bool crash_looping = 6;
+   */
+  crashLooping: boolean;
+
+  /**
+   * The latest failure of each slot whose container stopped without being asked to (died,
+   * was removed outside dockhand, or turned unhealthy), while it still counts towards the
+   * restart delay. Empty when no container failed recently. Ordered by slot.
+   *
+   * @generated from field: repeated dockhand.v1.SlotFailure failures = 7;
+   */
+  failures: SlotFailure[];
 };
 
 /**
@@ -205,6 +223,62 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
  */
 export const ServiceStatusSchema: GenMessage<ServiceStatus> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 6);
+
+/**
+ * Why the container of a slot stopped, and when the slot will be filled again.
+ *
+ * @generated from message dockhand.v1.SlotFailure
+ */
+export type SlotFailure = Message<"dockhand.v1.SlotFailure"> & {
+  /**
+   * Slot number.
+   *
+   * @generated from field: uint32 slot = 1;
+   */
+  slot: number;
+
+  /**
+   * Exit code of the container (0 when it was removed or turned unhealthy while running).
+   *
+   * @generated from field: int32 exit_code = 2;
+   */
+  exitCode: number;
+
+  /**
+   * The container's last log line, the engine's error, or "unhealthy".
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * When dockhand saw the failure.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 4;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * Failures of this slot in a row, each after a run shorter than 10 s.
+   *
+   * @generated from field: uint32 consecutive_failures = 5;
+   */
+  consecutiveFailures: number;
+
+  /**
+   * When the slot may be filled again; equal to `time` for a first failure (no delay).
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_time = 6;
+   */
+  nextAttemptTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message dockhand.v1.SlotFailure.
+ * Use `create(SlotFailureSchema)` to create a new message.
+ */
+export const SlotFailureSchema: GenMessage<SlotFailure> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 7);
 
 /**
  * One container of a service.
@@ -281,7 +355,7 @@ export type ContainerStatus = Message<"dockhand.v1.ContainerStatus"> & {
  * Use `create(ContainerStatusSchema)` to create a new message.
  */
 export const ContainerStatusSchema: GenMessage<ContainerStatus> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 7);
+  messageDesc(file_dockhand_v1_scaler, 8);
 
 /**
  * A container port and where the engine published it.
@@ -323,7 +397,7 @@ export type PublishedPort = Message<"dockhand.v1.PublishedPort"> & {
  * Use `create(PublishedPortSchema)` to create a new message.
  */
 export const PublishedPortSchema: GenMessage<PublishedPort> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 8);
+  messageDesc(file_dockhand_v1_scaler, 9);
 
 /**
  * Error detail of a Scale that failed part-way: how far it got.
@@ -358,7 +432,85 @@ export type ScaleProgress = Message<"dockhand.v1.ScaleProgress"> & {
  * Use `create(ScaleProgressSchema)` to create a new message.
  */
 export const ScaleProgressSchema: GenMessage<ScaleProgress> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 9);
+  messageDesc(file_dockhand_v1_scaler, 10);
+
+/**
+ * Request of Scaler.ListOrphans. It has no fields.
+ *
+ * @generated from message dockhand.v1.ListOrphansRequest
+ */
+export type ListOrphansRequest = Message<"dockhand.v1.ListOrphansRequest"> & {
+};
+
+/**
+ * Describes the message dockhand.v1.ListOrphansRequest.
+ * Use `create(ListOrphansRequestSchema)` to create a new message.
+ */
+export const ListOrphansRequestSchema: GenMessage<ListOrphansRequest> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 11);
+
+/**
+ * Response of Scaler.ListOrphans.
+ *
+ * @generated from message dockhand.v1.ListOrphansResponse
+ */
+export type ListOrphansResponse = Message<"dockhand.v1.ListOrphansResponse"> & {
+  /**
+   * Orphan containers, ordered by service and slot. Empty when there are none.
+   *
+   * @generated from field: repeated dockhand.v1.OrphanContainer orphans = 1;
+   */
+  orphans: OrphanContainer[];
+};
+
+/**
+ * Describes the message dockhand.v1.ListOrphansResponse.
+ * Use `create(ListOrphansResponseSchema)` to create a new message.
+ */
+export const ListOrphansResponseSchema: GenMessage<ListOrphansResponse> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 12);
+
+/**
+ * A container with dockhand's labels whose service has no definition.
+ *
+ * @generated from message dockhand.v1.OrphanContainer
+ */
+export type OrphanContainer = Message<"dockhand.v1.OrphanContainer"> & {
+  /**
+   * The service named in its labels.
+   *
+   * @generated from field: string service = 1;
+   */
+  service: string;
+
+  /**
+   * Its status, as in ServiceStatus.
+   *
+   * @generated from field: dockhand.v1.ContainerStatus container = 2;
+   */
+  container?: ContainerStatus | undefined;
+
+  /**
+   * When dockhand first saw it without a definition.
+   *
+   * @generated from field: google.protobuf.Timestamp first_seen_time = 3;
+   */
+  firstSeenTime?: Timestamp | undefined;
+
+  /**
+   * When the periodic resync removes it (if no definition of its service appears first).
+   *
+   * @generated from field: google.protobuf.Timestamp remove_time = 4;
+   */
+  removeTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message dockhand.v1.OrphanContainer.
+ * Use `create(OrphanContainerSchema)` to create a new message.
+ */
+export const OrphanContainerSchema: GenMessage<OrphanContainer> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 13);
 
 /**
  * Lifecycle state of a container, as the engine reports it.
@@ -524,6 +676,19 @@ export const Scaler: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchStatusRequestSchema;
     output: typeof WatchStatusResponseSchema;
+  },
+  /**
+   * Lists containers that carry dockhand's labels but whose service has no definition (for
+   * example after a delete raced a crash). The periodic resync removes each one once it has
+   * been seen for the server's `orphan_grace_ms` (default 60 s). Containers without dockhand's
+   * labels are never listed or touched.
+   *
+   * @generated from rpc dockhand.v1.Scaler.ListOrphans
+   */
+  listOrphans: {
+    methodKind: "unary";
+    input: typeof ListOrphansRequestSchema;
+    output: typeof ListOrphansResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_dockhand_v1_scaler, 0);
