@@ -1,0 +1,126 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { createFakeEngine, type FakeEngine } from "../../src/engine/fake-engine.js";
+import { createServiceRegistry } from "../../src/registry/service-registry.js";
+import { createStateFile } from "../../src/registry/state-file.js";
+import { definitionWithDefaults } from "../../src/registry/service-definition.js";
+import { createContainerView, type ContainerView } from "../../src/scaler/container-view.js";
+import { ownershipLabels, ownershipOf } from "../../src/scaler/ownership.js";
+import { createReconciler, type Reconciler } from "../../src/scaler/reconciler.js";
+import { createRestartBackoff } from "../../src/scaler/restart-backoff.js";
+import { createScaler } from "../../src/scaler/service-scaler.js";
+
+const closers: Array<() => void> = [];
+afterEach(() => closers.splice(0).forEach((close) => close()));
+
+async function setup(options: { orphanGraceMs?: number; backoffBaseMs?: number } = {}) {
+  const engine = createFakeEngine();
+  engine.addImage("busybox:1");
+  const logger = pino({ level: "silent" });
+  const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-rec-"))));
+  await registry.create(definitionWithDefaults({ name: "web", image: "busybox:1" }));
+  const view = createContainerView({ engine, events: engine, logger });
+  await view.start();
+  const backoff = createRestartBackoff({ baseMs: options.backoffBaseMs ?? 200, capMs: 1000 });
+  const scaler = createScaler({ engine, registry, view, logger, backoff });
+  const reconciler = createReconciler({ scaler, registry, view, engine, logger, orphanGraceMs: options.orphanGraceMs ?? 60_000, debounceMs: 5 });
+  reconciler.start();
+  closers.push(() => reconciler.close(), () => view.close());
+  return { engine, registry, view, scaler, reconciler };
+}
+
+function running(engine: FakeEngine, service = "web") {
+  return [...engine.containers.values()].filter((c) => ownershipOf(c.labels)?.service === service && c.state === "running");
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("reconciler (fake engine)", () => {
+  it("replaces a container that dies, in the same slot, and reports why", async () => {
+    const { engine, scaler } = await setup();
+    await scaler.scale("web", 3, { wait: true });
+    const victim = running(engine).find((c) => c.name === "web-2")!;
+    engine.exitContainer(victim.id, 3);
+    await until(() => running(engine).length === 3 && !engine.containers.has(victim.id));
+    expect(running(engine).map((c) => c.name).sort()).toEqual(["web-1", "web-2", "web-3"]);
+    const status = await scaler.status("web");
+    expect(status.failures).toEqual([expect.objectContaining({ slot: 2, exitCode: 3, consecutive: 1 })]);
+    expect(status.crashLooping).toBe(false);
+  });
+
+  it("replaces a container removed outside dockhand", async () => {
+    const { engine, scaler } = await setup();
+    await scaler.scale("web", 2, { wait: true });
+    const victim = running(engine)[0]!;
+    await engine.removeContainer(victim.id, { force: true, volumes: false });
+    await until(() => running(engine).length === 2);
+  });
+
+  it("replaces an unhealthy container, unless the definition says to ignore it", async () => {
+    const { engine, registry, scaler } = await setup();
+    await scaler.scale("web", 1, { wait: true });
+    const sick = running(engine)[0]!;
+    engine.setHealth(sick.id, "unhealthy");
+    await until(() => !engine.containers.has(sick.id) && running(engine).length === 1);
+    expect((await scaler.status("web")).failures[0]?.reason).toBe("unhealthy");
+
+    await registry.update(definitionWithDefaults({ name: "web", image: "busybox:1", replaceUnhealthy: false }), { expectedVersion: 0, allowMissing: false });
+    const tolerated = running(engine)[0]!;
+    engine.setHealth(tolerated.id, "unhealthy");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(engine.containers.has(tolerated.id)).toBe(true);
+  });
+
+  it("backs off a slot that keeps failing, and says the service is crash-looping", async () => {
+    const { engine, scaler } = await setup({ backoffBaseMs: 300 });
+    await scaler.scale("web", 1, { wait: true });
+    const first = running(engine)[0]!;
+    engine.exitContainer(first.id, 1);
+    await until(() => running(engine).length === 1 && running(engine)[0]!.id !== first.id);
+    const second = running(engine)[0]!;
+    engine.exitContainer(second.id, 1);
+    // The second failure in a row waits out the restart delay before the slot is filled.
+    await until(async () => (await scaler.status("web")).crashLooping);
+    const status = await scaler.status("web");
+    expect(status.running).toBe(0);
+    expect(status.failures[0]).toMatchObject({ slot: 1, consecutive: 2 });
+    expect(status.failures[0]!.nextAttemptAt.getTime()).toBeGreaterThan(status.failures[0]!.at.getTime());
+    await until(() => running(engine).length === 1);
+  });
+
+  it("reports orphans and removes them after the grace period, never touching foreign containers", async () => {
+    const { engine, reconciler } = await setup({ orphanGraceMs: 200 });
+    const orphan = await engine.createContainer({ name: "gone-1", image: "busybox:1", labels: ownershipLabels({ service: "gone", slot: 1, definitionVersion: 1 }) });
+    await engine.startContainer(orphan);
+    const foreign = await engine.createContainer({ name: "mine", image: "busybox:1", labels: { team: "x" } });
+    await engine.startContainer(foreign);
+    await until(async () => (await reconciler.orphans()).length === 1);
+    expect((await reconciler.orphans())[0]?.container.name).toBe("gone-1");
+    await reconciler.resync();
+    expect(engine.containers.has(orphan)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await reconciler.resync();
+    expect(engine.containers.has(orphan)).toBe(false);
+    expect(engine.containers.get(foreign)?.state).toBe("running");
+  });
+
+  it("converges every service to its stored count when it starts (a restart of dockhand)", async () => {
+    const { engine, registry, view } = await setup();
+    await registry.setReplicas("web", 2);
+    const logger = pino({ level: "silent" });
+    const scaler = createScaler({ engine, registry, view: view as ContainerView, logger });
+    const second: Reconciler = createReconciler({ scaler, registry, view, engine, logger, debounceMs: 5 });
+    second.start();
+    closers.push(() => second.close());
+    await until(() => running(engine).length === 2);
+  });
+});
