@@ -14,7 +14,7 @@ export interface InstrumentOptions {
   logger: Logger;
   /** Fields added to each log line, e.g. the request id of the RPC being served. Default none. */
   context?: () => Record<string, unknown> | undefined;
-  /** Called when each call settles (for a stream: when it opened). Default: nothing. */
+  /** Called when each call settles (a method returning a stream: when it returned it). Default: nothing. */
   onCall?: (record: EngineCallRecord) => void;
   /** Called with +1 when a stream (async iterable) opens and -1 when it ends. Default: nothing. */
   onStream?: (operation: string, delta: 1 | -1) => void;
