@@ -1,0 +1,133 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
+import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+import type { Engine } from "../../src/engine/engine.js";
+import { ownershipLabels, serviceFilter } from "../../src/scaler/ownership.js";
+import { requireEngine, testImage } from "../support/engine.js";
+import { clientFor } from "../support/clients.js";
+import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
+
+const healthImage = "dockhand-test/healthcheck:1";
+
+function buildHealthImage(): void {
+  const context = mkdtempSync(join(tmpdir(), "dockhand-health-image-"));
+  try {
+    writeFileSync(
+      join(context, "Dockerfile"),
+      `FROM ${testImage}\nHEALTHCHECK --interval=1s --timeout=1s --retries=1 CMD test -f /healthy\n` +
+        `CMD ["sh", "-c", "touch /healthy; exec sleep 3600"]\n`,
+    );
+    execFileSync("docker", ["build", "-q", "-t", healthImage, context], { stdio: "ignore" });
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The reconciler on a real engine: containers that die, vanish or turn unhealthy come back. */
+describe("self-healing on a real engine", () => {
+  let engine: Engine;
+  let server: TestServer;
+  const names: string[] = [];
+  const service = (prefix: string) => {
+    const name = uniqueServiceName(prefix);
+    names.push(name);
+    return name;
+  };
+  const running = async (name: string) => engine.listContainers({ all: false, labels: [serviceFilter(name)] });
+
+  beforeAll(async () => {
+    engine = await requireEngine();
+    buildHealthImage();
+    server = await startTestServer(engine, { orphanGraceMs: 500, resyncIntervalMs: 1000 });
+  });
+  afterAll(async () => {
+    await removeServiceContainers(engine, [...names, "orphaned-by-test"]);
+    await server?.close();
+    if (server) removeDataDir(server.dataDir);
+  });
+
+  async function create(name: string, extra: Record<string, unknown> = {}) {
+    await clientFor(ServiceRegistry, server.url).createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true, ...extra } });
+  }
+
+  it("replaces a killed container and one removed outside dockhand, in their slots", async () => {
+    const name = service("heal");
+    await create(name);
+    const scaler = clientFor(Scaler, server.url);
+    await scaler.scale({ name, replicas: 3 });
+    const [first, second] = await running(name);
+    execFileSync("docker", ["kill", first!.id], { stdio: "ignore" });
+    execFileSync("docker", ["rm", "-f", second!.id], { stdio: "ignore" });
+    await until(async () => {
+      const now = await running(name);
+      return now.length === 3 && !now.some((c) => c.id === first!.id || c.id === second!.id);
+    });
+    const status = (await scaler.getStatus({ name })).status!;
+    expect(status.containers.map((c) => c.name)).toEqual([`${name}-1`, `${name}-2`, `${name}-3`]);
+    expect(status.running).toBe(3);
+  });
+
+  it("replaces a container whose healthcheck turns unhealthy", async () => {
+    const name = service("unhealthy");
+    await create(name, { image: healthImage, command: [] });
+    const scaler = clientFor(Scaler, server.url);
+    await scaler.scale({ name, replicas: 1 });
+    const [sick] = await running(name);
+    await until(async () => (await engine.inspectContainer(sick!.id)).health === "healthy");
+    execFileSync("docker", ["exec", sick!.id, "rm", "/healthy"]);
+    await until(async () => {
+      const now = await running(name);
+      return now.length === 1 && now[0]!.id !== sick!.id;
+    });
+    expect((await scaler.getStatus({ name })).status?.failures[0]?.reason).toBe("unhealthy");
+  });
+
+  it("backs off an image that exits at once and reports it as crash-looping", async () => {
+    const name = service("crashloop");
+    await create(name, { command: ["sh", "-c", "echo starting; echo config missing >&2; exit 3"] });
+    const scaler = clientFor(Scaler, server.url);
+    await scaler.scale({ name, replicas: 1, wait: false });
+    await until(async () => (await scaler.getStatus({ name })).status?.crashLooping === true);
+    const failure = (await scaler.getStatus({ name })).status!.failures[0]!;
+    expect(failure.exitCode).toBe(3);
+    expect(failure.consecutiveFailures).toBeGreaterThanOrEqual(2);
+    expect(failure.reason).toBe("config missing");
+    // The delay grows: attempts are spaced out, not a spin.
+    const creates = (await engine.listContainers({ all: true, labels: [serviceFilter(name)] })).length;
+    expect(creates).toBeLessThanOrEqual(1);
+    await scaler.scale({ name, replicas: 0 }).catch(() => undefined);
+  });
+
+  it("reports an orphan and removes it after the grace period; foreign containers stay", async () => {
+    const orphan = await engine.createContainer({
+      name: `orphaned-by-test-${process.pid}`,
+      image: testImage,
+      command: ["sleep", "3600"],
+      init: true,
+      labels: ownershipLabels({ service: "orphaned-by-test", slot: 1, definitionVersion: 1 }),
+    });
+    await engine.startContainer(orphan);
+    const foreign = await engine.createContainer({ name: `foreign-${process.pid}`, image: testImage, command: ["sleep", "3600"], init: true, labels: { "dockhand.test": "foreign" } });
+    await engine.startContainer(foreign);
+    try {
+      const scaler = clientFor(Scaler, server.url);
+      await until(async () => (await scaler.listOrphans({})).orphans.some((o) => o.container?.id === orphan));
+      await until(async () => !(await engine.listContainers({ all: true, labels: [serviceFilter("orphaned-by-test")] })).length);
+      expect((await engine.inspectContainer(foreign)).state).toBe("running");
+    } finally {
+      await engine.removeContainer(foreign, { force: true, volumes: true });
+    }
+  });
+});
