@@ -48,7 +48,9 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     context: () => ({ requestId: currentRequest()?.requestId }),
     onCall(record) {
       metrics.recordEngineCall(record);
-      if (record.outcome === "Unavailable" && health.current() === "SERVING") void health.checkNow();
+      // Health follows what calls see at once, either way, rather than at the next ping.
+      const reached = record.outcome !== "Unavailable";
+      if (reached !== (health.current() === "SERVING")) void health.checkNow();
     },
     onStream: metrics.engineStreamOpened,
   });
