@@ -2,6 +2,7 @@ import Docker from "dockerode";
 import { DockhandError } from "../errors/dockhand-error.js";
 import type { Engine } from "./engine.js";
 import { createDockerContainerControl } from "./docker-container-control.js";
+import { createDockerContainerStreams } from "./docker-container-streams.js";
 import { engineCall as call, toEngineError } from "./docker-errors.js";
 import { createDockerEventStream } from "./docker-event-stream.js";
 import { createDockerImageControl } from "./docker-image-control.js";
@@ -22,6 +23,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine & 
   return {
     docker,
     ...createDockerContainerControl(docker),
+    ...createDockerContainerStreams(docker),
     ...createDockerEventStream(docker),
     ...createDockerImageControl(docker),
     ping: (signal) =>

@@ -4,6 +4,7 @@ import type { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js
 import { createContainerHandlers } from "./container-handlers.js";
 import type { HostAccessPolicy } from "./host-access-policy.js";
 import { createImageHandlers, type ImageLimits } from "./image-handlers.js";
+import { createStreamHandlers } from "./stream-handlers.js";
 
 export interface ContainerAgentDeps {
   engine: Engine;
@@ -18,5 +19,6 @@ export function createContainerAgentService(deps: ContainerAgentDeps): Partial<S
   return {
     ...createContainerHandlers({ engine: deps.engine, hostAccess: deps.hostAccess }),
     ...createImageHandlers({ engine: deps.engine, limits: deps.imageLimits }),
+    ...createStreamHandlers(deps.engine),
   };
 }

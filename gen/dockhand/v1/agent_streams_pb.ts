@@ -674,8 +674,8 @@ export const ExecOutputSchema: GenMessage<ExecOutput> = /*@__PURE__*/
  */
 export type ExecResult = Message<"dockhand.v1.ExecResult"> & {
   /**
-   * Exit code of the command. 126 when it could not be run (for example not executable, or
-   * an unknown user), 127 when it was not found: the engine's message about it then comes on
+   * Exit code of the command. 126 when it could not be started (not found, not executable, an
+   * unknown user or a missing working directory): the engine's message about it then comes on
    * stdout. -1 when the engine recorded none (the container stopped under it).
    *
    * @generated from field: int32 exit_code = 1;
