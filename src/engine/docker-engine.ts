@@ -61,6 +61,15 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine & 
       call(`stop container ${id}`, async () =>
         void (await docker.getContainer(id).stop({ t: graceSeconds, abortSignal: signal })),
       ),
+    renameContainer: async (id, name, signal) => {
+      try {
+        await docker.getContainer(id).rename({ name, abortSignal: signal });
+      } catch (err) {
+        const engineError = toEngineError(err, `rename container ${id} to ${name}`);
+        if (engineError.kind !== "Conflict") throw engineError;
+        throw new DockhandError("AlreadyExists", engineError.message, { cause: err, details: { field: "name" } });
+      }
+    },
     removeContainer: (id, removeOptions, signal) =>
       call(`remove container ${id}`, async () =>
         void (await docker

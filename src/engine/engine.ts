@@ -33,6 +33,8 @@ export interface CoreEngine {
     options: { force: boolean; volumes: boolean },
     signal?: AbortSignal,
   ): Promise<void>;
+  /** Renames a container; AlreadyExists when the new name is taken. */
+  renameContainer(id: string, name: string, signal?: AbortSignal): Promise<void>;
   /** NotFound when the engine does not have the image. */
   inspectImage(ref: string, signal?: AbortSignal): Promise<ImageDetails>;
   /**

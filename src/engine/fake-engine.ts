@@ -194,6 +194,16 @@ export function createFakeEngine(): FakeEngine {
       Object.assign(c, { state: "exited", status: "Exited (143)", exitCode: 143, finishedAt: new Date() });
       emit(c, "die");
     },
+    async renameContainer(id, name) {
+      await tick();
+      check();
+      const c = find(id);
+      if ([...containers.values()].some((other) => other.name === name && other.id !== c.id)) {
+        throw new DockhandError("AlreadyExists", `Conflict. The container name "/${name}" is already in use`);
+      }
+      c.name = name;
+      emit(c, "rename");
+    },
     async removeContainer(id, options) {
       await tick();
       check();

@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import { invalidArgument } from "../errors/dockhand-error.js";
 import { parseImageReference } from "./image-reference.js";
-import type { ServiceDefinition } from "./service-definition.js";
+import type { ServiceDefinition, UpdatePolicy } from "./service-definition.js";
 
 export const serviceNamePattern = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 export const maxStopGraceSeconds = 3600;
@@ -87,4 +87,18 @@ function checkPorts(def: ServiceDefinition, prefix: string): void {
 /** True when a container port is bound to a fixed host port, which only one container can hold. */
 export function hasFixedHostPort(def: ServiceDefinition): boolean {
   return def.ports.some((port) => port.hostPort !== 0);
+}
+
+/** The longest update delay or monitor window. */
+export const maxUpdateWaitMs = 3_600_000;
+
+export function checkUpdatePolicy(policy: UpdatePolicy, prefix = "update_config."): void {
+  if (!Number.isInteger(policy.parallelism) || policy.parallelism < 1 || policy.parallelism > 100) {
+    throw invalidArgument(`${prefix}parallelism`, `must be between 1 and 100 (got ${policy.parallelism})`);
+  }
+  for (const [field, value] of [["delay", policy.delayMs], ["monitor", policy.monitorMs]] as const) {
+    if (!Number.isFinite(value) || value < 0 || value > maxUpdateWaitMs) {
+      throw invalidArgument(`${prefix}${field}`, `must be between 0s and 1h (got ${value / 1000}s)`);
+    }
+  }
 }

@@ -18,6 +18,32 @@ export interface ServiceDefinition {
   replaceUnhealthy: boolean;
 }
 
+/** How a change of definition replaces running containers, in the manner of Swarm's UpdateConfig. */
+export interface UpdatePolicy {
+  /** Containers replaced at once. */
+  parallelism: number;
+  /** Pause between batches, in ms. */
+  delayMs: number;
+  /** stop-first: old container goes, then the new one starts; start-first: the reverse. */
+  order: "stop-first" | "start-first";
+  /** How long each new batch is watched; one that stops or turns unhealthy fails the update. */
+  monitorMs: number;
+  /** What a failed update does: stop where it is, or return to the previous definition. */
+  failureAction: "pause" | "rollback";
+}
+
+export type RolloutState = "updating" | "paused" | "rolling_back" | "rolled_back" | "completed";
+
+/** Progress of the latest change of definition through the running containers. */
+export interface Rollout {
+  state: RolloutState;
+  message: string;
+  fromVersion: number;
+  toVersion: number;
+  startedAt: string;
+  endedAt?: string;
+}
+
 /** A definition as the registry stores it, with its bookkeeping. */
 export interface StoredService {
   definition: ServiceDefinition;
@@ -27,7 +53,19 @@ export interface StoredService {
   replicas: number;
   createdAt: string;
   updatedAt: string;
+  updatePolicy: UpdatePolicy;
+  /** The definition before the latest change, for Rollback. */
+  previous?: { definition: ServiceDefinition; version: number };
+  rollout?: Rollout;
 }
+
+export const defaultUpdatePolicy: Readonly<UpdatePolicy> = Object.freeze({
+  parallelism: 1,
+  delayMs: 0,
+  order: "stop-first",
+  monitorMs: 5000,
+  failureAction: "pause",
+});
 
 export const defaultStopGraceSeconds = 10;
 

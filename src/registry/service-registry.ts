@@ -1,6 +1,14 @@
 import { DockhandError } from "../errors/dockhand-error.js";
-import { checkDefinition, checkServiceName } from "./definition-rules.js";
-import { definitionWithDefaults, sameDefinition, type ServiceDefinition, type StoredService } from "./service-definition.js";
+import { checkDefinition, checkServiceName, checkUpdatePolicy } from "./definition-rules.js";
+import {
+  defaultUpdatePolicy,
+  definitionWithDefaults,
+  sameDefinition,
+  type Rollout,
+  type ServiceDefinition,
+  type StoredService,
+  type UpdatePolicy,
+} from "./service-definition.js";
 import type { StateFile } from "./state-file.js";
 
 export interface UpdateOptions {
@@ -8,6 +16,8 @@ export interface UpdateOptions {
   expectedVersion: number;
   /** Create the service when it does not exist. */
   allowMissing: boolean;
+  /** How running containers move to the new definition. Unset: keep the stored policy. */
+  updatePolicy?: UpdatePolicy;
 }
 
 /** Durable registry of service definitions and their desired replica counts. */
@@ -16,9 +26,20 @@ export interface ServiceRegistry {
   /** NotFound when absent. */
   get(name: string): StoredService;
   find(name: string): StoredService | undefined;
-  create(def: ServiceDefinition): Promise<StoredService>;
+  create(def: ServiceDefinition, updatePolicy?: UpdatePolicy): Promise<StoredService>;
+  /**
+   * Replaces a definition. A changed definition gets the next version, keeps the old one as
+   * `previous`, and starts a rollout when containers run.
+   */
   update(def: ServiceDefinition, options: UpdateOptions): Promise<{ service: StoredService; created: boolean }>;
   setReplicas(name: string, replicas: number): Promise<StoredService>;
+  /** Records the progress of a rollout; NotFound when the service is gone. */
+  setRollout(name: string, rollout: Rollout): Promise<StoredService>;
+  /**
+   * Makes the previous definition current again, as a new version, and starts rolling back
+   * to it. FailedPrecondition when there is no previous definition.
+   */
+  rollback(name: string): Promise<StoredService>;
   remove(name: string): Promise<void>;
 }
 
@@ -28,8 +49,10 @@ export interface ServiceRegistry {
  */
 export async function createServiceRegistry(stateFile: StateFile): Promise<ServiceRegistry> {
   let services = await stateFile.load();
-  // Definitions stored by an older dockhand lack newer fields: give them their defaults.
-  for (const [name, stored] of services) services.set(name, { ...stored, definition: definitionWithDefaults(stored.definition) });
+  // Services stored by an older dockhand lack newer fields: give them their defaults.
+  for (const [name, stored] of services) {
+    services.set(name, { ...stored, definition: definitionWithDefaults(stored.definition), updatePolicy: { ...defaultUpdatePolicy, ...stored.updatePolicy } });
+  }
   let queue: Promise<unknown> = Promise.resolve();
 
   function mutate<T>(change: (next: Map<string, StoredService>) => T): Promise<T> {
@@ -48,9 +71,32 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
     return new DockhandError("NotFound", `service "${name}" does not exist`, { details: { field: "name" } });
   }
 
-  function fresh(def: ServiceDefinition): StoredService {
+  function existing(next: Map<string, StoredService>, name: string): StoredService {
+    const current = next.get(name);
+    if (!current) throw notFound(name);
+    return current;
+  }
+
+  function fresh(def: ServiceDefinition, updatePolicy: UpdatePolicy = defaultUpdatePolicy): StoredService {
     const now = new Date().toISOString();
-    return { definition: def, version: 1, replicas: 0, createdAt: now, updatedAt: now };
+    return { definition: def, version: 1, replicas: 0, createdAt: now, updatedAt: now, updatePolicy: { ...updatePolicy } };
+  }
+
+  /** The next version of a service with `def` current; a rollout starts when containers run. */
+  function changed(current: StoredService, def: ServiceDefinition, state: "updating" | "rolling_back"): StoredService {
+    const now = new Date().toISOString();
+    const version = current.version + 1;
+    return {
+      ...current,
+      definition: def,
+      version,
+      updatedAt: now,
+      previous: { definition: current.definition, version: current.version },
+      rollout:
+        current.replicas > 0
+          ? { state, message: "", fromVersion: current.version, toVersion: version, startedAt: now }
+          : { state: state === "updating" ? "completed" : "rolled_back", message: "no containers to replace", fromVersion: current.version, toVersion: version, startedAt: now, endedAt: now },
+    };
   }
 
   const registry: ServiceRegistry = {
@@ -62,24 +108,26 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       if (!stored) throw notFound(name);
       return stored;
     },
-    async create(def) {
+    async create(def, updatePolicy) {
       checkDefinition(def);
+      if (updatePolicy) checkUpdatePolicy(updatePolicy);
       return mutate((next) => {
         if (next.has(def.name)) {
           throw new DockhandError("AlreadyExists", `service "${def.name}" already exists`, { details: { field: "name" } });
         }
-        const stored = fresh(def);
+        const stored = fresh(def, updatePolicy);
         next.set(def.name, stored);
         return stored;
       });
     },
     async update(def, options) {
       checkDefinition(def);
+      if (options.updatePolicy) checkUpdatePolicy(options.updatePolicy);
       return mutate((next) => {
         const current = next.get(def.name);
         if (!current) {
           if (!options.allowMissing) throw notFound(def.name);
-          const stored = fresh(def);
+          const stored = fresh(def, options.updatePolicy);
           next.set(def.name, stored);
           return { service: stored, created: true };
         }
@@ -90,23 +138,42 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
             { details: { field: "version" } },
           );
         }
-        if (sameDefinition(current.definition, def)) return { service: current, created: false };
-        const stored: StoredService = {
-          ...current,
-          definition: def,
-          version: current.version + 1,
-          updatedAt: new Date().toISOString(),
-        };
+        const policy = options.updatePolicy ?? current.updatePolicy;
+        const samePolicy = JSON.stringify(policy) === JSON.stringify(current.updatePolicy);
+        if (sameDefinition(current.definition, def)) {
+          if (samePolicy) return { service: current, created: false };
+          const stored = { ...current, updatePolicy: { ...policy }, updatedAt: new Date().toISOString() };
+          next.set(def.name, stored);
+          return { service: stored, created: false };
+        }
+        const stored = { ...changed(current, def, "updating"), updatePolicy: { ...policy } };
         next.set(def.name, stored);
         return { service: stored, created: false };
       });
     },
     setReplicas(name, replicas) {
       return mutate((next) => {
-        const current = next.get(name);
-        if (!current) throw notFound(name);
+        const current = existing(next, name);
         if (current.replicas === replicas) return current;
         const stored = { ...current, replicas, updatedAt: new Date().toISOString() };
+        next.set(name, stored);
+        return stored;
+      });
+    },
+    setRollout(name, rollout) {
+      return mutate((next) => {
+        const stored = { ...existing(next, name), rollout };
+        next.set(name, stored);
+        return stored;
+      });
+    },
+    rollback(name) {
+      return mutate((next) => {
+        const current = existing(next, name);
+        if (!current.previous) {
+          throw new DockhandError("FailedPrecondition", `service "${name}" has no previous definition to roll back to`);
+        }
+        const stored = changed(current, current.previous.definition, "rolling_back");
         next.set(name, stored);
         return stored;
       });

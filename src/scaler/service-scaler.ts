@@ -72,6 +72,7 @@ export function createScaler(options: ScalerOptions): Scaler {
       containers,
       crashLooping: backoff.crashLooping(name),
       failures: backoff.failuresOf(name),
+      rollout: stored.rollout,
     };
   }
 

@@ -1,6 +1,7 @@
 import type { CoreEngine } from "../engine/engine.js";
 import type { ContainerStateName, ContainerSummary, HealthName, PublishedPort } from "../engine/types.js";
 import { ownershipOf, serviceFilter } from "./ownership.js";
+import type { Rollout } from "../registry/service-definition.js";
 import type { SlotFailure } from "./restart-backoff.js";
 
 export interface ContainerStatusView {
@@ -26,6 +27,8 @@ export interface ServiceStatusView {
   crashLooping: boolean;
   /** Recent failures per slot, with the restart delay each is in. */
   failures: SlotFailure[];
+  /** The latest rolling update or rollback, if the definition ever changed. */
+  rollout?: Rollout;
 }
 
 /** Every container the engine has for a service, running or not (an authoritative list). */

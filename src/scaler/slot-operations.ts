@@ -16,8 +16,8 @@ export interface RemovableContainer {
 export interface SlotOperations {
   /** Pulls the service's image when the engine does not have it (once per reference). */
   ensureImage(stored: StoredService): Promise<void>;
-  /** Creates and starts the container of a slot; returns its id. */
-  fillSlot(stored: StoredService, slot: number): Promise<string>;
+  /** Creates and starts the container of a slot (named `<service>-<slot>` unless `name`); returns its id. */
+  fillSlot(stored: StoredService, slot: number, name?: string): Promise<string>;
   /** Stops gracefully (SIGTERM, SIGKILL after `graceSeconds`) and removes. Missing is fine. */
   removeContainer(container: RemovableContainer, graceSeconds: number): Promise<void>;
 }
@@ -37,11 +37,11 @@ export function createSlotOperations(options: { engine: CoreEngine; logger: Logg
       }
     },
 
-    async fillSlot(stored, slot) {
-      const name = slotContainerName(stored.definition.name, slot);
+    async fillSlot(stored, slot, givenName) {
+      const name = givenName ?? slotContainerName(stored.definition.name, slot);
       let id: string;
       try {
-        id = await engine.createContainer(containerSpecFor(stored, slot));
+        id = await engine.createContainer({ ...containerSpecFor(stored, slot), name });
       } catch (err) {
         if (isDockhandError(err, "AlreadyExists")) {
           throw new DockhandError("FailedPrecondition", `container name "${name}" is taken by a container dockhand does not own; rename or remove it`, {

@@ -6,6 +6,7 @@ import { applyServiceFile, readServiceFile } from "../registry/service-file.js";
 import { createStateFile } from "../registry/state-file.js";
 import { createContainerView } from "../scaler/container-view.js";
 import { createReconciler, type Reconciler } from "../scaler/reconciler.js";
+import { createRollingUpdater } from "../scaler/rolling-updater.js";
 import { createScaler, type Scaler } from "../scaler/service-scaler.js";
 import { instrumentEngine } from "../engine/instrumented-engine.js";
 import type { Config } from "./config.js";
@@ -79,8 +80,12 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     orphanGraceMs: config.orphanGraceMs,
   });
   reconciler.start();
+  const updater = createRollingUpdater({ scaler, registry, view, engine, logger });
+  updater.resumeAll();
+  // A rollout stopped by an engine outage goes on when the engine is back.
+  const stopResuming = health.subscribe((state) => state === "SERVING" && updater.resumeAll());
   const handler = connectNodeAdapter({
-    routes: createRoutes({ engine, registry, scaler, reconciler, config, health }),
+    routes: createRoutes({ engine, registry, scaler, reconciler, updater, config, health }),
     // Logging outermost and errors innermost, so both others see the final Connect code.
     interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), errorInterceptor],
     fallback: createHttpEndpoints({ health, metrics }),
@@ -99,6 +104,8 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     scaler,
     reconciler,
     close: async () => {
+      stopResuming();
+      updater.close();
       reconciler.close();
       view.close();
       health.close();

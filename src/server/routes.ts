@@ -1,6 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { ServiceRegistry as Registry } from "../registry/service-registry.js";
 import type { Reconciler } from "../scaler/reconciler.js";
+import type { RollingUpdater } from "../scaler/rolling-updater.js";
 import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
 import type { Engine } from "../engine/engine.js";
 import type { Config } from "./config.js";
@@ -24,6 +25,7 @@ export interface RouteDeps {
   registry: Registry;
   scaler: DomainScaler;
   reconciler: Reconciler;
+  updater: RollingUpdater;
   config: Config;
   health: EngineHealth;
 }
@@ -34,13 +36,15 @@ const served = [ServiceRegistry, Scaler, ContainerAgent, Health, ReflectionV1, R
 /** Every RPC service dockhand serves, registered in one place. */
 export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(ServiceRegistry, createServiceRegistryService(deps.registry, deps.scaler));
+    router.service(ServiceRegistry, createServiceRegistryService({ registry: deps.registry, scaler: deps.scaler, updater: deps.updater }));
     router.service(
       Scaler,
       createScalerService({
         scaler: deps.scaler,
         watcher: createStatusWatcher({ scaler: deps.scaler, events: deps.engine }),
         reconciler: deps.reconciler,
+        registry: deps.registry,
+        updater: deps.updater,
       }),
     );
     router.service(ContainerAgent, createContainerAgentService({ engine: deps.engine, hostAccess: deps.config, imageLimits: deps.config }));

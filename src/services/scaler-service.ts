@@ -1,18 +1,23 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceRegistry } from "../registry/service-registry.js";
 import type { Reconciler } from "../scaler/reconciler.js";
+import type { RollingUpdater } from "../scaler/rolling-updater.js";
 import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
 import type { StatusWatcher } from "../scaler/status-watcher.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+import { serviceToProto } from "./service-mapping.js";
 import { containerStatusToProto, statusToProto } from "./status-mapping.js";
 
 export interface ScalerServiceDeps {
   scaler: DomainScaler;
   watcher: StatusWatcher;
   reconciler: Pick<Reconciler, "orphans">;
+  registry: ServiceRegistry;
+  updater: Pick<RollingUpdater, "run">;
 }
 
-export function createScalerService({ scaler, watcher, reconciler }: ScalerServiceDeps): ServiceImpl<typeof Scaler> {
+export function createScalerService({ scaler, watcher, reconciler, registry, updater }: ScalerServiceDeps): ServiceImpl<typeof Scaler> {
   return {
     async scale(req, ctx) {
       const view = await scaler.scale(req.name, req.replicas, { wait: req.wait ?? true, signal: ctx.signal });
@@ -23,6 +28,12 @@ export function createScalerService({ scaler, watcher, reconciler }: ScalerServi
     },
     async *watchStatus(req, ctx) {
       for await (const view of watcher.watch(req.name, ctx.signal)) yield { status: statusToProto(view) };
+    },
+    async rollback(req) {
+      registry.get(req.name);
+      const service = await registry.rollback(req.name);
+      void updater.run(req.name);
+      return { service: serviceToProto(service) };
     },
     async listOrphans() {
       const orphans = await reconciler.orphans();

@@ -1,11 +1,15 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, durationMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { PortProtocol, RestartMode } from "../engine/types.js";
 import { invalidArgument } from "../errors/dockhand-error.js";
-import { checkDefinition } from "../registry/definition-rules.js";
+import { checkDefinition, checkUpdatePolicy } from "../registry/definition-rules.js";
 import {
   definitionWithDefaults,
   defaultStopGraceSeconds,
+  defaultUpdatePolicy,
+  type Rollout,
+  type RolloutState,
+  type UpdatePolicy,
   type ServiceDefinition,
   type StoredService,
 } from "../registry/service-definition.js";
@@ -14,7 +18,12 @@ import {
   RestartPolicyMode,
   ServiceSchema,
   UnhealthyAction,
+  UpdateFailureAction,
+  UpdateOrder,
+  UpdateState,
   type Service,
+  type UpdateConfig,
+  type UpdateStatusSchema,
 } from "../../gen/dockhand/v1/service_pb.js";
 
 const protocolNames: Record<Protocol, PortProtocol> = {
@@ -111,5 +120,63 @@ export function serviceToProto(stored: StoredService): Service {
     replicas: stored.replicas,
     createTime: timestampFromDate(new Date(stored.createdAt)),
     updateTime: timestampFromDate(new Date(stored.updatedAt)),
+    updateConfig: {
+      parallelism: stored.updatePolicy.parallelism,
+      delay: durationFromMs(stored.updatePolicy.delayMs),
+      order: stored.updatePolicy.order === "start-first" ? UpdateOrder.START_FIRST : UpdateOrder.STOP_FIRST,
+      monitor: durationFromMs(stored.updatePolicy.monitorMs),
+      failureAction: stored.updatePolicy.failureAction === "rollback" ? UpdateFailureAction.ROLLBACK : UpdateFailureAction.PAUSE,
+    },
+    updateStatus: rolloutToProto(stored.rollout),
   });
+}
+
+const orders: Record<UpdateOrder, UpdatePolicy["order"]> = {
+  [UpdateOrder.UNSPECIFIED]: "stop-first",
+  [UpdateOrder.STOP_FIRST]: "stop-first",
+  [UpdateOrder.START_FIRST]: "start-first",
+};
+
+const failureActions: Record<UpdateFailureAction, UpdatePolicy["failureAction"]> = {
+  [UpdateFailureAction.UNSPECIFIED]: "pause",
+  [UpdateFailureAction.PAUSE]: "pause",
+  [UpdateFailureAction.ROLLBACK]: "rollback",
+};
+
+/** The update policy of a service message; undefined (keep the stored one) when unset. */
+export function updatePolicyFromProto(config: UpdateConfig | undefined, prefix = "service.update_config."): UpdatePolicy | undefined {
+  if (!config) return undefined;
+  const order = orders[config.order];
+  if (!order) throw invalidArgument(`${prefix}order`, `unknown order ${config.order}`);
+  const failureAction = failureActions[config.failureAction];
+  if (!failureAction) throw invalidArgument(`${prefix}failure_action`, `unknown action ${config.failureAction}`);
+  const policy: UpdatePolicy = {
+    parallelism: config.parallelism === 0 ? defaultUpdatePolicy.parallelism : config.parallelism,
+    delayMs: config.delay ? durationMs(config.delay) : defaultUpdatePolicy.delayMs,
+    order,
+    monitorMs: config.monitor ? durationMs(config.monitor) : defaultUpdatePolicy.monitorMs,
+    failureAction,
+  };
+  checkUpdatePolicy(policy, prefix);
+  return policy;
+}
+
+const rolloutStates: Record<RolloutState, UpdateState> = {
+  updating: UpdateState.UPDATING,
+  paused: UpdateState.PAUSED,
+  rolling_back: UpdateState.ROLLING_BACK,
+  rolled_back: UpdateState.ROLLED_BACK,
+  completed: UpdateState.COMPLETED,
+};
+
+export function rolloutToProto(rollout: Rollout | undefined): MessageInitShape<typeof UpdateStatusSchema> | undefined {
+  if (!rollout) return undefined;
+  return {
+    state: rolloutStates[rollout.state],
+    message: rollout.message,
+    fromVersion: BigInt(rollout.fromVersion),
+    toVersion: BigInt(rollout.toVersion),
+    startTime: timestampFromDate(new Date(rollout.startedAt)),
+    endTime: rollout.endedAt ? timestampFromDate(new Date(rollout.endedAt)) : undefined,
+  };
 }

@@ -9,7 +9,7 @@ import {
   ServiceStatusSchema,
   type ServiceStatus,
 } from "../../gen/dockhand/v1/scaler_pb.js";
-import { protocolToProto } from "./service-mapping.js";
+import { protocolToProto, rolloutToProto } from "./service-mapping.js";
 
 const states: Record<ContainerStateName, ContainerState> = {
   created: ContainerState.CREATED,
@@ -64,6 +64,7 @@ export function statusToProto(view: ServiceStatusView): ServiceStatus {
     version: BigInt(view.version),
     containers: view.containers.map(containerStatusToProto),
     crashLooping: view.crashLooping,
+    update: rolloutToProto(view.rollout),
     failures: view.failures.map((f) => ({
       slot: f.slot,
       exitCode: f.exitCode,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createStateFile } from "../../src/registry/state-file.js";
-import { definitionWithDefaults, type StoredService } from "../../src/registry/service-definition.js";
+import { defaultUpdatePolicy, definitionWithDefaults, type StoredService } from "../../src/registry/service-definition.js";
 
 const stored: StoredService = {
   definition: definitionWithDefaults({ name: "web", image: "busybox:1" }),
@@ -11,6 +11,7 @@ const stored: StoredService = {
   replicas: 2,
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-01-02T00:00:00.000Z",
+  updatePolicy: { ...defaultUpdatePolicy },
 };
 
 describe("state file", () => {

@@ -40,7 +40,9 @@ export type StreamLogsRequest = Message<"dockhand.v1.StreamLogsRequest"> & {
 
   /**
    * Only the last `tail` lines logged before the call (then, with `follow`, every new line).
-   * Unset: all of them. 0: none. Negative: INVALID_ARGUMENT.
+   * The engine counts them over both streams before leaving out a stream not asked for, so
+   * with one stream fewer lines can come. Unset: all of them. 0: none. Negative:
+   * INVALID_ARGUMENT.
    *
    * @generated from field: optional int32 tail = 3;
    */
@@ -54,7 +56,9 @@ export type StreamLogsRequest = Message<"dockhand.v1.StreamLogsRequest"> & {
   since?: Timestamp | undefined;
 
   /**
-   * Only lines logged before this time. Unset: no end. Before `since`: INVALID_ARGUMENT.
+   * Only lines logged at or before this time. Unset: no end. Before `since`: INVALID_ARGUMENT.
+   * So that a reader can resume where it stopped, both bounds keep nanoseconds: pass the
+   * `time` of the last line received as `since` (and drop that one line).
    *
    * @generated from field: google.protobuf.Timestamp until = 5;
    */

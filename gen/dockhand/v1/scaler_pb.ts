@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Protocol } from "./service_pb.js";
+import type { Protocol, Service, UpdateStatus } from "./service_pb.js";
 import { file_dockhand_v1_service } from "./service_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/scaler.proto.
  */
 export const file_dockhand_v1_scaler: GenFile = /*@__PURE__*/
-  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIkoKDFNjYWxlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlcGxpY2FzGAIgASgFEhEKBHdhaXQYAyABKAhIAIgBAUIHCgVfd2FpdCI7Cg1TY2FsZVJlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIAoQR2V0U3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIj8KEUdldFN0YXR1c1Jlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIgoSV2F0Y2hTdGF0dXNSZXF1ZXN0EgwKBG5hbWUYASABKAkiQQoTV2F0Y2hTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIsUBCg1TZXJ2aWNlU3RhdHVzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNEjAKCmNvbnRhaW5lcnMYBCADKAsyHC5kb2NraGFuZC52MS5Db250YWluZXJTdGF0dXMSDwoHdmVyc2lvbhgFIAEoBBIVCg1jcmFzaF9sb29waW5nGAYgASgIEioKCGZhaWx1cmVzGAcgAygLMhguZG9ja2hhbmQudjEuU2xvdEZhaWx1cmUivQEKC1Nsb3RGYWlsdXJlEgwKBHNsb3QYASABKA0SEQoJZXhpdF9jb2RlGAIgASgFEg4KBnJlYXNvbhgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgFIAEoDRI1ChFuZXh0X2F0dGVtcHRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimgIKD0NvbnRhaW5lclN0YXR1cxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBHNsb3QYAyABKA0SKgoFc3RhdGUYBCABKA4yGy5kb2NraGFuZC52MS5Db250YWluZXJTdGF0ZRIpCgZoZWFsdGgYBSABKA4yGS5kb2NraGFuZC52MS5IZWFsdGhTdGF0dXMSKQoFcG9ydHMYBiADKAsyGi5kb2NraGFuZC52MS5QdWJsaXNoZWRQb3J0Ei4KCnN0YXJ0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEmRlZmluaXRpb25fdmVyc2lvbhgIIAEoBBIRCglleGl0X2NvZGUYCSABKAUidAoNUHVibGlzaGVkUG9ydBIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEg8KB2hvc3RfaXAYAyABKAkSEQoJaG9zdF9wb3J0GAQgASgNIj8KDVNjYWxlUHJvZ3Jlc3MSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0iFAoSTGlzdE9ycGhhbnNSZXF1ZXN0IkQKE0xpc3RPcnBoYW5zUmVzcG9uc2USLQoHb3JwaGFucxgBIAMoCzIcLmRvY2toYW5kLnYxLk9ycGhhbkNvbnRhaW5lciK5AQoPT3JwaGFuQ29udGFpbmVyEg8KB3NlcnZpY2UYASABKAkSLwoJY29udGFpbmVyGAIgASgLMhwuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdHVzEjMKD2ZpcnN0X3NlZW5fdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVtb3ZlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKvsBCg5Db250YWluZXJTdGF0ZRIfChtDT05UQUlORVJfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdDT05UQUlORVJfU1RBVEVfQ1JFQVRFRBABEhsKF0NPTlRBSU5FUl9TVEFURV9SVU5OSU5HEAISGgoWQ09OVEFJTkVSX1NUQVRFX1BBVVNFRBADEh4KGkNPTlRBSU5FUl9TVEFURV9SRVNUQVJUSU5HEAQSHAoYQ09OVEFJTkVSX1NUQVRFX1JFTU9WSU5HEAUSGgoWQ09OVEFJTkVSX1NUQVRFX0VYSVRFRBAGEhgKFENPTlRBSU5FUl9TVEFURV9ERUFEEAcqgQEKDEhlYWx0aFN0YXR1cxIdChlIRUFMVEhfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWSEVBTFRIX1NUQVRVU19TVEFSVElORxABEhkKFUhFQUxUSF9TVEFUVVNfSEVBTFRIWRACEhsKF0hFQUxUSF9TVEFUVVNfVU5IRUFMVEhZEAMyugIKBlNjYWxlchI+CgVTY2FsZRIZLmRvY2toYW5kLnYxLlNjYWxlUmVxdWVzdBoaLmRvY2toYW5kLnYxLlNjYWxlUmVzcG9uc2USSgoJR2V0U3RhdHVzEh0uZG9ja2hhbmQudjEuR2V0U3RhdHVzUmVxdWVzdBoeLmRvY2toYW5kLnYxLkdldFN0YXR1c1Jlc3BvbnNlElIKC1dhdGNoU3RhdHVzEh8uZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXNwb25zZTABElAKC0xpc3RPcnBoYW5zEh8uZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
+  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIkoKDFNjYWxlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlcGxpY2FzGAIgASgFEhEKBHdhaXQYAyABKAhIAIgBAUIHCgVfd2FpdCI7Cg1TY2FsZVJlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIAoQR2V0U3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIj8KEUdldFN0YXR1c1Jlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIgoSV2F0Y2hTdGF0dXNSZXF1ZXN0EgwKBG5hbWUYASABKAkiQQoTV2F0Y2hTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIvABCg1TZXJ2aWNlU3RhdHVzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNEjAKCmNvbnRhaW5lcnMYBCADKAsyHC5kb2NraGFuZC52MS5Db250YWluZXJTdGF0dXMSDwoHdmVyc2lvbhgFIAEoBBIVCg1jcmFzaF9sb29waW5nGAYgASgIEioKCGZhaWx1cmVzGAcgAygLMhguZG9ja2hhbmQudjEuU2xvdEZhaWx1cmUSKQoGdXBkYXRlGAggASgLMhkuZG9ja2hhbmQudjEuVXBkYXRlU3RhdHVzIr0BCgtTbG90RmFpbHVyZRIMCgRzbG90GAEgASgNEhEKCWV4aXRfY29kZRgCIAEoBRIOCgZyZWFzb24YAyABKAkSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYBSABKA0SNQoRbmV4dF9hdHRlbXB0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpoCCg9Db250YWluZXJTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRzbG90GAMgASgNEioKBXN0YXRlGAQgASgOMhsuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdGUSKQoGaGVhbHRoGAUgASgOMhkuZG9ja2hhbmQudjEuSGVhbHRoU3RhdHVzEikKBXBvcnRzGAYgAygLMhouZG9ja2hhbmQudjEuUHVibGlzaGVkUG9ydBIuCgpzdGFydF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJkZWZpbml0aW9uX3ZlcnNpb24YCCABKAQSEQoJZXhpdF9jb2RlGAkgASgFInQKDVB1Ymxpc2hlZFBvcnQSFgoOY29udGFpbmVyX3BvcnQYASABKA0SJwoIcHJvdG9jb2wYAiABKA4yFS5kb2NraGFuZC52MS5Qcm90b2NvbBIPCgdob3N0X2lwGAMgASgJEhEKCWhvc3RfcG9ydBgEIAEoDSI/Cg1TY2FsZVByb2dyZXNzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNIhQKEkxpc3RPcnBoYW5zUmVxdWVzdCJEChNMaXN0T3JwaGFuc1Jlc3BvbnNlEi0KB29ycGhhbnMYASADKAsyHC5kb2NraGFuZC52MS5PcnBoYW5Db250YWluZXIiuQEKD09ycGhhbkNvbnRhaW5lchIPCgdzZXJ2aWNlGAEgASgJEi8KCWNvbnRhaW5lchgCIAEoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIzCg9maXJzdF9zZWVuX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlbW92ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIfCg9Sb2xsYmFja1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI5ChBSb2xsYmFja1Jlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlKvsBCg5Db250YWluZXJTdGF0ZRIfChtDT05UQUlORVJfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdDT05UQUlORVJfU1RBVEVfQ1JFQVRFRBABEhsKF0NPTlRBSU5FUl9TVEFURV9SVU5OSU5HEAISGgoWQ09OVEFJTkVSX1NUQVRFX1BBVVNFRBADEh4KGkNPTlRBSU5FUl9TVEFURV9SRVNUQVJUSU5HEAQSHAoYQ09OVEFJTkVSX1NUQVRFX1JFTU9WSU5HEAUSGgoWQ09OVEFJTkVSX1NUQVRFX0VYSVRFRBAGEhgKFENPTlRBSU5FUl9TVEFURV9ERUFEEAcqgQEKDEhlYWx0aFN0YXR1cxIdChlIRUFMVEhfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWSEVBTFRIX1NUQVRVU19TVEFSVElORxABEhkKFUhFQUxUSF9TVEFUVVNfSEVBTFRIWRACEhsKF0hFQUxUSF9TVEFUVVNfVU5IRUFMVEhZEAMygwMKBlNjYWxlchI+CgVTY2FsZRIZLmRvY2toYW5kLnYxLlNjYWxlUmVxdWVzdBoaLmRvY2toYW5kLnYxLlNjYWxlUmVzcG9uc2USSgoJR2V0U3RhdHVzEh0uZG9ja2hhbmQudjEuR2V0U3RhdHVzUmVxdWVzdBoeLmRvY2toYW5kLnYxLkdldFN0YXR1c1Jlc3BvbnNlElIKC1dhdGNoU3RhdHVzEh8uZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXNwb25zZTABElAKC0xpc3RPcnBoYW5zEh8uZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXNwb25zZRJHCghSb2xsYmFjaxIcLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVxdWVzdBodLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
 
 /**
  * Request of Scaler.Scale.
@@ -215,6 +215,14 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
    * @generated from field: repeated dockhand.v1.SlotFailure failures = 7;
    */
   failures: SlotFailure[];
+
+  /**
+   * Progress of the latest change of definition (a rolling update or rollback). Unset when the
+   * definition never changed.
+   *
+   * @generated from field: dockhand.v1.UpdateStatus update = 8;
+   */
+  update?: UpdateStatus | undefined;
 };
 
 /**
@@ -513,6 +521,48 @@ export const OrphanContainerSchema: GenMessage<OrphanContainer> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 13);
 
 /**
+ * Request of Scaler.Rollback.
+ *
+ * @generated from message dockhand.v1.RollbackRequest
+ */
+export type RollbackRequest = Message<"dockhand.v1.RollbackRequest"> & {
+  /**
+   * Name of the service. Required.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message dockhand.v1.RollbackRequest.
+ * Use `create(RollbackRequestSchema)` to create a new message.
+ */
+export const RollbackRequestSchema: GenMessage<RollbackRequest> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 14);
+
+/**
+ * Response of Scaler.Rollback.
+ *
+ * @generated from message dockhand.v1.RollbackResponse
+ */
+export type RollbackResponse = Message<"dockhand.v1.RollbackResponse"> & {
+  /**
+   * The service with its previous definition current again, as a new version.
+   *
+   * @generated from field: dockhand.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+};
+
+/**
+ * Describes the message dockhand.v1.RollbackResponse.
+ * Use `create(RollbackResponseSchema)` to create a new message.
+ */
+export const RollbackResponseSchema: GenMessage<RollbackResponse> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 15);
+
+/**
  * Lifecycle state of a container, as the engine reports it.
  *
  * @generated from enum dockhand.v1.ContainerState
@@ -689,6 +739,18 @@ export const Scaler: GenService<{
     methodKind: "unary";
     input: typeof ListOrphansRequestSchema;
     output: typeof ListOrphansResponseSchema;
+  },
+  /**
+   * Returns a service to its previous definition (as a new version) and replaces its running
+   * containers batch by batch, as a rolling update does. The update state becomes ROLLING_BACK,
+   * then ROLLED_BACK. FAILED_PRECONDITION when the definition never changed. Returns at once.
+   *
+   * @generated from rpc dockhand.v1.Scaler.Rollback
+   */
+  rollback: {
+    methodKind: "unary";
+    input: typeof RollbackRequestSchema;
+    output: typeof RollbackResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_dockhand_v1_scaler, 0);

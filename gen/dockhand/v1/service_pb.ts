@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/service.proto.
  */
 export const file_dockhand_v1_service: GenFile = /*@__PURE__*/
-  fileDesc("Chlkb2NraGFuZC92MS9zZXJ2aWNlLnByb3RvEgtkb2NraGFuZC52MSKRBQoHU2VydmljZRIMCgRuYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEg8KB2NvbW1hbmQYAyADKAkSOgoLZW52aXJvbm1lbnQYBCADKAsyJS5kb2NraGFuZC52MS5TZXJ2aWNlLkVudmlyb25tZW50RW50cnkSJwoFcG9ydHMYBSADKAsyGC5kb2NraGFuZC52MS5Qb3J0TWFwcGluZxIwCgZsYWJlbHMYBiADKAsyIC5kb2NraGFuZC52MS5TZXJ2aWNlLkxhYmVsc0VudHJ5EjQKEXN0b3BfZ3JhY2VfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGluaXQYCCABKAgSMgoOcmVzdGFydF9wb2xpY3kYCSABKAsyGi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5EikKCXJlc291cmNlcxgKIAEoCzIWLmRvY2toYW5kLnYxLlJlc291cmNlcxI2ChB1bmhlYWx0aHlfYWN0aW9uGAsgASgOMhwuZG9ja2hhbmQudjEuVW5oZWFsdGh5QWN0aW9uEg8KB3ZlcnNpb24YFCABKAQSEAoIcmVwbGljYXMYFSABKA0SLwoLY3JlYXRlX3RpbWUYFiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBoyChBFbnZpcm9ubWVudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJyCgtQb3J0TWFwcGluZxIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEhEKCWhvc3RfcG9ydBgDIAEoDRIPCgdob3N0X2lwGAQgASgJIlIKDVJlc3RhcnRQb2xpY3kSLAoEbW9kZRgBIAEoDjIeLmRvY2toYW5kLnYxLlJlc3RhcnRQb2xpY3lNb2RlEhMKC21heF9yZXRyaWVzGAIgASgNIjUKCVJlc291cmNlcxIUCgxtZW1vcnlfYnl0ZXMYASABKAQSEgoKY3B1X21pbGxpcxgCIAEoDSpbCghQcm90b2NvbBIYChRQUk9UT0NPTF9VTlNQRUNJRklFRBAAEhAKDFBST1RPQ09MX1RDUBABEhAKDFBST1RPQ09MX1VEUBACEhEKDVBST1RPQ09MX1NDVFAQAyrAAQoRUmVzdGFydFBvbGljeU1vZGUSIwofUkVTVEFSVF9QT0xJQ1lfTU9ERV9VTlNQRUNJRklFRBAAEhoKFlJFU1RBUlRfUE9MSUNZX01PREVfTk8QARIeChpSRVNUQVJUX1BPTElDWV9NT0RFX0FMV0FZUxACEiIKHlJFU1RBUlRfUE9MSUNZX01PREVfT05fRkFJTFVSRRADEiYKIlJFU1RBUlRfUE9MSUNZX01PREVfVU5MRVNTX1NUT1BQRUQQBCpuCg9VbmhlYWx0aHlBY3Rpb24SIAocVU5IRUFMVEhZX0FDVElPTl9VTlNQRUNJRklFRBAAEhwKGFVOSEVBTFRIWV9BQ1RJT05fUkVQTEFDRRABEhsKF1VOSEVBTFRIWV9BQ1RJT05fSUdOT1JFEAJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chlkb2NraGFuZC92MS9zZXJ2aWNlLnByb3RvEgtkb2NraGFuZC52MSL1BQoHU2VydmljZRIMCgRuYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEg8KB2NvbW1hbmQYAyADKAkSOgoLZW52aXJvbm1lbnQYBCADKAsyJS5kb2NraGFuZC52MS5TZXJ2aWNlLkVudmlyb25tZW50RW50cnkSJwoFcG9ydHMYBSADKAsyGC5kb2NraGFuZC52MS5Qb3J0TWFwcGluZxIwCgZsYWJlbHMYBiADKAsyIC5kb2NraGFuZC52MS5TZXJ2aWNlLkxhYmVsc0VudHJ5EjQKEXN0b3BfZ3JhY2VfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGluaXQYCCABKAgSMgoOcmVzdGFydF9wb2xpY3kYCSABKAsyGi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5EikKCXJlc291cmNlcxgKIAEoCzIWLmRvY2toYW5kLnYxLlJlc291cmNlcxI2ChB1bmhlYWx0aHlfYWN0aW9uGAsgASgOMhwuZG9ja2hhbmQudjEuVW5oZWFsdGh5QWN0aW9uEjAKDXVwZGF0ZV9jb25maWcYDCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVDb25maWcSDwoHdmVyc2lvbhgUIAEoBBIQCghyZXBsaWNhcxgVIAEoDRIvCgtjcmVhdGVfdGltZRgWIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYFyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDXVwZGF0ZV9zdGF0dXMYGCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMaMgoQRW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi3AEKDFVwZGF0ZUNvbmZpZxITCgtwYXJhbGxlbGlzbRgBIAEoDRIoCgVkZWxheRgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhInCgVvcmRlchgDIAEoDjIYLmRvY2toYW5kLnYxLlVwZGF0ZU9yZGVyEioKB21vbml0b3IYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SOAoOZmFpbHVyZV9hY3Rpb24YBSABKA4yIC5kb2NraGFuZC52MS5VcGRhdGVGYWlsdXJlQWN0aW9uItABCgxVcGRhdGVTdGF0dXMSJwoFc3RhdGUYASABKA4yGC5kb2NraGFuZC52MS5VcGRhdGVTdGF0ZRIPCgdtZXNzYWdlGAIgASgJEhQKDGZyb21fdmVyc2lvbhgDIAEoBBISCgp0b192ZXJzaW9uGAQgASgEEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJyCgtQb3J0TWFwcGluZxIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEhEKCWhvc3RfcG9ydBgDIAEoDRIPCgdob3N0X2lwGAQgASgJIlIKDVJlc3RhcnRQb2xpY3kSLAoEbW9kZRgBIAEoDjIeLmRvY2toYW5kLnYxLlJlc3RhcnRQb2xpY3lNb2RlEhMKC21heF9yZXRyaWVzGAIgASgNIjUKCVJlc291cmNlcxIUCgxtZW1vcnlfYnl0ZXMYASABKAQSEgoKY3B1X21pbGxpcxgCIAEoDSpmCgtVcGRhdGVPcmRlchIcChhVUERBVEVfT1JERVJfVU5TUEVDSUZJRUQQABIbChdVUERBVEVfT1JERVJfU1RPUF9GSVJTVBABEhwKGFVQREFURV9PUkRFUl9TVEFSVF9GSVJTVBACKoEBChNVcGRhdGVGYWlsdXJlQWN0aW9uEiUKIVVQREFURV9GQUlMVVJFX0FDVElPTl9VTlNQRUNJRklFRBAAEh8KG1VQREFURV9GQUlMVVJFX0FDVElPTl9QQVVTRRABEiIKHlVQREFURV9GQUlMVVJFX0FDVElPTl9ST0xMQkFDSxACKrgBCgtVcGRhdGVTdGF0ZRIcChhVUERBVEVfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVVUERBVEVfU1RBVEVfVVBEQVRJTkcQARIXChNVUERBVEVfU1RBVEVfUEFVU0VEEAISHQoZVVBEQVRFX1NUQVRFX1JPTExJTkdfQkFDSxADEhwKGFVQREFURV9TVEFURV9ST0xMRURfQkFDSxAEEhoKFlVQREFURV9TVEFURV9DT01QTEVURUQQBSpbCghQcm90b2NvbBIYChRQUk9UT0NPTF9VTlNQRUNJRklFRBAAEhAKDFBST1RPQ09MX1RDUBABEhAKDFBST1RPQ09MX1VEUBACEhEKDVBST1RPQ09MX1NDVFAQAyrAAQoRUmVzdGFydFBvbGljeU1vZGUSIwofUkVTVEFSVF9QT0xJQ1lfTU9ERV9VTlNQRUNJRklFRBAAEhoKFlJFU1RBUlRfUE9MSUNZX01PREVfTk8QARIeChpSRVNUQVJUX1BPTElDWV9NT0RFX0FMV0FZUxACEiIKHlJFU1RBUlRfUE9MSUNZX01PREVfT05fRkFJTFVSRRADEiYKIlJFU1RBUlRfUE9MSUNZX01PREVfVU5MRVNTX1NUT1BQRUQQBCpuCg9VbmhlYWx0aHlBY3Rpb24SIAocVU5IRUFMVEhZX0FDVElPTl9VTlNQRUNJRklFRBAAEhwKGFVOSEVBTFRIWV9BQ1RJT05fUkVQTEFDRRABEhsKF1VOSEVBTFRIWV9BQ1RJT05fSUdOT1JFEAJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A service: a durable definition of what each of its containers runs. The Scaler keeps
@@ -110,6 +110,15 @@ export type Service = Message<"dockhand.v1.Service"> & {
   unhealthyAction: UnhealthyAction;
 
   /**
+   * How a change of this definition replaces running containers (a rolling update). Unset:
+   * one container at a time, no delay, stop-first, a 5 s monitor window, pause on failure.
+   * Changing only this field starts no update.
+   *
+   * @generated from field: dockhand.v1.UpdateConfig update_config = 12;
+   */
+  updateConfig?: UpdateConfig | undefined;
+
+  /**
    * Output only. Server-assigned version, incremented on every change of the definition. Pass
    * the version you read to UpdateService to detect concurrent changes.
    *
@@ -138,6 +147,14 @@ export type Service = Message<"dockhand.v1.Service"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 23;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * Output only. Progress of the latest change of definition through the running containers.
+   * Unset when the definition never changed.
+   *
+   * @generated from field: dockhand.v1.UpdateStatus update_status = 24;
+   */
+  updateStatus?: UpdateStatus | undefined;
 };
 
 /**
@@ -146,6 +163,113 @@ export type Service = Message<"dockhand.v1.Service"> & {
  */
 export const ServiceSchema: GenMessage<Service> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_service, 0);
+
+/**
+ * How a rolling update replaces the running containers of a service, batch by batch, in the
+ * manner of Swarm's UpdateConfig.
+ *
+ * @generated from message dockhand.v1.UpdateConfig
+ */
+export type UpdateConfig = Message<"dockhand.v1.UpdateConfig"> & {
+  /**
+   * Containers replaced at once, 1 to 100. 0: 1.
+   *
+   * @generated from field: uint32 parallelism = 1;
+   */
+  parallelism: number;
+
+  /**
+   * Pause between batches, 0 to 1 hour. Unset: none.
+   *
+   * @generated from field: google.protobuf.Duration delay = 2;
+   */
+  delay?: Duration | undefined;
+
+  /**
+   * Whether the old container stops before its replacement starts. Unspecified: STOP_FIRST.
+   *
+   * @generated from field: dockhand.v1.UpdateOrder order = 3;
+   */
+  order: UpdateOrder;
+
+  /**
+   * How long each new batch is watched, 0 to 1 hour. A new container that stops or turns
+   * unhealthy within it fails the update. Unset: 5 s.
+   *
+   * @generated from field: google.protobuf.Duration monitor = 4;
+   */
+  monitor?: Duration | undefined;
+
+  /**
+   * What a failed update does. Unspecified: PAUSE.
+   *
+   * @generated from field: dockhand.v1.UpdateFailureAction failure_action = 5;
+   */
+  failureAction: UpdateFailureAction;
+};
+
+/**
+ * Describes the message dockhand.v1.UpdateConfig.
+ * Use `create(UpdateConfigSchema)` to create a new message.
+ */
+export const UpdateConfigSchema: GenMessage<UpdateConfig> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 1);
+
+/**
+ * Progress of a rolling update.
+ *
+ * @generated from message dockhand.v1.UpdateStatus
+ */
+export type UpdateStatus = Message<"dockhand.v1.UpdateStatus"> & {
+  /**
+   * Where the update is.
+   *
+   * @generated from field: dockhand.v1.UpdateState state = 1;
+   */
+  state: UpdateState;
+
+  /**
+   * Why it paused or rolled back, or what it is doing; empty when there is nothing to say.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * Version the containers are replaced from.
+   *
+   * @generated from field: uint64 from_version = 3;
+   */
+  fromVersion: bigint;
+
+  /**
+   * Version the containers are replaced with.
+   *
+   * @generated from field: uint64 to_version = 4;
+   */
+  toVersion: bigint;
+
+  /**
+   * When it started.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 5;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * When it completed, paused or finished rolling back. Unset while it runs.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 6;
+   */
+  endTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message dockhand.v1.UpdateStatus.
+ * Use `create(UpdateStatusSchema)` to create a new message.
+ */
+export const UpdateStatusSchema: GenMessage<UpdateStatus> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 2);
 
 /**
  * A port of the container published on the host.
@@ -188,7 +312,7 @@ export type PortMapping = Message<"dockhand.v1.PortMapping"> & {
  * Use `create(PortMappingSchema)` to create a new message.
  */
 export const PortMappingSchema: GenMessage<PortMapping> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 1);
+  messageDesc(file_dockhand_v1_service, 3);
 
 /**
  * The engine's restart policy for a container (`docker run --restart`).
@@ -216,7 +340,7 @@ export type RestartPolicy = Message<"dockhand.v1.RestartPolicy"> & {
  * Use `create(RestartPolicySchema)` to create a new message.
  */
 export const RestartPolicySchema: GenMessage<RestartPolicy> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 2);
+  messageDesc(file_dockhand_v1_service, 4);
 
 /**
  * Resource limits of one container.
@@ -245,7 +369,132 @@ export type Resources = Message<"dockhand.v1.Resources"> & {
  * Use `create(ResourcesSchema)` to create a new message.
  */
 export const ResourcesSchema: GenMessage<Resources> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 3);
+  messageDesc(file_dockhand_v1_service, 5);
+
+/**
+ * Order of stopping the old container and starting the new one in a rolling update.
+ *
+ * @generated from enum dockhand.v1.UpdateOrder
+ */
+export enum UpdateOrder {
+  /**
+   * Treated as UPDATE_ORDER_STOP_FIRST.
+   *
+   * @generated from enum value: UPDATE_ORDER_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Stop and remove the old container, then start the new one: never more containers than
+   * the count, briefly fewer.
+   *
+   * @generated from enum value: UPDATE_ORDER_STOP_FIRST = 1;
+   */
+  STOP_FIRST = 1,
+
+  /**
+   * Start the new container (named `<service>-<slot>-next`, renamed once the old one is gone),
+   * then remove the old one: never fewer, briefly more.
+   *
+   * @generated from enum value: UPDATE_ORDER_START_FIRST = 2;
+   */
+  START_FIRST = 2,
+}
+
+/**
+ * Describes the enum dockhand.v1.UpdateOrder.
+ */
+export const UpdateOrderSchema: GenEnum<UpdateOrder> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_service, 0);
+
+/**
+ * What a failed rolling update does.
+ *
+ * @generated from enum dockhand.v1.UpdateFailureAction
+ */
+export enum UpdateFailureAction {
+  /**
+   * Treated as UPDATE_FAILURE_ACTION_PAUSE.
+   *
+   * @generated from enum value: UPDATE_FAILURE_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Stop replacing; containers already replaced stay. A new UpdateService or Rollback goes on.
+   *
+   * @generated from enum value: UPDATE_FAILURE_ACTION_PAUSE = 1;
+   */
+  PAUSE = 1,
+
+  /**
+   * Return to the previous definition, replacing the containers already updated.
+   *
+   * @generated from enum value: UPDATE_FAILURE_ACTION_ROLLBACK = 2;
+   */
+  ROLLBACK = 2,
+}
+
+/**
+ * Describes the enum dockhand.v1.UpdateFailureAction.
+ */
+export const UpdateFailureActionSchema: GenEnum<UpdateFailureAction> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_service, 1);
+
+/**
+ * State of a rolling update.
+ *
+ * @generated from enum dockhand.v1.UpdateState
+ */
+export enum UpdateState {
+  /**
+   * No update has happened.
+   *
+   * @generated from enum value: UPDATE_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Replacing containers with the new definition.
+   *
+   * @generated from enum value: UPDATE_STATE_UPDATING = 1;
+   */
+  UPDATING = 1,
+
+  /**
+   * Stopped after a failure; see the message.
+   *
+   * @generated from enum value: UPDATE_STATE_PAUSED = 2;
+   */
+  PAUSED = 2,
+
+  /**
+   * Replacing containers with the previous definition again.
+   *
+   * @generated from enum value: UPDATE_STATE_ROLLING_BACK = 3;
+   */
+  ROLLING_BACK = 3,
+
+  /**
+   * Every container runs the previous definition again.
+   *
+   * @generated from enum value: UPDATE_STATE_ROLLED_BACK = 4;
+   */
+  ROLLED_BACK = 4,
+
+  /**
+   * Every container runs the new definition.
+   *
+   * @generated from enum value: UPDATE_STATE_COMPLETED = 5;
+   */
+  COMPLETED = 5,
+}
+
+/**
+ * Describes the enum dockhand.v1.UpdateState.
+ */
+export const UpdateStateSchema: GenEnum<UpdateState> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_service, 2);
 
 /**
  * Transport protocol of a port.
@@ -286,7 +535,7 @@ export enum Protocol {
  * Describes the enum dockhand.v1.Protocol.
  */
 export const ProtocolSchema: GenEnum<Protocol> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 0);
+  enumDesc(file_dockhand_v1_service, 3);
 
 /**
  * When the engine restarts a container that exited.
@@ -334,7 +583,7 @@ export enum RestartPolicyMode {
  * Describes the enum dockhand.v1.RestartPolicyMode.
  */
 export const RestartPolicyModeSchema: GenEnum<RestartPolicyMode> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 1);
+  enumDesc(file_dockhand_v1_service, 4);
 
 /**
  * What the Scaler does with a container that turned unhealthy.
@@ -368,5 +617,5 @@ export enum UnhealthyAction {
  * Describes the enum dockhand.v1.UnhealthyAction.
  */
 export const UnhealthyActionSchema: GenEnum<UnhealthyAction> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 2);
+  enumDesc(file_dockhand_v1_service, 5);
 

@@ -1,0 +1,165 @@
+import type { Logger } from "pino";
+import type { CoreEngine } from "../engine/engine.js";
+import type { ContainerSummary } from "../engine/types.js";
+import { isDockhandError } from "../errors/dockhand-error.js";
+import type { Rollout, StoredService, UpdatePolicy } from "../registry/service-definition.js";
+import type { ServiceRegistry } from "../registry/service-registry.js";
+import { runBounded } from "./bounded.js";
+import type { ContainerView } from "./container-view.js";
+import { ownershipOf, slotContainerName } from "./ownership.js";
+import type { Scaler } from "./service-scaler.js";
+import { listServiceContainers } from "./service-status.js";
+import { createSlotOperations } from "./slot-operations.js";
+
+export interface RollingUpdaterOptions {
+  scaler: Pick<Scaler, "exclusive">;
+  registry: ServiceRegistry;
+  view: ContainerView;
+  engine: CoreEngine;
+  logger: Logger;
+}
+
+/**
+ * Moves the running containers of a service to its current definition batch by batch, in the
+ * manner of Swarm's rolling update: parallelism, delay, stop-first or start-first, a monitor
+ * window, and pause or rollback on failure. Progress is stored with the service, so an update
+ * interrupted by a crash of dockhand resumes when it starts again.
+ */
+export interface RollingUpdater {
+  /** Carries the service's rollout on in the background; resolves when it stops. */
+  run(name: string): Promise<void>;
+  /** Resumes every rollout left updating or rolling back (at start-up). */
+  resumeAll(): void;
+  close(): void;
+}
+
+const active = new Set(["updating", "rolling_back"]);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpdater {
+  const { scaler, registry, view, engine, logger } = options;
+  const slots = createSlotOperations({ engine, logger });
+  const runs = new Map<string, Promise<void>>();
+  let closed = false;
+
+  function outdated(stored: StoredService, containers: ContainerSummary[]): ContainerSummary[] {
+    return containers
+      .filter((c) => c.state === "running" && ownershipOf(c.labels)?.definitionVersion !== stored.version)
+      .sort((a, b) => (ownershipOf(a.labels)?.slot ?? 0) - (ownershipOf(b.labels)?.slot ?? 0));
+  }
+
+  async function replace(stored: StoredService, old: ContainerSummary, order: UpdatePolicy["order"]): Promise<string> {
+    const slot = ownershipOf(old.labels)?.slot ?? 0;
+    const grace = stored.definition.stopGraceSeconds;
+    if (order === "stop-first") {
+      await slots.removeContainer(old, grace);
+      return slots.fillSlot(stored, slot);
+    }
+    const name = slotContainerName(stored.definition.name, slot);
+    const id = await slots.fillSlot(stored, slot, `${name}-next`);
+    await slots.removeContainer(old, grace);
+    await engine.renameContainer(id, name);
+    return id;
+  }
+
+  /** Replaces one batch under the service's lock; undefined when nothing is left to replace. */
+  function replaceBatch(name: string): Promise<{ stored: StoredService; ids: string[] } | undefined> {
+    return scaler.exclusive(name, async () => {
+      const stored = registry.find(name);
+      if (!stored?.rollout || !active.has(stored.rollout.state)) return undefined;
+      const batch = outdated(stored, await listServiceContainers(engine, name)).slice(0, stored.updatePolicy.parallelism);
+      if (batch.length === 0) return undefined;
+      await slots.ensureImage(stored);
+      const ids: string[] = [];
+      const failure = await runBounded(batch, batch.length, async (old) => void ids.push(await replace(stored, old, stored.updatePolicy.order)));
+      await view.resyncService(name).catch(() => undefined);
+      if (failure) throw failure;
+      return { stored, ids };
+    });
+  }
+
+  /** Watches new containers for the monitor window; returns why one failed, if one did. */
+  async function monitor(stored: StoredService, ids: string[]): Promise<string | undefined> {
+    await sleep(stored.updatePolicy.monitorMs);
+    for (const id of ids) {
+      try {
+        const details = await engine.inspectContainer(id);
+        if (details.state !== "running") return `container ${details.name} ${details.state} (exit code ${details.exitCode}) within the monitor window`;
+        if (stored.definition.replaceUnhealthy && details.health === "unhealthy") return `container ${details.name} turned unhealthy within the monitor window`;
+      } catch (err) {
+        if (!isDockhandError(err, "NotFound")) throw err;
+        return `container ${id.slice(0, 12)} disappeared within the monitor window`;
+      }
+    }
+    return undefined;
+  }
+
+  async function record(name: string, rollout: Rollout): Promise<void> {
+    await registry.setRollout(name, rollout);
+    logger.info({ service: name, ...rollout }, "rolling update");
+  }
+
+  async function failed(stored: StoredService, reason: string): Promise<boolean> {
+    const rollout = stored.rollout!;
+    if (stored.updatePolicy.failureAction === "rollback" && rollout.state === "updating") {
+      const back = await registry.rollback(stored.definition.name);
+      await record(stored.definition.name, { ...back.rollout!, message: `rolling back: ${reason}` });
+      return true;
+    }
+    await record(stored.definition.name, { ...rollout, state: "paused", message: reason, endedAt: new Date().toISOString() });
+    return false;
+  }
+
+  async function loop(name: string): Promise<void> {
+    while (!closed) {
+      let batch: { stored: StoredService; ids: string[] } | undefined;
+      try {
+        batch = await replaceBatch(name);
+      } catch (err) {
+        const stored = registry.find(name);
+        if (!stored?.rollout || !active.has(stored.rollout.state)) return;
+        if (isDockhandError(err, "Unavailable")) throw err;
+        if (await failed(stored, err instanceof Error ? err.message : String(err))) continue;
+        return;
+      }
+      const stored = registry.find(name);
+      if (!stored?.rollout || !active.has(stored.rollout.state)) return;
+      if (!batch) {
+        const state = stored.rollout.state === "updating" ? "completed" : "rolled_back";
+        await record(name, { ...stored.rollout, state, message: "", endedAt: new Date().toISOString() });
+        return;
+      }
+      const reason = await monitor(batch.stored, batch.ids);
+      const now = registry.find(name);
+      if (!now?.rollout || !active.has(now.rollout.state)) return;
+      if (reason) {
+        if (await failed(now, reason)) continue;
+        return;
+      }
+      if (now.updatePolicy.delayMs > 0) await sleep(now.updatePolicy.delayMs);
+    }
+  }
+
+  function run(name: string): Promise<void> {
+    let current = runs.get(name);
+    if (!current) {
+      current = loop(name)
+        .catch((err: unknown) => logger.warn({ err, service: name }, "rolling update stopped; it resumes on the next change or restart"))
+        .finally(() => runs.delete(name));
+      runs.set(name, current);
+    }
+    return current;
+  }
+
+  return {
+    run,
+    resumeAll() {
+      for (const stored of registry.list()) {
+        if (stored.rollout && active.has(stored.rollout.state)) void run(stored.definition.name);
+      }
+    },
+    close() {
+      closed = true;
+    },
+  };
+}

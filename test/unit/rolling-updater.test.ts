@@ -1,0 +1,112 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { createFakeEngine } from "../../src/engine/fake-engine.js";
+import { createServiceRegistry } from "../../src/registry/service-registry.js";
+import { createStateFile } from "../../src/registry/state-file.js";
+import { definitionWithDefaults, type UpdatePolicy } from "../../src/registry/service-definition.js";
+import { createContainerView } from "../../src/scaler/container-view.js";
+import { ownershipOf } from "../../src/scaler/ownership.js";
+import { createRollingUpdater } from "../../src/scaler/rolling-updater.js";
+import { createScaler } from "../../src/scaler/service-scaler.js";
+
+const closers: Array<() => void> = [];
+afterEach(() => closers.splice(0).forEach((close) => close()));
+
+const v1 = definitionWithDefaults({ name: "web", image: "busybox:1", command: ["v1"] });
+const v2 = definitionWithDefaults({ name: "web", image: "busybox:1", command: ["v2"] });
+
+async function setup(policy: Partial<UpdatePolicy> = {}, dataDir = mkdtempSync(join(tmpdir(), "dockhand-roll-"))) {
+  const engine = createFakeEngine();
+  engine.addImage("busybox:1");
+  const logger = pino({ level: "silent" });
+  const registry = await createServiceRegistry(createStateFile(dataDir));
+  const view = createContainerView({ engine, events: engine, logger });
+  await view.start();
+  const scaler = createScaler({ engine, registry, view, logger });
+  const updater = createRollingUpdater({ scaler, registry, view, engine, logger });
+  closers.push(() => updater.close(), () => view.close());
+  const fullPolicy: UpdatePolicy = { parallelism: 2, delayMs: 0, order: "stop-first", monitorMs: 0, failureAction: "pause", ...policy };
+  await registry.create(v1, fullPolicy);
+  await scaler.scale("web", 3, { wait: true });
+  return { engine, registry, scaler, updater, view, dataDir };
+}
+
+function containers(engine: ReturnType<typeof createFakeEngine>) {
+  return [...engine.containers.values()].filter((c) => c.state === "running").map((c) => ({ name: c.name, version: ownershipOf(c.labels)?.definitionVersion, command: c.command }));
+}
+
+describe("rolling updater (fake engine)", () => {
+  it.each(["stop-first", "start-first"] as const)("replaces every container batch by batch (%s), keeping slot names", async (order) => {
+    const { engine, registry, updater } = await setup({ order });
+    const { service } = await registry.update(v2, { expectedVersion: 1, allowMissing: false });
+    expect(service.rollout).toMatchObject({ state: "updating", fromVersion: 1, toVersion: 2 });
+    await updater.run("web");
+    expect(registry.get("web").rollout?.state).toBe("completed");
+    expect(containers(engine).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { name: "web-1", version: 2, command: ["v2"] },
+      { name: "web-2", version: 2, command: ["v2"] },
+      { name: "web-3", version: 2, command: ["v2"] },
+    ]);
+  });
+
+  it("pauses when a new container fails within the monitor window", async () => {
+    const { engine, registry, updater } = await setup({ monitorMs: 30, parallelism: 1 });
+    const start = engine.startContainer.bind(engine);
+    engine.startContainer = async (id) => {
+      await start(id);
+      if (engine.containers.get(id)?.command[0] === "v2") setTimeout(() => engine.exitContainer(id, 1), 5);
+    };
+    await registry.update(v2, { expectedVersion: 1, allowMissing: false });
+    await updater.run("web");
+    const rollout = registry.get("web").rollout!;
+    expect(rollout.state).toBe("paused");
+    expect(rollout.message).toMatch(/exited .*monitor window/);
+    // Only the first batch was replaced.
+    expect(containers(engine).filter((c) => c.version === 1)).toHaveLength(2);
+  });
+
+  it("rolls back to the previous definition when the failure action says so", async () => {
+    const { engine, registry, updater } = await setup({ monitorMs: 30, parallelism: 1, failureAction: "rollback" });
+    const start = engine.startContainer.bind(engine);
+    engine.startContainer = async (id) => {
+      await start(id);
+      if (engine.containers.get(id)?.command[0] === "v2") setTimeout(() => engine.exitContainer(id, 1), 5);
+    };
+    await registry.update(v2, { expectedVersion: 1, allowMissing: false });
+    await updater.run("web");
+    const stored = registry.get("web");
+    expect(stored.rollout).toMatchObject({ state: "rolled_back", toVersion: 3 });
+    expect(stored.definition.command).toEqual(["v1"]);
+    expect(containers(engine).every((c) => c.command[0] === "v1" && c.version === 3)).toBe(true);
+  });
+
+  it("rolls back on request to the previous definition", async () => {
+    const { engine, registry, updater } = await setup();
+    await registry.update(v2, { expectedVersion: 1, allowMissing: false });
+    await updater.run("web");
+    await registry.rollback("web");
+    await updater.run("web");
+    expect(registry.get("web").rollout?.state).toBe("rolled_back");
+    expect(containers(engine).map((c) => c.command[0])).toEqual(["v1", "v1", "v1"]);
+    await expect((await setup()).registry.rollback("web")).rejects.toMatchObject({ kind: "FailedPrecondition" });
+  });
+
+  it("resumes an update left half-way by a crash", async () => {
+    const { engine, registry, dataDir } = await setup();
+    await registry.update(v2, { expectedVersion: 1, allowMissing: false });
+    // dockhand "crashed" before replacing anything: a new process on the same data dir resumes.
+    const logger = pino({ level: "silent" });
+    const reloaded = await createServiceRegistry(createStateFile(dataDir));
+    const view = createContainerView({ engine, events: engine, logger });
+    await view.start();
+    const updater = createRollingUpdater({ scaler: createScaler({ engine, registry: reloaded, view, logger }), registry: reloaded, view, engine, logger });
+    closers.push(() => view.close());
+    updater.resumeAll();
+    await updater.run("web");
+    expect(reloaded.get("web").rollout?.state).toBe("completed");
+    expect(containers(engine).every((c) => c.version === 2)).toBe(true);
+  });
+});
