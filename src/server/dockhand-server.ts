@@ -6,6 +6,7 @@ import { applyServiceFile, readServiceFile } from "../registry/service-file.js";
 import { createStateFile } from "../registry/state-file.js";
 import { createContainerView } from "../scaler/container-view.js";
 import { createReconciler, type Reconciler } from "../scaler/reconciler.js";
+import { lastLogLine } from "../scaler/last-log-line.js";
 import { createRollingUpdater } from "../scaler/rolling-updater.js";
 import { createScaler, type Scaler } from "../scaler/service-scaler.js";
 import { instrumentEngine } from "../engine/instrumented-engine.js";
@@ -67,6 +68,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     registry,
     view,
     logger,
+    lastLogLine: (id) => lastLogLine(engine, id),
     concurrency: config.scaleConcurrency,
     maxReplicas: config.maxReplicas,
   });

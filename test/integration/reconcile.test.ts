@@ -96,7 +96,7 @@ describe("self-healing on a real engine", () => {
 
   it("backs off an image that exits at once and reports it as crash-looping", async () => {
     const name = service("crashloop");
-    await create(name, { command: ["sh", "-c", "echo starting; echo config missing >&2; exit 3"] });
+    await create(name, { command: ["sh", "-c", "echo starting; sleep 0.2; echo config missing >&2; exit 3"] });
     const scaler = clientFor(Scaler, server.url);
     await scaler.scale({ name, replicas: 1, wait: false });
     await until(async () => (await scaler.getStatus({ name })).status?.crashLooping === true);
