@@ -37,7 +37,8 @@ export function parseImageReference(ref: string): ImageReference | string {
   }
   const parts = rest.split("/");
   const first = parts[0] ?? "";
-  const hasRegistry = parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost" || first !== first.toLowerCase());
+  // As Docker 20.10 reads it: only a dot, a port or "localhost" marks a registry host.
+  const hasRegistry = parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
   if (hasRegistry && !registryHost.test(first)) return `has an invalid registry "${first}"`;
   const path = hasRegistry ? parts.slice(1) : parts;
   if (path.length === 0) return "names no repository";

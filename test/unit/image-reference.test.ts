@@ -22,6 +22,7 @@ describe("parseImageReference", () => {
     ["bad image:1", "white space"],
     ["app@sha256:short", "invalid digest"],
     ["a//b:1", "invalid repository name"],
+    ["UPPER/case:1", "invalid repository name"],
   ])("rejects %j", (ref, problem) => {
     expect(parseImageReference(ref)).toContain(problem);
   });
