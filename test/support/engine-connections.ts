@@ -1,0 +1,61 @@
+import http from "node:http";
+import { readdirSync, readFileSync } from "node:fs";
+
+/** The pid of the dockerd listening on `socketPath` (a test's second engine). */
+export function daemonPid(socketPath: string): number {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (argv[0]?.endsWith("dockerd") && argv.includes(`unix://${socketPath}`)) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  throw new Error(`no dockerd listens on ${socketPath}`);
+}
+
+/**
+ * Connections the daemon accepted on its socket and holds open: each is listed in
+ * /proc/net/unix under the listening path, in state 03 (connected). The kernel files an
+ * accepted socket under the connecting client's network namespace, so this process sees those
+ * of its own connections even to a daemon in a namespace of its own. Includes idle keep-alive
+ * connections.
+ */
+export function daemonConnections(socketPath: string): number {
+  daemonPid(socketPath);
+  const table = readFileSync("/proc/self/net/unix", "utf8").split("\n");
+  return table.filter((row) => {
+    const fields = row.trim().split(/\s+/);
+    return fields[5] === "03" && fields[7] === socketPath;
+  }).length;
+}
+
+/**
+ * Connections of this process to `socketPath` that carry a request or response right now
+ * (dockerode uses Node's global agent): an idle keep-alive connection is not counted, a stream
+ * that was never closed is.
+ */
+export function socketsInUse(socketPath: string): number {
+  return Object.entries(http.globalAgent.sockets)
+    .filter(([name]) => name.includes(socketPath))
+    .reduce((sum, [, sockets]) => sum + (sockets?.length ?? 0), 0);
+}
+
+/** Waits (up to 10 s) until `check` holds; the assertion afterwards says what failed. */
+export async function eventually(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+/**
+ * The steady number of `count()`: its least value over a second. A server keeps some
+ * connections of its own (an event stream), and a health ping holds one more for a moment.
+ */
+export async function steady(count: () => number): Promise<number> {
+  let least = count();
+  for (let i = 0; i < 10; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    least = Math.min(least, count());
+  }
+  return least;
+}
