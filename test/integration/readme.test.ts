@@ -8,6 +8,7 @@ import type { Engine } from "../../src/engine/engine.js";
 import { readServiceFile } from "../../src/registry/service-file.js";
 import { loadConfig } from "../../src/server/config.js";
 import { requireEngine } from "../support/engine.js";
+import { deleteFromRegistry, registryHost, removeImages } from "../support/images.js";
 import { debianPython, run } from "../support/run.js";
 import { removeDataDir, removeServiceContainers, startTestServer, type TestServer } from "../support/test-server.js";
 
@@ -33,22 +34,35 @@ describe("README examples", () => {
   let address: string;
   // The examples use the service name "hello"; clean up its containers before and after.
   const exampleServices = ["hello"];
+  // The ContainerAgent examples make a container "hello-box" and push this image to the local registry.
+  const exampleContainer = "hello-box";
+  const exampleRepository = `${registryHost}/examples/busybox`;
+  const removeExampleContainer = () => engine.removeContainer(exampleContainer, { force: true, volumes: true }).catch(() => undefined);
 
   beforeAll(async () => {
     engine = await requireEngine();
     await removeServiceContainers(engine, exampleServices);
+    await removeExampleContainer();
     server = await startTestServer(engine);
     address = server.url.replace("http://", "");
   });
   afterAll(async () => {
     await removeServiceContainers(engine, exampleServices);
+    await removeExampleContainer();
+    const manifest = await fetch(`http://${exampleRepository.replace("/", "/v2/")}/manifests/1`, {
+      method: "HEAD",
+      headers: { accept: "application/vnd.docker.distribution.manifest.v2+json" },
+    }).catch(() => undefined);
+    const digest = manifest?.headers.get("docker-content-digest");
+    if (digest) await deleteFromRegistry(exampleRepository, digest);
+    removeImages([`${exampleRepository}:1`]);
     await server?.close();
     if (server) removeDataDir(server.dataDir);
     rmSync("dockhand.binpb", { force: true });
   });
 
   it("has the examples this test expects", () => {
-    expect(shellExamples).toHaveLength(3);
+    expect(shellExamples).toHaveLength(6);
     expect(examples.map((e) => e.kind)).toEqual(expect.arrayContaining(["commands", "config", "service-file", "python"]));
   });
 
