@@ -12,7 +12,7 @@ import { listServiceContainers } from "./service-status.js";
 import { createSlotOperations } from "./slot-operations.js";
 
 export interface RollingUpdaterOptions {
-  scaler: Pick<Scaler, "exclusive">;
+  scaler: Pick<Scaler, "exclusive" | "status">;
   registry: ServiceRegistry;
   view: ContainerView;
   engine: CoreEngine;
@@ -34,6 +34,12 @@ export interface RollingUpdater {
 }
 
 const active = new Set(["updating", "rolling_back"]);
+
+/** A container started in place of an old one. */
+interface Replacement {
+  id: string;
+  slot: number;
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpdater {
@@ -48,47 +54,51 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
       .sort((a, b) => (ownershipOf(a.labels)?.slot ?? 0) - (ownershipOf(b.labels)?.slot ?? 0));
   }
 
-  async function replace(stored: StoredService, old: ContainerSummary, order: UpdatePolicy["order"]): Promise<string> {
+  async function replace(stored: StoredService, old: ContainerSummary, order: UpdatePolicy["order"]): Promise<Replacement> {
     const slot = ownershipOf(old.labels)?.slot ?? 0;
     const grace = stored.definition.stopGraceSeconds;
     if (order === "stop-first") {
       await slots.removeContainer(old, grace);
-      return slots.fillSlot(stored, slot);
+      return { id: await slots.fillSlot(stored, slot), slot };
     }
     const name = slotContainerName(stored.definition.name, slot);
     const id = await slots.fillSlot(stored, slot, `${name}-next`);
     await slots.removeContainer(old, grace);
     await engine.renameContainer(id, name);
-    return id;
+    return { id, slot };
   }
 
   /** Replaces one batch under the service's lock; undefined when nothing is left to replace. */
-  function replaceBatch(name: string): Promise<{ stored: StoredService; ids: string[] } | undefined> {
+  function replaceBatch(name: string): Promise<{ stored: StoredService; replaced: Replacement[] } | undefined> {
     return scaler.exclusive(name, async () => {
       const stored = registry.find(name);
       if (!stored?.rollout || !active.has(stored.rollout.state)) return undefined;
       const batch = outdated(stored, await listServiceContainers(engine, name)).slice(0, stored.updatePolicy.parallelism);
       if (batch.length === 0) return undefined;
       await slots.ensureImage(stored);
-      const ids: string[] = [];
-      const failure = await runBounded(batch, batch.length, async (old) => void ids.push(await replace(stored, old, stored.updatePolicy.order)));
+      const replaced: Replacement[] = [];
+      const failure = await runBounded(batch, batch.length, async (old) => void replaced.push(await replace(stored, old, stored.updatePolicy.order)));
       await view.resyncService(name).catch(() => undefined);
       if (failure) throw failure;
-      return { stored, ids };
+      return { stored, replaced };
     });
   }
 
   /** Watches new containers for the monitor window; returns why one failed, if one did. */
-  async function monitor(stored: StoredService, ids: string[]): Promise<string | undefined> {
+  async function monitor(stored: StoredService, batch: Replacement[], startedAt: number): Promise<string | undefined> {
     await sleep(stored.updatePolicy.monitorMs);
-    for (const id of ids) {
+    const name = stored.definition.name;
+    for (const { id, slot } of batch) {
       try {
         const details = await engine.inspectContainer(id);
         if (details.state !== "running") return `container ${details.name} ${details.state} (exit code ${details.exitCode}) within the monitor window`;
         if (stored.definition.replaceUnhealthy && details.health === "unhealthy") return `container ${details.name} turned unhealthy within the monitor window`;
       } catch (err) {
         if (!isDockhandError(err, "NotFound")) throw err;
-        return `container ${id.slice(0, 12)} disappeared within the monitor window`;
+        // The reconciler already replaced it; it noted why the container stopped.
+        const failure = (await scaler.status(name)).failures.find((f) => f.slot === slot && f.at.getTime() >= startedAt);
+        const why = failure ? `${failure.reason} (exit code ${failure.exitCode})` : "it disappeared";
+        return `container ${slotContainerName(name, slot)} failed within the monitor window: ${why}`;
       }
     }
     return undefined;
@@ -112,7 +122,8 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
 
   async function loop(name: string): Promise<void> {
     while (!closed) {
-      let batch: { stored: StoredService; ids: string[] } | undefined;
+      let batch: { stored: StoredService; replaced: Replacement[] } | undefined;
+      const startedAt = Date.now();
       try {
         batch = await replaceBatch(name);
       } catch (err) {
@@ -125,11 +136,13 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
       const stored = registry.find(name);
       if (!stored?.rollout || !active.has(stored.rollout.state)) return;
       if (!batch) {
+        // A rollback keeps the reason it was started for.
         const state = stored.rollout.state === "updating" ? "completed" : "rolled_back";
-        await record(name, { ...stored.rollout, state, message: "", endedAt: new Date().toISOString() });
+        const message = state === "rolled_back" ? stored.rollout.message.replace(/^rolling back: /, "rolled back: ") : "";
+        await record(name, { ...stored.rollout, state, message, endedAt: new Date().toISOString() });
         return;
       }
-      const reason = await monitor(batch.stored, batch.ids);
+      const reason = await monitor(batch.stored, batch.replaced, startedAt);
       const now = registry.find(name);
       if (!now?.rollout || !active.has(now.rollout.state)) return;
       if (reason) {
