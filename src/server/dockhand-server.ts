@@ -87,7 +87,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   // A rollout stopped by an engine outage goes on when the engine is back.
   const stopResuming = health.subscribe((state) => state === "SERVING" && updater.resumeAll());
   const handler = connectNodeAdapter({
-    routes: createRoutes({ engine, registry, scaler, reconciler, updater, config, health }),
+    routes: createRoutes({ engine, registry, scaler, reconciler, updater, view, config, health }),
     // Logging outermost and errors innermost, so both others see the final Connect code.
     interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), errorInterceptor],
     fallback: createHttpEndpoints({ health, metrics }),

@@ -1,6 +1,8 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { ServiceRegistry as Registry } from "../registry/service-registry.js";
+import type { ContainerView } from "../scaler/container-view.js";
 import type { Reconciler } from "../scaler/reconciler.js";
+import { viewChangeEvents } from "../scaler/view-change-events.js";
 import type { RollingUpdater } from "../scaler/rolling-updater.js";
 import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
 import type { Engine } from "../engine/engine.js";
@@ -26,6 +28,7 @@ export interface RouteDeps {
   scaler: DomainScaler;
   reconciler: Reconciler;
   updater: RollingUpdater;
+  view: ContainerView;
   config: Config;
   health: EngineHealth;
 }
@@ -41,7 +44,7 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
       Scaler,
       createScalerService({
         scaler: deps.scaler,
-        watcher: createStatusWatcher({ scaler: deps.scaler, events: deps.engine }),
+        watcher: createStatusWatcher({ scaler: deps.scaler, events: viewChangeEvents(deps.view) }),
         reconciler: deps.reconciler,
         registry: deps.registry,
         updater: deps.updater,

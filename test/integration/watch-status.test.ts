@@ -54,7 +54,8 @@ describe("Scaler.WatchStatus", () => {
       const iterator = stream[Symbol.asyncIterator]();
       const first = await iterator.next();
       expect(first.value?.status).toMatchObject({ name, desired: 0, running: 0, containers: [] });
-      expect(second.eventListeners()).toBe(listenersBefore + 1);
+      // Watchers follow the server's live view: a watch opens no engine stream of its own.
+      expect(second.eventListeners()).toBe(listenersBefore);
 
       await clientFor(Scaler, server.url).scale({ name, replicas: 2 });
       const seen: ServiceStatus[] = [];
