@@ -78,16 +78,20 @@ export function createDockerContainerStreams(docker: Docker): ContainerStreams {
     const response = (await call(operation, () => open({ stream: true, abortSignal: signal }))) as IncomingMessage;
     try {
       let previous: DockerStatsJson | undefined;
+      let sent = false;
       for await (const line of readLines(response)) {
         const sample = JSON.parse(line) as DockerStatsJson;
         if (!isLiveSample(sample)) {
           if (previous) return;
           throw new DockhandError("Conflict", `${operation}: the container is not running`);
         }
-        if (previous && Date.parse(sample.read as string) - Date.parse(previous.read as string) < options.intervalMs - intervalSlackMs) {
-          continue;
+        // The first sample only starts the first measurement, which is sent whatever the interval.
+        const elapsedMs = previous ? Date.parse(sample.read as string) - Date.parse(previous.read as string) : 0;
+        if (previous && sent && elapsedMs < options.intervalMs - intervalSlackMs) continue;
+        if (previous) {
+          yield toStatsSample(previous, sample);
+          sent = true;
         }
-        if (previous) yield toStatsSample(previous, sample);
         previous = sample;
       }
     } catch (err) {

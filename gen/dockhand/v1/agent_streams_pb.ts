@@ -542,9 +542,10 @@ export type StreamStatsRequest = Message<"dockhand.v1.StreamStatsRequest"> & {
   id: string;
 
   /**
-   * Time between two samples, from 1 second to 1 hour. The engine measures once a second, so
-   * samples come on the first measurement at least this long after the previous sample.
-   * Unset: 1 second. Out of range: INVALID_ARGUMENT.
+   * Time between two samples, from 1 second to 1 hour. The first sample comes about one
+   * second after the call (its CPU measured over that second); the engine measures once a
+   * second, so each later one comes on the first measurement at least this long after the
+   * previous sample. Unset: 1 second. Out of range: INVALID_ARGUMENT.
    *
    * @generated from field: google.protobuf.Duration interval = 2;
    */
