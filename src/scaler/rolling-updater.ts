@@ -40,6 +40,8 @@ interface Replacement {
   id: string;
   slot: number;
 }
+/** Tries of one batch before an engine refusal fails the update. */
+const maxAttempts = 3;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpdater {
@@ -121,15 +123,25 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
   }
 
   async function loop(name: string): Promise<void> {
+    let attempts = 0;
     while (!closed) {
       let batch: { stored: StoredService; replaced: Replacement[] } | undefined;
       const startedAt = Date.now();
       try {
         batch = await replaceBatch(name);
+        attempts = 0;
       } catch (err) {
         const stored = registry.find(name);
         if (!stored?.rollout || !active.has(stored.rollout.state)) return;
         if (isDockhandError(err, "Unavailable")) throw err;
+        // The engine can refuse for a moment (say, a container a crashed dockhand was removing
+        // still holds its name): try the batch again before calling the update failed.
+        if (++attempts < maxAttempts) {
+          logger.info({ err, service: name, attempt: attempts }, "rolling update batch failed; trying again");
+          await sleep(attempts * 500);
+          continue;
+        }
+        attempts = 0;
         if (await failed(stored, err instanceof Error ? err.message : String(err))) continue;
         return;
       }

@@ -17,12 +17,13 @@ async function call(url: string, procedure: string, body: object): Promise<Recor
 describe("crash safety", () => {
   let engine: Engine;
   const name = uniqueServiceName("sigkill");
+  const rolling = uniqueServiceName("sigkill-roll");
 
   beforeAll(async () => {
     engine = await requireEngine();
   });
   afterAll(async () => {
-    await removeServiceContainers(engine, [name]);
+    await removeServiceContainers(engine, [name, rolling]);
   });
 
   it("converges after a SIGKILL mid-scale: no duplicate slot, nothing outside the count, no definition lost", async () => {
@@ -53,6 +54,45 @@ describe("crash safety", () => {
       expect(containers.every((c) => c.state === "running")).toBe(true);
       const service = (await call(second.url, "dockhand.v1.ServiceRegistry/GetService", { name })).service;
       expect(service).toMatchObject({ name, replicas: 12, labels: { keep: "me" } });
+    } finally {
+      second.child.kill("SIGTERM");
+      await second.exited;
+    }
+  });
+
+  it("resumes a rolling update interrupted by a SIGKILL of dockhand", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "dockhand-crash-roll-"));
+    const updateConfig = { parallelism: 1, monitor: "1s" };
+    const definition = { name: rolling, image: testImage, command: ["sleep", "3600"], init: true, updateConfig };
+    const first = await spawnDockhand(["--data-dir", dataDir]);
+    await call(first.url, "dockhand.v1.ServiceRegistry/CreateService", { service: definition });
+    expect(await call(first.url, "dockhand.v1.Scaler/Scale", { name: rolling, replicas: 3 })).toMatchObject({ status: { running: 3 } });
+    await call(first.url, "dockhand.v1.ServiceRegistry/UpdateService", { service: { ...definition, environment: { REV: "2" } } });
+    // Kill it once the first batch is replaced and the rest still runs the old version.
+    for (let i = 0; i < 200; i++) {
+      const labels = (await engine.listContainers({ all: false, labels: [serviceFilter(rolling)] })).map((c) => c.labels["dockhand.definition"]);
+      if (labels.includes("2")) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const second = await spawnDockhand(["--data-dir", dataDir]);
+    try {
+      let status: Record<string, any> = {};
+      for (let i = 0; i < 300; i++) {
+        status = await call(second.url, "dockhand.v1.Scaler/GetStatus", { name: rolling });
+        if (status.status?.update?.state === "UPDATE_STATE_COMPLETED" && status.status?.running === 3) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status.status.update).toMatchObject({ state: "UPDATE_STATE_COMPLETED", fromVersion: "1", toVersion: "2" });
+      expect(status.status.update.message).toBeUndefined();
+      const containers = await engine.listContainers({ all: true, labels: [serviceFilter(rolling)] });
+      expect(containers.map((c) => [c.name, c.labels["dockhand.definition"]]).sort()).toEqual([
+        [`${rolling}-1`, "2"],
+        [`${rolling}-2`, "2"],
+        [`${rolling}-3`, "2"],
+      ]);
     } finally {
       second.child.kill("SIGTERM");
       await second.exited;
