@@ -14,11 +14,39 @@ export interface DockerEngineOptions {
   url?: string;
   /** Folder with ca.pem, cert.pem and key.pem for TLS. Default: none. */
   certPath?: string;
+  /**
+   * Deadline of a core call (list, inspect, create, start, remove, rename; stop gets its grace
+   * period on top) when the caller passes no signal of its own, in ms. Default 30000. A hung
+   * engine then fails the call with Timeout instead of holding it, and the service's lock,
+   * forever. dockerode's own `timeout` option is not used: it is an idle timeout on every
+   * request and would also cut quiet follow streams.
+   */
+  callTimeoutMs?: number;
+}
+
+/** A create or rename that the engine refuses with 409 is a name already in use. */
+function nameConflict(err: unknown, operation: string): DockhandError {
+  const engineError = toEngineError(err, operation);
+  if (engineError.kind !== "Conflict") return engineError;
+  return new DockhandError("AlreadyExists", engineError.message, { cause: err, details: { field: "name" } });
 }
 
 /** The Engine backed by a real Docker engine through dockerode. */
 export function createDockerEngine(options: DockerEngineOptions = {}): Engine & { readonly docker: Docker } {
   const docker = new Docker(dockerOptionsFromUrl(options.url ?? "unix:///var/run/docker.sock", options.certPath));
+  const callTimeoutMs = options.callTimeoutMs ?? 30_000;
+
+  /** Runs a call with the caller's signal, or with a deadline of its own that fails as Timeout. */
+  async function timed<T>(operation: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>, extraMs = 0): Promise<T> {
+    if (signal) return run(signal);
+    const deadline = AbortSignal.timeout(callTimeoutMs + extraMs);
+    try {
+      return await run(deadline);
+    } catch (err) {
+      if (!deadline.aborted) throw err;
+      throw new DockhandError("Timeout", `${operation}: the Docker engine did not answer within ${(callTimeoutMs + extraMs) / 1000} s`, { cause: err });
+    }
+  }
 
   return {
     docker,
@@ -33,48 +61,51 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine & 
         await ping({ abortSignal: signal });
       }),
     listContainers: (query, signal) =>
-      call("list containers", async () => {
-        const filters: Record<string, string[]> = {};
-        if (query.labels?.length) filters.label = query.labels;
-        if (query.name) filters.name = [query.name];
-        const infos = await docker.listContainers({ all: query.all, filters, abortSignal: signal });
-        return infos.map(toSummary);
-      }),
+      timed("list containers", signal, (abortSignal) =>
+        call("list containers", async () => {
+          const filters: Record<string, string[]> = {};
+          if (query.labels?.length) filters.label = query.labels;
+          if (query.name) filters.name = [query.name];
+          const infos = await docker.listContainers({ all: query.all, filters, abortSignal });
+          return infos.map(toSummary);
+        }),
+      ),
     inspectContainer: (id, signal) =>
-      call(`inspect container ${id}`, async () =>
-        toDetails(await docker.getContainer(id).inspect({ abortSignal: signal })),
+      timed(`inspect container ${id}`, signal, (abortSignal) =>
+        call(`inspect container ${id}`, async () => toDetails(await docker.getContainer(id).inspect({ abortSignal }))),
       ),
-    createContainer: async (spec, signal) => {
-      try {
-        const container = await docker.createContainer({ ...toCreateOptions(spec), abortSignal: signal });
-        return container.id;
-      } catch (err) {
-        const engineError = toEngineError(err, `create container ${spec.name ?? ""}`.trim());
-        // On create, the engine's only conflict is a name already in use.
-        if (engineError.kind !== "Conflict") throw engineError;
-        throw new DockhandError("AlreadyExists", engineError.message, { cause: err, details: { field: "name" } });
-      }
-    },
+    createContainer: (spec, signal) =>
+      timed(`create container ${spec.name ?? ""}`, signal, async (abortSignal) => {
+        try {
+          return (await docker.createContainer({ ...toCreateOptions(spec), abortSignal })).id;
+        } catch (err) {
+          throw nameConflict(err, `create container ${spec.name ?? ""}`.trim());
+        }
+      }),
     startContainer: (id, signal) =>
-      call(`start container ${id}`, async () => void (await docker.getContainer(id).start({ abortSignal: signal }))),
-    stopContainer: (id, graceSeconds, signal) =>
-      call(`stop container ${id}`, async () =>
-        void (await docker.getContainer(id).stop({ t: graceSeconds, abortSignal: signal })),
+      timed(`start container ${id}`, signal, (abortSignal) =>
+        call(`start container ${id}`, async () => void (await docker.getContainer(id).start({ abortSignal }))),
       ),
-    renameContainer: async (id, name, signal) => {
-      try {
-        await docker.getContainer(id).rename({ name, abortSignal: signal });
-      } catch (err) {
-        const engineError = toEngineError(err, `rename container ${id} to ${name}`);
-        if (engineError.kind !== "Conflict") throw engineError;
-        throw new DockhandError("AlreadyExists", engineError.message, { cause: err, details: { field: "name" } });
-      }
-    },
+    stopContainer: (id, graceSeconds, signal) =>
+      timed(
+        `stop container ${id}`,
+        signal,
+        (abortSignal) => call(`stop container ${id}`, async () => void (await docker.getContainer(id).stop({ t: graceSeconds, abortSignal }))),
+        graceSeconds * 1000,
+      ),
+    renameContainer: (id, name, signal) =>
+      timed(`rename container ${id}`, signal, async (abortSignal) => {
+        try {
+          await docker.getContainer(id).rename({ name, abortSignal });
+        } catch (err) {
+          throw nameConflict(err, `rename container ${id} to ${name}`);
+        }
+      }),
     removeContainer: (id, removeOptions, signal) =>
-      call(`remove container ${id}`, async () =>
-        void (await docker
-          .getContainer(id)
-          .remove({ force: removeOptions.force, v: removeOptions.volumes, abortSignal: signal })),
+      timed(`remove container ${id}`, signal, (abortSignal) =>
+        call(`remove container ${id}`, async () =>
+          void (await docker.getContainer(id).remove({ force: removeOptions.force, v: removeOptions.volumes, abortSignal })),
+        ),
       ),
     // dockerode's image inspect takes no abort signal; it is a quick local lookup.
     inspectImage: (ref) =>
