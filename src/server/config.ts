@@ -140,6 +140,12 @@ Containers with power over the host are refused unless allowed (environment or Y
   DOCKHAND_ALLOW_PRIVILEGED, DOCKHAND_ALLOW_HOST_MOUNTS, DOCKHAND_ALLOW_HOST_NETWORK  true or false
   (default false; YAML dockhand.allow_privileged ...), DOCKHAND_ALLOWED_CAPABILITIES  comma-separated
   names such as NET_ADMIN, or ALL (default none; YAML dockhand.allowed_capabilities)
+
+More settings, by environment or YAML (README.md, Configuration, lists them all):
+  DOCKHAND_MAX_REPLICAS (${defaults.maxReplicas}), DOCKHAND_SCALE_CONCURRENCY (${defaults.scaleConcurrency}),
+  DOCKHAND_SHUTDOWN_GRACE_MS (${defaults.shutdownGraceMs}), DOCKHAND_RESYNC_INTERVAL_MS (${defaults.resyncIntervalMs}),
+  DOCKHAND_ORPHAN_GRACE_MS (${defaults.orphanGraceMs}), DOCKHAND_LOAD_MAX_BYTES, DOCKHAND_LOAD_INLINE_MAX_BYTES,
+  DOCKHAND_LOAD_TIMEOUT_MS
 `;
 
 function lookup(doc: unknown, dotted: string): unknown {
