@@ -1,5 +1,6 @@
 import http from "node:http";
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /** The pid of the dockerd listening on `socketPath` (a test's second engine). */
 export function daemonPid(socketPath: string): number {
@@ -58,4 +59,43 @@ export async function steady(count: () => number): Promise<number> {
     least = Math.min(least, count());
   }
   return least;
+}
+
+function inodeOfFd(fd: number): string | undefined {
+  try {
+    return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Inodes of this process's sockets to `socketPath` that carry a request or response now. */
+export function inUseInodes(socketPath: string): Set<string> {
+  const inodes = new Set<string>();
+  for (const [name, sockets] of Object.entries(http.globalAgent.sockets)) {
+    if (!name.includes(socketPath)) continue;
+    for (const socket of sockets ?? []) {
+      const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      const inode = fd === undefined ? undefined : inodeOfFd(fd);
+      if (inode) inodes.add(inode);
+    }
+  }
+  return inodes;
+}
+
+/** The daemon's accepted sockets on `socketPath`: its socket's inode -> its peer's inode ("0" once the peer closed). */
+export function daemonSockets(socketPath: string): Map<string, string> {
+  const table = new Map<string, string>();
+  for (const row of execFileSync("ss", ["-xn"], { encoding: "utf8" }).split("\n")) {
+    const fields = row.trim().split(/\s+/);
+    // u_str ESTAB recv send <path> <inode> * <peer inode>
+    if (fields[4] === socketPath && fields[5] && fields[7]) table.set(fields[5], fields[7]);
+  }
+  return table;
+}
+
+/** The daemon's ends of this process's in-use connections to `socketPath`. */
+export function daemonEndsOfInUse(socketPath: string): string[] {
+  const ours = inUseInodes(socketPath);
+  return [...daemonSockets(socketPath)].filter(([, peer]) => ours.has(peer)).map(([inode]) => inode);
 }
