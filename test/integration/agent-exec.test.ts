@@ -5,7 +5,7 @@ import { OutputStream, type ExecRequestSchema } from "../../gen/dockhand/v1/agen
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { clientFor, type WireProtocol } from "../support/clients.js";
 import { expectCode, startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
-import { daemonEndsOfInUse, daemonSockets, eventually } from "../support/engine-connections.js";
+import { daemonSockets, eventually, holdsSocket, requestConnections } from "../support/engine-connections.js";
 import { dockerUrl } from "../support/engine.js";
 
 type ExecInit = MessageInitShape<typeof ExecRequestSchema>;
@@ -122,8 +122,10 @@ describe("ContainerAgent.Exec", () => {
   });
 });
 
-// On the shared engine: a test dockerd of its own (own containerd) keeps an exec's connection
-// open after its client left even once the command was killed, which the shared one does not.
+// On the shared engine, tracking this exec's own connection by its socket inodes. The engine
+// itself may keep its end of an exec connection after the client left, even once the command
+// was killed (seen on dockerd 20.10, more often on a test dockerd of its own): what is measured
+// is that dockhand closed its end and that the command no longer runs.
 describe("ContainerAgent.Exec: cancelling", () => {
   let fx: ContainerFixture;
   beforeAll(async () => {
@@ -133,38 +135,26 @@ describe("ContainerAgent.Exec: cancelling", () => {
     await fx?.close();
   });
 
-  it("kills the command, and the engine closes the exec's connection", async () => {
+  it("kills the command and closes dockhand's connection to the engine", async () => {
     const socket = dockerUrl.replace(/^unix:\/\//, "");
     const { id } = await fx.run();
-    const baseline = new Set(await steadyInodes(socket));
-
     const controller = new AbortController();
     const stream = fx.agent.exec({ id, command: ["sh", "-c", "echo started; exec sleep 4343"] }, { signal: controller.signal })[Symbol.asyncIterator]();
     const first = await stream.next();
     expect(first.value?.item.case).toBe("output");
-    // The daemon's end of the connection carrying this exec: the one in use now and not before.
-    const execEnds = daemonEndsOfInUse(socket).filter((inode) => !baseline.has(inode));
-    expect(execEnds.length).toBeGreaterThanOrEqual(1);
+    // The connection carrying the exec's output, found by its request and paired with the daemon's end.
+    const execConnections = requestConnections(socket, /^\/exec\/[0-9a-f]+\/start/);
+    expect(execConnections).toHaveLength(1);
 
     controller.abort();
     expect(await stream.next().catch((err: unknown) => ConnectError.from(err).code)).toBe(Code.Canceled);
+    const [connection] = execConnections as [{ ours: string; daemon: string }];
+    const closed = () => !holdsSocket(connection.ours) && daemonSockets(socket).get(connection.daemon) !== connection.ours;
+    await eventually(closed);
+    expect(closed()).toBe(true);
     const top = async () => JSON.stringify(await fx.engine.docker.getContainer(id).top());
     let list = await top();
     for (let i = 0; i < 50 && list.includes("sleep 4343"); i++) list = await top();
     expect(list).not.toContain("sleep 4343");
-    const open = () => execEnds.filter((inode) => daemonSockets(socket).has(inode));
-    await eventually(() => open().length === 0);
-    expect(open()).toEqual([]);
   });
 });
-
-/** The daemon ends of in-use connections that stay for a second (the server's own event streams). */
-async function steadyInodes(socket: string): Promise<string[]> {
-  let common = daemonEndsOfInUse(socket);
-  for (let i = 0; i < 10; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const now = new Set(daemonEndsOfInUse(socket));
-    common = common.filter((inode) => now.has(inode));
-  }
-  return common;
-}

@@ -69,18 +69,18 @@ function inodeOfFd(fd: number): string | undefined {
   }
 }
 
-/** Inodes of this process's sockets to `socketPath` that carry a request or response now. */
-export function inUseInodes(socketPath: string): Set<string> {
-  const inodes = new Set<string>();
+/** This process's sockets to `socketPath` that carry a request now: inode and request path. */
+export function inUseRequests(socketPath: string): Array<{ inode: string; path: string }> {
+  const found: Array<{ inode: string; path: string }> = [];
   for (const [name, sockets] of Object.entries(http.globalAgent.sockets)) {
     if (!name.includes(socketPath)) continue;
     for (const socket of sockets ?? []) {
-      const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-      const inode = fd === undefined ? undefined : inodeOfFd(fd);
-      if (inode) inodes.add(inode);
+      const internals = socket as unknown as { _handle?: { fd?: number }; _httpMessage?: { path?: string } };
+      const inode = internals._handle?.fd === undefined ? undefined : inodeOfFd(internals._handle.fd);
+      if (inode) found.push({ inode, path: internals._httpMessage?.path ?? "" });
     }
   }
-  return inodes;
+  return found;
 }
 
 /** The daemon's accepted sockets on `socketPath`: its socket's inode -> its peer's inode ("0" once the peer closed). */
@@ -94,8 +94,13 @@ export function daemonSockets(socketPath: string): Map<string, string> {
   return table;
 }
 
-/** The daemon's ends of this process's in-use connections to `socketPath`. */
-export function daemonEndsOfInUse(socketPath: string): string[] {
-  const ours = inUseInodes(socketPath);
-  return [...daemonSockets(socketPath)].filter(([, peer]) => ours.has(peer)).map(([inode]) => inode);
+/** The daemon's end of each of this process's connections to `socketPath` carrying a request to a path matching `pattern`. */
+export function requestConnections(socketPath: string, pattern: RegExp): Array<{ ours: string; daemon: string }> {
+  const ours = new Set(inUseRequests(socketPath).filter((r) => pattern.test(r.path)).map((r) => r.inode));
+  return [...daemonSockets(socketPath)].filter(([, peer]) => ours.has(peer)).map(([daemon, peer]) => ({ ours: peer, daemon }));
+}
+
+/** Whether this process still has the socket with this inode open. */
+export function holdsSocket(inode: string): boolean {
+  return readdirSync("/proc/self/fd").some((fd) => inodeOfFd(Number(fd)) === inode);
 }
