@@ -3,7 +3,7 @@ import type { StoredService } from "../registry/service-definition.js";
 import { ownershipLabels, slotContainerName } from "./ownership.js";
 
 /** The engine spec of the container that fills `slot` of a service. */
-export function containerSpecFor(stored: StoredService, slot: number): ContainerSpec {
+export function containerSpecFor(stored: StoredService, slot: number, instance: string): ContainerSpec {
   const def = stored.definition;
   return {
     name: slotContainerName(def.name, slot),
@@ -12,7 +12,7 @@ export function containerSpecFor(stored: StoredService, slot: number): Container
     env: def.environment,
     labels: {
       ...def.labels,
-      ...ownershipLabels({ service: def.name, slot, definitionVersion: stored.version }),
+      ...ownershipLabels({ instance, service: def.name, slot, definitionVersion: stored.version }),
     },
     ports: def.ports,
     init: def.init,

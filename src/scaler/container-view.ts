@@ -4,7 +4,7 @@ import type { EngineEvent, EngineEvents } from "../engine/event-stream.js";
 import type { ContainerDetails } from "../engine/types.js";
 import { DockhandError, isDockhandError } from "../errors/dockhand-error.js";
 import { runBounded } from "./bounded.js";
-import { ownershipOf, serviceLabel } from "./ownership.js";
+import { instanceFilter, ownedBy, serviceFilter } from "./ownership.js";
 import type { ContainerStatusView } from "./service-status.js";
 
 /** Whether the engine answers, as a health monitor sees it. */
@@ -15,6 +15,8 @@ export interface EngineReachability {
 
 export interface ContainerViewOptions {
   engine: Pick<CoreEngine, "listContainers" | "inspectContainer">;
+  /** Only containers this dockhand owns are in the view. */
+  instance: string;
   events: EngineEvents;
   logger: Logger;
   /** Inspections at once during a rebuild. Default 8. */
@@ -53,8 +55,8 @@ export interface ContainerView {
 
 const relevantActions = new Set(["create", "start", "restart", "die", "kill", "stop", "oom", "pause", "unpause", "destroy", "health_status", "rename"]);
 
-function toOwned(details: ContainerDetails): OwnedContainer | undefined {
-  const owner = ownershipOf(details.labels);
+function toOwned(details: ContainerDetails, instance: string): OwnedContainer | undefined {
+  const owner = ownedBy(details.labels, instance);
   if (!owner) return undefined;
   return {
     id: details.id,
@@ -74,7 +76,7 @@ function toOwned(details: ContainerDetails): OwnedContainer | undefined {
 }
 
 export function createContainerView(options: ContainerViewOptions): ContainerView {
-  const { engine, events, logger } = options;
+  const { engine, events, logger, instance } = options;
   const concurrency = options.concurrency ?? 8;
   const byId = new Map<string, OwnedContainer>();
   /** Per service, its containers sorted by slot; dropped on change and sorted again on read. */
@@ -111,7 +113,7 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
     readSeq.set(id, seq);
     let next: OwnedContainer | undefined;
     try {
-      next = toOwned(await engine.inspectContainer(id));
+      next = toOwned(await engine.inspectContainer(id), instance);
     } catch (err) {
       if (!isDockhandError(err, "NotFound")) throw err;
     }
@@ -125,7 +127,7 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
     const found = new Map<string, OwnedContainer>();
     const failure = await runBounded(summaries, concurrency, async (summary) => {
       try {
-        const owned = toOwned(await engine.inspectContainer(summary.id));
+        const owned = toOwned(await engine.inspectContainer(summary.id), instance);
         if (owned) found.set(owned.id, owned);
       } catch (err) {
         if (!isDockhandError(err, "NotFound")) throw err;
@@ -138,7 +140,7 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
   function rebuild(): Promise<void> {
     rebuilding ??= (async () => {
       try {
-        const found = await listAndRead([serviceLabel]);
+        const found = await listAndRead([instanceFilter(instance)]);
         const touched = new Set<string>();
         for (const [id, c] of byId) if (!found.has(id)) touched.add(c.service);
         for (const c of found.values()) touched.add(c.service);
@@ -183,7 +185,7 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
   async function follow(connected: () => void): Promise<void> {
     while (!stop.signal.aborted) {
       try {
-        const stream = events.watchEvents({ filters: { types: ["container"], labels: [serviceLabel] }, signal: stop.signal });
+        const stream = events.watchEvents({ filters: { types: ["container"], labels: [instanceFilter(instance)] }, signal: stop.signal });
         for await (const item of stream) {
           if (item.kind === "connected") {
             // Subscribed first, then listed: no change between the two is missed.
@@ -236,7 +238,7 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
     },
     refresh: (id) => read(id),
     async resyncService(service) {
-      const found = await listAndRead([`${serviceLabel}=${service}`]);
+      const found = await listAndRead([serviceFilter(service), instanceFilter(instance)]);
       for (const [id, c] of byId) if (c.service === service && !found.has(id)) byId.delete(id);
       for (const [id, c] of found) {
         readSeq.delete(id);

@@ -15,6 +15,7 @@ export interface OrphanView {
 }
 
 export interface ReconcilerOptions {
+  instance: string;
   scaler: Pick<Scaler, "reconcile" | "exclusive">;
   registry: ServiceRegistry;
   view: ContainerView;
@@ -48,7 +49,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const resyncIntervalMs = options.resyncIntervalMs ?? 30_000;
   const orphanGraceMs = options.orphanGraceMs ?? 60_000;
   const debounceMs = options.debounceMs ?? 20;
-  const slots = createSlotOperations({ engine: options.engine, logger });
+  const slots = createSlotOperations({ engine: options.engine, logger, instance: options.instance });
   const timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   const orphanSeen = new Map<string, number>();
   let resyncTimer: NodeJS.Timeout | undefined;

@@ -12,6 +12,7 @@ import { listServiceContainers } from "./service-status.js";
 import { createSlotOperations } from "./slot-operations.js";
 
 export interface RollingUpdaterOptions {
+  instance: string;
   scaler: Pick<Scaler, "exclusive" | "status">;
   registry: ServiceRegistry;
   view: ContainerView;
@@ -45,8 +46,8 @@ const maxAttempts = 3;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpdater {
-  const { scaler, registry, view, engine, logger } = options;
-  const slots = createSlotOperations({ engine, logger });
+  const { scaler, registry, view, engine, logger, instance } = options;
+  const slots = createSlotOperations({ engine, logger, instance });
   const runs = new Map<string, Promise<void>>();
   let closed = false;
 
@@ -75,7 +76,7 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
     return scaler.exclusive(name, async () => {
       const stored = registry.find(name);
       if (!stored?.rollout || !active.has(stored.rollout.state)) return undefined;
-      const batch = outdated(stored, await listServiceContainers(engine, name)).slice(0, stored.updatePolicy.parallelism);
+      const batch = outdated(stored, await listServiceContainers(engine, instance, name)).slice(0, stored.updatePolicy.parallelism);
       if (batch.length === 0) return undefined;
       await slots.ensureImage(stored);
       const replaced: Replacement[] = [];

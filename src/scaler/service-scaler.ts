@@ -15,6 +15,8 @@ import { createSlotOperations } from "./slot-operations.js";
 
 export interface ScalerOptions {
   engine: CoreEngine;
+  /** This dockhand's identity, carried by its containers' labels. */
+  instance: string;
   registry: ServiceRegistry;
   /** The live view that status answers from. */
   view: ContainerView;
@@ -52,11 +54,11 @@ export interface Scaler {
 }
 
 export function createScaler(options: ScalerOptions): Scaler {
-  const { engine, registry, view, logger } = options;
+  const { engine, registry, view, logger, instance } = options;
   const concurrency = options.concurrency ?? 8;
   const maxReplicas = options.maxReplicas ?? 100;
   const backoff = options.backoff ?? createRestartBackoff();
-  const slots = createSlotOperations({ engine, logger });
+  const slots = createSlotOperations({ engine, logger, instance });
   const lock = createKeyedLock();
   /** The latest Scale request per service; an older one is superseded. */
   const latestRequest = new Map<string, number>();
@@ -110,7 +112,7 @@ export function createScaler(options: ScalerOptions): Scaler {
     const name = stored.definition.name;
     const grace = stored.definition.stopGraceSeconds;
     const known = new Map((await view.containersOf(name).catch(() => [])).map((c) => [c.id, c]));
-    const containers = await listServiceContainers(engine, name);
+    const containers = await listServiceContainers(engine, instance, name);
     const failedHealth = (c: ContainerSummary) => stored.definition.replaceUnhealthy && known.get(c.id)?.health === "unhealthy";
     const running = containers.filter((c) => c.state === "running" && !failedHealth(c));
     const idle = containers.filter((c) => !running.includes(c));
@@ -220,7 +222,7 @@ export function createScaler(options: ScalerOptions): Scaler {
     deleteService(name, force) {
       return lock.run(name, async () => {
         const stored = registry.get(name);
-        const containers = await listServiceContainers(engine, name);
+        const containers = await listServiceContainers(engine, instance, name);
         const running = containers.filter((c) => c.state === "running").length;
         if (running > 0 && !force) {
           throw new DockhandError("FailedPrecondition", `service "${name}" has ${running} running container(s); scale it to 0 first, or delete with force`);

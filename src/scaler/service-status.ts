@@ -1,6 +1,6 @@
 import type { CoreEngine } from "../engine/engine.js";
 import type { ContainerStateName, ContainerSummary, HealthName, PublishedPort } from "../engine/types.js";
-import { ownershipOf, serviceFilter } from "./ownership.js";
+import { instanceFilter, ownedBy, serviceFilter } from "./ownership.js";
 import type { Rollout } from "../registry/service-definition.js";
 import type { SlotFailure } from "./restart-backoff.js";
 
@@ -31,8 +31,8 @@ export interface ServiceStatusView {
   rollout?: Rollout;
 }
 
-/** Every container the engine has for a service, running or not (an authoritative list). */
-export async function listServiceContainers(engine: Pick<CoreEngine, "listContainers">, service: string): Promise<ContainerSummary[]> {
-  const all = await engine.listContainers({ all: true, labels: [serviceFilter(service)] });
-  return all.filter((c) => ownershipOf(c.labels)?.service === service);
+/** Every container of a service that `instance` owns, running or not (an authoritative list). */
+export async function listServiceContainers(engine: Pick<CoreEngine, "listContainers">, instance: string, service: string): Promise<ContainerSummary[]> {
+  const all = await engine.listContainers({ all: true, labels: [serviceFilter(service), instanceFilter(instance)] });
+  return all.filter((c) => ownedBy(c.labels, instance)?.service === service);
 }

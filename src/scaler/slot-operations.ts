@@ -22,8 +22,8 @@ export interface SlotOperations {
   removeContainer(container: RemovableContainer, graceSeconds: number): Promise<void>;
 }
 
-export function createSlotOperations(options: { engine: CoreEngine; logger: Logger }): SlotOperations {
-  const { engine, logger } = options;
+export function createSlotOperations(options: { engine: CoreEngine; logger: Logger; instance: string }): SlotOperations {
+  const { engine, logger, instance } = options;
   const images = createImagePuller({ engine, logger });
 
   return {
@@ -41,7 +41,7 @@ export function createSlotOperations(options: { engine: CoreEngine; logger: Logg
       const name = givenName ?? slotContainerName(stored.definition.name, slot);
       let id: string;
       try {
-        id = await engine.createContainer({ ...containerSpecFor(stored, slot), name });
+        id = await engine.createContainer({ ...containerSpecFor(stored, slot, instance), name });
       } catch (err) {
         if (isDockhandError(err, "AlreadyExists")) {
           throw new DockhandError("FailedPrecondition", `container name "${name}" is taken by a container dockhand does not own; rename or remove it`, {

@@ -4,6 +4,7 @@ import type { Engine } from "../engine/engine.js";
 import { createServiceRegistry, type ServiceRegistry } from "../registry/service-registry.js";
 import { applyServiceFile, readServiceFile } from "../registry/service-file.js";
 import { createStateFile } from "../registry/state-file.js";
+import { readOrCreateInstanceId } from "../registry/instance-id.js";
 import { createContainerView } from "../scaler/container-view.js";
 import { createReconciler, type Reconciler } from "../scaler/reconciler.js";
 import { lastLogLine } from "../scaler/last-log-line.js";
@@ -24,6 +25,8 @@ import { createRoutes } from "./routes.js";
 export interface DockhandServer {
   readonly port: number;
   readonly url: string;
+  /** This dockhand's identity, carried by its containers' `dockhand.instance` label. */
+  readonly instance: string;
   readonly registry: ServiceRegistry;
   readonly scaler: Scaler;
   readonly reconciler: Reconciler;
@@ -61,10 +64,12 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     const result = await applyServiceFile(registry, await readServiceFile(config.serviceFile));
     logger.info({ file: config.serviceFile, ...result }, "applied service file");
   }
-  const view = createContainerView({ engine, events: engine, logger, concurrency: config.scaleConcurrency, reachability: health });
+  const instance = await readOrCreateInstanceId(config.dataDir);
+  const view = createContainerView({ engine, events: engine, instance, logger, concurrency: config.scaleConcurrency, reachability: health });
   await view.start();
   const scaler = createScaler({
     engine,
+    instance,
     registry,
     view,
     logger,
@@ -73,6 +78,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     maxReplicas: config.maxReplicas,
   });
   const reconciler = createReconciler({
+    instance,
     scaler,
     registry,
     view,
@@ -82,7 +88,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     orphanGraceMs: config.orphanGraceMs,
   });
   reconciler.start();
-  const updater = createRollingUpdater({ scaler, registry, view, engine, logger });
+  const updater = createRollingUpdater({ instance, scaler, registry, view, engine, logger });
   updater.resumeAll();
   // A rollout stopped by an engine outage goes on when the engine is back.
   const stopResuming = health.subscribe((state) => state === "SERVING" && updater.resumeAll());
@@ -102,6 +108,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   return {
     port: address.port,
     url: `http://${host}:${address.port}`,
+    instance,
     registry,
     scaler,
     reconciler,

@@ -8,15 +8,7 @@ import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.js";
 import { removeDataDir, startTestServer, type TestServer } from "../support/test-server.js";
-
-async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<number> {
-  const started = Date.now();
-  while (!(await check().catch(() => false))) {
-    if (Date.now() - started > timeoutMs) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return Date.now() - started;
-}
+import { until } from "../support/until.js";
 
 /**
  * An engine outage, on a dockerd of the test's own so that no other test is disturbed: calls

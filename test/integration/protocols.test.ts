@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CreateServiceRequestSchema,
   CreateServiceResponseSchema,
@@ -10,35 +10,18 @@ import {
   GetServiceResponseSchema,
 } from "../../gen/dockhand/v1/registry_pb.js";
 import { GetStatusRequestSchema, GetStatusResponseSchema } from "../../gen/dockhand/v1/scaler_pb.js";
-import type { Engine } from "../../src/engine/engine.js";
-import { requireEngine, testImage } from "../support/engine.js";
+import { testImage } from "../support/engine.js";
 import { grpcJsUnary } from "../support/grpc-js-client.js";
 import { bufBin, debianPython, run } from "../support/run.js";
-import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
+import { useTestServer } from "../support/server-fixture.js";
 
 /** The same handlers answer gRPC (h2c), gRPC-web and Connect JSON on one port. */
 describe("one port, three protocols, real clients", () => {
-  let engine: Engine;
-  let server: TestServer;
-  const names: string[] = [];
-  const serviceName = (prefix: string) => {
-    const name = uniqueServiceName(prefix);
-    names.push(name);
-    return name;
-  };
-
-  beforeAll(async () => {
-    engine = await requireEngine();
-    server = await startTestServer(engine);
-  });
-  afterAll(async () => {
-    await removeServiceContainers(engine, names);
-    await server?.close();
-    if (server) removeDataDir(server.dataDir);
-  });
+  const fixture = useTestServer();
+  const serviceName = (prefix: string) => fixture.service(prefix);
 
   const curlJson = (procedure: string, body: string, extra: string[] = []) =>
-    run("curl", ["-sS", "--http1.1", ...extra, "-H", "content-type: application/json", "-d", body, `${server.url}/${procedure}`]);
+    run("curl", ["-sS", "--http1.1", ...extra, "-H", "content-type: application/json", "-d", body, `${fixture.server.url}/${procedure}`]);
 
   it("curl: Connect JSON over HTTP/1.1 creates, scales and reports", async () => {
     const name = serviceName("curl");
@@ -54,7 +37,7 @@ describe("one port, three protocols, real clients", () => {
   });
 
   it("curl: Connect JSON over HTTP/2 (prior knowledge) reaches the same handlers", async () => {
-    const res = await run("curl", ["-sS", "--http2-prior-knowledge", "-H", "content-type: application/json", "-d", "{}", `${server.url}/dockhand.v1.ServiceRegistry/ListServices`]);
+    const res = await run("curl", ["-sS", "--http2-prior-knowledge", "-H", "content-type: application/json", "-d", "{}", `${fixture.server.url}/dockhand.v1.ServiceRegistry/ListServices`]);
     expect(res.stderr).toBe("");
     expect(JSON.parse(res.stdout)).toEqual(expect.any(Object));
     expect(res.stdout).not.toContain("code");
@@ -75,17 +58,17 @@ describe("one port, three protocols, real clients", () => {
     const name = serviceName("bufcurl");
     await curlJson("dockhand.v1.ServiceRegistry/CreateService", JSON.stringify({ service: { name, image: testImage } }));
     for (const protocol of [["--protocol", "grpc", "--http2-prior-knowledge"], ["--protocol", "grpcweb"], ["--protocol", "connect"]]) {
-      const res = await run(bufBin, ["curl", "--schema", "proto", ...protocol, "-d", JSON.stringify({ name }), `${server.url}/dockhand.v1.ServiceRegistry/GetService`]);
+      const res = await run(bufBin, ["curl", "--schema", "proto", ...protocol, "-d", JSON.stringify({ name }), `${fixture.server.url}/dockhand.v1.ServiceRegistry/GetService`]);
       expect(res.stderr).toBe("");
       expect(JSON.parse(res.stdout)).toMatchObject({ service: { name, image: testImage } });
-      const missing = await run(bufBin, ["curl", "--schema", "proto", ...protocol, "-d", '{"name":"absent-svc"}', `${server.url}/dockhand.v1.Scaler/GetStatus`]);
+      const missing = await run(bufBin, ["curl", "--schema", "proto", ...protocol, "-d", '{"name":"absent-svc"}', `${fixture.server.url}/dockhand.v1.Scaler/GetStatus`]);
       expect(missing.code).not.toBe(0);
       expect(JSON.parse(missing.stderr)).toMatchObject({ code: "not_found" });
     }
   });
 
   it("@grpc/grpc-js: unary calls and error codes", async () => {
-    const target = server.url.replace("http://", "");
+    const target = fixture.server.url.replace("http://", "");
     const name = serviceName("grpcjs");
     const created = await grpcJsUnary(target, "/dockhand.v1.ServiceRegistry/CreateService", CreateServiceRequestSchema, CreateServiceResponseSchema, {
       service: { name, image: testImage },
@@ -109,7 +92,7 @@ describe("one port, three protocols, real clients", () => {
   it("Python grpcio: Create, Scale and GetStatus", async () => {
     const descriptors = join(mkdtempSync(join(tmpdir(), "dockhand-py-")), "dockhand.binpb");
     expect((await run(bufBin, ["build", "-o", descriptors])).code).toBe(0);
-    const target = server.url.replace("http://", "");
+    const target = fixture.server.url.replace("http://", "");
     const python = (method: string, request: object) =>
       run(debianPython, ["examples/python/dockhand_client.py", "--target", target, "--descriptors", descriptors, method, JSON.stringify(request)]);
     const name = serviceName("python");

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
-import type { Engine } from "../../src/engine/engine.js";
 import { ownershipLabels, serviceFilter } from "../../src/scaler/ownership.js";
-import { requireEngine, testImage } from "../support/engine.js";
+import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
-import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
+import { useTestServer } from "../support/server-fixture.js";
+import { removeServiceContainers } from "../support/test-server.js";
+import { until } from "../support/until.js";
 
 const healthImage = "dockhand-test/healthcheck:1";
 
@@ -27,45 +27,22 @@ function buildHealthImage(): void {
   }
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** The reconciler on a real engine: containers that die, vanish or turn unhealthy come back. */
 describe("self-healing on a real engine", () => {
-  let engine: Engine;
-  let server: TestServer;
-  const names: string[] = [];
-  const service = (prefix: string) => {
-    const name = uniqueServiceName(prefix);
-    names.push(name);
-    return name;
-  };
-  const running = async (name: string) => engine.listContainers({ all: false, labels: [serviceFilter(name)] });
+  const fixture = useTestServer({ orphanGraceMs: 500, resyncIntervalMs: 1000 });
+  const service = (prefix: string) => fixture.service(prefix);
+  const create = (name: string, extra?: Record<string, unknown>) => fixture.createService(name, extra);
+  const running = async (name: string) => fixture.engine.listContainers({ all: false, labels: [serviceFilter(name)] });
 
-  beforeAll(async () => {
-    engine = await requireEngine();
-    buildHealthImage();
-    server = await startTestServer(engine, { orphanGraceMs: 500, resyncIntervalMs: 1000 });
-  });
+  beforeAll(() => buildHealthImage());
   afterAll(async () => {
-    await removeServiceContainers(engine, [...names, "orphaned-by-test"]);
-    await server?.close();
-    if (server) removeDataDir(server.dataDir);
+    await removeServiceContainers(fixture.engine, ["orphaned-by-test"]);
   });
-
-  async function create(name: string, extra: Record<string, unknown> = {}) {
-    await clientFor(ServiceRegistry, server.url).createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true, ...extra } });
-  }
 
   it("replaces a killed container and one removed outside dockhand, in their slots", async () => {
     const name = service("heal");
     await create(name);
-    const scaler = clientFor(Scaler, server.url);
+    const scaler = clientFor(Scaler, fixture.server.url);
     await scaler.scale({ name, replicas: 3 });
     const [first, second] = await running(name);
     execFileSync("docker", ["kill", first!.id], { stdio: "ignore" });
@@ -82,10 +59,10 @@ describe("self-healing on a real engine", () => {
   it("replaces a container whose healthcheck turns unhealthy", async () => {
     const name = service("unhealthy");
     await create(name, { image: healthImage, command: [] });
-    const scaler = clientFor(Scaler, server.url);
+    const scaler = clientFor(Scaler, fixture.server.url);
     await scaler.scale({ name, replicas: 1 });
     const [sick] = await running(name);
-    await until(async () => (await engine.inspectContainer(sick!.id)).health === "healthy");
+    await until(async () => (await fixture.engine.inspectContainer(sick!.id)).health === "healthy");
     execFileSync("docker", ["exec", sick!.id, "rm", "/healthy"]);
     await until(async () => {
       const now = await running(name);
@@ -97,7 +74,7 @@ describe("self-healing on a real engine", () => {
   it("backs off an image that exits at once and reports it as crash-looping", async () => {
     const name = service("crashloop");
     await create(name, { command: ["sh", "-c", "echo starting; sleep 0.2; echo config missing >&2; exit 3"] });
-    const scaler = clientFor(Scaler, server.url);
+    const scaler = clientFor(Scaler, fixture.server.url);
     await scaler.scale({ name, replicas: 1, wait: false });
     await until(async () => (await scaler.getStatus({ name })).status?.crashLooping === true);
     const failure = (await scaler.getStatus({ name })).status!.failures[0]!;
@@ -105,29 +82,29 @@ describe("self-healing on a real engine", () => {
     expect(failure.consecutiveFailures).toBeGreaterThanOrEqual(2);
     expect(failure.reason).toBe("config missing");
     // The delay grows: attempts are spaced out, not a spin.
-    const creates = (await engine.listContainers({ all: true, labels: [serviceFilter(name)] })).length;
+    const creates = (await fixture.engine.listContainers({ all: true, labels: [serviceFilter(name)] })).length;
     expect(creates).toBeLessThanOrEqual(1);
     await scaler.scale({ name, replicas: 0 }).catch(() => undefined);
   });
 
   it("reports an orphan and removes it after the grace period; foreign containers stay", async () => {
-    const orphan = await engine.createContainer({
+    const orphan = await fixture.engine.createContainer({
       name: `orphaned-by-test-${process.pid}`,
       image: testImage,
       command: ["sleep", "3600"],
       init: true,
-      labels: ownershipLabels({ service: "orphaned-by-test", slot: 1, definitionVersion: 1 }),
+      labels: ownershipLabels({ instance: fixture.server.instance, service: "orphaned-by-test", slot: 1, definitionVersion: 1 }),
     });
-    await engine.startContainer(orphan);
-    const foreign = await engine.createContainer({ name: `foreign-${process.pid}`, image: testImage, command: ["sleep", "3600"], init: true, labels: { "dockhand.test": "foreign" } });
-    await engine.startContainer(foreign);
+    await fixture.engine.startContainer(orphan);
+    const foreign = await fixture.engine.createContainer({ name: `foreign-${process.pid}`, image: testImage, command: ["sleep", "3600"], init: true, labels: { "dockhand.test": "foreign" } });
+    await fixture.engine.startContainer(foreign);
     try {
-      const scaler = clientFor(Scaler, server.url);
+      const scaler = clientFor(Scaler, fixture.server.url);
       await until(async () => (await scaler.listOrphans({})).orphans.some((o) => o.container?.id === orphan));
-      await until(async () => !(await engine.listContainers({ all: true, labels: [serviceFilter("orphaned-by-test")] })).length);
-      expect((await engine.inspectContainer(foreign)).state).toBe("running");
+      await until(async () => !(await fixture.engine.listContainers({ all: true, labels: [serviceFilter("orphaned-by-test")] })).length);
+      expect((await fixture.engine.inspectContainer(foreign)).state).toBe("running");
     } finally {
-      await engine.removeContainer(foreign, { force: true, volumes: true });
+      await fixture.engine.removeContainer(foreign, { force: true, volumes: true });
     }
   });
 });

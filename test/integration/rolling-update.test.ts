@@ -1,47 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { UpdateFailureAction, UpdateOrder, UpdateState } from "../../gen/dockhand/v1/service_pb.js";
-import type { Engine } from "../../src/engine/engine.js";
 import { ownershipOf, serviceFilter } from "../../src/scaler/ownership.js";
-import { requireEngine, testImage } from "../support/engine.js";
+import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
-import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
-
-async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { useTestServer } from "../support/server-fixture.js";
+import { until } from "../support/until.js";
 
 describe("rolling updates on a real engine", () => {
-  let engine: Engine;
-  let server: TestServer;
-  const names: string[] = [];
-  const service = (prefix: string) => {
-    const name = uniqueServiceName(prefix);
-    names.push(name);
-    return name;
-  };
-  const registry = () => clientFor(ServiceRegistry, server.url);
-  const scaler = () => clientFor(Scaler, server.url);
+  const fixture = useTestServer();
+  const service = (prefix: string) => fixture.service(prefix);
+  const registry = () => clientFor(ServiceRegistry, fixture.server.url);
+  const scaler = () => clientFor(Scaler, fixture.server.url);
   const versions = async (name: string) =>
-    (await engine.listContainers({ all: true, labels: [serviceFilter(name)] }))
+    (await fixture.engine.listContainers({ all: true, labels: [serviceFilter(name)] }))
       .map((c) => [c.name, c.state, ownershipOf(c.labels)?.definitionVersion] as const)
       .sort(([a], [b]) => a.localeCompare(b));
-
-  beforeAll(async () => {
-    engine = await requireEngine();
-    server = await startTestServer(engine);
-  });
-  afterAll(async () => {
-    await removeServiceContainers(engine, names);
-    await server?.close();
-    if (server) removeDataDir(server.dataDir);
-  });
 
   async function deploy(name: string, updateConfig: Record<string, unknown>) {
     await registry().createService({
@@ -71,7 +47,7 @@ describe("rolling updates on a real engine", () => {
     const after = (await scaler().getStatus({ name })).status!;
     expect(after.running).toBe(3);
     expect(after.containers.map((c) => c.id)).not.toContain(before.containers[0]!.id);
-    const env = (await engine.inspectContainer(after.containers[0]!.id)) as unknown as { command: string[] };
+    const env = (await fixture.engine.inspectContainer(after.containers[0]!.id)) as unknown as { command: string[] };
     expect(env.command).toEqual(["sleep", "3600"]);
   });
 

@@ -1,50 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { ScaleProgressSchema, Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
-import type { Engine } from "../../src/engine/engine.js";
 import { serviceFilter } from "../../src/scaler/ownership.js";
-import { requireEngine, testImage } from "../support/engine.js";
+import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
-import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
+import { useTestServer } from "../support/server-fixture.js";
 
 describe("Scaler ownership, deletion and failures on a real engine", () => {
-  let engine: Engine;
-  let server: TestServer;
-  const names: string[] = [];
+  const fixture = useTestServer();
   const foreignIds: string[] = [];
-  const service = (prefix: string) => {
-    const name = uniqueServiceName(prefix);
-    names.push(name);
-    return name;
-  };
-  const registry = () => clientFor(ServiceRegistry, server.url);
-  const scaler = () => clientFor(Scaler, server.url);
-  const owned = async (name: string) => engine.listContainers({ all: true, labels: [serviceFilter(name)] });
+  const service = (prefix: string) => fixture.service(prefix);
+  const createService = (name: string, extra?: Record<string, unknown>) => fixture.createService(name, extra);
+  const registry = () => clientFor(ServiceRegistry, fixture.server.url);
+  const scaler = () => clientFor(Scaler, fixture.server.url);
+  const owned = async (name: string) => fixture.engine.listContainers({ all: true, labels: [serviceFilter(name)] });
 
-  beforeAll(async () => {
-    engine = await requireEngine();
-    server = await startTestServer(engine);
-  });
   afterAll(async () => {
-    await removeServiceContainers(engine, names);
-    await Promise.all(foreignIds.map((id) => engine.removeContainer(id, { force: true, volumes: true }).catch(() => undefined)));
-    await server?.close();
-    if (server) removeDataDir(server.dataDir);
+    await Promise.all(foreignIds.map((id) => fixture.engine.removeContainer(id, { force: true, volumes: true }).catch(() => undefined)));
   });
-
-  async function createService(name: string, extra: Record<string, unknown> = {}) {
-    await registry().createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true, ...extra } });
-  }
 
   it("counts only its own containers: same image, other services and foreign containers do not collide", async () => {
     const a = service("own-a");
     const b = service("own-b");
     await createService(a);
     await createService(b);
-    const foreign = await engine.createContainer({ name: `${a}-foreign`, image: testImage, command: ["sleep", "3600"], init: true, labels: { "dockhand.test": "foreign" } });
+    const foreign = await fixture.engine.createContainer({ name: `${a}-foreign`, image: testImage, command: ["sleep", "3600"], init: true, labels: { "dockhand.test": "foreign" } });
     foreignIds.push(foreign);
-    await engine.startContainer(foreign);
+    await fixture.engine.startContainer(foreign);
 
     await scaler().scale({ name: a, replicas: 2 });
     await scaler().scale({ name: b, replicas: 1 });
@@ -53,7 +36,7 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     await scaler().scale({ name: a, replicas: 0 });
     expect(await owned(a)).toHaveLength(0);
     expect(await owned(b)).toHaveLength(1);
-    expect((await engine.inspectContainer(foreign)).state).toBe("running");
+    expect((await fixture.engine.inspectContainer(foreign)).state).toBe("running");
   });
 
   it("scale-down removes containers that are not running first, then the newest", async () => {
@@ -61,7 +44,7 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     await createService(name);
     await scaler().scale({ name, replicas: 3 });
     const second = (await owned(name)).find((c) => c.name === `${name}-2`)!;
-    await engine.stopContainer(second.id, 0);
+    await fixture.engine.stopContainer(second.id, 0);
     const status = await scaler().scale({ name, replicas: 1 });
     expect(status.status?.containers.map((c) => c.name)).toEqual([`${name}-1`]);
     expect((await owned(name)).map((c) => c.name)).toEqual([`${name}-1`]);
@@ -120,7 +103,7 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        peak = Math.max(peak, (await engine.listContainers({ all: false, labels: [serviceFilter(name)] })).length);
+        peak = Math.max(peak, (await fixture.engine.listContainers({ all: false, labels: [serviceFilter(name)] })).length);
         await new Promise((r) => setTimeout(r, 20));
       }
     })();

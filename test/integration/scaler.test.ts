@@ -1,44 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { ContainerState, Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
-import type { Engine } from "../../src/engine/engine.js";
 import { serviceFilter } from "../../src/scaler/ownership.js";
-import { requireEngine, testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
-import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
+import { useTestServer } from "../support/server-fixture.js";
 
 describe("Scaler against a real engine", () => {
-  let engine: Engine;
-  let server: TestServer;
-  const names: string[] = [];
-  const service = (prefix: string) => {
-    const name = uniqueServiceName(prefix);
-    names.push(name);
-    return name;
-  };
-
-  beforeAll(async () => {
-    engine = await requireEngine();
-    server = await startTestServer(engine);
-  });
-  afterAll(async () => {
-    await removeServiceContainers(engine, names);
-    await server?.close();
-    if (server) removeDataDir(server.dataDir);
-  });
-
-  async function createService(name: string, extra: Record<string, unknown> = {}) {
-    const registry = clientFor(ServiceRegistry, server.url);
-    await registry.createService({
-      service: { name, image: testImage, command: ["sleep", "3600"], init: true, ...extra },
-    });
-  }
+  const fixture = useTestServer();
+  const service = (prefix: string) => fixture.service(prefix);
+  const createService = (name: string, extra?: Record<string, unknown>) => fixture.createService(name, extra);
 
   it("scales up and down with exactly the asked count, labelled and named by slot", async () => {
     const name = service("updown");
     await createService(name, { ports: [{ containerPort: 80, hostIp: "127.0.0.1" }] });
-    const scaler = clientFor(Scaler, server.url);
+    const scaler = clientFor(Scaler, fixture.server.url);
 
     const up = await scaler.scale({ name, replicas: 3 });
     expect(up.status?.running).toBe(3);
@@ -53,7 +28,7 @@ describe("Scaler against a real engine", () => {
 
     const down = await scaler.scale({ name, replicas: 1 });
     expect(down.status?.running).toBe(1);
-    const left = await engine.listContainers({ all: true, labels: [serviceFilter(name)] });
+    const left = await fixture.engine.listContainers({ all: true, labels: [serviceFilter(name)] });
     expect(left).toHaveLength(1);
     expect(left[0]?.name).toBe(`${name}-1`);
 
@@ -62,13 +37,13 @@ describe("Scaler against a real engine", () => {
     expect(status.status?.desired).toBe(1);
 
     await scaler.scale({ name, replicas: 0 });
-    expect(await engine.listContainers({ all: true, labels: [serviceFilter(name)] })).toHaveLength(0);
+    expect(await fixture.engine.listContainers({ all: true, labels: [serviceFilter(name)] })).toHaveLength(0);
   });
 
   it("fails with FAILED_PRECONDITION naming the image when it is not on the engine", async () => {
     const name = service("noimage");
     await createService(name, { image: "127.0.0.1:5999/dockhand/absent:1" });
-    const scaler = clientFor(Scaler, server.url);
+    const scaler = clientFor(Scaler, fixture.server.url);
     const err = await scaler.scale({ name, replicas: 1 }).catch((e: unknown) => ConnectError.from(e));
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).toBe(Code.FailedPrecondition);

@@ -22,11 +22,11 @@ async function setup(options: { orphanGraceMs?: number; backoffBaseMs?: number }
   const logger = pino({ level: "silent" });
   const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-rec-"))));
   await registry.create(definitionWithDefaults({ name: "web", image: "busybox:1" }));
-  const view = createContainerView({ engine, events: engine, logger });
+  const view = createContainerView({ engine, events: engine, instance: "test", logger });
   await view.start();
   const backoff = createRestartBackoff({ baseMs: options.backoffBaseMs ?? 200, capMs: 1000 });
-  const scaler = createScaler({ engine, registry, view, logger, backoff });
-  const reconciler = createReconciler({ scaler, registry, view, engine, logger, orphanGraceMs: options.orphanGraceMs ?? 60_000, debounceMs: 5 });
+  const scaler = createScaler({ engine, instance: "test", registry, view, logger, backoff });
+  const reconciler = createReconciler({ instance: "test", scaler, registry, view, engine, logger, orphanGraceMs: options.orphanGraceMs ?? 60_000, debounceMs: 5 });
   reconciler.start();
   closers.push(() => reconciler.close(), () => view.close());
   return { engine, registry, view, scaler, reconciler };
@@ -99,10 +99,13 @@ describe("reconciler (fake engine)", () => {
 
   it("reports orphans and removes them after the grace period, never touching foreign containers", async () => {
     const { engine, reconciler } = await setup({ orphanGraceMs: 200 });
-    const orphan = await engine.createContainer({ name: "gone-1", image: "busybox:1", labels: ownershipLabels({ service: "gone", slot: 1, definitionVersion: 1 }) });
+    const orphan = await engine.createContainer({ name: "gone-1", image: "busybox:1", labels: ownershipLabels({ instance: "test", service: "gone", slot: 1, definitionVersion: 1 }) });
     await engine.startContainer(orphan);
     const foreign = await engine.createContainer({ name: "mine", image: "busybox:1", labels: { team: "x" } });
     await engine.startContainer(foreign);
+    // Another dockhand's container (another data directory) on the same engine.
+    const other = await engine.createContainer({ name: "other-1", image: "busybox:1", labels: ownershipLabels({ instance: "other", service: "gone", slot: 1, definitionVersion: 1 }) });
+    await engine.startContainer(other);
     await until(async () => (await reconciler.orphans()).length === 1);
     expect((await reconciler.orphans())[0]?.container.name).toBe("gone-1");
     await reconciler.resync();
@@ -111,14 +114,15 @@ describe("reconciler (fake engine)", () => {
     await reconciler.resync();
     expect(engine.containers.has(orphan)).toBe(false);
     expect(engine.containers.get(foreign)?.state).toBe("running");
+    expect(engine.containers.get(other)?.state).toBe("running");
   });
 
   it("converges every service to its stored count when it starts (a restart of dockhand)", async () => {
     const { engine, registry, view } = await setup();
     await registry.setReplicas("web", 2);
     const logger = pino({ level: "silent" });
-    const scaler = createScaler({ engine, registry, view: view as ContainerView, logger });
-    const second: Reconciler = createReconciler({ scaler, registry, view, engine, logger, debounceMs: 5 });
+    const scaler = createScaler({ engine, instance: "test", registry, view: view as ContainerView, logger });
+    const second: Reconciler = createReconciler({ instance: "test", scaler, registry, view, engine, logger, debounceMs: 5 });
     second.start();
     closers.push(() => second.close());
     await until(() => running(engine).length === 2);

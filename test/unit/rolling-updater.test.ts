@@ -23,10 +23,10 @@ async function setup(policy: Partial<UpdatePolicy> = {}, dataDir = mkdtempSync(j
   engine.addImage("busybox:1");
   const logger = pino({ level: "silent" });
   const registry = await createServiceRegistry(createStateFile(dataDir));
-  const view = createContainerView({ engine, events: engine, logger });
+  const view = createContainerView({ engine, events: engine, instance: "test", logger });
   await view.start();
-  const scaler = createScaler({ engine, registry, view, logger });
-  const updater = createRollingUpdater({ scaler, registry, view, engine, logger });
+  const scaler = createScaler({ engine, instance: "test", registry, view, logger });
+  const updater = createRollingUpdater({ instance: "test", scaler, registry, view, engine, logger });
   closers.push(() => updater.close(), () => view.close());
   const fullPolicy: UpdatePolicy = { parallelism: 2, delayMs: 0, order: "stop-first", monitorMs: 0, failureAction: "pause", ...policy };
   await registry.create(v1, fullPolicy);
@@ -100,9 +100,9 @@ describe("rolling updater (fake engine)", () => {
     // dockhand "crashed" before replacing anything: a new process on the same data dir resumes.
     const logger = pino({ level: "silent" });
     const reloaded = await createServiceRegistry(createStateFile(dataDir));
-    const view = createContainerView({ engine, events: engine, logger });
+    const view = createContainerView({ engine, events: engine, instance: "test", logger });
     await view.start();
-    const updater = createRollingUpdater({ scaler: createScaler({ engine, registry: reloaded, view, logger }), registry: reloaded, view, engine, logger });
+    const updater = createRollingUpdater({ instance: "test", scaler: createScaler({ engine, instance: "test", registry: reloaded, view, logger }), registry: reloaded, view, engine, logger });
     closers.push(() => view.close());
     updater.resumeAll();
     await updater.run("web");

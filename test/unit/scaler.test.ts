@@ -17,9 +17,9 @@ async function setup(concurrency = 4) {
   engine.addImage("busybox:1");
   const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-scaler-"))));
   const logger = pino({ level: "silent" });
-  const view = createContainerView({ engine, events: engine, logger });
+  const view = createContainerView({ engine, events: engine, instance: "test", logger });
   await view.start();
-  const scaler = createScaler({ engine, registry, view, logger, concurrency, maxReplicas: 50 });
+  const scaler = createScaler({ engine, instance: "test", registry, view, logger, concurrency, maxReplicas: 50 });
   await registry.create(definitionWithDefaults({ name: "web", image: "busybox:1" }));
   return { engine, registry, scaler, view, logger };
 }
