@@ -1,0 +1,186 @@
+/**
+ * npm run bench:status — GetStatus of a 50-container service over gRPC (HTTP/2), with 200
+ * containers on the engine, against the direct engine query answering the same question
+ * (dockerode listContainers, all, filtered by the service's label), both with 32 callers in
+ * flight for a fixed time. dockhand runs in its own process; its RSS is read after the run.
+ *
+ * The 32 callers share one HTTP/2 connection, then 4; the figures printed are those of one
+ * connection (what one client process with one transport gets). A third run uses a thin client
+ * that does not decode the replies (bench/raw-grpc-client.ts): it shows what the server can
+ * answer when the client takes less of the two cores, printed as
+ * status-throughput-thin-client. Every run is reported on stderr with the CPU time per call of
+ * client and server. BENCH_SECONDS sets the time per measurement (default 10).
+ *
+ * It runs on a dockerd of its own (see startPrivateEngine for why); BENCH_ENGINE=shared runs
+ * it on the shared engine (DOCKER_HOST or /var/run/docker.sock) instead.
+ */
+import { create, toBinary } from "@bufbuild/protobuf";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { performance } from "node:perf_hooks";
+import { ServiceRegistry } from "../gen/dockhand/v1/registry_pb.js";
+import { ContainerState, GetStatusRequestSchema, Scaler } from "../gen/dockhand/v1/scaler_pb.js";
+import { runBounded } from "../src/scaler/bounded.js";
+import { serviceFilter } from "../src/scaler/ownership.js";
+import { createDockerEngine } from "../src/engine/docker-engine.js";
+import { dockerUrl, ensureTestImage, testImage } from "../test/support/engine.js";
+import { createRawUnaryCaller } from "./raw-grpc-client.js";
+import { cleanupOnExit, cpuTimeOf, memoryOf, percentile, printFigure, startDockhandChild, startPrivateEngine } from "./support.js";
+
+const replicas = 50;
+const otherContainers = 150;
+const concurrency = 32;
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const warmupSeconds = 2;
+const run = `${process.pid}-${Date.now().toString(36)}`;
+const service = `bench-status-${run}`;
+const plainLabel = "dockhand-bench.status";
+
+interface Load {
+  perSecond: number;
+  latencies: number[];
+  /** CPU time per call, in µs, of this process and of the server (when its pid is known). */
+  clientCpuUs: number;
+  serverCpuUs: number | undefined;
+}
+
+/** `callers` loops calling `call` back to back for `durationMs`; every answer is checked. */
+async function load(call: () => Promise<unknown>, callers: number, durationMs: number, serverPid?: number): Promise<Load> {
+  const latencies: number[] = [];
+  const serverCpu = serverPid === undefined ? 0 : cpuTimeOf(serverPid);
+  const clientCpu = process.cpuUsage();
+  const started = performance.now();
+  const until = started + durationMs;
+  const loop = async () => {
+    while (performance.now() < until) {
+      const t0 = performance.now();
+      await call();
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: callers }, loop));
+  const elapsed = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(clientCpu);
+  return {
+    perSecond: latencies.length / elapsed,
+    latencies,
+    clientCpuUs: (client.user + client.system) / latencies.length,
+    serverCpuUs: serverPid === undefined ? undefined : ((cpuTimeOf(serverPid) - serverCpu) * 1000) / latencies.length,
+  };
+}
+
+function describe(name: string, result: Load): string {
+  const p = (q: number) => percentile(result.latencies, q).toFixed(2);
+  const cpu = `CPU per call: client ${Math.round(result.clientCpuUs)} µs` + (result.serverCpuUs === undefined ? "" : `, dockhand ${Math.round(result.serverCpuUs)} µs`);
+  return `${name}: ${Math.round(result.perSecond)} req/s, p50 ${p(50)} ms, p99 ${p(99)} ms (${result.latencies.length} calls; ${cpu})`;
+}
+
+/** The V8 heap as dockhand's own /metrics reports it, to tell heap from the rest of the RSS. */
+async function heapOf(url: string): Promise<string> {
+  const text = await fetch(`${url}/metrics`).then((res) => res.text(), () => "");
+  const mb = (name: string) => {
+    const match = new RegExp(`^${name} ([0-9.e+]+)$`, "m").exec(text);
+    return match ? `${(Number(match[1]) / 2 ** 20).toFixed(1)} MB` : "?";
+  };
+  return `heap used ${mb("nodejs_heap_size_used_bytes")} of ${mb("nodejs_heap_size_total_bytes")}, external ${mb("nodejs_external_memory_bytes")}`;
+}
+
+ensureTestImage();
+const shared = process.env.BENCH_ENGINE === "shared";
+const privateEngine = shared ? undefined : await startPrivateEngine("bench-status");
+const engineUrl = privateEngine?.url ?? dockerUrl;
+const docker = createDockerEngine({ url: engineUrl }).docker;
+process.stderr.write(`engine: ${shared ? "the shared one" : "a private dockerd"} at ${engineUrl}\n`);
+// BENCH_NODE_ARGS passes flags to dockhand's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+const dockhand = await startDockhandChild("dockhand-bench-status", engineUrl, process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean)).catch(async (err: unknown) => {
+  await privateEngine?.destroy();
+  throw err;
+});
+
+async function removeAll(): Promise<void> {
+  await createClient(ServiceRegistry, createGrpcTransport({ baseUrl: dockhand.url }))
+    .deleteService({ name: service, force: true }, { timeoutMs: 120_000 })
+    .catch((err: unknown) => console.error(`bench: DeleteService failed (${String(err)}); removing its containers directly`));
+  await dockhand.stop();
+  for (const label of [serviceFilter(service), `${plainLabel}=${run}`]) {
+    const left = await docker.listContainers({ all: true, filters: { label: [label] } });
+    await runBounded(left, 8, (c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined));
+  }
+  await privateEngine?.destroy();
+}
+const cleanup = cleanupOnExit(removeAll);
+
+try {
+  const registry = createClient(ServiceRegistry, createGrpcTransport({ baseUrl: dockhand.url }));
+  await registry.createService({ service: { name: service, image: testImage, command: ["sleep", "3600"], init: true } });
+  const setupStarted = performance.now();
+  await createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url })).scale({ name: service, replicas }, { timeoutMs: 300_000 });
+  // Created, never started: listing them costs the engine the same, the machine much less.
+  const failure = await runBounded(Array.from({ length: otherContainers }, (_, i) => i), 8, async (i) => {
+    await docker.createContainer({ name: `bench-status-plain-${run}-${i}`, Image: testImage, Cmd: ["sleep", "3600"], Labels: { [plainLabel]: run } });
+  });
+  if (failure) throw failure;
+  const onEngine = (await docker.listContainers({ all: true })).length;
+  process.stderr.write(`set up ${replicas} + ${otherContainers} containers in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s; ${onEngine} on the engine\n`);
+
+  const scalers = (connections: number): Client<typeof Scaler>[] =>
+    Array.from({ length: connections }, () => createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url })));
+  const viaDockhand = (clients: Client<typeof Scaler>[]) => {
+    let next = 0;
+    return async () => {
+      const { status } = await clients[next++ % clients.length]!.getStatus({ name: service });
+      if (status?.running !== replicas || status.containers.length !== replicas) {
+        const odd = status?.containers.filter((c) => c.state !== ContainerState.RUNNING).map((c) => `${c.name} ${ContainerState[c.state]}`);
+        throw new Error(`GetStatus reported ${status?.running} running of ${status?.containers.length}: ${odd?.join(", ")}`);
+      }
+    };
+  };
+  const viaEngine = async () => {
+    const found = await docker.listContainers({ all: true, filters: { label: [serviceFilter(service)] } });
+    if (found.length !== replicas) throw new Error(`the engine listed ${found.length} containers`);
+  };
+
+  const raw = Array.from({ length: 4 }, () =>
+    createRawUnaryCaller(dockhand.url, "/dockhand.v1.Scaler/GetStatus", toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name: service }))),
+  );
+  let nextRaw = 0;
+  const viaRaw = async () => {
+    if ((await raw[nextRaw++ % raw.length]!.call()) < replicas * 100) throw new Error("GetStatus answered too little");
+  };
+
+  const runs = [
+    { name: "dockhand GetStatus, 32 callers on 1 HTTP/2 connection", call: viaDockhand(scalers(1)), pid: dockhand.pid },
+    { name: "dockhand GetStatus, 32 callers on 4 HTTP/2 connections", call: viaDockhand(scalers(4)), pid: dockhand.pid },
+    { name: "dockhand GetStatus, thin client (no decoding), 4 connections", call: viaRaw, pid: dockhand.pid },
+    { name: "engine listContainers with the label filter, 32 callers", call: viaEngine, pid: undefined },
+  ];
+  const idle = memoryOf(dockhand.pid);
+  for (const { call } of runs) await load(call, concurrency, warmupSeconds * 1000);
+  const results: Load[] = [];
+  for (const { name, call, pid } of runs) {
+    results.push(await load(call, concurrency, seconds * 1000, pid));
+    process.stderr.write(describe(name, results.at(-1)!) + "\n");
+  }
+  for (const caller of raw) caller.close();
+  const [oneConnection, fourConnections, thin, baseline] = results as [Load, Load, Load, Load];
+  const memory = memoryOf(dockhand.pid);
+  process.stderr.write(
+    `dockhand RSS after the run ${memory.rssMb.toFixed(1)} MB (peak ${memory.peakMb.toFixed(1)} MB, ${idle.rssMb.toFixed(1)} MB before the load); ` +
+      (await heapOf(dockhand.url)) +
+      "\n",
+  );
+
+  printFigure({ bench: "status-throughput", unit: "req/s", dockhand: oneConnection.perSecond, baseline: baseline.perSecond, target: ">=20", digits: 0 });
+  for (const p of [50, 99]) {
+    printFigure({ bench: `status-p${p}`, unit: "ms", dockhand: percentile(oneConnection.latencies, p), baseline: percentile(baseline.latencies, p), target: null, digits: 3 });
+  }
+  printFigure({ bench: "status-throughput-thin-client", unit: "req/s", dockhand: thin.perSecond, baseline: baseline.perSecond, target: ">=20", digits: 0 });
+  printFigure({ bench: "status-rss", unit: "MB", dockhand: memory.rssMb, baseline: null, target: "<=150", digits: 1 });
+  const best = Math.max(oneConnection.perSecond, fourConnections.perSecond);
+  process.stderr.write(
+    `10,000 GetStatus/s target ${best >= 10_000 ? "met" : "NOT met"}: ${Math.round(best)} req/s with connect-node clients, ` +
+      `${Math.round(thin.perSecond)} req/s with the thin client\n`,
+  );
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,149 @@
+/**
+ * Helpers shared by the benchmarks that run dockhand as its own process: start and stop it,
+ * read its memory, summarise samples, print figures, and clean up on Ctrl-C.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { testImage } from "../test/support/engine.js";
+import { startSecondEngine, type SecondEngine } from "../test/support/second-engine.js";
+
+export interface DockhandChild {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly url: string;
+  /** SIGTERM, wait for the exit (SIGKILL after 10 s), and remove the data directory. */
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * dockhand in its own process, so that its CPU and memory are not the benchmark client's.
+ * Node runs src/main.ts itself (`--import tsx`) rather than through the tsx CLI, which would
+ * put a wrapper process between us and the server and hide the server's pid and RSS. At log
+ * level warn the "listening" line is not written, hence a port chosen here and a probe of
+ * /healthz instead of parsing the log. BENCH_SERVER=compiled runs the tsc output instead, as
+ * the Docker image does.
+ */
+export async function startDockhandChild(prefix: string, dockerUrl: string, nodeArgs: string[] = []): Promise<DockhandChild> {
+  const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const port = await freePort();
+  const entry = process.env.BENCH_SERVER === "compiled" ? [compileDockhand()] : ["--import", "tsx", "src/main.ts"];
+  const args = [...nodeArgs, ...entry, "--bind", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--docker-url", dockerUrl, "--log-level", "warn"];
+  // Its log goes to our stderr, keeping stdout for the figures.
+  const child = spawn(process.execPath, args, { stdio: ["ignore", 2, 2] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (child.exitCode !== null) break;
+    const ok = await fetch(`${url}/healthz`).then((res) => res.ok, () => false);
+    if (ok) return { child, pid: child.pid!, url, stop };
+    await sleep(100);
+  }
+  await stop();
+  throw new Error(`dockhand did not answer on ${url} within 30 s (exit code ${child.exitCode})`);
+}
+
+/**
+ * Compiles the working tree with tsc, as the Dockerfile does, below node_modules so that
+ * the output resolves the same packages and stays out of git and dist/. Returns main.js.
+ */
+function compileDockhand(): string {
+  const outDir = "node_modules/.cache/dockhand-bench-build";
+  execFileSync("node_modules/.bin/tsc", ["-p", "tsconfig.build.json", "--outDir", outDir], { stdio: "inherit" });
+  return join(outDir, "src", "main.js");
+}
+
+/**
+ * A dockerd of the benchmark's own (see test/support/second-engine.ts) holding the test image.
+ * On the shared engine every other dockhand instance (a test server, a left-over child)
+ * counts this benchmark's containers as orphans, since its registry does not know them, and
+ * removes them after its grace period, which tests set as low as 0.5 s; the engine's other
+ * users also add noise to the timings.
+ */
+export async function startPrivateEngine(name: string): Promise<SecondEngine> {
+  const engine = await startSecondEngine(name);
+  try {
+    engine.loadImage(testImage);
+  } catch (err) {
+    await engine.destroy();
+    throw err;
+  }
+  return engine;
+}
+
+/** Resident and peak resident memory of a process, in MB, from /proc. */
+export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rssMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 };
+}
+
+/** CPU time a process has used so far (user + system), in ms, from /proc (10 ms resolution). */
+export function cpuTimeOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+export function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+export const median = (samples: readonly number[]) => percentile(samples, 50);
+
+export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** One figure as a JSON line on stdout; ratio is dockhand / baseline in the figure's unit. */
+export function printFigure(figure: { bench: string; unit: string; dockhand: number; baseline: number | null; target: string | null; digits?: number }): void {
+  const digits = figure.digits ?? 2;
+  const { bench, unit, target } = figure;
+  const dockhand = round(figure.dockhand, digits);
+  const baseline = figure.baseline === null ? null : round(figure.baseline, digits);
+  const ratio = figure.baseline === null ? null : round(figure.dockhand / figure.baseline, 3);
+  console.log(JSON.stringify({ bench, unit, dockhand, baseline, ratio, target }));
+}
+
+/**
+ * Runs `cleanup` once, whether the benchmark ends normally, fails, or is interrupted (then
+ * exiting 130). Returns the guarded cleanup for the normal path.
+ */
+export function cleanupOnExit(cleanup: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const once = () => (running ??= cleanup().catch((err: unknown) => console.error("bench: cleanup failed:", err)));
+  const interrupted = (signal: NodeJS.Signals) => {
+    console.error(`bench: ${signal}: cleaning up`);
+    void once().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
+  return async () => {
+    await once();
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
+  };
+}
