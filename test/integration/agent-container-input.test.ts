@@ -12,7 +12,8 @@ describe("ContainerAgent containers: bad input is INVALID_ARGUMENT naming the fi
   /** Every container of this file, with state and start time: what a refused call must not change. */
   const snapshot = async () =>
     (await fx.agent.listContainers({ all: true, labelSelector: [fx.selector] })).containers
-      .map((c) => `${c.id} ${c.state} ${c.status.replace(/\d+ (second|minute)s?/, "")}`)
+      // The engine's status text ("Up Less than a second", "Up 2 seconds") moves with time.
+      .map((c) => `${c.id} ${c.state}`)
       .sort();
   const startTime = async (id: string) => {
     const time = (await fx.agent.getContainer({ id })).container?.startTime;
@@ -70,12 +71,9 @@ describe("ContainerAgent containers: bad input is INVALID_ARGUMENT naming the fi
 
   it("refuses a bad image reference on create and on save", async () => {
     const before = await snapshot();
-    for (const image of ["", "Bad Image", "busybox", "busybox:", "busybox@sha256:short", "a//b:1"]) {
+    for (const image of ["", "Bad Image", "busybox", "busybox:", "busybox@sha256:short", "a//b:1", "UPPER/case:1"]) {
       await expectCode(fx.create({ image }), Code.InvalidArgument, "spec.image");
     }
-    // Docker 20.10 parses references with an older grammar than dockhand's; its refusal is
-    // still the client's mistake.
-    await expectCode(fx.create({ image: "UPPER/case:1" }), Code.InvalidArgument, "spec:", "invalid reference");
     for (const image of ["", "no tag here", "dockhand-test/untagged", `dockhand-test/x@sha256:${"a".repeat(64)}`]) {
       await expectCode(fx.agent.saveContainer({ id: running.id, image }), Code.InvalidArgument, "image");
     }
