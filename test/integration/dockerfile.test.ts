@@ -107,7 +107,11 @@ describe("the Dockerfile", () => {
   });
 
   it("answers on the published port: liveness, readiness and Connect JSON", async () => {
-    const health = await eventually(() => fetch(`${url}/healthz`).then((r) => r.status, () => 0), (status) => status === 200);
+    // Each try has a deadline: a connection the port proxy accepted before dockhand listened can hang.
+    const health = await eventually(
+      () => fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0),
+      (status) => status === 200,
+    );
     expect(health).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     const check = await fetch(`${url}/grpc.health.v1.Health/Check`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
