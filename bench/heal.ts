@@ -67,8 +67,16 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
   }
 }
 
-/** Kills the containers of `slots` once they have run `stableMs`; seconds until all run again. */
-async function healRound(side: Orchestrator, docker: Docker, slots: number[]): Promise<number> {
+interface Round {
+  /** Seconds from the kill until all run again. */
+  total: number;
+  /** Seconds until the side showed every killed container stopped or gone, and until it showed them all replaced (created). */
+  seen: number;
+  replaced: number;
+}
+
+/** Kills the containers of `slots` once they have run `stableMs`, and times the healing. */
+async function healRound(side: Orchestrator, docker: Docker, slots: number[]): Promise<Round> {
   const victims = await waitFor("the slots to be stable", async () => {
     const members = await side.members();
     const chosen = members.filter((m) => slots.includes(m.slot) && m.running);
@@ -76,14 +84,20 @@ async function healRound(side: Orchestrator, docker: Docker, slots: number[]): P
     return settled && chosen.every((m) => Date.now() - m.startedAt >= stableMs) ? chosen : undefined;
   });
   const killed = new Set(victims.map((m) => m.id));
+  const before = new Set((await side.members()).map((m) => m.id));
   const started = performance.now();
+  const since = () => (performance.now() - started) / 1000;
+  let seen: number | undefined;
+  let replaced: number | undefined;
   await Promise.all(victims.map((m) => docker.getContainer(m.id).kill()));
-  await waitFor("the service to run 10 again", async () => {
+  const total = await waitFor("the service to run 10 again", async () => {
     const members = await side.members();
+    seen ??= members.every((m) => !killed.has(m.id) || !m.running) ? since() : undefined;
+    replaced ??= members.filter((m) => !before.has(m.id)).length >= killed.size ? since() : undefined;
     const healed = members.filter((m) => m.running && !killed.has(m.id)).length === replicas && members.every((m) => !killed.has(m.id) || !m.running);
-    return healed ? true : undefined;
+    return healed ? since() : undefined;
   });
-  return (performance.now() - started) / 1000;
+  return { total, seen: seen ?? total, replaced: replaced ?? total };
 }
 
 async function measure(name: string, side: Orchestrator, docker: Docker): Promise<{ one: number[]; five: number[] }> {
@@ -94,8 +108,12 @@ async function measure(name: string, side: Orchestrator, docker: Docker): Promis
   ] as const) {
     for (let round = 0; round < rounds; round++) {
       const slots = slotsFor(kill, round);
-      samples.push(await healRound(side, docker, slots));
-      process.stderr.write(`${name}: killed slot${kill > 1 ? "s" : ""} ${slots.join(",")}, running 10 again after ${samples.at(-1)!.toFixed(3)} s\n`);
+      const timing = await healRound(side, docker, slots);
+      samples.push(timing.total);
+      process.stderr.write(
+        `${name}: killed slot${kill > 1 ? "s" : ""} ${slots.join(",")}: seen stopped after ${timing.seen.toFixed(3)} s, ` +
+          `replacements created after ${timing.replaced.toFixed(3)} s, running 10 again after ${timing.total.toFixed(3)} s\n`,
+      );
     }
   }
   return result;
