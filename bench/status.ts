@@ -98,15 +98,18 @@ const dockhand = await startDockhandChild("dockhand-bench-status", engineUrl, pr
 });
 
 async function removeAll(): Promise<void> {
-  await createClient(ServiceRegistry, createGrpcTransport({ baseUrl: dockhand.url }))
-    .deleteService({ name: service, force: true }, { timeoutMs: 120_000 })
-    .catch((err: unknown) => console.error(`bench: DeleteService failed (${String(err)}); removing its containers directly`));
+  if (!privateEngine) {
+    await createClient(ServiceRegistry, createGrpcTransport({ baseUrl: dockhand.url }))
+      .deleteService({ name: service, force: true }, { timeoutMs: 120_000 })
+      .catch((err: unknown) => console.error(`bench: DeleteService failed (${String(err)}); removing its containers directly`));
+  }
   await dockhand.stop();
+  // A private engine goes with everything on it (also when Ctrl-C already stopped it).
+  if (privateEngine) return privateEngine.destroy();
   for (const label of [serviceFilter(service), `${plainLabel}=${run}`]) {
     const left = await docker.listContainers({ all: true, filters: { label: [label] } });
     await runBounded(left, 8, (c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined));
   }
-  await privateEngine?.destroy();
 }
 const cleanup = cleanupOnExit(removeAll);
 
