@@ -11,6 +11,9 @@ import { createFrameDemuxer } from "./frame-demuxer.js";
 import { readLines } from "./line-buffer.js";
 import { createLogLineAssembler } from "./log-line-assembler.js";
 
+/** Output of the engine gathered into one batch of log lines at most (bytes, headers included). */
+const maxBatchBytes = 64 * 1024;
+
 /** Samples of a stream are at most this much early and still count as one interval apart. */
 const intervalSlackMs = 250;
 
@@ -47,19 +50,24 @@ export function createDockerContainerStreams(docker: Docker): ContainerStreams {
     try {
       const demuxer = tty ? undefined : createFrameDemuxer();
       const assembler = createLogLineAssembler({ tty, timestamps: options.timestamps });
+      let lines: LogLine[] = [];
+      let batchBytes = 0;
       for await (const chunk of response as AsyncIterable<Buffer>) {
-        if (!demuxer) {
-          const lines = assembler.push("stdout", chunk);
-          if (lines.length > 0) yield lines;
-          continue;
-        }
-        const lines: LogLine[] = [];
-        for (const frame of demuxer.push(chunk)) {
+        batchBytes += chunk.length;
+        const frames = demuxer ? demuxer.push(chunk) : [{ stream: "stdout" as const, data: chunk }];
+        for (const frame of frames) {
           if (frame.stream === "error") throw new DockhandError("Internal", `${operation}: ${frame.data.toString().trim()}`);
           for (const line of assembler.push(frame.stream, frame.data)) lines.push(line);
         }
-        if (lines.length > 0) yield lines;
+        // What the engine already sent joins this batch: a large log goes out in few items,
+        // while a followed line is handed over as soon as nothing else is waiting.
+        if (lines.length > 0 && (response.readableLength === 0 || batchBytes >= maxBatchBytes)) {
+          yield lines;
+          lines = [];
+          batchBytes = 0;
+        }
       }
+      if (lines.length > 0) yield lines;
       demuxer?.end();
       const rest = assembler.flush();
       if (rest.length > 0) yield rest;

@@ -4,7 +4,7 @@ import { DockhandError } from "../errors/dockhand-error.js";
 import { serviceLabel } from "../scaler/ownership.js";
 import type { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { checkContainerRef } from "./container-request-rules.js";
-import { eventItemToProto, execItemToProto, logLineToProto, statsToProto } from "./stream-mapping.js";
+import { eventItemToProto, execItemToProto, logLinesToProto, statsToProto } from "./stream-mapping.js";
 import { eventWatchFromProto, execOptionsFromProto, logOptionsFromProto, statsIntervalMs } from "./stream-request-rules.js";
 
 type StreamMethods = "streamLogs" | "watchEvents" | "getStats" | "streamStats" | "exec";
@@ -18,9 +18,7 @@ export function createStreamHandlers(engine: Engine): Pick<ServiceImpl<typeof Co
     async *streamLogs(req, ctx) {
       const id = checkContainerRef(req.id);
       const options = logOptionsFromProto(req);
-      for await (const lines of engine.containerLogs(id, { ...options, signal: ctx.signal })) {
-        yield { lines: lines.map(logLineToProto) };
-      }
+      for await (const lines of engine.containerLogs(id, { ...options, signal: ctx.signal })) yield logLinesToProto(lines);
     },
     async *watchEvents(req, ctx) {
       const { options, services } = eventWatchFromProto(req);

@@ -9,7 +9,7 @@ import {
   OutputStream,
   type ContainerStatsSchema,
   type ExecResponseSchema,
-  type LogLineSchema,
+  type StreamLogsResponseSchema,
   type WatchEventsResponseSchema,
 } from "../../gen/dockhand/v1/agent_streams_pb.js";
 import { healthToProto } from "./status-mapping.js";
@@ -62,9 +62,20 @@ export function nanoFromTimestamp(timestamp: Timestamp): bigint {
   return timestamp.seconds * 1_000_000_000n + BigInt(timestamp.nanos);
 }
 
-export function logLineToProto(line: LogLine): MessageInitShape<typeof LogLineSchema> {
-  const stream = outputStreams[line.stream];
-  return line.timeNano === undefined ? { stream, text: line.text } : { stream, text: line.text, time: timestampFromNano(line.timeNano) };
+/** Consecutive lines of one stream become one run: far cheaper to encode than a message per line. */
+export function logLinesToProto(lines: readonly LogLine[]): MessageInitShape<typeof StreamLogsResponseSchema> {
+  const runs: Array<{ stream: OutputStream; lines: string[]; times: Timestamp[] }> = [];
+  let run: (typeof runs)[number] | undefined;
+  for (const line of lines) {
+    const stream = outputStreams[line.stream];
+    if (run?.stream !== stream) {
+      run = { stream, lines: [], times: [] };
+      runs.push(run);
+    }
+    run.lines.push(line.text);
+    if (line.timeNano !== undefined) run.times.push(timestampFromNano(line.timeNano));
+  }
+  return { runs };
 }
 
 function eventToProto(event: EngineEvent) {

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { OutputStream, type LogLine } from "../../gen/dockhand/v1/agent_streams_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { OutputStream, type StreamLogsResponse } from "../../gen/dockhand/v1/agent_streams_pb.js";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { StreamLogsRequestSchema } from "../../gen/dockhand/v1/agent_streams_pb.js";
@@ -13,6 +14,18 @@ import { run as runCommand } from "../support/run.js";
 import { startSecondEngineServer, type SecondEngineServer } from "../support/second-engine-server.js";
 
 type LogsRequest = MessageInitShape<typeof StreamLogsRequestSchema>;
+
+/** One line, as the runs of a message carry it. */
+interface LogLine {
+  stream: OutputStream;
+  text: string;
+  time?: Timestamp;
+}
+
+function linesOf(message: StreamLogsResponse): LogLine[] {
+  return message.runs.flatMap((run) => run.lines.map((text, i) => ({ stream: run.stream, text, time: run.times[i] })));
+}
+
 const plain = (lines: LogLine[]) => lines.map((l) => `${OutputStream[l.stream]}:${l.text}`);
 
 describe("ContainerAgent.StreamLogs", () => {
@@ -25,7 +38,8 @@ describe("ContainerAgent.StreamLogs", () => {
     let messages = 0;
     for await (const message of clientFor(ContainerAgent, fx.server.url, protocol).streamLogs(request)) {
       messages++;
-      lines.push(...message.lines);
+      expect(message.runs.every((run, i) => i === 0 || run.stream !== message.runs[i - 1]?.stream)).toBe(true);
+      lines.push(...linesOf(message));
     }
     return { lines, messages };
   }
@@ -109,13 +123,13 @@ describe("ContainerAgent.StreamLogs", () => {
       while (!seen.includes("STDOUT:ready")) {
         const next = await stream.next();
         expect(next.done).toBe(false);
-        seen.push(...plain(next.value.lines));
+        seen.push(...plain(linesOf(next.value)));
       }
       // The stream is open and waiting; the container now exits on its own.
       for (;;) {
         const next = await stream.next();
         if (next.done) break;
-        seen.push(...plain(next.value.lines));
+        seen.push(...plain(linesOf(next.value)));
       }
       expect(seen).toEqual(["STDOUT:ready", "STDOUT:bye", tty ? "STDOUT:oops" : "STDERR:oops"]);
     });
@@ -128,9 +142,9 @@ describe("ContainerAgent.StreamLogs", () => {
       `${fx.server.url}/dockhand.v1.ContainerAgent/StreamLogs`,
     ]);
     expect(result.code, result.stderr).toBe(0);
-    const texts = [...result.stdout.matchAll(/"text": "([^"]*)"/g)].map((m) => m[1]);
+    const texts = [...result.stdout.matchAll(/"lines": (\[[^\]]*\])/g)].flatMap((m) => JSON.parse(m[1] as string) as string[]);
     expect(texts).toEqual(["err1", "err2", "err3", "err4", "err5"]);
-    expect(result.stdout).toMatch(/"time": "20\d\d-/);
+    expect(result.stdout).toMatch(/"times": \[\s*"20\d\d-/);
     expect(result.stdout).toContain('"stream": "OUTPUT_STREAM_STDERR"');
   });
 
@@ -165,7 +179,7 @@ describe("ContainerAgent.StreamLogs: cancelling closes the engine connection", (
 
     const controllers = [new AbortController(), new AbortController(), new AbortController()];
     const streams = controllers.map((c) => env.agent.streamLogs({ id, follow: true }, { signal: c.signal })[Symbol.asyncIterator]());
-    for (const stream of streams) expect((await stream.next()).value?.lines[0]?.text).toBe("tick");
+    for (const stream of streams) expect((await stream.next()).value?.runs[0]?.lines[0]).toBe("tick");
     // The server's engine health ping can hold one more for a moment.
     await eventually(() => inUse() === idle + 3);
     expect(inUse()).toBe(idle + 3);
@@ -187,7 +201,7 @@ describe("ContainerAgent.StreamLogs: cancelling closes the engine connection", (
     curl.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
     const exited = new Promise<void>((resolve) => curl.once("exit", () => resolve()));
     await eventually(() => out.includes("tick"));
-    expect(out).toContain('"text": "tick"');
+    expect(out).toMatch(/"lines": \[\s*"tick"/);
     await eventually(() => inUse() === idle + 1);
     expect(inUse()).toBe(idle + 1);
     process.kill(-(curl.pid as number), "SIGTERM");

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/agent_streams.proto.
  */
 export const file_dockhand_v1_agent_streams: GenFile = /*@__PURE__*/
-  fileDesc("Ch9kb2NraGFuZC92MS9hZ2VudF9zdHJlYW1zLnByb3RvEgtkb2NraGFuZC52MSLhAQoRU3RyZWFtTG9nc1JlcXVlc3QSCgoCaWQYASABKAkSDgoGZm9sbG93GAIgASgIEhEKBHRhaWwYAyABKAVIAIgBARIpCgVzaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnRpbWVzdGFtcHMYBiABKAgSKgoHc3RyZWFtcxgHIAMoDjIZLmRvY2toYW5kLnYxLk91dHB1dFN0cmVhbUIHCgVfdGFpbCJsCgdMb2dMaW5lEikKBnN0cmVhbRgBIAEoDjIZLmRvY2toYW5kLnYxLk91dHB1dFN0cmVhbRIMCgR0ZXh0GAIgASgJEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjkKElN0cmVhbUxvZ3NSZXNwb25zZRIjCgVsaW5lcxgBIAMoCzIULmRvY2toYW5kLnYxLkxvZ0xpbmUixwEKEldhdGNoRXZlbnRzUmVxdWVzdBIlCgV0eXBlcxgBIAMoDjIWLmRvY2toYW5kLnYxLkV2ZW50VHlwZRISCgpjb250YWluZXJzGAIgAygJEhAKCHNlcnZpY2VzGAMgAygJEg4KBmxhYmVscxgEIAMoCRIpCgdhY3Rpb25zGAUgAygOMhguZG9ja2hhbmQudjEuRXZlbnRBY3Rpb24SKQoFc2luY2UYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIowDCgVFdmVudBIkCgR0eXBlGAEgASgOMhYuZG9ja2hhbmQudjEuRXZlbnRUeXBlEigKBmFjdGlvbhgCIAEoDjIYLmRvY2toYW5kLnYxLkV2ZW50QWN0aW9uEhIKCnJhd19hY3Rpb24YAyABKAkSDgoGZGV0YWlsGAQgASgJEgoKAmlkGAUgASgJEgwKBG5hbWUYBiABKAkSDwoHc2VydmljZRgHIAEoCRI2CgphdHRyaWJ1dGVzGAggAygLMiIuZG9ja2hhbmQudjEuRXZlbnQuQXR0cmlidXRlc0VudHJ5EigKBHRpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKCWV4aXRfY29kZRgKIAEoBUgAiAEBEikKBmhlYWx0aBgLIAEoDjIZLmRvY2toYW5kLnYxLkhlYWx0aFN0YXR1cxoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpfZXhpdF9jb2RlIhEKD0V2ZW50c0Nvbm5lY3RlZCJ6Cg5FdmVudHNSZXN5bmNlZBItCglsb3N0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlYXNvbhgCIAEoCRIpCgVzaW5jZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAipgEKE1dhdGNoRXZlbnRzUmVzcG9uc2USIwoFZXZlbnQYASABKAsyEi5kb2NraGFuZC52MS5FdmVudEgAEjEKCWNvbm5lY3RlZBgCIAEoCzIcLmRvY2toYW5kLnYxLkV2ZW50c0Nvbm5lY3RlZEgAEi8KCHJlc3luY2VkGAMgASgLMhsuZG9ja2hhbmQudjEuRXZlbnRzUmVzeW5jZWRIAEIGCgRpdGVtIpMCCg5Db250YWluZXJTdGF0cxIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtjcHVfcGVyY2VudBgCIAEoARITCgtvbmxpbmVfY3B1cxgDIAEoDRIaChJtZW1vcnlfdXNhZ2VfYnl0ZXMYBCABKAQSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAUgASgEEhgKEG5ldHdvcmtfcnhfYnl0ZXMYBiABKAQSGAoQbmV0d29ya190eF9ieXRlcxgHIAEoBBIYChBibG9ja19yZWFkX2J5dGVzGAggASgEEhkKEWJsb2NrX3dyaXRlX2J5dGVzGAkgASgEEgwKBHBpZHMYCiABKAQiHQoPR2V0U3RhdHNSZXF1ZXN0EgoKAmlkGAEgASgJIj4KEEdldFN0YXRzUmVzcG9uc2USKgoFc3RhdHMYASABKAsyGy5kb2NraGFuZC52MS5Db250YWluZXJTdGF0cyJNChJTdHJlYW1TdGF0c1JlcXVlc3QSCgoCaWQYASABKAkSKwoIaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iQQoTU3RyZWFtU3RhdHNSZXNwb25zZRIqCgVzdGF0cxgBIAEoCzIbLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXRzIu0BCgtFeGVjUmVxdWVzdBIKCgJpZBgBIAEoCRIPCgdjb21tYW5kGAIgAygJEj4KC2Vudmlyb25tZW50GAMgAygLMikuZG9ja2hhbmQudjEuRXhlY1JlcXVlc3QuRW52aXJvbm1lbnRFbnRyeRITCgt3b3JraW5nX2RpchgEIAEoCRIMCgR1c2VyGAUgASgJEioKB3RpbWVvdXQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aMgoQRW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkUKCkV4ZWNPdXRwdXQSKQoGc3RyZWFtGAEgASgOMhkuZG9ja2hhbmQudjEuT3V0cHV0U3RyZWFtEgwKBGRhdGEYAiABKAwiHwoKRXhlY1Jlc3VsdBIRCglleGl0X2NvZGUYASABKAUibAoMRXhlY1Jlc3BvbnNlEikKBm91dHB1dBgBIAEoCzIXLmRvY2toYW5kLnYxLkV4ZWNPdXRwdXRIABIpCgZyZXN1bHQYAiABKAsyFy5kb2NraGFuZC52MS5FeGVjUmVzdWx0SABCBgoEaXRlbSphCgxPdXRwdXRTdHJlYW0SHQoZT1VUUFVUX1NUUkVBTV9VTlNQRUNJRklFRBAAEhgKFE9VVFBVVF9TVFJFQU1fU1RET1VUEAESGAoUT1VUUFVUX1NUUkVBTV9TVERFUlIQAipXCglFdmVudFR5cGUSGgoWRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEhgKFEVWRU5UX1RZUEVfQ09OVEFJTkVSEAESFAoQRVZFTlRfVFlQRV9JTUFHRRACKsgDCgtFdmVudEFjdGlvbhIcChhFVkVOVF9BQ1RJT05fVU5TUEVDSUZJRUQQABIXChNFVkVOVF9BQ1RJT05fQ1JFQVRFEAESFgoSRVZFTlRfQUNUSU9OX1NUQVJUEAISFAoQRVZFTlRfQUNUSU9OX0RJRRADEhQKEEVWRU5UX0FDVElPTl9PT00QBBIeChpFVkVOVF9BQ1RJT05fSEVBTFRIX1NUQVRVUxAFEhYKEkVWRU5UX0FDVElPTl9QQVVTRRAGEhgKFEVWRU5UX0FDVElPTl9VTlBBVVNFEAcSGAoURVZFTlRfQUNUSU9OX0RFU1RST1kQCBIVChFFVkVOVF9BQ1RJT05fS0lMTBAJEhUKEUVWRU5UX0FDVElPTl9TVE9QEAoSGAoURVZFTlRfQUNUSU9OX1JFU1RBUlQQCxIVChFFVkVOVF9BQ1RJT05fUFVMTBAMEhcKE0VWRU5UX0FDVElPTl9ERUxFVEUQDRIUChBFVkVOVF9BQ1RJT05fVEFHEA4SFgoSRVZFTlRfQUNUSU9OX1VOVEFHEA8SFQoRRVZFTlRfQUNUSU9OX1BVU0gQEBIVChFFVkVOVF9BQ1RJT05fTE9BRBARYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_dockhand_v1_scaler]);
+  fileDesc("Ch9kb2NraGFuZC92MS9hZ2VudF9zdHJlYW1zLnByb3RvEgtkb2NraGFuZC52MSLhAQoRU3RyZWFtTG9nc1JlcXVlc3QSCgoCaWQYASABKAkSDgoGZm9sbG93GAIgASgIEhEKBHRhaWwYAyABKAVIAIgBARIpCgVzaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnRpbWVzdGFtcHMYBiABKAgSKgoHc3RyZWFtcxgHIAMoDjIZLmRvY2toYW5kLnYxLk91dHB1dFN0cmVhbUIHCgVfdGFpbCJvCghMb2dMaW5lcxIpCgZzdHJlYW0YASABKA4yGS5kb2NraGFuZC52MS5PdXRwdXRTdHJlYW0SDQoFbGluZXMYAiADKAkSKQoFdGltZXMYAyADKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjkKElN0cmVhbUxvZ3NSZXNwb25zZRIjCgRydW5zGAEgAygLMhUuZG9ja2hhbmQudjEuTG9nTGluZXMixwEKEldhdGNoRXZlbnRzUmVxdWVzdBIlCgV0eXBlcxgBIAMoDjIWLmRvY2toYW5kLnYxLkV2ZW50VHlwZRISCgpjb250YWluZXJzGAIgAygJEhAKCHNlcnZpY2VzGAMgAygJEg4KBmxhYmVscxgEIAMoCRIpCgdhY3Rpb25zGAUgAygOMhguZG9ja2hhbmQudjEuRXZlbnRBY3Rpb24SKQoFc2luY2UYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIowDCgVFdmVudBIkCgR0eXBlGAEgASgOMhYuZG9ja2hhbmQudjEuRXZlbnRUeXBlEigKBmFjdGlvbhgCIAEoDjIYLmRvY2toYW5kLnYxLkV2ZW50QWN0aW9uEhIKCnJhd19hY3Rpb24YAyABKAkSDgoGZGV0YWlsGAQgASgJEgoKAmlkGAUgASgJEgwKBG5hbWUYBiABKAkSDwoHc2VydmljZRgHIAEoCRI2CgphdHRyaWJ1dGVzGAggAygLMiIuZG9ja2hhbmQudjEuRXZlbnQuQXR0cmlidXRlc0VudHJ5EigKBHRpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKCWV4aXRfY29kZRgKIAEoBUgAiAEBEikKBmhlYWx0aBgLIAEoDjIZLmRvY2toYW5kLnYxLkhlYWx0aFN0YXR1cxoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpfZXhpdF9jb2RlIhEKD0V2ZW50c0Nvbm5lY3RlZCJ6Cg5FdmVudHNSZXN5bmNlZBItCglsb3N0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlYXNvbhgCIAEoCRIpCgVzaW5jZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAipgEKE1dhdGNoRXZlbnRzUmVzcG9uc2USIwoFZXZlbnQYASABKAsyEi5kb2NraGFuZC52MS5FdmVudEgAEjEKCWNvbm5lY3RlZBgCIAEoCzIcLmRvY2toYW5kLnYxLkV2ZW50c0Nvbm5lY3RlZEgAEi8KCHJlc3luY2VkGAMgASgLMhsuZG9ja2hhbmQudjEuRXZlbnRzUmVzeW5jZWRIAEIGCgRpdGVtIpMCCg5Db250YWluZXJTdGF0cxIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtjcHVfcGVyY2VudBgCIAEoARITCgtvbmxpbmVfY3B1cxgDIAEoDRIaChJtZW1vcnlfdXNhZ2VfYnl0ZXMYBCABKAQSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAUgASgEEhgKEG5ldHdvcmtfcnhfYnl0ZXMYBiABKAQSGAoQbmV0d29ya190eF9ieXRlcxgHIAEoBBIYChBibG9ja19yZWFkX2J5dGVzGAggASgEEhkKEWJsb2NrX3dyaXRlX2J5dGVzGAkgASgEEgwKBHBpZHMYCiABKAQiHQoPR2V0U3RhdHNSZXF1ZXN0EgoKAmlkGAEgASgJIj4KEEdldFN0YXRzUmVzcG9uc2USKgoFc3RhdHMYASABKAsyGy5kb2NraGFuZC52MS5Db250YWluZXJTdGF0cyJNChJTdHJlYW1TdGF0c1JlcXVlc3QSCgoCaWQYASABKAkSKwoIaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iQQoTU3RyZWFtU3RhdHNSZXNwb25zZRIqCgVzdGF0cxgBIAEoCzIbLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXRzIu0BCgtFeGVjUmVxdWVzdBIKCgJpZBgBIAEoCRIPCgdjb21tYW5kGAIgAygJEj4KC2Vudmlyb25tZW50GAMgAygLMikuZG9ja2hhbmQudjEuRXhlY1JlcXVlc3QuRW52aXJvbm1lbnRFbnRyeRITCgt3b3JraW5nX2RpchgEIAEoCRIMCgR1c2VyGAUgASgJEioKB3RpbWVvdXQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aMgoQRW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkUKCkV4ZWNPdXRwdXQSKQoGc3RyZWFtGAEgASgOMhkuZG9ja2hhbmQudjEuT3V0cHV0U3RyZWFtEgwKBGRhdGEYAiABKAwiHwoKRXhlY1Jlc3VsdBIRCglleGl0X2NvZGUYASABKAUibAoMRXhlY1Jlc3BvbnNlEikKBm91dHB1dBgBIAEoCzIXLmRvY2toYW5kLnYxLkV4ZWNPdXRwdXRIABIpCgZyZXN1bHQYAiABKAsyFy5kb2NraGFuZC52MS5FeGVjUmVzdWx0SABCBgoEaXRlbSphCgxPdXRwdXRTdHJlYW0SHQoZT1VUUFVUX1NUUkVBTV9VTlNQRUNJRklFRBAAEhgKFE9VVFBVVF9TVFJFQU1fU1RET1VUEAESGAoUT1VUUFVUX1NUUkVBTV9TVERFUlIQAipXCglFdmVudFR5cGUSGgoWRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEhgKFEVWRU5UX1RZUEVfQ09OVEFJTkVSEAESFAoQRVZFTlRfVFlQRV9JTUFHRRACKsgDCgtFdmVudEFjdGlvbhIcChhFVkVOVF9BQ1RJT05fVU5TUEVDSUZJRUQQABIXChNFVkVOVF9BQ1RJT05fQ1JFQVRFEAESFgoSRVZFTlRfQUNUSU9OX1NUQVJUEAISFAoQRVZFTlRfQUNUSU9OX0RJRRADEhQKEEVWRU5UX0FDVElPTl9PT00QBBIeChpFVkVOVF9BQ1RJT05fSEVBTFRIX1NUQVRVUxAFEhYKEkVWRU5UX0FDVElPTl9QQVVTRRAGEhgKFEVWRU5UX0FDVElPTl9VTlBBVVNFEAcSGAoURVZFTlRfQUNUSU9OX0RFU1RST1kQCBIVChFFVkVOVF9BQ1RJT05fS0lMTBAJEhUKEUVWRU5UX0FDVElPTl9TVE9QEAoSGAoURVZFTlRfQUNUSU9OX1JFU1RBUlQQCxIVChFFVkVOVF9BQ1RJT05fUFVMTBAMEhcKE0VWRU5UX0FDVElPTl9ERUxFVEUQDRIUChBFVkVOVF9BQ1RJT05fVEFHEA4SFgoSRVZFTlRfQUNUSU9OX1VOVEFHEA8SFQoRRVZFTlRfQUNUSU9OX1BVU0gQEBIVChFFVkVOVF9BQ1RJT05fTE9BRBARYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_dockhand_v1_scaler]);
 
 /**
  * Request of ContainerAgent.StreamLogs.
@@ -65,7 +65,7 @@ export type StreamLogsRequest = Message<"dockhand.v1.StreamLogsRequest"> & {
   until?: Timestamp | undefined;
 
   /**
-   * Fill `LogLine.time` with the time the engine logged each line. Default false.
+   * Fill `LogLines.times` with the time the engine logged each line. Default false.
    *
    * @generated from field: bool timestamps = 6;
    */
@@ -88,59 +88,61 @@ export const StreamLogsRequestSchema: GenMessage<StreamLogsRequest> = /*@__PURE_
   messageDesc(file_dockhand_v1_agent_streams, 0);
 
 /**
- * One line of a container's output.
+ * Consecutive lines of a container's output from one stream.
  *
- * @generated from message dockhand.v1.LogLine
+ * @generated from message dockhand.v1.LogLines
  */
-export type LogLine = Message<"dockhand.v1.LogLine"> & {
+export type LogLines = Message<"dockhand.v1.LogLines"> & {
   /**
-   * The stream the line came from.
+   * The stream the lines came from.
    *
    * @generated from field: dockhand.v1.OutputStream stream = 1;
    */
   stream: OutputStream;
 
   /**
-   * The line without its line ending (`\n`, or `\r\n` from a terminal). Bytes that are not
-   * UTF-8 are replaced with U+FFFD. A last line the container wrote without a newline comes
-   * when the engine hands it over (when the container stops, or when the line reaches the
-   * engine's 16 KiB buffer).
+   * The lines, oldest first, each without its line ending (`\n`, or `\r\n` from a terminal).
+   * Bytes that are not UTF-8 are replaced with U+FFFD. A last line the container wrote without
+   * a newline comes when the engine hands it over (when the container stops, or when the line
+   * reaches the engine's 16 KiB buffer).
    *
-   * @generated from field: string text = 2;
+   * @generated from field: repeated string lines = 2;
    */
-  text: string;
+  lines: string[];
 
   /**
-   * When the engine logged the line (its first part, for a line logged in several parts).
-   * Set only when the request asked for `timestamps`.
+   * When the engine logged each line (its first part, for a line logged in several parts):
+   * `times[i]` belongs to `lines[i]`. Filled only when the request asked for `timestamps`;
+   * empty otherwise.
    *
-   * @generated from field: google.protobuf.Timestamp time = 3;
+   * @generated from field: repeated google.protobuf.Timestamp times = 3;
    */
-  time?: Timestamp | undefined;
+  times: Timestamp[];
 };
 
 /**
- * Describes the message dockhand.v1.LogLine.
- * Use `create(LogLineSchema)` to create a new message.
+ * Describes the message dockhand.v1.LogLines.
+ * Use `create(LogLinesSchema)` to create a new message.
  */
-export const LogLineSchema: GenMessage<LogLine> = /*@__PURE__*/
+export const LogLinesSchema: GenMessage<LogLines> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_agent_streams, 1);
 
 /**
  * One message of ContainerAgent.StreamLogs. Lines are batched: a message holds every complete
  * line of one read from the engine (at most about 64 KiB of output), in the order the engine
- * sent them, so that a large log costs few messages while a followed line is sent as soon as
- * the engine hands it over.
+ * sent them, grouped into runs of one stream, so that a large log costs few, compact messages
+ * (one sub-message per run, not per line) while a followed line is sent as soon as the engine
+ * hands it over.
  *
  * @generated from message dockhand.v1.StreamLogsResponse
  */
 export type StreamLogsResponse = Message<"dockhand.v1.StreamLogsResponse"> & {
   /**
-   * One or more lines, oldest first.
+   * Runs of lines, oldest first; two runs in a row are of different streams.
    *
-   * @generated from field: repeated dockhand.v1.LogLine lines = 1;
+   * @generated from field: repeated dockhand.v1.LogLines runs = 1;
    */
-  lines: LogLine[];
+  runs: LogLines[];
 };
 
 /**
