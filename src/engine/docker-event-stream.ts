@@ -5,6 +5,7 @@ import { toEngineError } from "./docker-errors.js";
 import { dockerEventFilters, dockerSince, eventKey, parseDockerEvent } from "./docker-event-mapping.js";
 import type { EngineEventItem, EngineEvents, WatchEventsOptions } from "./event-stream.js";
 import { readLines } from "./line-buffer.js";
+import { abortable } from "./abortable-iterable.js";
 
 export interface DockerEventStreamOptions {
   /** First wait before reconnecting a lost stream, in ms; doubles per failed attempt. Default 100. */
@@ -31,40 +32,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** Reconnect after what a daemon restart looks like; give up on what retrying cannot fix. */
 function retryable(err: DockhandError): boolean {
   return isDockhandError(err, "Unavailable") || isDockhandError(err, "Internal");
-}
-
-/**
- * Makes an iterable whose `return()` aborts the generator's current wait: an async
- * generator's own `return()` would queue behind the pending read of a quiet stream, keeping
- * the engine connection open until the next event.
- */
-function abortable<T>(outer: AbortSignal | undefined, run: (signal: AbortSignal) => AsyncGenerator<T>): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]() {
-      const controller = new AbortController();
-      const forward = () => controller.abort();
-      if (outer?.aborted) controller.abort();
-      else outer?.addEventListener("abort", forward, { once: true });
-      const generator = (async function* () {
-        try {
-          yield* run(controller.signal);
-        } finally {
-          outer?.removeEventListener("abort", forward);
-        }
-      })();
-      return {
-        next: () => generator.next(),
-        return: (value?: unknown) => {
-          controller.abort();
-          return generator.return(value as undefined);
-        },
-        throw: (err?: unknown) => {
-          controller.abort();
-          return generator.throw(err);
-        },
-      };
-    },
-  };
 }
 
 /** Container and image events from the engine's /events, surviving engine restarts. */

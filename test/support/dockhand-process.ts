@@ -10,9 +10,16 @@ export interface DockhandProcess {
   readonly exited: Promise<number | string>;
 }
 
+/**
+ * node itself with tsx as a loader: the `tsx` command is a wrapper process, and a signal sent
+ * to it (SIGKILL above all) would not reach dockhand, which would live on as an orphan.
+ */
+const dockhandCommand = [process.execPath, "--import", "tsx", "src/main.ts"] as const;
+
 /** Runs `src/main.ts` as a real child process and waits until it listens. */
 export async function spawnDockhand(args: string[], env: NodeJS.ProcessEnv = {}): Promise<DockhandProcess> {
-  const child = spawn("node_modules/.bin/tsx", ["src/main.ts", "--bind", "127.0.0.1", "--port", "0", ...args], {
+  const [command, ...prefix] = dockhandCommand;
+  const child = spawn(command, [...prefix, "--bind", "127.0.0.1", "--port", "0", ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -33,7 +40,8 @@ export async function spawnDockhand(args: string[], env: NodeJS.ProcessEnv = {})
 
 /** Runs dockhand expecting it to stop on its own (e.g. a bad start-up); returns code and output. */
 export async function runDockhandToExit(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | string; output: string }> {
-  const child = spawn("node_modules/.bin/tsx", ["src/main.ts", "--port", "0", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const [command, ...prefix] = dockhandCommand;
+  const child = spawn(command, [...prefix, "--port", "0", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
