@@ -45,6 +45,8 @@ export interface ContainerView {
   containersOf(service: string): Promise<OwnedContainer[]>;
   /** Every service name that has containers on the engine. */
   services(): Promise<string[]>;
+  /** True while the view is known to match the engine (built, and the engine reachable). */
+  isTrusted(): boolean;
   /** Re-reads one container, after dockhand changed it, so reads see the change at once. */
   refresh(id: string): Promise<void>;
   /** Re-reads all containers of a service from the engine. */
@@ -81,8 +83,6 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
   const byId = new Map<string, OwnedContainer>();
   /** Per service, its containers sorted by slot; dropped on change and sorted again on read. */
   const sortedCache = new Map<string, OwnedContainer[]>();
-  /** Bumped on every read of a container, so a slow, older read never overwrites a newer one. */
-  const readSeq = new Map<string, number>();
   const listeners = new Set<(service: string) => void>();
   const stop = new AbortController();
   let trusted = false;
@@ -100,26 +100,54 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
     }
   }
 
+  /** Changes made while a full list is under way; they are newer than what the list saw. */
+  const recorders = new Set<Map<string, OwnedContainer | undefined>>();
+
   function put(id: string, next: OwnedContainer | undefined): void {
     const before = byId.get(id);
     if (next) byId.set(id, next);
     else byId.delete(id);
+    for (const recorder of recorders) recorder.set(id, next);
     const service = next?.service ?? before?.service;
     if (service) notify(service);
   }
 
-  async function read(id: string): Promise<void> {
-    const seq = (readSeq.get(id) ?? 0) + 1;
-    readSeq.set(id, seq);
-    let next: OwnedContainer | undefined;
-    try {
-      next = toOwned(await engine.inspectContainer(id), instance);
-    } catch (err) {
-      if (!isDockhandError(err, "NotFound")) throw err;
-    }
-    if (readSeq.get(id) !== seq) return;
-    if (!next) readSeq.delete(id);
-    put(id, next);
+  /** The newest read of each container still under way; an older one's result is stale. */
+  const latestRead = new Map<string, Promise<void>>();
+
+  /**
+   * Reads one container into the view. A read overtaken by a newer one leaves the result to
+   * it, and resolves only once that newer one is in the view: a caller that waits for its read
+   * always finds the view at least as new as the moment it asked.
+   */
+  function read(id: string): Promise<void> {
+    const self: { reading?: Promise<void> } = {};
+    self.reading = (async () => {
+      let next: OwnedContainer | undefined;
+      try {
+        next = toOwned(await engine.inspectContainer(id), instance);
+      } catch (err) {
+        if (!isDockhandError(err, "NotFound")) throw err;
+      }
+      const newest = latestRead.get(id);
+      if (newest !== self.reading) {
+        await newest?.catch(() => undefined);
+        return;
+      }
+      put(id, next);
+    })();
+    const reading = self.reading;
+    latestRead.set(id, reading);
+    void reading.catch(() => undefined).then(() => {
+      if (latestRead.get(id) === reading) latestRead.delete(id);
+    });
+    return reading;
+  }
+
+  /** The engine destroyed a container: reads of it still under way are stale. */
+  function forget(id: string): void {
+    latestRead.delete(id);
+    put(id, undefined);
   }
 
   async function listAndRead(labels: string[]): Promise<Map<string, OwnedContainer>> {
@@ -137,15 +165,30 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
     return found;
   }
 
+  /** Lists and reads containers, then lays over it what changed meanwhile. */
+  async function snapshot(labels: string[], keep: (c: OwnedContainer) => boolean): Promise<Map<string, OwnedContainer>> {
+    const newer = new Map<string, OwnedContainer | undefined>();
+    recorders.add(newer);
+    try {
+      const found = await listAndRead(labels);
+      for (const [id, c] of newer) {
+        if (c && keep(c)) found.set(id, c);
+        else found.delete(id);
+      }
+      return found;
+    } finally {
+      recorders.delete(newer);
+    }
+  }
+
   function rebuild(): Promise<void> {
     rebuilding ??= (async () => {
       try {
-        const found = await listAndRead([instanceFilter(instance)]);
+        const found = await snapshot([instanceFilter(instance)], () => true);
         const touched = new Set<string>();
         for (const [id, c] of byId) if (!found.has(id)) touched.add(c.service);
         for (const c of found.values()) touched.add(c.service);
         byId.clear();
-        readSeq.clear();
         sortedCache.clear();
         for (const [id, c] of found) byId.set(id, c);
         trusted = true;
@@ -172,8 +215,7 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
   function apply(event: EngineEvent): void {
     if (!relevantActions.has(event.action)) return;
     if (event.action === "destroy") {
-      readSeq.delete(event.id);
-      put(event.id, undefined);
+      forget(event.id);
       return;
     }
     read(event.id).catch((err: unknown) => {
@@ -236,14 +278,12 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
       await ensureTrusted();
       return [...new Set([...byId.values()].map((c) => c.service))];
     },
+    isTrusted: () => trusted && options.reachability?.current() !== "NOT_SERVING",
     refresh: (id) => read(id),
     async resyncService(service) {
-      const found = await listAndRead([serviceFilter(service), instanceFilter(instance)]);
+      const found = await snapshot([serviceFilter(service), instanceFilter(instance)], (c) => c.service === service);
       for (const [id, c] of byId) if (c.service === service && !found.has(id)) byId.delete(id);
-      for (const [id, c] of found) {
-        readSeq.delete(id);
-        byId.set(id, c);
-      }
+      for (const [id, c] of found) byId.set(id, c);
       notify(service);
     },
     onChange(listener) {

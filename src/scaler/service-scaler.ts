@@ -88,19 +88,33 @@ export function createScaler(options: ScalerOptions): Scaler {
 
   /** Notes why each failed container stopped, so status can tell and restarts back off. */
   async function recordFailures(name: string, failed: ContainerSummary[], known: Map<string, OwnedContainer>): Promise<void> {
-    for (const summary of failed) {
-      if (summary.state === "created") continue;
+    const stopped = failed.filter((summary) => summary.state !== "created");
+    // The log reads go out together: with several containers down, each waits for none.
+    const reasons = await Promise.all(stopped.map((summary) => failureReason(known.get(summary.id), summary.id)));
+    stopped.forEach((summary, i) => {
       const container = known.get(summary.id);
       const slot = container?.slot ?? ownershipOf(summary.labels)?.slot ?? 0;
       const startedAt = container?.startedAt?.getTime() ?? Date.now();
       const endedAt = container?.finishedAt?.getTime() ?? Date.now();
       const record = backoff.recordFailure(name, slot, {
         exitCode: container?.exitCode ?? 0,
-        reason: await failureReason(container, summary.id),
+        reason: reasons[i] ?? "",
         ranMs: Math.max(0, endedAt - startedAt),
       });
       logger.info({ service: name, containerId: summary.id, ...record }, "container of a service stopped");
-    }
+    });
+  }
+
+  /** Removes a container and drops it from the view at once, for read-your-writes. */
+  async function remove(container: ContainerSummary, graceSeconds: number): Promise<void> {
+    await slots.removeContainer(container, graceSeconds);
+    await view.refresh(container.id).catch(() => undefined);
+  }
+
+  /** Fills a slot and reads the new container into the view at once, for read-your-writes. */
+  async function fill(stored: StoredService, slot: number): Promise<void> {
+    const id = await slots.fillSlot(stored, slot);
+    await view.refresh(id).catch(() => undefined);
   }
 
   /**
@@ -122,12 +136,12 @@ export function createScaler(options: ScalerOptions): Scaler {
       if (startedAt && Date.now() - startedAt.getTime() > 10_000) backoff.markStable(name, ownershipOf(c.labels)?.slot ?? 0);
     }
     let wait = 0;
-    let failure = await runBounded(idle, concurrency, (c) => slots.removeContainer(c, grace));
+    let failure = await runBounded(idle, concurrency, (c) => remove(c, grace));
     if (!failure && running.length > target) {
       const newestFirst = [...running].sort(
         (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (ownershipOf(b.labels)?.slot ?? 0) - (ownershipOf(a.labels)?.slot ?? 0),
       );
-      failure = await runBounded(newestFirst.slice(0, running.length - target), concurrency, (c) => slots.removeContainer(c, grace), mode.current);
+      failure = await runBounded(newestFirst.slice(0, running.length - target), concurrency, (c) => remove(c, grace), mode.current);
     } else if (!failure && running.length < target) {
       const used = new Set(running.map((c) => ownershipOf(c.labels)?.slot));
       let free: number[] = [];
@@ -139,10 +153,9 @@ export function createScaler(options: ScalerOptions): Scaler {
       }
       if (free.length > 0) {
         await slots.ensureImage(stored);
-        failure = await runBounded(free, concurrency, (slot) => slots.fillSlot(stored, slot).then(() => undefined), mode.current);
+        failure = await runBounded(free, concurrency, (slot) => fill(stored, slot), mode.current);
       }
     }
-    await view.resyncService(name).catch((err: unknown) => logger.warn({ err, service: name }, "could not re-read the service's containers"));
     if (failure) throw failure;
     return wait;
   }
