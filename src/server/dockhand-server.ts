@@ -1,3 +1,4 @@
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.js";
@@ -21,6 +22,7 @@ import { currentRequest } from "./request-context.js";
 import { createLoggingInterceptor } from "./logging-interceptor.js";
 import { createOnePortServer } from "./one-port-server.js";
 import { createRoutes } from "./routes.js";
+import { createStatusFastPath } from "./status-fast-path.js";
 
 export interface DockhandServer {
   readonly port: number;
@@ -102,7 +104,11 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     // requests are still accepted; only messages over 4 MiB are compressed.
     compressMinBytes: 4 * 1024 * 1024,
   });
-  const server = createOnePortServer(handler);
+  const statusFastPath = createStatusFastPath({ scaler, registry, view, metrics, logger });
+  const server = createOnePortServer((req, res) => {
+    if (req.httpVersionMajor === 2 && statusFastPath(req as Http2ServerRequest, res as Http2ServerResponse)) return;
+    handler(req, res);
+  });
   const address = await server.listen(config.port, config.bind);
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {

@@ -1,0 +1,104 @@
+import { randomUUID } from "node:crypto";
+import type http2 from "node:http2";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { DockhandError } from "../errors/dockhand-error.js";
+import type { ServiceRegistry } from "../registry/service-registry.js";
+import type { StoredService } from "../registry/service-definition.js";
+import type { ContainerView } from "../scaler/container-view.js";
+import type { Scaler } from "../scaler/service-scaler.js";
+import { statusToProto } from "../services/status-mapping.js";
+import { GetStatusRequestSchema, GetStatusResponseSchema } from "../../gen/dockhand/v1/scaler_pb.js";
+import { toConnectError } from "./error-codes.js";
+import type { Metrics } from "./metrics.js";
+
+export interface StatusFastPathOptions {
+  scaler: Pick<Scaler, "status">;
+  registry: Pick<ServiceRegistry, "find">;
+  view: Pick<ContainerView, "onChange" | "isTrusted">;
+  metrics: Pick<Metrics, "recordRpc">;
+  logger: Logger;
+}
+
+const path = "/dockhand.v1.Scaler/GetStatus";
+const procedure = "dockhand.v1.Scaler/GetStatus";
+const grpcTypes = new Set(["application/grpc", "application/grpc+proto"]);
+/** A GetStatusRequest is a name of at most 63 characters: anything larger is not one. */
+const maxRequestBytes = 1024;
+
+/**
+ * Unary gRPC GetStatus, the call dashboards and orchestrators poll, answered without the
+ * Connect stack: the encoded response of each service is cached until the live view, the
+ * stored definition or the desired count changes. It takes only plain (uncompressed) gRPC over
+ * HTTP/2; every other request, and every other protocol, goes on to the Connect handler.
+ * Returns false when the request is not its to answer.
+ */
+export function createStatusFastPath(options: StatusFastPathOptions): (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => boolean {
+  const { scaler, registry, view, metrics, logger } = options;
+  const cache = new Map<string, { stored: StoredService; frame: Buffer }>();
+  view.onChange((service) => cache.delete(service));
+
+  async function frameFor(name: string): Promise<Buffer> {
+    const cached = cache.get(name);
+    const stored = registry.find(name);
+    if (cached && stored && cached.stored === stored && view.isTrusted()) return cached.frame;
+    const status = await scaler.status(name);
+    const bytes = toBinary(GetStatusResponseSchema, create(GetStatusResponseSchema, { status: statusToProto(status) }));
+    const frame = Buffer.alloc(5 + bytes.length);
+    frame.writeUInt32BE(bytes.length, 1);
+    frame.set(bytes, 5);
+    // Cached only when it was read from a trusted view of the same stored definition.
+    const now = registry.find(name);
+    if (now && view.isTrusted()) cache.set(name, { stored: now, frame });
+    return frame;
+  }
+
+  function decodeName(body: Buffer): string {
+    if (body.length < 5 || body[0] !== 0 || body.readUInt32BE(1) !== body.length - 5) {
+      throw new DockhandError("InvalidArgument", "malformed gRPC request: expected one uncompressed GetStatusRequest");
+    }
+    try {
+      return fromBinary(GetStatusRequestSchema, body.subarray(5)).name;
+    } catch (cause) {
+      throw new DockhandError("InvalidArgument", "malformed GetStatusRequest", { cause });
+    }
+  }
+
+  return (req, res) => {
+    if (req.method !== "POST" || req.url !== path || !grpcTypes.has(String(req.headers["content-type"]))) return false;
+    const encoding = req.headers["grpc-encoding"];
+    if (encoding !== undefined && encoding !== "identity") return false;
+    const started = performance.now();
+    const requestId = String(req.headers["x-request-id"] ?? randomUUID());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxRequestBytes) chunks.push(chunk);
+    });
+    req.on("end", () => {
+      void (async () => {
+        let code = "OK";
+        try {
+          if (size > maxRequestBytes) throw new DockhandError("ResourceExhausted", `a GetStatusRequest is at most ${maxRequestBytes} bytes`);
+          const frame = await frameFor(decodeName(Buffer.concat(chunks)));
+          res.writeHead(200, { "content-type": "application/grpc+proto" });
+          res.addTrailers({ "grpc-status": "0" });
+          res.end(frame);
+        } catch (err) {
+          const failure = toConnectError(err);
+          code = Code[failure.code] ?? "Unknown";
+          // Headers, no message, then the status in the trailers.
+          res.writeHead(200, { "content-type": "application/grpc+proto" });
+          res.addTrailers({ "grpc-status": String(failure.code), "grpc-message": encodeURIComponent(failure.rawMessage) });
+          res.end();
+        }
+        const seconds = (performance.now() - started) / 1000;
+        metrics.recordRpc(procedure, code, seconds);
+        logger.info({ requestId, procedure: path, code, durationMs: Math.round(seconds * 10000) / 10 }, "rpc");
+      })();
+    });
+    return true;
+  };
+}
