@@ -26,6 +26,7 @@ RUN npm prune --omit=dev --offline --no-audit --no-fund
 FROM ${BASE_IMAGE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     DOCKHAND_BIND=0.0.0.0 \
     DOCKHAND_PORT=7051 \
     DOCKHAND_DATA_DIR=/data
@@ -38,4 +39,5 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.DOCKHAND_PORT || 7051) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Runs as root: the mounted Docker socket is root-equivalent anyway, and its group id
 # differs from host to host. dockhand handles SIGTERM itself, so it can be PID 1.
-ENTRYPOINT ["node", "dist/src/main.js"]
+# The same memory settings as `npm start` (scripts/start.sh says why).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/src/main.js"]

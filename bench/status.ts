@@ -24,6 +24,7 @@ import { runBounded } from "../src/scaler/bounded.js";
 import { serviceFilter } from "../src/scaler/ownership.js";
 import { createDockerEngine } from "../src/engine/docker-engine.js";
 import { dockerUrl, ensureTestImage, testImage } from "../test/support/engine.js";
+import { ensureH2load, runH2load } from "./h2load.js";
 import { createRawUnaryCaller } from "./raw-grpc-client.js";
 import { cleanupOnExit, cpuTimeOf, memoryOf, percentile, printFigure, startDockhandChild, startPrivateEngine } from "./support.js";
 
@@ -166,6 +167,13 @@ try {
   }
   for (const caller of raw) caller.close();
   const [oneConnection, fourConnections, thin, baseline] = results as [Load, Load, Load, Load];
+  // The headline figures come from h2load when it can be had: 32 clients, one call in flight each.
+  const h2load = ensureH2load()
+    ? runH2load(dockhand.url, "/dockhand.v1.Scaler/GetStatus", toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name: service })), concurrency, seconds)
+    : undefined;
+  if (h2load) process.stderr.write(`dockhand GetStatus, h2load with 32 clients: ${Math.round(h2load.perSecond)} req/s, p50 ${percentile(h2load.latencies, 50).toFixed(2)} ms, p99 ${percentile(h2load.latencies, 99).toFixed(2)} ms, ${h2load.failed} failed\n`);
+  else process.stderr.write("h2load (Debian nghttp2-client) could not be had: figures from the connect-node client\n");
+  const headline = h2load ?? oneConnection;
   const memory = memoryOf(dockhand.pid);
   process.stderr.write(
     `dockhand RSS after the run ${memory.rssMb.toFixed(1)} MB (peak ${memory.peakMb.toFixed(1)} MB, ${idle.rssMb.toFixed(1)} MB before the load); ` +
@@ -173,16 +181,17 @@ try {
       "\n",
   );
 
-  printFigure({ bench: "status-throughput", unit: "req/s", dockhand: oneConnection.perSecond, baseline: baseline.perSecond, target: ">=20", digits: 0 });
+  printFigure({ bench: "status-throughput", unit: "req/s", dockhand: headline.perSecond, baseline: baseline.perSecond, target: ">=20", digits: 0 });
   for (const p of [50, 99]) {
-    printFigure({ bench: `status-p${p}`, unit: "ms", dockhand: percentile(oneConnection.latencies, p), baseline: percentile(baseline.latencies, p), target: null, digits: 3 });
+    printFigure({ bench: `status-p${p}`, unit: "ms", dockhand: percentile(headline.latencies, p), baseline: percentile(baseline.latencies, p), target: null, digits: 3 });
   }
+  printFigure({ bench: "status-throughput-connect-client", unit: "req/s", dockhand: oneConnection.perSecond, baseline: baseline.perSecond, target: ">=20", digits: 0 });
   printFigure({ bench: "status-throughput-thin-client", unit: "req/s", dockhand: thin.perSecond, baseline: baseline.perSecond, target: ">=20", digits: 0 });
   printFigure({ bench: "status-rss", unit: "MB", dockhand: memory.rssMb, baseline: null, target: "<=150", digits: 1 });
-  const best = Math.max(oneConnection.perSecond, fourConnections.perSecond);
+  const best = Math.max(headline.perSecond, oneConnection.perSecond, fourConnections.perSecond);
   process.stderr.write(
-    `10,000 GetStatus/s target ${best >= 10_000 ? "met" : "NOT met"}: ${Math.round(best)} req/s with connect-node clients, ` +
-      `${Math.round(thin.perSecond)} req/s with the thin client\n`,
+    `10,000 GetStatus/s target ${best >= 10_000 ? "met" : "NOT met"}: ${Math.round(Math.max(oneConnection.perSecond, fourConnections.perSecond))} req/s with connect-node clients, ` +
+      `${Math.round(thin.perSecond)} req/s with the thin client, best ${Math.round(best)} req/s\n`,
   );
 } finally {
   await cleanup();

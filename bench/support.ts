@@ -35,16 +35,17 @@ function freePort(): Promise<number> {
  * Node runs src/main.ts itself (`--import tsx`) rather than through the tsx CLI, which would
  * put a wrapper process between us and the server and hide the server's pid and RSS. At log
  * level warn the "listening" line is not written, hence a port chosen here and a probe of
- * /healthz instead of parsing the log. BENCH_SERVER=compiled runs the tsc output instead, as
- * the Docker image does.
+ * /healthz instead of parsing the log. By default it runs the tsc output as `npm start` and the
+ * Docker image do; BENCH_SERVER=tsx runs src/main.ts through tsx instead.
  */
 export async function startDockhandChild(prefix: string, dockerUrl: string, nodeArgs: string[] = []): Promise<DockhandChild> {
   const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const port = await freePort();
-  const entry = process.env.BENCH_SERVER === "compiled" ? [compileDockhand()] : ["--import", "tsx", "src/main.ts"];
+  // By default dockhand runs as `npm start` runs it: compiled, with the same memory settings.
+  const entry = process.env.BENCH_SERVER === "tsx" ? ["--import", "tsx", "src/main.ts"] : ["--max-semi-space-size=4", compileDockhand()];
   const args = [...nodeArgs, ...entry, "--bind", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--docker-url", dockerUrl, "--log-level", "warn"];
   // Its log goes to our stderr, keeping stdout for the figures.
-  const child = spawn(process.execPath, args, { stdio: ["ignore", 2, 2] });
+  const child = spawn(process.execPath, args, { stdio: ["ignore", 2, 2], env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" } });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {

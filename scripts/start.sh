@@ -13,4 +13,7 @@ if [ -z "${DOCKER_HOST:-}" ] || [[ "${DOCKER_HOST}" == unix://* ]]; then
   fi
 fi
 npx tsc -p tsconfig.build.json
-exec node dist/src/main.js "$@"
+# A small young generation and two malloc arenas keep the resident memory of a busy server
+# near its live heap (bench:status: about 110-160 MB instead of 190-220 MB after the load).
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+exec node --max-semi-space-size=4 dist/src/main.js "$@"
