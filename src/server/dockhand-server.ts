@@ -1,4 +1,3 @@
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.js";
@@ -105,10 +104,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     compressMinBytes: 4 * 1024 * 1024,
   });
   const statusFastPath = createStatusFastPath({ scaler, registry, view, metrics, logger });
-  const server = createOnePortServer((req, res) => {
-    if (req.httpVersionMajor === 2 && statusFastPath(req as Http2ServerRequest, res as Http2ServerResponse)) return;
-    handler(req, res);
-  });
+  const server = createOnePortServer(handler, statusFastPath);
   const address = await server.listen(config.port, config.bind);
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {

@@ -4,6 +4,9 @@ import net from "node:net";
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
+/** Answers an HTTP/2 stream itself and returns true, or returns false to leave it to `handler`. */
+export type StreamTaker = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
+
 export interface OnePortServer {
   listen(port: number, host: string): Promise<net.AddressInfo>;
   /** Stops accepting, lets in-flight calls finish, and force-closes what is left after `graceMs`. */
@@ -17,9 +20,19 @@ const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
  * curl). Node's http2 server refuses HTTP/1.1 without TLS, so each connection's first bytes are
  * read: the HTTP/2 client preface goes to the http2 server, anything else to the http one.
  */
-export function createOnePortServer(handler: Handler): OnePortServer {
+export function createOnePortServer(handler: Handler, takeStream?: StreamTaker): OnePortServer {
   const h1 = http.createServer(handler as http.RequestListener);
   const h2 = http2.createServer({}, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+  if (takeStream) {
+    // Node's request/response layer is itself a "stream" listener: streams the taker answers
+    // never reach it; all others go on to it unchanged.
+    const compat = h2.listeners("stream") as Array<(...args: unknown[]) => void>;
+    h2.removeAllListeners("stream");
+    h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, ...rest: unknown[]) => {
+      if (takeStream(stream, headers)) return;
+      for (const listener of compat) listener.call(h2, stream, headers, ...rest);
+    });
+  }
   const sessions = new Set<http2.Http2Session>();
   const sockets = new Set<net.Socket>();
   h2.on("session", (session) => {

@@ -28,13 +28,13 @@ const grpcTypes = new Set(["application/grpc", "application/grpc+proto"]);
 const maxRequestBytes = 1024;
 
 /**
- * Unary gRPC GetStatus, the call dashboards and orchestrators poll, answered without the
- * Connect stack: the encoded response of each service is cached until the live view, the
+ * Unary gRPC GetStatus, the call dashboards and orchestrators poll, answered on the raw HTTP/2
+ * stream without the Connect stack or Node's request/response layer: the encoded response of each service is cached until the live view, the
  * stored definition or the desired count changes. It takes only plain (uncompressed) gRPC over
  * HTTP/2; every other request, and every other protocol, goes on to the Connect handler.
  * Returns false when the request is not its to answer.
  */
-export function createStatusFastPath(options: StatusFastPathOptions): (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => boolean {
+export function createStatusFastPath(options: StatusFastPathOptions): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean {
   const { scaler, registry, view, metrics, logger } = options;
   const cache = new Map<string, { stored: StoredService; frame: Buffer }>();
   view.onChange((service) => cache.delete(service));
@@ -65,34 +65,40 @@ export function createStatusFastPath(options: StatusFastPathOptions): (req: http
     }
   }
 
-  return (req, res) => {
-    if (req.method !== "POST" || req.url !== path || !grpcTypes.has(String(req.headers["content-type"]))) return false;
-    const encoding = req.headers["grpc-encoding"];
+  function answer(stream: http2.ServerHttp2Stream, frame: Buffer | undefined, failure?: { code: number; message: string }): void {
+    if (stream.destroyed) return;
+    stream.respond({ ":status": 200, "content-type": "application/grpc+proto" }, { waitForTrailers: true });
+    stream.once("wantTrailers", () => {
+      stream.sendTrailers(
+        failure ? { "grpc-status": String(failure.code), "grpc-message": encodeURIComponent(failure.message) } : { "grpc-status": "0" },
+      );
+    });
+    stream.end(frame);
+  }
+
+  return (stream, headers) => {
+    if (headers[":method"] !== "POST" || headers[":path"] !== path || !grpcTypes.has(String(headers["content-type"]))) return false;
+    const encoding = headers["grpc-encoding"];
     if (encoding !== undefined && encoding !== "identity") return false;
     const started = performance.now();
-    const requestId = String(req.headers["x-request-id"] ?? randomUUID());
+    const requestId = String(headers["x-request-id"] ?? randomUUID());
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    stream.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size <= maxRequestBytes) chunks.push(chunk);
     });
-    req.on("end", () => {
+    stream.on("error", () => undefined);
+    stream.on("end", () => {
       void (async () => {
         let code = "OK";
         try {
           if (size > maxRequestBytes) throw new DockhandError("ResourceExhausted", `a GetStatusRequest is at most ${maxRequestBytes} bytes`);
-          const frame = await frameFor(decodeName(Buffer.concat(chunks)));
-          res.writeHead(200, { "content-type": "application/grpc+proto" });
-          res.addTrailers({ "grpc-status": "0" });
-          res.end(frame);
+          answer(stream, await frameFor(decodeName(Buffer.concat(chunks))));
         } catch (err) {
           const failure = toConnectError(err);
           code = Code[failure.code] ?? "Unknown";
-          // Headers, no message, then the status in the trailers.
-          res.writeHead(200, { "content-type": "application/grpc+proto" });
-          res.addTrailers({ "grpc-status": String(failure.code), "grpc-message": encodeURIComponent(failure.rawMessage) });
-          res.end();
+          answer(stream, undefined, { code: failure.code, message: failure.rawMessage });
         }
         const seconds = (performance.now() - started) / 1000;
         metrics.recordRpc(procedure, code, seconds);
