@@ -1,11 +1,9 @@
 import type { Logger } from "pino";
-import type { CoreEngine } from "../engine/engine.js";
 import { isDockhandError } from "../errors/dockhand-error.js";
 import type { ServiceRegistry } from "../registry/service-registry.js";
 import { runBounded } from "./bounded.js";
 import type { ContainerView, OwnedContainer } from "./container-view.js";
 import type { Scaler } from "./service-scaler.js";
-import { createSlotOperations } from "./slot-operations.js";
 
 export interface OrphanView {
   container: OwnedContainer;
@@ -15,11 +13,9 @@ export interface OrphanView {
 }
 
 export interface ReconcilerOptions {
-  instance: string;
-  scaler: Pick<Scaler, "reconcile" | "exclusive">;
+  scaler: Pick<Scaler, "reconcile" | "exclusive" | "slots">;
   registry: ServiceRegistry;
   view: ContainerView;
-  engine: CoreEngine;
   logger: Logger;
   /** Time between full resyncs (view rebuilt, every service checked, orphans swept). Default 30 s. */
   resyncIntervalMs?: number;
@@ -49,7 +45,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const resyncIntervalMs = options.resyncIntervalMs ?? 30_000;
   const orphanGraceMs = options.orphanGraceMs ?? 60_000;
   const debounceMs = options.debounceMs ?? 20;
-  const slots = createSlotOperations({ engine: options.engine, logger, instance: options.instance });
+  const { slots } = scaler;
   const timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   const orphanSeen = new Map<string, number>();
   let resyncTimer: NodeJS.Timeout | undefined;

@@ -9,11 +9,10 @@ import type { ContainerView } from "./container-view.js";
 import { ownershipOf, slotContainerName } from "./ownership.js";
 import type { Scaler } from "./service-scaler.js";
 import { listServiceContainers } from "./service-status.js";
-import { createSlotOperations } from "./slot-operations.js";
 
 export interface RollingUpdaterOptions {
   instance: string;
-  scaler: Pick<Scaler, "exclusive" | "status">;
+  scaler: Pick<Scaler, "exclusive" | "status" | "slots">;
   registry: ServiceRegistry;
   view: ContainerView;
   engine: CoreEngine;
@@ -47,7 +46,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpdater {
   const { scaler, registry, view, engine, logger, instance } = options;
-  const slots = createSlotOperations({ engine, logger, instance });
+  const { slots } = scaler;
   const runs = new Map<string, Promise<void>>();
   let closed = false;
 

@@ -11,7 +11,7 @@ import { createKeyedLock } from "./keyed-lock.js";
 import { ownershipOf } from "./ownership.js";
 import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
 import { listServiceContainers, type ServiceStatusView } from "./service-status.js";
-import { createSlotOperations } from "./slot-operations.js";
+import { createSlotOperations, type SlotOperations } from "./slot-operations.js";
 
 export interface ScalerOptions {
   engine: CoreEngine;
@@ -51,6 +51,8 @@ export interface Scaler {
   reconcile(name: string): Promise<number>;
   /** Runs `task` while no Scale, reconcile or delete of the service runs. */
   exclusive<T>(name: string, task: () => Promise<T>): Promise<T>;
+  /** The container operations of this dockhand, shared so that one image pull serves all. */
+  readonly slots: SlotOperations;
 }
 
 export function createScaler(options: ScalerOptions): Scaler {
@@ -201,6 +203,7 @@ export function createScaler(options: ScalerOptions): Scaler {
   return {
     status: (name) => status(name),
     exclusive: (name, task) => lock.run(name, task),
+    slots,
     async scale(name, replicas, scaleOptions) {
       if (!Number.isInteger(replicas) || replicas < 0 || replicas > maxReplicas) {
         throw invalidArgument("replicas", `must be between 0 and ${maxReplicas} (got ${replicas})`);

@@ -79,11 +79,9 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     maxReplicas: config.maxReplicas,
   });
   const reconciler = createReconciler({
-    instance,
     scaler,
     registry,
     view,
-    engine,
     logger,
     resyncIntervalMs: config.resyncIntervalMs,
     orphanGraceMs: config.orphanGraceMs,

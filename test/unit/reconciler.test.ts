@@ -26,7 +26,7 @@ async function setup(options: { orphanGraceMs?: number; backoffBaseMs?: number }
   await view.start();
   const backoff = createRestartBackoff({ baseMs: options.backoffBaseMs ?? 200, capMs: 1000 });
   const scaler = createScaler({ engine, instance: "test", registry, view, logger, backoff });
-  const reconciler = createReconciler({ instance: "test", scaler, registry, view, engine, logger, orphanGraceMs: options.orphanGraceMs ?? 60_000, debounceMs: 5 });
+  const reconciler = createReconciler({ scaler, registry, view, logger, orphanGraceMs: options.orphanGraceMs ?? 60_000, debounceMs: 5 });
   reconciler.start();
   closers.push(() => reconciler.close(), () => view.close());
   return { engine, registry, view, scaler, reconciler };
@@ -122,7 +122,7 @@ describe("reconciler (fake engine)", () => {
     await registry.setReplicas("web", 2);
     const logger = pino({ level: "silent" });
     const scaler = createScaler({ engine, instance: "test", registry, view: view as ContainerView, logger });
-    const second: Reconciler = createReconciler({ instance: "test", scaler, registry, view, engine, logger, debounceMs: 5 });
+    const second: Reconciler = createReconciler({ scaler, registry, view, logger, debounceMs: 5 });
     second.start();
     closers.push(() => second.close());
     await until(() => running(engine).length === 2);

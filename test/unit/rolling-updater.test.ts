@@ -34,6 +34,15 @@ async function setup(policy: Partial<UpdatePolicy> = {}, dataDir = mkdtempSync(j
   return { engine, registry, scaler, updater, view, dataDir };
 }
 
+/** Containers of the new definition ("v2") exit soon after they start, as a broken release would. */
+function failNewVersion(engine: ReturnType<typeof createFakeEngine>): void {
+  const start = engine.startContainer.bind(engine);
+  engine.startContainer = async (id) => {
+    await start(id);
+    if (engine.containers.get(id)?.command[0] === "v2") setTimeout(() => engine.exitContainer(id, 1), 5);
+  };
+}
+
 function containers(engine: ReturnType<typeof createFakeEngine>) {
   return [...engine.containers.values()].filter((c) => c.state === "running").map((c) => ({ name: c.name, version: ownershipOf(c.labels)?.definitionVersion, command: c.command }));
 }
@@ -54,11 +63,7 @@ describe("rolling updater (fake engine)", () => {
 
   it("pauses when a new container fails within the monitor window", async () => {
     const { engine, registry, updater } = await setup({ monitorMs: 30, parallelism: 1 });
-    const start = engine.startContainer.bind(engine);
-    engine.startContainer = async (id) => {
-      await start(id);
-      if (engine.containers.get(id)?.command[0] === "v2") setTimeout(() => engine.exitContainer(id, 1), 5);
-    };
+    failNewVersion(engine);
     await registry.update(v2, { expectedVersion: 1, allowMissing: false });
     await updater.run("web");
     const rollout = registry.get("web").rollout!;
@@ -70,11 +75,7 @@ describe("rolling updater (fake engine)", () => {
 
   it("rolls back to the previous definition when the failure action says so", async () => {
     const { engine, registry, updater } = await setup({ monitorMs: 30, parallelism: 1, failureAction: "rollback" });
-    const start = engine.startContainer.bind(engine);
-    engine.startContainer = async (id) => {
-      await start(id);
-      if (engine.containers.get(id)?.command[0] === "v2") setTimeout(() => engine.exitContainer(id, 1), 5);
-    };
+    failNewVersion(engine);
     await registry.update(v2, { expectedVersion: 1, allowMissing: false });
     await updater.run("web");
     const stored = registry.get("web");
