@@ -40,7 +40,7 @@ export function createOnePortServer(handler: Handler, takeStream?: StreamTaker):
     session.once("close", () => sessions.delete(session));
   });
 
-  const front = net.createServer((socket) => {
+  const front = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     let head = Buffer.alloc(0);

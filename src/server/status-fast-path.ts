@@ -39,10 +39,13 @@ export function createStatusFastPath(options: StatusFastPathOptions): (stream: h
   const cache = new Map<string, { stored: StoredService; frame: Buffer }>();
   view.onChange((service) => cache.delete(service));
 
-  async function frameFor(name: string): Promise<Buffer> {
+  /** The cached answer, when it is still the answer: read without a promise, on the hot path. */
+  function cachedFrame(name: string): Buffer | undefined {
     const cached = cache.get(name);
-    const stored = registry.find(name);
-    if (cached && stored && cached.stored === stored && view.isTrusted()) return cached.frame;
+    return cached && cached.stored === registry.find(name) && view.isTrusted() ? cached.frame : undefined;
+  }
+
+  async function frameFor(name: string): Promise<Buffer> {
     const status = await scaler.status(name);
     const bytes = toBinary(GetStatusResponseSchema, create(GetStatusResponseSchema, { status: statusToProto(status) }));
     const frame = Buffer.alloc(5 + bytes.length);
@@ -81,7 +84,9 @@ export function createStatusFastPath(options: StatusFastPathOptions): (stream: h
     const encoding = headers["grpc-encoding"];
     if (encoding !== undefined && encoding !== "identity") return false;
     const started = performance.now();
-    const requestId = String(headers["x-request-id"] ?? randomUUID());
+    // Each call's log line carries a request id; none is made up when that line is not written.
+    const logged = logger.isLevelEnabled("info");
+    const requestId = logged ? String(headers["x-request-id"] ?? randomUUID()) : "";
     const chunks: Buffer[] = [];
     let size = 0;
     stream.on("data", (chunk: Buffer) => {
@@ -89,21 +94,35 @@ export function createStatusFastPath(options: StatusFastPathOptions): (stream: h
       if (size <= maxRequestBytes) chunks.push(chunk);
     });
     stream.on("error", () => undefined);
+    const done = (code: string) => {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.recordRpc(procedure, code, seconds);
+      if (logged) logger.info({ requestId, procedure: path, code, durationMs: Math.round(seconds * 10000) / 10 }, "rpc");
+    };
+    const fail = (err: unknown) => {
+      const failure = toConnectError(err);
+      answer(stream, undefined, { code: failure.code, message: failure.rawMessage });
+      done(Code[failure.code] ?? "Unknown");
+    };
     stream.on("end", () => {
-      void (async () => {
-        let code = "OK";
-        try {
-          if (size > maxRequestBytes) throw new DockhandError("ResourceExhausted", `a GetStatusRequest is at most ${maxRequestBytes} bytes`);
-          answer(stream, await frameFor(decodeName(Buffer.concat(chunks))));
-        } catch (err) {
-          const failure = toConnectError(err);
-          code = Code[failure.code] ?? "Unknown";
-          answer(stream, undefined, { code: failure.code, message: failure.rawMessage });
-        }
-        const seconds = (performance.now() - started) / 1000;
-        metrics.recordRpc(procedure, code, seconds);
-        logger.info({ requestId, procedure: path, code, durationMs: Math.round(seconds * 10000) / 10 }, "rpc");
-      })();
+      let name: string;
+      try {
+        if (size > maxRequestBytes) throw new DockhandError("ResourceExhausted", `a GetStatusRequest is at most ${maxRequestBytes} bytes`);
+        name = decodeName(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      const cached = cachedFrame(name);
+      if (cached) {
+        answer(stream, cached);
+        done("OK");
+        return;
+      }
+      frameFor(name).then((frame) => {
+        answer(stream, frame);
+        done("OK");
+      }, fail);
     });
     return true;
   };

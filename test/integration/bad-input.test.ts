@@ -23,8 +23,9 @@ describe("bad input to every RPC", () => {
     await post("dockhand.v1.Scaler/Scale", JSON.stringify({ name: existing, replicas: 1 }));
   });
   afterAll(async () => {
-    await removeServiceContainers(engine, [existing]);
+    // The server first: its reconciler would otherwise recreate what is removed.
     await server?.close();
+    await removeServiceContainers(engine, [existing]);
     if (server) removeDataDir(server.dataDir);
   });
 

@@ -28,8 +28,9 @@ describe("Prometheus /metrics", () => {
     server = await startTestServer(engine);
   });
   afterAll(async () => {
-    await removeServiceContainers(engine, [name]);
+    // The server first: its reconciler would otherwise recreate what is removed.
     await server?.close();
+    await removeServiceContainers(engine, [name]);
     if (server) removeDataDir(server.dataDir);
   });
 

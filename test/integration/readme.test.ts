@@ -47,6 +47,8 @@ describe("README examples", () => {
     address = server.url.replace("http://", "");
   });
   afterAll(async () => {
+    // The server first: its reconciler would otherwise recreate what is removed.
+    await server?.close();
     await removeServiceContainers(engine, exampleServices);
     await removeExampleContainer();
     const manifest = await fetch(`http://${exampleRepository.replace("/", "/v2/")}/manifests/1`, {
@@ -56,7 +58,6 @@ describe("README examples", () => {
     const digest = manifest?.headers.get("docker-content-digest");
     if (digest) await deleteFromRegistry(exampleRepository, digest);
     removeImages([`${exampleRepository}:1`]);
-    await server?.close();
     if (server) removeDataDir(server.dataDir);
     rmSync("dockhand.binpb", { force: true });
   });

@@ -30,10 +30,11 @@ describe("Scaler pulls a missing image once", () => {
     server = await startTestServer(counting);
   });
   afterAll(async () => {
+    // The server first: its reconciler would otherwise recreate what is removed.
+    await server?.close();
     await removeServiceContainers(engine, names);
     removeImages(local);
     if (published) await deleteFromRegistry(published.repository, published.digest);
-    await server?.close();
     if (server) removeDataDir(server.dataDir);
   });
 

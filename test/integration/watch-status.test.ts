@@ -30,8 +30,9 @@ describe("Scaler.WatchStatus", () => {
     server = await startTestServer(engine, { dockerUrl: second.url });
   });
   afterAll(async () => {
-    if (engine) await removeServiceContainers(engine, names).catch(() => undefined);
+    // The server first: its reconciler would otherwise recreate what is removed.
     await server?.close();
+    if (engine) await removeServiceContainers(engine, names).catch(() => undefined);
     if (server) removeDataDir(server.dataDir);
     await second?.destroy();
   });

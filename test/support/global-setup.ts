@@ -1,9 +1,27 @@
 import { execFileSync } from "node:child_process";
 import { ensureTestImage, requireEngine } from "./engine.js";
 
-export default async function setup(): Promise<void> {
-  await requireEngine();
+/** Test service names: `t-<prefix>-<pid>-<time>-<n>` (see uniqueServiceName). */
+const testServiceName = /^t-[a-z0-9-]+-\d+-[0-9a-z]+-\d+$/;
+
+export default async function setup(): Promise<() => Promise<void>> {
+  const engine = await requireEngine();
   ensureTestImage();
   // The pull/push tests need a registry on 127.0.0.1:5000; this starts one unless it answers.
   execFileSync("bash", ["scripts/start-registry.sh"], { stdio: "inherit" });
+  const startedAt = Date.now();
+
+  /**
+   * Each test file removes what it made; this is the net under that, so that a failed or
+   * interrupted file leaves no test service running on the engine. It names what it removes,
+   * since anything found here is a clean-up a test missed.
+   */
+  return async () => {
+    const left = (await engine.listContainers({ all: true, labels: ["dockhand.service"] })).filter(
+      (c) => testServiceName.test(c.labels["dockhand.service"] ?? "") && c.createdAt.getTime() >= startedAt - 1000,
+    );
+    if (left.length === 0) return;
+    console.warn(`test clean-up: removing ${left.length} container(s) the tests left: ${left.map((c) => c.name).join(", ")}`);
+    await Promise.all(left.map((c) => engine.removeContainer(c.id, { force: true, volumes: true }).catch(() => undefined)));
+  };
 }

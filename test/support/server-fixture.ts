@@ -28,8 +28,9 @@ export function useTestServer(overrides: Partial<Config> = {}): ServerFixture {
     server = await startTestServer(engine, overrides);
   });
   afterAll(async () => {
-    if (engine) await removeServiceContainers(engine, names);
+    // The server first: its reconciler would otherwise recreate what is removed.
     await server?.close();
+    if (engine) await removeServiceContainers(engine, names);
     if (server) removeDataDir(server.dataDir);
   });
 
