@@ -3,7 +3,7 @@ import type Docker from "dockerode";
 import { isDockhandError, type DockhandError } from "../errors/dockhand-error.js";
 import { toEngineError } from "./docker-errors.js";
 import { dockerEventFilters, dockerSince, eventKey, parseDockerEvent } from "./docker-event-mapping.js";
-import type { EngineEventItem, EngineEvents, WatchEventsOptions } from "./event-stream.js";
+import type { EngineEvent, EngineEventItem, EngineEventLog, EngineEvents, LoggedEventsOptions, WatchEventsOptions } from "./event-stream.js";
 import { readLines } from "./line-buffer.js";
 import { abortable } from "./abortable-iterable.js";
 
@@ -35,15 +35,15 @@ function retryable(err: DockhandError): boolean {
 }
 
 /** Container and image events from the engine's /events, surviving engine restarts. */
-export function createDockerEventStream(docker: Docker, options: DockerEventStreamOptions = {}): EngineEvents {
+export function createDockerEventStream(docker: Docker, options: DockerEventStreamOptions = {}): EngineEvents & EngineEventLog {
   const initialBackoff = options.initialBackoffMs ?? 100;
   const maxBackoff = options.maxBackoffMs ?? 2000;
 
-  async function open(filters: Record<string, string[]>, since: string | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+  async function open(filters: Record<string, string[]>, since: string | undefined, signal: AbortSignal, until?: string): Promise<IncomingMessage> {
     try {
       // The typings want `since` as a number; the engine takes `<seconds>.<nanoseconds>`.
       const getEvents = docker.getEvents.bind(docker) as (query: object) => Promise<unknown>;
-      return (await getEvents({ filters, ...(since ? { since } : {}), abortSignal: signal })) as IncomingMessage;
+      return (await getEvents({ filters, ...(since ? { since } : {}), ...(until ? { until } : {}), abortSignal: signal })) as IncomingMessage;
     } catch (err) {
       throw toEngineError(err, "watch engine events");
     }
@@ -97,7 +97,27 @@ export function createDockerEventStream(docker: Docker, options: DockerEventStre
     }
   }
 
+  /** With `until` in the past the engine answers from its log of recent events and ends the response. */
+  async function loggedEvents(options: LoggedEventsOptions): Promise<EngineEvent[]> {
+    const signal = options.signal ?? new AbortController().signal;
+    const until = dockerSince(BigInt(options.until.getTime()) * 1_000_000n);
+    const response = await open(dockerEventFilters(options.filters), dockerSince(options.since), signal, until);
+    const found: EngineEvent[] = [];
+    try {
+      for await (const line of readLines(response)) {
+        const event = parseDockerEvent(line);
+        if (event) found.push(event);
+      }
+    } catch (err) {
+      throw toEngineError(err, "read logged engine events");
+    } finally {
+      response.destroy();
+    }
+    return found;
+  }
+
   return {
     watchEvents: (watch) => abortable(watch.signal, (signal) => follow(watch, signal)),
+    loggedEvents,
   };
 }

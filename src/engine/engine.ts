@@ -1,6 +1,6 @@
 import type { ContainerControl } from "./container-control.js";
 import type { ContainerStreams } from "./container-streams.js";
-import type { EngineEvents } from "./event-stream.js";
+import type { EngineEventLog, EngineEvents } from "./event-stream.js";
 import type { ImageControl, PullResult, TransferOptions } from "./image-control.js";
 import type {
   ContainerDetails,
@@ -49,4 +49,4 @@ export interface CoreEngine {
  * The full engine module: the core plus one interface per further concern (each in its own
  * file, implemented by a matching `docker-*.ts`). Only `src/engine/` imports dockerode.
  */
-export interface Engine extends CoreEngine, ContainerControl, ContainerStreams, EngineEvents, ImageControl {}
+export interface Engine extends CoreEngine, ContainerControl, ContainerStreams, EngineEvents, EngineEventLog, ImageControl {}

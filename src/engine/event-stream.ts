@@ -68,3 +68,19 @@ export interface EngineEvents {
    */
   watchEvents(options: WatchEventsOptions): AsyncIterable<EngineEventItem>;
 }
+
+export interface EngineEventLog {
+  /**
+   * The events the engine has already logged from `since` (inclusive, the engine's clock in
+   * nanoseconds) until `until`, without following: what a consumer of `watchEvents` compares
+   * with what it received, to know it has seen everything up to now.
+   */
+  loggedEvents(options: LoggedEventsOptions): Promise<EngineEvent[]>;
+}
+
+export interface LoggedEventsOptions {
+  since: bigint;
+  until: Date;
+  filters?: EventFilters;
+  signal?: AbortSignal;
+}

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { DockhandError } from "../errors/dockhand-error.js";
 import type { CoreEngine } from "./engine.js";
-import type { EngineEvent, EngineEventItem, EngineEvents, WatchEventsOptions } from "./event-stream.js";
+import type { EngineEvent, EngineEventItem, EngineEventLog, EngineEvents, WatchEventsOptions } from "./event-stream.js";
 import type { ContainerDetails, ContainerSpec, ContainerSummary, ImageDetails } from "./types.js";
 
-export interface FakeEngine extends CoreEngine, EngineEvents {
+export interface FakeEngine extends CoreEngine, EngineEvents, EngineEventLog {
   /** Makes an image present, as a pull or load would. */
   addImage(ref: string): void;
   /** Puts an image in the fake's "registry", so that pullImage can fetch it. */
@@ -48,9 +48,14 @@ export function createFakeEngine(): FakeEngine {
   }
   const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
   const subscribers = new Set<(event: EngineEvent) => void>();
+  /** Every event, oldest first: what the engine's event log holds. */
+  const log: EngineEvent[] = [];
+  let lastNano = 0n;
 
   function emit(c: ContainerDetails, action: string): void {
     const time = new Date();
+    // The engine's clock has nanoseconds; this one, strictly increasing, stands in for it.
+    lastNano = BigInt(time.getTime()) * 1_000_000n > lastNano ? BigInt(time.getTime()) * 1_000_000n : lastNano + 1n;
     const event: EngineEvent = {
       type: "container",
       action,
@@ -58,10 +63,11 @@ export function createFakeEngine(): FakeEngine {
       id: c.id,
       attributes: { ...c.labels, name: c.name, image: c.image },
       time,
-      timeNano: BigInt(time.getTime()) * 1_000_000n,
+      timeNano: lastNano,
       ...(action === "die" ? { exitCode: c.exitCode } : {}),
       ...(action === "health_status" ? { health: c.health } : {}),
     };
+    log.push(event);
     for (const subscriber of subscribers) subscriber(event);
   }
 
@@ -104,6 +110,11 @@ export function createFakeEngine(): FakeEngine {
     containers,
     pulls,
     watchEvents,
+    async loggedEvents(options) {
+      check();
+      const until = BigInt(options.until.getTime()) * 1_000_000n + 999_999n;
+      return log.filter((e) => e.timeNano >= options.since && e.timeNano <= until && matches(e, options.filters));
+    },
     setHealth(id, health) {
       const c = find(id);
       c.health = health;

@@ -14,6 +14,7 @@ import { instrumentEngine } from "../engine/instrumented-engine.js";
 import type { Config } from "./config.js";
 import { createEngineHealth } from "./engine-health.js";
 import { errorInterceptor } from "./error-interceptor.js";
+import { createContainerListCache, withContainerListCache } from "../engine/container-list-cache.js";
 import { createHttpEndpoints } from "./http-endpoints.js";
 import { createMetrics } from "./metrics.js";
 import { createMetricsInterceptor } from "./metrics-interceptor.js";
@@ -91,8 +92,15 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   updater.resumeAll();
   // A rollout stopped by an engine outage goes on when the engine is back.
   const stopResuming = health.subscribe((state) => state === "SERVING" && updater.resumeAll());
+  // ContainerAgent's lists come from an event-fed cache of the engine's containers, checked
+  // against the engine's event log at each list; that needs the engine's clock, so a local engine.
+  const listCache = config.dockerUrl.startsWith("unix:")
+    ? createContainerListCache({ engine, events: engine, logger, concurrency: config.scaleConcurrency })
+    : undefined;
+  // Not awaited: until it is built, lists ask the engine.
+  void listCache?.start();
   const handler = connectNodeAdapter({
-    routes: createRoutes({ engine, registry, scaler, reconciler, updater, view, config, health }),
+    routes: createRoutes({ engine: listCache ? withContainerListCache(engine, listCache) : engine, registry, scaler, reconciler, updater, view, config, health }),
     // Logging outermost and errors innermost, so both others see the final Connect code.
     interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), errorInterceptor],
     fallback: createHttpEndpoints({ health, metrics }),
@@ -117,6 +125,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       updater.close();
       reconciler.close();
       view.close();
+      listCache?.close();
       health.close();
       await server.close(config.shutdownGraceMs);
     },

@@ -80,7 +80,15 @@ describe("ContainerAgent.WatchEvents on an engine of its own", () => {
     await container.remove();
     const events = await stream.until((seen) => has(seen, id, EventAction.DESTROY));
     const actions = [EventAction.CREATE, EventAction.START, EventAction.PAUSE, EventAction.UNPAUSE, EventAction.KILL, EventAction.DIE, EventAction.DESTROY];
-    expect(events.map((e) => e.action)).toEqual(actions);
+    // Under load the engine can log a pause and an unpause twice: its containerd event monitor
+    // logs them again when containerd's own notice comes after the call already did. Such a
+    // repeated pair is the engine's, and is passed on as it came; it is folded here.
+    const folded = events.map((e) => e.action).filter((_, i, all) => {
+      const pair = [EventAction.PAUSE, EventAction.UNPAUSE];
+      const repeat = (at: number) => all[at] === pair[0] && all[at + 1] === pair[1] && all[at - 2] === pair[0] && all[at - 1] === pair[1];
+      return !(repeat(i) || repeat(i - 1));
+    });
+    expect(folded).toEqual(actions);
     const died = events.find((e) => e.action === EventAction.DIE);
     expect(died).toMatchObject({ type: EventType.CONTAINER, rawAction: "die", id, name: `evt-typed-${run}`, exitCode: 137 });
     expect(died?.attributes.case).toBe("typed");

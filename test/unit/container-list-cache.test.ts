@@ -1,0 +1,124 @@
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { createContainerListCache, withContainerListCache } from "../../src/engine/container-list-cache.js";
+import type { EngineEventItem, EngineEvents } from "../../src/engine/event-stream.js";
+import { createFakeEngine, type FakeEngine } from "../../src/engine/fake-engine.js";
+
+const logger = pino({ level: "silent" });
+const image = "busybox:1";
+
+/** The fake's events, held back while `hold` is true: events the engine logged but has not yet sent. */
+function delayedEvents(engine: FakeEngine) {
+  const held: EngineEventItem[] = [];
+  const control = { hold: false, release: () => undefined as void };
+  const events: EngineEvents = {
+    watchEvents(options) {
+      const inner = engine.watchEvents(options)[Symbol.asyncIterator]();
+      return (async function* () {
+        const queue: EngineEventItem[] = [];
+        let wake: (() => void) | undefined;
+        control.release = () => {
+          queue.push(...held.splice(0));
+          wake?.();
+        };
+        void (async () => {
+          for (let next = await inner.next(); !next.done; next = await inner.next()) {
+            if (control.hold) held.push(next.value);
+            else queue.push(next.value);
+            wake?.();
+          }
+        })();
+        while (!options.signal?.aborted) {
+          const item = queue.shift();
+          if (item) yield item;
+          else await new Promise<void>((resolve) => (wake = resolve));
+        }
+      })();
+    },
+  };
+  return { events: { ...events, loggedEvents: engine.loggedEvents }, control };
+}
+
+async function started(engine: FakeEngine, events = { watchEvents: engine.watchEvents, loggedEvents: engine.loggedEvents }, catchUpMs?: number) {
+  const cache = createContainerListCache({ engine, events, logger, ...(catchUpMs === undefined ? {} : { catchUpMs }) });
+  await cache.start();
+  return cache;
+}
+
+describe("container list cache", () => {
+  it("answers as the engine's list does: filters, order, status text", async () => {
+    const engine = createFakeEngine();
+    engine.addImage(image);
+    const a = await engine.createContainer({ name: "a", image, labels: { team: "x" } });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const b = await engine.createContainer({ name: "b", image, labels: { team: "y", extra: "" } });
+    await engine.startContainer(b);
+    const cache = await started(engine);
+    try {
+      expect((await cache.list({ all: true }))?.map((c) => c.name)).toEqual(["b", "a"]);
+      expect((await cache.list({ all: false }))?.map((c) => c.id)).toEqual([b]);
+      expect((await cache.list({ all: true, labels: ["team=x"] }))?.map((c) => c.id)).toEqual([a]);
+      expect((await cache.list({ all: true, labels: ["extra"] }))?.map((c) => c.id)).toEqual([b]);
+      expect((await cache.list({ all: true, name: "a" }))?.map((c) => c.id)).toEqual([a]);
+      const [running] = (await cache.list({ all: false })) ?? [];
+      expect(running?.status).toMatch(/^Up (Less than a second|\d+ seconds?)$/);
+      expect((await cache.list({ all: true, labels: ["team=x"] }))?.[0]?.status).toBe("Created");
+    } finally {
+      cache.close();
+    }
+  });
+
+  it("sees a change made just before the list, and a removal", async () => {
+    const engine = createFakeEngine();
+    engine.addImage(image);
+    const cache = await started(engine);
+    try {
+      const id = await engine.createContainer({ name: "late", image });
+      expect((await cache.list({ all: true }))?.map((c) => c.id)).toEqual([id]);
+      await engine.startContainer(id);
+      engine.exitContainer(id, 3);
+      expect((await cache.list({ all: true }))?.[0]?.status).toMatch(/^Exited \(3\) /);
+      await engine.removeContainer(id, { force: true, volumes: false });
+      expect(await cache.list({ all: true })).toEqual([]);
+    } finally {
+      cache.close();
+    }
+  });
+
+  it("waits for events the engine logged but has not yet sent, and gives up to the engine when they do not come", async () => {
+    const engine = createFakeEngine();
+    engine.addImage(image);
+    const { events, control } = delayedEvents(engine);
+    const cache = await started(engine, events, 200);
+    try {
+      control.hold = true;
+      const id = await engine.createContainer({ name: "held", image });
+      const listing = cache.list({ all: true });
+      setTimeout(() => {
+        control.hold = false;
+        control.release();
+      }, 50);
+      expect((await listing)?.map((c) => c.id)).toEqual([id]);
+
+      control.hold = true;
+      await engine.createContainer({ name: "never-sent", image });
+      // The cache cannot vouch for its answer: the caller asks the engine instead.
+      expect(await cache.list({ all: true })).toBeUndefined();
+      const answered = await withContainerListCache(engine, cache).listContainers({ all: true });
+      expect(answered.map((c) => c.name).sort()).toEqual(["held", "never-sent"]);
+    } finally {
+      cache.close();
+    }
+  });
+
+  it("does not answer while the engine is unreachable", async () => {
+    const engine = createFakeEngine();
+    const cache = await started(engine);
+    try {
+      engine.setReachable(false);
+      expect(await cache.list({ all: true })).toBeUndefined();
+    } finally {
+      cache.close();
+    }
+  });
+});
