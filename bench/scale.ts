@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { ServiceRegistry } from "../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../gen/dockhand/v1/scaler_pb.js";
-import { runBounded } from "../src/scaler/bounded.js";
+import { runBounded } from "../src/concurrency/bounded.js";
 import { defaults } from "../src/server/config.js";
 import { startDockhandServer } from "../src/server/dockhand-server.js";
 import { clientFor } from "../test/support/clients.js";

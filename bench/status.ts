@@ -20,7 +20,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { performance } from "node:perf_hooks";
 import { ServiceRegistry } from "../gen/dockhand/v1/registry_pb.js";
 import { ContainerState, GetStatusRequestSchema, Scaler } from "../gen/dockhand/v1/scaler_pb.js";
-import { runBounded } from "../src/scaler/bounded.js";
+import { runBounded } from "../src/concurrency/bounded.js";
 import { serviceFilter } from "../src/scaler/ownership.js";
 import { createDockerEngine } from "../src/engine/docker-engine.js";
 import { dockerUrl, ensureTestImage, testImage } from "../test/support/engine.js";

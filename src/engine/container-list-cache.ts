@@ -2,7 +2,9 @@ import type { Logger } from "pino";
 import { isDockhandError } from "../errors/dockhand-error.js";
 import { containerStatusText } from "./container-status-text.js";
 import type { CoreEngine } from "./engine.js";
-import type { EngineEventLog, EngineEvents } from "./event-stream.js";
+import { runBounded } from "../concurrency/bounded.js";
+import { matchesContainerQuery } from "./container-query.js";
+import { eventKey, type EngineEvent, type EngineEventLog, type EngineEvents } from "./event-stream.js";
 import type { ContainerDetails, ContainerQuery, ContainerSummary } from "./types.js";
 
 export interface ContainerListCacheOptions {
@@ -24,7 +26,11 @@ export interface ContainerListCacheOptions {
  * be its own, so it is used only for an engine on this host (a unix socket).
  */
 export interface ContainerListCache {
-  /** Subscribes to the events and builds the cache; resolves once the first build ended. */
+  /**
+   * Subscribes to the events and builds the cache; resolves once the first build ended. The
+   * first `list` calls it (and asks the engine meanwhile): a dockhand whose clients never list
+   * containers never pays for the cache. Calling it again returns the same promise.
+   */
   start(): Promise<void>;
   close(): void;
   /** What the engine's list would answer now; undefined when the cache cannot vouch for it. */
@@ -34,23 +40,8 @@ export interface ContainerListCache {
 /** Far more events than the engine logs between two lists of a busy caller. */
 const rememberedEvents = 4096;
 
-function eventKey(event: { timeNano: bigint; id: string; action: string }): string {
-  return `${event.timeNano}/${event.id}/${event.action}`;
-}
-
 /** Actions after which what a list shows of a container may differ. */
 const listedActions = new Set(["create", "start", "restart", "die", "kill", "stop", "oom", "pause", "unpause", "health_status", "rename", "update"]);
-
-function matchesQuery(c: ContainerDetails, query: ContainerQuery): boolean {
-  // The engine's "running" list holds every container whose process runs, paused or not.
-  if (!query.all && c.state !== "running" && c.state !== "paused" && c.state !== "restarting") return false;
-  if (query.name && !c.name.includes(query.name)) return false;
-  for (const filter of query.labels ?? []) {
-    const at = filter.indexOf("=");
-    if (at < 0 ? !(filter in c.labels) : c.labels[filter.slice(0, at)] !== filter.slice(at + 1)) return false;
-  }
-  return true;
-}
 
 function toSummary(c: ContainerDetails, now: number): ContainerSummary {
   return {
@@ -84,6 +75,7 @@ export function createContainerListCache(options: ContainerListCacheOptions): Co
   const waiters = new Set<() => void>();
   let reads = 0;
   let failedReads = 0;
+  let started: Promise<void> | undefined;
 
   function read(id: string): Promise<void> {
     const number = ++reads;
@@ -111,7 +103,7 @@ export function createContainerListCache(options: ContainerListCacheOptions): Co
     return settled;
   }
 
-  function apply(event: { action: string; id: string; timeNano: bigint }): void {
+  function apply(event: EngineEvent): void {
     if (event.action === "destroy") {
       readNumbers.set(event.id, ++reads);
       pending.delete(event.id);
@@ -138,15 +130,10 @@ export function createContainerListCache(options: ContainerListCacheOptions): Co
     const failuresBefore = failedReads;
     const listed = await engine.listContainers({ all: true }, stop.signal);
     const ids = listed.map((c) => c.id);
-    let next = 0;
-    const worker = async () => {
-      while (next < ids.length) {
-        const id = ids[next++] as string;
-        // An event already brought a newer read of this container.
-        if ((readNumbers.get(id) ?? 0) <= startedAt) await read(id);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    // A read never rejects (a failure is counted instead); one an event already made newer is skipped.
+    await runBounded(ids, concurrency, async (id) => {
+      if ((readNumbers.get(id) ?? 0) <= startedAt) await read(id);
+    });
     const present = new Set(ids);
     for (const id of containers.keys()) {
       if (!present.has(id) && (readNumbers.get(id) ?? 0) <= startedAt) containers.delete(id);
@@ -212,16 +199,22 @@ export function createContainerListCache(options: ContainerListCacheOptions): Co
     });
   }
 
+  function start(): Promise<void> {
+    started ??= new Promise<void>((resolve) => void follow(resolve));
+    return started;
+  }
+
   return {
-    async start() {
-      await new Promise<void>((resolve) => void follow(resolve));
-    },
+    start,
     close() {
       stop.abort();
       trusted = false;
     },
     async list(query, signal) {
-      if (!trusted) return undefined;
+      if (!trusted) {
+        if (!stop.signal.aborted) void start();
+        return undefined;
+      }
       const asked = new Date();
       let logged;
       try {
@@ -234,7 +227,7 @@ export function createContainerListCache(options: ContainerListCacheOptions): Co
       if (!trusted) return undefined;
       const now = Date.now();
       const found: ContainerSummary[] = [];
-      for (const c of containers.values()) if (matchesQuery(c, query)) found.push(toSummary(c, now));
+      for (const c of containers.values()) if (matchesContainerQuery(c, query)) found.push(toSummary(c, now));
       // Newest first, as the engine lists them.
       return found.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.id.localeCompare(b.id));
     },

@@ -61,8 +61,3 @@ export function dockerEventFilters(filters: EventFilters = {}): Record<string, s
   if (filters.actions?.length) out.event = filters.actions;
   return out;
 }
-
-/** Identifies an event across a replay, which repeats the events of the resumed instant. */
-export function eventKey(event: EngineEvent): string {
-  return `${event.timeNano}|${event.type}|${event.action}|${event.detail}|${event.id}`;
-}

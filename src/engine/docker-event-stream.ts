@@ -2,8 +2,8 @@ import type { IncomingMessage } from "node:http";
 import type Docker from "dockerode";
 import { isDockhandError, type DockhandError } from "../errors/dockhand-error.js";
 import { toEngineError } from "./docker-errors.js";
-import { dockerEventFilters, dockerSince, eventKey, parseDockerEvent } from "./docker-event-mapping.js";
-import type { EngineEvent, EngineEventItem, EngineEventLog, EngineEvents, LoggedEventsOptions, WatchEventsOptions } from "./event-stream.js";
+import { dockerEventFilters, dockerSince, parseDockerEvent } from "./docker-event-mapping.js";
+import { eventKey, type EngineEvent, type EngineEventItem, type EngineEventLog, type EngineEvents, type LoggedEventsOptions, type WatchEventsOptions } from "./event-stream.js";
 import { readLines } from "./line-buffer.js";
 import { abortable } from "./abortable-iterable.js";
 

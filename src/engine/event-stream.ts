@@ -84,3 +84,8 @@ export interface LoggedEventsOptions {
   filters?: EventFilters;
   signal?: AbortSignal;
 }
+
+/** Identifies an event across a replay, which repeats the events of the resumed instant. */
+export function eventKey(event: EngineEvent): string {
+  return `${event.timeNano}|${event.type}|${event.action}|${event.detail}|${event.id}`;
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { DockhandError } from "../errors/dockhand-error.js";
+import { matchesContainerQuery, matchesLabelFilters } from "./container-query.js";
 import type { CoreEngine } from "./engine.js";
 import type { EngineEvent, EngineEventItem, EngineEventLog, EngineEvents, WatchEventsOptions } from "./event-stream.js";
 import type { ContainerDetails, ContainerSpec, ContainerSummary, ImageDetails } from "./types.js";
@@ -55,7 +56,8 @@ export function createFakeEngine(): FakeEngine {
   function emit(c: ContainerDetails, action: string): void {
     const time = new Date();
     // The engine's clock has nanoseconds; this one, strictly increasing, stands in for it.
-    lastNano = BigInt(time.getTime()) * 1_000_000n > lastNano ? BigInt(time.getTime()) * 1_000_000n : lastNano + 1n;
+    const nano = BigInt(time.getTime()) * 1_000_000n;
+    lastNano = nano > lastNano ? nano : lastNano + 1n;
     const event: EngineEvent = {
       type: "container",
       action,
@@ -75,10 +77,7 @@ export function createFakeEngine(): FakeEngine {
     if (filters?.types && !filters.types.includes(event.type)) return false;
     if (filters?.actions && !filters.actions.includes(event.action)) return false;
     if (filters?.containers && !filters.containers.some((c) => c === event.id || c === event.attributes.name)) return false;
-    return (filters?.labels ?? []).every((filter) => {
-      const [key, value] = filter.split("=", 2) as [string, string | undefined];
-      return value === undefined ? key in event.attributes : event.attributes[key] === value;
-    });
+    return matchesLabelFilters(event.attributes, filters?.labels);
   }
 
   async function* watchEvents(options: WatchEventsOptions): AsyncGenerator<EngineEventItem> {
@@ -141,16 +140,7 @@ export function createFakeEngine(): FakeEngine {
     async listContainers(query) {
       await tick();
       check();
-      return [...containers.values()]
-        .filter((c) => query.all || c.state === "running")
-        .filter((c) => !query.name || c.name.includes(query.name))
-        .filter((c) =>
-          (query.labels ?? []).every((filter) => {
-            const [key, value] = filter.split("=", 2) as [string, string | undefined];
-            return value === undefined ? key in c.labels : c.labels[key] === value;
-          }),
-        )
-        .map(summary);
+      return [...containers.values()].filter((c) => matchesContainerQuery(c, query)).map(summary);
     },
     async inspectContainer(id) {
       await tick();

@@ -3,7 +3,7 @@ import type { CoreEngine } from "../engine/engine.js";
 import type { EngineEvent, EngineEvents } from "../engine/event-stream.js";
 import type { ContainerDetails } from "../engine/types.js";
 import { DockhandError, isDockhandError } from "../errors/dockhand-error.js";
-import { runBounded } from "./bounded.js";
+import { runBounded } from "../concurrency/bounded.js";
 import { instanceFilter, ownedBy, serviceFilter } from "./ownership.js";
 import type { ContainerStatusView } from "./service-status.js";
 

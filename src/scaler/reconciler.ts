@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { isDockhandError } from "../errors/dockhand-error.js";
 import type { ServiceRegistry } from "../registry/service-registry.js";
-import { runBounded } from "./bounded.js";
+import { runBounded } from "../concurrency/bounded.js";
 import type { ContainerView, OwnedContainer } from "./container-view.js";
 import type { Scaler } from "./service-scaler.js";
 

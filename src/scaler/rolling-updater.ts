@@ -4,7 +4,7 @@ import type { ContainerSummary } from "../engine/types.js";
 import { isDockhandError } from "../errors/dockhand-error.js";
 import type { Rollout, StoredService, UpdatePolicy } from "../registry/service-definition.js";
 import type { ServiceRegistry } from "../registry/service-registry.js";
-import { runBounded } from "./bounded.js";
+import { runBounded } from "../concurrency/bounded.js";
 import type { ContainerView } from "./container-view.js";
 import { ownershipOf, slotContainerName } from "./ownership.js";
 import type { Scaler } from "./service-scaler.js";

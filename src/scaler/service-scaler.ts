@@ -5,7 +5,7 @@ import { DockhandError, invalidArgument, isDockhandError } from "../errors/dockh
 import { hasFixedHostPort } from "../registry/definition-rules.js";
 import type { StoredService } from "../registry/service-definition.js";
 import type { ServiceRegistry } from "../registry/service-registry.js";
-import { runBounded } from "./bounded.js";
+import { runBounded } from "../concurrency/bounded.js";
 import type { ContainerView, OwnedContainer } from "./container-view.js";
 import { createKeyedLock } from "./keyed-lock.js";
 import { ownershipOf } from "./ownership.js";

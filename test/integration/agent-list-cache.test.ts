@@ -3,13 +3,12 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ContainerState } from "../../gen/dockhand/v1/scaler_pb.js";
 import { testImage } from "../support/engine.js";
 import { startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
+import { sample } from "../support/metrics.js";
 import { until } from "../support/until.js";
 
 /** One sample's value from the server's /metrics, 0 when absent. */
-async function metric(url: string, sample: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${sample} `));
-  return line ? Number(line.slice(sample.length + 1)) : 0;
+async function metric(url: string, series: string): Promise<number> {
+  return sample(await (await fetch(`${url}/metrics`)).text(), series) ?? 0;
 }
 const engineLists = 'dockhand_engine_call_duration_seconds_count{operation="listContainers",outcome="ok"}';
 

@@ -4,13 +4,8 @@ import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { requireEngine, testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
+import { sample } from "../support/metrics.js";
 import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
-
-/** The value of one sample, e.g. `metric{a="b"}`; undefined when absent. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe("Prometheus /metrics", () => {
   let engine: Engine;

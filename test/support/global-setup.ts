@@ -1,8 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { ensureTestImage, requireEngine } from "./engine.js";
-
-/** Test service names: `t-<prefix>-<pid>-<time>-<n>` (see uniqueServiceName). */
-const testServiceName = /^t-[a-z0-9-]+-\d+-[0-9a-z]+-\d+$/;
+import { testServiceName } from "./service-names.js";
 
 export default async function setup(): Promise<() => Promise<void>> {
   const engine = await requireEngine();

@@ -25,11 +25,7 @@ export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-let counter = 0;
-/** A service name no other test (or earlier run) uses. */
-export function uniqueServiceName(prefix: string): string {
-  return `t-${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
-}
+export { uniqueServiceName } from "./service-names.js";
 
 /** Force-removes every container of the given services, whatever state they are in. */
 export async function removeServiceContainers(engine: CoreEngine, names: readonly string[]): Promise<void> {
