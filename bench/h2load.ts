@@ -37,11 +37,13 @@ export function runH2load(url: string, path: string, message: Uint8Array, client
         "-H", "content-type: application/grpc", "-H", "te: trailers", `--log-file=${log}`, `${url}${path}`],
       { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
     );
-    // Each line: start time (µs since the epoch), HTTP status, duration (µs).
-    const lines = readFileSync(log, "utf8").trim().split("\n").filter(Boolean);
-    const latencies = lines.map((line) => Number(line.split("\t")[2]) / 1000);
-    const failed = Number(/(\d+) failed/.exec(output)?.[1] ?? 0) + lines.filter((line) => line.split("\t")[1] !== "200").length;
-    return { perSecond: lines.length / seconds, latencies, failed };
+    // Each line: start time (µs since the epoch), HTTP status, duration (µs). Status 0 marks a
+    // call still in flight when the time was up: neither answered nor failed, so not counted.
+    const lines = readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((line) => line.split("\t"));
+    const finished = lines.filter((fields) => fields[1] !== "0");
+    const latencies = finished.map((fields) => Number(fields[2]) / 1000);
+    const failed = Number(/(\d+) failed/.exec(output)?.[1] ?? 0) + finished.filter((fields) => fields[1] !== "200").length;
+    return { perSecond: finished.length / seconds, latencies, failed };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

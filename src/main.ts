@@ -1,9 +1,18 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from "node:v8";
 import { pino } from "pino";
 import { createDockerEngine } from "./engine/docker-engine.js";
 import { isDockhandError } from "./errors/dockhand-error.js";
 import { ConfigError, loadConfig, usage } from "./server/config.js";
 import { startDockhandServer } from "./server/dockhand-server.js";
+
+/**
+ * V8 lets old space fill to about twice what survived the last full collection before it
+ * collects again. A busy server promotes short-lived request objects at megabytes a second, so
+ * its resident memory sat at 2-3 times its live heap; collecting at 1.5 times keeps it near
+ * (bench:status). Set here, not on the command line, so every way dockhand is started has it.
+ */
+setFlagsFromString("--heap-growing-percent=50");
 
 async function main(): Promise<number> {
   let config;
