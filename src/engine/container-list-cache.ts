@@ -15,7 +15,16 @@ export interface ContainerListCacheOptions {
   concurrency?: number;
   /** How long a list waits for events the engine logged but the stream has not yet brought. Default 100 ms. */
   catchUpMs?: number;
+  /** Told how each list was answered: by the cache, or why it could not be. */
+  onList?: (answer: ListCacheAnswer) => void;
 }
+
+/**
+ * How a list was answered: `cache`, or why the engine's list had to answer it instead:
+ * the cache is still being built (or rebuilt after a failed read or a lost event stream),
+ * the engine's event log could not be read, or events the log showed were not applied in time.
+ */
+export type ListCacheAnswer = "cache" | "building" | "event_log_failed" | "catch_up_timeout";
 
 /**
  * Every container on the engine, in memory, kept current by the engine's events, so that a
@@ -61,6 +70,7 @@ export function createContainerListCache(options: ContainerListCacheOptions): Co
   const { engine, events, logger } = options;
   const concurrency = options.concurrency ?? 8;
   const catchUpMs = options.catchUpMs ?? 100;
+  const onList = options.onList ?? (() => undefined);
   const containers = new Map<string, ContainerDetails>();
   /** Per container, the number of its newest read: an older read's answer is dropped. */
   const readNumbers = new Map<string, number>();
@@ -199,6 +209,24 @@ export function createContainerListCache(options: ContainerListCacheOptions): Co
     });
   }
 
+  /** Whether the cache holds what the engine would list now, after applying what the engine logged. */
+  async function caughtUpForList(signal: AbortSignal | undefined): Promise<ListCacheAnswer> {
+    if (!trusted) {
+      if (!stop.signal.aborted) void start();
+      return "building";
+    }
+    const asked = new Date();
+    let logged;
+    try {
+      logged = await events.loggedEvents({ since: seenNano, until: asked, filters: { types: ["container"] }, signal });
+    } catch {
+      return "event_log_failed";
+    }
+    if (!(await caughtUp(logged.map(eventKey), signal))) return "catch_up_timeout";
+    while (pending.size > 0) await Promise.all(pending.values());
+    return trusted ? "cache" : "building";
+  }
+
   function start(): Promise<void> {
     started ??= new Promise<void>((resolve) => void follow(resolve));
     return started;
@@ -211,20 +239,9 @@ export function createContainerListCache(options: ContainerListCacheOptions): Co
       trusted = false;
     },
     async list(query, signal) {
-      if (!trusted) {
-        if (!stop.signal.aborted) void start();
-        return undefined;
-      }
-      const asked = new Date();
-      let logged;
-      try {
-        logged = await events.loggedEvents({ since: seenNano, until: asked, filters: { types: ["container"] }, signal });
-      } catch {
-        return undefined;
-      }
-      if (!(await caughtUp(logged.map(eventKey), signal))) return undefined;
-      while (pending.size > 0) await Promise.all(pending.values());
-      if (!trusted) return undefined;
+      const answer = await caughtUpForList(signal);
+      onList(answer);
+      if (answer !== "cache") return undefined;
       const now = Date.now();
       const found: ContainerSummary[] = [];
       for (const c of containers.values()) if (matchesContainerQuery(c, query)) found.push(toSummary(c, now));

@@ -45,6 +45,11 @@ export interface Config {
   loadInlineMaxBytes: number;
   /** How long LoadImage may take to download an archive from a URL, in ms. */
   loadTimeoutMs: number;
+  /**
+   * How long a ListContainers waits for the container cache to apply events the engine has
+   * already logged before it asks the engine's list instead, in ms; 0 turns the cache off.
+   */
+  listCacheWaitMs: number;
 }
 
 /** All defaults, in one place. */
@@ -68,6 +73,7 @@ export const defaults: Readonly<Config> = Object.freeze({
   loadMaxBytes: 2 * 1024 ** 3,
   loadInlineMaxBytes: 16 * 1024 ** 2,
   loadTimeoutMs: 300_000,
+  listCacheWaitMs: 100,
 });
 
 export const defaultConfigFile = "dockhand.yml";
@@ -100,6 +106,7 @@ const yamlKeys: Record<keyof Config, string[]> = {
   loadMaxBytes: ["dockhand.load_max_bytes"],
   loadInlineMaxBytes: ["dockhand.load_inline_max_bytes"],
   loadTimeoutMs: ["dockhand.load_timeout_ms"],
+  listCacheWaitMs: ["dockhand.list_cache_wait_ms"],
 };
 
 const envKeys: Record<keyof Config, string[]> = {
@@ -122,6 +129,7 @@ const envKeys: Record<keyof Config, string[]> = {
   loadMaxBytes: ["DOCKHAND_LOAD_MAX_BYTES"],
   loadInlineMaxBytes: ["DOCKHAND_LOAD_INLINE_MAX_BYTES"],
   loadTimeoutMs: ["DOCKHAND_LOAD_TIMEOUT_MS"],
+  listCacheWaitMs: ["DOCKHAND_LIST_CACHE_WAIT_MS"],
 };
 
 export const usage = `Usage: dockhand [options]
@@ -145,7 +153,7 @@ More settings, by environment or YAML (README.md, Configuration, lists them all)
   DOCKHAND_MAX_REPLICAS (${defaults.maxReplicas}), DOCKHAND_SCALE_CONCURRENCY (${defaults.scaleConcurrency}),
   DOCKHAND_SHUTDOWN_GRACE_MS (${defaults.shutdownGraceMs}), DOCKHAND_RESYNC_INTERVAL_MS (${defaults.resyncIntervalMs}),
   DOCKHAND_ORPHAN_GRACE_MS (${defaults.orphanGraceMs}), DOCKHAND_LOAD_MAX_BYTES, DOCKHAND_LOAD_INLINE_MAX_BYTES,
-  DOCKHAND_LOAD_TIMEOUT_MS
+  DOCKHAND_LOAD_TIMEOUT_MS, DOCKHAND_LIST_CACHE_WAIT_MS (${defaults.listCacheWaitMs}; 0 turns the list cache off)
 `;
 
 function lookup(doc: unknown, dotted: string): unknown {
@@ -304,6 +312,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     loadMaxBytes: int("loadMaxBytes", defaults.loadMaxBytes, 1, Number.MAX_SAFE_INTEGER),
     loadInlineMaxBytes: int("loadInlineMaxBytes", defaults.loadInlineMaxBytes, 0, 1024 ** 3),
     loadTimeoutMs: int("loadTimeoutMs", defaults.loadTimeoutMs, 1, 24 * 3600 * 1000),
+    listCacheWaitMs: int("listCacheWaitMs", defaults.listCacheWaitMs, 0, 60_000),
   };
   if (isIP(config.bind) === 0 && config.bind !== "localhost") {
     throw new ConfigError(`${pick("bind")?.key ?? "bind"}: "${config.bind}" is not an IP address`);

@@ -95,9 +95,17 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   // ContainerAgent's lists come from an event-fed cache of the engine's containers, checked
   // against the engine's event log at each list; that needs the engine's clock, so a local engine.
   // The first list starts it; until it is built, lists ask the engine.
-  const listCache = config.dockerUrl.startsWith("unix:")
-    ? createContainerListCache({ engine, events: engine, logger, concurrency: config.scaleConcurrency })
-    : undefined;
+  const listCache =
+    config.dockerUrl.startsWith("unix:") && config.listCacheWaitMs > 0
+      ? createContainerListCache({
+          engine,
+          events: engine,
+          logger,
+          concurrency: config.scaleConcurrency,
+          catchUpMs: config.listCacheWaitMs,
+          onList: metrics.recordListCacheAnswer,
+        })
+      : undefined;
   const handler = connectNodeAdapter({
     routes: createRoutes({ engine: listCache ? withContainerListCache(engine, listCache) : engine, registry, scaler, reconciler, updater, view, config, health }),
     // Logging outermost and errors innermost, so both others see the final Connect code.

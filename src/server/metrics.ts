@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { CoreEngine } from "../engine/engine.js";
+import type { ListCacheAnswer } from "../engine/container-list-cache.js";
 import type { EngineCallRecord } from "../engine/instrumented-engine.js";
 import type { ServiceRegistry } from "../registry/service-registry.js";
 import { serviceLabel } from "../scaler/ownership.js";
@@ -13,6 +14,8 @@ export interface Metrics {
   streamOpened(procedure: string, delta: 1 | -1): void;
   recordEngineCall(record: EngineCallRecord): void;
   engineStreamOpened(operation: string, delta: 1 | -1): void;
+  /** Counts a container list by how it was answered: from the cache, or why not. */
+  recordListCacheAnswer(answer: ListCacheAnswer): void;
 }
 
 export interface MetricsOptions {
@@ -45,6 +48,13 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registers,
   });
   const engineStreams = new Gauge({ name: "dockhand_engine_open_streams", help: "Docker engine streams (events, logs ...) open now, by operation", labelNames: ["operation"], registers });
+
+  const listCacheAnswers = new Counter({
+    name: "dockhand_container_list_cache_lists_total",
+    help: "Container lists by answer: cache, or why the engine's list answered (building, event_log_failed, catch_up_timeout)",
+    labelNames: ["answer"],
+    registers,
+  });
 
   new Gauge({
     name: "dockhand_service_containers_desired",
@@ -97,5 +107,6 @@ export function createMetrics(options: MetricsOptions): Metrics {
     streamOpened: (procedure, delta) => streams.inc({ procedure }, delta),
     recordEngineCall: ({ operation, outcome, seconds }) => engineSeconds.observe({ operation, outcome }, seconds),
     engineStreamOpened: (operation, delta) => engineStreams.inc({ operation }, delta),
+    recordListCacheAnswer: (answer) => listCacheAnswers.inc({ answer }),
   };
 }

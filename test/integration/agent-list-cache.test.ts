@@ -11,6 +11,7 @@ async function metric(url: string, series: string): Promise<number> {
   return sample(await (await fetch(`${url}/metrics`)).text(), series) ?? 0;
 }
 const engineLists = 'dockhand_engine_call_duration_seconds_count{operation="listContainers",outcome="ok"}';
+const cacheAnswers = (answer: string) => `dockhand_container_list_cache_lists_total{answer="${answer}"}`;
 
 /** Durations move on between two reads; everything else of the text must be the engine's. */
 function wording(status: string): string {
@@ -26,11 +27,13 @@ function wording(status: string): string {
 describe("ContainerAgent ListContainers from the container cache", () => {
   let fx: ContainerFixture;
   beforeAll(async () => {
-    fx = await startContainerFixture("listcache");
-    // The cache builds in the background after start-up; once built, a list consults the engine's event log.
+    // A list waits as long as it takes for the engine's events (not the default 100 ms), so
+    // that on a loaded machine too, every list below is the cache's answer and none the engine's.
+    fx = await startContainerFixture("listcache", { listCacheWaitMs: 30_000 });
+    // The first list starts the cache; lists are the engine's until it is built.
     await until(async () => {
       await fx.agent.listContainers({ all: true, labelSelector: [fx.selector] });
-      return (await metric(fx.server.url, 'dockhand_engine_call_duration_seconds_count{operation="loggedEvents",outcome="ok"}')) > 0;
+      return (await metric(fx.server.url, cacheAnswers("cache"))) > 0;
     }, 10_000);
   });
   afterAll(async () => {
@@ -41,6 +44,7 @@ describe("ContainerAgent ListContainers from the container cache", () => {
 
   it("sees a change made on the engine directly in the very next list, without the engine's list call", async () => {
     const listsBefore = await metric(fx.server.url, engineLists);
+    const cachedBefore = await metric(fx.server.url, cacheAnswers("cache"));
     for (let round = 0; round < 5; round++) {
       const id = await fx.engine.createContainer({ name: fx.name(`direct-${round}`), image: testImage, command: ["sleep", "3600"], init: true, labels: fx.labels });
       expect((await list()).map((c) => c.id)).toContain(id);
@@ -50,8 +54,9 @@ describe("ContainerAgent ListContainers from the container cache", () => {
       await fx.engine.removeContainer(id, { force: true, volumes: true });
       expect((await list()).map((c) => c.id)).not.toContain(id);
     }
-    // Every one of those lists was answered by the cache.
+    // Every one of those 20 lists was answered by the cache.
     expect(await metric(fx.server.url, engineLists)).toBe(listsBefore);
+    expect(await metric(fx.server.url, cacheAnswers("cache"))).toBe(cachedBefore + 20);
   });
 
   it("answers what the engine's own list answers: order, names, image, state, ports and status text", async () => {
@@ -62,7 +67,9 @@ describe("ContainerAgent ListContainers from the container cache", () => {
     const paused = await fx.run({ name: fx.name("paused") });
     await fx.agent.pauseContainer({ id: paused.id });
 
+    const cachedBefore = await metric(fx.server.url, cacheAnswers("cache"));
     const ours = await list();
+    expect(await metric(fx.server.url, cacheAnswers("cache"))).toBe(cachedBefore + 1);
     const engines = await fx.engine.listContainers({ all: true, labels: [fx.selector] });
     expect(ours.map((c) => c.id)).toEqual(engines.map((c) => c.id));
     expect(ours.map((c) => c.id)).toEqual(expect.arrayContaining([created.id, running.id, exited.id, paused.id]));
@@ -82,5 +89,26 @@ describe("ContainerAgent ListContainers from the container cache", () => {
     expect(ours.find((c) => c.id === paused.id)?.status).toMatch(/\(Paused\)$/);
     expect((await list(false)).map((c) => c.id).sort()).toEqual([running.id, paused.id].sort());
     await fx.agent.unpauseContainer({ id: paused.id });
+  });
+});
+
+describe("ContainerAgent ListContainers with the cache turned off", () => {
+  let fx: ContainerFixture;
+  beforeAll(async () => {
+    fx = await startContainerFixture("nocache", { listCacheWaitMs: 0 });
+  });
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  it("asks the engine's list every time when DOCKHAND_LIST_CACHE_WAIT_MS is 0", async () => {
+    const listsBefore = await metric(fx.server.url, engineLists);
+    const created = await fx.create({ name: fx.name("plain") });
+    for (let i = 0; i < 3; i++) {
+      const listed = await fx.agent.listContainers({ all: true, labelSelector: [fx.selector] });
+      expect(listed.containers.map((c) => c.id)).toEqual([created.id]);
+    }
+    expect(await metric(fx.server.url, engineLists)).toBe(listsBefore + 3);
+    expect((await (await fetch(`${fx.server.url}/metrics`)).text()).includes("dockhand_container_list_cache_lists_total{")).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import { serviceFilter } from "../../src/scaler/ownership.js";
 import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { useTestServer } from "../support/server-fixture.js";
+import { until } from "../support/until.js";
 
 describe("Scaler ownership, deletion and failures on a real engine", () => {
   const fixture = useTestServer();
@@ -69,11 +70,28 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     const blocked = (await scaler().scale({ name: blocker, replicas: 1 })).status!.containers[0]!.ports[0]!.hostPort;
     const name = service("conflict");
     await createService(name, { ports: [{ containerPort: 80, hostIp: "127.0.0.1", hostPort: blocked }] });
+    const since = BigInt(Date.now() - 1000) * 1_000_000n;
     const err = await scaler().scale({ name, replicas: 1 }).catch((e: unknown) => ConnectError.from(e));
+    const returned = new Date();
     expect(err).toMatchObject({ code: Code.FailedPrecondition });
     expect((err as ConnectError).rawMessage).toMatch(/stopped with 0 running: .*could not start/);
     expect((err as ConnectError).findDetails(ScaleProgressSchema)).toEqual([expect.objectContaining({ name, desired: 1, running: 0 })]);
-    expect(await owned(name)).toHaveLength(0);
+    // The count stays stored, so the reconciler goes on retrying (with back-off) and a retry's
+    // container can exist for a moment: the engine's event log tells the Scale's own apart.
+    const logged = async () =>
+      fixture.engine.loggedEvents({ since, until: new Date(), filters: { types: ["container"], labels: [serviceFilter(name)], actions: ["create", "destroy"] } });
+    const events = await logged();
+    const first = events.find((e) => e.action === "create");
+    // The Scale removed the container it could not start before it answered.
+    expect(first).toBeDefined();
+    expect(events.some((e) => e.action === "destroy" && e.id === first!.id && e.time <= returned)).toBe(true);
+    // No failed attempt piles up: each one made by then is removed too.
+    const createdBefore = events.filter((e) => e.action === "create" && e.time <= returned).map((e) => e.id);
+    await until(async () => {
+      const destroyed = new Set((await logged()).filter((e) => e.action === "destroy").map((e) => e.id));
+      return createdBefore.every((id) => destroyed.has(id));
+    }, 10_000);
+    expect((await owned(name)).filter((c) => c.state === "running")).toHaveLength(0);
   });
 
   it("honours the deadline with DEADLINE_EXCEEDED and keeps converging in the background", async () => {

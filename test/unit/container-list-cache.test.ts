@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createContainerListCache, withContainerListCache } from "../../src/engine/container-list-cache.js";
+import { createContainerListCache, withContainerListCache, type ListCacheAnswer } from "../../src/engine/container-list-cache.js";
 import type { EngineEventItem, EngineEvents } from "../../src/engine/event-stream.js";
 import { createFakeEngine, type FakeEngine } from "../../src/engine/fake-engine.js";
 
@@ -39,8 +39,13 @@ function delayedEvents(engine: FakeEngine) {
   return { events: { ...events, loggedEvents: engine.loggedEvents }, control };
 }
 
-async function started(engine: FakeEngine, events = { watchEvents: engine.watchEvents, loggedEvents: engine.loggedEvents }, catchUpMs?: number) {
-  const cache = createContainerListCache({ engine, events, logger, ...(catchUpMs === undefined ? {} : { catchUpMs }) });
+async function started(
+  engine: FakeEngine,
+  events = { watchEvents: engine.watchEvents, loggedEvents: engine.loggedEvents },
+  catchUpMs?: number,
+  answers: ListCacheAnswer[] = [],
+) {
+  const cache = createContainerListCache({ engine, events, logger, onList: (answer) => answers.push(answer), ...(catchUpMs === undefined ? {} : { catchUpMs }) });
   await cache.start();
   return cache;
 }
@@ -89,7 +94,8 @@ describe("container list cache", () => {
     const engine = createFakeEngine();
     engine.addImage(image);
     const { events, control } = delayedEvents(engine);
-    const cache = await started(engine, events, 200);
+    const answers: ListCacheAnswer[] = [];
+    const cache = await started(engine, events, 200, answers);
     try {
       control.hold = true;
       const id = await engine.createContainer({ name: "held", image });
@@ -106,6 +112,7 @@ describe("container list cache", () => {
       expect(await cache.list({ all: true })).toBeUndefined();
       const answered = await withContainerListCache(engine, cache).listContainers({ all: true });
       expect(answered.map((c) => c.name).sort()).toEqual(["held", "never-sent"]);
+      expect(answers).toEqual(["cache", "catch_up_timeout", "catch_up_timeout"]);
     } finally {
       cache.close();
     }
@@ -113,10 +120,12 @@ describe("container list cache", () => {
 
   it("does not answer while the engine is unreachable", async () => {
     const engine = createFakeEngine();
-    const cache = await started(engine);
+    const answers: ListCacheAnswer[] = [];
+    const cache = await started(engine, undefined, undefined, answers);
     try {
       engine.setReachable(false);
       expect(await cache.list({ all: true })).toBeUndefined();
+      expect(answers).toEqual(["event_log_failed"]);
     } finally {
       cache.close();
     }
