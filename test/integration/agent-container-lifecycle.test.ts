@@ -4,11 +4,23 @@ import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ContainerState } from "../../gen/dockhand/v1/scaler_pb.js";
 import { RestartPolicyMode } from "../../gen/dockhand/v1/service_pb.js";
 import { expectCode, startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
+import { until } from "../support/until.js";
 
-/** A shell that exits 3 on SIGTERM: which signal arrived shows in the exit code. */
-const exitsThreeOnTerm = ["sh", "-c", "trap 'exit 3' TERM; while true; do sleep 0.1; done"];
+/**
+ * A shell that exits 3 on SIGTERM: which signal arrived shows in the exit code. It says "trapped"
+ * once its trap is set: as PID 1 without init, it ignores a SIGTERM that comes before that.
+ */
+const exitsThreeOnTerm = ["sh", "-c", "trap 'exit 3' TERM; echo trapped; while true; do sleep 0.1; done"];
 /** A shell that ignores SIGTERM: only SIGKILL ends it. */
-const ignoresTerm = ["sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"];
+const ignoresTerm = ["sh", "-c", "trap '' TERM; echo trapped; while true; do sleep 0.1; done"];
+
+/** Runs one of the trapping shells above and returns once its trap is set. */
+async function runTrapped(fx: ContainerFixture, command: string[]) {
+  const running = await fx.run({ command, init: false });
+  const container = fx.engine.docker.getContainer(running.id);
+  await until(async () => (await container.logs({ stdout: true })).toString().includes("trapped"), 60_000, 20);
+  return running;
+}
 
 const ms = (time: Timestamp | undefined) => (time ? timestampDate(time).getTime() : 0);
 
@@ -33,7 +45,7 @@ describe("ContainerAgent container lifecycle", () => {
   });
 
   it("stops with the grace period, and stopping a stopped container succeeds without change", async () => {
-    const running = await fx.run({ command: exitsThreeOnTerm, init: false });
+    const running = await runTrapped(fx, exitsThreeOnTerm);
     const stopped = await fx.agent.stopContainer({ id: running.id, gracePeriod: { seconds: 30n } });
     expect(stopped.container?.state).toBe(ContainerState.EXITED);
     expect(stopped.container?.exitCode).toBe(3);
@@ -44,7 +56,7 @@ describe("ContainerAgent container lifecycle", () => {
   });
 
   it("kills with SIGKILL after the grace period when the process ignores SIGTERM", async () => {
-    const running = await fx.run({ command: ignoresTerm, init: false });
+    const running = await runTrapped(fx, ignoresTerm);
     const stopped = await fx.agent.stopContainer({ id: running.id, gracePeriod: { seconds: 1n } });
     expect(stopped.container?.state).toBe(ContainerState.EXITED);
     expect(stopped.container?.exitCode).toBe(137);
@@ -81,11 +93,11 @@ describe("ContainerAgent container lifecycle", () => {
 
   it("kills with the given signal, by name or number, and SIGKILL by default", async () => {
     for (const signal of ["TERM", "sigterm", "15"]) {
-      const running = await fx.run({ command: exitsThreeOnTerm, init: false });
+      const running = await runTrapped(fx, exitsThreeOnTerm);
       await fx.agent.killContainer({ id: running.id, signal });
       expect((await fx.agent.waitContainer({ id: running.id })).exitCode).toBe(3);
     }
-    const running = await fx.run({ command: ignoresTerm, init: false });
+    const running = await runTrapped(fx, ignoresTerm);
     const killed = await fx.agent.killContainer({ id: running.id });
     expect(killed.container?.state).toBe(ContainerState.EXITED);
     expect((await fx.agent.waitContainer({ id: running.id })).exitCode).toBe(137);

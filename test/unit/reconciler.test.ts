@@ -98,7 +98,8 @@ describe("reconciler (fake engine)", () => {
   });
 
   it("reports orphans and removes them after the grace period, never touching foreign containers", async () => {
-    const { engine, reconciler } = await setup({ orphanGraceMs: 200 });
+    // The grace period is long enough that a slow machine still calls the first resync inside it.
+    const { engine, reconciler } = await setup({ orphanGraceMs: 1000 });
     const orphan = await engine.createContainer({ name: "gone-1", image: "busybox:1", labels: ownershipLabels({ instance: "test", service: "gone", slot: 1, definitionVersion: 1 }) });
     await engine.startContainer(orphan);
     const foreign = await engine.createContainer({ name: "mine", image: "busybox:1", labels: { team: "x" } });
@@ -110,7 +111,7 @@ describe("reconciler (fake engine)", () => {
     expect((await reconciler.orphans())[0]?.container.name).toBe("gone-1");
     await reconciler.resync();
     expect(engine.containers.has(orphan)).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 1050));
     await reconciler.resync();
     expect(engine.containers.has(orphan)).toBe(false);
     expect(engine.containers.get(foreign)?.state).toBe("running");
