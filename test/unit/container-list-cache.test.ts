@@ -95,7 +95,8 @@ describe("container list cache", () => {
     engine.addImage(image);
     const { events, control } = delayedEvents(engine);
     const answers: ListCacheAnswer[] = [];
-    const cache = await started(engine, events, 200, answers);
+    // A wait of 1 s: events released after 50 ms arrive inside it even on a loaded machine.
+    const cache = await started(engine, events, 1000, answers);
     try {
       control.hold = true;
       const id = await engine.createContainer({ name: "held", image });
