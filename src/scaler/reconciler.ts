@@ -28,7 +28,8 @@ export interface ReconcilerOptions {
 export interface Reconciler {
   /** Checks every service now, then follows the view's changes and resyncs periodically. */
   start(): void;
-  close(): void;
+  /** Stops acting on changes, and resolves once the passes already under way have ended. */
+  close(): Promise<void>;
   /** Containers with dockhand's labels whose service has no definition. */
   orphans(): Promise<OrphanView[]>;
   /** One full resync now (for tests and start-up). */
@@ -51,6 +52,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   let resyncTimer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
   let closed = false;
+  const underWay = new Set<Promise<void>>();
 
   async function needsWork(service: string): Promise<boolean> {
     const stored = registry.find(service);
@@ -64,7 +66,14 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     return healthy !== stored.replicas;
   }
 
-  async function run(service: string): Promise<void> {
+  function run(service: string): Promise<void> {
+    if (closed) return Promise.resolve();
+    const pass = reconcileOnce(service).finally(() => underWay.delete(pass));
+    underWay.add(pass);
+    return pass;
+  }
+
+  async function reconcileOnce(service: string): Promise<void> {
     try {
       if (!(await needsWork(service))) return;
       const wait = await scaler.reconcile(service);
@@ -133,12 +142,13 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       }, resyncIntervalMs);
       resyncTimer.unref();
     },
-    close() {
+    async close() {
       closed = true;
       unsubscribe?.();
       if (resyncTimer) clearInterval(resyncTimer);
       for (const { timer } of timers.values()) clearTimeout(timer);
       timers.clear();
+      await Promise.allSettled([...underWay]);
     },
     orphans,
     resync,

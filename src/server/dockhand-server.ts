@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.js";
@@ -130,11 +131,14 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     close: async () => {
       stopResuming();
       updater.close();
-      reconciler.close();
+      // A reconcile pass under way ends before the view it reads closes, so no container it
+      // creates appears after close; the drain of calls bounds the wait.
+      const reconciling = reconciler.close();
+      await server.close(config.shutdownGraceMs);
+      await Promise.race([reconciling, sleep(config.shutdownGraceMs, undefined, { ref: false })]);
       view.close();
       listCache?.close();
       health.close();
-      await server.close(config.shutdownGraceMs);
     },
   };
 }

@@ -13,8 +13,10 @@ import { createReconciler, type Reconciler } from "../../src/scaler/reconciler.j
 import { createRestartBackoff } from "../../src/scaler/restart-backoff.js";
 import { createScaler } from "../../src/scaler/service-scaler.js";
 
-const closers: Array<() => void> = [];
-afterEach(() => closers.splice(0).forEach((close) => close()));
+const closers: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
 
 async function setup(options: { orphanGraceMs?: number; backoffBaseMs?: number } = {}) {
   const engine = createFakeEngine();
@@ -127,5 +129,36 @@ describe("reconciler (fake engine)", () => {
     second.start();
     closers.push(() => second.close());
     await until(() => running(engine).length === 2);
+  });
+
+  it("closes only once a pass under way has ended, so nothing it creates appears after close", async () => {
+    const { engine, registry, view } = await setup();
+    let creating = false;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // The same engine, but its creates wait at the gate.
+    const gated = new Proxy(engine, {
+      get(target, key, receiver) {
+        if (key !== "createContainer") return Reflect.get(target, key, receiver);
+        return async (...args: Parameters<FakeEngine["createContainer"]>) => {
+          creating = true;
+          await gate;
+          return target.createContainer(...args);
+        };
+      },
+    });
+    const logger = pino({ level: "silent" });
+    const scaler = createScaler({ engine: gated, instance: "test", registry, view: view as ContainerView, logger });
+    const reconciler = createReconciler({ scaler, registry, view, logger, debounceMs: 5 });
+    await registry.setReplicas("web", 1);
+    reconciler.start();
+    await until(() => creating);
+    let closed = false;
+    const closing = reconciler.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(running(engine).map((c) => c.name)).toEqual(["web-1"]);
   });
 });
