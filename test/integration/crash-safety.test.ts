@@ -28,7 +28,8 @@ describe("crash safety", () => {
 
   it("converges after a SIGKILL mid-scale: no duplicate slot, nothing outside the count, no definition lost", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "dockhand-crash-"));
-    const first = await spawnDockhand(["--data-dir", dataDir]);
+    // Two containers at a time: the scale stays under way long enough for the kill to land in it.
+    const first = await spawnDockhand(["--data-dir", dataDir], { DOCKHAND_SCALE_CONCURRENCY: "2" });
     await call(first.url, "dockhand.v1.ServiceRegistry/CreateService", { service: { name, image: testImage, command: ["sleep", "3600"], init: true, labels: { keep: "me" } } });
     void call(first.url, "dockhand.v1.Scaler/Scale", { name, replicas: 12 }).catch(() => undefined);
     // Kill it once the scale is under way: some containers exist, others do not yet.
