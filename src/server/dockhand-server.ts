@@ -132,10 +132,10 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       stopResuming();
       updater.close();
       // A reconcile pass under way ends before the view it reads closes, so no container it
-      // creates appears after close; the drain of calls bounds the wait.
-      const reconciling = reconciler.close();
+      // creates appears after close. It ends alongside the drain of calls, within the same grace.
+      const reconciling = Promise.race([reconciler.close(), sleep(config.shutdownGraceMs, undefined, { ref: false })]);
       await server.close(config.shutdownGraceMs);
-      await Promise.race([reconciling, sleep(config.shutdownGraceMs, undefined, { ref: false })]);
+      await reconciling;
       view.close();
       listCache?.close();
       health.close();
