@@ -132,11 +132,12 @@ describe("reconciler (fake engine)", () => {
   });
 
   it("closes only once a pass under way has ended, so nothing it creates appears after close", async () => {
-    const { engine, registry, view } = await setup();
+    const { engine, registry, view, reconciler: first } = await setup();
+    // Only the reconciler under test may act: its engine's creates wait at the gate.
+    await first.close();
     let creating = false;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    // The same engine, but its creates wait at the gate.
     const gated = new Proxy(engine, {
       get(target, key, receiver) {
         if (key !== "createContainer") return Reflect.get(target, key, receiver);
