@@ -1,0 +1,114 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { type Credentials, readCredentialsFile } from "./credentials-file.js";
+import { roleFor } from "./procedure-roles.js";
+import { roleCovers, type Role } from "./roles.js";
+import { watchFiles } from "./watch-files.js";
+
+/** Who made a call, as the access check decided. */
+export interface Caller {
+  /** The token's name, the certificate subject, or "anonymous" when auth is off. */
+  name: string;
+  role: Role;
+  via: "token" | "certificate" | "none";
+}
+
+/** What a call presents: its `authorization` header and, over mTLS, its certificate subject. */
+export interface Presented {
+  authorization?: string | null;
+  certSubject?: string;
+}
+
+export type AccessDecision =
+  | { allowed: true; caller: Caller | undefined }
+  | { allowed: false; reason: "unauthenticated" | "permission_denied"; message: string };
+
+export interface AccessControl {
+  /** True when tokens or mTLS are configured, so calls need credentials. */
+  readonly enabled: boolean;
+  /** Decides whether the caller may call `procedure` (an RPC path or a route's procedure name). */
+  check(procedure: string, presented: Presented): AccessDecision;
+  /** Reads the tokens file again now (also done when it changes on disk). */
+  reload(): void;
+  close(): void;
+}
+
+export interface AccessControlOptions {
+  /** The tokens file; empty for none. */
+  tokensFile: string;
+  /** True when the listener asks clients for certificates (mTLS). */
+  clientCertificates: boolean;
+  /** Told when a changed tokens file could not be used; the previous credentials stay. */
+  onReloadError?: (err: Error) => void;
+  /** How often the tokens file is looked at for changes, in ms. Default 1000. */
+  pollMs?: number;
+}
+
+const anonymous: Caller = Object.freeze({ name: "anonymous", role: "admin", via: "none" });
+const noCredentials: Credentials = { tokens: [], certSubjects: new Map() };
+const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+/**
+ * Tokens (hashed, compared in constant time) and mTLS subjects, each with a role, checked
+ * against the least role of each procedure. A refusal never tells whether a token exists.
+ */
+export function createAccessControl(options: AccessControlOptions): AccessControl {
+  const enabled = options.tokensFile !== "" || options.clientCertificates;
+  let credentials = options.tokensFile ? readCredentialsFile(options.tokensFile) : noCredentials;
+  const reload = () => {
+    if (!options.tokensFile) return;
+    try {
+      credentials = readCredentialsFile(options.tokensFile);
+    } catch (err) {
+      options.onReloadError?.(err as Error);
+    }
+  };
+  const stopWatching = options.tokensFile ? watchFiles([options.tokensFile], reload, options.pollMs ?? 1000) : () => undefined;
+
+  function tokenCaller(token: string): Caller | undefined {
+    const presented = sha256(token);
+    let found: Caller | undefined;
+    // Every entry is compared, so the time taken does not tell which one (if any) matched.
+    for (const entry of credentials.tokens) {
+      if (timingSafeEqual(presented, entry.sha256) && !found) found = { name: entry.name, role: entry.role, via: "token" };
+    }
+    return found;
+  }
+
+  function identify(presented: Presented): Caller | "bad" | undefined {
+    if (presented.authorization) {
+      const match = bearer.exec(presented.authorization);
+      return (match && tokenCaller(match[1])) || "bad";
+    }
+    if (presented.certSubject !== undefined) {
+      const role = credentials.certSubjects.get(presented.certSubject);
+      return role ? { name: presented.certSubject, role, via: "certificate" } : "bad";
+    }
+    return undefined;
+  }
+
+  return {
+    enabled,
+    check(procedure, presented) {
+      const need = roleFor(procedure);
+      if (!enabled) return { allowed: true, caller: anonymous };
+      if (need === undefined) return { allowed: true, caller: undefined };
+      const caller = identify(presented);
+      if (caller === undefined) {
+        return { allowed: false, reason: "unauthenticated", message: "this call needs credentials: send 'authorization: Bearer <token>' or a client certificate" };
+      }
+      if (caller === "bad") {
+        return { allowed: false, reason: "unauthenticated", message: "the credentials sent are not valid" };
+      }
+      if (!roleCovers(caller.role, need)) {
+        return { allowed: false, reason: "permission_denied", message: `${procedure} needs the ${need} role; caller "${caller.name}" has ${caller.role}` };
+      }
+      return { allowed: true, caller };
+    },
+    reload,
+    close: stopWatching,
+  };
+}

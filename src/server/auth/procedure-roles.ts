@@ -1,0 +1,61 @@
+import type { Role } from "./roles.js";
+
+/**
+ * The least role each procedure needs: the one table the access check, the README and the
+ * tests read. Keys are RPC paths (`/package.Service/Method`) and, for the seeds' HTTP routes,
+ * the procedure names those routes log under. A procedure missing here needs admin.
+ */
+export const procedureRoles: Readonly<Record<string, Role>> = Object.freeze({
+  "/dockhand.v1.ServiceRegistry/ListServices": "viewer",
+  "/dockhand.v1.ServiceRegistry/GetService": "viewer",
+  "/dockhand.v1.ServiceRegistry/CreateService": "operator",
+  "/dockhand.v1.ServiceRegistry/UpdateService": "operator",
+  "/dockhand.v1.ServiceRegistry/DeleteService": "admin",
+
+  "/dockhand.v1.Scaler/Scale": "operator",
+  "/dockhand.v1.Scaler/GetStatus": "viewer",
+  "/dockhand.v1.Scaler/WatchStatus": "viewer",
+  "/dockhand.v1.Scaler/ListOrphans": "viewer",
+  "/dockhand.v1.Scaler/Rollback": "operator",
+
+  "/dockhand.v1.ContainerAgent/ListContainers": "viewer",
+  "/dockhand.v1.ContainerAgent/GetContainer": "viewer",
+  "/dockhand.v1.ContainerAgent/CreateContainer": "admin",
+  "/dockhand.v1.ContainerAgent/StartContainer": "operator",
+  "/dockhand.v1.ContainerAgent/StopContainer": "operator",
+  "/dockhand.v1.ContainerAgent/RestartContainer": "operator",
+  "/dockhand.v1.ContainerAgent/RebootContainer": "operator",
+  "/dockhand.v1.ContainerAgent/KillContainer": "operator",
+  "/dockhand.v1.ContainerAgent/PauseContainer": "operator",
+  "/dockhand.v1.ContainerAgent/UnpauseContainer": "operator",
+  "/dockhand.v1.ContainerAgent/DeleteContainer": "admin",
+  "/dockhand.v1.ContainerAgent/WaitContainer": "operator",
+  "/dockhand.v1.ContainerAgent/SaveContainer": "admin",
+  "/dockhand.v1.ContainerAgent/ListImages": "viewer",
+  "/dockhand.v1.ContainerAgent/GetImage": "viewer",
+  "/dockhand.v1.ContainerAgent/DeleteImage": "admin",
+  "/dockhand.v1.ContainerAgent/TagImage": "admin",
+  "/dockhand.v1.ContainerAgent/PullImage": "operator",
+  "/dockhand.v1.ContainerAgent/PushImage": "admin",
+  "/dockhand.v1.ContainerAgent/LoadImage": "admin",
+  "/dockhand.v1.ContainerAgent/GetInfo": "viewer",
+  "/dockhand.v1.ContainerAgent/StreamLogs": "viewer",
+  "/dockhand.v1.ContainerAgent/WatchEvents": "viewer",
+  "/dockhand.v1.ContainerAgent/GetStats": "viewer",
+  "/dockhand.v1.ContainerAgent/StreamStats": "viewer",
+  "/dockhand.v1.ContainerAgent/Exec": "admin",
+
+  "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo": "viewer",
+  "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": "viewer",
+
+  "/metrics": "viewer",
+});
+
+/** Procedures anyone may call, with or without credentials: probes for load balancers. */
+export const openProcedures: ReadonlySet<string> = new Set(["/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"]);
+
+/** The least role `procedure` needs; undefined for an open one. Unknown procedures need admin. */
+export function roleFor(procedure: string): Role | undefined {
+  if (openProcedures.has(procedure)) return undefined;
+  return procedureRoles[procedure] ?? "admin";
+}
