@@ -41,6 +41,8 @@ export interface ServiceRegistry {
    */
   rollback(name: string): Promise<StoredService>;
   remove(name: string): Promise<void>;
+  /** Calls `listener` after each change has been stored; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
     services.set(name, { ...stored, definition: definitionWithDefaults(stored.definition), updatePolicy: { ...defaultUpdatePolicy, ...stored.updatePolicy } });
   }
   let queue: Promise<unknown> = Promise.resolve();
+  const listeners = new Set<() => void>();
 
   function mutate<T>(change: (next: Map<string, StoredService>) => T): Promise<T> {
     const run = queue.then(async () => {
@@ -61,6 +64,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       const result = change(next);
       await stateFile.save(next);
       services = next;
+      for (const listener of listeners) listener();
       return result;
     });
     queue = run.catch(() => undefined);
@@ -182,6 +186,10 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       return mutate((next) => {
         if (!next.delete(name)) throw notFound(name);
       });
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
   return registry;

@@ -11,6 +11,7 @@ import type { EngineHealth } from "./engine-health.js";
 import { createContainerAgentService } from "../services/container-agent-service.js";
 import { createScalerService } from "../services/scaler-service.js";
 import { createStatusWatcher } from "../scaler/status-watcher.js";
+import { createServicesWatcher } from "../scaler/services-watcher.js";
 import { createServiceRegistryService } from "../services/service-registry-service.js";
 import { createDescriptorIndex } from "../services/descriptor-index.js";
 import { createHealthService } from "../services/health-service.js";
@@ -45,6 +46,7 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
       createScalerService({
         scaler: deps.scaler,
         watcher: createStatusWatcher({ scaler: deps.scaler, events: viewChangeEvents(deps.view) }),
+        servicesWatcher: createServicesWatcher({ scaler: deps.scaler, registry: deps.registry, view: deps.view }),
         reconciler: deps.reconciler,
         registry: deps.registry,
         updater: deps.updater,

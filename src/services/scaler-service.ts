@@ -5,6 +5,7 @@ import type { Reconciler } from "../scaler/reconciler.js";
 import type { RollingUpdater } from "../scaler/rolling-updater.js";
 import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
 import type { StatusWatcher } from "../scaler/status-watcher.js";
+import type { ServicesWatcher } from "../scaler/services-watcher.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { serviceToProto } from "./service-mapping.js";
 import { containerStatusToProto, statusToProto } from "./status-mapping.js";
@@ -12,12 +13,13 @@ import { containerStatusToProto, statusToProto } from "./status-mapping.js";
 export interface ScalerServiceDeps {
   scaler: DomainScaler;
   watcher: StatusWatcher;
+  servicesWatcher: ServicesWatcher;
   reconciler: Pick<Reconciler, "orphans">;
   registry: ServiceRegistry;
   updater: Pick<RollingUpdater, "run">;
 }
 
-export function createScalerService({ scaler, watcher, reconciler, registry, updater }: ScalerServiceDeps): ServiceImpl<typeof Scaler> {
+export function createScalerService({ scaler, watcher, servicesWatcher, reconciler, registry, updater }: ScalerServiceDeps): ServiceImpl<typeof Scaler> {
   return {
     async scale(req, ctx) {
       const view = await scaler.scale(req.name, req.replicas, { wait: req.wait ?? true, signal: ctx.signal });
@@ -28,6 +30,11 @@ export function createScalerService({ scaler, watcher, reconciler, registry, upd
     },
     async *watchStatus(req, ctx) {
       for await (const view of watcher.watch(req.name, ctx.signal)) yield { status: statusToProto(view) };
+    },
+    async *watchServices(_req, ctx) {
+      for await (const change of servicesWatcher.watch(ctx.signal)) {
+        yield { reset: change.reset, statuses: change.statuses.map(statusToProto), removed: change.removed };
+      }
     },
     async rollback(req) {
       registry.get(req.name);

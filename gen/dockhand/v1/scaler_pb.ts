@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/scaler.proto.
  */
 export const file_dockhand_v1_scaler: GenFile = /*@__PURE__*/
-  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIkoKDFNjYWxlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlcGxpY2FzGAIgASgFEhEKBHdhaXQYAyABKAhIAIgBAUIHCgVfd2FpdCI7Cg1TY2FsZVJlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIAoQR2V0U3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIj8KEUdldFN0YXR1c1Jlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIgoSV2F0Y2hTdGF0dXNSZXF1ZXN0EgwKBG5hbWUYASABKAkiQQoTV2F0Y2hTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIvABCg1TZXJ2aWNlU3RhdHVzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNEjAKCmNvbnRhaW5lcnMYBCADKAsyHC5kb2NraGFuZC52MS5Db250YWluZXJTdGF0dXMSDwoHdmVyc2lvbhgFIAEoBBIVCg1jcmFzaF9sb29waW5nGAYgASgIEioKCGZhaWx1cmVzGAcgAygLMhguZG9ja2hhbmQudjEuU2xvdEZhaWx1cmUSKQoGdXBkYXRlGAggASgLMhkuZG9ja2hhbmQudjEuVXBkYXRlU3RhdHVzIr0BCgtTbG90RmFpbHVyZRIMCgRzbG90GAEgASgNEhEKCWV4aXRfY29kZRgCIAEoBRIOCgZyZWFzb24YAyABKAkSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYBSABKA0SNQoRbmV4dF9hdHRlbXB0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpoCCg9Db250YWluZXJTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRzbG90GAMgASgNEioKBXN0YXRlGAQgASgOMhsuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdGUSKQoGaGVhbHRoGAUgASgOMhkuZG9ja2hhbmQudjEuSGVhbHRoU3RhdHVzEikKBXBvcnRzGAYgAygLMhouZG9ja2hhbmQudjEuUHVibGlzaGVkUG9ydBIuCgpzdGFydF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJkZWZpbml0aW9uX3ZlcnNpb24YCCABKAQSEQoJZXhpdF9jb2RlGAkgASgFInQKDVB1Ymxpc2hlZFBvcnQSFgoOY29udGFpbmVyX3BvcnQYASABKA0SJwoIcHJvdG9jb2wYAiABKA4yFS5kb2NraGFuZC52MS5Qcm90b2NvbBIPCgdob3N0X2lwGAMgASgJEhEKCWhvc3RfcG9ydBgEIAEoDSI/Cg1TY2FsZVByb2dyZXNzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNIhQKEkxpc3RPcnBoYW5zUmVxdWVzdCJEChNMaXN0T3JwaGFuc1Jlc3BvbnNlEi0KB29ycGhhbnMYASADKAsyHC5kb2NraGFuZC52MS5PcnBoYW5Db250YWluZXIiuQEKD09ycGhhbkNvbnRhaW5lchIPCgdzZXJ2aWNlGAEgASgJEi8KCWNvbnRhaW5lchgCIAEoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIzCg9maXJzdF9zZWVuX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlbW92ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIfCg9Sb2xsYmFja1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI5ChBSb2xsYmFja1Jlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlKvsBCg5Db250YWluZXJTdGF0ZRIfChtDT05UQUlORVJfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdDT05UQUlORVJfU1RBVEVfQ1JFQVRFRBABEhsKF0NPTlRBSU5FUl9TVEFURV9SVU5OSU5HEAISGgoWQ09OVEFJTkVSX1NUQVRFX1BBVVNFRBADEh4KGkNPTlRBSU5FUl9TVEFURV9SRVNUQVJUSU5HEAQSHAoYQ09OVEFJTkVSX1NUQVRFX1JFTU9WSU5HEAUSGgoWQ09OVEFJTkVSX1NUQVRFX0VYSVRFRBAGEhgKFENPTlRBSU5FUl9TVEFURV9ERUFEEAcqgQEKDEhlYWx0aFN0YXR1cxIdChlIRUFMVEhfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWSEVBTFRIX1NUQVRVU19TVEFSVElORxABEhkKFUhFQUxUSF9TVEFUVVNfSEVBTFRIWRACEhsKF0hFQUxUSF9TVEFUVVNfVU5IRUFMVEhZEAMygwMKBlNjYWxlchI+CgVTY2FsZRIZLmRvY2toYW5kLnYxLlNjYWxlUmVxdWVzdBoaLmRvY2toYW5kLnYxLlNjYWxlUmVzcG9uc2USSgoJR2V0U3RhdHVzEh0uZG9ja2hhbmQudjEuR2V0U3RhdHVzUmVxdWVzdBoeLmRvY2toYW5kLnYxLkdldFN0YXR1c1Jlc3BvbnNlElIKC1dhdGNoU3RhdHVzEh8uZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXNwb25zZTABElAKC0xpc3RPcnBoYW5zEh8uZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXNwb25zZRJHCghSb2xsYmFjaxIcLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVxdWVzdBodLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
+  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIkoKDFNjYWxlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlcGxpY2FzGAIgASgFEhEKBHdhaXQYAyABKAhIAIgBAUIHCgVfd2FpdCI7Cg1TY2FsZVJlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIAoQR2V0U3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIj8KEUdldFN0YXR1c1Jlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIgoSV2F0Y2hTdGF0dXNSZXF1ZXN0EgwKBG5hbWUYASABKAkiQQoTV2F0Y2hTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIhYKFFdhdGNoU2VydmljZXNSZXF1ZXN0ImUKFVdhdGNoU2VydmljZXNSZXNwb25zZRINCgVyZXNldBgBIAEoCBIsCghzdGF0dXNlcxgCIAMoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMSDwoHcmVtb3ZlZBgDIAMoCSLwAQoNU2VydmljZVN0YXR1cxIMCgRuYW1lGAEgASgJEg8KB2Rlc2lyZWQYAiABKA0SDwoHcnVubmluZxgDIAEoDRIwCgpjb250YWluZXJzGAQgAygLMhwuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdHVzEg8KB3ZlcnNpb24YBSABKAQSFQoNY3Jhc2hfbG9vcGluZxgGIAEoCBIqCghmYWlsdXJlcxgHIAMoCzIYLmRvY2toYW5kLnYxLlNsb3RGYWlsdXJlEikKBnVwZGF0ZRgIIAEoCzIZLmRvY2toYW5kLnYxLlVwZGF0ZVN0YXR1cyK9AQoLU2xvdEZhaWx1cmUSDAoEc2xvdBgBIAEoDRIRCglleGl0X2NvZGUYAiABKAUSDgoGcmVhc29uGAMgASgJEigKBHRpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAUgASgNEjUKEW5leHRfYXR0ZW1wdF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKaAgoPQ29udGFpbmVyU3RhdHVzEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEc2xvdBgDIAEoDRIqCgVzdGF0ZRgEIAEoDjIbLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXRlEikKBmhlYWx0aBgFIAEoDjIZLmRvY2toYW5kLnYxLkhlYWx0aFN0YXR1cxIpCgVwb3J0cxgGIAMoCzIaLmRvY2toYW5kLnYxLlB1Ymxpc2hlZFBvcnQSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSZGVmaW5pdGlvbl92ZXJzaW9uGAggASgEEhEKCWV4aXRfY29kZRgJIAEoBSJ0Cg1QdWJsaXNoZWRQb3J0EhYKDmNvbnRhaW5lcl9wb3J0GAEgASgNEicKCHByb3RvY29sGAIgASgOMhUuZG9ja2hhbmQudjEuUHJvdG9jb2wSDwoHaG9zdF9pcBgDIAEoCRIRCglob3N0X3BvcnQYBCABKA0iPwoNU2NhbGVQcm9ncmVzcxIMCgRuYW1lGAEgASgJEg8KB2Rlc2lyZWQYAiABKA0SDwoHcnVubmluZxgDIAEoDSIUChJMaXN0T3JwaGFuc1JlcXVlc3QiRAoTTGlzdE9ycGhhbnNSZXNwb25zZRItCgdvcnBoYW5zGAEgAygLMhwuZG9ja2hhbmQudjEuT3JwaGFuQ29udGFpbmVyIrkBCg9PcnBoYW5Db250YWluZXISDwoHc2VydmljZRgBIAEoCRIvCgljb250YWluZXIYAiABKAsyHC5kb2NraGFuZC52MS5Db250YWluZXJTdGF0dXMSMwoPZmlyc3Rfc2Vlbl90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZW1vdmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiHwoPUm9sbGJhY2tSZXF1ZXN0EgwKBG5hbWUYASABKAkiOQoQUm9sbGJhY2tSZXNwb25zZRIlCgdzZXJ2aWNlGAEgASgLMhQuZG9ja2hhbmQudjEuU2VydmljZSr7AQoOQ29udGFpbmVyU3RhdGUSHwobQ09OVEFJTkVSX1NUQVRFX1VOU1BFQ0lGSUVEEAASGwoXQ09OVEFJTkVSX1NUQVRFX0NSRUFURUQQARIbChdDT05UQUlORVJfU1RBVEVfUlVOTklORxACEhoKFkNPTlRBSU5FUl9TVEFURV9QQVVTRUQQAxIeChpDT05UQUlORVJfU1RBVEVfUkVTVEFSVElORxAEEhwKGENPTlRBSU5FUl9TVEFURV9SRU1PVklORxAFEhoKFkNPTlRBSU5FUl9TVEFURV9FWElURUQQBhIYChRDT05UQUlORVJfU1RBVEVfREVBRBAHKoEBCgxIZWFsdGhTdGF0dXMSHQoZSEVBTFRIX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFkhFQUxUSF9TVEFUVVNfU1RBUlRJTkcQARIZChVIRUFMVEhfU1RBVFVTX0hFQUxUSFkQAhIbChdIRUFMVEhfU1RBVFVTX1VOSEVBTFRIWRADMt0DCgZTY2FsZXISPgoFU2NhbGUSGS5kb2NraGFuZC52MS5TY2FsZVJlcXVlc3QaGi5kb2NraGFuZC52MS5TY2FsZVJlc3BvbnNlEkoKCUdldFN0YXR1cxIdLmRvY2toYW5kLnYxLkdldFN0YXR1c1JlcXVlc3QaHi5kb2NraGFuZC52MS5HZXRTdGF0dXNSZXNwb25zZRJSCgtXYXRjaFN0YXR1cxIfLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVxdWVzdBogLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVzcG9uc2UwARJYCg1XYXRjaFNlcnZpY2VzEiEuZG9ja2hhbmQudjEuV2F0Y2hTZXJ2aWNlc1JlcXVlc3QaIi5kb2NraGFuZC52MS5XYXRjaFNlcnZpY2VzUmVzcG9uc2UwARJQCgtMaXN0T3JwaGFucxIfLmRvY2toYW5kLnYxLkxpc3RPcnBoYW5zUmVxdWVzdBogLmRvY2toYW5kLnYxLkxpc3RPcnBoYW5zUmVzcG9uc2USRwoIUm9sbGJhY2sSHC5kb2NraGFuZC52MS5Sb2xsYmFja1JlcXVlc3QaHS5kb2NraGFuZC52MS5Sb2xsYmFja1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
 
 /**
  * Request of Scaler.Scale.
@@ -158,6 +158,57 @@ export const WatchStatusResponseSchema: GenMessage<WatchStatusResponse> = /*@__P
   messageDesc(file_dockhand_v1_scaler, 5);
 
 /**
+ * Request of Scaler.WatchServices. It has no fields.
+ *
+ * @generated from message dockhand.v1.WatchServicesRequest
+ */
+export type WatchServicesRequest = Message<"dockhand.v1.WatchServicesRequest"> & {
+};
+
+/**
+ * Describes the message dockhand.v1.WatchServicesRequest.
+ * Use `create(WatchServicesRequestSchema)` to create a new message.
+ */
+export const WatchServicesRequestSchema: GenMessage<WatchServicesRequest> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 6);
+
+/**
+ * One message of Scaler.WatchServices.
+ *
+ * @generated from message dockhand.v1.WatchServicesResponse
+ */
+export type WatchServicesResponse = Message<"dockhand.v1.WatchServicesResponse"> & {
+  /**
+   * True on the first message: `statuses` then holds every service, and a client forgets any
+   * status it kept from before.
+   *
+   * @generated from field: bool reset = 1;
+   */
+  reset: boolean;
+
+  /**
+   * Status of each service that is new or changed, ordered by name.
+   *
+   * @generated from field: repeated dockhand.v1.ServiceStatus statuses = 2;
+   */
+  statuses: ServiceStatus[];
+
+  /**
+   * Names of the services deleted since the previous message.
+   *
+   * @generated from field: repeated string removed = 3;
+   */
+  removed: string[];
+};
+
+/**
+ * Describes the message dockhand.v1.WatchServicesResponse.
+ * Use `create(WatchServicesResponseSchema)` to create a new message.
+ */
+export const WatchServicesResponseSchema: GenMessage<WatchServicesResponse> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 7);
+
+/**
  * How many containers of a service run, and what each of them is doing.
  *
  * @generated from message dockhand.v1.ServiceStatus
@@ -230,7 +281,7 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
  * Use `create(ServiceStatusSchema)` to create a new message.
  */
 export const ServiceStatusSchema: GenMessage<ServiceStatus> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 6);
+  messageDesc(file_dockhand_v1_scaler, 8);
 
 /**
  * Why the container of a slot stopped, and when the slot will be filled again.
@@ -286,7 +337,7 @@ export type SlotFailure = Message<"dockhand.v1.SlotFailure"> & {
  * Use `create(SlotFailureSchema)` to create a new message.
  */
 export const SlotFailureSchema: GenMessage<SlotFailure> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 7);
+  messageDesc(file_dockhand_v1_scaler, 9);
 
 /**
  * One container of a service.
@@ -363,7 +414,7 @@ export type ContainerStatus = Message<"dockhand.v1.ContainerStatus"> & {
  * Use `create(ContainerStatusSchema)` to create a new message.
  */
 export const ContainerStatusSchema: GenMessage<ContainerStatus> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 8);
+  messageDesc(file_dockhand_v1_scaler, 10);
 
 /**
  * A container port and where the engine published it.
@@ -405,7 +456,7 @@ export type PublishedPort = Message<"dockhand.v1.PublishedPort"> & {
  * Use `create(PublishedPortSchema)` to create a new message.
  */
 export const PublishedPortSchema: GenMessage<PublishedPort> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 9);
+  messageDesc(file_dockhand_v1_scaler, 11);
 
 /**
  * Error detail of a Scale that failed part-way: how far it got.
@@ -440,7 +491,7 @@ export type ScaleProgress = Message<"dockhand.v1.ScaleProgress"> & {
  * Use `create(ScaleProgressSchema)` to create a new message.
  */
 export const ScaleProgressSchema: GenMessage<ScaleProgress> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 10);
+  messageDesc(file_dockhand_v1_scaler, 12);
 
 /**
  * Request of Scaler.ListOrphans. It has no fields.
@@ -455,7 +506,7 @@ export type ListOrphansRequest = Message<"dockhand.v1.ListOrphansRequest"> & {
  * Use `create(ListOrphansRequestSchema)` to create a new message.
  */
 export const ListOrphansRequestSchema: GenMessage<ListOrphansRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 11);
+  messageDesc(file_dockhand_v1_scaler, 13);
 
 /**
  * Response of Scaler.ListOrphans.
@@ -476,7 +527,7 @@ export type ListOrphansResponse = Message<"dockhand.v1.ListOrphansResponse"> & {
  * Use `create(ListOrphansResponseSchema)` to create a new message.
  */
 export const ListOrphansResponseSchema: GenMessage<ListOrphansResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 12);
+  messageDesc(file_dockhand_v1_scaler, 14);
 
 /**
  * A container with dockhand's labels whose service has no definition.
@@ -518,7 +569,7 @@ export type OrphanContainer = Message<"dockhand.v1.OrphanContainer"> & {
  * Use `create(OrphanContainerSchema)` to create a new message.
  */
 export const OrphanContainerSchema: GenMessage<OrphanContainer> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 13);
+  messageDesc(file_dockhand_v1_scaler, 15);
 
 /**
  * Request of Scaler.Rollback.
@@ -539,7 +590,7 @@ export type RollbackRequest = Message<"dockhand.v1.RollbackRequest"> & {
  * Use `create(RollbackRequestSchema)` to create a new message.
  */
 export const RollbackRequestSchema: GenMessage<RollbackRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 14);
+  messageDesc(file_dockhand_v1_scaler, 16);
 
 /**
  * Response of Scaler.Rollback.
@@ -560,7 +611,7 @@ export type RollbackResponse = Message<"dockhand.v1.RollbackResponse"> & {
  * Use `create(RollbackResponseSchema)` to create a new message.
  */
 export const RollbackResponseSchema: GenMessage<RollbackResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 15);
+  messageDesc(file_dockhand_v1_scaler, 17);
 
 /**
  * Lifecycle state of a container, as the engine reports it.
@@ -726,6 +777,24 @@ export const Scaler: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchStatusRequestSchema;
     output: typeof WatchStatusResponseSchema;
+  },
+  /**
+   * Streams the status of every service, so that a dashboard's overview never polls and
+   * holds one stream however many services there are. The first message has `reset` set and
+   * the status of every service; each later one carries the services whose status changed
+   * (a container changed state, or the definition, desired count or update state changed) and
+   * the names of services deleted since the message before. Changes that come in a burst are
+   * coalesced. After the engine was unreachable and is back, every changed status is sent.
+   *
+   * The stream runs until the client cancels it. Errors: UNAVAILABLE when the engine cannot
+   * be reached when the call starts.
+   *
+   * @generated from rpc dockhand.v1.Scaler.WatchServices
+   */
+  watchServices: {
+    methodKind: "server_streaming";
+    input: typeof WatchServicesRequestSchema;
+    output: typeof WatchServicesResponseSchema;
   },
   /**
    * Lists containers that carry dockhand's labels but whose service has no definition (for
