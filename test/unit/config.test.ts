@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaults, loadConfig, type Config } from "../../src/server/config.js";
+import { defaults, loadConfig, settingsTable, usage, type Config } from "../../src/server/config.js";
+import { settings } from "../../src/server/settings.js";
 
 function yamlFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), "dockhand-cfg-")), "dockhand.yml");
@@ -63,5 +64,40 @@ describe("config", () => {
 
   it("answers --help", () => {
     expect(loadConfig(["--help"], {})).toBe("help");
+  });
+});
+
+describe("settings table", () => {
+  it("README's Configuration table is the one the declarations make (npm run docs:settings)", () => {
+    expect(readFileSync("README.md", "utf8")).toContain(settingsTable());
+  });
+
+  it("--help names every setting's flag or environment variable", () => {
+    for (const [key, setting] of Object.entries(settings)) {
+      const named = "flag" in setting && setting.flag ? `--${setting.flag}` : setting.env[0];
+      expect(usage, key).toContain(named);
+    }
+  });
+
+  it("boolean flags set their setting", () => {
+    expect(load(["--config", yamlFile("{}"), "--insecure", "--metrics-auth"])).toMatchObject({ insecure: true, metricsAuth: true });
+  });
+
+  it("reads TLS, auth, CORS and limits from YAML", () => {
+    const file = yamlFile(
+      "dockhand:\n  tls: {cert: /c.pem, key: /k.pem, client_ca: /ca.pem}\n  auth: {tokens_file: /t.yml}\n  cors: {origins: ['https://a.example', 'http://127.0.0.1:8080']}\n  limits: {max_message_bytes: 2048}\n",
+    );
+    expect(load(["--config", file])).toMatchObject({
+      tlsCert: "/c.pem",
+      tlsKey: "/k.pem",
+      tlsClientCa: "/ca.pem",
+      authTokensFile: "/t.yml",
+      corsOrigins: ["https://a.example", "http://127.0.0.1:8080"],
+      maxMessageBytes: 2048,
+    });
+  });
+
+  it("refuses an origin with a path, naming the key", () => {
+    expect(() => load(["--config", yamlFile("{}"), "--cors-origins", "https://a.example/app"])).toThrow(/--cors-origins: "https:\/\/a.example\/app" is not an origin/);
   });
 });
