@@ -1,12 +1,16 @@
 import { Readable, pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { DockhandError, invalidArgument } from "../errors/dockhand-error.js";
+import { createLoadUrlPolicy, type LoadUrlPolicy } from "./load-url-policy.js";
+import { policedGet, type PolicedResponse } from "./policed-get.js";
 
 export interface ArchiveLimits {
   /** Largest archive, counted as received and again after gunzip, in bytes. */
   maxBytes: number;
   /** Longest download, in ms (URL sources only). */
   timeoutMs: number;
+  /** Which hosts a download may reach, checked before connecting and after every redirect. Default: any but link-local and metadata addresses. */
+  urlPolicy?: LoadUrlPolicy;
 }
 
 /** A `docker save` archive, uncompressed, ready to stream into the engine. */
@@ -70,6 +74,8 @@ export function inlineArchive(bytes: Uint8Array, limits: Pick<ArchiveLimits, "ma
   };
 }
 
+const defaultPolicy = createLoadUrlPolicy();
+
 /** Why a download was stopped by dockhand itself, which decides the error's kind. */
 type StopReason = "timeout" | "cancelled" | undefined;
 
@@ -79,8 +85,8 @@ function downloadError(err: unknown, url: string, limits: ArchiveLimits, stopped
     return new DockhandError("Timeout", `url: downloading ${url} took longer than ${limits.timeoutMs} ms`, { cause: err, details: { field: "url" } });
   }
   if (stopped === "cancelled") return new DockhandError("Cancelled", `url: download of ${url} cancelled`, { cause: err });
-  const failure = err as { message?: string; cause?: { code?: string; message?: string } };
-  const reason = failure.cause?.code ?? failure.cause?.message ?? failure.message ?? String(err);
+  const failure = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const reason = failure.code ?? failure.cause?.code ?? failure.cause?.message ?? failure.message ?? String(err);
   return new DockhandError("Unavailable", `url: downloading ${url} failed: ${reason}`, { cause: err, details: { field: "url" } });
 }
 
@@ -120,9 +126,9 @@ export async function downloadArchive(url: string, limits: ArchiveLimits, signal
   };
   const toError = (err: unknown) => downloadError(err, url, limits, stopped);
 
-  let response: Response;
+  let response: PolicedResponse;
   try {
-    response = await fetch(url, { signal: abort.signal });
+    response = await policedGet(url, { policy: limits.urlPolicy ?? defaultPolicy, signal: abort.signal });
   } catch (err) {
     finish();
     throw toError(err);
@@ -137,10 +143,9 @@ export async function downloadArchive(url: string, limits: ArchiveLimits, signal
       details: { field: "url", httpStatus: response.status },
     }));
   }
-  const announced = Number(response.headers.get("content-length") ?? NaN);
-  if (announced > limits.maxBytes) fail(tooLarge("url", limits.maxBytes));
+  if ((response.contentLength ?? 0) > limits.maxBytes) fail(tooLarge("url", limits.maxBytes));
   let received = 0;
-  const body = guarded(response.body as AsyncIterable<Uint8Array>, toError);
+  const body = guarded(response.body, toError);
   const stream = Readable.from(unpacked(limited(body, limits.maxBytes, "url", (n) => (received = n)), limits.maxBytes, "url"));
   stream.once("close", finish);
   return { stream, receivedBytes: () => received };

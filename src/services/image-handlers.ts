@@ -5,6 +5,7 @@ import { DockhandError, invalidArgument, isDockhandError } from "../errors/dockh
 import type { LoadImageRequest } from "../../gen/dockhand/v1/agent_images_pb.js";
 import type { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { downloadArchive, inlineArchive, type ArchiveSource } from "./archive-source.js";
+import { createLoadUrlPolicy } from "./load-url-policy.js";
 import { checkImageRef, checkLabelFilters, checkTaggedRef, checkUrl } from "./image-request-rules.js";
 import { credentialsFromProto, engineInfoToProto, imageToProto, progressToProto } from "./image-mapping.js";
 import { progressStream } from "./progress-stream.js";
@@ -17,6 +18,8 @@ export interface ImageLimits {
   loadMaxBytes: number;
   loadInlineMaxBytes: number;
   loadTimeoutMs: number;
+  /** Hosts, IP addresses or CIDRs downloads may reach; empty or unset: any but link-local and metadata addresses. */
+  loadAllowedHosts?: readonly string[];
 }
 
 export interface ImageHandlerDeps {
@@ -27,11 +30,12 @@ export interface ImageHandlerDeps {
 /** ContainerAgent's image and engine methods: validate, call the engine, map to proto. */
 export function createImageHandlers(deps: ImageHandlerDeps): Pick<ServiceImpl<typeof ContainerAgent>, ImageMethods> {
   const { engine, limits } = deps;
+  const urlPolicy = createLoadUrlPolicy({ allowedHosts: limits.loadAllowedHosts });
 
   async function openArchive(source: LoadImageRequest["source"], signal: AbortSignal): Promise<ArchiveSource> {
     if (source.case === "url") {
       const url = checkUrl(source.value, "url");
-      return downloadArchive(url, { maxBytes: limits.loadMaxBytes, timeoutMs: limits.loadTimeoutMs }, signal);
+      return downloadArchive(url, { maxBytes: limits.loadMaxBytes, timeoutMs: limits.loadTimeoutMs, urlPolicy }, signal);
     }
     if (source.case !== "archive") throw invalidArgument("source", "set either url or archive");
     const bytes = source.value;
