@@ -5,6 +5,8 @@ import { createDockerEngine } from "./engine/docker-engine.js";
 import { isDockhandError } from "./errors/dockhand-error.js";
 import { ConfigError, loadConfig, usage } from "./server/config.js";
 import { startDockhandServer } from "./server/dockhand-server.js";
+import { CredentialsFileError } from "./server/auth/credentials-file.js";
+import { TlsMaterialError } from "./server/tls-material.js";
 
 /**
  * V8 lets old space fill to about twice what survived the last full collection before it
@@ -38,6 +40,11 @@ async function main(): Promise<number> {
   try {
     server = await startDockhandServer({ config, engine, logger });
   } catch (err) {
+    if (err instanceof ConfigError || err instanceof TlsMaterialError || err instanceof CredentialsFileError) {
+      logger.fatal(`bad configuration: ${err.message}`);
+      process.stderr.write(`dockhand: bad configuration: ${err.message}\n`);
+      return 2;
+    }
     const reason = isDockhandError(err) || (err as NodeJS.ErrnoException).code ? (err as Error).message : String(err);
     logger.fatal({ err }, `cannot start: ${reason}`);
     process.stderr.write(`dockhand: cannot start: ${reason}\n`);
@@ -45,6 +52,12 @@ async function main(): Promise<number> {
   }
   logger.info({ url: server.url, dockerUrl: config.dockerUrl, dataDir: config.dataDir }, "dockhand listening (gRPC, gRPC-web and Connect)");
 
+  // SIGHUP re-reads the TLS certificate and key and the tokens file (both are also watched).
+  const reload = () => {
+    logger.info("SIGHUP: reloading TLS files and tokens");
+    server.reload();
+  };
+  process.on("SIGHUP", reload);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, "shutting down: draining in-flight calls");

@@ -12,9 +12,11 @@ import { lastLogLine } from "../scaler/last-log-line.js";
 import { createRollingUpdater } from "../scaler/rolling-updater.js";
 import { createScaler, type Scaler } from "../scaler/service-scaler.js";
 import { instrumentEngine } from "../engine/instrumented-engine.js";
-import type { Config } from "./config.js";
+import { ConfigError, type Config } from "./config.js";
 import { createEngineHealth } from "./engine-health.js";
+import { clientErrorGate } from "./client-error-gate.js";
 import { errorInterceptor } from "./error-interceptor.js";
+import { requestShapeInterceptor } from "./request-shape-interceptor.js";
 import { createContainerListCache, withContainerListCache } from "../engine/container-list-cache.js";
 import { createHttpEndpoints } from "./http-endpoints.js";
 import { createMetrics } from "./metrics.js";
@@ -22,6 +24,15 @@ import { createMetricsInterceptor } from "./metrics-interceptor.js";
 import { currentRequest } from "./request-context.js";
 import { createLoggingInterceptor } from "./logging-interceptor.js";
 import { createOnePortServer } from "./one-port-server.js";
+import { createAccessControl } from "./auth/access-control.js";
+import { certSubjectKey, createAuthInterceptor } from "./auth/auth-interceptor.js";
+import { certSubjectOf, certSubjectOfSocket } from "./auth/peer-identity.js";
+import { createCors } from "./cors.js";
+import type { HttpRoute } from "./http-route.js";
+import { createRequestHandler } from "./request-handler.js";
+import { readTlsMaterial, type TlsFiles } from "./tls-material.js";
+import { watchFiles } from "./auth/watch-files.js";
+import { createContextValues } from "@connectrpc/connect";
 import { createRoutes } from "./routes.js";
 import { createStatusFastPath } from "./status-fast-path.js";
 
@@ -33,6 +44,8 @@ export interface DockhandServer {
   readonly registry: ServiceRegistry;
   readonly scaler: Scaler;
   readonly reconciler: Reconciler;
+  /** Reads the TLS certificate and key and the tokens file again (main calls it on SIGHUP). */
+  reload(): void;
   /** Drains in-flight calls (up to the configured grace) and stops listening. */
   close(): Promise<void>;
 }
@@ -46,6 +59,14 @@ export interface DockhandServerOptions {
 /** Loads state, applies the service file, and serves every protocol on one port. */
 export async function startDockhandServer(options: DockhandServerOptions): Promise<DockhandServer> {
   const { config, logger } = options;
+  checkExposure(config);
+  const tlsFiles: TlsFiles | undefined = config.tlsCert ? { cert: config.tlsCert, key: config.tlsKey, clientCa: config.tlsClientCa } : undefined;
+  const tlsContext = tlsFiles && readTlsMaterial(tlsFiles);
+  const access = createAccessControl({
+    tokensFile: config.authTokensFile,
+    clientCertificates: config.tlsClientCa !== "",
+    onReloadError: (err) => logger.error({ err: err.message }, "tokens file changed but cannot be used; the previous tokens stay in force"),
+  });
   const registry = await createServiceRegistry(createStateFile(config.dataDir));
   const metrics = createMetrics({ registry, engine: options.engine });
   const health = createEngineHealth({ engine: options.engine, logger });
@@ -107,23 +128,68 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
           onList: metrics.recordListCacheAnswer,
         })
       : undefined;
-  const handler = connectNodeAdapter({
+  const rpc = connectNodeAdapter({
     routes: createRoutes({ engine: listCache ? withContainerListCache(engine, listCache) : engine, registry, scaler, reconciler, updater, view, config, health }),
-    // Logging outermost and errors innermost, so both others see the final Connect code.
-    interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), errorInterceptor],
+    // Logging outermost and errors innermost, so both others see the final Connect code; the
+    // access check refuses before any handler runs.
+    interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), createAuthInterceptor(access, logger), errorInterceptor, requestShapeInterceptor],
+    contextValues: (req) => createContextValues().set(certSubjectKey, certSubjectOf(req)),
+    // Larger messages are refused with RESOURCE_EXHAUSTED as their size is known, never
+    // buffered whole (LoadImage's own, larger, limit is set on its route).
+    readMaxBytes: config.maxMessageBytes,
     fallback: createHttpEndpoints({ health, metrics }),
     // Clients on loopback or a LAN gain nothing from gzip, and compressing a 200-container
     // listing cost more CPU than the engine's own list call (bench/agent.ts). Compressed
     // requests are still accepted; only messages over 4 MiB are compressed.
     compressMinBytes: 4 * 1024 * 1024,
+    // Strict input: an unknown JSON field is refused (connect-es ignores it by default), and
+    // a body that does not decode is the client's error, not an internal one.
+    jsonOptions: { ignoreUnknownFields: false },
+    requestGate: clientErrorGate,
   });
-  const statusFastPath = createStatusFastPath({ scaler, registry, view, metrics, logger });
-  const server = createOnePortServer(handler, statusFastPath);
+  // Plain-HTTP routes beside the RPCs (the seeds' APIs, the dashboard), tried before them.
+  const httpRoutes: HttpRoute[] = [];
+  const handler = createRequestHandler({
+    cors: config.corsOrigins.length > 0 ? createCors({ origins: config.corsOrigins }) : undefined,
+    routes: httpRoutes,
+    rpc,
+    access,
+    metricsAuth: config.metricsAuth,
+  });
+  const statusFastPath = createStatusFastPath({
+    scaler,
+    registry,
+    view,
+    metrics,
+    logger,
+    // Callers the access check would refuse go the Connect way, which refuses them.
+    admits: (authorization, socket) => !access.enabled || access.check("/dockhand.v1.Scaler/GetStatus", { authorization, certSubject: certSubjectOfSocket(socket) }).allowed,
+  });
+  const server = createOnePortServer({
+    handler,
+    takeStream: statusFastPath,
+    limits: config,
+    tls: tlsContext && { context: tlsContext, requireClientCertificate: config.tlsClientCa !== "" },
+  });
+  const reloadTls = () => {
+    if (!tlsFiles) return;
+    try {
+      server.setSecureContext(readTlsMaterial(tlsFiles));
+      logger.info({ cert: tlsFiles.cert }, "TLS certificate and key reloaded");
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, "TLS files changed but cannot be used; the previous certificate stays in use");
+    }
+  };
+  const stopWatchingTls = tlsFiles ? watchFiles([tlsFiles.cert, tlsFiles.key, ...(tlsFiles.clientCa ? [tlsFiles.clientCa] : [])], reloadTls, 1000) : () => undefined;
   const address = await server.listen(config.port, config.bind);
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     port: address.port,
-    url: `http://${host}:${address.port}`,
+    url: `${tlsFiles ? "https" : "http"}://${host}:${address.port}`,
+    reload: () => {
+      reloadTls();
+      access.reload();
+    },
     instance,
     registry,
     scaler,
@@ -139,6 +205,30 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       view.close();
       listCache?.close();
       health.close();
+      stopWatchingTls();
+      access.close();
     },
   };
+}
+
+const loopback = (address: string) => address === "localhost" || address === "::1" || /^127\./.test(address) || /^::ffff:127\./.test(address);
+
+/**
+ * The port is as powerful as the Docker socket: off loopback it needs TLS and credentials
+ * (tokens or mTLS) unless the operator says --insecure.
+ */
+function checkExposure(config: Config): void {
+  if (config.tlsCert === "" && config.tlsKey !== "") throw new ConfigError("--tls-key is set without --tls-cert: give both, or neither");
+  if (config.tlsCert !== "" && config.tlsKey === "") throw new ConfigError("--tls-cert is set without --tls-key: give both, or neither");
+  if (config.tlsClientCa !== "" && config.tlsCert === "") throw new ConfigError("--tls-client-ca (mTLS) needs TLS: give --tls-cert and --tls-key too");
+  const auth = config.authTokensFile !== "" || config.tlsClientCa !== "";
+  if (auth && config.corsOrigins.includes("*")) throw new ConfigError("--cors-origins: * is only allowed without auth; list the dashboard origins instead");
+  if (loopback(config.bind) || config.insecure) return;
+  if (config.tlsCert === "" || !auth) {
+    throw new ConfigError(
+      `--bind ${config.bind} is not loopback, and dockhand's port is as powerful as root on the Docker host. ` +
+        "Serve TLS (--tls-cert, --tls-key) with tokens (--auth-tokens) or client certificates (--tls-client-ca), " +
+        "bind to 127.0.0.1, or accept the risk with --insecure.",
+    );
+  }
 }

@@ -52,7 +52,14 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
         updater: deps.updater,
       }),
     );
-    router.service(ContainerAgent, createContainerAgentService({ engine: deps.engine, hostAccess: deps.config, imageLimits: deps.config }));
+    const agent = createContainerAgentService({ engine: deps.engine, hostAccess: deps.config, imageLimits: deps.config });
+    router.service(ContainerAgent, agent);
+    // An inline image archive may be larger than any other message: LoadImage alone reads up to
+    // its own limit (registered after the service, so this handler is the one its path finds).
+    if (agent.loadImage) {
+      const framing = 64 * 1024;
+      router.rpc(ContainerAgent.method.loadImage, agent.loadImage, { readMaxBytes: Math.max(deps.config.maxMessageBytes, deps.config.loadInlineMaxBytes + framing) });
+    }
     router.service(Health, createHealthService(deps.health, served.map((s) => s.typeName)));
     const descriptors = createDescriptorIndex(served);
     router.service(ReflectionV1, createReflectionService<typeof ReflectionV1>(descriptors));

@@ -19,6 +19,8 @@ export interface StatusFastPathOptions {
   view: Pick<ContainerView, "onChange" | "isTrusted">;
   metrics: Pick<Metrics, "recordRpc">;
   logger: Logger;
+  /** False for a caller the access check would refuse: such calls go on to Connect, which refuses them. */
+  admits?: (authorization: string | undefined, socket: unknown) => boolean;
 }
 
 const path = "/dockhand.v1.Scaler/GetStatus";
@@ -83,6 +85,7 @@ export function createStatusFastPath(options: StatusFastPathOptions): (stream: h
     if (headers[":method"] !== "POST" || headers[":path"] !== path || !grpcTypes.has(String(headers["content-type"]))) return false;
     const encoding = headers["grpc-encoding"];
     if (encoding !== undefined && encoding !== "identity") return false;
+    if (options.admits && !options.admits(headers.authorization, stream.session?.socket)) return false;
     const started = performance.now();
     // Each call's log line carries a request id; none is made up when that line is not written.
     const logged = logger.isLevelEnabled("info");

@@ -17,10 +17,14 @@ function tlsSocketOf(req: AnyRequest): TLSSocket | undefined {
  * subject CN, or else its first DNS or URI subject alternative name. Undefined without one.
  */
 export function certSubjectOf(req: AnyRequest): string | undefined {
-  const socket = tlsSocketOf(req);
-  if (!socket || !socket.authorized) return undefined;
+  return certSubjectOfSocket(tlsSocketOf(req));
+}
+
+/** The same, for a connection's socket (over HTTP/2, the session's). */
+export function certSubjectOfSocket(socket: unknown): string | undefined {
+  if (!socket || typeof (socket as TLSSocket).getPeerCertificate !== "function" || !(socket as TLSSocket).authorized) return undefined;
   const key = socket as object;
-  if (!subjects.has(key)) subjects.set(key, subjectOf(socket.getPeerCertificate()));
+  if (!subjects.has(key)) subjects.set(key, subjectOf((socket as TLSSocket).getPeerCertificate()));
   return subjects.get(key) ?? undefined;
 }
 
