@@ -1,0 +1,81 @@
+import { randomUUID } from "node:crypto";
+import { Code } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import type { AccessControl } from "../server/auth/access-control.js";
+import { certSubjectOf } from "../server/auth/peer-identity.js";
+import { toConnectError } from "../server/error-codes.js";
+import type { HttpRequest, HttpResponse } from "../server/http-route.js";
+import type { Metrics } from "../server/metrics.js";
+import { runInRequest } from "../server/request-context.js";
+
+/** What a compatibility call's handler gets: its cancellation and identity. */
+export interface RouteCall {
+  procedure: string;
+  requestId: string;
+  /** Aborted when the client goes away before the answer. */
+  signal: AbortSignal;
+}
+
+export interface RouteCallsOptions {
+  /** Who may call what: the same check, and the same least-role table, as the RPCs. */
+  access: AccessControl;
+  /** One `"msg":"rpc"` line per call, as the RPCs have. Default: none. */
+  logger?: Logger;
+  /** Counts and times calls in `dockhand_rpc_*`, by procedure and code. Default: none. */
+  metrics?: Pick<Metrics, "recordRpc">;
+}
+
+/** How an API answers a refused or failed call in its own wire shape. */
+export interface Refusal {
+  status: number;
+  code: Code;
+  message: string;
+}
+
+/**
+ * Runs a call of a seed's HTTP API the way an RPC is run: the access check of its procedure,
+ * the request id in context for the engine's log lines, one log line and the metrics with the
+ * final code. `handle` answers the request and resolves with the code it answered with.
+ */
+export type RunCall = (
+  req: HttpRequest,
+  res: HttpResponse,
+  procedure: string,
+  refuse: (res: HttpResponse, refusal: Refusal) => void,
+  handle: (call: RouteCall) => Promise<Code | undefined>,
+) => void;
+
+export function createRouteCalls(options: RouteCallsOptions): RunCall {
+  return (req, res, procedure, refuse, handle) => {
+    const header = req.headers["x-request-id"];
+    const requestId = (Array.isArray(header) ? header[0] : header) || randomUUID();
+    const started = performance.now();
+    const abort = new AbortController();
+    res.once("close", () => abort.abort());
+    const done = (code: Code | undefined, err?: unknown) => {
+      const name = code === undefined ? "OK" : (Code[code] ?? "Unknown");
+      options.metrics?.recordRpc(procedure, name, (performance.now() - started) / 1000);
+      const fields = { code: name, durationMs: Math.round((performance.now() - started) * 10) / 10 };
+      const log = options.logger?.child({ requestId, procedure });
+      if (err !== undefined) log?.error({ ...fields, err }, "rpc");
+      else log?.info(fields, "rpc");
+    };
+    const decision = options.access.check(procedure, { authorization: req.headers.authorization, certSubject: certSubjectOf(req) });
+    if (!decision.allowed) {
+      const code = decision.reason === "unauthenticated" ? Code.Unauthenticated : Code.PermissionDenied;
+      refuse(res, { status: code === Code.Unauthenticated ? 401 : 403, code, message: decision.message });
+      done(code);
+      return;
+    }
+    runInRequest({ requestId }, () => handle({ procedure, requestId, signal: abort.signal })).then(
+      (code) => done(code),
+      (err: unknown) => {
+        // A handler answers its own errors; one that escapes is still answered, never an empty 500.
+        const connectError = toConnectError(err);
+        if (!res.headersSent) refuse(res, { status: 500, code: connectError.code, message: connectError.rawMessage });
+        else res.end();
+        done(connectError.code, err);
+      },
+    );
+  };
+}
