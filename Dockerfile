@@ -20,6 +20,7 @@ RUN if [ "$NPM_CI" = true ]; then npm ci --no-audit --no-fund; fi
 COPY . .
 RUN test -x node_modules/.bin/tsc || { echo "node_modules is missing: build with NPM_CI=true, or from a context that has it" >&2; exit 1; }
 RUN node_modules/.bin/tsc -p tsconfig.build.json
+RUN node_modules/.bin/tsx scripts/build-dashboard.ts
 # Only production dependencies go on to the runtime stage.
 RUN npm prune --omit=dev --offline --no-audit --no-fund
 

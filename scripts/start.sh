@@ -13,6 +13,7 @@ if [ -z "${DOCKER_HOST:-}" ] || [[ "${DOCKER_HOST}" == unix://* ]]; then
   fi
 fi
 npx tsc -p tsconfig.build.json
+npx tsx scripts/build-dashboard.ts
 # A small young generation and two malloc arenas keep the resident memory of a busy server
 # near its live heap (bench:status: about 110-160 MB instead of 190-220 MB after the load);
 # src/main.ts also has V8 collect old space sooner (about 100 MB).

@@ -8,4 +8,6 @@ bash scripts/install-test-deps.sh
 bash scripts/ensure-engine.sh
 bash scripts/build-test-image.sh dockhand-test/busybox:1
 bash scripts/start-registry.sh
+# The browser tests load the dashboard as dockhand serves it: built, hashed and compressed.
+npx tsx scripts/build-dashboard.ts
 exec npx vitest run "$@"

@@ -29,6 +29,7 @@ import { certSubjectKey, createAuthInterceptor } from "./auth/auth-interceptor.j
 import { certSubjectOf, certSubjectOfSocket } from "./auth/peer-identity.js";
 import { createCors } from "./cors.js";
 import type { HttpRoute } from "./http-route.js";
+import { createDashboardRoute } from "./dashboard/dashboard-route.js";
 import { createRequestHandler } from "./request-handler.js";
 import { readTlsMaterial, type TlsFiles } from "./tls-material.js";
 import { watchFiles } from "./auth/watch-files.js";
@@ -149,6 +150,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   });
   // Plain-HTTP routes beside the RPCs (the seeds' APIs, the dashboard), tried before them.
   const httpRoutes: HttpRoute[] = [];
+  if (config.dashboard) httpRoutes.push(createDashboardRoute({ protocol: config.dashboardProtocol, logger }));
   const handler = createRequestHandler({
     cors: config.corsOrigins.length > 0 ? createCors({ origins: config.corsOrigins }) : undefined,
     routes: httpRoutes,

@@ -1,0 +1,107 @@
+import { useEffect, useState } from "preact/hooks";
+import { currentToken, protocol, setToken } from "./api.js";
+import { ContainersView } from "./containers-view.js";
+import { EngineView } from "./engine-view.js";
+import { connectionLost, deniedProcedures, dismiss, shownErrors, signInNeeded } from "./errors.js";
+import { EventsView } from "./events-view.js";
+import { ImagesView } from "./images-view.js";
+import { ServiceView } from "./service-view.js";
+import { ServicesView } from "./services-view.js";
+import { SignIn } from "./sign-in.js";
+import { useStore } from "./store.js";
+
+const views = [
+  ["services", "Services"],
+  ["containers", "Containers"],
+  ["images", "Images"],
+  ["events", "Events"],
+  ["engine", "Engine"],
+] as const;
+
+function useHash(): string[] {
+  const read = () => location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  const [parts, setParts] = useState(read);
+  useEffect(() => {
+    const changed = () => setParts(read());
+    addEventListener("hashchange", changed);
+    return () => removeEventListener("hashchange", changed);
+  }, []);
+  return parts;
+}
+
+function View({ parts }: { parts: string[] }) {
+  const [view, name] = parts;
+  if (view === "services" && name) return <ServiceView name={name} />;
+  if (view === "containers") return <ContainersView />;
+  if (view === "images") return <ImagesView />;
+  if (view === "events") return <EventsView />;
+  if (view === "engine") return <EngineView />;
+  return <ServicesView />;
+}
+
+function Errors() {
+  const errors = useStore(shownErrors);
+  if (errors.length === 0) return null;
+  return (
+    <ul class="errors" aria-label="Errors">
+      {errors.map((e) => (
+        <li key={e.id} role="alert" data-code={e.code}>
+          <strong>{e.code}</strong>: {e.message}
+          <button type="button" aria-label="Dismiss this error" onClick={() => dismiss(e.id)}>
+            ×
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function App() {
+  const parts = useHash();
+  const needSignIn = useStore(signInNeeded);
+  const lost = useStore(connectionLost);
+  const signedIn = currentToken() !== "";
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header>
+        <h1>dockhand</h1>
+        <nav aria-label="Views">
+          {views.map(([key, label]) => (
+            <a key={key} href={`#/${key}`} aria-current={(parts[0] || "services") === key ? "page" : undefined}>
+              {label}
+            </a>
+          ))}
+        </nav>
+        <span class="muted">over {protocol === "connect" ? "Connect" : "gRPC-web"}</span>
+        {signedIn ? (
+          <button
+            type="button"
+            onClick={() => {
+              setToken("");
+              deniedProcedures.set(new Map());
+              signInNeeded.set(true);
+            }}
+          >
+            Sign out
+          </button>
+        ) : null}
+      </header>
+      {lost ? (
+        <p class="banner" role="status">
+          The connection to dockhand was lost; reconnecting…
+        </p>
+      ) : null}
+      <Errors />
+      {needSignIn ? (
+        <SignIn />
+      ) : (
+        <main id="main">
+          <View key={parts.join("/")} parts={parts} />
+        </main>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,60 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createStore } from "./store.js";
+
+/** An error as the page shows it: the code's name and the server's own message. */
+export interface ShownError {
+  id: number;
+  code: string;
+  message: string;
+}
+
+/** Errors not shown next to a field of their own, newest last; the page lists them. */
+export const shownErrors = createStore<readonly ShownError[]>([]);
+
+/** True when a call was refused for missing or bad credentials: the sign-in form shows. */
+export const signInNeeded = createStore(false);
+
+/** Procedures refused with PERMISSION_DENIED, with the server's message naming the role needed. */
+export const deniedProcedures = createStore<ReadonlyMap<string, string>>(new Map());
+
+/** True while streams cannot reach dockhand; a banner says so while they retry. */
+export const connectionLost = createStore(false);
+
+let nextId = 1;
+
+/** `PermissionDenied`, `InvalidArgument`...: the code as the page names it. */
+export function codeName(code: Code): string {
+  const name = Code[code] ?? "Unknown";
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+export function describe(err: unknown): { code: string; message: string } {
+  const connectError = ConnectError.from(err);
+  return { code: codeName(connectError.code), message: connectError.rawMessage };
+}
+
+/**
+ * Takes a failed call's error where the page can see it. UNAUTHENTICATED sends the user to the
+ * sign-in form; PERMISSION_DENIED also disables what needs the role it names.
+ */
+export function report(err: unknown, procedure?: string): void {
+  const connectError = ConnectError.from(err);
+  if (connectError.code === Code.Canceled) return;
+  if (connectError.code === Code.Unauthenticated) signInNeeded.set(true);
+  if (connectError.code === Code.PermissionDenied && procedure) {
+    deniedProcedures.set(new Map([...deniedProcedures.get(), [procedure, connectError.rawMessage]]));
+  }
+  const shown = { id: nextId++, ...describe(connectError) };
+  shownErrors.set([...shownErrors.get().slice(-4), shown]);
+}
+
+export function dismiss(id: number): void {
+  shownErrors.set(shownErrors.get().filter((e) => e.id !== id));
+}
+
+/** The field an INVALID_ARGUMENT message starts with (`image: needs a tag`), if any. */
+export function fieldOf(err: unknown): string | undefined {
+  const connectError = ConnectError.from(err);
+  if (connectError.code !== Code.InvalidArgument) return undefined;
+  return /^([A-Za-z_][\w.[\]"=-]*): /.exec(connectError.rawMessage)?.[1];
+}

@@ -1,0 +1,38 @@
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { ContainerState, HealthStatus, type ContainerStatus } from "../gen/dockhand/v1/scaler_pb.js";
+import { UpdateState } from "../gen/dockhand/v1/service_pb.js";
+
+export function stateName(state: ContainerState): string {
+  return state === ContainerState.UNSPECIFIED ? "unknown" : ContainerState[state].toLowerCase();
+}
+
+export function healthName(health: HealthStatus): string {
+  return health === HealthStatus.UNSPECIFIED ? "—" : HealthStatus[health].toLowerCase();
+}
+
+export function updateName(state: UpdateState): string {
+  return state === UpdateState.UNSPECIFIED ? "—" : UpdateState[state].toLowerCase().replace("_", " ");
+}
+
+/** Running, and healthy or without a healthcheck. */
+export function isReady(c: ContainerStatus): boolean {
+  return c.state === ContainerState.RUNNING && (c.health === HealthStatus.HEALTHY || c.health === HealthStatus.UNSPECIFIED);
+}
+
+export function bytes(n: bigint | number): string {
+  let value = Number(n);
+  for (const unit of ["B", "KiB", "MiB", "GiB"]) {
+    if (value < 1024 || unit === "GiB") return `${value.toFixed(unit === "B" ? 0 : 1)} ${unit}`;
+    value /= 1024;
+  }
+  return `${value} B`;
+}
+
+export function time(t: Timestamp | undefined): string {
+  if (!t) return "—";
+  return new Date(Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6)).toLocaleTimeString();
+}
+
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, "").slice(0, 12);
+}
