@@ -35,8 +35,10 @@ export function createDockerContainerControl(docker: Docker): ContainerControl {
       return found.filter((description): description is ContainerDescription => description !== undefined);
     },
     restartContainer: (id, graceSeconds, signal) =>
-      call(`restart container ${id}`, async () =>
-        void (await docker.getContainer(id).restart({ t: graceSeconds, abortSignal: signal })),
+      call(
+        `restart container ${id}`,
+        async () => void (await docker.getContainer(id).restart({ t: graceSeconds, abortSignal: signal })),
+        { refusal: "FailedPrecondition" },
       ),
     killContainer: (id, killSignal, signal) =>
       call(`kill container ${id} with ${killSignal}`, async () =>

@@ -84,7 +84,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine & 
       }),
     startContainer: (id, signal) =>
       timed(`start container ${id}`, signal, (abortSignal) =>
-        call(`start container ${id}`, async () => void (await docker.getContainer(id).start({ abortSignal }))),
+        call(`start container ${id}`, async () => void (await docker.getContainer(id).start({ abortSignal })), { refusal: "FailedPrecondition" }),
       ),
     stopContainer: (id, graceSeconds, signal) =>
       timed(

@@ -37,7 +37,7 @@ interface DockerodeFailure {
  * HTTP status or the socket error code, never from message text. `operation` names what was
  * attempted, e.g. `start container 3f2a…`.
  */
-export function toEngineError(err: unknown, operation: string): DockhandError {
+export function toEngineError(err: unknown, operation: string, options: EngineCallOptions = {}): DockhandError {
   if (err instanceof DockhandError) return err;
   const failure = (err ?? {}) as DockerodeFailure;
   const engineMessage = failure.json?.message ?? failure.message ?? String(err);
@@ -45,7 +45,10 @@ export function toEngineError(err: unknown, operation: string): DockhandError {
     return new DockhandError("Cancelled", `${operation}: cancelled`, { cause: err });
   }
   if (typeof failure.statusCode === "number") {
-    const kind = kindByStatus[failure.statusCode] ?? (failure.statusCode >= 500 ? "Internal" : "FailedPrecondition");
+    const kind =
+      failure.statusCode === 500 && options.refusal
+        ? options.refusal
+        : (kindByStatus[failure.statusCode] ?? (failure.statusCode >= 500 ? "Internal" : "FailedPrecondition"));
     return new DockhandError(kind, `${operation}: ${engineMessage.trim()}`, {
       cause: err,
       details: { statusCode: failure.statusCode },
@@ -61,11 +64,20 @@ export function toEngineError(err: unknown, operation: string): DockhandError {
   return new DockhandError("Internal", `${operation}: ${engineMessage}`, { cause: err });
 }
 
+export interface EngineCallOptions {
+  /**
+   * The kind of a 500 answer, when the call is one the engine refuses with 500 for what the
+   * container's configuration or the host causes, not for a fault of its own: a start whose
+   * mount, port or command the runtime rejects. Default: Internal.
+   */
+  refusal?: ErrorKind;
+}
+
 /** Runs one engine call, turning whatever it throws into a DockhandError. */
-export async function engineCall<T>(operation: string, run: () => Promise<T>): Promise<T> {
+export async function engineCall<T>(operation: string, run: () => Promise<T>, options?: EngineCallOptions): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    throw toEngineError(err, operation);
+    throw toEngineError(err, operation, options);
   }
 }

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { invalidArgument } from "../errors/dockhand-error.js";
 import { parseImageReference } from "./image-reference.js";
 import type { ServiceDefinition, UpdatePolicy } from "./service-definition.js";
+import { quote } from "../errors/quote.js";
 
 export const serviceNamePattern = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 export const maxStopGraceSeconds = 3600;
@@ -20,7 +21,7 @@ export function checkDefinition(def: ServiceDefinition, prefix = ""): void {
     if (arg.includes("\0")) throw invalidArgument(`${prefix}command[${i}]`, "must not contain NUL");
   });
   for (const [key, value] of Object.entries(def.environment)) {
-    const field = `${prefix}environment["${key}"]`;
+    const field = `${prefix}environment[${quote(key)}]`;
     if (key === "") throw invalidArgument(`${prefix}environment`, "keys must not be empty");
     if (key.includes("=")) throw invalidArgument(field, "key must not contain '='");
     if (key.includes("\0") || value.includes("\0")) throw invalidArgument(field, "must not contain NUL");
@@ -29,7 +30,7 @@ export function checkDefinition(def: ServiceDefinition, prefix = ""): void {
   for (const key of Object.keys(def.labels)) {
     if (key === "") throw invalidArgument(`${prefix}labels`, "keys must not be empty");
     if (key.startsWith(reservedLabelPrefix)) {
-      throw invalidArgument(`${prefix}labels["${key}"]`, `keys starting with "${reservedLabelPrefix}" are reserved for dockhand`);
+      throw invalidArgument(`${prefix}labels[${quote(key)}]`, `keys starting with "${reservedLabelPrefix}" are reserved for dockhand`);
     }
   }
   if (!Number.isFinite(def.stopGraceSeconds) || def.stopGraceSeconds < 0 || def.stopGraceSeconds > maxStopGraceSeconds) {
@@ -51,7 +52,7 @@ export function checkServiceName(name: string, field = "name"): void {
   if (!serviceNamePattern.test(name)) {
     throw invalidArgument(
       field,
-      `"${name}" is not a valid service name: 1-63 characters, lower-case letters, digits, '-', '_' or '.', starting with a letter or digit`,
+      `${quote(name)} is not a valid service name: 1-63 characters, lower-case letters, digits, '-', '_' or '.', starting with a letter or digit`,
     );
   }
 }
@@ -59,9 +60,9 @@ export function checkServiceName(name: string, field = "name"): void {
 export function checkImage(image: string, field = "image"): void {
   if (image === "") throw invalidArgument(field, "is required");
   const parsed = parseImageReference(image);
-  if (typeof parsed === "string") throw invalidArgument(field, `"${image}" ${parsed}`);
+  if (typeof parsed === "string") throw invalidArgument(field, `${quote(image)} ${parsed}`);
   if (parsed.tag === undefined && parsed.digest === undefined) {
-    throw invalidArgument(field, `"${image}" needs a tag or a digest, for example "${image}:1.0"`);
+    throw invalidArgument(field, `${quote(image)} needs a tag or a digest, for example "${image}:1.0"`);
   }
 }
 
@@ -76,7 +77,7 @@ function checkPorts(def: ServiceDefinition, prefix: string): void {
       throw invalidArgument(`${field}.host_port`, `must be between 0 (any) and 65535 (got ${port.hostPort})`);
     }
     if (port.hostIp !== "" && isIP(port.hostIp) === 0) {
-      throw invalidArgument(`${field}.host_ip`, `"${port.hostIp}" is not an IP address`);
+      throw invalidArgument(`${field}.host_ip`, `${quote(port.hostIp)} is not an IP address`);
     }
     const key = `${port.containerPort}/${port.protocol}/${port.hostIp}`;
     if (seen.has(key)) throw invalidArgument(field, `publishes ${port.containerPort}/${port.protocol} twice`);

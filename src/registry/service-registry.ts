@@ -10,6 +10,7 @@ import {
   type UpdatePolicy,
 } from "./service-definition.js";
 import type { StateFile } from "./state-file.js";
+import { quote } from "../errors/quote.js";
 
 export interface UpdateOptions {
   /** The version the caller read; 0 updates unconditionally. */
@@ -72,7 +73,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
   }
 
   function notFound(name: string): DockhandError {
-    return new DockhandError("NotFound", `service "${name}" does not exist`, { details: { field: "name" } });
+    return new DockhandError("NotFound", `service ${quote(name)} does not exist`, { details: { field: "name" } });
   }
 
   function existing(next: Map<string, StoredService>, name: string): StoredService {
@@ -117,7 +118,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       if (updatePolicy) checkUpdatePolicy(updatePolicy);
       return mutate((next) => {
         if (next.has(def.name)) {
-          throw new DockhandError("AlreadyExists", `service "${def.name}" already exists`, { details: { field: "name" } });
+          throw new DockhandError("AlreadyExists", `service ${quote(def.name)} already exists`, { details: { field: "name" } });
         }
         const stored = fresh(def, updatePolicy);
         next.set(def.name, stored);
@@ -138,7 +139,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
         if (options.expectedVersion !== 0 && options.expectedVersion !== current.version) {
           throw new DockhandError(
             "Aborted",
-            `service "${def.name}" is at version ${current.version}, not ${options.expectedVersion}: it changed since you read it; read it again and retry`,
+            `service ${quote(def.name)} is at version ${current.version}, not ${options.expectedVersion}: it changed since you read it; read it again and retry`,
             { details: { field: "version" } },
           );
         }
@@ -175,7 +176,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       return mutate((next) => {
         const current = existing(next, name);
         if (!current.previous) {
-          throw new DockhandError("FailedPrecondition", `service "${name}" has no previous definition to roll back to`);
+          throw new DockhandError("FailedPrecondition", `service ${quote(name)} has no previous definition to roll back to`);
         }
         const stored = changed(current, current.previous.definition, "rolling_back");
         next.set(name, stored);

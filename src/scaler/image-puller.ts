@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { CoreEngine } from "../engine/engine.js";
 import { DockhandError, isDockhandError } from "../errors/dockhand-error.js";
+import { quote } from "../errors/quote.js";
 
 export interface ImagePuller {
   /**
@@ -37,7 +38,7 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
       // A registry that cannot deliver the image is a precondition of the caller's work, whatever
       // the registry said (NOT_FOUND from a Scale would read as "no such service").
       const kind = failure.kind === "Cancelled" || failure.kind === "Timeout" ? failure.kind : "FailedPrecondition";
-      throw new DockhandError(kind, `image "${ref}" is not on the engine and pulling it failed: ${failure.message}`, {
+      throw new DockhandError(kind, `image ${quote(ref)} is not on the engine and pulling it failed: ${failure.message}`, {
         cause: err,
         details: { field: "image", pullError: failure.kind },
       });

@@ -60,6 +60,11 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const containers = await view.containersOf(service);
     let healthy = 0;
     for (const c of containers) {
+      // A paused container is left alone: an operator froze it (see the scaler's converge).
+      if (c.state === "paused") {
+        healthy++;
+        continue;
+      }
       if (c.state !== "running" || (stored.definition.replaceUnhealthy && c.health === "unhealthy")) return true;
       healthy++;
     }

@@ -72,6 +72,7 @@ export function createScaler(options: ScalerOptions): Scaler {
       name,
       desired: stored.replicas,
       running: containers.reduce((n, c) => (c.state === "running" ? n + 1 : n), 0),
+      paused: containers.reduce((n, c) => (c.state === "paused" ? n + 1 : n), 0),
       version: stored.version,
       containers,
       crashLooping: backoff.crashLooping(name),
@@ -130,7 +131,9 @@ export function createScaler(options: ScalerOptions): Scaler {
     const known = new Map((await view.containersOf(name).catch(() => [])).map((c) => [c.id, c]));
     const containers = await listServiceContainers(engine, instance, name);
     const failedHealth = (c: ContainerSummary) => stored.definition.replaceUnhealthy && known.get(c.id)?.health === "unhealthy";
-    const running = containers.filter((c) => c.state === "running" && !failedHealth(c));
+    // A paused container is present: an operator froze it, and replacing it would lose its
+    // writable layer. It is neither replaced nor healed, but counts towards the target.
+    const running = containers.filter((c) => (c.state === "running" && !failedHealth(c)) || c.state === "paused");
     const idle = containers.filter((c) => !running.includes(c));
     await recordFailures(name, idle, known);
     for (const c of running) {
@@ -180,7 +183,7 @@ export function createScaler(options: ScalerOptions): Scaler {
     }
     if (!current()) throw superseded();
     const result = await status(name, stored);
-    if (result.running !== stored.replicas) {
+    if (result.running + result.paused !== stored.replicas) {
       const exited = result.containers.find((c) => c.state === "exited" || c.state === "dead");
       throw new DockhandError(
         "FailedPrecondition",

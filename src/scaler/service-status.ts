@@ -21,6 +21,8 @@ export interface ServiceStatusView {
   name: string;
   desired: number;
   running: number;
+  /** Containers an operator paused: present, so never replaced, but not running. */
+  paused: number;
   version: number;
   containers: readonly ContainerStatusView[];
   /** Some slot failed twice or more in a row, each time soon after it started. */

@@ -55,9 +55,9 @@ export function createSlotOperations(options: { engine: CoreEngine; logger: Logg
       } catch (err) {
         // A container that cannot start is removed so that failed attempts never pile up.
         await engine.removeContainer(id, { force: true, volumes: true }).catch(() => undefined);
-        // The engine answers 500 for what the definition or the host causes (a host port in
-        // use, a command that does not exist): a failed precondition, not dockhand's fault.
-        if (isDockhandError(err, "Internal") || isDockhandError(err, "InvalidArgument")) {
+        // The engine refuses what the definition or the host causes (a host port in use, a
+        // command that does not exist): a failed precondition, not dockhand's fault.
+        if (isDockhandError(err, "FailedPrecondition") || isDockhandError(err, "Internal") || isDockhandError(err, "InvalidArgument")) {
           throw new DockhandError("FailedPrecondition", `container "${name}" could not start: ${err.message}`, { cause: err });
         }
         throw err;

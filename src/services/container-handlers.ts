@@ -12,6 +12,7 @@ import { descriptionToProto, summaryToProto } from "./container-mapping.js";
 import { checkContainerName, checkContainerRef, labelFilters, timeoutMs } from "./container-request-rules.js";
 import { specFromProto } from "./container-spec-mapping.js";
 import { checkHostAccess, type HostAccessPolicy } from "./host-access-policy.js";
+import { quote } from "../errors/quote.js";
 
 type ContainerMethods =
   | "listContainers" | "getContainer" | "createContainer" | "startContainer" | "stopContainer"
@@ -62,7 +63,7 @@ export function createContainerHandlers(deps: ContainerHandlerDeps): Pick<Servic
       } catch (err) {
         // The container does not exist yet, so the engine's only 404 here is the image's.
         if (!isDockhandError(err, "NotFound")) throw asFieldError(err, "spec");
-        throw new DockhandError("FailedPrecondition", `spec.image: image "${spec.image}" is not on the engine; pull it first`, {
+        throw new DockhandError("FailedPrecondition", `spec.image: image ${quote(spec.image)} is not on the engine; pull it first`, {
           cause: err,
           details: { field: "spec.image" },
         });
@@ -94,7 +95,7 @@ export function createContainerHandlers(deps: ContainerHandlerDeps): Pick<Servic
       checkImage(req.image, "image");
       const ref = parseImageReference(req.image) as ImageReference;
       if (ref.digest !== undefined || ref.tag === undefined) {
-        throw invalidArgument("image", `"${req.image}" must be repository:tag; the engine gives the new image its digest`);
+        throw invalidArgument("image", `${quote(req.image)} must be repository:tag; the engine gives the new image its digest`);
       }
       const commit = { repository: ref.repository, tag: ref.tag, message: req.message, author: req.author, pause: req.pause ?? true };
       const image = await engine.commitContainer(id, commit, ctx.signal).catch((err: unknown) => {

@@ -2,6 +2,7 @@ import { durationMs, type Duration } from "@bufbuild/protobuf/wkt";
 import { invalidArgument } from "../errors/dockhand-error.js";
 import { maxStopGraceSeconds } from "../registry/definition-rules.js";
 import { normalizeSignal } from "./linux-names.js";
+import { quote } from "../errors/quote.js";
 
 /**
  * An id, id prefix or name. Stricter than the engine needs on purpose: the value becomes part
@@ -15,7 +16,7 @@ export const containerNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,127}$/;
 export function checkContainerRef(ref: string, field = "id"): string {
   if (ref === "") throw invalidArgument(field, "is required");
   if (!containerRefPattern.test(ref)) {
-    throw invalidArgument(field, `"${ref}" is not a container id or name (letters, digits, '_', '.', '-')`);
+    throw invalidArgument(field, `${quote(ref)} is not a container id or name (letters, digits, '_', '.', '-')`);
   }
   return ref;
 }
@@ -24,7 +25,7 @@ export function checkContainerName(name: string, field: string): void {
   if (name !== "" && !containerNamePattern.test(name)) {
     throw invalidArgument(
       field,
-      `"${name}" is not a valid container name: 2-128 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+      `${quote(name)} is not a valid container name: 2-128 letters, digits, '_', '.' or '-', starting with a letter or digit`,
     );
   }
 }
@@ -57,7 +58,7 @@ export function killSignal(raw: string, field = "signal"): string {
   if (raw === "") return "SIGKILL";
   const signal = normalizeSignal(raw);
   if (!signal) {
-    throw invalidArgument(field, `"${raw}" is not a Linux signal (a name such as SIGTERM or HUP, or a number from 1 to 64)`);
+    throw invalidArgument(field, `${quote(raw)} is not a Linux signal (a name such as SIGTERM or HUP, or a number from 1 to 64)`);
   }
   return signal;
 }
@@ -66,7 +67,7 @@ export function killSignal(raw: string, field = "signal"): string {
 export function labelFilters(selector: readonly string[], field = "label_selector"): string[] {
   return selector.map((entry, i) => {
     const key = entry.split("=", 1)[0] ?? "";
-    if (key.trim() === "") throw invalidArgument(`${field}[${i}]`, `"${entry}" needs a label key: "key" or "key=value"`);
+    if (key.trim() === "") throw invalidArgument(`${field}[${i}]`, `${quote(entry)} needs a label key: "key" or "key=value"`);
     if (entry.includes("\0")) throw invalidArgument(`${field}[${i}]`, "must not contain NUL");
     return entry;
   });

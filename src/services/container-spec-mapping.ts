@@ -8,6 +8,7 @@ import { RestartPolicyMode } from "../../gen/dockhand/v1/service_pb.js";
 import { checkContainerName, graceSeconds } from "./container-request-rules.js";
 import { normalizeCapability } from "./linux-names.js";
 import { protocolFromProto, restartModes } from "./service-mapping.js";
+import { quote } from "../errors/quote.js";
 
 const volumeNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -15,18 +16,18 @@ function mountFromProto(mount: Mount, field: string): MountSpec {
   const target = mount.containerPath;
   if (target === "") throw invalidArgument(`${field}.container_path`, "is required");
   if (!isAbsolute(target) || target === "/" || target.includes("\0")) {
-    throw invalidArgument(`${field}.container_path`, `"${target}" must be an absolute path other than "/"`);
+    throw invalidArgument(`${field}.container_path`, `${quote(target)} must be an absolute path other than "/"`);
   }
   const source = mount.source;
   if (source.case === "hostPath") {
     if (!isAbsolute(source.value) || source.value.includes("\0")) {
-      throw invalidArgument(`${field}.host_path`, `"${source.value}" must be an absolute path`);
+      throw invalidArgument(`${field}.host_path`, `${quote(source.value)} must be an absolute path`);
     }
     return { target, type: "bind", source: source.value, readOnly: mount.readOnly };
   }
   if (source.case === "volume") {
     if (!volumeNamePattern.test(source.value)) {
-      throw invalidArgument(`${field}.volume`, `"${source.value}" is not a volume name (letters, digits, '_', '.', '-')`);
+      throw invalidArgument(`${field}.volume`, `${quote(source.value)} is not a volume name (letters, digits, '_', '.', '-')`);
     }
     return { target, type: "volume", source: source.value, readOnly: mount.readOnly };
   }
@@ -40,7 +41,7 @@ function hostAccessFromProto(access: HostAccess | undefined, field: string): Hos
     hostNetwork: access.hostNetwork,
     addCapabilities: access.addCapabilities.map((raw, i) => {
       const capability = normalizeCapability(raw);
-      if (!capability) throw invalidArgument(`${field}.add_capabilities[${i}]`, `"${raw}" is not a Linux capability`);
+      if (!capability) throw invalidArgument(`${field}.add_capabilities[${i}]`, `${quote(raw)} is not a Linux capability`);
       return capability;
     }),
   };

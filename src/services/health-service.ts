@@ -2,6 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { DockhandError } from "../errors/dockhand-error.js";
 import type { EngineHealth, ServingState } from "../server/engine-health.js";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
+import { quote } from "../errors/quote.js";
 
 const toStatus: Record<ServingState, Status> = { SERVING: Status.SERVING, NOT_SERVING: Status.NOT_SERVING };
 
@@ -14,7 +15,7 @@ export function createHealthService(health: EngineHealth, serviceNames: readonly
   return {
     check(req) {
       if (!known.has(req.service)) {
-        throw new DockhandError("NotFound", `service "${req.service}" is not served here`, { details: { field: "service" } });
+        throw new DockhandError("NotFound", `service ${quote(req.service)} is not served here`, { details: { field: "service" } });
       }
       return { status: toStatus[health.current()] };
     },

@@ -1,6 +1,7 @@
 import type { ContainerSpec } from "../engine/types.js";
 import { DockhandError } from "../errors/dockhand-error.js";
 import { allCapabilities } from "./linux-names.js";
+import { quote } from "../errors/quote.js";
 
 /**
  * Which options that give a container power over the host the server lets clients use. The
@@ -36,7 +37,7 @@ export function checkHostAccess(spec: ContainerSpec, policy: HostAccessPolicy, p
   }
   spec.mounts?.forEach((mount, i) => {
     if (mount.type === "bind" && !policy.allowHostMounts) {
-      throw denied(`${prefix}mounts[${i}].host_path`, `mounting host path "${mount.source}"`, "dockhand.allow_host_mounts");
+      throw denied(`${prefix}mounts[${i}].host_path`, `mounting host path ${quote(mount.source)}`, "dockhand.allow_host_mounts");
     }
   });
   const allowed = new Set(policy.allowedCapabilities);

@@ -1,11 +1,12 @@
 import { invalidArgument } from "../errors/dockhand-error.js";
 import { parseImageReference } from "../registry/image-reference.js";
+import { quote } from "../errors/quote.js";
 
 /** An image reference or image id (`sha256:<hex>` parses as one); returns it unchanged. */
 export function checkImageRef(ref: string, field: string): string {
   if (ref === "") throw invalidArgument(field, "is required");
   const parsed = parseImageReference(ref);
-  if (typeof parsed === "string") throw invalidArgument(field, `"${ref}" ${parsed}`);
+  if (typeof parsed === "string") throw invalidArgument(field, `${quote(ref)} ${parsed}`);
   return ref;
 }
 
@@ -14,7 +15,7 @@ export function checkTaggedRef(ref: string, field: string): string {
   checkImageRef(ref, field);
   const parsed = parseImageReference(ref);
   if (typeof parsed !== "string" && (parsed.tag === undefined || parsed.digest !== undefined)) {
-    throw invalidArgument(field, `"${ref}" must be repository:tag, for example "${parsed.repository}:1.0"`);
+    throw invalidArgument(field, `${quote(ref)} must be repository:tag, for example "${parsed.repository}:1.0"`);
   }
   return ref;
 }
@@ -26,10 +27,10 @@ export function checkUrl(raw: string, field: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw invalidArgument(field, `"${raw}" is not a URL`);
+    throw invalidArgument(field, `${quote(raw)} is not a URL`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw invalidArgument(field, `"${raw}" must be an http:// or https:// URL`);
+    throw invalidArgument(field, `${quote(raw)} must be an http:// or https:// URL`);
   }
   if (url.username || url.password) throw invalidArgument(field, "must not carry credentials");
   return url.href;
@@ -38,6 +39,6 @@ export function checkUrl(raw: string, field: string): string {
 /** Label filters: each `key` or `key=value` with a non-empty key. */
 export function checkLabelFilters(labels: readonly string[], field: string): void {
   labels.forEach((label, i) => {
-    if (label.split("=", 1)[0]!.trim() === "") throw invalidArgument(`${field}[${i}]`, `"${label}" needs a label key`);
+    if (label.split("=", 1)[0]!.trim() === "") throw invalidArgument(`${field}[${i}]`, `${quote(label)} needs a label key`);
   });
 }

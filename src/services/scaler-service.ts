@@ -6,9 +6,18 @@ import type { RollingUpdater } from "../scaler/rolling-updater.js";
 import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
 import type { StatusWatcher } from "../scaler/status-watcher.js";
 import type { ServicesWatcher } from "../scaler/services-watcher.js";
+import { invalidArgument } from "../errors/dockhand-error.js";
+import { checkServiceName } from "../registry/definition-rules.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { serviceToProto } from "./service-mapping.js";
 import { containerStatusToProto, statusToProto } from "./status-mapping.js";
+
+/** A Scale without `replicas` is a client's mistake (an old field name, a typo), never a scale to 0. */
+function requiredReplicas(name: string, replicas: number | undefined): number {
+  checkServiceName(name);
+  if (replicas === undefined) throw invalidArgument("replicas", "is required (0 removes every container of the service)");
+  return replicas;
+}
 
 export interface ScalerServiceDeps {
   scaler: DomainScaler;
@@ -22,7 +31,7 @@ export interface ScalerServiceDeps {
 export function createScalerService({ scaler, watcher, servicesWatcher, reconciler, registry, updater }: ScalerServiceDeps): ServiceImpl<typeof Scaler> {
   return {
     async scale(req, ctx) {
-      const view = await scaler.scale(req.name, req.replicas, { wait: req.wait ?? true, signal: ctx.signal });
+      const view = await scaler.scale(req.name, requiredReplicas(req.name, req.replicas), { wait: req.wait ?? true, signal: ctx.signal });
       return { status: statusToProto(view) };
     },
     async getStatus(req) {

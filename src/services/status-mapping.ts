@@ -61,6 +61,7 @@ export function statusToProto(view: ServiceStatusView): ServiceStatus {
     name: view.name,
     desired: view.desired,
     running: view.running,
+    paused: view.paused,
     version: BigInt(view.version),
     containers: view.containers.map(containerStatusToProto),
     crashLooping: view.crashLooping,

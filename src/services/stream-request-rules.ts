@@ -7,6 +7,7 @@ import { serviceLabel } from "../scaler/ownership.js";
 import type { ExecRequest, StreamLogsRequest, StreamStatsRequest, WatchEventsRequest } from "../../gen/dockhand/v1/agent_streams_pb.js";
 import { checkContainerRef, labelFilters } from "./container-request-rules.js";
 import { actionWords, eventTypeNames, nanoFromTimestamp, streamNames } from "./stream-mapping.js";
+import { quote } from "../errors/quote.js";
 
 export const minStatsIntervalMs = 1000;
 export const maxStatsIntervalMs = 3_600_000;
@@ -86,15 +87,15 @@ export function execOptionsFromProto(req: ExecRequest): Omit<ExecOptions, "signa
   if (req.command[0] === "") throw invalidArgument("command[0]", "must not be empty");
   for (const [key, value] of Object.entries(req.environment)) {
     if (key === "") throw invalidArgument("environment", "keys must not be empty");
-    if (key.includes("=")) throw invalidArgument(`environment["${key}"]`, "key must not contain '='");
-    if (key.includes("\0") || value.includes("\0")) throw invalidArgument(`environment["${key}"]`, "must not contain NUL");
+    if (key.includes("=")) throw invalidArgument(`environment[${quote(key)}]`, "key must not contain '='");
+    if (key.includes("\0") || value.includes("\0")) throw invalidArgument(`environment[${quote(key)}]`, "must not contain NUL");
   }
   if (req.workingDir !== "" && !req.workingDir.startsWith("/")) {
-    throw invalidArgument("working_dir", `must be an absolute path (got "${req.workingDir}")`);
+    throw invalidArgument("working_dir", `must be an absolute path (got ${quote(req.workingDir)})`);
   }
   if (req.workingDir.includes("\0")) throw invalidArgument("working_dir", "must not contain NUL");
   if (!/^[^:\s\0]*(:[^:\s\0]+)?$/.test(req.user)) {
-    throw invalidArgument("user", `"${req.user}" is not a user: name, uid, name:group or uid:gid`);
+    throw invalidArgument("user", `${quote(req.user)} is not a user: name, uid, name:group or uid:gid`);
   }
   let timeoutMs: number | undefined;
   if (req.timeout) {

@@ -21,6 +21,11 @@ describe("parseImageReference", () => {
     ["busybox:", "invalid tag"],
     ["bad image:1", "white space"],
     ["app@sha256:short", "invalid digest"],
+    [`app@sha256:${"g".repeat(64)}`, "invalid sha256 digest"],
+    [`app@sha256:${"A".repeat(64)}`, "invalid sha256 digest"],
+    [`app@sha256:${"a".repeat(63)}`, "invalid sha256 digest"],
+    [`app@md5:${"a".repeat(32)}`, "unsupported algorithm"],
+    [`app:1@sha512:${"a".repeat(64)}`, "invalid sha512 digest"],
     ["a//b:1", "invalid repository name"],
     ["UPPER/case:1", "invalid repository name"],
   ])("rejects %j", (ref, problem) => {

@@ -54,7 +54,7 @@ function createManualEvents() {
 }
 
 function view(running: number): ServiceStatusView {
-  return { name: "web", desired: 2, running, version: 1, containers: [], crashLooping: false, failures: [] };
+  return { name: "web", desired: 2, running, paused: 0, version: 1, containers: [], crashLooping: false, failures: [] };
 }
 
 describe("status watcher", () => {
