@@ -16,9 +16,9 @@ function toYaml(service: Service): string {
   return stringify(json);
 }
 
-/** The 1-based line of the YAML key that a server field path (`ports[0].host_ip`) starts with. */
+/** The 1-based line of the YAML key a server field path (`service.ports[0].host_ip`) starts with. */
 function lineOf(yaml: string, field: string): number | undefined {
-  const key = field.split(/[.[]/)[0];
+  const key = field.replace(/^service\./, "").split(/[.[]/)[0];
   const index = yaml.split("\n").findIndex((line) => line.startsWith(`${key}:`));
   return index < 0 ? undefined : index + 1;
 }
