@@ -11,6 +11,12 @@ import { buildImage, deleteFromRegistry, registryHost, removeImages, uniqueRepos
 import { run } from "../support/run.js";
 import { useTestServer } from "../support/server-fixture.js";
 
+// Functions passed to page.evaluate run in the browser; these name the little of the DOM they
+// use, since the tests are type-checked without the DOM library.
+declare const document: { querySelector(selector: string): { textContent: string | null } | null };
+declare const window: { runningSeen: string[] };
+declare const MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void };
+
 /** Prints a numbered line each second, so its logs always have something new. */
 const ticker = ["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done"];
 
@@ -80,7 +86,7 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
     // Every value the cell shows from now on, in order: the drop may last a moment only.
     await page.evaluate((selector) => {
       const seen: string[] = [];
-      (window as unknown as { runningSeen: string[] }).runningSeen = seen;
+      window.runningSeen = seen;
       const el = document.querySelector(selector)!;
       new MutationObserver(() => seen.push(el.textContent ?? "")).observe(el, { childList: true, characterData: true, subtree: true });
     }, cell);
@@ -94,7 +100,7 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
 
     await page.waitForFunction(
       () => {
-        const seen = (window as unknown as { runningSeen: string[] }).runningSeen;
+        const seen = window.runningSeen;
         const drop = seen.findIndex((v) => Number(v) < 3);
         return drop >= 0 && seen.slice(drop).includes("3");
       },
