@@ -1,0 +1,101 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import type { Browser, Page } from "playwright-core";
+import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
+import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+import { launchBrowser, openPage, screenshot } from "../support/browser.js";
+import { testImage } from "../support/engine.js";
+import { useTestServer } from "../support/server-fixture.js";
+
+// Functions passed to page.evaluate run in the browser; the tests are type-checked without the DOM.
+declare const localStorage: { length: number };
+declare const sessionStorage: { getItem(key: string): string | null };
+declare const document: { querySelector(selector: string): { textContent: string | null } | null };
+
+const tokensDir = mkdtempSync(join(tmpdir(), "dockhand-dash-auth-"));
+const tokensFile = join(tokensDir, "tokens.yml");
+const viewerToken = randomBytes(24).toString("base64url");
+const operatorToken = randomBytes(24).toString("base64url");
+const sha256 = (token: string) => createHash("sha256").update(token).digest("hex");
+writeFileSync(
+  tokensFile,
+  `tokens:\n  - name: dash-viewer\n    role: viewer\n    sha256: ${sha256(viewerToken)}\n  - name: dash-operator\n    role: operator\n    sha256: ${sha256(operatorToken)}\n`,
+);
+
+function bearer(token: string): Interceptor {
+  return (next) => (req) => {
+    req.header.set("authorization", `Bearer ${token}`);
+    return next(req);
+  };
+}
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.getByLabel("Token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+describe("the dashboard with tokens on, over Connect", () => {
+  const fx = useTestServer({ authTokensFile: tokensFile, dashboardProtocol: "connect" });
+  let browser: Browser;
+  const operator = () => createGrpcTransport({ baseUrl: fx.server.url, interceptors: [bearer(operatorToken)] });
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(tokensDir, { recursive: true, force: true });
+  });
+
+  it("asks for a token, refuses a bad one, and shows a viewer the services with Scale refused and then disabled", async () => {
+    const name = fx.service("dash-viewer");
+    await createClient(ServiceRegistry, operator()).createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
+    const { page, pageErrors } = await openPage(browser, `${fx.server.url}/`);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await screenshot(page, "sign-in");
+
+    await signIn(page, "not-a-token");
+    await page.locator(".sign-in [role=alert]", { hasText: "Unauthenticated" }).waitFor();
+
+    await signIn(page, viewerToken);
+    const row = page.locator(`tr[data-service="${name}"]`);
+    await row.waitFor();
+    expect(await page.locator("header").textContent()).toContain("over Connect");
+    expect(await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.getItem("dockhand.token") }))).toEqual({ local: 0, session: viewerToken });
+
+    await row.getByRole("button", { name: `Scale ${name} up by one` }).click();
+    const denied = page.locator('.errors [data-code="PermissionDenied"]');
+    await denied.waitFor();
+    expect(await denied.textContent()).toContain("needs the operator role");
+    // Once refused, the controls that need the role are disabled, saying why.
+    await page.waitForFunction((n) => (document.querySelector(`tr[data-service="${n}"] .scale button[type=submit]`) as { disabled: boolean } | null)?.disabled === true, name);
+    expect(await row.getByRole("button", { name: "Scale", exact: true }).isDisabled()).toBe(true);
+    const { status } = await createClient(Scaler, operator()).getStatus({ name });
+    expect(status?.desired).toBe(0);
+    await screenshot(page, "viewer-denied");
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it("lets an operator scale, and signing out returns to the form", async () => {
+    const name = fx.service("dash-operator");
+    await createClient(ServiceRegistry, operator()).createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
+    const { page, pageErrors } = await openPage(browser, `${fx.server.url}/`);
+    await signIn(page, operatorToken);
+    const row = page.locator(`tr[data-service="${name}"]`);
+    await row.waitFor();
+    await row.getByRole("button", { name: `Scale ${name} up by one` }).click();
+    await page.waitForFunction((n) => document.querySelector(`tr[data-service="${n}"] [data-col=running]`)?.textContent === "1", name, { timeout: 60_000 });
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem("dockhand.token"))).toBeNull();
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+});
