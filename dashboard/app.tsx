@@ -46,7 +46,9 @@ function Errors() {
     <ul class="errors" aria-label="Errors">
       {errors.map((e) => (
         <li key={e.id} role="alert" data-code={e.code}>
-          <strong>{e.code}</strong>: {e.message}
+          <span>
+            <strong>{e.code}</strong>: {e.message}
+          </span>
           <button type="button" aria-label="Dismiss this error" onClick={() => dismiss(e.id)}>
             ×
           </button>

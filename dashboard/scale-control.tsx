@@ -13,7 +13,8 @@ export function ScaleControl({ name, desired }: { name: string; desired: number 
   const scale = (replicas: number) => {
     if (!Number.isInteger(replicas) || replicas < 0) return;
     setValue(String(replicas));
-    void attempt(procedure, () => scaler.scale({ name, replicas, wait: false }));
+    // A refused count goes back to the one in force.
+    void attempt(procedure, () => scaler.scale({ name, replicas, wait: false })).then((done) => done || setValue(String(desired)));
   };
   const id = `scale-${name}`;
   return (

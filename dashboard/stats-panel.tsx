@@ -13,7 +13,8 @@ interface Sample {
 /** A small line chart of the last samples, scaled to its largest value. */
 function Sparkline({ values, label, max }: { values: number[]; label: string; max: number }) {
   const top = Math.max(max, ...values, 1e-9);
-  const points = values.map((v, i) => `${(i / (samples - 1)) * 200},${40 - (v / top) * 38}`).join(" ");
+  // The newest sample at the right edge, each older one a step to the left.
+  const points = values.map((v, i) => `${200 - ((values.length - 1 - i) * 200) / (samples - 1)},${40 - (v / top) * 38}`).join(" ");
   return (
     <svg class="sparkline" viewBox="0 0 200 40" role="img" aria-label={label}>
       <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />
