@@ -137,6 +137,9 @@ export function createOnePortServer(options: OnePortServerOptions): OnePortServe
         front.once("error", reject);
         front.listen(port, host, () => {
           front.off("error", reject);
+          // The http server never listens itself, but Node starts its header and request
+          // deadline checks on its "listening" event: without this, a slow client is never cut.
+          h1.emit("listening");
           resolve(front.address() as net.AddressInfo);
         });
       });

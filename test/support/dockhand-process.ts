@@ -29,7 +29,7 @@ export async function spawnDockhand(args: string[], env: NodeJS.ProcessEnv = {})
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on("line", (line) => {
         output.push(line);
-        const match = /"url":"(http:\/\/[^"]+)"/.exec(line);
+        const match = /"url":"(https?:\/\/[^"]+)"/.exec(line);
         if (match) resolve(match[1]!);
       });
     }
