@@ -18,7 +18,7 @@ export interface ServicesWatcherOptions {
   registry: Pick<ServiceRegistry, "list" | "onChange">;
   /** The live view, whose changes say when to read again. */
   view: Pick<ContainerView, "onChange">;
-  /** How long a burst of changes is gathered into one read, in ms. Default 100. */
+  /** Least time between two reads, in ms: a change after a quiet spell is read at once, a burst at most this often. Default 100. */
   coalesceMs?: number;
 }
 
@@ -78,14 +78,18 @@ export function createServicesWatcher(options: ServicesWatcherOptions): Services
       const first = await readAll();
       for (const status of first) sent.set(status.name, JSON.stringify(status));
       yield { reset: true, statuses: first, removed: [] };
+      let lastRead = performance.now();
       while (!signal.aborted) {
         if (!dirty) {
           await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
           continue;
         }
-        await wait(coalesceMs, signal);
+        // Throttled rather than debounced: a lone change (a container dying) shows at once.
+        const early = lastRead + coalesceMs - performance.now();
+        if (early > 0) await wait(early, signal);
         dirty = false;
+        lastRead = performance.now();
         let all: ServiceStatusView[];
         try {
           all = await readAll();
