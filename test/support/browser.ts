@@ -35,5 +35,6 @@ export async function openPage(browser: Browser, url: string): Promise<{ page: P
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(artifactsDir, { recursive: true });
-  await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+  // The body, not the window: as tall as the content, without a blank tail.
+  await page.locator("body").screenshot({ path: join(artifactsDir, `${name}.png`) });
 }
