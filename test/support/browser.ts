@@ -18,6 +18,11 @@ export function requireBuiltDashboard(): void {
 
 export function launchBrowser(): Promise<Browser> {
   requireBuiltDashboard();
+  return launchChromium();
+}
+
+/** Headless Debian chromium, for pages that are not the dashboard. */
+export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
