@@ -68,7 +68,7 @@ describe("config", () => {
 });
 
 describe("settings table", () => {
-  it("README's Configuration table is the one the declarations make (npm run docs:settings)", () => {
+  it("README's Configuration table is the one the declarations make (npm run docs:tables)", () => {
     expect(readFileSync("README.md", "utf8")).toContain(settingsTable());
   });
 
