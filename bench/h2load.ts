@@ -23,7 +23,7 @@ export function ensureH2load(): string | undefined {
 }
 
 /** Unary gRPC calls of `path` with one request message, `clients` connections, one call in flight each. */
-export function runH2load(url: string, path: string, message: Uint8Array, clients: number, seconds: number): H2loadResult {
+export function runH2load(url: string, path: string, message: Uint8Array, clients: number, seconds: number, headers: string[] = []): H2loadResult {
   const dir = mkdtempSync(join(tmpdir(), "dockhand-h2load-"));
   try {
     const frame = Buffer.alloc(5 + message.length);
@@ -34,7 +34,7 @@ export function runH2load(url: string, path: string, message: Uint8Array, client
     const output = execFileSync(
       "h2load",
       ["-c", String(clients), "-m", "1", "-D", String(seconds), "--warm-up-time", "2", "-d", join(dir, "request"),
-        "-H", "content-type: application/grpc", "-H", "te: trailers", `--log-file=${log}`, `${url}${path}`],
+        "-H", "content-type: application/grpc", "-H", "te: trailers", ...headers.flatMap((h) => ["-H", h]), `--log-file=${log}`, `${url}${path}`],
       { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
     );
     // Each line: start time (µs since the epoch), HTTP status, duration (µs). Status 0 marks a

@@ -4,6 +4,8 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,16 +40,16 @@ function freePort(): Promise<number> {
  * /healthz instead of parsing the log. By default it runs the tsc output as `npm start` and the
  * Docker image do; BENCH_SERVER=tsx runs src/main.ts through tsx instead.
  */
-export async function startDockhandChild(prefix: string, dockerUrl: string, nodeArgs: string[] = []): Promise<DockhandChild> {
+export async function startDockhandChild(prefix: string, dockerUrl: string, nodeArgs: string[] = [], serve: { args?: string[]; tlsCa?: Buffer } = {}): Promise<DockhandChild> {
   const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const port = await freePort();
   // By default dockhand runs as `npm start` runs it: compiled, with the same memory settings.
   const entry = process.env.BENCH_SERVER === "tsx" ? ["--import", "tsx", "src/main.ts"] : ["--max-semi-space-size=4", compileDockhand()];
-  const args = [...nodeArgs, ...entry, "--bind", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--docker-url", dockerUrl, "--log-level", "warn"];
+  const args = [...nodeArgs, ...entry, "--bind", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--docker-url", dockerUrl, "--log-level", "warn", ...(serve.args ?? [])];
   // Its log goes to our stderr, keeping stdout for the figures.
   const child = spawn(process.execPath, args, { stdio: ["ignore", 2, 2], env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" } });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${serve.tlsCa ? "https" : "http"}://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
@@ -59,12 +61,24 @@ export async function startDockhandChild(prefix: string, dockerUrl: string, node
   };
   for (let attempt = 0; attempt < 300; attempt++) {
     if (child.exitCode !== null) break;
-    const ok = await fetch(`${url}/healthz`).then((res) => res.ok, () => false);
+    const ok = await probeHealthz(`${url}/healthz`, serve.tlsCa);
     if (ok) return { child, pid: child.pid!, url, stop };
     await sleep(100);
   }
   await stop();
   throw new Error(`dockhand did not answer on ${url} within 30 s (exit code ${child.exitCode})`);
+}
+
+/** True when GET /healthz answers 200 (over TLS, trusting `ca`). */
+function probeHealthz(url: string, ca: Buffer | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const get = url.startsWith("https:") ? https.get : http.get;
+    const req = get(url, { ca, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("error", () => resolve(false)).on("timeout", () => req.destroy());
+  });
 }
 
 /**
