@@ -29,6 +29,8 @@ import { certSubjectKey, createAuthInterceptor } from "./auth/auth-interceptor.j
 import { certSubjectOf, certSubjectOfSocket } from "./auth/peer-identity.js";
 import { createCors } from "./cors.js";
 import type { HttpRoute } from "./http-route.js";
+import { createGenisysRoute } from "../compat/genisys/genisys-route.js";
+import { readPythonServiceFile } from "../compat/genisys/python-service-file.js";
 import { createDashboardRoute } from "./dashboard/dashboard-route.js";
 import { createRequestHandler } from "./request-handler.js";
 import { readTlsMaterial, type TlsFiles } from "./tls-material.js";
@@ -86,7 +88,9 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   });
   await health.checkNow();
   if (config.serviceFile) {
-    const result = await applyServiceFile(registry, await readServiceFile(config.serviceFile));
+    // The genisys connector's services.py is read as literals, never executed.
+    const read = config.serviceFile.endsWith(".py") ? readPythonServiceFile : readServiceFile;
+    const result = await applyServiceFile(registry, await read(config.serviceFile));
     logger.info({ file: config.serviceFile, ...result }, "applied service file");
   }
   const instance = await readOrCreateInstanceId(config.dataDir);
@@ -150,6 +154,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   });
   // Plain-HTTP routes beside the RPCs (the seeds' APIs, the dashboard), tried before them.
   const httpRoutes: HttpRoute[] = [];
+  if (config.compatGenisys) httpRoutes.push(createGenisysRoute({ registry, scaler, updater, access, logger, metrics }));
   if (config.dashboard) httpRoutes.push(createDashboardRoute({ protocol: config.dashboardProtocol, logger }));
   const handler = createRequestHandler({
     cors: config.corsOrigins.length > 0 ? createCors({ origins: config.corsOrigins }) : undefined,

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { normalizeCapability } from "../services/linux-names.js";
+import { parseAllowedHosts } from "../services/load-url-policy.js";
 
 /** A bad configuration value; the message names the key it came from. */
 export class ConfigError extends Error {
@@ -96,6 +97,30 @@ const capability = (name: string, where: string): string => {
   return normalized;
 };
 
+const allowedHost = (value: string, where: string): string => {
+  try {
+    parseAllowedHosts([value]);
+  } catch (err) {
+    throw new ConfigError(`${where}: ${(err as Error).message}`);
+  }
+  return value;
+};
+
+/** `HOST[:PORT]`: a host name or IP address (IPv6 in brackets) and an optional port. */
+const hostPort: Parser<string> = (raw, where) => {
+  const value = String(raw).trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(`http://${value}/`);
+  } catch {
+    url = undefined;
+  }
+  if (!url || value === "" || url.host !== value.toLowerCase() || url.username || url.password) {
+    throw new ConfigError(`${where}: "${value}" is not HOST or HOST:PORT`);
+  }
+  return value;
+};
+
 /** `*`, or an origin as browsers send it: scheme://host[:port], with no path. */
 const origin = (value: string, where: string): string => {
   if (value === "*") return value;
@@ -137,6 +162,7 @@ export const settings = {
   loadMaxBytes: setting({ env: ["DOCKHAND_LOAD_MAX_BYTES"], yaml: ["dockhand.load_max_bytes"], default: 2 * 1024 ** 3, parse: integer(1, Number.MAX_SAFE_INTEGER), doc: "largest archive LoadImage downloads from a URL, compressed and unpacked, in bytes" }),
   loadInlineMaxBytes: setting({ env: ["DOCKHAND_LOAD_INLINE_MAX_BYTES"], yaml: ["dockhand.load_inline_max_bytes"], default: 16 * MiB, parse: integer(0, 1024 ** 3), doc: "largest archive LoadImage takes inline in the request, in bytes" }),
   loadTimeoutMs: setting({ env: ["DOCKHAND_LOAD_TIMEOUT_MS"], yaml: ["dockhand.load_timeout_ms"], default: 300_000, parse: integer(1, 24 * 3600 * 1000), doc: "ms a LoadImage download may take" }),
+  loadAllowedHosts: setting<readonly string[]>({ env: ["DOCKHAND_LOAD_ALLOWED_HOSTS"], yaml: ["dockhand.load_allowed_hosts"], default: Object.freeze([]), parse: list(allowedHost), doc: "hosts, IP addresses or CIDRs LoadImage downloads may reach, comma-separated (a YAML list works too); link-local and cloud-metadata addresses are refused whatever it says", defaultDoc: "none (any host)" }),
   listCacheWaitMs: setting({ env: ["DOCKHAND_LIST_CACHE_WAIT_MS"], yaml: ["dockhand.list_cache_wait_ms"], default: 100, parse: integer(0, 60_000), doc: "ms a ListContainers waits for the container cache to catch up before it asks the engine; 0 turns the cache off" }),
 
   tlsCert: setting({ flag: "tls-cert", flagArg: "FILE", env: ["DOCKHAND_TLS_CERT"], yaml: ["dockhand.tls.cert"], default: "", parse: text, doc: "PEM certificate (chain) to serve TLS with; re-read when it changes or on SIGHUP", defaultDoc: "none (cleartext)" }),
@@ -148,6 +174,9 @@ export const settings = {
   corsOrigins: setting<readonly string[]>({ flag: "cors-origins", flagArg: "LIST", env: ["DOCKHAND_CORS_ORIGINS"], yaml: ["dockhand.cors.origins"], default: Object.freeze([]), parse: list(origin), doc: "browser origins allowed to call, comma-separated; * only without auth", defaultDoc: "none" }),
   dashboard: setting({ flag: "no-dashboard", flagSets: false, env: ["DOCKHAND_DASHBOARD"], yaml: ["dockhand.dashboard.enabled"], default: true, parse: boolean, doc: "serve the browser dashboard at GET / (--no-dashboard turns it off)" }),
   dashboardProtocol: setting<"grpcweb" | "connect">({ flag: "dashboard-protocol", flagArg: "PROTOCOL", env: ["DOCKHAND_DASHBOARD_PROTOCOL"], yaml: ["dockhand.dashboard.protocol"], default: "grpcweb", parse: oneOf(["grpcweb", "connect"] as const), doc: "wire protocol the dashboard speaks to dockhand: grpcweb or connect" }),
+  compatGenisys: setting({ flag: "no-compat-genisys", flagSets: false, env: ["DOCKHAND_COMPAT_GENISYS"], yaml: ["dockhand.compat.genisys"], default: true, parse: boolean, doc: "serve the genisys connector's REST API (/service ...) on the port (--no-compat-genisys turns it off)" }),
+  compatMistify: setting({ flag: "no-compat-mistify", flagSets: false, env: ["DOCKHAND_COMPAT_MISTIFY"], yaml: ["dockhand.compat.mistify"], default: true, parse: boolean, doc: "serve the mistify agent's JSON-RPC (POST /_mistify_RPC_) on the port (--no-compat-mistify turns it off)" }),
+  mistifyImageService: setting({ flag: "mistify-image-service", flagArg: "HOST[:PORT]", env: ["DOCKHAND_MISTIFY_IMAGE_SERVICE"], yaml: ["dockhand.compat.mistify_image_service"], default: "image.services.lochness.local", parse: hostPort, doc: "where mistify's LoadImage downloads images (http://HOST:PORT/images/<id>/download); without a port, a DNS SRV lookup of HOST gives it" }),
   maxMessageBytes: setting({ env: ["DOCKHAND_MAX_MESSAGE_BYTES"], yaml: ["dockhand.limits.max_message_bytes"], default: 4 * MiB, parse: integer(1024, 1024 ** 3), doc: "largest request body or message, in bytes (LoadImage's inline limit where larger)" }),
   maxConnections: setting({ env: ["DOCKHAND_MAX_CONNECTIONS"], yaml: ["dockhand.limits.max_connections"], default: 1024, parse: integer(1, 1_000_000), doc: "connections the port holds at once; more are closed at accept" }),
   maxStreamsPerConnection: setting({ env: ["DOCKHAND_MAX_STREAMS_PER_CONNECTION"], yaml: ["dockhand.limits.max_streams_per_connection"], default: 256, parse: integer(1, 100_000), doc: "concurrent calls on one HTTP/2 connection" }),

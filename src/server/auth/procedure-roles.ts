@@ -50,6 +50,30 @@ export const procedureRoles: Readonly<Record<string, Role>> = Object.freeze({
   "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": "viewer",
 
   "/metrics": "viewer",
+
+  // The seeds' HTTP APIs (src/compat), at the role of the typed RPC doing the same.
+  "genisys/ListServices": "viewer",
+  "genisys/GetService": "viewer",
+  "genisys/CreateService": "operator",
+  "genisys/PutService": "operator",
+  "genisys/Scale": "operator",
+  "genisys/Status": "viewer",
+  "mistify/MDocker.ListContainers": "viewer",
+  "mistify/MDocker.GetContainer": "viewer",
+  "mistify/MDocker.CreateContainer": "admin",
+  "mistify/MDocker.StartContainer": "operator",
+  "mistify/MDocker.StopContainer": "operator",
+  "mistify/MDocker.RestartContainer": "operator",
+  "mistify/MDocker.RebootContainer": "operator",
+  "mistify/MDocker.PauseContainer": "operator",
+  "mistify/MDocker.UnpauseContainer": "operator",
+  "mistify/MDocker.DeleteContainer": "admin",
+  "mistify/MDocker.SaveContainer": "admin",
+  "mistify/MDocker.ListImages": "viewer",
+  "mistify/MDocker.GetImage": "viewer",
+  "mistify/MDocker.DeleteImage": "admin",
+  "mistify/MDocker.LoadImage": "admin",
+  "mistify/MDocker.GetInfo": "viewer",
 });
 
 /** Procedures anyone may call, with or without credentials: probes for load balancers. */
