@@ -4,6 +4,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { ContainerAgent } from "../gen/dockhand/v1/container_agent_pb.js";
 import { ServiceRegistry } from "../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../gen/dockhand/v1/scaler_pb.js";
+import { Session } from "../gen/dockhand/v1/session_pb.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 
 export type Protocol = "grpcweb" | "connect";
@@ -48,3 +49,4 @@ export const registry = client(ServiceRegistry);
 export const scaler = client(Scaler);
 export const agent = client(ContainerAgent);
 export const health = client(Health);
+export const session = client(Session);

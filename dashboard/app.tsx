@@ -7,6 +7,7 @@ import { EventsView } from "./events-view.js";
 import { ImagesView } from "./images-view.js";
 import { ServiceView } from "./service-view.js";
 import { ServicesView } from "./services-view.js";
+import { loadRights, rights, roleName } from "./rights.js";
 import { SignIn } from "./sign-in.js";
 import { useStore } from "./store.js";
 
@@ -62,7 +63,11 @@ export function App() {
   const parts = useHash();
   const needSignIn = useStore(signInNeeded);
   const lost = useStore(connectionLost);
+  const me = useStore(rights);
   const signedIn = currentToken() !== "";
+  useEffect(() => {
+    if (!needSignIn) void loadRights();
+  }, [needSignIn]);
   return (
     <>
       <a class="skip" href="#main">
@@ -78,11 +83,17 @@ export function App() {
           ))}
         </nav>
         <span class="muted">over {protocol === "connect" ? "Connect" : "gRPC-web"}</span>
+        {me && me.name !== "anonymous" ? (
+          <span class="muted" data-caller={me.name}>
+            {me.name} ({roleName(me.role)})
+          </span>
+        ) : null}
         {signedIn ? (
           <button
             type="button"
             onClick={() => {
               setToken("");
+              rights.set(undefined);
               deniedProcedures.set(new Map());
               signInNeeded.set(true);
             }}

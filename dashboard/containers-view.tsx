@@ -9,7 +9,7 @@ import { attempt, follow } from "./follow.js";
 import { healthName, shortId, stateName } from "./format.js";
 import { LogsPanel } from "./logs-panel.js";
 import { StatsPanel } from "./stats-panel.js";
-import { useDenied } from "./use-denied.js";
+import { useDenied } from "./rights.js";
 
 const path = (method: string) => `/dockhand.v1.ContainerAgent/${method}`;
 

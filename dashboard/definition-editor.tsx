@@ -4,7 +4,7 @@ import { parse, stringify } from "yaml";
 import { ServiceSchema, type Service } from "../gen/dockhand/v1/service_pb.js";
 import { registry } from "./api.js";
 import { describe, fieldOf, report } from "./errors.js";
-import { useDenied } from "./use-denied.js";
+import { useDenied } from "./rights.js";
 
 const procedure = "/dockhand.v1.ServiceRegistry/UpdateService";
 /** Output-only fields: the server ignores them, so the editor does not show them. */

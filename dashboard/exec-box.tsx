@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { agent } from "./api.js";
 import { describe, report } from "./errors.js";
-import { useDenied } from "./use-denied.js";
+import { useDenied } from "./rights.js";
 
 const procedure = "/dockhand.v1.ContainerAgent/Exec";
 const decoder = new TextDecoder();

@@ -5,7 +5,7 @@ import { ConfirmButton } from "./confirm-button.js";
 import { describe, report } from "./errors.js";
 import { attempt } from "./follow.js";
 import { bytes, shortId } from "./format.js";
-import { useDenied } from "./use-denied.js";
+import { useDenied } from "./rights.js";
 
 const path = (method: string) => `/dockhand.v1.ContainerAgent/${method}`;
 

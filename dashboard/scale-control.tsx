@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { scaler } from "./api.js";
 import { attempt } from "./follow.js";
-import { useDenied } from "./use-denied.js";
+import { useDenied } from "./rights.js";
 
 const procedure = "/dockhand.v1.Scaler/Scale";
 

@@ -7,7 +7,7 @@ import { ConfirmButton } from "./confirm-button.js";
 import { attempt, follow } from "./follow.js";
 import { isReady, updateName } from "./format.js";
 import { ScaleControl } from "./scale-control.js";
-import { useDenied } from "./use-denied.js";
+import { useDenied } from "./rights.js";
 
 function healthSummary(s: ServiceStatus): string {
   const count = (h: HealthStatus) => s.containers.filter((c) => c.health === h).length;

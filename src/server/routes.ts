@@ -19,6 +19,9 @@ import { createReflectionService } from "../services/reflection-service.js";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+import { Session } from "../../gen/dockhand/v1/session_pb.js";
+import { createSessionService } from "../services/session-service.js";
+import { procedureRoles } from "./auth/procedure-roles.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -35,7 +38,7 @@ export interface RouteDeps {
 }
 
 /** Every service on the router: what reflection lists and health knows by name. */
-const served = [ServiceRegistry, Scaler, ContainerAgent, Health, ReflectionV1, ReflectionV1Alpha];
+const served = [ServiceRegistry, Scaler, ContainerAgent, Session, Health, ReflectionV1, ReflectionV1Alpha];
 
 /** Every RPC service dockhand serves, registered in one place. */
 export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
@@ -60,6 +63,7 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
       const framing = 64 * 1024;
       router.rpc(ContainerAgent.method.loadImage, agent.loadImage, { readMaxBytes: Math.max(deps.config.maxMessageBytes, deps.config.loadInlineMaxBytes + framing) });
     }
+    router.service(Session, createSessionService({ procedureRoles }));
     router.service(Health, createHealthService(deps.health, served.map((s) => s.typeName)));
     const descriptors = createDescriptorIndex(served);
     router.service(ReflectionV1, createReflectionService<typeof ReflectionV1>(descriptors));

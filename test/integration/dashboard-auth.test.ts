@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { Browser, Page } from "playwright-core";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
@@ -11,6 +11,7 @@ import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { launchBrowser, openPage, screenshot } from "../support/browser.js";
 import { testImage } from "../support/engine.js";
 import { useTestServer } from "../support/server-fixture.js";
+import { until } from "../support/until.js";
 
 // Functions passed to page.evaluate run in the browser; the tests are type-checked without the DOM.
 declare const localStorage: { length: number };
@@ -22,10 +23,15 @@ const tokensFile = join(tokensDir, "tokens.yml");
 const viewerToken = randomBytes(24).toString("base64url");
 const operatorToken = randomBytes(24).toString("base64url");
 const sha256 = (token: string) => createHash("sha256").update(token).digest("hex");
-writeFileSync(
-  tokensFile,
-  `tokens:\n  - name: dash-viewer\n    role: viewer\n    sha256: ${sha256(viewerToken)}\n  - name: dash-operator\n    role: operator\n    sha256: ${sha256(operatorToken)}\n`,
-);
+/** Writes the tokens file (by rename, as a deploy tool would), with the operator's token at `operatorRole`. */
+function writeTokens(operatorRole: "operator" | "viewer"): void {
+  writeFileSync(
+    `${tokensFile}.new`,
+    `tokens:\n  - name: dash-viewer\n    role: viewer\n    sha256: ${sha256(viewerToken)}\n  - name: dash-operator\n    role: ${operatorRole}\n    sha256: ${sha256(operatorToken)}\n`,
+  );
+  renameSync(`${tokensFile}.new`, tokensFile);
+}
+writeTokens("operator");
 
 function bearer(token: string): Interceptor {
   return (next) => (req) => {
@@ -52,7 +58,7 @@ describe("the dashboard with tokens on, over Connect", () => {
     rmSync(tokensDir, { recursive: true, force: true });
   });
 
-  it("asks for a token, refuses a bad one, and shows a viewer the services with Scale refused and then disabled", async () => {
+  it("asks for a token, refuses a bad one, and shows a viewer the services with no enabled Scale button", async () => {
     const name = fx.service("dash-viewer");
     await createClient(ServiceRegistry, operator()).createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
     const { page, pageErrors } = await openPage(browser, `${fx.server.url}/`);
@@ -65,32 +71,51 @@ describe("the dashboard with tokens on, over Connect", () => {
     await signIn(page, viewerToken);
     const row = page.locator(`tr[data-service="${name}"]`);
     await row.waitFor();
+    await page.locator('[data-caller="dash-viewer"]', { hasText: "(viewer)" }).waitFor();
     expect(await page.locator("header").textContent()).toContain("over Connect");
     expect(await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.getItem("dockhand.token") }))).toEqual({ local: 0, session: viewerToken });
 
-    await row.getByRole("button", { name: `Scale ${name} up by one` }).click();
-    const denied = page.locator('.errors [data-code="PermissionDenied"]');
-    await denied.waitFor();
-    expect(await denied.textContent()).toContain("needs the operator role");
-    // Once refused, the controls that need the role are disabled, saying why.
+    // Disabled from the start (Session.WhoAmI), each saying which role it needs.
+    const scale = row.getByRole("button", { name: "Scale", exact: true });
     await page.waitForFunction((n) => (document.querySelector(`tr[data-service="${n}"] .scale button[type=submit]`) as { disabled: boolean } | null)?.disabled === true, name);
-    expect(await row.getByRole("button", { name: "Scale", exact: true }).isDisabled()).toBe(true);
-    const { status } = await createClient(Scaler, operator()).getStatus({ name });
-    expect(status?.desired).toBe(0);
-    await screenshot(page, "viewer-denied");
+    for (const button of [scale, row.getByRole("button", { name: `Scale ${name} up by one` }), row.getByRole("button", { name: "Delete" })]) {
+      expect(await button.isDisabled()).toBe(true);
+    }
+    expect(await row.locator("form.scale").getAttribute("title")).toContain("needs the operator role");
+    await screenshot(page, "viewer");
     expect(pageErrors).toEqual([]);
     await page.close();
   });
 
-  it("lets an operator scale, and signing out returns to the form", async () => {
+  it("lets an operator scale, shows PERMISSION_DENIED with the role needed once the token is demoted, and signs out", async () => {
     const name = fx.service("dash-operator");
     await createClient(ServiceRegistry, operator()).createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
     const { page, pageErrors } = await openPage(browser, `${fx.server.url}/`);
     await signIn(page, operatorToken);
     const row = page.locator(`tr[data-service="${name}"]`);
     await row.waitFor();
+    await page.locator('[data-caller="dash-operator"]', { hasText: "(operator)" }).waitFor();
     await row.getByRole("button", { name: `Scale ${name} up by one` }).click();
     await page.waitForFunction((n) => document.querySelector(`tr[data-service="${n}"] [data-col=running]`)?.textContent === "1", name, { timeout: 60_000 });
+
+    // The token loses its role while the page is open: the page learns it from the refusal.
+    writeTokens("viewer");
+    await until(async () => {
+      try {
+        await createClient(Scaler, operator()).scale({ name, replicas: 1 });
+        return false;
+      } catch (err) {
+        return ConnectError.from(err).code === Code.PermissionDenied;
+      }
+    });
+    await row.getByRole("button", { name: `Scale ${name} up by one` }).click();
+    const denied = page.locator('.errors [data-code="PermissionDenied"]');
+    await denied.waitFor();
+    expect(await denied.textContent()).toContain("needs the operator role");
+    await page.waitForFunction((n) => (document.querySelector(`tr[data-service="${n}"] .scale button[type=submit]`) as { disabled: boolean } | null)?.disabled === true, name);
+    const { status } = await createClient(Scaler, createGrpcTransport({ baseUrl: fx.server.url, interceptors: [bearer(viewerToken)] })).getStatus({ name });
+    expect(status?.desired).toBe(1);
+    await screenshot(page, "permission-denied");
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();

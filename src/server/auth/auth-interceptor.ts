@@ -2,6 +2,7 @@ import { Code, ConnectError, createContextKey, type Interceptor } from "@connect
 import type { Logger } from "pino";
 import type { AccessControl, Caller } from "./access-control.js";
 import { roleFor } from "./procedure-roles.js";
+import { callerKey } from "../../services/caller-key.js";
 
 /** The verified mTLS subject of the connection a call came on, set by the adapter's contextValues. */
 export const certSubjectKey = createContextKey<string | undefined>(undefined, { description: "mTLS client certificate subject" });
@@ -28,6 +29,7 @@ export function createAuthInterceptor(access: AccessControl, audit: Logger): Int
       record(undefined, decision.reason === "unauthenticated" ? "Unauthenticated" : "PermissionDenied");
       throw new ConnectError(decision.message, decision.reason === "unauthenticated" ? Code.Unauthenticated : Code.PermissionDenied);
     }
+    req.contextValues.set(callerKey, decision.caller);
     if (!audited) return next(req);
     try {
       const res = await next(req);

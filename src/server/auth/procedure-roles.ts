@@ -46,6 +46,8 @@ export const procedureRoles: Readonly<Record<string, Role>> = Object.freeze({
   "/dockhand.v1.ContainerAgent/StreamStats": "viewer",
   "/dockhand.v1.ContainerAgent/Exec": "admin",
 
+  "/dockhand.v1.Session/WhoAmI": "viewer",
+
   "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo": "viewer",
   "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": "viewer",
 

@@ -1,0 +1,10 @@
+import { createContextKey } from "@connectrpc/connect";
+
+/** Who made a call: a token's name, a certificate subject, or "anonymous" when auth is off. */
+export interface CallerIdentity {
+  name: string;
+  role: "viewer" | "operator" | "admin";
+}
+
+/** Set by the transport's access check for each call it admits; unset for open procedures. */
+export const callerKey = createContextKey<CallerIdentity | undefined>(undefined, { description: "the caller the access check admitted" });
