@@ -1,9 +1,11 @@
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki } from "../support/test-pki.js";
+import { makeTokens, writeTokensFile } from "../support/tokens-file.js";
 
 const run = promisify(execFile);
 const docker = async (...args: string[]) => (await run("docker", args, { maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
@@ -51,7 +53,7 @@ function buildBaseImage(dir: string): void {
 
 /** The build context of an offline build: the repository's build inputs plus node_modules. */
 function makeContext(dir: string): void {
-  for (const entry of ["Dockerfile", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "src", "gen", "node_modules"]) {
+  for (const entry of ["Dockerfile", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "src", "gen", "node_modules", "scripts", "dashboard"]) {
     cpSync(entry, join(dir, entry), { recursive: true, verbatimSymlinks: true });
   }
   const ignore = readFileSync(".dockerignore", "utf8").split("\n").filter((line) => line.trim() !== "node_modules");
@@ -82,6 +84,8 @@ describe("the Dockerfile", () => {
     await docker(
       "run", "-d", "--name", containerName, "--label", `dockhand.test=dockerfile-${id}`,
       "-v", "/var/run/docker.sock:/var/run/docker.sock",
+      // Published on the host's loopback only: cleartext is then the operator's stated choice.
+      "-e", "DOCKHAND_INSECURE=true",
       "-p", "127.0.0.1:0:7051",
       // The image's own HEALTHCHECK command, polled faster so the test need not wait 15 s.
       "--health-interval", "1s",
@@ -133,6 +137,43 @@ describe("the Dockerfile", () => {
     expect(await docker("ps", "-q", "--filter", `label=dockhand.service=${serviceName}`)).not.toBe("");
     const deleted = await call("dockhand.v1.ServiceRegistry/DeleteService", { name: serviceName, force: true });
     expect(deleted.status).toBe(200);
+  });
+
+  it("refuses to serve cleartext without auth on the container's 0.0.0.0 unless told it is insecure", async () => {
+    const refused = await run("docker", ["run", "--rm", "--label", `dockhand.test=dockerfile-${id}`, appImage]).then(
+      () => "",
+      (err: { stderr?: string }) => err.stderr ?? "",
+    );
+    expect(refused).toContain("--insecure");
+  });
+
+  it("serves TLS with certificates and tokens from a mounted folder, and its HEALTHCHECK follows", async () => {
+    const pki = createTestPki();
+    const tokens = makeTokens();
+    writeTokensFile(join(pki.dir, "tokens.yml"), [tokens.viewer]);
+    chmodSync(pki.dir, 0o755);
+    for (const file of readdirSync(pki.dir)) chmodSync(join(pki.dir, file), 0o644);
+    const name = `${containerName}-tls`;
+    try {
+      await docker(
+        "run", "-d", "--name", name, "--label", `dockhand.test=dockerfile-${id}`,
+        "-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", `${pki.dir}:/certs:ro`,
+        "-e", "DOCKHAND_TLS_CERT=/certs/server.pem", "-e", "DOCKHAND_TLS_KEY=/certs/server.key", "-e", "DOCKHAND_AUTH_TOKENS=/certs/tokens.yml",
+        "-p", "127.0.0.1:0:7051", "--health-interval", "1s",
+        appImage,
+      );
+      const address = await docker("port", name, "7051/tcp");
+      const list = () =>
+        run("curl", ["-sS", "--max-time", "5", "--cacert", pki.caCert, "-H", `authorization: Bearer ${tokens.viewer.token}`, "-H", "content-type: application/json", "-d", "{}", `https://${address}/dockhand.v1.ServiceRegistry/ListServices`]).then(
+          (r) => r.stdout,
+          () => "",
+        );
+      expect(await eventually(list, (body) => body.startsWith("{"))).toMatch(/^\{/);
+      expect(await eventually(() => docker("inspect", "-f", "{{.State.Health.Status}}", name), (s) => s === "healthy")).toBe("healthy");
+    } finally {
+      await docker("rm", "-f", name).catch(() => undefined);
+      pki.remove();
+    }
   });
 
   it("reports healthy through its HEALTHCHECK", async () => {
