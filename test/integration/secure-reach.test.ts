@@ -99,6 +99,11 @@ describe("TLS with tokens and roles", () => {
     expect([unknown.code, wrongCase.code]).toEqual([Code.Unauthenticated, Code.Unauthenticated]);
     // Nothing tells an unknown token from a malformed one.
     expect(unknown.rawMessage).toBe(wrongCase.rawMessage);
+    // GetStatus over gRPC (answered by its fast path when allowed) refuses the same way.
+    const status = await failure(tlsClient(Scaler, server.url).getStatus({ name: "nothing-here" }));
+    expect(status.code).toBe(Code.Unauthenticated);
+    const allowed = await failure(tlsClient(Scaler, server.url, tokens.viewer.token).getStatus({ name: "nothing-here" }));
+    expect(allowed.code).toBe(Code.NotFound);
   });
 
   it("refuses a call above the caller's role as PERMISSION_DENIED naming the role it needs", async () => {
@@ -362,6 +367,22 @@ describe("mTLS", () => {
       (e: grpc.ServiceError) => e,
     )) as grpc.ServiceError | undefined;
     expect(err?.code).toBe(grpc.status.UNAUTHENTICATED);
+  });
+});
+
+describe("--metrics-auth", () => {
+  it("puts /metrics behind a viewer's credentials, and leaves /healthz open", async () => {
+    const guarded = await startLoggedServer({ authTokensFile: tokensFile, metricsAuth: true, logLevel: "silent" });
+    try {
+      const get = (path: string, token?: string) =>
+        fetch(`${guarded.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then((r) => r.status);
+      expect(await get("/metrics")).toBe(401);
+      expect(await get("/metrics", "wrong")).toBe(401);
+      expect(await get("/metrics", tokens.viewer.token)).toBe(200);
+      expect(await get("/healthz")).toBe(200);
+    } finally {
+      await guarded.stop();
+    }
   });
 });
 
