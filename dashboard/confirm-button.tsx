@@ -1,30 +1,42 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 /** A button that asks "sure?" in place before it acts: no modal, keyboard friendly. */
 export function ConfirmButton({ label, question, onConfirm, disabled, title }: { label: string; question: string; onConfirm: () => void; disabled?: boolean; title?: string | undefined }) {
   const [asking, setAsking] = useState(false);
+  const yes = useRef<HTMLButtonElement>(null);
+  const ask = useRef<HTMLButtonElement>(null);
+  const answered = useRef(false);
+  // Focus follows the question: onto "Yes" when it appears, back to the button when it goes.
+  useEffect(() => {
+    if (asking) yes.current?.focus();
+    else if (answered.current) ask.current?.focus();
+  }, [asking]);
+  const close = () => {
+    answered.current = true;
+    setAsking(false);
+  };
   if (!asking) {
     return (
-      <button type="button" class="danger" disabled={disabled} title={title} onClick={() => setAsking(true)}>
+      <button ref={ask} type="button" class="danger" disabled={disabled} title={title} onClick={() => setAsking(true)}>
         {label}
       </button>
     );
   }
   return (
-    <span class="confirm" role="group" aria-label={question}>
+    <span class="confirm" role="group" aria-label={question} onKeyDown={(e) => e.key === "Escape" && close()}>
       <span>{question}</span>
       <button
+        ref={yes}
         type="button"
         class="danger"
-        autoFocus
         onClick={() => {
-          setAsking(false);
+          close();
           onConfirm();
         }}
       >
         Yes, {label.toLowerCase()}
       </button>
-      <button type="button" onClick={() => setAsking(false)}>
+      <button type="button" onClick={close}>
         Cancel
       </button>
     </span>

@@ -13,9 +13,16 @@ import { useTestServer } from "../support/server-fixture.js";
 
 // Functions passed to page.evaluate run in the browser; these name the little of the DOM they
 // use, since the tests are type-checked without the DOM library.
-declare const document: { querySelector(selector: string): { textContent: string | null } | null };
 declare const window: { runningSeen: string[] };
 declare const MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void };
+declare const getComputedStyle: (el: DomElement) => { color: string; backgroundColor: string };
+interface DomElement {
+  id: string;
+  textContent: string | null;
+  parentElement: DomElement | null;
+  getAttribute(name: string): string | null;
+}
+declare const document: { querySelector(selector: string): DomElement | null; querySelectorAll(selector: string): Iterable<DomElement>; activeElement: DomElement | null };
 
 /** Prints a numbered line each second, so its logs always have something new. */
 const ticker = ["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done"];
@@ -185,6 +192,61 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
     expect(await editor.getAttribute("aria-describedby")).toBe("definition-problem");
     const { service } = await clientFor(ServiceRegistry, fx.server.url).getService({ name });
     expect(service?.image).toBe(testImage);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it("can be used with the keyboard alone, and its text has readable contrast", async () => {
+    const name = fx.service("dash-keys");
+    await fx.createService(name, { command: ticker });
+    const { page, pageErrors } = await openPage(browser, `${fx.server.url}/#/services`);
+    await waitForText(page, `tr[data-service="${name}"] [data-col=running]`, { equals: "0" });
+    const focused = () => page.evaluate(() => {
+      const el = document.activeElement;
+      return { id: el?.id ?? "", text: el?.textContent ?? "", label: el?.getAttribute("aria-label") ?? "" };
+    });
+
+    await page.keyboard.press("Tab");
+    expect((await focused()).text).toBe("Skip to content");
+    // Tab on until the replicas field of this service, type a count, press Enter.
+    for (let i = 0; i < 60 && (await focused()).id !== `scale-${name}`; i++) await page.keyboard.press("Tab");
+    expect((await focused()).id).toBe(`scale-${name}`);
+    await page.keyboard.press("ControlOrMeta+a");
+    await page.keyboard.type("2");
+    await page.keyboard.press("Enter");
+    await waitForText(page, `tr[data-service="${name}"] [data-col=running]`, { equals: "2" });
+
+    // Delete asks in place, with the focus on the answer; Escape takes the question back.
+    for (let i = 0; i < 10 && (await focused()).text !== "Delete"; i++) await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    expect((await focused()).text).toBe("Yes, delete");
+    await page.keyboard.press("Escape");
+    expect((await focused()).text).toBe("Delete");
+
+    // WCAG AA: 4.5:1 for every piece of text on the page against what is behind it.
+    const worst = await page.evaluate(() => {
+      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+      const luminance = ([r, g, b]: number[]) => {
+        const channel = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+      };
+      const background = (el: DomElement | null): number[] => {
+        for (let at = el; at; at = at.parentElement) {
+          const c = rgb(getComputedStyle(at).backgroundColor);
+          if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      let lowest = { ratio: 21, text: "" };
+      for (const el of document.querySelectorAll("h1, h2, a, th, td, button, label, span, strong, p, li, pre")) {
+        if (!el.textContent?.trim()) continue;
+        const [fg, bg] = [luminance(rgb(getComputedStyle(el).color)), luminance(background(el))];
+        const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+        if (ratio < lowest.ratio) lowest = { ratio, text: el.textContent.trim().slice(0, 40) };
+      }
+      return lowest;
+    });
+    expect(worst.ratio, `lowest contrast: "${worst.text}"`).toBeGreaterThanOrEqual(4.5);
     expect(pageErrors).toEqual([]);
     await page.close();
   });
