@@ -50,6 +50,7 @@ const swarmStates = new Set<string>(["inactive", "pending", "active", "error", "
 export function toEngineInfo(info: Record<string, any>, version: Docker.DockerVersion): EngineInfo {
   const swarm = String(info.Swarm?.LocalNodeState ?? "");
   return {
+    id: String(info.ID ?? ""),
     engineVersion: version.Version ?? info.ServerVersion ?? "",
     apiVersion: version.ApiVersion ?? "",
     os: info.OSType ?? version.Os ?? "",

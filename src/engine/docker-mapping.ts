@@ -77,6 +77,9 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
   if (spec.name) options.name = spec.name;
   if (spec.command && spec.command.length > 0) options.Cmd = spec.command;
   if (spec.stopGraceSeconds !== undefined) options.StopTimeout = spec.stopGraceSeconds;
+  if (spec.hostname) options.Hostname = spec.hostname;
+  if (spec.macAddress) options.MacAddress = spec.macAddress;
+  if (spec.openStdin) options.OpenStdin = true;
   return options;
 }
 

@@ -82,6 +82,8 @@ export interface ImageRemoval {
 export type SwarmMembership = "inactive" | "pending" | "active" | "error" | "locked" | "unknown";
 
 export interface EngineInfo {
+  /** The engine's own id (`docker info`'s ID). */
+  id: string;
   engineVersion: string;
   apiVersion: string;
   os: string;

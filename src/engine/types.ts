@@ -53,6 +53,12 @@ export interface ContainerSpec {
   mounts?: MountSpec[];
   /** Options giving the container power over the host; the layers above decide if allowed. */
   hostAccess?: HostAccessSpec;
+  /** Unset: the engine's (the id's first 12 characters). */
+  hostname?: string;
+  /** The MAC address on the default network, `02:42:ac:11:00:02`. Unset: the engine picks one. */
+  macAddress?: string;
+  /** Keep stdin open with nothing attached, as `docker run -i` does. */
+  openStdin?: boolean;
 }
 
 export interface MountSpec {

@@ -30,6 +30,7 @@ import { certSubjectOf, certSubjectOfSocket } from "./auth/peer-identity.js";
 import { createCors } from "./cors.js";
 import type { HttpRoute } from "./http-route.js";
 import { createGenisysRoute } from "../compat/genisys/genisys-route.js";
+import { createMistifyRoute } from "../compat/mistify/mistify-route.js";
 import { readPythonServiceFile } from "../compat/genisys/python-service-file.js";
 import { createDashboardRoute } from "./dashboard/dashboard-route.js";
 import { createRequestHandler } from "./request-handler.js";
@@ -155,6 +156,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   // Plain-HTTP routes beside the RPCs (the seeds' APIs, the dashboard), tried before them.
   const httpRoutes: HttpRoute[] = [];
   if (config.compatGenisys) httpRoutes.push(createGenisysRoute({ registry, scaler, updater, access, logger, metrics }));
+  if (config.compatMistify) httpRoutes.push(createMistifyRoute({ engine, imageService: config.mistifyImageService, limits: config, access, logger, metrics }));
   if (config.dashboard) httpRoutes.push(createDashboardRoute({ protocol: config.dashboardProtocol, logger }));
   const handler = createRequestHandler({
     cors: config.corsOrigins.length > 0 ? createCors({ origins: config.corsOrigins }) : undefined,
