@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../lib/write-file-atomic.js";
 import { join } from "node:path";
 import { DockhandError } from "../errors/dockhand-error.js";
 
@@ -21,16 +22,7 @@ export async function readOrCreateInstanceId(dataDir: string): Promise<string> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
-  await mkdir(dataDir, { recursive: true });
   const id = randomBytes(6).toString("hex");
-  const temp = `${path}.tmp-${process.pid}`;
-  const handle = await open(temp, "w", 0o600);
-  try {
-    await handle.writeFile(`${id}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
+  await writeFileAtomic(path, `${id}\n`);
   return id;
 }

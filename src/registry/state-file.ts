@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../lib/write-file-atomic.js";
 import { join } from "node:path";
 import { DockhandError } from "../errors/dockhand-error.js";
 import type { StoredService } from "./service-definition.js";
@@ -22,7 +23,6 @@ export interface StateFile {
 
 export function createStateFile(dataDir: string): StateFile {
   const path = join(dataDir, fileName);
-  let writes = 0;
 
   function corrupt(problem: string, cause?: unknown): DockhandError {
     return new DockhandError(
@@ -62,23 +62,8 @@ export function createStateFile(dataDir: string): StateFile {
       return services;
     },
     async save(services) {
-      await mkdir(dataDir, { recursive: true });
       const doc: StateDocument = { format: formatVersion, services: Object.fromEntries(services) };
-      const temp = `${path}.tmp-${process.pid}-${writes++}`;
-      const handle = await open(temp, "w", 0o600);
-      try {
-        await handle.writeFile(JSON.stringify(doc, null, 2) + "\n");
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
-      const dir = await open(dataDir, "r");
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
+      await writeFileAtomic(path, JSON.stringify(doc, null, 2) + "\n");
     },
   };
 }
