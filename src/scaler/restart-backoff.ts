@@ -37,6 +37,8 @@ export interface RestartBackoff {
   /** Called when a slot's container has run for the stable time: forget its failures. */
   markStable(service: string, slot: number): void;
   forgetService(service: string): void;
+  /** Tells `listener` the name of each service whose failures or crash-looping changed. */
+  onChange(listener: (service: string) => void): () => void;
 }
 
 export function createRestartBackoff(options: RestartBackoffOptions = {}): RestartBackoff {
@@ -45,6 +47,10 @@ export function createRestartBackoff(options: RestartBackoffOptions = {}): Resta
   const stableMs = options.stableMs ?? 10_000;
   const now = options.now ?? Date.now;
   const slots = new Map<string, Map<number, SlotFailure>>();
+  const listeners = new Set<(service: string) => void>();
+  const changed = (service: string) => {
+    for (const listener of listeners) listener(service);
+  };
 
   const of = (service: string) => {
     let map = slots.get(service);
@@ -66,6 +72,7 @@ export function createRestartBackoff(options: RestartBackoffOptions = {}): Resta
         nextAttemptAt: new Date(now() + delay),
       };
       of(service).set(slot, record);
+      changed(service);
       return record;
     },
     waitFor(service, slot) {
@@ -79,10 +86,14 @@ export function createRestartBackoff(options: RestartBackoffOptions = {}): Resta
       return [...(slots.get(service)?.values() ?? [])].some((f) => f.consecutive >= 2);
     },
     markStable(service, slot) {
-      slots.get(service)?.delete(slot);
+      if (slots.get(service)?.delete(slot)) changed(service);
     },
     forgetService(service) {
-      slots.delete(service);
+      if (slots.delete(service)) changed(service);
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

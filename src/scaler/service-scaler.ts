@@ -41,6 +41,11 @@ export interface ScaleOptions {
 export interface Scaler {
   scale(name: string, replicas: number, options: ScaleOptions): Promise<ServiceStatusView>;
   status(name: string): Promise<ServiceStatusView>;
+  /**
+   * Tells `listener` when a service's status changed for a reason the live view does not see
+   * (its slots' failures and crash-looping), so that caches of statuses can drop it.
+   */
+  onStatusChange(listener: (service: string) => void): () => void;
   /** Deletes a service; with `force`, scales it to 0 first. Returns how many containers went. */
   deleteService(name: string, force: boolean): Promise<number>;
   /**
@@ -205,6 +210,7 @@ export function createScaler(options: ScalerOptions): Scaler {
 
   return {
     status: (name) => status(name),
+    onStatusChange: (listener) => backoff.onChange(listener),
     exclusive: (name, task) => lock.run(name, task),
     slots,
     async scale(name, replicas, scaleOptions) {

@@ -14,7 +14,7 @@ import { toConnectError } from "./error-codes.js";
 import type { Metrics } from "./metrics.js";
 
 export interface StatusFastPathOptions {
-  scaler: Pick<Scaler, "status">;
+  scaler: Pick<Scaler, "status" | "onStatusChange">;
   registry: Pick<ServiceRegistry, "find">;
   view: Pick<ContainerView, "onChange" | "isTrusted">;
   metrics: Pick<Metrics, "recordRpc">;
@@ -39,7 +39,10 @@ const maxRequestBytes = 1024;
 export function createStatusFastPath(options: StatusFastPathOptions): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean {
   const { scaler, registry, view, metrics, logger } = options;
   const cache = new Map<string, { stored: StoredService; frame: Buffer }>();
+  // Dropped at every change of what status reads: the view, the slots' failures (the stored
+  // definition and desired count are compared at each answer).
   view.onChange((service) => cache.delete(service));
+  scaler.onStatusChange((service) => cache.delete(service));
 
   /** The cached answer, when it is still the answer: read without a promise, on the hot path. */
   function cachedFrame(name: string): Buffer | undefined {
