@@ -55,6 +55,11 @@ export function ServiceView({ name }: { name: string }) {
             <span>
               Running <strong data-col="running">{status.running}</strong>
             </span>
+            {status.paused > 0 ? (
+              <span>
+                Paused <strong>{status.paused}</strong>
+              </span>
+            ) : null}
             <span>
               Ready <strong data-col="ready">{containers.filter(isReady).length}</strong>
             </span>

@@ -92,7 +92,10 @@ export function ServicesView() {
                   </th>
                   <td>{definitions.get(s.name)?.image ?? "…"}</td>
                   <td data-col="desired">{s.desired}</td>
-                  <td data-col="running">{s.running}</td>
+                  <td>
+                    <span data-col="running">{s.running}</span>
+                    {s.paused > 0 ? <span class="muted"> ({s.paused} paused)</span> : null}
+                  </td>
                   <td data-col="ready">{s.containers.filter(isReady).length}</td>
                   <td data-col="update">
                     {update ? `${updateName(update.state)} v${update.fromVersion}→v${update.toVersion}` : "—"}
