@@ -143,7 +143,7 @@ describe("genisys connector REST API on dockhand's port", () => {
     const curl = async (...args: string[]) => (await promisify(execFile)("curl", ["-sS", "-w", "\n%{http_code}", ...args], { encoding: "utf8" })).stdout;
     expect(await curl("-H", "content-type: application/json", "-d", JSON.stringify({ name, image: testImage, command: "sleep 3600" }), `${base}/service`)).toBe("\n200");
     expect(await curl("-H", "content-type: application/json", "-d", '{"number": "1"}', `${base}/service/${name}/scale`)).toBe("\n200");
-    expect(await curl(`${base}/service/${name}/status`)).toBe('{"running_resources":1}\n200');
+    expect(await curl(`${base}/service/${name}/status`)).toBe('{"running_resources":1}\n\n200');
     expect(await curl("-I", `${base}/service/${name}/status`)).toMatch(/^HTTP\/1\.1 200/);
     expect(await curl("-H", "content-type: application/json", "-d", '{"number": 0}', `${base}/service/${name}/scale`)).toBe("\n200");
   });

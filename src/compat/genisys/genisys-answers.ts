@@ -14,7 +14,8 @@ export const texts = {
 };
 
 export function answerJson(res: HttpResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  // A newline after the JSON, so that curl's output ends its line.
+  const text = `${JSON.stringify(body)}\n`;
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
   res.end(text);
 }
@@ -27,7 +28,7 @@ export function answerEmpty(res: HttpResponse): void {
 
 /** An error as a small JSON object, where the seed sent an HTML page: `{"error": "..."}`. */
 export function answerError(res: HttpResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify({ error: message });
+  const text = `${JSON.stringify({ error: message })}\n`;
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }
