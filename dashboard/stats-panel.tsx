@@ -18,6 +18,7 @@ function Sparkline({ values, label, max }: { values: number[]; label: string; ma
   return (
     <svg class="sparkline" viewBox="0 0 200 40" role="img" aria-label={label}>
       <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />
+      {values.length > 0 ? <circle cx={200} cy={40 - (values[values.length - 1] / top) * 38} r={2.5} fill="currentColor" /> : null}
     </svg>
   );
 }

@@ -120,7 +120,7 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
     await page.close();
   });
 
-  it("shows, live, a log line the container printed after the page opened", async () => {
+  it("shows, live, a log line the container printed after the page opened, and its CPU and memory", async () => {
     const name = fx.service("dash-logs");
     await fx.createService(name, { command: ticker });
     await clientFor(Scaler, fx.server.url).scale({ name, replicas: 1 });
@@ -135,6 +135,9 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
     expect(wrote.code, wrote.stderr).toBe(0);
     await waitForText(page, `pre[data-log="${id}"]`, { includes: marker });
     expect(await page.locator(`pre[data-log="${id}"]`).textContent()).toContain(marker);
+    // The same container's CPU and memory, live from StreamStats.
+    await waitForText(page, "section.stats figure:nth-of-type(1) figcaption", { includes: " %" });
+    await waitForText(page, "section.stats figure:nth-of-type(2) figcaption", { includes: "iB" });
     await screenshot(page, "service");
     expect(pageErrors).toEqual([]);
     await page.close();
