@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 
 /** A button that asks "sure?" in place before it acts: no modal, keyboard friendly. */
 export function ConfirmButton({ label, question, onConfirm, disabled, title }: { label: string; question: string; onConfirm: () => void; disabled?: boolean; title?: string | undefined }) {
@@ -6,8 +6,9 @@ export function ConfirmButton({ label, question, onConfirm, disabled, title }: {
   const yes = useRef<HTMLButtonElement>(null);
   const ask = useRef<HTMLButtonElement>(null);
   const answered = useRef(false);
-  // Focus follows the question: onto "Yes" when it appears, back to the button when it goes.
-  useEffect(() => {
+  // Focus follows the question: onto "Yes" when it appears, back to the button when it goes
+  // (as part of the render, so that the next key already lands there).
+  useLayoutEffect(() => {
     if (asking) yes.current?.focus();
     else if (answered.current) ask.current?.focus();
   }, [asking]);

@@ -222,9 +222,10 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
     // Delete asks in place, with the focus on the answer; Escape takes the question back.
     for (let i = 0; i < 10 && (await focused()).text !== "Delete"; i++) await page.keyboard.press("Tab");
     await page.keyboard.press("Enter");
-    expect((await focused()).text).toBe("Yes, delete");
+    await page.waitForFunction(() => document.activeElement?.textContent === "Yes, delete");
     await page.keyboard.press("Escape");
-    expect((await focused()).text).toBe("Delete");
+    await page.waitForFunction(() => document.activeElement?.textContent === "Delete");
+    expect(await page.locator(".confirm").count()).toBe(0);
 
     // WCAG AA: 4.5:1 for every piece of text on the page against what is behind it.
     const worst = await page.evaluate(() => {
