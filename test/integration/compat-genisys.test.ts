@@ -149,6 +149,29 @@ describe("genisys connector REST API on dockhand's port", () => {
   });
 });
 
+describe("genisys services.py as the service file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dockhand-genisys-file-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("loads its dict literals at start-up, and refuses anything else with its line number", async () => {
+    const { requireEngine } = await import("../support/engine.js");
+    const engine = await requireEngine();
+    const name = `t-genfile-${process.pid}-${Date.now().toString(36)}`;
+    const file = join(dir, "services.py");
+    writeFileSync(file, `# as the seed's sample\n${name.replace(/-/g, "_")} = {'name': 'web', 'image': '${testImage}',\n  'command': 'sleep 3600', 'environment': {'N': 1}, 'ports': ['8080']}\n`);
+    const server = await startTestServer(engine, { serviceFile: file });
+    try {
+      const listed = (await (await fetch(`${server.url}/service`)).json()) as Record<string, unknown>;
+      expect(listed[name.replace(/-/g, "_")]).toEqual({ name: name.replace(/-/g, "_"), image: testImage, command: "sleep 3600", environment: { N: "1" }, ports: ["8080"] });
+    } finally {
+      await server.close();
+      removeDataDir(server.dataDir);
+    }
+    writeFileSync(file, `ok = {'image': '${testImage}'}\nimport os\n`);
+    await expect(startTestServer(engine, { serviceFile: file, dataDir: join(dir, "data") })).rejects.toThrow(/services\.py line 2: /);
+  });
+});
+
 describe("genisys connector REST API with tokens and switched off", () => {
   const dir = mkdtempSync(join(tmpdir(), "dockhand-genisys-auth-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -17,6 +17,7 @@ import { testImage } from "../support/engine.js";
 import { removeImages } from "../support/images.js";
 import { sample } from "../support/metrics.js";
 import { useTestServer } from "../support/server-fixture.js";
+import { removeDataDir, startTestServer } from "../support/test-server.js";
 import { until } from "../support/until.js";
 
 const run = promisify(execFile);
@@ -230,6 +231,22 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
       diagnostics.unsubscribe("net.client.socket", onSocket);
     }
     expect(attempts.filter((ip) => !ip.startsWith("127.") && ip !== "::1")).toEqual([]);
+  });
+
+  it("narrows downloads to dockhand.load_allowed_hosts, for mistify and the typed LoadImage alike", async () => {
+    const narrow = await startTestServer(fixture.engine, { loadAllowedHosts: ["10.0.0.0/8", "images.example"], mistifyImageService: overrides.mistifyImageService });
+    try {
+      const id = randomUUID();
+      served.set(`/images/${id}/download`, (res) => res.writeHead(200).end("never read"));
+      await expect(mdocker(narrow.url).call("LoadImage", { id, type: "", dest: "", source: "" })).rejects.toThrow(/not in dockhand\.load_allowed_hosts/);
+      const typed = await clientFor(ContainerAgent, narrow.url)
+        .loadImage({ source: { case: "url", value: `http://${overrides.mistifyImageService}/images/${id}/download` } })
+        .catch((err: unknown) => ConnectError.from(err));
+      expect((typed as ConnectError).code).toBe(Code.PermissionDenied);
+    } finally {
+      await narrow.close();
+      removeDataDir(narrow.dataDir);
+    }
   });
 
   it("answers the bad inputs of §1.2 and the method errors of §1.8 as specified, changing nothing", async () => {
