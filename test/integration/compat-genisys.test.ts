@@ -210,6 +210,19 @@ describe("genisys connector REST API with tokens and switched off", () => {
       expect((await send(viewer.token, "POST", `/service/${name}/scale`, { number: 1 })).status).toBe(403);
       expect((await send(viewer.token, "GET", `/service/${name}/status`)).status).toBe(200);
 
+      // The mistify route goes through the same check: viewer may query, not create.
+      const rpc = (token: string, method: string, params: unknown) =>
+        fetch(`${secured.url}/_mistify_RPC_`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify({ method: `MDocker.${method}`, params: [params], id: 7 }),
+        });
+      expect((await rpc(viewer.token, "GetInfo", {})).status).toBe(200);
+      const refused = await rpc(operator.token, "CreateContainer", { guest: { id: name, image: testImage, nics: [{ network: "br0" }] } });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain("admin");
+      expect(await engine.listContainers({ all: true, name })).toEqual([]);
+
       const gone = await fetch(`${off.url}/service`);
       expect(gone.status).toBe(404);
     } finally {
