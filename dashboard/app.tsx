@@ -104,7 +104,7 @@ export function App() {
       </header>
       {lost ? (
         <p class="banner" role="status">
-          The connection to dockhand was lost; reconnecting…
+          The connection to dockhand was lost; reconnecting… <span class="muted">({lost.code}: {lost.message})</span>
         </p>
       ) : null}
       <Errors />

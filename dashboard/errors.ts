@@ -17,8 +17,8 @@ export const signInNeeded = createStore(false);
 /** Procedures refused with PERMISSION_DENIED, with the server's message naming the role needed. */
 export const deniedProcedures = createStore<ReadonlyMap<string, string>>(new Map());
 
-/** True while streams cannot reach dockhand; a banner says so while they retry. */
-export const connectionLost = createStore(false);
+/** Why streams cannot get through (the last failure), while they retry; a banner shows it. */
+export const connectionLost = createStore<ShownError | undefined>(undefined);
 
 let nextId = 1;
 

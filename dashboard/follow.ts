@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { connectionLost, report } from "./errors.js";
+import { connectionLost, describe, report } from "./errors.js";
 
 /** Codes after which opening the stream again cannot help. */
 const final = new Set([Code.Unauthenticated, Code.PermissionDenied, Code.NotFound, Code.InvalidArgument, Code.FailedPrecondition, Code.Unimplemented]);
@@ -34,7 +34,7 @@ export function follow<T>(open: (signal: AbortSignal) => AsyncIterable<T>, onMes
       let fresh = true;
       try {
         for await (const message of open(stop.signal)) {
-          if (fresh) connectionLost.set(false);
+          if (fresh) connectionLost.set(undefined);
           failures = 0;
           onMessage(message, fresh);
           fresh = false;
@@ -47,7 +47,7 @@ export function follow<T>(open: (signal: AbortSignal) => AsyncIterable<T>, onMes
           options.onEnd?.(connectError);
           return;
         }
-        connectionLost.set(true);
+        connectionLost.set({ id: 0, ...describe(connectError) });
       }
       failures++;
       const delay = Math.min(8000, 250 * 2 ** Math.min(failures, 6));
