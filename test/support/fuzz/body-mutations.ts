@@ -113,7 +113,11 @@ function jsonBody(desc: DescMessage, message: Message, kind: BodyKind, rng: Prng
     case "valid":
       return utf8.encode(JSON.stringify(json));
     case "unknown-field":
-      json[rng.pick(["number", "fuzzUnknown", "Name", "replica", "__proto__", "x".repeat(rng.pick([10, 100_000]))])] = rng.pick(wrongValues);
+      // Defined, not assigned: `__proto__` must become a key, not the object's prototype.
+      Object.defineProperty(json, rng.pick(["number", "fuzzUnknown", "Name", "replica", "__proto__", "x".repeat(rng.pick([10, 100_000]))]), {
+        value: rng.pick(wrongValues),
+        enumerable: true,
+      });
       return utf8.encode(JSON.stringify(json));
     case "wrong-type":
       if (jsonNames.length) json[rng.pick(jsonNames)] = rng.pick(wrongValues);
