@@ -5,6 +5,13 @@ import { follow } from "./follow.js";
 import { time } from "./format.js";
 
 const kept = 300;
+let received = 0;
+
+/** An event with a number of its own, so that a row keeps its key as newer rows arrive above it. */
+interface Numbered {
+  seq: number;
+  event: Event;
+}
 
 interface Filters {
   type: EventType;
@@ -15,7 +22,7 @@ interface Filters {
 export function EventsView() {
   const [filters, setFilters] = useState<Filters>({ type: EventType.UNSPECIFIED, service: "" });
   const [draft, setDraft] = useState<Filters>(filters);
-  const [events, setEvents] = useState<readonly Event[]>([]);
+  const [events, setEvents] = useState<readonly Numbered[]>([]);
   const [note, setNote] = useState("Connecting…");
   useEffect(() => {
     setEvents([]);
@@ -30,8 +37,8 @@ export function EventsView() {
         if (item.case === "connected") setNote("Watching.");
         else if (item.case === "resynced") setNote(`Resynced after a gap: ${item.value.reason}`);
         else if (item.case === "event") {
-          const event = item.value;
-          setEvents((before) => [event, ...before].slice(0, kept));
+          const numbered = { seq: received++, event: item.value };
+          setEvents((before) => [numbered, ...before].slice(0, kept));
         }
       },
       { procedure: "/dockhand.v1.ContainerAgent/WatchEvents" },
@@ -72,8 +79,8 @@ export function EventsView() {
           </tr>
         </thead>
         <tbody>
-          {events.map((e, i) => (
-            <tr key={`${e.time?.seconds}-${e.time?.nanos}-${e.id}-${e.rawAction}-${i}`}>
+          {events.map(({ seq, event: e }) => (
+            <tr key={seq}>
               <td>{time(e.time)}</td>
               <td>{EventType[e.type].toLowerCase()}</td>
               <td>{e.action === EventAction.UNSPECIFIED ? e.rawAction : EventAction[e.action].toLowerCase()}</td>
