@@ -38,6 +38,8 @@ export interface FuzzReport {
   callsPerSecond: number;
   /** Answers by code ("ok", "InvalidArgument", ..., "open" for a stream cancelled while open). */
   codes: Record<string, number>;
+  /** Calls by how their body was made ("valid", "flipped-bytes", ...) and protocol. */
+  bodies: Record<string, number>;
   /** Refused calls after which the engine, the registry and dockhand's state were compared. */
   unchangedChecks: number;
   rss: { startMb: number; maxMb: number; endMb: number };
@@ -71,6 +73,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
   const methods = await discoverMethods(target.url);
   const client = createWireClient(target.url);
   const codes: Record<string, number> = {};
+  const bodies: Record<string, number> = {};
   const failures: FuzzFailure[] = [];
   const rss = { startMb: target.rssMb(), maxMb: target.rssMb(), endMb: 0 };
   const started = Date.now();
@@ -103,6 +106,8 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
       calls++;
       const codeName = result.code === undefined ? (result.broken ? "broken" : "open") : result.code === "ok" ? "ok" : Code[result.code];
       codes[codeName] = (codes[codeName] ?? 0) + 1;
+      const bodyName = `${protocol} ${binary ? "binary" : "json"} ${body.kind}`;
+      bodies[bodyName] = (bodies[bodyName] ?? 0) + 1;
       const fail = (problem: string) => {
         const failure = { case: index, procedure: `${method.parent.typeName}/${method.name}`, protocol, body: describe(body.kind, binary, body.bytes.length), problem };
         failures.push(failure);
@@ -133,7 +138,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
     client.close();
   }
   const seconds = (Date.now() - started) / 1000;
-  return { seed, calls, seconds, callsPerSecond: calls / seconds, codes, unchangedChecks, rss, failures };
+  return { seed, calls, seconds, callsPerSecond: calls / seconds, codes, bodies, unchangedChecks, rss, failures };
 }
 
 function describe(kind: BodyKind, binary: boolean, length: number): string {
