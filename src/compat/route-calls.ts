@@ -3,6 +3,7 @@ import { Code } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { AccessControl } from "../server/auth/access-control.js";
 import { certSubjectOf } from "../server/auth/peer-identity.js";
+import { roleFor } from "../server/auth/procedure-roles.js";
 import { toConnectError } from "../server/error-codes.js";
 import type { HttpRequest, HttpResponse } from "../server/http-route.js";
 import type { Metrics } from "../server/metrics.js";
@@ -19,7 +20,7 @@ export interface RouteCall {
 export interface RouteCallsOptions {
   /** Who may call what: the same check, and the same least-role table, as the RPCs. */
   access: AccessControl;
-  /** One `"msg":"rpc"` line per call, as the RPCs have. Default: none. */
+  /** One `"msg":"rpc"` line per call, and an audit line per call above viewer, as the RPCs have. Default: none. */
   logger?: Logger;
   /** Counts and times calls in `dockhand_rpc_*`, by procedure and code. Default: none. */
   metrics?: Pick<Metrics, "recordRpc">;
@@ -52,15 +53,20 @@ export function createRouteCalls(options: RouteCallsOptions): RunCall {
     const started = performance.now();
     const abort = new AbortController();
     res.once("close", () => abort.abort());
+    const decision = options.access.check(procedure, { authorization: req.headers.authorization, certSubject: certSubjectOf(req) });
+    const audited = roleFor(procedure) !== "viewer" && roleFor(procedure) !== undefined;
     const done = (code: Code | undefined, err?: unknown) => {
       const name = code === undefined ? "OK" : (Code[code] ?? "Unknown");
+      if (audited) {
+        const caller = decision.allowed ? decision.caller : undefined;
+        options.logger?.info({ audit: true, caller: caller?.name ?? "unknown", role: caller?.role ?? "none", procedure, outcome: name }, "audit");
+      }
       options.metrics?.recordRpc(procedure, name, (performance.now() - started) / 1000);
       const fields = { code: name, durationMs: Math.round((performance.now() - started) * 10) / 10 };
       const log = options.logger?.child({ requestId, procedure });
       if (err !== undefined) log?.error({ ...fields, err }, "rpc");
       else log?.info(fields, "rpc");
     };
-    const decision = options.access.check(procedure, { authorization: req.headers.authorization, certSubject: certSubjectOf(req) });
     if (!decision.allowed) {
       const code = decision.reason === "unauthenticated" ? Code.Unauthenticated : Code.PermissionDenied;
       refuse(res, { status: code === Code.Unauthenticated ? 401 : 403, code, message: decision.message });

@@ -56,6 +56,8 @@ describe("compat route calls", () => {
     expect(await denied.text()).toContain("operator");
     expect(recorded).toEqual([["genisys/Status", "OK"], ["genisys/Status", "Unauthenticated"], ["genisys/Scale", "PermissionDenied"]]);
     expect(lines[0]).toMatchObject({ msg: "rpc", procedure: "genisys/Status", requestId: "req-1", code: "OK" });
+    // Calls that can change something are audited as the RPCs are; a viewer's query is not.
+    expect(lines.filter((l) => l.msg === "audit")).toEqual([expect.objectContaining({ audit: true, caller: "unknown", role: "none", procedure: "genisys/Scale", outcome: "PermissionDenied" })]);
     expect(lines[0].durationMs).toEqual(expect.any(Number));
   });
 
