@@ -28,11 +28,13 @@ interface StoredService {
 }
 
 export async function takeSnapshot(docker: Docker, dockhandUrl: string, registryHost: string): Promise<FuzzSnapshot> {
+  // A hung engine or dockhand fails the run instead of holding it.
+  const abortSignal = AbortSignal.timeout(30_000);
   const [containers, images, volumes, networks, services, registry] = await Promise.all([
-    docker.listContainers({ all: true }),
-    docker.listImages({ all: true }),
-    docker.listVolumes(),
-    docker.listNetworks(),
+    docker.listContainers({ all: true, abortSignal }),
+    docker.listImages({ all: true, abortSignal }),
+    docker.listVolumes({ abortSignal }),
+    docker.listNetworks({ abortSignal }),
     storedServices(dockhandUrl),
     registryRepositories(registryHost),
   ]);
@@ -47,7 +49,12 @@ export async function takeSnapshot(docker: Docker, dockhandUrl: string, registry
 }
 
 async function storedServices(url: string): Promise<string[]> {
-  const res = await fetch(`${url}/dockhand.v1.ServiceRegistry/ListServices`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  const res = await fetch(`${url}/dockhand.v1.ServiceRegistry/ListServices`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+    signal: AbortSignal.timeout(30_000),
+  });
   const { services = [] } = (await res.json()) as { services?: StoredService[] };
   return services
     .map((s) => {
@@ -62,7 +69,7 @@ async function storedServices(url: string): Promise<string[]> {
 }
 
 async function registryRepositories(host: string): Promise<string[]> {
-  const res = await fetch(`http://${host}/v2/_catalog?n=10000`).catch(() => undefined);
+  const res = await fetch(`http://${host}/v2/_catalog?n=10000`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
   if (!res?.ok) return ["(registry not answering)"];
   const { repositories = [] } = (await res.json()) as { repositories?: string[] };
   return repositories.filter((r) => r.startsWith(fuzzPrefix)).sort();

@@ -63,7 +63,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       fixtures,
       pid,
       rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024,
-      healthy: async () => process.child.exitCode === null && (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)),
+      healthy: async () => process.child.exitCode === null && (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok, () => false)),
       output: () => process.output.slice(-20).join("\n"),
       close,
     };
