@@ -1,4 +1,5 @@
 import { Code } from "@connectrpc/connect";
+import { boundMessage } from "../../errors/quote.js";
 import type { HttpResponse } from "../../server/http-route.js";
 import type { Refusal } from "../route-calls.js";
 
@@ -28,7 +29,7 @@ export function answerEmpty(res: HttpResponse): void {
 
 /** An error as a small JSON object, where the seed sent an HTML page: `{"error": "..."}`. */
 export function answerError(res: HttpResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  const text = `${JSON.stringify({ error: message })}\n`;
+  const text = `${JSON.stringify({ error: boundMessage(message) })}\n`;
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }

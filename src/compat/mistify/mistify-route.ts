@@ -1,6 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import type { Engine } from "../../engine/engine.js";
 import { isDockhandError } from "../../errors/dockhand-error.js";
+import { boundMessage, quote } from "../../errors/quote.js";
 import { toConnectError } from "../../server/error-codes.js";
 import type { HttpResponse, HttpRoute } from "../../server/http-route.js";
 import { createLoadUrlPolicy } from "../../services/load-url-policy.js";
@@ -66,10 +67,10 @@ export function createMistifyRoute(options: MistifyRouteOptions): HttpRoute {
       return answerText(res, (err as RpcTransportError).status ?? 400, (err as Error).message);
     }
     const parts = request.method.split(".");
-    if (parts.length !== 2) return answerText(res, 400, `rpc: service/method request ill-formed: ${JSON.stringify(request.method)}`);
-    if (parts[0] !== "MDocker") return answerText(res, 400, `rpc: can't find service ${JSON.stringify(request.method)}`);
+    if (parts.length !== 2) return answerText(res, 400, `rpc: service/method request ill-formed: ${quote(request.method)}`);
+    if (parts[0] !== "MDocker") return answerText(res, 400, `rpc: can't find service ${quote(request.method)}`);
     const method = Object.hasOwn(methods, parts[1]) ? methods[parts[1]] : undefined;
-    if (!method) return answerText(res, 400, `rpc: can't find method ${JSON.stringify(request.method)}`);
+    if (!method) return answerText(res, 400, `rpc: can't find method ${quote(request.method)}`);
 
     run(req, res, `mistify/${request.method}`, refuseMistify, async (call) => {
       let result: unknown;
@@ -83,7 +84,7 @@ export function createMistifyRoute(options: MistifyRouteOptions): HttpRoute {
           return Code.InvalidArgument;
         }
         // Every other failure is the method's: HTTP 200 with its text, never an empty 500.
-        error = err instanceof Error ? err.message : String(err);
+        error = boundMessage(err instanceof Error ? err.message : String(err));
         const cause = err instanceof RpcMethodError ? err.cause : err;
         code = isDockhandError(cause) || !(err instanceof RpcMethodError) ? toConnectError(cause).code : Code.FailedPrecondition;
       }
