@@ -3,7 +3,7 @@ import { checkContainerRef, labelFilters } from "../../services/container-reques
 import { checkTaggedRef } from "../../services/image-request-rules.js";
 import { inspectShape } from "./docker-inspect-shape.js";
 import { member, RpcMethodError, unmarshalError } from "./json-rpc-envelope.js";
-import { asMethodError } from "./mistify-errors.js";
+import { asMethodError, checkedInput } from "./mistify-errors.js";
 
 type Method = (param: unknown, signal: AbortSignal) => Promise<unknown>;
 type ContainerMethods = "ListContainers" | "GetContainer" | "SaveContainer";
@@ -20,14 +20,6 @@ function typed<T>(value: unknown, kind: "string" | "boolean" | "number", fallbac
   return value as T;
 }
 
-function checked<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (err) {
-    throw new RpcMethodError((err as Error).message);
-  }
-}
-
 /** The `label` and `name` filters of Docker's list, the ones dockhand's engine module takes. */
 function filtersOf(raw: unknown): { labels: string[]; names: string[] } {
   const filters = objectOf(raw, "map[string][]string");
@@ -37,7 +29,7 @@ function filtersOf(raw: unknown): { labels: string[]; names: string[] } {
     return [key, values as string[]] as const;
   });
   return {
-    labels: checked(() => labelFilters(lists.filter(([k]) => k === "label").flatMap(([, v]) => v), "opts.Filters.label")),
+    labels: checkedInput(() => labelFilters(lists.filter(([k]) => k === "label").flatMap(([, v]) => v), "opts.Filters.label")),
     names: lists.filter(([k]) => k === "name").flatMap(([, v]) => v),
   };
 }
@@ -60,7 +52,7 @@ export function createContainerMethods(engine: Engine): Record<ContainerMethods,
     },
     async GetContainer(param, signal) {
       const id = typed(member(objectOf(param, "rpc.ContainerRequest"), "id"), "string", "", "string");
-      checked(() => checkContainerRef(id, "id"));
+      checkedInput(() => checkContainerRef(id, "id"));
       const container = await asMethodError({ container: id }, () => engine.describeContainer(id, signal));
       return { containers: [inspectShape(container)] };
     },
@@ -69,9 +61,9 @@ export function createContainerMethods(engine: Engine): Record<ContainerMethods,
       const opts = objectOf(member(request, "opts"), "docker.CommitContainerOptions");
       const text = (key: string) => typed(member(opts, key), "string", "", "string");
       const id = typed(member(request, "id"), "string", "", "string") || text("Container");
-      checked(() => checkContainerRef(id, "id"));
+      checkedInput(() => checkContainerRef(id, "id"));
       const tag = text("Tag") || "latest";
-      checked(() => checkTaggedRef(`${text("Repository")}:${tag}`, "opts.Repository"));
+      checkedInput(() => checkTaggedRef(`${text("Repository")}:${tag}`, "opts.Repository"));
       const image = await asMethodError({ container: id }, () =>
         engine.commitContainer(id, { repository: text("Repository"), tag, message: text("Message"), author: text("Author"), pause: true }, signal),
       );

@@ -16,7 +16,7 @@ import {
   UnpauseContainerRequestSchema,
 } from "../../../gen/dockhand/v1/agent_containers_pb.js";
 import { member, RpcMethodError, unmarshalError } from "./json-rpc-envelope.js";
-import { asMethodError } from "./mistify-errors.js";
+import { asMethodError, checkedInput } from "./mistify-errors.js";
 import { decodeGuest, withState, type Guest } from "./mistify-guest.js";
 
 type GuestMethod = (param: unknown, signal: AbortSignal) => Promise<{ guest: Guest }>;
@@ -41,14 +41,6 @@ function guestOf(param: unknown): Guest {
   return guest;
 }
 
-function checked<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (err) {
-    throw new RpcMethodError((err as Error).message);
-  }
-}
-
 /**
  * MDocker's guest methods over the ContainerAgent's own lifecycle handlers, so their rules
  * apply: starting a running container, stopping a stopped one, pausing a paused one succeed.
@@ -64,7 +56,7 @@ export function createGuestMethods(engine: Engine): Record<GuestMethods, GuestMe
   function transition(run: (id: string, signal: AbortSignal) => Answer | Promise<Answer>, expected: string): GuestMethod {
     return async (param, signal) => {
       const guest = guestOf(param);
-      const id = checked(() => checkContainerRef(guest.id, "guest.id"));
+      const id = checkedInput(() => checkContainerRef(guest.id, "guest.id"));
       const res = await asMethodError({ container: id }, async () => run(id, signal));
       const state = stateWord(res.container?.state ?? ContainerState.UNSPECIFIED);
       if (state !== expected) throw new RpcMethodError("unexpected container state");
@@ -79,8 +71,8 @@ export function createGuestMethods(engine: Engine): Record<GuestMethods, GuestMe
     async CreateContainer(param, signal) {
       const guest = guestOf(param);
       if (!guest.nics || guest.nics.length === 0) throw new RpcMethodError("must specify at least one nic");
-      checked(() => checkContainerName(guest.id, "guest.id"));
-      const image = checked(() => checkImageRef(guest.image ?? "", "guest.image"));
+      checkedInput(() => checkContainerName(guest.id, "guest.id"));
+      const image = checkedInput(() => checkImageRef(guest.image ?? "", "guest.image"));
       const memoryBytes = (guest.memory ?? 0) * MiB;
       if (!Number.isSafeInteger(memoryBytes)) throw new RpcMethodError(`guest.memory: ${guest.memory} MB is too large`);
       const details = await asMethodError({ container: guest.id, image }, async () => {
@@ -108,7 +100,7 @@ export function createGuestMethods(engine: Engine): Record<GuestMethods, GuestMe
     UnpauseContainer: transition((id, signal) => agent.unpauseContainer(create(UnpauseContainerRequestSchema, { id }), context("unpauseContainer", signal)), "running"),
     async DeleteContainer(param, signal) {
       const guest = guestOf(param);
-      const id = checked(() => checkContainerRef(guest.id, "guest.id"));
+      const id = checkedInput(() => checkContainerRef(guest.id, "guest.id"));
       await asMethodError({ container: id }, async () => {
         try {
           // A running one is stopped gracefully first (the seed refused it); one already gone is deleted.

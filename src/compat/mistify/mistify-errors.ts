@@ -31,3 +31,12 @@ export async function asMethodError<T>(subject: ErrorSubject, work: () => Promis
     throw new RpcMethodError(mistifyErrorText(err, subject), { cause: err });
   }
 }
+
+/** Runs one of the ContainerAgent's input checks; what it refuses is the method's error text. */
+export function checkedInput<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    throw new RpcMethodError((err as Error).message, { cause: err });
+  }
+}
