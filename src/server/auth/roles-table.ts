@@ -5,14 +5,14 @@ import { roles } from "./roles.js";
 export function rolesTable(): string {
   const rows = roles.map((role) => {
     const procedures = Object.entries(procedureRoles)
-      .filter(([procedure, need]) => need === role && procedure.startsWith("/") && procedure.split("/").length === 3)
+      .filter(([procedure, need]) => need === role && procedure !== "/metrics")
       .map(([procedure]) => `\`${procedure.replace(/^\/(dockhand\.v1\.|grpc\.reflection\.)?/, "")}\``);
     const extra = role === "viewer" ? ", `/metrics` with `--metrics-auth`" : "";
     return `| ${role} | ${procedures.join(", ")}${extra} |`;
   });
   const open = [...openProcedures].map((p) => `\`${p.replace(/^\//, "")}\``).join(", ");
   return [
-    "| least role | procedures (a role may also call everything above it in this table) |",
+    "| least role | procedures: RPCs, and the seeds' routes as `genisys/...` and `mistify/MDocker...` (a role may also call everything above it in this table) |",
     "| --- | --- |",
     `| none | ${open}, \`/healthz\`, \`/readyz\`, the dashboard's files; \`/metrics\` unless \`--metrics-auth\` |`,
     ...rows,
