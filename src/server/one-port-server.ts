@@ -92,6 +92,8 @@ export function createOnePortServer(options: OnePortServerOptions): OnePortServe
   if (options.tls) {
     secure = tls.createServer({
       ...options.tls.context,
+      // Small frames (a status, its trailers) go out at once, not held back by Nagle's algorithm.
+      noDelay: true,
       ALPNProtocols: ["h2", "http/1.1"],
       requestCert: options.tls.requireClientCertificate,
       rejectUnauthorized: options.tls.requireClientCertificate,

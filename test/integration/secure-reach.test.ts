@@ -386,7 +386,33 @@ describe("--metrics-auth", () => {
   });
 });
 
+describe("the process", () => {
+  it("re-reads its TLS files and tokens on SIGHUP and goes on serving", async () => {
+    const child = await spawnDockhand(["--tls-cert", pki.serverCert, "--tls-key", pki.serverKey, "--auth-tokens", tokensFile, "--data-dir", join(work, "sighup")]);
+    try {
+      expect(child.url).toMatch(/^https:/);
+      child.child.kill("SIGHUP");
+      await until(() => child.output.some((line) => line.includes("TLS certificate and key reloaded")));
+      expect(child.child.exitCode).toBeNull();
+      const answer = await tlsClient(ServiceRegistry, child.url, tokens.viewer.token).listServices({});
+      expect(answer.services).toBeDefined();
+    } finally {
+      child.child.kill("SIGTERM");
+      await child.exited;
+    }
+  });
+});
+
 describe("exposure", () => {
+  it("refuses CORS for any origin when auth is on", async () => {
+    const started = spawnDockhand(["--auth-tokens", tokensFile, "--cors-origins", "*", "--data-dir", join(work, "never")]);
+    const err = (await started.then(
+      () => undefined,
+      (e: Error) => e,
+    )) as Error | undefined;
+    expect(err?.message).toContain("--cors-origins: * is only allowed without auth");
+  });
+
   it("refuses to serve cleartext or no auth off loopback unless --insecure, saying what to do", async () => {
     for (const args of [["--bind", "0.0.0.0"], ["--bind", "0.0.0.0", "--tls-cert", pki.serverCert, "--tls-key", pki.serverKey]]) {
       const started = spawnDockhand([...args, "--data-dir", join(work, "never")]);
