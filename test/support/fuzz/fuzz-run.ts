@@ -42,6 +42,8 @@ export interface FuzzReport {
   bodies: Record<string, number>;
   /** Refused calls after which the engine, the registry and dockhand's state were compared. */
   unchangedChecks: number;
+  /** Of those, the ones that also compared the containers of a settled dockhand service. */
+  settledChecks: number;
   rss: { startMb: number; maxMb: number; endMb: number };
   failures: FuzzFailure[];
 }
@@ -79,6 +81,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
   const started = Date.now();
   let calls = 0;
   let unchangedChecks = 0;
+  let settledChecks = 0;
   log(`fuzz: seed ${seed}, ${methods.length} methods, up to ${options.maxCalls} calls or ${options.maxSeconds} s (replay: FUZZ_SEED=${seed})`);
   const snapshot = () => takeSnapshot(target.docker, target.url, target.fixtures.registry);
   try {
@@ -116,6 +119,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
       for (const problem of checkAnswer(result)) fail(problem);
       if (typeof result.code === "number" && refusals.has(result.code)) {
         unchangedChecks++;
+        if (before.settled.size > 0) settledChecks++;
         const changed = snapshotDiff(before, await snapshot());
         if (changed.length) fail(`refused with ${Code[result.code]} but changed: ${changed.slice(0, 5).join("; ")}`);
       }
@@ -138,7 +142,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
     client.close();
   }
   const seconds = (Date.now() - started) / 1000;
-  return { seed, calls, seconds, callsPerSecond: calls / seconds, codes, bodies, unchangedChecks, rss, failures };
+  return { seed, calls, seconds, callsPerSecond: calls / seconds, codes, bodies, unchangedChecks, settledChecks, rss, failures };
 }
 
 function describe(kind: BodyKind, binary: boolean, length: number): string {
