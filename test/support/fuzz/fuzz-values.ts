@@ -56,7 +56,8 @@ export function stringFor(field: string, rng: Prng, fixtures: FuzzFixtures): str
       own,
     ]);
   }
-  if (field === "url") return rng.pick(["http://127.0.0.1:1/x.tar", "https://127.0.0.1:1/x.tar", "file:///etc/passwd", "http://169.254.169.254/latest", "ftp://127.0.0.1/x", "not a url"]);
+  // Only 127.0.0.1: dockhand fetches these itself, from the host's network.
+  if (field === "url") return rng.pick(["http://127.0.0.1:1/x.tar", "https://127.0.0.1:1/x.tar", "file:///etc/passwd", "ftp://127.0.0.1/x", "not a url"]);
   if (field === "signal") return rng.pick(["SIGTERM", "HUP", "9", "0", "65", "SIGNOPE", "KILL"]);
   if (/path|dir/.test(field)) return rng.pick(["/tmp", "/", "/proc", "relative", "/data/" + ownName(rng)]);
   if (field === "host_ip") return rng.pick(["127.0.0.1", "::1", "0.0.0.0", "999.1.1.1", "localhost"]);
