@@ -80,6 +80,11 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
   if (spec.hostname) options.Hostname = spec.hostname;
   if (spec.macAddress) options.MacAddress = spec.macAddress;
   if (spec.openStdin) options.OpenStdin = true;
+  if (spec.healthCheck) {
+    const check = spec.healthCheck;
+    const ns = (ms: number) => ms * 1_000_000;
+    options.Healthcheck = { Test: check.test, Interval: ns(check.intervalMs), Timeout: ns(check.timeoutMs), Retries: check.retries, StartPeriod: ns(check.startPeriodMs) };
+  }
   return options;
 }
 

@@ -59,6 +59,22 @@ export interface ContainerSpec {
   macAddress?: string;
   /** Keep stdin open with nothing attached, as `docker run -i` does. */
   openStdin?: boolean;
+  /** Unset: the image's HEALTHCHECK. */
+  healthCheck?: HealthCheckSpec;
+}
+
+/** A health check in the engine's own form (the Dockerfile's HEALTHCHECK, Swarm's HealthConfig). */
+export interface HealthCheckSpec {
+  /** `[]`: the image's test; `["NONE"]`; `["CMD", ...argv]`; `["CMD-SHELL", script]`. */
+  test: string[];
+  /** 0: the engine's default (30 s). */
+  intervalMs: number;
+  /** 0: the engine's default (30 s). */
+  timeoutMs: number;
+  /** 0: the engine's default (3). */
+  retries: number;
+  /** 0: none. */
+  startPeriodMs: number;
 }
 
 export interface MountSpec {

@@ -3,6 +3,7 @@ import { invalidArgument } from "../errors/dockhand-error.js";
 import { parseImageReference } from "./image-reference.js";
 import type { ServiceDefinition, UpdatePolicy } from "./service-definition.js";
 import { quote } from "../errors/quote.js";
+import { checkWorkload } from "./workload-rules.js";
 
 export const serviceNamePattern = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 export const maxStopGraceSeconds = 3600;
@@ -45,6 +46,7 @@ export function checkDefinition(def: ServiceDefinition, prefix = ""): void {
   if (def.cpuMillis < 0 || def.cpuMillis > 1_000_000) {
     throw invalidArgument(`${prefix}resources.cpu_millis`, `must be between 0 and 1000000 (got ${def.cpuMillis})`);
   }
+  checkWorkload(def, prefix);
 }
 
 export function checkServiceName(name: string, field = "name"): void {

@@ -1,4 +1,4 @@
-import type { PortProtocol, RestartMode } from "../engine/types.js";
+import type { HealthCheckSpec, PortProtocol, RestartMode } from "../engine/types.js";
 
 /** What each container of a service runs. Plain data: stored as JSON, compared by value. */
 export interface ServiceDefinition {
@@ -16,6 +16,8 @@ export interface ServiceDefinition {
   cpuMillis: number;
   /** Replace a running container whose healthcheck reports unhealthy. */
   replaceUnhealthy: boolean;
+  /** Unset: the image's own HEALTHCHECK. */
+  healthCheck?: HealthCheckSpec;
 }
 
 /** How a change of definition replaces running containers, in the manner of Swarm's UpdateConfig. */

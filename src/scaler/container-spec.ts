@@ -20,5 +20,6 @@ export function containerSpecFor(stored: StoredService, slot: number, instance: 
     memoryBytes: def.memoryBytes,
     nanoCpus: def.cpuMillis * 1_000_000,
     stopGraceSeconds: def.stopGraceSeconds,
+    ...(def.healthCheck ? { healthCheck: def.healthCheck } : {}),
   };
 }

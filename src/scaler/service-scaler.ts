@@ -12,6 +12,7 @@ import { ownershipOf } from "./ownership.js";
 import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
 import { listServiceContainers, type ServiceStatusView } from "./service-status.js";
 import { createSlotOperations, type SlotOperations } from "./slot-operations.js";
+import { waitUntilReady } from "./ready-wait.js";
 
 export interface ScalerOptions {
   engine: CoreEngine;
@@ -36,6 +37,8 @@ export interface ScaleOptions {
   wait: boolean;
   /** Aborts the wait (not the work) when the caller gives up, e.g. at its deadline. */
   signal?: AbortSignal;
+  /** With `wait`: return when the containers run (default), or when they are ready (healthy, or running with no check). */
+  waitFor?: "running" | "ready";
 }
 
 export interface Scaler {
@@ -235,7 +238,10 @@ export function createScaler(options: ScalerOptions): Scaler {
       }
       const aborted = untilAborted(scaleOptions.signal);
       if (aborted) work.catch(() => undefined);
-      return aborted ? Promise.race([work, aborted]) : work;
+      const running = await (aborted ? Promise.race([work, aborted]) : work);
+      if (scaleOptions.waitFor !== "ready") return running;
+      await waitUntilReady(view, name, () => registry.find(name)?.replicas ?? 0, scaleOptions.signal);
+      return status(name);
     },
     reconcile(name) {
       return lock.run(name, async () => {

@@ -8,7 +8,7 @@ import type { StatusWatcher } from "../scaler/status-watcher.js";
 import type { ServicesWatcher } from "../scaler/services-watcher.js";
 import { invalidArgument } from "../errors/dockhand-error.js";
 import { checkServiceName } from "../registry/definition-rules.js";
-import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+import { Scaler, ScaleWaitFor } from "../../gen/dockhand/v1/scaler_pb.js";
 import { serviceToProto } from "./service-mapping.js";
 import { containerStatusToProto, statusToProto } from "./status-mapping.js";
 
@@ -17,6 +17,12 @@ function requiredReplicas(name: string, replicas: number | undefined): number {
   checkServiceName(name);
   if (replicas === undefined) throw invalidArgument("replicas", "is required (0 removes every container of the service)");
   return replicas;
+}
+
+function scaleWaitFor(waitFor: ScaleWaitFor): "running" | "ready" {
+  if (waitFor === ScaleWaitFor.READY) return "ready";
+  if (waitFor === ScaleWaitFor.RUNNING || waitFor === ScaleWaitFor.UNSPECIFIED) return "running";
+  throw invalidArgument("wait_for", `unknown value ${waitFor}`);
 }
 
 export interface ScalerServiceDeps {
@@ -31,7 +37,8 @@ export interface ScalerServiceDeps {
 export function createScalerService({ scaler, watcher, servicesWatcher, reconciler, registry, updater }: ScalerServiceDeps): ServiceImpl<typeof Scaler> {
   return {
     async scale(req, ctx) {
-      const view = await scaler.scale(req.name, requiredReplicas(req.name, req.replicas), { wait: req.wait ?? true, signal: ctx.signal });
+      const waitFor = scaleWaitFor(req.waitFor);
+      const view = await scaler.scale(req.name, requiredReplicas(req.name, req.replicas), { wait: req.wait ?? true, signal: ctx.signal, waitFor });
       return { status: statusToProto(view) };
     },
     async getStatus(req) {

@@ -25,6 +25,7 @@ import {
   type UpdateConfig,
   type UpdateStatusSchema,
 } from "../../gen/dockhand/v1/service_pb.js";
+import { healthCheckFromProto, healthCheckToProto } from "./workload-mapping.js";
 
 const protocolNames: Record<Protocol, PortProtocol> = {
   [Protocol.UNSPECIFIED]: "tcp",
@@ -84,6 +85,7 @@ export function definitionFromProto(service: Service | undefined, prefix = "serv
     memoryBytes: Number(memoryBytes),
     cpuMillis: service.resources?.cpuMillis ?? 0,
     replaceUnhealthy: service.unhealthyAction !== UnhealthyAction.IGNORE,
+    healthCheck: healthCheckFromProto(service.healthCheck, `${prefix}health_check.`),
   });
   // Checked here too so that errors name the field as the client wrote it (`service.ports[0]...`).
   checkDefinition(def, prefix);
@@ -116,6 +118,7 @@ export function serviceToProto(stored: StoredService): Service {
     restartPolicy: { mode: restartModeToProto[def.restart.mode], maxRetries: def.restart.maxRetries },
     resources: { memoryBytes: BigInt(def.memoryBytes), cpuMillis: def.cpuMillis },
     unhealthyAction: def.replaceUnhealthy ? UnhealthyAction.REPLACE : UnhealthyAction.IGNORE,
+    healthCheck: healthCheckToProto(def.healthCheck),
     version: BigInt(stored.version),
     replicas: stored.replicas,
     createTime: timestampFromDate(new Date(stored.createdAt)),

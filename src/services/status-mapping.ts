@@ -10,6 +10,7 @@ import {
   type ServiceStatus,
 } from "../../gen/dockhand/v1/scaler_pb.js";
 import { protocolToProto, rolloutToProto } from "./service-mapping.js";
+import { healthCounts } from "../scaler/readiness.js";
 
 const states: Record<ContainerStateName, ContainerState> = {
   created: ContainerState.CREATED,
@@ -62,6 +63,7 @@ export function statusToProto(view: ServiceStatusView): ServiceStatus {
     desired: view.desired,
     running: view.running,
     paused: view.paused,
+    ...healthCounts(view.containers),
     version: BigInt(view.version),
     containers: view.containers.map(containerStatusToProto),
     crashLooping: view.crashLooping,

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/scaler.proto.
  */
 export const file_dockhand_v1_scaler: GenFile = /*@__PURE__*/
-  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIlwKDFNjYWxlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhUKCHJlcGxpY2FzGAIgASgFSACIAQESEQoEd2FpdBgDIAEoCEgBiAEBQgsKCV9yZXBsaWNhc0IHCgVfd2FpdCI7Cg1TY2FsZVJlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIAoQR2V0U3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIj8KEUdldFN0YXR1c1Jlc3BvbnNlEioKBnN0YXR1cxgBIAEoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMiIgoSV2F0Y2hTdGF0dXNSZXF1ZXN0EgwKBG5hbWUYASABKAkiQQoTV2F0Y2hTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIhYKFFdhdGNoU2VydmljZXNSZXF1ZXN0ImUKFVdhdGNoU2VydmljZXNSZXNwb25zZRINCgVyZXNldBgBIAEoCBIsCghzdGF0dXNlcxgCIAMoCzIaLmRvY2toYW5kLnYxLlNlcnZpY2VTdGF0dXMSDwoHcmVtb3ZlZBgDIAMoCSKAAgoNU2VydmljZVN0YXR1cxIMCgRuYW1lGAEgASgJEg8KB2Rlc2lyZWQYAiABKA0SDwoHcnVubmluZxgDIAEoDRIwCgpjb250YWluZXJzGAQgAygLMhwuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdHVzEg8KB3ZlcnNpb24YBSABKAQSFQoNY3Jhc2hfbG9vcGluZxgGIAEoCBIqCghmYWlsdXJlcxgHIAMoCzIYLmRvY2toYW5kLnYxLlNsb3RGYWlsdXJlEikKBnVwZGF0ZRgIIAEoCzIZLmRvY2toYW5kLnYxLlVwZGF0ZVN0YXR1cxIOCgZwYXVzZWQYCSABKA0ivQEKC1Nsb3RGYWlsdXJlEgwKBHNsb3QYASABKA0SEQoJZXhpdF9jb2RlGAIgASgFEg4KBnJlYXNvbhgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgFIAEoDRI1ChFuZXh0X2F0dGVtcHRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimgIKD0NvbnRhaW5lclN0YXR1cxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBHNsb3QYAyABKA0SKgoFc3RhdGUYBCABKA4yGy5kb2NraGFuZC52MS5Db250YWluZXJTdGF0ZRIpCgZoZWFsdGgYBSABKA4yGS5kb2NraGFuZC52MS5IZWFsdGhTdGF0dXMSKQoFcG9ydHMYBiADKAsyGi5kb2NraGFuZC52MS5QdWJsaXNoZWRQb3J0Ei4KCnN0YXJ0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEmRlZmluaXRpb25fdmVyc2lvbhgIIAEoBBIRCglleGl0X2NvZGUYCSABKAUidAoNUHVibGlzaGVkUG9ydBIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEg8KB2hvc3RfaXAYAyABKAkSEQoJaG9zdF9wb3J0GAQgASgNIj8KDVNjYWxlUHJvZ3Jlc3MSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0iFAoSTGlzdE9ycGhhbnNSZXF1ZXN0IkQKE0xpc3RPcnBoYW5zUmVzcG9uc2USLQoHb3JwaGFucxgBIAMoCzIcLmRvY2toYW5kLnYxLk9ycGhhbkNvbnRhaW5lciK5AQoPT3JwaGFuQ29udGFpbmVyEg8KB3NlcnZpY2UYASABKAkSLwoJY29udGFpbmVyGAIgASgLMhwuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdHVzEjMKD2ZpcnN0X3NlZW5fdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVtb3ZlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh8KD1JvbGxiYWNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIjkKEFJvbGxiYWNrUmVzcG9uc2USJQoHc2VydmljZRgBIAEoCzIULmRvY2toYW5kLnYxLlNlcnZpY2Uq+wEKDkNvbnRhaW5lclN0YXRlEh8KG0NPTlRBSU5FUl9TVEFURV9VTlNQRUNJRklFRBAAEhsKF0NPTlRBSU5FUl9TVEFURV9DUkVBVEVEEAESGwoXQ09OVEFJTkVSX1NUQVRFX1JVTk5JTkcQAhIaChZDT05UQUlORVJfU1RBVEVfUEFVU0VEEAMSHgoaQ09OVEFJTkVSX1NUQVRFX1JFU1RBUlRJTkcQBBIcChhDT05UQUlORVJfU1RBVEVfUkVNT1ZJTkcQBRIaChZDT05UQUlORVJfU1RBVEVfRVhJVEVEEAYSGAoUQ09OVEFJTkVSX1NUQVRFX0RFQUQQByqBAQoMSGVhbHRoU3RhdHVzEh0KGUhFQUxUSF9TVEFUVVNfVU5TUEVDSUZJRUQQABIaChZIRUFMVEhfU1RBVFVTX1NUQVJUSU5HEAESGQoVSEVBTFRIX1NUQVRVU19IRUFMVEhZEAISGwoXSEVBTFRIX1NUQVRVU19VTkhFQUxUSFkQAzLdAwoGU2NhbGVyEj4KBVNjYWxlEhkuZG9ja2hhbmQudjEuU2NhbGVSZXF1ZXN0GhouZG9ja2hhbmQudjEuU2NhbGVSZXNwb25zZRJKCglHZXRTdGF0dXMSHS5kb2NraGFuZC52MS5HZXRTdGF0dXNSZXF1ZXN0Gh4uZG9ja2hhbmQudjEuR2V0U3RhdHVzUmVzcG9uc2USUgoLV2F0Y2hTdGF0dXMSHy5kb2NraGFuZC52MS5XYXRjaFN0YXR1c1JlcXVlc3QaIC5kb2NraGFuZC52MS5XYXRjaFN0YXR1c1Jlc3BvbnNlMAESWAoNV2F0Y2hTZXJ2aWNlcxIhLmRvY2toYW5kLnYxLldhdGNoU2VydmljZXNSZXF1ZXN0GiIuZG9ja2hhbmQudjEuV2F0Y2hTZXJ2aWNlc1Jlc3BvbnNlMAESUAoLTGlzdE9ycGhhbnMSHy5kb2NraGFuZC52MS5MaXN0T3JwaGFuc1JlcXVlc3QaIC5kb2NraGFuZC52MS5MaXN0T3JwaGFuc1Jlc3BvbnNlEkcKCFJvbGxiYWNrEhwuZG9ja2hhbmQudjEuUm9sbGJhY2tSZXF1ZXN0Gh0uZG9ja2hhbmQudjEuUm9sbGJhY2tSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
+  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIokBCgxTY2FsZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCghyZXBsaWNhcxgCIAEoBUgAiAEBEhEKBHdhaXQYAyABKAhIAYgBARIrCgh3YWl0X2ZvchgEIAEoDjIZLmRvY2toYW5kLnYxLlNjYWxlV2FpdEZvckILCglfcmVwbGljYXNCBwoFX3dhaXQiOwoNU2NhbGVSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiAKEEdldFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChFHZXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiIKEldhdGNoU3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIkEKE1dhdGNoU3RhdHVzUmVzcG9uc2USKgoGc3RhdHVzGAEgASgLMhouZG9ja2hhbmQudjEuU2VydmljZVN0YXR1cyIWChRXYXRjaFNlcnZpY2VzUmVxdWVzdCJlChVXYXRjaFNlcnZpY2VzUmVzcG9uc2USDQoFcmVzZXQYASABKAgSLAoIc3RhdHVzZXMYAiADKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzEg8KB3JlbW92ZWQYAyADKAkixQIKDVNlcnZpY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0SMAoKY29udGFpbmVycxgEIAMoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIPCgd2ZXJzaW9uGAUgASgEEhUKDWNyYXNoX2xvb3BpbmcYBiABKAgSKgoIZmFpbHVyZXMYByADKAsyGC5kb2NraGFuZC52MS5TbG90RmFpbHVyZRIpCgZ1cGRhdGUYCCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMSDgoGcGF1c2VkGAkgASgNEg8KB2hlYWx0aHkYCiABKA0SEAoIc3RhcnRpbmcYCyABKA0SEQoJdW5oZWFsdGh5GAwgASgNEg0KBXJlYWR5GA0gASgNIr0BCgtTbG90RmFpbHVyZRIMCgRzbG90GAEgASgNEhEKCWV4aXRfY29kZRgCIAEoBRIOCgZyZWFzb24YAyABKAkSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYBSABKA0SNQoRbmV4dF9hdHRlbXB0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpoCCg9Db250YWluZXJTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRzbG90GAMgASgNEioKBXN0YXRlGAQgASgOMhsuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdGUSKQoGaGVhbHRoGAUgASgOMhkuZG9ja2hhbmQudjEuSGVhbHRoU3RhdHVzEikKBXBvcnRzGAYgAygLMhouZG9ja2hhbmQudjEuUHVibGlzaGVkUG9ydBIuCgpzdGFydF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJkZWZpbml0aW9uX3ZlcnNpb24YCCABKAQSEQoJZXhpdF9jb2RlGAkgASgFInQKDVB1Ymxpc2hlZFBvcnQSFgoOY29udGFpbmVyX3BvcnQYASABKA0SJwoIcHJvdG9jb2wYAiABKA4yFS5kb2NraGFuZC52MS5Qcm90b2NvbBIPCgdob3N0X2lwGAMgASgJEhEKCWhvc3RfcG9ydBgEIAEoDSI/Cg1TY2FsZVByb2dyZXNzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNIhQKEkxpc3RPcnBoYW5zUmVxdWVzdCJEChNMaXN0T3JwaGFuc1Jlc3BvbnNlEi0KB29ycGhhbnMYASADKAsyHC5kb2NraGFuZC52MS5PcnBoYW5Db250YWluZXIiuQEKD09ycGhhbkNvbnRhaW5lchIPCgdzZXJ2aWNlGAEgASgJEi8KCWNvbnRhaW5lchgCIAEoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIzCg9maXJzdF9zZWVuX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlbW92ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIfCg9Sb2xsYmFja1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI5ChBSb2xsYmFja1Jlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlKmQKDFNjYWxlV2FpdEZvchIeChpTQ0FMRV9XQUlUX0ZPUl9VTlNQRUNJRklFRBAAEhoKFlNDQUxFX1dBSVRfRk9SX1JVTk5JTkcQARIYChRTQ0FMRV9XQUlUX0ZPUl9SRUFEWRACKvsBCg5Db250YWluZXJTdGF0ZRIfChtDT05UQUlORVJfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdDT05UQUlORVJfU1RBVEVfQ1JFQVRFRBABEhsKF0NPTlRBSU5FUl9TVEFURV9SVU5OSU5HEAISGgoWQ09OVEFJTkVSX1NUQVRFX1BBVVNFRBADEh4KGkNPTlRBSU5FUl9TVEFURV9SRVNUQVJUSU5HEAQSHAoYQ09OVEFJTkVSX1NUQVRFX1JFTU9WSU5HEAUSGgoWQ09OVEFJTkVSX1NUQVRFX0VYSVRFRBAGEhgKFENPTlRBSU5FUl9TVEFURV9ERUFEEAcqgQEKDEhlYWx0aFN0YXR1cxIdChlIRUFMVEhfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWSEVBTFRIX1NUQVRVU19TVEFSVElORxABEhkKFUhFQUxUSF9TVEFUVVNfSEVBTFRIWRACEhsKF0hFQUxUSF9TVEFUVVNfVU5IRUFMVEhZEAMy3QMKBlNjYWxlchI+CgVTY2FsZRIZLmRvY2toYW5kLnYxLlNjYWxlUmVxdWVzdBoaLmRvY2toYW5kLnYxLlNjYWxlUmVzcG9uc2USSgoJR2V0U3RhdHVzEh0uZG9ja2hhbmQudjEuR2V0U3RhdHVzUmVxdWVzdBoeLmRvY2toYW5kLnYxLkdldFN0YXR1c1Jlc3BvbnNlElIKC1dhdGNoU3RhdHVzEh8uZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXNwb25zZTABElgKDVdhdGNoU2VydmljZXMSIS5kb2NraGFuZC52MS5XYXRjaFNlcnZpY2VzUmVxdWVzdBoiLmRvY2toYW5kLnYxLldhdGNoU2VydmljZXNSZXNwb25zZTABElAKC0xpc3RPcnBoYW5zEh8uZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXNwb25zZRJHCghSb2xsYmFjaxIcLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVxdWVzdBodLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
 
 /**
  * Request of Scaler.Scale.
@@ -44,6 +44,16 @@ export type ScaleRequest = Message<"dockhand.v1.ScaleRequest"> & {
    * @generated from field: optional bool wait = 3;
    */
   wait?: boolean | undefined;
+
+  /**
+   * What `wait` waits for. Unspecified: SCALE_WAIT_FOR_RUNNING, so that a client written
+   * before health checks existed gets the answer it always got. With SCALE_WAIT_FOR_READY the
+   * call returns when `desired` containers are ready (healthy, or running with no health
+   * check), and fails with FAILED_PRECONDITION when one of them turns unhealthy first.
+   *
+   * @generated from field: dockhand.v1.ScaleWaitFor wait_for = 4;
+   */
+  waitFor: ScaleWaitFor;
 };
 
 /**
@@ -284,6 +294,36 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
    * @generated from field: uint32 paused = 9;
    */
   paused: number;
+
+  /**
+   * Running containers whose health check passes.
+   *
+   * @generated from field: uint32 healthy = 10;
+   */
+  healthy: number;
+
+  /**
+   * Running containers whose health check has no verdict yet (within its start period, or
+   * before the first check).
+   *
+   * @generated from field: uint32 starting = 11;
+   */
+  starting: number;
+
+  /**
+   * Running containers whose health check failed `retries` times in a row.
+   *
+   * @generated from field: uint32 unhealthy = 12;
+   */
+  unhealthy: number;
+
+  /**
+   * Running containers that are healthy, or have no health check at all: the ones that can
+   * take work. `running` keeps its meaning (every running container, whatever its health).
+   *
+   * @generated from field: uint32 ready = 13;
+   */
+  ready: number;
 };
 
 /**
@@ -384,7 +424,8 @@ export type ContainerStatus = Message<"dockhand.v1.ContainerStatus"> & {
   state: ContainerState;
 
   /**
-   * Result of the image's healthcheck. HEALTH_STATUS_UNSPECIFIED when the image defines none.
+   * Result of the health check (the definition's, or else the image's). HEALTH_STATUS_UNSPECIFIED
+   * when there is none.
    *
    * @generated from field: dockhand.v1.HealthStatus health = 5;
    */
@@ -624,6 +665,40 @@ export const RollbackResponseSchema: GenMessage<RollbackResponse> = /*@__PURE__*
   messageDesc(file_dockhand_v1_scaler, 17);
 
 /**
+ * What a Scale with `wait` waits for.
+ *
+ * @generated from enum dockhand.v1.ScaleWaitFor
+ */
+export enum ScaleWaitFor {
+  /**
+   * Treated as SCALE_WAIT_FOR_RUNNING.
+   *
+   * @generated from enum value: SCALE_WAIT_FOR_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * `desired` containers are running, healthy or not.
+   *
+   * @generated from enum value: SCALE_WAIT_FOR_RUNNING = 1;
+   */
+  RUNNING = 1,
+
+  /**
+   * `desired` containers are ready: healthy, or running with no health check.
+   *
+   * @generated from enum value: SCALE_WAIT_FOR_READY = 2;
+   */
+  READY = 2,
+}
+
+/**
+ * Describes the enum dockhand.v1.ScaleWaitFor.
+ */
+export const ScaleWaitForSchema: GenEnum<ScaleWaitFor> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_scaler, 0);
+
+/**
  * Lifecycle state of a container, as the engine reports it.
  *
  * @generated from enum dockhand.v1.ContainerState
@@ -690,7 +765,7 @@ export enum ContainerState {
  * Describes the enum dockhand.v1.ContainerState.
  */
 export const ContainerStateSchema: GenEnum<ContainerState> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_scaler, 0);
+  enumDesc(file_dockhand_v1_scaler, 1);
 
 /**
  * Result of a container's healthcheck.
@@ -731,7 +806,7 @@ export enum HealthStatus {
  * Describes the enum dockhand.v1.HealthStatus.
  */
 export const HealthStatusSchema: GenEnum<HealthStatus> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_scaler, 1);
+  enumDesc(file_dockhand_v1_scaler, 2);
 
 /**
  * Keeps N containers of a service running and reports how many are. dockhand owns a

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/service.proto.
  */
 export const file_dockhand_v1_service: GenFile = /*@__PURE__*/
-  fileDesc("Chlkb2NraGFuZC92MS9zZXJ2aWNlLnByb3RvEgtkb2NraGFuZC52MSL1BQoHU2VydmljZRIMCgRuYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEg8KB2NvbW1hbmQYAyADKAkSOgoLZW52aXJvbm1lbnQYBCADKAsyJS5kb2NraGFuZC52MS5TZXJ2aWNlLkVudmlyb25tZW50RW50cnkSJwoFcG9ydHMYBSADKAsyGC5kb2NraGFuZC52MS5Qb3J0TWFwcGluZxIwCgZsYWJlbHMYBiADKAsyIC5kb2NraGFuZC52MS5TZXJ2aWNlLkxhYmVsc0VudHJ5EjQKEXN0b3BfZ3JhY2VfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGluaXQYCCABKAgSMgoOcmVzdGFydF9wb2xpY3kYCSABKAsyGi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5EikKCXJlc291cmNlcxgKIAEoCzIWLmRvY2toYW5kLnYxLlJlc291cmNlcxI2ChB1bmhlYWx0aHlfYWN0aW9uGAsgASgOMhwuZG9ja2hhbmQudjEuVW5oZWFsdGh5QWN0aW9uEjAKDXVwZGF0ZV9jb25maWcYDCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVDb25maWcSDwoHdmVyc2lvbhgUIAEoBBIQCghyZXBsaWNhcxgVIAEoDRIvCgtjcmVhdGVfdGltZRgWIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYFyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDXVwZGF0ZV9zdGF0dXMYGCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMaMgoQRW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi3AEKDFVwZGF0ZUNvbmZpZxITCgtwYXJhbGxlbGlzbRgBIAEoDRIoCgVkZWxheRgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhInCgVvcmRlchgDIAEoDjIYLmRvY2toYW5kLnYxLlVwZGF0ZU9yZGVyEioKB21vbml0b3IYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SOAoOZmFpbHVyZV9hY3Rpb24YBSABKA4yIC5kb2NraGFuZC52MS5VcGRhdGVGYWlsdXJlQWN0aW9uItABCgxVcGRhdGVTdGF0dXMSJwoFc3RhdGUYASABKA4yGC5kb2NraGFuZC52MS5VcGRhdGVTdGF0ZRIPCgdtZXNzYWdlGAIgASgJEhQKDGZyb21fdmVyc2lvbhgDIAEoBBISCgp0b192ZXJzaW9uGAQgASgEEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJyCgtQb3J0TWFwcGluZxIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEhEKCWhvc3RfcG9ydBgDIAEoDRIPCgdob3N0X2lwGAQgASgJIlIKDVJlc3RhcnRQb2xpY3kSLAoEbW9kZRgBIAEoDjIeLmRvY2toYW5kLnYxLlJlc3RhcnRQb2xpY3lNb2RlEhMKC21heF9yZXRyaWVzGAIgASgNIjUKCVJlc291cmNlcxIUCgxtZW1vcnlfYnl0ZXMYASABKAQSEgoKY3B1X21pbGxpcxgCIAEoDSpmCgtVcGRhdGVPcmRlchIcChhVUERBVEVfT1JERVJfVU5TUEVDSUZJRUQQABIbChdVUERBVEVfT1JERVJfU1RPUF9GSVJTVBABEhwKGFVQREFURV9PUkRFUl9TVEFSVF9GSVJTVBACKoEBChNVcGRhdGVGYWlsdXJlQWN0aW9uEiUKIVVQREFURV9GQUlMVVJFX0FDVElPTl9VTlNQRUNJRklFRBAAEh8KG1VQREFURV9GQUlMVVJFX0FDVElPTl9QQVVTRRABEiIKHlVQREFURV9GQUlMVVJFX0FDVElPTl9ST0xMQkFDSxACKrgBCgtVcGRhdGVTdGF0ZRIcChhVUERBVEVfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVVUERBVEVfU1RBVEVfVVBEQVRJTkcQARIXChNVUERBVEVfU1RBVEVfUEFVU0VEEAISHQoZVVBEQVRFX1NUQVRFX1JPTExJTkdfQkFDSxADEhwKGFVQREFURV9TVEFURV9ST0xMRURfQkFDSxAEEhoKFlVQREFURV9TVEFURV9DT01QTEVURUQQBSpbCghQcm90b2NvbBIYChRQUk9UT0NPTF9VTlNQRUNJRklFRBAAEhAKDFBST1RPQ09MX1RDUBABEhAKDFBST1RPQ09MX1VEUBACEhEKDVBST1RPQ09MX1NDVFAQAyrAAQoRUmVzdGFydFBvbGljeU1vZGUSIwofUkVTVEFSVF9QT0xJQ1lfTU9ERV9VTlNQRUNJRklFRBAAEhoKFlJFU1RBUlRfUE9MSUNZX01PREVfTk8QARIeChpSRVNUQVJUX1BPTElDWV9NT0RFX0FMV0FZUxACEiIKHlJFU1RBUlRfUE9MSUNZX01PREVfT05fRkFJTFVSRRADEiYKIlJFU1RBUlRfUE9MSUNZX01PREVfVU5MRVNTX1NUT1BQRUQQBCpuCg9VbmhlYWx0aHlBY3Rpb24SIAocVU5IRUFMVEhZX0FDVElPTl9VTlNQRUNJRklFRBAAEhwKGFVOSEVBTFRIWV9BQ1RJT05fUkVQTEFDRRABEhsKF1VOSEVBTFRIWV9BQ1RJT05fSUdOT1JFEAJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chlkb2NraGFuZC92MS9zZXJ2aWNlLnByb3RvEgtkb2NraGFuZC52MSKlBgoHU2VydmljZRIMCgRuYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEg8KB2NvbW1hbmQYAyADKAkSOgoLZW52aXJvbm1lbnQYBCADKAsyJS5kb2NraGFuZC52MS5TZXJ2aWNlLkVudmlyb25tZW50RW50cnkSJwoFcG9ydHMYBSADKAsyGC5kb2NraGFuZC52MS5Qb3J0TWFwcGluZxIwCgZsYWJlbHMYBiADKAsyIC5kb2NraGFuZC52MS5TZXJ2aWNlLkxhYmVsc0VudHJ5EjQKEXN0b3BfZ3JhY2VfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGluaXQYCCABKAgSMgoOcmVzdGFydF9wb2xpY3kYCSABKAsyGi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5EikKCXJlc291cmNlcxgKIAEoCzIWLmRvY2toYW5kLnYxLlJlc291cmNlcxI2ChB1bmhlYWx0aHlfYWN0aW9uGAsgASgOMhwuZG9ja2hhbmQudjEuVW5oZWFsdGh5QWN0aW9uEjAKDXVwZGF0ZV9jb25maWcYDCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVDb25maWcSLgoMaGVhbHRoX2NoZWNrGA0gASgLMhguZG9ja2hhbmQudjEuSGVhbHRoQ2hlY2sSDwoHdmVyc2lvbhgUIAEoBBIQCghyZXBsaWNhcxgVIAEoDRIvCgtjcmVhdGVfdGltZRgWIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYFyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDXVwZGF0ZV9zdGF0dXMYGCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMaMgoQRW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi1gEKC0hlYWx0aENoZWNrEg8KB2NvbW1hbmQYASADKAkSDQoFc2hlbGwYAiABKAkSDAoEbm9uZRgDIAEoCBIrCghpbnRlcnZhbBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIqCgd0aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg8KB3JldHJpZXMYBiABKA0SLwoMc3RhcnRfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uItwBCgxVcGRhdGVDb25maWcSEwoLcGFyYWxsZWxpc20YASABKA0SKAoFZGVsYXkYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJwoFb3JkZXIYAyABKA4yGC5kb2NraGFuZC52MS5VcGRhdGVPcmRlchIqCgdtb25pdG9yGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjgKDmZhaWx1cmVfYWN0aW9uGAUgASgOMiAuZG9ja2hhbmQudjEuVXBkYXRlRmFpbHVyZUFjdGlvbiLQAQoMVXBkYXRlU3RhdHVzEicKBXN0YXRlGAEgASgOMhguZG9ja2hhbmQudjEuVXBkYXRlU3RhdGUSDwoHbWVzc2FnZRgCIAEoCRIUCgxmcm9tX3ZlcnNpb24YAyABKAQSEgoKdG9fdmVyc2lvbhgEIAEoBBIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAicgoLUG9ydE1hcHBpbmcSFgoOY29udGFpbmVyX3BvcnQYASABKA0SJwoIcHJvdG9jb2wYAiABKA4yFS5kb2NraGFuZC52MS5Qcm90b2NvbBIRCglob3N0X3BvcnQYAyABKA0SDwoHaG9zdF9pcBgEIAEoCSJSCg1SZXN0YXJ0UG9saWN5EiwKBG1vZGUYASABKA4yHi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5TW9kZRITCgttYXhfcmV0cmllcxgCIAEoDSI1CglSZXNvdXJjZXMSFAoMbWVtb3J5X2J5dGVzGAEgASgEEhIKCmNwdV9taWxsaXMYAiABKA0qZgoLVXBkYXRlT3JkZXISHAoYVVBEQVRFX09SREVSX1VOU1BFQ0lGSUVEEAASGwoXVVBEQVRFX09SREVSX1NUT1BfRklSU1QQARIcChhVUERBVEVfT1JERVJfU1RBUlRfRklSU1QQAiqBAQoTVXBkYXRlRmFpbHVyZUFjdGlvbhIlCiFVUERBVEVfRkFJTFVSRV9BQ1RJT05fVU5TUEVDSUZJRUQQABIfChtVUERBVEVfRkFJTFVSRV9BQ1RJT05fUEFVU0UQARIiCh5VUERBVEVfRkFJTFVSRV9BQ1RJT05fUk9MTEJBQ0sQAiq4AQoLVXBkYXRlU3RhdGUSHAoYVVBEQVRFX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVVVBEQVRFX1NUQVRFX1VQREFUSU5HEAESFwoTVVBEQVRFX1NUQVRFX1BBVVNFRBACEh0KGVVQREFURV9TVEFURV9ST0xMSU5HX0JBQ0sQAxIcChhVUERBVEVfU1RBVEVfUk9MTEVEX0JBQ0sQBBIaChZVUERBVEVfU1RBVEVfQ09NUExFVEVEEAUqWwoIUHJvdG9jb2wSGAoUUFJPVE9DT0xfVU5TUEVDSUZJRUQQABIQCgxQUk9UT0NPTF9UQ1AQARIQCgxQUk9UT0NPTF9VRFAQAhIRCg1QUk9UT0NPTF9TQ1RQEAMqwAEKEVJlc3RhcnRQb2xpY3lNb2RlEiMKH1JFU1RBUlRfUE9MSUNZX01PREVfVU5TUEVDSUZJRUQQABIaChZSRVNUQVJUX1BPTElDWV9NT0RFX05PEAESHgoaUkVTVEFSVF9QT0xJQ1lfTU9ERV9BTFdBWVMQAhIiCh5SRVNUQVJUX1BPTElDWV9NT0RFX09OX0ZBSUxVUkUQAxImCiJSRVNUQVJUX1BPTElDWV9NT0RFX1VOTEVTU19TVE9QUEVEEAQqbgoPVW5oZWFsdGh5QWN0aW9uEiAKHFVOSEVBTFRIWV9BQ1RJT05fVU5TUEVDSUZJRUQQABIcChhVTkhFQUxUSFlfQUNUSU9OX1JFUExBQ0UQARIbChdVTkhFQUxUSFlfQUNUSU9OX0lHTk9SRRACYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A service: a durable definition of what each of its containers runs. The Scaler keeps
@@ -119,6 +119,17 @@ export type Service = Message<"dockhand.v1.Service"> & {
   updateConfig?: UpdateConfig | undefined;
 
   /**
+   * The health check each container runs, in the manner of the Dockerfile's HEALTHCHECK (and
+   * Swarm's ContainerSpec.Healthcheck, which has the same fields). Unset: the image's own
+   * HEALTHCHECK, if it has one. Its result shows in the status (healthy, starting, unhealthy,
+   * ready), gates rolling updates (see UpdateConfig.min_healthy_time) and, with
+   * `unhealthy_action`, replaces containers that turn unhealthy.
+   *
+   * @generated from field: dockhand.v1.HealthCheck health_check = 13;
+   */
+  healthCheck?: HealthCheck | undefined;
+
+  /**
    * Output only. Server-assigned version, incremented on every change of the definition. Pass
    * the version you read to UpdateService to detect concurrent changes.
    *
@@ -163,6 +174,73 @@ export type Service = Message<"dockhand.v1.Service"> & {
  */
 export const ServiceSchema: GenMessage<Service> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_service, 0);
+
+/**
+ * A container's health check. Set at most one of `command`, `shell` and `none`; with none of
+ * them, the image's own test runs with the timings given here.
+ *
+ * @generated from message dockhand.v1.HealthCheck
+ */
+export type HealthCheck = Message<"dockhand.v1.HealthCheck"> & {
+  /**
+   * The test in exec form: argv run without a shell (HEALTHCHECK CMD ["a", "b"]). Exit code
+   * 0 is healthy, anything else a failure. Each argument must not contain NUL.
+   *
+   * @generated from field: repeated string command = 1;
+   */
+  command: string[];
+
+  /**
+   * The test in shell form: run with `/bin/sh -c` (HEALTHCHECK CMD a b). Must not contain NUL.
+   *
+   * @generated from field: string shell = 2;
+   */
+  shell: string;
+
+  /**
+   * True: disable the image's own health check (HEALTHCHECK NONE). No other field may be set.
+   *
+   * @generated from field: bool none = 3;
+   */
+  none: boolean;
+
+  /**
+   * Time between two checks, 100 ms to 1 hour. Unset: the engine's default, 30 s.
+   *
+   * @generated from field: google.protobuf.Duration interval = 4;
+   */
+  interval?: Duration | undefined;
+
+  /**
+   * Time a check may take before it counts as failed, 100 ms to 1 hour. Unset: the engine's
+   * default, 30 s.
+   *
+   * @generated from field: google.protobuf.Duration timeout = 5;
+   */
+  timeout?: Duration | undefined;
+
+  /**
+   * Failures in a row that make a container unhealthy, 0 to 100. 0: the engine's default, 3.
+   *
+   * @generated from field: uint32 retries = 6;
+   */
+  retries: number;
+
+  /**
+   * Time after start during which failures do not count (the container is `starting`), 0 to
+   * 1 hour. Unset: none.
+   *
+   * @generated from field: google.protobuf.Duration start_period = 7;
+   */
+  startPeriod?: Duration | undefined;
+};
+
+/**
+ * Describes the message dockhand.v1.HealthCheck.
+ * Use `create(HealthCheckSchema)` to create a new message.
+ */
+export const HealthCheckSchema: GenMessage<HealthCheck> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 1);
 
 /**
  * How a rolling update replaces the running containers of a service, batch by batch, in the
@@ -213,7 +291,7 @@ export type UpdateConfig = Message<"dockhand.v1.UpdateConfig"> & {
  * Use `create(UpdateConfigSchema)` to create a new message.
  */
 export const UpdateConfigSchema: GenMessage<UpdateConfig> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 1);
+  messageDesc(file_dockhand_v1_service, 2);
 
 /**
  * Progress of a rolling update.
@@ -269,7 +347,7 @@ export type UpdateStatus = Message<"dockhand.v1.UpdateStatus"> & {
  * Use `create(UpdateStatusSchema)` to create a new message.
  */
 export const UpdateStatusSchema: GenMessage<UpdateStatus> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 2);
+  messageDesc(file_dockhand_v1_service, 3);
 
 /**
  * A port of the container published on the host.
@@ -312,7 +390,7 @@ export type PortMapping = Message<"dockhand.v1.PortMapping"> & {
  * Use `create(PortMappingSchema)` to create a new message.
  */
 export const PortMappingSchema: GenMessage<PortMapping> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 3);
+  messageDesc(file_dockhand_v1_service, 4);
 
 /**
  * The engine's restart policy for a container (`docker run --restart`).
@@ -340,7 +418,7 @@ export type RestartPolicy = Message<"dockhand.v1.RestartPolicy"> & {
  * Use `create(RestartPolicySchema)` to create a new message.
  */
 export const RestartPolicySchema: GenMessage<RestartPolicy> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 4);
+  messageDesc(file_dockhand_v1_service, 5);
 
 /**
  * Resource limits of one container.
@@ -369,7 +447,7 @@ export type Resources = Message<"dockhand.v1.Resources"> & {
  * Use `create(ResourcesSchema)` to create a new message.
  */
 export const ResourcesSchema: GenMessage<Resources> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 5);
+  messageDesc(file_dockhand_v1_service, 6);
 
 /**
  * Order of stopping the old container and starting the new one in a rolling update.

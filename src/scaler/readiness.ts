@@ -1,0 +1,26 @@
+import type { ContainerStatusView } from "./service-status.js";
+
+/** Health counts of a service's running containers. */
+export interface HealthCounts {
+  healthy: number;
+  starting: number;
+  unhealthy: number;
+  /** Healthy, or running with no health check: the containers that can take work. */
+  ready: number;
+}
+
+export function isReady(c: Pick<ContainerStatusView, "state" | "health">): boolean {
+  return c.state === "running" && (c.health === "healthy" || c.health === "none");
+}
+
+export function healthCounts(containers: readonly Pick<ContainerStatusView, "state" | "health">[]): HealthCounts {
+  const counts: HealthCounts = { healthy: 0, starting: 0, unhealthy: 0, ready: 0 };
+  for (const c of containers) {
+    if (c.state !== "running") continue;
+    if (c.health === "healthy") counts.healthy++;
+    else if (c.health === "starting") counts.starting++;
+    else if (c.health === "unhealthy") counts.unhealthy++;
+    if (isReady(c)) counts.ready++;
+  }
+  return counts;
+}

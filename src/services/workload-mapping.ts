@@ -1,0 +1,39 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { durationFromMs, durationMs } from "@bufbuild/protobuf/wkt";
+import type { HealthCheckSpec } from "../engine/types.js";
+import { invalidArgument } from "../errors/dockhand-error.js";
+import type { HealthCheck, HealthCheckSchema } from "../../gen/dockhand/v1/service_pb.js";
+
+/** A HealthCheck message in the engine's form; undefined when unset (the image's own check). */
+export function healthCheckFromProto(check: HealthCheck | undefined, prefix: string): HealthCheckSpec | undefined {
+  if (!check) return undefined;
+  const given = [check.command.length > 0 && "command", check.shell !== "" && "shell", check.none && "none"].filter(Boolean);
+  if (given.length > 1) throw invalidArgument(`${prefix}${given[1]}`, `cannot be set together with ${given[0]}: set one of command, shell and none`);
+  const ms = (field: string, value: HealthCheck["interval"]) => {
+    const result = value ? durationMs(value) : 0;
+    if (result < 0) throw invalidArgument(`${prefix}${field}`, "must not be negative");
+    return result;
+  };
+  return {
+    test: check.none ? ["NONE"] : check.command.length > 0 ? ["CMD", ...check.command] : check.shell !== "" ? ["CMD-SHELL", check.shell] : [],
+    intervalMs: ms("interval", check.interval),
+    timeoutMs: ms("timeout", check.timeout),
+    retries: check.retries,
+    startPeriodMs: ms("start_period", check.startPeriod),
+  };
+}
+
+export function healthCheckToProto(check: HealthCheckSpec | undefined): MessageInitShape<typeof HealthCheckSchema> | undefined {
+  if (!check) return undefined;
+  const [kind, ...rest] = check.test;
+  const duration = (ms: number) => (ms > 0 ? durationFromMs(ms) : undefined);
+  return {
+    command: kind === "CMD" ? rest : [],
+    shell: kind === "CMD-SHELL" ? (rest[0] ?? "") : "",
+    none: kind === "NONE",
+    interval: duration(check.intervalMs),
+    timeout: duration(check.timeoutMs),
+    retries: check.retries,
+    startPeriod: duration(check.startPeriodMs),
+  };
+}
