@@ -1,4 +1,5 @@
-import { useEffect, useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import { useEffect, useErrorBoundary, useState } from "preact/hooks";
 import { currentToken, protocol, setToken } from "./api.js";
 import { ContainersView } from "./containers-view.js";
 import { EngineView } from "./engine-view.js";
@@ -38,6 +39,21 @@ function View({ parts }: { parts: string[] }) {
   if (view === "events") return <EventsView />;
   if (view === "engine") return <EngineView />;
   return <ServicesView />;
+}
+
+/** A view that throws while rendering shows what broke and a way back, never a blank page. */
+function Boundary({ children }: { children: ComponentChildren }) {
+  const [error, reset] = useErrorBoundary();
+  if (!error) return <>{children}</>;
+  return (
+    <section role="alert">
+      <h2>This view failed</h2>
+      <p>{error instanceof Error ? error.message : String(error)}</p>
+      <button type="button" onClick={reset}>
+        Try again
+      </button>
+    </section>
+  );
 }
 
 function Errors() {
@@ -112,7 +128,9 @@ export function App() {
         <SignIn />
       ) : (
         <main id="main">
-          <View key={parts.join("/")} parts={parts} />
+          <Boundary key={parts.join("/")}>
+            <View parts={parts} />
+          </Boundary>
         </main>
       )}
     </>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ServiceStatus } from "../gen/dockhand/v1/scaler_pb.js";
 import type { Service } from "../gen/dockhand/v1/service_pb.js";
 import { HealthStatus } from "../gen/dockhand/v1/scaler_pb.js";
+import { UpdateState } from "../gen/dockhand/v1/service_pb.js";
 import { registry, scaler } from "./api.js";
 import { ConfirmButton } from "./confirm-button.js";
 import { attempt, follow } from "./follow.js";
@@ -99,6 +100,11 @@ export function ServicesView() {
                   <td data-col="ready">{s.containers.filter(isReady).length}</td>
                   <td data-col="update">
                     {update ? `${updateName(update.state)} v${update.fromVersion}→v${update.toVersion}` : "—"}
+                    {update && (update.state === UpdateState.UPDATING || update.state === UpdateState.ROLLING_BACK) ? (
+                      <div>
+                        {s.containers.filter((c) => c.definitionVersion === s.version).length} of {s.containers.length} on v{String(s.version)}
+                      </div>
+                    ) : null}
                     {update?.message ? <div class="muted">{update.message}</div> : null}
                   </td>
                   <td data-col="crash">{s.crashLooping ? <strong class="bad">yes</strong> : "no"}</td>

@@ -13,7 +13,7 @@ import { useTestServer } from "../support/server-fixture.js";
 
 // Functions passed to page.evaluate run in the browser; these name the little of the DOM they
 // use, since the tests are type-checked without the DOM library.
-declare const window: { runningSeen: string[] };
+declare const window: { seen: string[] };
 declare const MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void };
 declare const getComputedStyle: (el: DomElement) => { color: string; backgroundColor: string };
 interface DomElement {
@@ -93,7 +93,7 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
     // Every value the cell shows from now on, in order: the drop may last a moment only.
     await page.evaluate((selector) => {
       const seen: string[] = [];
-      window.runningSeen = seen;
+      window.seen = seen;
       const el = document.querySelector(selector)!;
       new MutationObserver(() => seen.push(el.textContent ?? "")).observe(el, { childList: true, characterData: true, subtree: true });
     }, cell);
@@ -107,7 +107,7 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
 
     await page.waitForFunction(
       () => {
-        const seen = window.runningSeen;
+        const seen = window.seen;
         const drop = seen.findIndex((v) => Number(v) < 3);
         return drop >= 0 && seen.slice(drop).includes("3");
       },
@@ -196,6 +196,37 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
     expect(await editor.getAttribute("aria-describedby")).toBe("definition-problem");
     const { service } = await clientFor(ServiceRegistry, fx.server.url).getService({ name });
     expect(service?.image).toBe(testImage);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows a rolling update's progress, and rolls it back with the Rollback button", async () => {
+    const name = fx.service("dash-rollout");
+    const fast = { parallelism: 1, monitor: { seconds: 1n } };
+    await fx.createService(name, { command: ticker, updateConfig: fast });
+    await clientFor(Scaler, fx.server.url).scale({ name, replicas: 2 });
+    const { page, pageErrors } = await openPage(browser, `${fx.server.url}/#/services`);
+    const cell = `tr[data-service="${name}"] [data-col=update]`;
+    await waitForText(page, `tr[data-service="${name}"] [data-col=running]`, { equals: "2" });
+    // Every text the update cell shows, in order: the steps of a rollout come and go.
+    await page.evaluate((selector) => {
+      const seen: string[] = [];
+      window.seen = seen;
+      const el = document.querySelector(selector)!;
+      new MutationObserver(() => seen.push(el.textContent ?? "")).observe(el, { childList: true, characterData: true, subtree: true });
+    }, cell);
+
+    const registry = clientFor(ServiceRegistry, fx.server.url);
+    await registry.updateService({ service: { name, image: testImage, command: ticker, init: true, environment: { ROUND: "2" }, updateConfig: fast } });
+    await waitForText(page, cell, { includes: "completed v1→v2" }, 120_000);
+    const steps = await page.evaluate(() => window.seen);
+    expect(steps.some((t) => t.startsWith("updating v1→v2"))).toBe(true);
+    expect(steps.some((t) => /of 2 on v2/.test(t))).toBe(true);
+
+    await page.locator(`tr[data-service="${name}"]`).getByRole("button", { name: "Rollback" }).click();
+    await waitForText(page, cell, { includes: "rolled back v2→v3" }, 120_000);
+    const { service } = await registry.getService({ name });
+    expect(service?.environment).toEqual({});
     expect(pageErrors).toEqual([]);
     await page.close();
   });
