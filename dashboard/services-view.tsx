@@ -27,15 +27,25 @@ export function ServicesView() {
   const [loaded, setLoaded] = useState(false);
   const known = useRef(new Map<string, bigint>());
   const reading = useRef(false);
+  const readAgain = useRef(false);
 
-  const readDefinitions = async () => {
-    if (reading.current) return;
+  /** One ListServices at a time; a version seen meanwhile asks for one more after it. */
+  const readDefinitions = async (): Promise<void> => {
+    if (reading.current) {
+      readAgain.current = true;
+      return;
+    }
     reading.current = true;
     const answer = await attempt("/dockhand.v1.ServiceRegistry/ListServices", () => registry.listServices({}));
     reading.current = false;
-    if (!answer) return;
-    known.current = new Map(answer.services.map((s) => [s.name, s.version]));
-    setDefinitions(new Map(answer.services.map((s) => [s.name, s])));
+    if (answer) {
+      known.current = new Map(answer.services.map((s) => [s.name, s.version]));
+      setDefinitions(new Map(answer.services.map((s) => [s.name, s])));
+    }
+    if (readAgain.current) {
+      readAgain.current = false;
+      return readDefinitions();
+    }
   };
 
   useEffect(
