@@ -66,12 +66,13 @@ describe("strict input", () => {
   }
 
   /** One gRPC call with raw request bytes, over HTTP/2: the grpc-status and grpc-message trailers. */
-  function grpcRaw(procedure: string, message: Uint8Array): Promise<{ status: string; message: string }> {
+  function grpcRaw(procedure: string, message: Uint8Array, flags = 0): Promise<{ status: string; message: string }> {
     return new Promise((resolve, reject) => {
       const session = http2.connect(server.url);
       session.on("error", reject);
       const stream = session.request({ ":method": "POST", ":path": `/${procedure}`, "content-type": "application/grpc", te: "trailers" });
       const frame = Buffer.alloc(5 + message.length);
+      frame[0] = flags;
       frame.writeUInt32BE(message.length, 1);
       frame.set(message, 5);
       let headers: http2.IncomingHttpHeaders = {};
@@ -157,6 +158,8 @@ describe("strict input", () => {
       expect(res.status, `bytes ${bytes.join(",")}`).toBe(String(Code.InvalidArgument));
       expect(res.message).toContain("not a valid protobuf message");
     }
+    const compressed = await grpcRaw("dockhand.v1.ServiceRegistry/GetService", new Uint8Array([0x0a, 0x01, 0x61]), 1);
+    expect(compressed).toMatchObject({ status: String(Code.InvalidArgument), message: expect.stringContaining("flagged compressed") });
     // A valid message still goes through the same path.
     const valid = toBinary(StopContainerRequestSchema, create(StopContainerRequestSchema, { id: "-bad" }));
     expect((await grpcRaw("dockhand.v1.ContainerAgent/StopContainer", valid)).message).toContain("id:");

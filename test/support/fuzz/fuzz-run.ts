@@ -5,7 +5,7 @@ import type { FuzzTarget } from "./fuzz-target.js";
 import { randomMessage } from "./message-generator.js";
 import { createPrng } from "./prng.js";
 import { discoverMethods } from "./service-discovery.js";
-import { createWireClient, type CallResult, type Protocol } from "./wire-client.js";
+import { createWireClient, framings, type CallResult, type Protocol } from "./wire-client.js";
 
 export interface FuzzRunOptions {
   target: FuzzTarget;
@@ -95,6 +95,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
       const binary = protocol === "grpc" ? rng.chance(0.9) : rng.chance(0.5);
       const message = randomMessage(method.input, rng, { fixtures: target.fixtures });
       const body = makeBody(method.input, message, binary ? "binary" : "json", rng);
+      const framing = rng.chance(0.1) ? rng.pick(framings) : "normal";
       const before = await snapshot();
       const result = await client.call({
         protocol,
@@ -102,6 +103,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
         binary,
         streaming: method.methodKind !== "unary",
         body: body.bytes,
+        framing,
         timeoutMs: 2000,
         windowMs: 300,
         maxMessages: 5,
@@ -109,10 +111,10 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
       calls++;
       const codeName = result.code === undefined ? (result.broken ? "broken" : "open") : result.code === "ok" ? "ok" : Code[result.code];
       codes[codeName] = (codes[codeName] ?? 0) + 1;
-      const bodyName = `${protocol} ${binary ? "binary" : "json"} ${body.kind}`;
+      const bodyName = `${protocol} ${binary ? "binary" : "json"} ${body.kind}${framing === "normal" ? "" : ` ${framing}`}`;
       bodies[bodyName] = (bodies[bodyName] ?? 0) + 1;
       const fail = (problem: string) => {
-        const failure = { case: index, procedure: `${method.parent.typeName}/${method.name}`, protocol, body: describe(body.kind, binary, body.bytes.length), problem };
+        const failure = { case: index, procedure: `${method.parent.typeName}/${method.name}`, protocol, body: `${describe(body.kind, binary, body.bytes.length)}, framing ${framing}`, problem };
         failures.push(failure);
         log(`fuzz FAILURE case ${index}: ${failure.procedure} over ${protocol} with ${failure.body}: ${problem}`);
       };

@@ -20,6 +20,8 @@ export interface CallOptions {
   binary: boolean;
   streaming: boolean;
   body: Uint8Array;
+  /** How the body is framed where the protocol frames it (gRPC, Connect streams). Default "normal". */
+  framing?: Framing;
   /** The deadline sent to the server. */
   timeoutMs: number;
   /** A stream is read this long (or `maxMessages`) and then cancelled. */
@@ -34,6 +36,37 @@ const connectCodes = new Map<string, Code>(
 );
 // Connect's spelling differs from the enum's for one code.
 connectCodes.set("canceled", Code.Canceled);
+
+/**
+ * Broken framings: a compressed flag with no compression, a length that promises more or less
+ * than follows, two messages where one is expected, the end-of-stream flag on a request.
+ */
+export type Framing = "normal" | "compressed-flag" | "length-short" | "length-long" | "two-messages" | "end-flag";
+
+export const framings: readonly Framing[] = ["normal", "compressed-flag", "length-short", "length-long", "two-messages", "end-flag"];
+
+function frame(framing: Framing, data: Uint8Array): Buffer {
+  switch (framing) {
+    case "compressed-flag":
+      return envelope(1, data);
+    case "end-flag":
+      return envelope(2, data);
+    case "two-messages":
+      return Buffer.concat([envelope(0, data), envelope(0, data)]);
+    case "length-short": {
+      const out = envelope(0, data);
+      out.writeUInt32BE(Math.max(0, data.length - 1), 1);
+      return out;
+    }
+    case "length-long": {
+      const out = envelope(0, data);
+      out.writeUInt32BE(data.length + 100, 1);
+      return out;
+    }
+    default:
+      return envelope(0, data);
+  }
+}
 
 function envelope(flags: number, data: Uint8Array): Buffer {
   const out = Buffer.alloc(5 + data.length);
@@ -110,7 +143,7 @@ export function createWireClient(baseUrl: string) {
         finish({ code: code === 0 ? "ok" : (code as Code), message: decodeURIComponent(String(headers["grpc-message"] ?? "")), messages });
       });
       stream.on("error", (err) => finish({ code: undefined, message: "", messages, broken: `stream error: ${err.message}` }));
-      stream.end(envelope(0, options.body));
+      stream.end(frame(options.framing ?? "normal", options.body));
     });
   }
 
@@ -125,7 +158,7 @@ export function createWireClient(baseUrl: string) {
       const res = await fetch(`${baseUrl}${options.path}`, {
         method: "POST",
         headers: { "content-type": contentType, "connect-timeout-ms": String(options.timeoutMs), "connect-protocol-version": "1" },
-        body: options.streaming ? envelope(0, options.body) : options.body,
+        body: options.streaming ? frame(options.framing ?? "normal", options.body) : options.body,
         signal: controller.signal,
       });
       if (!options.streaming) {
