@@ -42,7 +42,8 @@ export function createLoggingInterceptor(logger: Logger): Interceptor {
             if (ended) done();
           } catch (err) {
             ended = true;
-            done(err);
+            // A client that went away makes the last write fail: that is its cancel, not our error.
+            done(req.signal.aborted ? new ConnectError("the client cancelled the stream", Code.Canceled) : err);
             throw err;
           } finally {
             // A stream the client abandons is neither finished nor failed, and is logged too.

@@ -35,7 +35,8 @@ export function createMetricsInterceptor(metrics: Metrics): Interceptor {
           yield* messages;
           code = req.signal.aborted ? "Canceled" : "OK";
         } catch (err) {
-          code = codeOf(err);
+          // A client that went away makes the last write fail: that is its cancel, not our error.
+          code = req.signal.aborted ? "Canceled" : codeOf(err);
           throw err;
         } finally {
           metrics.streamOpened(procedure, -1);

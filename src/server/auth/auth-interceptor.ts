@@ -46,7 +46,7 @@ export function createAuthInterceptor(access: AccessControl, audit: Logger): Int
             yield* messages;
             outcome = "OK";
           } catch (err) {
-            outcome = codeOf(err);
+            outcome = req.signal.aborted ? "Canceled" : codeOf(err);
             throw err;
           } finally {
             record(decision.caller, outcome);
