@@ -6,6 +6,7 @@ import { dockerEventFilters, dockerSince, parseDockerEvent } from "./docker-even
 import { eventKey, type EngineEvent, type EngineEventItem, type EngineEventLog, type EngineEvents, type LoggedEventsOptions, type WatchEventsOptions } from "./event-stream.js";
 import { readLines } from "./line-buffer.js";
 import { abortable } from "./abortable-iterable.js";
+import { sleep } from "../lib/sleep.js";
 
 export interface DockerEventStreamOptions {
   /** First wait before reconnecting a lost stream, in ms; doubles per failed attempt. Default 100. */
@@ -17,17 +18,6 @@ export interface DockerEventStreamOptions {
 /** Events remembered to drop the repeats of a replay; far more than one instant holds. */
 const rememberedEvents = 512;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** Reconnect after what a daemon restart looks like; give up on what retrying cannot fix. */
 function retryable(err: DockhandError): boolean {

@@ -4,6 +4,7 @@ import { matchesContainerQuery, matchesLabelFilters } from "./container-query.js
 import type { CoreEngine } from "./engine.js";
 import type { EngineEvent, EngineEventItem, EngineEventLog, EngineEvents, WatchEventsOptions } from "./event-stream.js";
 import type { ContainerDetails, ContainerSpec, ContainerSummary, ImageDetails } from "./types.js";
+import { createWakeup } from "../lib/wakeup.js";
 
 export interface FakeEngine extends CoreEngine, EngineEvents, EngineEventLog {
   /** Makes an image present, as a pull or load would. */
@@ -83,25 +84,23 @@ export function createFakeEngine(): FakeEngine {
   async function* watchEvents(options: WatchEventsOptions): AsyncGenerator<EngineEventItem> {
     check();
     const queue: EngineEvent[] = [];
-    let wake: (() => void) | undefined;
+    const wakeup = createWakeup(options.signal);
     const subscriber = (event: EngineEvent) => {
       if (!matches(event, options.filters)) return;
       queue.push(event);
-      wake?.();
+      wakeup.notify();
     };
-    const onAbort = () => wake?.();
     subscribers.add(subscriber);
-    options.signal?.addEventListener("abort", onAbort);
     try {
       yield { kind: "connected" };
       while (!options.signal?.aborted) {
         const event = queue.shift();
         if (event) yield { kind: "event", event };
-        else await new Promise<void>((resolve) => (wake = resolve));
+        else await wakeup.next();
       }
     } finally {
       subscribers.delete(subscriber);
-      options.signal?.removeEventListener("abort", onAbort);
+      wakeup.close();
     }
   }
 

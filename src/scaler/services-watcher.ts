@@ -3,6 +3,8 @@ import type { ServiceRegistry } from "../registry/service-registry.js";
 import type { ContainerView } from "./container-view.js";
 import type { Scaler } from "./service-scaler.js";
 import type { ServiceStatusView } from "./service-status.js";
+import { createWakeup } from "../lib/wakeup.js";
+import { sleep } from "../lib/sleep.js";
 
 /** One message of the all-services watch: new or changed statuses, and deleted names. */
 export interface ServicesChange {
@@ -31,17 +33,6 @@ export interface ServicesWatcher {
   watch(signal: AbortSignal): AsyncIterable<ServicesChange>;
 }
 
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
 
 export function createServicesWatcher(options: ServicesWatcherOptions): ServicesWatcher {
   const { scaler, registry, view } = options;
@@ -64,15 +55,13 @@ export function createServicesWatcher(options: ServicesWatcherOptions): Services
 
   async function* watch(signal: AbortSignal): AsyncGenerator<ServicesChange> {
     let dirty = false;
-    let wake: (() => void) | undefined;
+    const wakeup = createWakeup(signal);
     const changed = () => {
       dirty = true;
-      wake?.();
+      wakeup.notify();
     };
     // Subscribed before the first read, so no change between the two is missed.
     const unsubscribe = [view.onChange(changed), registry.onChange(changed)];
-    const onAbort = () => wake?.();
-    signal.addEventListener("abort", onAbort);
     try {
       const sent = new Map<string, string>();
       const first = await readAll();
@@ -81,13 +70,12 @@ export function createServicesWatcher(options: ServicesWatcherOptions): Services
       let lastRead = performance.now();
       while (!signal.aborted) {
         if (!dirty) {
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
+          await wakeup.next();
           continue;
         }
         // Throttled rather than debounced: a lone change (a container dying) shows at once.
         const early = lastRead + coalesceMs - performance.now();
-        if (early > 0) await wait(early, signal);
+        if (early > 0) await sleep(early, signal);
         dirty = false;
         lastRead = performance.now();
         let all: ServiceStatusView[];
@@ -113,7 +101,7 @@ export function createServicesWatcher(options: ServicesWatcherOptions): Services
       }
     } finally {
       for (const stop of unsubscribe) stop();
-      signal.removeEventListener("abort", onAbort);
+      wakeup.close();
     }
   }
 

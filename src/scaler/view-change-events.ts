@@ -1,6 +1,7 @@
 import type { EngineEventItem, EngineEvents } from "../engine/event-stream.js";
 import type { ContainerView } from "./container-view.js";
 import { serviceLabel } from "./ownership.js";
+import { createWakeup } from "../lib/wakeup.js";
 
 /**
  * The live view's changes, shaped as an engine event stream filtered by service label. A
@@ -13,19 +14,17 @@ export function viewChangeEvents(view: Pick<ContainerView, "onChange">): EngineE
       const prefix = `${serviceLabel}=`;
       const service = options.filters?.labels?.find((label) => label.startsWith(prefix))?.slice(prefix.length);
       let pending = 0;
-      let wake: (() => void) | undefined;
+      const wakeup = createWakeup(options.signal);
       const unsubscribe = view.onChange((changed) => {
         if (service !== undefined && changed !== service) return;
         pending++;
-        wake?.();
+        wakeup.notify();
       });
-      const onAbort = () => wake?.();
-      options.signal?.addEventListener("abort", onAbort);
       try {
         yield { kind: "connected" };
         while (!options.signal?.aborted) {
           if (pending === 0) {
-            await new Promise<void>((resolve) => (wake = resolve));
+            await wakeup.next();
             continue;
           }
           pending = 0;
@@ -37,7 +36,7 @@ export function viewChangeEvents(view: Pick<ContainerView, "onChange">): EngineE
         }
       } finally {
         unsubscribe();
-        options.signal?.removeEventListener("abort", onAbort);
+        wakeup.close();
       }
     },
   };

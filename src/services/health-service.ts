@@ -3,6 +3,7 @@ import { DockhandError } from "../errors/dockhand-error.js";
 import type { EngineHealth, ServingState } from "../server/engine-health.js";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 import { quote } from "../errors/quote.js";
+import { createWakeup } from "../lib/wakeup.js";
 
 const toStatus: Record<ServingState, Status> = { SERVING: Status.SERVING, NOT_SERVING: Status.NOT_SERVING };
 
@@ -27,20 +28,18 @@ export function createHealthService(health: EngineHealth, serviceNames: readonly
         return;
       }
       const changes: ServingState[] = [];
-      let wake: (() => void) | undefined;
+      const wakeup = createWakeup(ctx.signal);
       const unsubscribe = health.subscribe((state) => {
         changes.push(state);
-        wake?.();
+        wakeup.notify();
       });
-      const onAbort = () => wake?.();
-      ctx.signal.addEventListener("abort", onAbort);
       try {
         let sent = health.current();
         yield { status: toStatus[sent] };
         while (!ctx.signal.aborted) {
           const state = changes.shift();
           if (state === undefined) {
-            await new Promise<void>((resolve) => (wake = resolve));
+            await wakeup.next();
             continue;
           }
           if (state === sent) continue;
@@ -49,7 +48,7 @@ export function createHealthService(health: EngineHealth, serviceNames: readonly
         }
       } finally {
         unsubscribe();
-        ctx.signal.removeEventListener("abort", onAbort);
+        wakeup.close();
       }
     },
   };

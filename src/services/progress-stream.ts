@@ -1,3 +1,5 @@
+import { createWakeup } from "../lib/wakeup.js";
+
 /** What a progress stream yields: every progress event, then the one result. */
 export type StreamItem<P, R> = { kind: "progress"; value: P } | { kind: "result"; value: R };
 
@@ -8,16 +10,16 @@ export type StreamItem<P, R> = { kind: "progress"; value: P } | { kind: "result"
  */
 export async function* progressStream<P, R>(run: (report: (event: P) => void) => Promise<R>): AsyncGenerator<StreamItem<P, R>> {
   const queue: P[] = [];
-  let wake: (() => void) | undefined;
+  const wakeup = createWakeup();
   let outcome: { ok: true; value: R } | { ok: false; error: unknown } | undefined;
   const report = (event: P) => {
     queue.push(event);
-    wake?.();
+    wakeup.notify();
   };
   run(report).then(
     (value) => (outcome = { ok: true, value }),
     (error: unknown) => (outcome = { ok: false, error }),
-  ).finally(() => wake?.());
+  ).finally(() => wakeup.notify());
 
   for (;;) {
     const next = queue.shift();
@@ -26,8 +28,7 @@ export async function* progressStream<P, R>(run: (report: (event: P) => void) =>
       continue;
     }
     if (outcome) break;
-    await new Promise<void>((resolve) => (wake = resolve));
-    wake = undefined;
+    await wakeup.next();
   }
   if (!outcome.ok) throw outcome.error;
   yield { kind: "result", value: outcome.value };
