@@ -1,4 +1,5 @@
 import http2 from "node:http2";
+import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -160,6 +161,12 @@ describe("strict input", () => {
     }
     const compressed = await grpcRaw("dockhand.v1.ServiceRegistry/GetService", new Uint8Array([0x0a, 0x01, 0x61]), 1);
     expect(compressed).toMatchObject({ status: String(Code.InvalidArgument), message: expect.stringContaining("flagged compressed") });
+    const cutGzip = await fetch(`${server.url}/dockhand.v1.ServiceRegistry/GetService`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-encoding": "gzip" },
+      body: gzipSync(JSON.stringify({ name: existing })).subarray(0, 12),
+    });
+    expect(await cutGzip.json()).toMatchObject({ code: "invalid_argument", message: expect.stringContaining("cut short") });
     // A valid message still goes through the same path.
     const valid = toBinary(StopContainerRequestSchema, create(StopContainerRequestSchema, { id: "-bad" }));
     expect((await grpcRaw("dockhand.v1.ContainerAgent/StopContainer", valid)).message).toContain("id:");

@@ -1,4 +1,5 @@
 import http2 from "node:http2";
+import { gzipSync } from "node:zlib";
 import { Code } from "@connectrpc/connect";
 
 export type Protocol = "grpc" | "connect";
@@ -41,11 +42,31 @@ connectCodes.set("canceled", Code.Canceled);
  * Broken framings: a compressed flag with no compression, a length that promises more or less
  * than follows, two messages where one is expected, the end-of-stream flag on a request.
  */
-export type Framing = "normal" | "compressed-flag" | "length-short" | "length-long" | "two-messages" | "end-flag";
+export type Framing =
+  | "normal"
+  | "compressed-flag"
+  | "length-short"
+  | "length-long"
+  | "two-messages"
+  | "end-flag"
+  | "gzip"
+  | "gzip-truncated"
+  | "gzip-garbage";
 
-export const framings: readonly Framing[] = ["normal", "compressed-flag", "length-short", "length-long", "two-messages", "end-flag"];
+export const framings: readonly Framing[] = ["normal", "compressed-flag", "length-short", "length-long", "two-messages", "end-flag", "gzip", "gzip-truncated", "gzip-garbage"];
+
+/** The body as gzip says it is: compressed, cut short, or not gzip at all. */
+function gzipped(framing: Framing, data: Uint8Array): Uint8Array {
+  const zipped = gzipSync(data);
+  if (framing === "gzip-truncated") return zipped.subarray(0, Math.max(1, zipped.length - 6));
+  if (framing === "gzip-garbage") return Uint8Array.from(data, (b) => b ^ 0x5a);
+  return zipped;
+}
+
+const isGzip = (framing: Framing | undefined) => framing?.startsWith("gzip") ?? false;
 
 function frame(framing: Framing, data: Uint8Array): Buffer {
+  if (isGzip(framing)) return envelope(1, gzipped(framing, data));
   switch (framing) {
     case "compressed-flag":
       return envelope(1, data);
@@ -110,6 +131,7 @@ export function createWireClient(baseUrl: string) {
           "content-type": options.binary ? "application/grpc" : "application/grpc+json",
           te: "trailers",
           "grpc-timeout": `${options.timeoutMs}m`,
+          ...(isGzip(options.framing) ? { "grpc-encoding": "gzip" } : {}),
         });
       } catch (err) {
         session?.destroy();
@@ -157,8 +179,13 @@ export function createWireClient(baseUrl: string) {
     try {
       const res = await fetch(`${baseUrl}${options.path}`, {
         method: "POST",
-        headers: { "content-type": contentType, "connect-timeout-ms": String(options.timeoutMs), "connect-protocol-version": "1" },
-        body: options.streaming ? frame(options.framing ?? "normal", options.body) : options.body,
+        headers: {
+          "content-type": contentType,
+          "connect-timeout-ms": String(options.timeoutMs),
+          "connect-protocol-version": "1",
+          ...(isGzip(options.framing) ? { [options.streaming ? "connect-content-encoding" : "content-encoding"]: "gzip" } : {}),
+        },
+        body: options.streaming ? frame(options.framing ?? "normal", options.body) : isGzip(options.framing) ? gzipped(options.framing!, options.body) : options.body,
         signal: controller.signal,
       });
       if (!options.streaming) {
