@@ -13,7 +13,7 @@ import { createRollingUpdater } from "../scaler/rolling-updater.js";
 import { createScaler, type Scaler } from "../scaler/service-scaler.js";
 import { instrumentEngine } from "../engine/instrumented-engine.js";
 import { ConfigError, type Config } from "./config.js";
-import { createEngineHealth } from "./engine-health.js";
+import { createEngineHealth } from "../engine/engine-health.js";
 import { clientErrorGate } from "./client-error-gate.js";
 import { errorInterceptor } from "./error-interceptor.js";
 import { requestShapeInterceptor } from "./request-shape-interceptor.js";

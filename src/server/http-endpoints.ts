@@ -1,5 +1,5 @@
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
-import type { EngineHealth } from "./engine-health.js";
+import type { EngineHealth } from "../engine/engine-health.js";
 import type { Metrics } from "./metrics.js";
 
 type NodeHandlerFn = NonNullable<ConnectNodeAdapterOptions["fallback"]>;

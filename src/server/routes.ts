@@ -7,7 +7,7 @@ import type { RollingUpdater } from "../scaler/rolling-updater.js";
 import type { Scaler as DomainScaler } from "../scaler/service-scaler.js";
 import type { Engine } from "../engine/engine.js";
 import type { Config } from "./config.js";
-import type { EngineHealth } from "./engine-health.js";
+import type { EngineHealth } from "../engine/engine-health.js";
 import { createContainerAgentService } from "../services/container-agent-service.js";
 import { createScalerService } from "../services/scaler-service.js";
 import { createStatusWatcher } from "../scaler/status-watcher.js";

@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { DockhandError } from "../errors/dockhand-error.js";
-import type { EngineHealth, ServingState } from "../server/engine-health.js";
+import type { EngineHealth, ServingState } from "../engine/engine-health.js";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 import { quote } from "../errors/quote.js";
 import { createWakeup } from "../lib/wakeup.js";

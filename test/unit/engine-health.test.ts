@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 import { createFakeEngine } from "../../src/engine/fake-engine.js";
-import { createEngineHealth, type ServingState } from "../../src/server/engine-health.js";
+import { createEngineHealth, type ServingState } from "../../src/engine/engine-health.js";
 import { createHealthService } from "../../src/services/health-service.js";
 
 describe("engine health", () => {

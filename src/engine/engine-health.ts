@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CoreEngine } from "../engine/engine.js";
+import type { CoreEngine } from "./engine.js";
 
 export type ServingState = "SERVING" | "NOT_SERVING";
 
