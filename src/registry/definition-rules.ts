@@ -3,7 +3,7 @@ import { invalidArgument } from "../errors/dockhand-error.js";
 import { parseImageReference } from "./image-reference.js";
 import type { ServiceDefinition, UpdatePolicy } from "./service-definition.js";
 import { quote } from "../errors/quote.js";
-import { checkWorkload } from "./workload-rules.js";
+import { checkHealthGate, checkWorkload } from "./workload-rules.js";
 
 export const serviceNamePattern = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 export const maxStopGraceSeconds = 3600;
@@ -104,4 +104,5 @@ export function checkUpdatePolicy(policy: UpdatePolicy, prefix = "update_config.
       throw invalidArgument(`${prefix}${field}`, `must be between 0s and 1h (got ${value / 1000}s)`);
     }
   }
+  checkHealthGate(policy, prefix);
 }

@@ -32,6 +32,10 @@ export interface UpdatePolicy {
   monitorMs: number;
   /** What a failed update does: stop where it is, or return to the previous definition. */
   failureAction: "pause" | "rollback";
+  /** How long each new container must stay ready before its batch counts as done, in ms. */
+  minHealthyMs: number;
+  /** How long a batch may take to be ready for `minHealthyMs`, in ms. */
+  healthyDeadlineMs: number;
 }
 
 export type RolloutState = "updating" | "paused" | "rolling_back" | "rolled_back" | "completed";
@@ -67,6 +71,8 @@ export const defaultUpdatePolicy: Readonly<UpdatePolicy> = Object.freeze({
   order: "stop-first",
   monitorMs: 5000,
   failureAction: "pause",
+  minHealthyMs: 0,
+  healthyDeadlineMs: 300_000,
 });
 
 export const defaultStopGraceSeconds = 10;

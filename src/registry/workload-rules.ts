@@ -1,6 +1,6 @@
 import type { HealthCheckSpec } from "../engine/types.js";
 import { invalidArgument } from "../errors/dockhand-error.js";
-import type { ServiceDefinition } from "./service-definition.js";
+import type { ServiceDefinition, UpdatePolicy } from "./service-definition.js";
 
 /** The shortest health-check interval or timeout: shorter ones only load the engine. */
 export const minHealthCheckMs = 100;
@@ -35,5 +35,18 @@ function checkHealthCheck(check: HealthCheckSpec, prefix: string): void {
   }
   if (!Number.isInteger(check.retries) || check.retries < 0 || check.retries > maxHealthCheckRetries) {
     throw invalidArgument(`${prefix}retries`, `must be between 0 and ${maxHealthCheckRetries} (got ${check.retries})`);
+  }
+}
+
+/** Rules of the health gate of a rolling update (`min_healthy_time`, `healthy_deadline`). */
+export function checkHealthGate(policy: Pick<UpdatePolicy, "minHealthyMs" | "healthyDeadlineMs">, prefix: string): void {
+  if (!Number.isFinite(policy.minHealthyMs) || policy.minHealthyMs < 0 || policy.minHealthyMs > maxHealthCheckMs) {
+    throw invalidArgument(`${prefix}min_healthy_time`, `must be between 0s and 1h (got ${policy.minHealthyMs / 1000}s)`);
+  }
+  if (!Number.isFinite(policy.healthyDeadlineMs) || policy.healthyDeadlineMs < 1000 || policy.healthyDeadlineMs > maxHealthCheckMs) {
+    throw invalidArgument(`${prefix}healthy_deadline`, `must be between 1s and 1h (got ${policy.healthyDeadlineMs / 1000}s)`);
+  }
+  if (policy.healthyDeadlineMs <= policy.minHealthyMs) {
+    throw invalidArgument(`${prefix}healthy_deadline`, `must be longer than min_healthy_time (${policy.minHealthyMs / 1000}s; got ${policy.healthyDeadlineMs / 1000}s)`);
   }
 }

@@ -9,6 +9,7 @@ import type { ContainerView } from "./container-view.js";
 import { ownershipOf, slotContainerName } from "./ownership.js";
 import type { Scaler } from "./service-scaler.js";
 import { listServiceContainers } from "./service-status.js";
+import { isReady } from "./readiness.js";
 
 export interface RollingUpdaterOptions {
   instance: string;
@@ -43,6 +44,8 @@ interface Replacement {
 /** Tries of one batch before an engine refusal fails the update. */
 const maxAttempts = 3;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How often a batch's containers are inspected while it is watched. */
+const pollMs = 250;
 
 export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpdater {
   const { scaler, registry, view, engine, logger, instance } = options;
@@ -86,24 +89,65 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
     });
   }
 
-  /** Watches new containers for the monitor window; returns why one failed, if one did. */
-  async function monitor(stored: StoredService, batch: Replacement[], startedAt: number): Promise<string | undefined> {
-    await sleep(stored.updatePolicy.monitorMs);
+  /**
+   * Why one container of a batch fails it now, or whether it is ready (healthy, or running
+   * with no check; running is enough when the service ignores health).
+   */
+  async function check(stored: StoredService, { id, slot }: Replacement, startedAt: number, phase: string): Promise<{ failed?: string; ready: boolean }> {
     const name = stored.definition.name;
-    for (const { id, slot } of batch) {
-      try {
-        const details = await engine.inspectContainer(id);
-        if (details.state !== "running") return `container ${details.name} ${details.state} (exit code ${details.exitCode}) within the monitor window`;
-        if (stored.definition.replaceUnhealthy && details.health === "unhealthy") return `container ${details.name} turned unhealthy within the monitor window`;
-      } catch (err) {
-        if (!isDockhandError(err, "NotFound")) throw err;
-        // The reconciler already replaced it; it noted why the container stopped.
-        const failure = (await scaler.status(name)).failures.find((f) => f.slot === slot && f.at.getTime() >= startedAt);
-        const why = failure ? `${failure.reason} (exit code ${failure.exitCode})` : "it disappeared";
-        return `container ${slotContainerName(name, slot)} failed within the monitor window: ${why}`;
-      }
+    try {
+      const details = await engine.inspectContainer(id);
+      // Unhealthy first: the reconciler may already be removing the container for it.
+      if (stored.definition.replaceUnhealthy && details.health === "unhealthy") return { failed: `container ${details.name} turned unhealthy ${phase}`, ready: false };
+      if (details.state !== "running") return { failed: `container ${details.name} ${details.state} (exit code ${details.exitCode}) ${phase}`, ready: false };
+      return { ready: !stored.definition.replaceUnhealthy || isReady(details) };
+    } catch (err) {
+      if (!isDockhandError(err, "NotFound")) throw err;
+      // The reconciler already replaced it; it noted why the container stopped.
+      const failure = (await scaler.status(name)).failures.find((f) => f.slot === slot && f.at.getTime() >= startedAt);
+      const why = failure ? `${failure.reason} (exit code ${failure.exitCode})` : "it disappeared";
+      return { failed: `container ${slotContainerName(name, slot)} failed ${phase}: ${why}`, ready: false };
     }
-    return undefined;
+  }
+
+  /**
+   * Watches a new batch, as Nomad does: each container must be ready and stay so for the
+   * minimum healthy time, all within the healthy deadline; then the monitor window follows.
+   * Returns why the batch failed, if it did.
+   */
+  async function monitor(stored: StoredService, batch: Replacement[], startedAt: number): Promise<string | undefined> {
+    // A rollback returns to a definition known to work: it waits for readiness, not for the
+    // minimum healthy time, so that getting back is not held up by the gate that failed.
+    const policy = { ...stored.updatePolicy, ...(stored.rollout?.state === "rolling_back" ? { minHealthyMs: 0 } : {}) };
+    const deadline = startedAt + policy.healthyDeadlineMs;
+    const readySince = new Map<string, number>();
+    const gatePhase = policy.minHealthyMs > 0 ? "before it was healthy for min_healthy_time" : "within the monitor window";
+    for (;;) {
+      const now = Date.now();
+      for (const replacement of batch) {
+        const { failed, ready } = await check(stored, replacement, startedAt, gatePhase);
+        if (failed) return failed;
+        if (!ready) readySince.delete(replacement.id);
+        else if (!readySince.has(replacement.id)) readySince.set(replacement.id, now);
+      }
+      const since = readySince.size === batch.length ? Math.max(...readySince.values()) : undefined;
+      if (since !== undefined && now - since >= policy.minHealthyMs) break;
+      if (now >= deadline) {
+        const late = batch.find((r) => !readySince.has(r.id)) ?? batch[0]!;
+        return `container ${slotContainerName(stored.definition.name, late.slot)} was not healthy for ${policy.minHealthyMs / 1000}s within the healthy_deadline of ${policy.healthyDeadlineMs / 1000}s`;
+      }
+      await sleep(Math.min(pollMs, Math.max(1, deadline - now), since !== undefined ? Math.max(1, since + policy.minHealthyMs - now) : pollMs));
+    }
+    const monitorEnd = Date.now() + policy.monitorMs;
+    for (;;) {
+      for (const replacement of batch) {
+        const { failed } = await check(stored, replacement, startedAt, "within the monitor window");
+        if (failed) return failed;
+      }
+      const left = monitorEnd - Date.now();
+      if (left <= 0) return undefined;
+      await sleep(Math.min(pollMs, left));
+    }
   }
 
   async function record(name: string, rollout: Rollout): Promise<void> {

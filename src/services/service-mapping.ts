@@ -129,6 +129,8 @@ export function serviceToProto(stored: StoredService): Service {
       order: stored.updatePolicy.order === "start-first" ? UpdateOrder.START_FIRST : UpdateOrder.STOP_FIRST,
       monitor: durationFromMs(stored.updatePolicy.monitorMs),
       failureAction: stored.updatePolicy.failureAction === "rollback" ? UpdateFailureAction.ROLLBACK : UpdateFailureAction.PAUSE,
+      minHealthyTime: durationFromMs(stored.updatePolicy.minHealthyMs),
+      healthyDeadline: durationFromMs(stored.updatePolicy.healthyDeadlineMs),
     },
     updateStatus: rolloutToProto(stored.rollout),
   });
@@ -159,6 +161,8 @@ export function updatePolicyFromProto(config: UpdateConfig | undefined, prefix =
     order,
     monitorMs: config.monitor ? durationMs(config.monitor) : defaultUpdatePolicy.monitorMs,
     failureAction,
+    minHealthyMs: config.minHealthyTime ? durationMs(config.minHealthyTime) : defaultUpdatePolicy.minHealthyMs,
+    healthyDeadlineMs: config.healthyDeadline ? durationMs(config.healthyDeadline) : defaultUpdatePolicy.healthyDeadlineMs,
   };
   checkUpdatePolicy(policy, prefix);
   return policy;

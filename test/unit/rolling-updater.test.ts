@@ -28,7 +28,7 @@ async function setup(policy: Partial<UpdatePolicy> = {}, dataDir = mkdtempSync(j
   const scaler = createScaler({ engine, instance: "test", registry, view, logger });
   const updater = createRollingUpdater({ instance: "test", scaler, registry, view, engine, logger });
   closers.push(() => updater.close(), () => view.close());
-  const fullPolicy: UpdatePolicy = { parallelism: 2, delayMs: 0, order: "stop-first", monitorMs: 0, failureAction: "pause", ...policy };
+  const fullPolicy: UpdatePolicy = { parallelism: 2, delayMs: 0, order: "stop-first", monitorMs: 0, failureAction: "pause", minHealthyMs: 0, healthyDeadlineMs: 60_000, ...policy };
   await registry.create(v1, fullPolicy);
   await scaler.scale("web", 3, { wait: true });
   return { engine, registry, scaler, updater, view, dataDir };
