@@ -6,6 +6,7 @@ import { createDockerContainerStreams } from "./docker-container-streams.js";
 import { engineCall as call, toEngineError } from "./docker-errors.js";
 import { createDockerEventStream } from "./docker-event-stream.js";
 import { createDockerImageControl } from "./docker-image-control.js";
+import { createDockerResourceControl } from "./docker-resource-control.js";
 import { toCreateOptions, toDetails, toImageDetails, toSummary } from "./docker-mapping.js";
 import { dockerOptionsFromUrl } from "./docker-url.js";
 
@@ -35,6 +36,7 @@ function nameConflict(err: unknown, operation: string): DockhandError {
 export function createDockerEngine(options: DockerEngineOptions = {}): Engine & { readonly docker: Docker } {
   const docker = new Docker(dockerOptionsFromUrl(options.url ?? "unix:///var/run/docker.sock", options.certPath));
   const callTimeoutMs = options.callTimeoutMs ?? 30_000;
+  const resources = createDockerResourceControl(docker);
 
   /** Runs a call with the caller's signal, or with a deadline of its own that fails as Timeout. */
   async function timed<T>(operation: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>, extraMs = 0): Promise<T> {
@@ -54,6 +56,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine & 
     ...createDockerContainerStreams(docker),
     ...createDockerEventStream(docker),
     ...createDockerImageControl(docker),
+    ...resources,
     ping: (signal) =>
       call("ping engine", async () => {
         // The typings miss ping's options, which dockerode does honour.
@@ -76,11 +79,21 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine & 
       ),
     createContainer: (spec, signal) =>
       timed(`create container ${spec.name ?? ""}`, signal, async (abortSignal) => {
+        let id: string;
         try {
-          return (await docker.createContainer({ ...toCreateOptions(spec), abortSignal })).id;
+          id = (await docker.createContainer({ ...toCreateOptions(spec), abortSignal })).id;
         } catch (err) {
           throw nameConflict(err, `create container ${spec.name ?? ""}`.trim());
         }
+        for (const attachment of (spec.networks ?? []).slice(1)) {
+          try {
+            await resources.connectNetwork(attachment.network, id, attachment.aliases, abortSignal);
+          } catch (err) {
+            await docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
+            throw err;
+          }
+        }
+        return id;
       }),
     startContainer: (id, signal) =>
       timed(`start container ${id}`, signal, (abortSignal) =>

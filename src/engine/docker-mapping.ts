@@ -67,7 +67,15 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
       Source: mount.source,
       Target: mount.target,
       ReadOnly: mount.readOnly,
+      ...(mount.type === "tmpfs" && mount.tmpfsSizeBytes ? { TmpfsOptions: { SizeBytes: mount.tmpfsSizeBytes, Mode: 0o1777 } } : {}),
     }));
+  }
+  if (spec.readOnlyRootFs) hostConfig.ReadonlyRootfs = true;
+  // The engine (before API 1.44) takes one network at create; the others are connected before start.
+  const [firstNetwork] = spec.networks ?? [];
+  if (firstNetwork) {
+    hostConfig.NetworkMode = firstNetwork.network;
+    options.NetworkingConfig = { EndpointsConfig: { [firstNetwork.network]: { Aliases: firstNetwork.aliases } } };
   }
   if (spec.hostAccess) {
     hostConfig.Privileged = spec.hostAccess.privileged;

@@ -2,6 +2,8 @@ import type { ContainerControl } from "./container-control.js";
 import type { ContainerStreams } from "./container-streams.js";
 import type { EngineEventLog, EngineEvents } from "./event-stream.js";
 import type { ImageControl, PullResult, TransferOptions } from "./image-control.js";
+import type { NetworkControl } from "./network-control.js";
+import type { VolumeControl } from "./volume-control.js";
 import type {
   ContainerDetails,
   ContainerQuery,
@@ -15,9 +17,10 @@ import type {
  * this. The interface through which dockhand drives a container engine. Implementations throw
  * `DockhandError` only, with a kind decided from the engine's status code or socket error:
  * NotFound (404), Conflict (409; AlreadyExists for a taken name on create), NotModified (304), InvalidArgument (400), Unavailable
- * (engine unreachable), Timeout, Cancelled.
+ * (engine unreachable), Timeout, Cancelled. Volumes and networks are part of it because a
+ * service's containers need theirs created before they start.
  */
-export interface CoreEngine {
+export interface CoreEngine extends VolumeControl, NetworkControl {
   /** Resolves when the engine answers; Unavailable otherwise. */
   ping(signal?: AbortSignal): Promise<void>;
   listContainers(query: ContainerQuery, signal?: AbortSignal): Promise<ContainerSummary[]>;

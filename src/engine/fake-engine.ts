@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { DockhandError } from "../errors/dockhand-error.js";
 import { matchesContainerQuery, matchesLabelFilters } from "./container-query.js";
 import type { CoreEngine } from "./engine.js";
+import { createFakeResourceControl } from "./fake-resource-control.js";
 import type { EngineEvent, EngineEventItem, EngineEventLog, EngineEvents, WatchEventsOptions } from "./event-stream.js";
 import type { ContainerDetails, ContainerSpec, ContainerSummary, ImageDetails } from "./types.js";
 import { createWakeup } from "../lib/wakeup.js";
@@ -105,6 +106,7 @@ export function createFakeEngine(): FakeEngine {
   }
 
   return {
+    ...createFakeResourceControl(),
     containers,
     pulls,
     watchEvents,

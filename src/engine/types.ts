@@ -61,6 +61,10 @@ export interface ContainerSpec {
   openStdin?: boolean;
   /** Unset: the image's HEALTHCHECK. */
   healthCheck?: HealthCheckSpec;
+  /** Mount the container's root file system read-only. */
+  readOnlyRootFs?: boolean;
+  /** Networks to join instead of the default bridge, the first as the container's network mode. */
+  networks?: NetworkAttachment[];
 }
 
 /** A health check in the engine's own form (the Dockerfile's HEALTHCHECK, Swarm's HealthConfig). */
@@ -80,10 +84,39 @@ export interface HealthCheckSpec {
 export interface MountSpec {
   /** Absolute path inside the container. */
   target: string;
-  /** "bind": `source` is a host path; "volume": `source` is a volume name. */
-  type: "bind" | "volume";
+  /** "bind": `source` is a host path; "volume": `source` is a volume name; "tmpfs": memory, no source. */
+  type: "bind" | "volume" | "tmpfs";
   source: string;
   readOnly: boolean;
+  /** tmpfs only: its size limit. 0 or unset: the engine's default (half the host's memory). */
+  tmpfsSizeBytes?: number;
+}
+
+/** A network a container joins, with the names it answers to there. */
+export interface NetworkAttachment {
+  network: string;
+  /** DNS names of the container on that network, besides its own name. */
+  aliases: string[];
+}
+
+export interface VolumeDetails {
+  name: string;
+  driver: string;
+  labels: Record<string, string>;
+  mountpoint: string;
+  createdAt: Date | undefined;
+}
+
+export interface NetworkDetails {
+  id: string;
+  name: string;
+  driver: string;
+  scope: string;
+  internal: boolean;
+  labels: Record<string, string>;
+  createdAt: Date | undefined;
+  /** Containers attached, with their IPv4 address on the network (no prefix length). */
+  containers: Array<{ id: string; name: string; ipv4: string }>;
 }
 
 export interface HostAccessSpec {

@@ -18,6 +18,23 @@ export interface ServiceDefinition {
   replaceUnhealthy: boolean;
   /** Unset: the image's own HEALTHCHECK. */
   healthCheck?: HealthCheckSpec;
+  /** Unset: none. */
+  mounts?: ServiceMount[];
+  /** Unset: false. */
+  readOnlyRootFs?: boolean;
+}
+
+/** A mount of every container of a service. */
+export interface ServiceMount {
+  type: "volume" | "tmpfs" | "bind";
+  target: string;
+  /** A volume's name, a host path, or empty for tmpfs. */
+  source: string;
+  /** A volume of its own per slot, named `<service>-<slot>-<source>`. */
+  perSlot: boolean;
+  readOnly: boolean;
+  /** tmpfs only; 0: the engine's default. */
+  tmpfsSizeBytes: number;
 }
 
 /** How a change of definition replaces running containers, in the manner of Swarm's UpdateConfig. */

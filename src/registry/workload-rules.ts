@@ -1,6 +1,8 @@
 import type { HealthCheckSpec } from "../engine/types.js";
 import { invalidArgument } from "../errors/dockhand-error.js";
-import type { ServiceDefinition, UpdatePolicy } from "./service-definition.js";
+import { isAbsolute, normalize } from "node:path/posix";
+import { quote } from "../errors/quote.js";
+import type { ServiceDefinition, ServiceMount, UpdatePolicy } from "./service-definition.js";
 
 /** The shortest health-check interval or timeout: shorter ones only load the engine. */
 export const minHealthCheckMs = 100;
@@ -13,6 +15,44 @@ export const maxHealthCheckRetries = 100;
  */
 export function checkWorkload(def: ServiceDefinition, prefix = ""): void {
   if (def.healthCheck) checkHealthCheck(def.healthCheck, `${prefix}health_check.`);
+  checkMounts(def.mounts ?? [], `${prefix}mounts`);
+}
+
+export const maxMounts = 64;
+export const maxTmpfsBytes = 64 * 1024 ** 3;
+/** Letters, digits, `_`, `.`, `-`: never a path, so a volume cannot name a host folder. */
+export const volumeNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
+
+function checkMounts(mounts: ServiceMount[], field: string): void {
+  if (mounts.length > maxMounts) throw invalidArgument(field, `at most ${maxMounts} (got ${mounts.length})`);
+  const targets: string[] = [];
+  mounts.forEach((mount, i) => {
+    const at = `${field}[${i}]`;
+    const target = mount.target;
+    if (target === "") throw invalidArgument(`${at}.target`, "is required");
+    if (!isAbsolute(target) || normalize(target) === "/" || target.includes("\0")) {
+      throw invalidArgument(`${at}.target`, `${quote(target)} must be an absolute path other than "/"`);
+    }
+    const clean = normalize(target).replace(/\/+$/, "");
+    const clash = targets.find((other) => other === clean || other.startsWith(`${clean}/`) || clean.startsWith(`${other}/`));
+    if (clash !== undefined) throw invalidArgument(`${at}.target`, `${quote(target)} collides with the mount at ${quote(clash)}`);
+    targets.push(clean);
+    if (mount.type !== "volume" && mount.perSlot) throw invalidArgument(`${at}.per_slot`, "is only allowed for volumes");
+    if (mount.type !== "tmpfs" && mount.tmpfsSizeBytes !== 0) throw invalidArgument(`${at}.tmpfs_size_bytes`, "is only allowed for tmpfs");
+    if (mount.type === "volume" && !volumeNamePattern.test(mount.source)) {
+      throw invalidArgument(`${at}.source`, `${quote(mount.source)} is not a volume name (1-64 letters, digits, '_', '.' or '-', starting with a letter or digit; host paths need type BIND)`);
+    }
+    if (mount.type === "bind" && (!isAbsolute(mount.source) || mount.source.includes("\0"))) {
+      throw invalidArgument(`${at}.source`, `${quote(mount.source)} must be an absolute host path`);
+    }
+    if (mount.type === "tmpfs") {
+      if (mount.source !== "") throw invalidArgument(`${at}.source`, "must be empty for tmpfs");
+      if (mount.readOnly) throw invalidArgument(`${at}.read_only`, "is not allowed for tmpfs");
+      if (!Number.isSafeInteger(mount.tmpfsSizeBytes) || mount.tmpfsSizeBytes < 0 || mount.tmpfsSizeBytes > maxTmpfsBytes) {
+        throw invalidArgument(`${at}.tmpfs_size_bytes`, `must be between 0 and ${maxTmpfsBytes} (got ${mount.tmpfsSizeBytes})`);
+      }
+    }
+  });
 }
 
 function checkHealthCheck(check: HealthCheckSpec, prefix: string): void {

@@ -1,6 +1,7 @@
 import type { ContainerSpec } from "../engine/types.js";
 import type { StoredService } from "../registry/service-definition.js";
 import { ownershipLabels, slotContainerName } from "./ownership.js";
+import { mountSpecsFor } from "./service-volumes.js";
 
 /** The engine spec of the container that fills `slot` of a service. */
 export function containerSpecFor(stored: StoredService, slot: number, instance: string): ContainerSpec {
@@ -21,5 +22,7 @@ export function containerSpecFor(stored: StoredService, slot: number, instance: 
     nanoCpus: def.cpuMillis * 1_000_000,
     stopGraceSeconds: def.stopGraceSeconds,
     ...(def.healthCheck ? { healthCheck: def.healthCheck } : {}),
+    ...(def.mounts?.length ? { mounts: mountSpecsFor(def, slot) } : {}),
+    ...(def.readOnlyRootFs ? { readOnlyRootFs: true } : {}),
   };
 }

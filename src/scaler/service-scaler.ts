@@ -13,6 +13,7 @@ import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js"
 import { listServiceContainers, type ServiceStatusView } from "./service-status.js";
 import { createSlotOperations, type SlotOperations } from "./slot-operations.js";
 import { waitUntilReady } from "./ready-wait.js";
+import { purgeVolumes, unusedVolumes, type UnusedVolume } from "./service-volumes.js";
 
 export interface ScalerOptions {
   engine: CoreEngine;
@@ -57,6 +58,10 @@ export interface Scaler {
    * resolves with how long until a delayed slot may be filled (0: nothing waits).
    */
   reconcile(name: string): Promise<number>;
+  /** Removes the volumes this dockhand created for a service (one in use stays); returns their names. */
+  purgeVolumes(name: string): Promise<string[]>;
+  /** Volumes this dockhand created whose service is gone or no longer mounts them. */
+  unusedVolumes(): Promise<UnusedVolume[]>;
   /** Runs `task` while no Scale, reconcile or delete of the service runs. */
   exclusive<T>(name: string, task: () => Promise<T>): Promise<T>;
   /** The container operations of this dockhand, shared so that one image pull serves all. */
@@ -215,6 +220,8 @@ export function createScaler(options: ScalerOptions): Scaler {
     status: (name) => status(name),
     onStatusChange: (listener) => backoff.onChange(listener),
     exclusive: (name, task) => lock.run(name, task),
+    purgeVolumes: (name) => lock.run(name, () => purgeVolumes(engine, instance, name)),
+    unusedVolumes: () => unusedVolumes(engine, instance, registry),
     slots,
     async scale(name, replicas, scaleOptions) {
       if (!Number.isInteger(replicas) || replicas < 0 || replicas > maxReplicas) {

@@ -5,6 +5,7 @@ import type { StoredService } from "../registry/service-definition.js";
 import { containerSpecFor } from "./container-spec.js";
 import { createImagePuller } from "./image-puller.js";
 import { slotContainerName } from "./ownership.js";
+import { ensureVolumes } from "./service-volumes.js";
 
 /** What is needed to stop and remove one container. */
 export interface RemovableContainer {
@@ -39,6 +40,7 @@ export function createSlotOperations(options: { engine: CoreEngine; logger: Logg
 
     async fillSlot(stored, slot, givenName) {
       const name = givenName ?? slotContainerName(stored.definition.name, slot);
+      await ensureVolumes(engine, instance, stored.definition, slot);
       let id: string;
       try {
         id = await engine.createContainer({ ...containerSpecFor(stored, slot, instance), name });

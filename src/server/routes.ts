@@ -43,7 +43,7 @@ const served = [ServiceRegistry, Scaler, ContainerAgent, Session, Health, Reflec
 /** Every RPC service dockhand serves, registered in one place. */
 export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(ServiceRegistry, createServiceRegistryService({ registry: deps.registry, scaler: deps.scaler, updater: deps.updater }));
+    router.service(ServiceRegistry, createServiceRegistryService({ registry: deps.registry, scaler: deps.scaler, updater: deps.updater, hostAccess: deps.config }));
     router.service(
       Scaler,
       createScalerService({

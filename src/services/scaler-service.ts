@@ -58,6 +58,12 @@ export function createScalerService({ scaler, watcher, servicesWatcher, reconcil
       void updater.run(req.name);
       return { service: serviceToProto(service) };
     },
+    async listUnusedVolumes() {
+      const unused = await scaler.unusedVolumes();
+      return {
+        volumes: unused.map((u) => ({ name: u.volume.name, service: u.service, slot: u.slot, createTime: u.volume.createdAt ? timestampFromDate(u.volume.createdAt) : undefined })),
+      };
+    },
     async listOrphans() {
       const orphans = await reconciler.orphans();
       return {

@@ -25,7 +25,7 @@ import {
   type UpdateConfig,
   type UpdateStatusSchema,
 } from "../../gen/dockhand/v1/service_pb.js";
-import { healthCheckFromProto, healthCheckToProto } from "./workload-mapping.js";
+import { healthCheckFromProto, healthCheckToProto, mountsFromProto, mountsToProto } from "./workload-mapping.js";
 
 const protocolNames: Record<Protocol, PortProtocol> = {
   [Protocol.UNSPECIFIED]: "tcp",
@@ -86,6 +86,9 @@ export function definitionFromProto(service: Service | undefined, prefix = "serv
     cpuMillis: service.resources?.cpuMillis ?? 0,
     replaceUnhealthy: service.unhealthyAction !== UnhealthyAction.IGNORE,
     healthCheck: healthCheckFromProto(service.healthCheck, `${prefix}health_check.`),
+    // Absent rather than empty, so that definitions stored before these fields compare equal.
+    ...(service.mounts.length > 0 ? { mounts: mountsFromProto(service.mounts, `${prefix}mounts`) } : {}),
+    ...(service.readOnlyRootFilesystem ? { readOnlyRootFs: true } : {}),
   });
   // Checked here too so that errors name the field as the client wrote it (`service.ports[0]...`).
   checkDefinition(def, prefix);
@@ -119,6 +122,8 @@ export function serviceToProto(stored: StoredService): Service {
     resources: { memoryBytes: BigInt(def.memoryBytes), cpuMillis: def.cpuMillis },
     unhealthyAction: def.replaceUnhealthy ? UnhealthyAction.REPLACE : UnhealthyAction.IGNORE,
     healthCheck: healthCheckToProto(def.healthCheck),
+    mounts: mountsToProto(def.mounts),
+    readOnlyRootFilesystem: def.readOnlyRootFs ?? false,
     version: BigInt(stored.version),
     replicas: stored.replicas,
     createTime: timestampFromDate(new Date(stored.createdAt)),

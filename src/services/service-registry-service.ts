@@ -3,15 +3,25 @@ import type { ServiceRegistry as Registry } from "../registry/service-registry.j
 import type { RollingUpdater } from "../scaler/rolling-updater.js";
 import type { Scaler } from "../scaler/service-scaler.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
+import type { Service } from "../../gen/dockhand/v1/service_pb.js";
+import type { HostAccessPolicy } from "./host-access-policy.js";
+import { checkDefinitionHostAccess } from "./workload-access.js";
 import { definitionFromProto, serviceToProto, updatePolicyFromProto } from "./service-mapping.js";
 
 export interface ServiceRegistryServiceDeps {
   registry: Registry;
-  scaler: Pick<Scaler, "deleteService">;
+  scaler: Pick<Scaler, "deleteService" | "purgeVolumes">;
+  /** Which host-power options definitions may use (bind mounts). Default: none. */
+  hostAccess?: Pick<HostAccessPolicy, "allowHostMounts">;
   updater: Pick<RollingUpdater, "run">;
 }
 
-export function createServiceRegistryService({ registry, scaler, updater }: ServiceRegistryServiceDeps): ServiceImpl<typeof ServiceRegistry> {
+export function createServiceRegistryService({ registry, scaler, updater, hostAccess }: ServiceRegistryServiceDeps): ServiceImpl<typeof ServiceRegistry> {
+  const definition = (service: Service | undefined) => {
+    const def = definitionFromProto(service);
+    checkDefinitionHostAccess(def, { allowHostMounts: hostAccess?.allowHostMounts ?? false });
+    return def;
+  };
   return {
     listServices() {
       return { services: registry.list().map(serviceToProto) };
@@ -20,11 +30,11 @@ export function createServiceRegistryService({ registry, scaler, updater }: Serv
       return { service: serviceToProto(registry.get(req.name)) };
     },
     async createService(req) {
-      const def = definitionFromProto(req.service);
+      const def = definition(req.service);
       return { service: serviceToProto(await registry.create(def, updatePolicyFromProto(req.service?.updateConfig))) };
     },
     async updateService(req) {
-      const { service, created } = await registry.update(definitionFromProto(req.service), {
+      const { service, created } = await registry.update(definition(req.service), {
         expectedVersion: Number(req.service?.version ?? 0n),
         allowMissing: req.allowMissing,
         updatePolicy: updatePolicyFromProto(req.service?.updateConfig),
@@ -35,7 +45,8 @@ export function createServiceRegistryService({ registry, scaler, updater }: Serv
     },
     async deleteService(req) {
       registry.get(req.name);
-      return { removedContainers: await scaler.deleteService(req.name, req.force) };
+      const removedContainers = await scaler.deleteService(req.name, req.force);
+      return { removedContainers, removedVolumes: req.purgeVolumes ? await scaler.purgeVolumes(req.name) : [] };
     },
   };
 }

@@ -2,7 +2,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, durationMs } from "@bufbuild/protobuf/wkt";
 import type { HealthCheckSpec } from "../engine/types.js";
 import { invalidArgument } from "../errors/dockhand-error.js";
-import type { HealthCheck, HealthCheckSchema } from "../../gen/dockhand/v1/service_pb.js";
+import type { ServiceMount } from "../registry/service-definition.js";
+import { ServiceMountType, type HealthCheck, type HealthCheckSchema, type ServiceMount as ProtoMount, type ServiceMountSchema } from "../../gen/dockhand/v1/service_pb.js";
 
 /** A HealthCheck message in the engine's form; undefined when unset (the image's own check). */
 export function healthCheckFromProto(check: HealthCheck | undefined, prefix: string): HealthCheckSpec | undefined {
@@ -36,4 +37,31 @@ export function healthCheckToProto(check: HealthCheckSpec | undefined): MessageI
     retries: check.retries,
     startPeriod: duration(check.startPeriodMs),
   };
+}
+
+const mountTypes: Record<ServiceMountType, ServiceMount["type"]> = {
+  [ServiceMountType.UNSPECIFIED]: "volume",
+  [ServiceMountType.VOLUME]: "volume",
+  [ServiceMountType.TMPFS]: "tmpfs",
+  [ServiceMountType.BIND]: "bind",
+};
+
+export function mountsFromProto(mounts: ProtoMount[], prefix: string): ServiceMount[] {
+  return mounts.map((mount, i) => {
+    const type = mountTypes[mount.type];
+    if (!type) throw invalidArgument(`${prefix}[${i}].type`, `unknown type ${mount.type}`);
+    if (mount.tmpfsSizeBytes > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidArgument(`${prefix}[${i}].tmpfs_size_bytes`, "is too large");
+    return { type, target: mount.target, source: mount.source, perSlot: mount.perSlot, readOnly: mount.readOnly, tmpfsSizeBytes: Number(mount.tmpfsSizeBytes) };
+  });
+}
+
+export function mountsToProto(mounts: ServiceMount[] | undefined): MessageInitShape<typeof ServiceMountSchema>[] {
+  return (mounts ?? []).map((mount) => ({
+    type: mount.type === "tmpfs" ? ServiceMountType.TMPFS : mount.type === "bind" ? ServiceMountType.BIND : ServiceMountType.VOLUME,
+    target: mount.target,
+    source: mount.source,
+    perSlot: mount.perSlot,
+    readOnly: mount.readOnly,
+    tmpfsSizeBytes: BigInt(mount.tmpfsSizeBytes),
+  }));
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/service.proto.
  */
 export const file_dockhand_v1_service: GenFile = /*@__PURE__*/
-  fileDesc("Chlkb2NraGFuZC92MS9zZXJ2aWNlLnByb3RvEgtkb2NraGFuZC52MSKlBgoHU2VydmljZRIMCgRuYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEg8KB2NvbW1hbmQYAyADKAkSOgoLZW52aXJvbm1lbnQYBCADKAsyJS5kb2NraGFuZC52MS5TZXJ2aWNlLkVudmlyb25tZW50RW50cnkSJwoFcG9ydHMYBSADKAsyGC5kb2NraGFuZC52MS5Qb3J0TWFwcGluZxIwCgZsYWJlbHMYBiADKAsyIC5kb2NraGFuZC52MS5TZXJ2aWNlLkxhYmVsc0VudHJ5EjQKEXN0b3BfZ3JhY2VfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGluaXQYCCABKAgSMgoOcmVzdGFydF9wb2xpY3kYCSABKAsyGi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5EikKCXJlc291cmNlcxgKIAEoCzIWLmRvY2toYW5kLnYxLlJlc291cmNlcxI2ChB1bmhlYWx0aHlfYWN0aW9uGAsgASgOMhwuZG9ja2hhbmQudjEuVW5oZWFsdGh5QWN0aW9uEjAKDXVwZGF0ZV9jb25maWcYDCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVDb25maWcSLgoMaGVhbHRoX2NoZWNrGA0gASgLMhguZG9ja2hhbmQudjEuSGVhbHRoQ2hlY2sSDwoHdmVyc2lvbhgUIAEoBBIQCghyZXBsaWNhcxgVIAEoDRIvCgtjcmVhdGVfdGltZRgWIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYFyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDXVwZGF0ZV9zdGF0dXMYGCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMaMgoQRW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi1gEKC0hlYWx0aENoZWNrEg8KB2NvbW1hbmQYASADKAkSDQoFc2hlbGwYAiABKAkSDAoEbm9uZRgDIAEoCBIrCghpbnRlcnZhbBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIqCgd0aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg8KB3JldHJpZXMYBiABKA0SLwoMc3RhcnRfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIsYCCgxVcGRhdGVDb25maWcSEwoLcGFyYWxsZWxpc20YASABKA0SKAoFZGVsYXkYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJwoFb3JkZXIYAyABKA4yGC5kb2NraGFuZC52MS5VcGRhdGVPcmRlchIqCgdtb25pdG9yGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjgKDmZhaWx1cmVfYWN0aW9uGAUgASgOMiAuZG9ja2hhbmQudjEuVXBkYXRlRmFpbHVyZUFjdGlvbhIzChBtaW5faGVhbHRoeV90aW1lGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjMKEGhlYWx0aHlfZGVhZGxpbmUYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24i0AEKDFVwZGF0ZVN0YXR1cxInCgVzdGF0ZRgBIAEoDjIYLmRvY2toYW5kLnYxLlVwZGF0ZVN0YXRlEg8KB21lc3NhZ2UYAiABKAkSFAoMZnJvbV92ZXJzaW9uGAMgASgEEhIKCnRvX3ZlcnNpb24YBCABKAQSLgoKc3RhcnRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInIKC1BvcnRNYXBwaW5nEhYKDmNvbnRhaW5lcl9wb3J0GAEgASgNEicKCHByb3RvY29sGAIgASgOMhUuZG9ja2hhbmQudjEuUHJvdG9jb2wSEQoJaG9zdF9wb3J0GAMgASgNEg8KB2hvc3RfaXAYBCABKAkiUgoNUmVzdGFydFBvbGljeRIsCgRtb2RlGAEgASgOMh4uZG9ja2hhbmQudjEuUmVzdGFydFBvbGljeU1vZGUSEwoLbWF4X3JldHJpZXMYAiABKA0iNQoJUmVzb3VyY2VzEhQKDG1lbW9yeV9ieXRlcxgBIAEoBBISCgpjcHVfbWlsbGlzGAIgASgNKmYKC1VwZGF0ZU9yZGVyEhwKGFVQREFURV9PUkRFUl9VTlNQRUNJRklFRBAAEhsKF1VQREFURV9PUkRFUl9TVE9QX0ZJUlNUEAESHAoYVVBEQVRFX09SREVSX1NUQVJUX0ZJUlNUEAIqgQEKE1VwZGF0ZUZhaWx1cmVBY3Rpb24SJQohVVBEQVRFX0ZBSUxVUkVfQUNUSU9OX1VOU1BFQ0lGSUVEEAASHwobVVBEQVRFX0ZBSUxVUkVfQUNUSU9OX1BBVVNFEAESIgoeVVBEQVRFX0ZBSUxVUkVfQUNUSU9OX1JPTExCQUNLEAIquAEKC1VwZGF0ZVN0YXRlEhwKGFVQREFURV9TVEFURV9VTlNQRUNJRklFRBAAEhkKFVVQREFURV9TVEFURV9VUERBVElORxABEhcKE1VQREFURV9TVEFURV9QQVVTRUQQAhIdChlVUERBVEVfU1RBVEVfUk9MTElOR19CQUNLEAMSHAoYVVBEQVRFX1NUQVRFX1JPTExFRF9CQUNLEAQSGgoWVVBEQVRFX1NUQVRFX0NPTVBMRVRFRBAFKlsKCFByb3RvY29sEhgKFFBST1RPQ09MX1VOU1BFQ0lGSUVEEAASEAoMUFJPVE9DT0xfVENQEAESEAoMUFJPVE9DT0xfVURQEAISEQoNUFJPVE9DT0xfU0NUUBADKsABChFSZXN0YXJ0UG9saWN5TW9kZRIjCh9SRVNUQVJUX1BPTElDWV9NT0RFX1VOU1BFQ0lGSUVEEAASGgoWUkVTVEFSVF9QT0xJQ1lfTU9ERV9OTxABEh4KGlJFU1RBUlRfUE9MSUNZX01PREVfQUxXQVlTEAISIgoeUkVTVEFSVF9QT0xJQ1lfTU9ERV9PTl9GQUlMVVJFEAMSJgoiUkVTVEFSVF9QT0xJQ1lfTU9ERV9VTkxFU1NfU1RPUFBFRBAEKm4KD1VuaGVhbHRoeUFjdGlvbhIgChxVTkhFQUxUSFlfQUNUSU9OX1VOU1BFQ0lGSUVEEAASHAoYVU5IRUFMVEhZX0FDVElPTl9SRVBMQUNFEAESGwoXVU5IRUFMVEhZX0FDVElPTl9JR05PUkUQAmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chlkb2NraGFuZC92MS9zZXJ2aWNlLnByb3RvEgtkb2NraGFuZC52MSLzBgoHU2VydmljZRIMCgRuYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEg8KB2NvbW1hbmQYAyADKAkSOgoLZW52aXJvbm1lbnQYBCADKAsyJS5kb2NraGFuZC52MS5TZXJ2aWNlLkVudmlyb25tZW50RW50cnkSJwoFcG9ydHMYBSADKAsyGC5kb2NraGFuZC52MS5Qb3J0TWFwcGluZxIwCgZsYWJlbHMYBiADKAsyIC5kb2NraGFuZC52MS5TZXJ2aWNlLkxhYmVsc0VudHJ5EjQKEXN0b3BfZ3JhY2VfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGluaXQYCCABKAgSMgoOcmVzdGFydF9wb2xpY3kYCSABKAsyGi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5EikKCXJlc291cmNlcxgKIAEoCzIWLmRvY2toYW5kLnYxLlJlc291cmNlcxI2ChB1bmhlYWx0aHlfYWN0aW9uGAsgASgOMhwuZG9ja2hhbmQudjEuVW5oZWFsdGh5QWN0aW9uEjAKDXVwZGF0ZV9jb25maWcYDCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVDb25maWcSLgoMaGVhbHRoX2NoZWNrGA0gASgLMhguZG9ja2hhbmQudjEuSGVhbHRoQ2hlY2sSKQoGbW91bnRzGA4gAygLMhkuZG9ja2hhbmQudjEuU2VydmljZU1vdW50EiEKGXJlYWRfb25seV9yb290X2ZpbGVzeXN0ZW0YDyABKAgSDwoHdmVyc2lvbhgUIAEoBBIQCghyZXBsaWNhcxgVIAEoDRIvCgtjcmVhdGVfdGltZRgWIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYFyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDXVwZGF0ZV9zdGF0dXMYGCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMaMgoQRW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi1gEKC0hlYWx0aENoZWNrEg8KB2NvbW1hbmQYASADKAkSDQoFc2hlbGwYAiABKAkSDAoEbm9uZRgDIAEoCBIrCghpbnRlcnZhbBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIqCgd0aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg8KB3JldHJpZXMYBiABKA0SLwoMc3RhcnRfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIpoBCgxTZXJ2aWNlTW91bnQSKwoEdHlwZRgBIAEoDjIdLmRvY2toYW5kLnYxLlNlcnZpY2VNb3VudFR5cGUSDgoGdGFyZ2V0GAIgASgJEg4KBnNvdXJjZRgDIAEoCRIQCghwZXJfc2xvdBgEIAEoCBIRCglyZWFkX29ubHkYBSABKAgSGAoQdG1wZnNfc2l6ZV9ieXRlcxgGIAEoBCLGAgoMVXBkYXRlQ29uZmlnEhMKC3BhcmFsbGVsaXNtGAEgASgNEigKBWRlbGF5GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEicKBW9yZGVyGAMgASgOMhguZG9ja2hhbmQudjEuVXBkYXRlT3JkZXISKgoHbW9uaXRvchgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI4Cg5mYWlsdXJlX2FjdGlvbhgFIAEoDjIgLmRvY2toYW5kLnYxLlVwZGF0ZUZhaWx1cmVBY3Rpb24SMwoQbWluX2hlYWx0aHlfdGltZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzChBoZWFsdGh5X2RlYWRsaW5lGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uItABCgxVcGRhdGVTdGF0dXMSJwoFc3RhdGUYASABKA4yGC5kb2NraGFuZC52MS5VcGRhdGVTdGF0ZRIPCgdtZXNzYWdlGAIgASgJEhQKDGZyb21fdmVyc2lvbhgDIAEoBBISCgp0b192ZXJzaW9uGAQgASgEEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJyCgtQb3J0TWFwcGluZxIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEhEKCWhvc3RfcG9ydBgDIAEoDRIPCgdob3N0X2lwGAQgASgJIlIKDVJlc3RhcnRQb2xpY3kSLAoEbW9kZRgBIAEoDjIeLmRvY2toYW5kLnYxLlJlc3RhcnRQb2xpY3lNb2RlEhMKC21heF9yZXRyaWVzGAIgASgNIjUKCVJlc291cmNlcxIUCgxtZW1vcnlfYnl0ZXMYASABKAQSEgoKY3B1X21pbGxpcxgCIAEoDSqQAQoQU2VydmljZU1vdW50VHlwZRIiCh5TRVJWSUNFX01PVU5UX1RZUEVfVU5TUEVDSUZJRUQQABIdChlTRVJWSUNFX01PVU5UX1RZUEVfVk9MVU1FEAESHAoYU0VSVklDRV9NT1VOVF9UWVBFX1RNUEZTEAISGwoXU0VSVklDRV9NT1VOVF9UWVBFX0JJTkQQAypmCgtVcGRhdGVPcmRlchIcChhVUERBVEVfT1JERVJfVU5TUEVDSUZJRUQQABIbChdVUERBVEVfT1JERVJfU1RPUF9GSVJTVBABEhwKGFVQREFURV9PUkRFUl9TVEFSVF9GSVJTVBACKoEBChNVcGRhdGVGYWlsdXJlQWN0aW9uEiUKIVVQREFURV9GQUlMVVJFX0FDVElPTl9VTlNQRUNJRklFRBAAEh8KG1VQREFURV9GQUlMVVJFX0FDVElPTl9QQVVTRRABEiIKHlVQREFURV9GQUlMVVJFX0FDVElPTl9ST0xMQkFDSxACKrgBCgtVcGRhdGVTdGF0ZRIcChhVUERBVEVfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVVUERBVEVfU1RBVEVfVVBEQVRJTkcQARIXChNVUERBVEVfU1RBVEVfUEFVU0VEEAISHQoZVVBEQVRFX1NUQVRFX1JPTExJTkdfQkFDSxADEhwKGFVQREFURV9TVEFURV9ST0xMRURfQkFDSxAEEhoKFlVQREFURV9TVEFURV9DT01QTEVURUQQBSpbCghQcm90b2NvbBIYChRQUk9UT0NPTF9VTlNQRUNJRklFRBAAEhAKDFBST1RPQ09MX1RDUBABEhAKDFBST1RPQ09MX1VEUBACEhEKDVBST1RPQ09MX1NDVFAQAyrAAQoRUmVzdGFydFBvbGljeU1vZGUSIwofUkVTVEFSVF9QT0xJQ1lfTU9ERV9VTlNQRUNJRklFRBAAEhoKFlJFU1RBUlRfUE9MSUNZX01PREVfTk8QARIeChpSRVNUQVJUX1BPTElDWV9NT0RFX0FMV0FZUxACEiIKHlJFU1RBUlRfUE9MSUNZX01PREVfT05fRkFJTFVSRRADEiYKIlJFU1RBUlRfUE9MSUNZX01PREVfVU5MRVNTX1NUT1BQRUQQBCpuCg9VbmhlYWx0aHlBY3Rpb24SIAocVU5IRUFMVEhZX0FDVElPTl9VTlNQRUNJRklFRBAAEhwKGFVOSEVBTFRIWV9BQ1RJT05fUkVQTEFDRRABEhsKF1VOSEVBTFRIWV9BQ1RJT05fSUdOT1JFEAJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A service: a durable definition of what each of its containers runs. The Scaler keeps
@@ -130,6 +130,23 @@ export type Service = Message<"dockhand.v1.Service"> & {
   healthCheck?: HealthCheck | undefined;
 
   /**
+   * Volumes, tmpfs and host folders mounted into every container, at most 64. Target paths
+   * must be absolute and must not repeat or nest in one another. Empty: none. On Swarm each
+   * maps to a ContainerSpec mount (a per-slot volume to a volume named with `{{.Task.Slot}}`).
+   *
+   * @generated from field: repeated dockhand.v1.ServiceMount mounts = 14;
+   */
+  mounts: ServiceMount[];
+
+  /**
+   * Mount the container's root file system read-only (`docker run --read-only`); write to
+   * volumes or tmpfs mounts instead. Default false. On Swarm: ContainerSpec.ReadOnly.
+   *
+   * @generated from field: bool read_only_root_filesystem = 15;
+   */
+  readOnlyRootFilesystem: boolean;
+
+  /**
    * Output only. Server-assigned version, incremented on every change of the definition. Pass
    * the version you read to UpdateService to detect concurrent changes.
    *
@@ -243,6 +260,67 @@ export const HealthCheckSchema: GenMessage<HealthCheck> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_service, 1);
 
 /**
+ * One mount of a service's containers.
+ *
+ * @generated from message dockhand.v1.ServiceMount
+ */
+export type ServiceMount = Message<"dockhand.v1.ServiceMount"> & {
+  /**
+   * What is mounted. Unspecified: SERVICE_MOUNT_TYPE_VOLUME.
+   *
+   * @generated from field: dockhand.v1.ServiceMountType type = 1;
+   */
+  type: ServiceMountType;
+
+  /**
+   * Absolute path inside the container, other than `/`. Required.
+   *
+   * @generated from field: string target = 2;
+   */
+  target: string;
+
+  /**
+   * VOLUME: the volume's name, 1 to 64 letters, digits, `_`, `.` or `-` starting with a letter
+   * or digit (a name that looks like a path is refused). Missing volumes are created and
+   * labelled as dockhand's. BIND: an absolute path on the host, refused with PERMISSION_DENIED
+   * unless the server allows host mounts (`dockhand.allow_host_mounts`). TMPFS: empty.
+   *
+   * @generated from field: string source = 3;
+   */
+  source: string;
+
+  /**
+   * VOLUME only: each slot gets its own volume, named `<service>-<slot>-<source>`. It survives
+   * updates, restarts and scale-down, so a slot filled again gets its data back. Default
+   * false: one volume shared by every container.
+   *
+   * @generated from field: bool per_slot = 4;
+   */
+  perSlot: boolean;
+
+  /**
+   * Mount read-only. Default false. Not allowed with TMPFS.
+   *
+   * @generated from field: bool read_only = 5;
+   */
+  readOnly: boolean;
+
+  /**
+   * TMPFS only: size limit in bytes, 0 to 64 GiB. 0: the engine's default (half the memory).
+   *
+   * @generated from field: uint64 tmpfs_size_bytes = 6;
+   */
+  tmpfsSizeBytes: bigint;
+};
+
+/**
+ * Describes the message dockhand.v1.ServiceMount.
+ * Use `create(ServiceMountSchema)` to create a new message.
+ */
+export const ServiceMountSchema: GenMessage<ServiceMount> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 2);
+
+/**
  * How a rolling update replaces the running containers of a service, batch by batch, in the
  * manner of Swarm's UpdateConfig.
  *
@@ -314,7 +392,7 @@ export type UpdateConfig = Message<"dockhand.v1.UpdateConfig"> & {
  * Use `create(UpdateConfigSchema)` to create a new message.
  */
 export const UpdateConfigSchema: GenMessage<UpdateConfig> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 2);
+  messageDesc(file_dockhand_v1_service, 3);
 
 /**
  * Progress of a rolling update.
@@ -370,7 +448,7 @@ export type UpdateStatus = Message<"dockhand.v1.UpdateStatus"> & {
  * Use `create(UpdateStatusSchema)` to create a new message.
  */
 export const UpdateStatusSchema: GenMessage<UpdateStatus> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 3);
+  messageDesc(file_dockhand_v1_service, 4);
 
 /**
  * A port of the container published on the host.
@@ -413,7 +491,7 @@ export type PortMapping = Message<"dockhand.v1.PortMapping"> & {
  * Use `create(PortMappingSchema)` to create a new message.
  */
 export const PortMappingSchema: GenMessage<PortMapping> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 4);
+  messageDesc(file_dockhand_v1_service, 5);
 
 /**
  * The engine's restart policy for a container (`docker run --restart`).
@@ -441,7 +519,7 @@ export type RestartPolicy = Message<"dockhand.v1.RestartPolicy"> & {
  * Use `create(RestartPolicySchema)` to create a new message.
  */
 export const RestartPolicySchema: GenMessage<RestartPolicy> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 5);
+  messageDesc(file_dockhand_v1_service, 6);
 
 /**
  * Resource limits of one container.
@@ -470,7 +548,48 @@ export type Resources = Message<"dockhand.v1.Resources"> & {
  * Use `create(ResourcesSchema)` to create a new message.
  */
 export const ResourcesSchema: GenMessage<Resources> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 6);
+  messageDesc(file_dockhand_v1_service, 7);
+
+/**
+ * What a ServiceMount mounts.
+ *
+ * @generated from enum dockhand.v1.ServiceMountType
+ */
+export enum ServiceMountType {
+  /**
+   * Treated as SERVICE_MOUNT_TYPE_VOLUME.
+   *
+   * @generated from enum value: SERVICE_MOUNT_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A named volume.
+   *
+   * @generated from enum value: SERVICE_MOUNT_TYPE_VOLUME = 1;
+   */
+  VOLUME = 1,
+
+  /**
+   * A file system in memory, empty at every start.
+   *
+   * @generated from enum value: SERVICE_MOUNT_TYPE_TMPFS = 2;
+   */
+  TMPFS = 2,
+
+  /**
+   * A folder or file of the host (host power: behind `dockhand.allow_host_mounts`).
+   *
+   * @generated from enum value: SERVICE_MOUNT_TYPE_BIND = 3;
+   */
+  BIND = 3,
+}
+
+/**
+ * Describes the enum dockhand.v1.ServiceMountType.
+ */
+export const ServiceMountTypeSchema: GenEnum<ServiceMountType> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_service, 0);
 
 /**
  * Order of stopping the old container and starting the new one in a rolling update.
@@ -506,7 +625,7 @@ export enum UpdateOrder {
  * Describes the enum dockhand.v1.UpdateOrder.
  */
 export const UpdateOrderSchema: GenEnum<UpdateOrder> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 0);
+  enumDesc(file_dockhand_v1_service, 1);
 
 /**
  * What a failed rolling update does.
@@ -540,7 +659,7 @@ export enum UpdateFailureAction {
  * Describes the enum dockhand.v1.UpdateFailureAction.
  */
 export const UpdateFailureActionSchema: GenEnum<UpdateFailureAction> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 1);
+  enumDesc(file_dockhand_v1_service, 2);
 
 /**
  * State of a rolling update.
@@ -595,7 +714,7 @@ export enum UpdateState {
  * Describes the enum dockhand.v1.UpdateState.
  */
 export const UpdateStateSchema: GenEnum<UpdateState> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 2);
+  enumDesc(file_dockhand_v1_service, 3);
 
 /**
  * Transport protocol of a port.
@@ -636,7 +755,7 @@ export enum Protocol {
  * Describes the enum dockhand.v1.Protocol.
  */
 export const ProtocolSchema: GenEnum<Protocol> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 3);
+  enumDesc(file_dockhand_v1_service, 4);
 
 /**
  * When the engine restarts a container that exited.
@@ -684,7 +803,7 @@ export enum RestartPolicyMode {
  * Describes the enum dockhand.v1.RestartPolicyMode.
  */
 export const RestartPolicyModeSchema: GenEnum<RestartPolicyMode> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 4);
+  enumDesc(file_dockhand_v1_service, 5);
 
 /**
  * What the Scaler does with a container that turned unhealthy.
@@ -718,5 +837,5 @@ export enum UnhealthyAction {
  * Describes the enum dockhand.v1.UnhealthyAction.
  */
 export const UnhealthyActionSchema: GenEnum<UnhealthyAction> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 5);
+  enumDesc(file_dockhand_v1_service, 6);
 

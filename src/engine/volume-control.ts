@@ -1,0 +1,15 @@
+import type { VolumeDetails } from "./types.js";
+
+/**
+ * Named volumes on the engine. Errors are DockhandError with the engine's kind: NotFound for
+ * a missing volume, Conflict for one a container still uses.
+ */
+export interface VolumeControl {
+  /** Creates a local volume, or returns the one of that name (with its own labels) when it exists. */
+  createVolume(spec: { name: string; labels: Record<string, string> }, signal?: AbortSignal): Promise<VolumeDetails>;
+  inspectVolume(name: string, signal?: AbortSignal): Promise<VolumeDetails>;
+  /** Every volume, or those carrying each `key` or `key=value` label. */
+  listVolumes(query: { labels?: string[] }, signal?: AbortSignal): Promise<VolumeDetails[]>;
+  /** Conflict when a container uses it. */
+  removeVolume(name: string, signal?: AbortSignal): Promise<void>;
+}
