@@ -75,7 +75,7 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
   const [firstNetwork] = spec.networks ?? [];
   if (firstNetwork) {
     hostConfig.NetworkMode = firstNetwork.network;
-    options.NetworkingConfig = { EndpointsConfig: { [firstNetwork.network]: { Aliases: firstNetwork.aliases } } };
+    if (firstNetwork.aliases.length > 0) options.NetworkingConfig = { EndpointsConfig: { [firstNetwork.network]: { Aliases: firstNetwork.aliases } } };
   }
   if (spec.hostAccess) {
     hostConfig.Privileged = spec.hostAccess.privileged;

@@ -22,6 +22,8 @@ export interface ServiceDefinition {
   mounts?: ServiceMount[];
   /** Unset: false. */
   readOnlyRootFs?: boolean;
+  /** Networks joined with the service's name as an alias. Unset: the default bridge. */
+  networks?: string[];
 }
 
 /** A mount of every container of a service. */

@@ -16,6 +16,36 @@ export const maxHealthCheckRetries = 100;
 export function checkWorkload(def: ServiceDefinition, prefix = ""): void {
   if (def.healthCheck) checkHealthCheck(def.healthCheck, `${prefix}health_check.`);
   checkMounts(def.mounts ?? [], `${prefix}mounts`);
+  checkNetworks(def.networks ?? [], `${prefix}networks`);
+}
+
+export const maxNetworks = 16;
+export const networkNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
+
+/** `host` and `container:<name>`: the host's or another container's network namespace. */
+export function isSharedNetworkMode(network: string): boolean {
+  return network === "host" || network.startsWith("container:");
+}
+
+function checkNetworks(networks: string[], field: string): void {
+  if (networks.length > maxNetworks) throw invalidArgument(field, `at most ${maxNetworks} (got ${networks.length})`);
+  networks.forEach((network, i) => {
+    const at = `${field}[${i}]`;
+    if (network === "bridge" || network === "none") {
+      throw invalidArgument(at, `${quote(network)} has no DNS for the service's name; name a network of your own, or leave networks empty for the default bridge`);
+    }
+    if (isSharedNetworkMode(network)) {
+      if (networks.length > 1) throw invalidArgument(at, `${quote(network)} must be the only network`);
+      if (network.startsWith("container:") && !/^container:[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(network)) {
+        throw invalidArgument(at, `${quote(network)} must name a container after "container:"`);
+      }
+      return;
+    }
+    if (!networkNamePattern.test(network)) {
+      throw invalidArgument(at, `${quote(network)} is not a network name (1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)`);
+    }
+    if (networks.indexOf(network) !== i) throw invalidArgument(at, `${quote(network)} is named twice`);
+  });
 }
 
 export const maxMounts = 64;

@@ -2,6 +2,7 @@ import type { ContainerSpec } from "../engine/types.js";
 import type { StoredService } from "../registry/service-definition.js";
 import { ownershipLabels, slotContainerName } from "./ownership.js";
 import { mountSpecsFor } from "./service-volumes.js";
+import { networkAttachmentsFor } from "./service-networks.js";
 
 /** The engine spec of the container that fills `slot` of a service. */
 export function containerSpecFor(stored: StoredService, slot: number, instance: string): ContainerSpec {
@@ -24,5 +25,6 @@ export function containerSpecFor(stored: StoredService, slot: number, instance: 
     ...(def.healthCheck ? { healthCheck: def.healthCheck } : {}),
     ...(def.mounts?.length ? { mounts: mountSpecsFor(def, slot) } : {}),
     ...(def.readOnlyRootFs ? { readOnlyRootFs: true } : {}),
+    ...(def.networks?.length ? { networks: networkAttachmentsFor(def) } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { containerSpecFor } from "./container-spec.js";
 import { createImagePuller } from "./image-puller.js";
 import { slotContainerName } from "./ownership.js";
 import { ensureVolumes } from "./service-volumes.js";
+import { ensureNetworks } from "./service-networks.js";
 
 /** What is needed to stop and remove one container. */
 export interface RemovableContainer {
@@ -41,6 +42,7 @@ export function createSlotOperations(options: { engine: CoreEngine; logger: Logg
     async fillSlot(stored, slot, givenName) {
       const name = givenName ?? slotContainerName(stored.definition.name, slot);
       await ensureVolumes(engine, instance, stored.definition, slot);
+      await ensureNetworks(engine, instance, stored.definition);
       let id: string;
       try {
         id = await engine.createContainer({ ...containerSpecFor(stored, slot, instance), name });

@@ -89,6 +89,7 @@ export function definitionFromProto(service: Service | undefined, prefix = "serv
     // Absent rather than empty, so that definitions stored before these fields compare equal.
     ...(service.mounts.length > 0 ? { mounts: mountsFromProto(service.mounts, `${prefix}mounts`) } : {}),
     ...(service.readOnlyRootFilesystem ? { readOnlyRootFs: true } : {}),
+    ...(service.networks.length > 0 ? { networks: [...service.networks] } : {}),
   });
   // Checked here too so that errors name the field as the client wrote it (`service.ports[0]...`).
   checkDefinition(def, prefix);
@@ -124,6 +125,7 @@ export function serviceToProto(stored: StoredService): Service {
     healthCheck: healthCheckToProto(def.healthCheck),
     mounts: mountsToProto(def.mounts),
     readOnlyRootFilesystem: def.readOnlyRootFs ?? false,
+    networks: def.networks ?? [],
     version: BigInt(stored.version),
     replicas: stored.replicas,
     createTime: timestampFromDate(new Date(stored.createdAt)),

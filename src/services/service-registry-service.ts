@@ -12,14 +12,14 @@ export interface ServiceRegistryServiceDeps {
   registry: Registry;
   scaler: Pick<Scaler, "deleteService" | "purgeVolumes">;
   /** Which host-power options definitions may use (bind mounts). Default: none. */
-  hostAccess?: Pick<HostAccessPolicy, "allowHostMounts">;
+  hostAccess?: Pick<HostAccessPolicy, "allowHostMounts" | "allowHostNetwork">;
   updater: Pick<RollingUpdater, "run">;
 }
 
 export function createServiceRegistryService({ registry, scaler, updater, hostAccess }: ServiceRegistryServiceDeps): ServiceImpl<typeof ServiceRegistry> {
   const definition = (service: Service | undefined) => {
     const def = definitionFromProto(service);
-    checkDefinitionHostAccess(def, { allowHostMounts: hostAccess?.allowHostMounts ?? false });
+    checkDefinitionHostAccess(def, { allowHostMounts: hostAccess?.allowHostMounts ?? false, allowHostNetwork: hostAccess?.allowHostNetwork ?? false });
     return def;
   };
   return {
