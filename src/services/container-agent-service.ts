@@ -5,6 +5,7 @@ import { createContainerHandlers } from "./container-handlers.js";
 import type { HostAccessPolicy } from "./host-access-policy.js";
 import { createImageHandlers, type ImageLimits } from "./image-handlers.js";
 import { createStreamHandlers } from "./stream-handlers.js";
+import { createResourceHandlers } from "./resource-handlers.js";
 
 export interface ContainerAgentDeps {
   engine: Engine;
@@ -20,5 +21,6 @@ export function createContainerAgentService(deps: ContainerAgentDeps): Partial<S
     ...createContainerHandlers({ engine: deps.engine, hostAccess: deps.hostAccess }),
     ...createImageHandlers({ engine: deps.engine, limits: deps.imageLimits }),
     ...createStreamHandlers(deps.engine),
+    ...createResourceHandlers(deps.engine),
   };
 }

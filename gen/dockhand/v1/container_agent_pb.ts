@@ -8,6 +8,8 @@ import type { CreateContainerRequestSchema, CreateContainerResponseSchema, Delet
 import { file_dockhand_v1_agent_containers } from "./agent_containers_pb.js";
 import type { DeleteImageRequestSchema, DeleteImageResponseSchema, GetImageRequestSchema, GetImageResponseSchema, GetInfoRequestSchema, GetInfoResponseSchema, ListImagesRequestSchema, ListImagesResponseSchema, LoadImageRequestSchema, LoadImageResponseSchema, PullImageRequestSchema, PullImageResponseSchema, PushImageRequestSchema, PushImageResponseSchema, TagImageRequestSchema, TagImageResponseSchema } from "./agent_images_pb.js";
 import { file_dockhand_v1_agent_images } from "./agent_images_pb.js";
+import type { ConnectNetworkRequestSchema, ConnectNetworkResponseSchema, CreateNetworkRequestSchema, CreateNetworkResponseSchema, CreateVolumeRequestSchema, CreateVolumeResponseSchema, DeleteNetworkRequestSchema, DeleteNetworkResponseSchema, DeleteVolumeRequestSchema, DeleteVolumeResponseSchema, DisconnectNetworkRequestSchema, DisconnectNetworkResponseSchema, GetNetworkRequestSchema, GetNetworkResponseSchema, GetVolumeRequestSchema, GetVolumeResponseSchema, ListNetworksRequestSchema, ListNetworksResponseSchema, ListVolumesRequestSchema, ListVolumesResponseSchema } from "./agent_resources_pb.js";
+import { file_dockhand_v1_agent_resources } from "./agent_resources_pb.js";
 import type { ExecRequestSchema, ExecResponseSchema, GetStatsRequestSchema, GetStatsResponseSchema, StreamLogsRequestSchema, StreamLogsResponseSchema, StreamStatsRequestSchema, StreamStatsResponseSchema, WatchEventsRequestSchema, WatchEventsResponseSchema } from "./agent_streams_pb.js";
 import { file_dockhand_v1_agent_streams } from "./agent_streams_pb.js";
 
@@ -15,7 +17,7 @@ import { file_dockhand_v1_agent_streams } from "./agent_streams_pb.js";
  * Describes the file dockhand/v1/container_agent.proto.
  */
 export const file_dockhand_v1_container_agent: GenFile = /*@__PURE__*/
-  fileDesc("CiFkb2NraGFuZC92MS9jb250YWluZXJfYWdlbnQucHJvdG8SC2RvY2toYW5kLnYxMpQRCg5Db250YWluZXJBZ2VudBJZCg5MaXN0Q29udGFpbmVycxIiLmRvY2toYW5kLnYxLkxpc3RDb250YWluZXJzUmVxdWVzdBojLmRvY2toYW5kLnYxLkxpc3RDb250YWluZXJzUmVzcG9uc2USUwoMR2V0Q29udGFpbmVyEiAuZG9ja2hhbmQudjEuR2V0Q29udGFpbmVyUmVxdWVzdBohLmRvY2toYW5kLnYxLkdldENvbnRhaW5lclJlc3BvbnNlElwKD0NyZWF0ZUNvbnRhaW5lchIjLmRvY2toYW5kLnYxLkNyZWF0ZUNvbnRhaW5lclJlcXVlc3QaJC5kb2NraGFuZC52MS5DcmVhdGVDb250YWluZXJSZXNwb25zZRJZCg5TdGFydENvbnRhaW5lchIiLmRvY2toYW5kLnYxLlN0YXJ0Q29udGFpbmVyUmVxdWVzdBojLmRvY2toYW5kLnYxLlN0YXJ0Q29udGFpbmVyUmVzcG9uc2USVgoNU3RvcENvbnRhaW5lchIhLmRvY2toYW5kLnYxLlN0b3BDb250YWluZXJSZXF1ZXN0GiIuZG9ja2hhbmQudjEuU3RvcENvbnRhaW5lclJlc3BvbnNlEl8KEFJlc3RhcnRDb250YWluZXISJC5kb2NraGFuZC52MS5SZXN0YXJ0Q29udGFpbmVyUmVxdWVzdBolLmRvY2toYW5kLnYxLlJlc3RhcnRDb250YWluZXJSZXNwb25zZRJcCg9SZWJvb3RDb250YWluZXISIy5kb2NraGFuZC52MS5SZWJvb3RDb250YWluZXJSZXF1ZXN0GiQuZG9ja2hhbmQudjEuUmVib290Q29udGFpbmVyUmVzcG9uc2USVgoNS2lsbENvbnRhaW5lchIhLmRvY2toYW5kLnYxLktpbGxDb250YWluZXJSZXF1ZXN0GiIuZG9ja2hhbmQudjEuS2lsbENvbnRhaW5lclJlc3BvbnNlElkKDlBhdXNlQ29udGFpbmVyEiIuZG9ja2hhbmQudjEuUGF1c2VDb250YWluZXJSZXF1ZXN0GiMuZG9ja2hhbmQudjEuUGF1c2VDb250YWluZXJSZXNwb25zZRJfChBVbnBhdXNlQ29udGFpbmVyEiQuZG9ja2hhbmQudjEuVW5wYXVzZUNvbnRhaW5lclJlcXVlc3QaJS5kb2NraGFuZC52MS5VbnBhdXNlQ29udGFpbmVyUmVzcG9uc2USXAoPRGVsZXRlQ29udGFpbmVyEiMuZG9ja2hhbmQudjEuRGVsZXRlQ29udGFpbmVyUmVxdWVzdBokLmRvY2toYW5kLnYxLkRlbGV0ZUNvbnRhaW5lclJlc3BvbnNlElYKDVdhaXRDb250YWluZXISIS5kb2NraGFuZC52MS5XYWl0Q29udGFpbmVyUmVxdWVzdBoiLmRvY2toYW5kLnYxLldhaXRDb250YWluZXJSZXNwb25zZRJWCg1TYXZlQ29udGFpbmVyEiEuZG9ja2hhbmQudjEuU2F2ZUNvbnRhaW5lclJlcXVlc3QaIi5kb2NraGFuZC52MS5TYXZlQ29udGFpbmVyUmVzcG9uc2USTQoKTGlzdEltYWdlcxIeLmRvY2toYW5kLnYxLkxpc3RJbWFnZXNSZXF1ZXN0Gh8uZG9ja2hhbmQudjEuTGlzdEltYWdlc1Jlc3BvbnNlEkcKCEdldEltYWdlEhwuZG9ja2hhbmQudjEuR2V0SW1hZ2VSZXF1ZXN0Gh0uZG9ja2hhbmQudjEuR2V0SW1hZ2VSZXNwb25zZRJQCgtEZWxldGVJbWFnZRIfLmRvY2toYW5kLnYxLkRlbGV0ZUltYWdlUmVxdWVzdBogLmRvY2toYW5kLnYxLkRlbGV0ZUltYWdlUmVzcG9uc2USRwoIVGFnSW1hZ2USHC5kb2NraGFuZC52MS5UYWdJbWFnZVJlcXVlc3QaHS5kb2NraGFuZC52MS5UYWdJbWFnZVJlc3BvbnNlEkwKCVB1bGxJbWFnZRIdLmRvY2toYW5kLnYxLlB1bGxJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5QdWxsSW1hZ2VSZXNwb25zZTABEkwKCVB1c2hJbWFnZRIdLmRvY2toYW5kLnYxLlB1c2hJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5QdXNoSW1hZ2VSZXNwb25zZTABEkoKCUxvYWRJbWFnZRIdLmRvY2toYW5kLnYxLkxvYWRJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5Mb2FkSW1hZ2VSZXNwb25zZRJECgdHZXRJbmZvEhsuZG9ja2hhbmQudjEuR2V0SW5mb1JlcXVlc3QaHC5kb2NraGFuZC52MS5HZXRJbmZvUmVzcG9uc2USTwoKU3RyZWFtTG9ncxIeLmRvY2toYW5kLnYxLlN0cmVhbUxvZ3NSZXF1ZXN0Gh8uZG9ja2hhbmQudjEuU3RyZWFtTG9nc1Jlc3BvbnNlMAESUgoLV2F0Y2hFdmVudHMSHy5kb2NraGFuZC52MS5XYXRjaEV2ZW50c1JlcXVlc3QaIC5kb2NraGFuZC52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAESRwoIR2V0U3RhdHMSHC5kb2NraGFuZC52MS5HZXRTdGF0c1JlcXVlc3QaHS5kb2NraGFuZC52MS5HZXRTdGF0c1Jlc3BvbnNlElIKC1N0cmVhbVN0YXRzEh8uZG9ja2hhbmQudjEuU3RyZWFtU3RhdHNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuU3RyZWFtU3RhdHNSZXNwb25zZTABEj0KBEV4ZWMSGC5kb2NraGFuZC52MS5FeGVjUmVxdWVzdBoZLmRvY2toYW5kLnYxLkV4ZWNSZXNwb25zZTABYgZwcm90bzM", [file_dockhand_v1_agent_containers, file_dockhand_v1_agent_images, file_dockhand_v1_agent_streams]);
+  fileDesc("CiFkb2NraGFuZC92MS9jb250YWluZXJfYWdlbnQucHJvdG8SC2RvY2toYW5kLnYxMu8XCg5Db250YWluZXJBZ2VudBJZCg5MaXN0Q29udGFpbmVycxIiLmRvY2toYW5kLnYxLkxpc3RDb250YWluZXJzUmVxdWVzdBojLmRvY2toYW5kLnYxLkxpc3RDb250YWluZXJzUmVzcG9uc2USUwoMR2V0Q29udGFpbmVyEiAuZG9ja2hhbmQudjEuR2V0Q29udGFpbmVyUmVxdWVzdBohLmRvY2toYW5kLnYxLkdldENvbnRhaW5lclJlc3BvbnNlElwKD0NyZWF0ZUNvbnRhaW5lchIjLmRvY2toYW5kLnYxLkNyZWF0ZUNvbnRhaW5lclJlcXVlc3QaJC5kb2NraGFuZC52MS5DcmVhdGVDb250YWluZXJSZXNwb25zZRJZCg5TdGFydENvbnRhaW5lchIiLmRvY2toYW5kLnYxLlN0YXJ0Q29udGFpbmVyUmVxdWVzdBojLmRvY2toYW5kLnYxLlN0YXJ0Q29udGFpbmVyUmVzcG9uc2USVgoNU3RvcENvbnRhaW5lchIhLmRvY2toYW5kLnYxLlN0b3BDb250YWluZXJSZXF1ZXN0GiIuZG9ja2hhbmQudjEuU3RvcENvbnRhaW5lclJlc3BvbnNlEl8KEFJlc3RhcnRDb250YWluZXISJC5kb2NraGFuZC52MS5SZXN0YXJ0Q29udGFpbmVyUmVxdWVzdBolLmRvY2toYW5kLnYxLlJlc3RhcnRDb250YWluZXJSZXNwb25zZRJcCg9SZWJvb3RDb250YWluZXISIy5kb2NraGFuZC52MS5SZWJvb3RDb250YWluZXJSZXF1ZXN0GiQuZG9ja2hhbmQudjEuUmVib290Q29udGFpbmVyUmVzcG9uc2USVgoNS2lsbENvbnRhaW5lchIhLmRvY2toYW5kLnYxLktpbGxDb250YWluZXJSZXF1ZXN0GiIuZG9ja2hhbmQudjEuS2lsbENvbnRhaW5lclJlc3BvbnNlElkKDlBhdXNlQ29udGFpbmVyEiIuZG9ja2hhbmQudjEuUGF1c2VDb250YWluZXJSZXF1ZXN0GiMuZG9ja2hhbmQudjEuUGF1c2VDb250YWluZXJSZXNwb25zZRJfChBVbnBhdXNlQ29udGFpbmVyEiQuZG9ja2hhbmQudjEuVW5wYXVzZUNvbnRhaW5lclJlcXVlc3QaJS5kb2NraGFuZC52MS5VbnBhdXNlQ29udGFpbmVyUmVzcG9uc2USXAoPRGVsZXRlQ29udGFpbmVyEiMuZG9ja2hhbmQudjEuRGVsZXRlQ29udGFpbmVyUmVxdWVzdBokLmRvY2toYW5kLnYxLkRlbGV0ZUNvbnRhaW5lclJlc3BvbnNlElYKDVdhaXRDb250YWluZXISIS5kb2NraGFuZC52MS5XYWl0Q29udGFpbmVyUmVxdWVzdBoiLmRvY2toYW5kLnYxLldhaXRDb250YWluZXJSZXNwb25zZRJWCg1TYXZlQ29udGFpbmVyEiEuZG9ja2hhbmQudjEuU2F2ZUNvbnRhaW5lclJlcXVlc3QaIi5kb2NraGFuZC52MS5TYXZlQ29udGFpbmVyUmVzcG9uc2USTQoKTGlzdEltYWdlcxIeLmRvY2toYW5kLnYxLkxpc3RJbWFnZXNSZXF1ZXN0Gh8uZG9ja2hhbmQudjEuTGlzdEltYWdlc1Jlc3BvbnNlEkcKCEdldEltYWdlEhwuZG9ja2hhbmQudjEuR2V0SW1hZ2VSZXF1ZXN0Gh0uZG9ja2hhbmQudjEuR2V0SW1hZ2VSZXNwb25zZRJQCgtEZWxldGVJbWFnZRIfLmRvY2toYW5kLnYxLkRlbGV0ZUltYWdlUmVxdWVzdBogLmRvY2toYW5kLnYxLkRlbGV0ZUltYWdlUmVzcG9uc2USRwoIVGFnSW1hZ2USHC5kb2NraGFuZC52MS5UYWdJbWFnZVJlcXVlc3QaHS5kb2NraGFuZC52MS5UYWdJbWFnZVJlc3BvbnNlEkwKCVB1bGxJbWFnZRIdLmRvY2toYW5kLnYxLlB1bGxJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5QdWxsSW1hZ2VSZXNwb25zZTABEkwKCVB1c2hJbWFnZRIdLmRvY2toYW5kLnYxLlB1c2hJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5QdXNoSW1hZ2VSZXNwb25zZTABEkoKCUxvYWRJbWFnZRIdLmRvY2toYW5kLnYxLkxvYWRJbWFnZVJlcXVlc3QaHi5kb2NraGFuZC52MS5Mb2FkSW1hZ2VSZXNwb25zZRJECgdHZXRJbmZvEhsuZG9ja2hhbmQudjEuR2V0SW5mb1JlcXVlc3QaHC5kb2NraGFuZC52MS5HZXRJbmZvUmVzcG9uc2USTwoKU3RyZWFtTG9ncxIeLmRvY2toYW5kLnYxLlN0cmVhbUxvZ3NSZXF1ZXN0Gh8uZG9ja2hhbmQudjEuU3RyZWFtTG9nc1Jlc3BvbnNlMAESUgoLV2F0Y2hFdmVudHMSHy5kb2NraGFuZC52MS5XYXRjaEV2ZW50c1JlcXVlc3QaIC5kb2NraGFuZC52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAESRwoIR2V0U3RhdHMSHC5kb2NraGFuZC52MS5HZXRTdGF0c1JlcXVlc3QaHS5kb2NraGFuZC52MS5HZXRTdGF0c1Jlc3BvbnNlElIKC1N0cmVhbVN0YXRzEh8uZG9ja2hhbmQudjEuU3RyZWFtU3RhdHNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuU3RyZWFtU3RhdHNSZXNwb25zZTABEj0KBEV4ZWMSGC5kb2NraGFuZC52MS5FeGVjUmVxdWVzdBoZLmRvY2toYW5kLnYxLkV4ZWNSZXNwb25zZTABElAKC0xpc3RWb2x1bWVzEh8uZG9ja2hhbmQudjEuTGlzdFZvbHVtZXNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuTGlzdFZvbHVtZXNSZXNwb25zZRJKCglHZXRWb2x1bWUSHS5kb2NraGFuZC52MS5HZXRWb2x1bWVSZXF1ZXN0Gh4uZG9ja2hhbmQudjEuR2V0Vm9sdW1lUmVzcG9uc2USUwoMQ3JlYXRlVm9sdW1lEiAuZG9ja2hhbmQudjEuQ3JlYXRlVm9sdW1lUmVxdWVzdBohLmRvY2toYW5kLnYxLkNyZWF0ZVZvbHVtZVJlc3BvbnNlElMKDERlbGV0ZVZvbHVtZRIgLmRvY2toYW5kLnYxLkRlbGV0ZVZvbHVtZVJlcXVlc3QaIS5kb2NraGFuZC52MS5EZWxldGVWb2x1bWVSZXNwb25zZRJTCgxMaXN0TmV0d29ya3MSIC5kb2NraGFuZC52MS5MaXN0TmV0d29ya3NSZXF1ZXN0GiEuZG9ja2hhbmQudjEuTGlzdE5ldHdvcmtzUmVzcG9uc2USTQoKR2V0TmV0d29yaxIeLmRvY2toYW5kLnYxLkdldE5ldHdvcmtSZXF1ZXN0Gh8uZG9ja2hhbmQudjEuR2V0TmV0d29ya1Jlc3BvbnNlElYKDUNyZWF0ZU5ldHdvcmsSIS5kb2NraGFuZC52MS5DcmVhdGVOZXR3b3JrUmVxdWVzdBoiLmRvY2toYW5kLnYxLkNyZWF0ZU5ldHdvcmtSZXNwb25zZRJWCg1EZWxldGVOZXR3b3JrEiEuZG9ja2hhbmQudjEuRGVsZXRlTmV0d29ya1JlcXVlc3QaIi5kb2NraGFuZC52MS5EZWxldGVOZXR3b3JrUmVzcG9uc2USWQoOQ29ubmVjdE5ldHdvcmsSIi5kb2NraGFuZC52MS5Db25uZWN0TmV0d29ya1JlcXVlc3QaIy5kb2NraGFuZC52MS5Db25uZWN0TmV0d29ya1Jlc3BvbnNlEmIKEURpc2Nvbm5lY3ROZXR3b3JrEiUuZG9ja2hhbmQudjEuRGlzY29ubmVjdE5ldHdvcmtSZXF1ZXN0GiYuZG9ja2hhbmQudjEuRGlzY29ubmVjdE5ldHdvcmtSZXNwb25zZWIGcHJvdG8z", [file_dockhand_v1_agent_containers, file_dockhand_v1_agent_images, file_dockhand_v1_agent_resources, file_dockhand_v1_agent_streams]);
 
 /**
  * Direct control of containers and images on the engine, one call at a time: the seed agent's
@@ -323,6 +325,107 @@ export const ContainerAgent: GenService<{
     methodKind: "server_streaming";
     input: typeof ExecRequestSchema;
     output: typeof ExecResponseSchema;
+  },
+  /**
+   * Lists volumes matching a label selector, ordered by name.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.ListVolumes
+   */
+  listVolumes: {
+    methodKind: "unary";
+    input: typeof ListVolumesRequestSchema;
+    output: typeof ListVolumesResponseSchema;
+  },
+  /**
+   * One volume. NOT_FOUND when there is none of that name.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.GetVolume
+   */
+  getVolume: {
+    methodKind: "unary";
+    input: typeof GetVolumeRequestSchema;
+    output: typeof GetVolumeResponseSchema;
+  },
+  /**
+   * Creates a local volume, or returns the one of that name.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.CreateVolume
+   */
+  createVolume: {
+    methodKind: "unary";
+    input: typeof CreateVolumeRequestSchema;
+    output: typeof CreateVolumeResponseSchema;
+  },
+  /**
+   * Deletes a volume. FAILED_PRECONDITION while a container uses it.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.DeleteVolume
+   */
+  deleteVolume: {
+    methodKind: "unary";
+    input: typeof DeleteVolumeRequestSchema;
+    output: typeof DeleteVolumeResponseSchema;
+  },
+  /**
+   * Lists networks matching a label selector, ordered by name.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.ListNetworks
+   */
+  listNetworks: {
+    methodKind: "unary";
+    input: typeof ListNetworksRequestSchema;
+    output: typeof ListNetworksResponseSchema;
+  },
+  /**
+   * One network with its containers. NOT_FOUND when there is none of that id or name.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.GetNetwork
+   */
+  getNetwork: {
+    methodKind: "unary";
+    input: typeof GetNetworkRequestSchema;
+    output: typeof GetNetworkResponseSchema;
+  },
+  /**
+   * Creates a user-defined bridge network, or returns the one of that name.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.CreateNetwork
+   */
+  createNetwork: {
+    methodKind: "unary";
+    input: typeof CreateNetworkRequestSchema;
+    output: typeof CreateNetworkResponseSchema;
+  },
+  /**
+   * Deletes a network. FAILED_PRECONDITION while containers are attached, and for the
+   * engine's own networks.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.DeleteNetwork
+   */
+  deleteNetwork: {
+    methodKind: "unary";
+    input: typeof DeleteNetworkRequestSchema;
+    output: typeof DeleteNetworkResponseSchema;
+  },
+  /**
+   * Attaches a container to a network, with DNS aliases. NOT_FOUND when either is missing.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.ConnectNetwork
+   */
+  connectNetwork: {
+    methodKind: "unary";
+    input: typeof ConnectNetworkRequestSchema;
+    output: typeof ConnectNetworkResponseSchema;
+  },
+  /**
+   * Detaches a container from a network. NOT_FOUND when either is missing.
+   *
+   * @generated from rpc dockhand.v1.ContainerAgent.DisconnectNetwork
+   */
+  disconnectNetwork: {
+    methodKind: "unary";
+    input: typeof DisconnectNetworkRequestSchema;
+    output: typeof DisconnectNetworkResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_dockhand_v1_container_agent, 0);
