@@ -9,6 +9,7 @@ import { createDockerImageControl } from "./docker-image-control.js";
 import { createDockerResourceControl } from "./docker-resource-control.js";
 import { toCreateOptions, toDetails, toImageDetails, toSummary } from "./docker-mapping.js";
 import { dockerOptionsFromUrl } from "./docker-url.js";
+import { tarOf } from "./tar-writer.js";
 
 export interface DockerEngineOptions {
   /** Docker URL. Default `unix:///var/run/docker.sock`. */
@@ -105,6 +106,13 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine & 
         signal,
         (abortSignal) => call(`stop container ${id}`, async () => void (await docker.getContainer(id).stop({ t: graceSeconds, abortSignal }))),
         graceSeconds * 1000,
+      ),
+    copyFilesToContainer: (id, files, signal) =>
+      timed(`copy files into container ${id}`, signal, (abortSignal) =>
+        call(`copy files into container ${id}`, async () => {
+          const container = docker.getContainer(id) as unknown as { putArchive(file: Buffer, options: object): Promise<unknown> };
+          await container.putArchive(tarOf(files), { path: "/", abortSignal });
+        }),
       ),
     renameContainer: (id, name, signal) =>
       timed(`rename container ${id}`, signal, async (abortSignal) => {

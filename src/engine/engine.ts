@@ -4,6 +4,7 @@ import type { EngineEventLog, EngineEvents } from "./event-stream.js";
 import type { ImageControl, PullResult, TransferOptions } from "./image-control.js";
 import type { NetworkControl } from "./network-control.js";
 import type { VolumeControl } from "./volume-control.js";
+import type { ContainerFile } from "./tar-writer.js";
 import type {
   ContainerDetails,
   ContainerQuery,
@@ -36,6 +37,11 @@ export interface CoreEngine extends VolumeControl, NetworkControl {
     options: { force: boolean; volumes: boolean },
     signal?: AbortSignal,
   ): Promise<void>;
+  /**
+   * Writes regular files into a container (created or running) before its process needs them,
+   * through the engine's archive API: nothing of them shows in the container's configuration.
+   */
+  copyFilesToContainer(id: string, files: readonly ContainerFile[], signal?: AbortSignal): Promise<void>;
   /** Renames a container; AlreadyExists when the new name is taken. */
   renameContainer(id: string, name: string, signal?: AbortSignal): Promise<void>;
   /** NotFound when the engine does not have the image. */

@@ -143,6 +143,11 @@ export function createFakeEngine(): FakeEngine {
       check();
       return [...containers.values()].filter((c) => matchesContainerQuery(c, query)).map(summary);
     },
+    async copyFilesToContainer(id) {
+      await tick();
+      check();
+      find(id);
+    },
     async inspectContainer(id) {
       await tick();
       check();

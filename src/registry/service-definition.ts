@@ -24,6 +24,26 @@ export interface ServiceDefinition {
   readOnlyRootFs?: boolean;
   /** Networks joined with the service's name as an alias. Unset: the default bridge. */
   networks?: string[];
+  /** Secrets mounted as files. Unset: none. */
+  secrets?: FileMount[];
+  /** Configs mounted as files. Unset: none. */
+  configs?: FileMount[];
+  /**
+   * The version of each secret and config (`secret/<name>`, `config/<name>`) this definition's
+   * containers mount, filled in by the registry service: a new value is a new definition, so
+   * it rolls out as any change does, and a rollback mounts the old value again.
+   */
+  fileVersions?: Record<string, number>;
+}
+
+/** A secret or config mounted into each container as a file. */
+export interface FileMount {
+  name: string;
+  /** Absolute path in the container. */
+  target: string;
+  mode: number;
+  uid: number;
+  gid: number;
 }
 
 /** A mount of every container of a service. */

@@ -2,7 +2,7 @@ import type { HealthCheckSpec } from "../engine/types.js";
 import { invalidArgument } from "../errors/dockhand-error.js";
 import { isAbsolute, normalize } from "node:path/posix";
 import { quote } from "../errors/quote.js";
-import type { ServiceDefinition, ServiceMount, UpdatePolicy } from "./service-definition.js";
+import type { FileMount, ServiceDefinition, ServiceMount, UpdatePolicy } from "./service-definition.js";
 
 /** The shortest health-check interval or timeout: shorter ones only load the engine. */
 export const minHealthCheckMs = 100;
@@ -17,6 +17,39 @@ export function checkWorkload(def: ServiceDefinition, prefix = ""): void {
   if (def.healthCheck) checkHealthCheck(def.healthCheck, `${prefix}health_check.`);
   checkMounts(def.mounts ?? [], `${prefix}mounts`);
   checkNetworks(def.networks ?? [], `${prefix}networks`);
+  const targets = (def.mounts ?? []).map((m) => normalize(m.target).replace(/\/+$/, ""));
+  checkFileMounts(def.secrets ?? [], `${prefix}secrets`, targets);
+  checkFileMounts(def.configs ?? [], `${prefix}configs`, targets);
+  if (def.readOnlyRootFs && (def.secrets?.length || def.configs?.length)) {
+    throw invalidArgument(`${prefix}${def.secrets?.length ? "secrets" : "configs"}`, "cannot be used with read_only_root_filesystem: the files are copied into the container before it starts");
+  }
+}
+
+/** DNS-safe: what Swarm and Kubernetes accept as a secret's name. */
+export const secretNamePattern = /^[a-z0-9](?:[a-z0-9.-]{0,61}[a-z0-9])?$/;
+
+export function checkSecretName(name: string, field: string): void {
+  if (name === "") throw invalidArgument(field, "is required");
+  if (!secretNamePattern.test(name)) {
+    throw invalidArgument(field, `${quote(name)} is not DNS-safe: 1-63 lower-case letters, digits, '-' or '.', starting and ending with a letter or digit`);
+  }
+}
+
+/** Checks file targets against each other and against the mounts' `targets` (which it extends). */
+function checkFileMounts(files: FileMount[], field: string, targets: string[]): void {
+  if (files.length > maxMounts) throw invalidArgument(field, `at most ${maxMounts} (got ${files.length})`);
+  files.forEach((file, i) => {
+    const at = `${field}[${i}]`;
+    checkSecretName(file.name, `${at}.name`);
+    if (!isAbsolute(file.target) || file.target.endsWith("/") || file.target.includes("\0")) {
+      throw invalidArgument(`${at}.target`, `${quote(file.target)} must be an absolute file path`);
+    }
+    const clean = normalize(file.target);
+    const clash = targets.find((other) => other === clean || clean.startsWith(`${other}/`) || other.startsWith(`${clean}/`));
+    if (clash !== undefined) throw invalidArgument(`${at}.target`, `${quote(file.target)} collides with ${quote(clash)}`);
+    targets.push(clean);
+    if (!Number.isInteger(file.mode) || file.mode < 0 || file.mode > 0o777) throw invalidArgument(`${at}.mode`, `must be between 0 and 0777 (got ${file.mode.toString(8)})`);
+  });
 }
 
 export const maxNetworks = 16;

@@ -13,6 +13,7 @@ import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js"
 import { listServiceContainers, type ServiceStatusView } from "./service-status.js";
 import { createSlotOperations, type SlotOperations } from "./slot-operations.js";
 import { waitUntilReady } from "./ready-wait.js";
+import type { SecretStore } from "../registry/secret-store.js";
 import { purgeVolumes, unusedVolumes, type UnusedVolume } from "./service-volumes.js";
 
 export interface ScalerOptions {
@@ -31,6 +32,8 @@ export interface ScalerOptions {
   concurrency?: number;
   /** Largest replica count a Scale may ask for. Default 100. */
   maxReplicas?: number;
+  /** Where the secrets and configs that containers mount as files come from. Default: none. */
+  secrets?: SecretStore;
 }
 
 export interface ScaleOptions {
@@ -73,7 +76,7 @@ export function createScaler(options: ScalerOptions): Scaler {
   const concurrency = options.concurrency ?? 8;
   const maxReplicas = options.maxReplicas ?? 100;
   const backoff = options.backoff ?? createRestartBackoff();
-  const slots = createSlotOperations({ engine, logger, instance });
+  const slots = createSlotOperations({ engine, logger, instance, secrets: options.secrets });
   const lock = createKeyedLock();
   /** The latest Scale request per service; an older one is superseded. */
   const latestRequest = new Map<string, number>();

@@ -7,6 +7,8 @@ import { createImagePuller } from "./image-puller.js";
 import { slotContainerName } from "./ownership.js";
 import { ensureVolumes } from "./service-volumes.js";
 import { ensureNetworks } from "./service-networks.js";
+import { containerFilesFor } from "./container-files.js";
+import type { SecretStore } from "../registry/secret-store.js";
 
 /** What is needed to stop and remove one container. */
 export interface RemovableContainer {
@@ -24,7 +26,7 @@ export interface SlotOperations {
   removeContainer(container: RemovableContainer, graceSeconds: number): Promise<void>;
 }
 
-export function createSlotOperations(options: { engine: CoreEngine; logger: Logger; instance: string }): SlotOperations {
+export function createSlotOperations(options: { engine: CoreEngine; logger: Logger; instance: string; secrets?: SecretStore }): SlotOperations {
   const { engine, logger, instance } = options;
   const images = createImagePuller({ engine, logger });
 
@@ -55,6 +57,10 @@ export function createSlotOperations(options: { engine: CoreEngine; logger: Logg
         throw err;
       }
       try {
+        // Copied in before start, never passed as environment or labels: `docker inspect` and
+        // the logs do not show them.
+        const files = containerFilesFor(stored.definition, options.secrets);
+        if (files.length > 0) await engine.copyFilesToContainer(id, files);
         await engine.startContainer(id);
       } catch (err) {
         // A container that cannot start is removed so that failed attempts never pile up.

@@ -5,6 +5,7 @@ import type { Engine } from "../engine/engine.js";
 import { createServiceRegistry, type ServiceRegistry } from "../registry/service-registry.js";
 import { applyServiceFile, readServiceFile } from "../registry/service-file.js";
 import { createStateFile } from "../registry/state-file.js";
+import { createSecretStore } from "../registry/secret-store.js";
 import { readOrCreateInstanceId } from "../registry/instance-id.js";
 import { createContainerView } from "../scaler/container-view.js";
 import { createReconciler, type Reconciler } from "../scaler/reconciler.js";
@@ -95,6 +96,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     logger.info({ file: config.serviceFile, ...result }, "applied service file");
   }
   const instance = await readOrCreateInstanceId(config.dataDir);
+  const secrets = await createSecretStore(config.dataDir, config.secretsKeyFile || undefined);
   const view = createContainerView({ engine, events: engine, instance, logger, concurrency: config.scaleConcurrency, reachability: health });
   await view.start();
   const scaler = createScaler({
@@ -106,6 +108,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     lastLogLine: (id) => lastLogLine(engine, id),
     concurrency: config.scaleConcurrency,
     maxReplicas: config.maxReplicas,
+    secrets,
   });
   const reconciler = createReconciler({
     scaler,
@@ -135,7 +138,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
         })
       : undefined;
   const rpc = connectNodeAdapter({
-    routes: createRoutes({ engine: listCache ? withContainerListCache(engine, listCache) : engine, registry, scaler, reconciler, updater, view, config, health }),
+    routes: createRoutes({ engine: listCache ? withContainerListCache(engine, listCache) : engine, registry, scaler, reconciler, updater, view, config, health, secrets }),
     // Logging outermost and errors innermost, so both others see the final Connect code; the
     // access check refuses before any handler runs.
     interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), createAuthInterceptor(access, logger), errorInterceptor, requestShapeInterceptor],

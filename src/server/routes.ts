@@ -13,6 +13,7 @@ import { createScalerService } from "../services/scaler-service.js";
 import { createStatusWatcher } from "../scaler/status-watcher.js";
 import { createServicesWatcher } from "../scaler/services-watcher.js";
 import { createServiceRegistryService } from "../services/service-registry-service.js";
+import type { SecretStore } from "../registry/secret-store.js";
 import { createDescriptorIndex } from "../services/descriptor-index.js";
 import { createHealthService } from "../services/health-service.js";
 import { createReflectionService } from "../services/reflection-service.js";
@@ -35,6 +36,7 @@ export interface RouteDeps {
   view: ContainerView;
   config: Config;
   health: EngineHealth;
+  secrets: SecretStore;
 }
 
 /** Every service on the router: what reflection lists and health knows by name. */
@@ -43,7 +45,7 @@ const served = [ServiceRegistry, Scaler, ContainerAgent, Session, Health, Reflec
 /** Every RPC service dockhand serves, registered in one place. */
 export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(ServiceRegistry, createServiceRegistryService({ registry: deps.registry, scaler: deps.scaler, updater: deps.updater, hostAccess: deps.config }));
+    router.service(ServiceRegistry, createServiceRegistryService({ registry: deps.registry, scaler: deps.scaler, updater: deps.updater, hostAccess: deps.config, secrets: deps.secrets }));
     router.service(
       Scaler,
       createScalerService({

@@ -155,6 +155,7 @@ export const settings = {
   shutdownGraceMs: setting({ env: ["DOCKHAND_SHUTDOWN_GRACE_MS"], yaml: ["dockhand.shutdown_grace_ms"], default: 8000, parse: integer(0, 600_000), doc: "ms a shutdown waits for in-flight calls" }),
   resyncIntervalMs: setting({ env: ["DOCKHAND_RESYNC_INTERVAL_MS"], yaml: ["dockhand.resync_interval_ms"], default: 30_000, parse: integer(100, 3_600_000), doc: "ms between full resyncs of every service with the engine" }),
   orphanGraceMs: setting({ env: ["DOCKHAND_ORPHAN_GRACE_MS"], yaml: ["dockhand.orphan_grace_ms"], default: 60_000, parse: integer(0, 86_400_000), doc: "ms before a container with dockhand's labels but no definition (an orphan) is removed" }),
+  secretsKeyFile: setting({ env: ["DOCKHAND_SECRETS_KEY_FILE"], yaml: ["dockhand.secrets_key_file"], default: "", parse: text, doc: "file with the 32-byte key that encrypts secrets and configs at rest; created (mode 0600) when missing", defaultDoc: "<data dir>/secrets.key" }),
   allowPrivileged: setting({ env: ["DOCKHAND_ALLOW_PRIVILEGED"], yaml: ["dockhand.allow_privileged"], default: false, parse: boolean, doc: "let CreateContainer make privileged containers" }),
   allowHostMounts: setting({ env: ["DOCKHAND_ALLOW_HOST_MOUNTS"], yaml: ["dockhand.allow_host_mounts"], default: false, parse: boolean, doc: "let CreateContainer bind-mount host paths" }),
   allowHostNetwork: setting({ env: ["DOCKHAND_ALLOW_HOST_NETWORK"], yaml: ["dockhand.allow_host_network"], default: false, parse: boolean, doc: "let CreateContainer share the host's network stack" }),

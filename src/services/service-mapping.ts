@@ -25,7 +25,7 @@ import {
   type UpdateConfig,
   type UpdateStatusSchema,
 } from "../../gen/dockhand/v1/service_pb.js";
-import { healthCheckFromProto, healthCheckToProto, mountsFromProto, mountsToProto } from "./workload-mapping.js";
+import { fileMountsFromProto, fileMountsToProto, healthCheckFromProto, healthCheckToProto, mountsFromProto, mountsToProto } from "./workload-mapping.js";
 
 const protocolNames: Record<Protocol, PortProtocol> = {
   [Protocol.UNSPECIFIED]: "tcp",
@@ -90,6 +90,8 @@ export function definitionFromProto(service: Service | undefined, prefix = "serv
     ...(service.mounts.length > 0 ? { mounts: mountsFromProto(service.mounts, `${prefix}mounts`) } : {}),
     ...(service.readOnlyRootFilesystem ? { readOnlyRootFs: true } : {}),
     ...(service.networks.length > 0 ? { networks: [...service.networks] } : {}),
+    ...(service.secrets.length > 0 ? { secrets: fileMountsFromProto(service.secrets, "secret") } : {}),
+    ...(service.configs.length > 0 ? { configs: fileMountsFromProto(service.configs, "config") } : {}),
   });
   // Checked here too so that errors name the field as the client wrote it (`service.ports[0]...`).
   checkDefinition(def, prefix);
@@ -126,6 +128,8 @@ export function serviceToProto(stored: StoredService): Service {
     mounts: mountsToProto(def.mounts),
     readOnlyRootFilesystem: def.readOnlyRootFs ?? false,
     networks: def.networks ?? [],
+    secrets: fileMountsToProto(def.secrets),
+    configs: fileMountsToProto(def.configs),
     version: BigInt(stored.version),
     replicas: stored.replicas,
     createTime: timestampFromDate(new Date(stored.createdAt)),

@@ -6,23 +6,28 @@ import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import type { Service } from "../../gen/dockhand/v1/service_pb.js";
 import type { HostAccessPolicy } from "./host-access-policy.js";
 import { checkDefinitionHostAccess } from "./workload-access.js";
+import type { SecretStore } from "../registry/secret-store.js";
+import { createSecretHandlers, withFileVersions } from "./secret-handlers.js";
 import { definitionFromProto, serviceToProto, updatePolicyFromProto } from "./service-mapping.js";
 
 export interface ServiceRegistryServiceDeps {
   registry: Registry;
   scaler: Pick<Scaler, "deleteService" | "purgeVolumes">;
+  /** Secrets and configs, mounted by definitions as files. */
+  secrets: SecretStore;
   /** Which host-power options definitions may use (bind mounts). Default: none. */
   hostAccess?: Pick<HostAccessPolicy, "allowHostMounts" | "allowHostNetwork">;
   updater: Pick<RollingUpdater, "run">;
 }
 
-export function createServiceRegistryService({ registry, scaler, updater, hostAccess }: ServiceRegistryServiceDeps): ServiceImpl<typeof ServiceRegistry> {
+export function createServiceRegistryService({ registry, scaler, updater, hostAccess, secrets }: ServiceRegistryServiceDeps): ServiceImpl<typeof ServiceRegistry> {
   const definition = (service: Service | undefined) => {
     const def = definitionFromProto(service);
     checkDefinitionHostAccess(def, { allowHostMounts: hostAccess?.allowHostMounts ?? false, allowHostNetwork: hostAccess?.allowHostNetwork ?? false });
-    return def;
+    return withFileVersions(def, secrets);
   };
   return {
+    ...createSecretHandlers({ store: secrets, registry, updater }),
     listServices() {
       return { services: registry.list().map(serviceToProto) };
     },

@@ -2,8 +2,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, durationMs } from "@bufbuild/protobuf/wkt";
 import type { HealthCheckSpec } from "../engine/types.js";
 import { invalidArgument } from "../errors/dockhand-error.js";
-import type { ServiceMount } from "../registry/service-definition.js";
-import { ServiceMountType, type HealthCheck, type HealthCheckSchema, type ServiceMount as ProtoMount, type ServiceMountSchema } from "../../gen/dockhand/v1/service_pb.js";
+import type { FileMount, ServiceMount } from "../registry/service-definition.js";
+import { ServiceMountType, type FileMount as ProtoFileMount, type FileMountSchema, type HealthCheck, type HealthCheckSchema, type ServiceMount as ProtoMount, type ServiceMountSchema } from "../../gen/dockhand/v1/service_pb.js";
 
 /** A HealthCheck message in the engine's form; undefined when unset (the image's own check). */
 export function healthCheckFromProto(check: HealthCheck | undefined, prefix: string): HealthCheckSpec | undefined {
@@ -64,4 +64,19 @@ export function mountsToProto(mounts: ServiceMount[] | undefined): MessageInitSh
     readOnly: mount.readOnly,
     tmpfsSizeBytes: BigInt(mount.tmpfsSizeBytes),
   }));
+}
+
+/** Secret or config files; an empty target or mode takes Swarm's default. */
+export function fileMountsFromProto(files: ProtoFileMount[], kind: "secret" | "config"): FileMount[] {
+  return files.map((file) => ({
+    name: file.name,
+    target: file.target !== "" ? file.target : kind === "secret" ? `/run/secrets/${file.name}` : `/${file.name}`,
+    mode: file.mode === 0 ? 0o444 : file.mode,
+    uid: file.uid,
+    gid: file.gid,
+  }));
+}
+
+export function fileMountsToProto(files: FileMount[] | undefined): MessageInitShape<typeof FileMountSchema>[] {
+  return (files ?? []).map((file) => ({ ...file }));
 }

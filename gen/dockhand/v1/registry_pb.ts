@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { CreateConfigRequestSchema, CreateConfigResponseSchema, CreateSecretRequestSchema, CreateSecretResponseSchema, DeleteConfigRequestSchema, DeleteConfigResponseSchema, DeleteSecretRequestSchema, DeleteSecretResponseSchema, GetConfigRequestSchema, GetConfigResponseSchema, GetSecretRequestSchema, GetSecretResponseSchema, ListConfigsRequestSchema, ListConfigsResponseSchema, ListSecretsRequestSchema, ListSecretsResponseSchema, UpdateConfigRequestSchema, UpdateConfigResponseSchema, UpdateSecretRequestSchema, UpdateSecretResponseSchema } from "./secrets_pb.js";
+import { file_dockhand_v1_secrets } from "./secrets_pb.js";
 import type { Service } from "./service_pb.js";
 import { file_dockhand_v1_service } from "./service_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/registry.proto.
  */
 export const file_dockhand_v1_registry: GenFile = /*@__PURE__*/
-  fileDesc("Chpkb2NraGFuZC92MS9yZWdpc3RyeS5wcm90bxILZG9ja2hhbmQudjEiFQoTTGlzdFNlcnZpY2VzUmVxdWVzdCI+ChRMaXN0U2VydmljZXNSZXNwb25zZRImCghzZXJ2aWNlcxgBIAMoCzIULmRvY2toYW5kLnYxLlNlcnZpY2UiIQoRR2V0U2VydmljZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSI7ChJHZXRTZXJ2aWNlUmVzcG9uc2USJQoHc2VydmljZRgBIAEoCzIULmRvY2toYW5kLnYxLlNlcnZpY2UiPQoUQ3JlYXRlU2VydmljZVJlcXVlc3QSJQoHc2VydmljZRgBIAEoCzIULmRvY2toYW5kLnYxLlNlcnZpY2UiPgoVQ3JlYXRlU2VydmljZVJlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlIlQKFFVwZGF0ZVNlcnZpY2VSZXF1ZXN0EiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlEhUKDWFsbG93X21pc3NpbmcYAiABKAgiTwoVVXBkYXRlU2VydmljZVJlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlEg8KB2NyZWF0ZWQYAiABKAgiSgoURGVsZXRlU2VydmljZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRINCgVmb3JjZRgCIAEoCBIVCg1wdXJnZV92b2x1bWVzGAMgASgIIkwKFURlbGV0ZVNlcnZpY2VSZXNwb25zZRIaChJyZW1vdmVkX2NvbnRhaW5lcnMYASABKA0SFwoPcmVtb3ZlZF92b2x1bWVzGAIgAygJMr0DCg9TZXJ2aWNlUmVnaXN0cnkSUwoMTGlzdFNlcnZpY2VzEiAuZG9ja2hhbmQudjEuTGlzdFNlcnZpY2VzUmVxdWVzdBohLmRvY2toYW5kLnYxLkxpc3RTZXJ2aWNlc1Jlc3BvbnNlEk0KCkdldFNlcnZpY2USHi5kb2NraGFuZC52MS5HZXRTZXJ2aWNlUmVxdWVzdBofLmRvY2toYW5kLnYxLkdldFNlcnZpY2VSZXNwb25zZRJWCg1DcmVhdGVTZXJ2aWNlEiEuZG9ja2hhbmQudjEuQ3JlYXRlU2VydmljZVJlcXVlc3QaIi5kb2NraGFuZC52MS5DcmVhdGVTZXJ2aWNlUmVzcG9uc2USVgoNVXBkYXRlU2VydmljZRIhLmRvY2toYW5kLnYxLlVwZGF0ZVNlcnZpY2VSZXF1ZXN0GiIuZG9ja2hhbmQudjEuVXBkYXRlU2VydmljZVJlc3BvbnNlElYKDURlbGV0ZVNlcnZpY2USIS5kb2NraGFuZC52MS5EZWxldGVTZXJ2aWNlUmVxdWVzdBoiLmRvY2toYW5kLnYxLkRlbGV0ZVNlcnZpY2VSZXNwb25zZWIGcHJvdG8z", [file_dockhand_v1_service]);
+  fileDesc("Chpkb2NraGFuZC92MS9yZWdpc3RyeS5wcm90bxILZG9ja2hhbmQudjEiFQoTTGlzdFNlcnZpY2VzUmVxdWVzdCI+ChRMaXN0U2VydmljZXNSZXNwb25zZRImCghzZXJ2aWNlcxgBIAMoCzIULmRvY2toYW5kLnYxLlNlcnZpY2UiIQoRR2V0U2VydmljZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSI7ChJHZXRTZXJ2aWNlUmVzcG9uc2USJQoHc2VydmljZRgBIAEoCzIULmRvY2toYW5kLnYxLlNlcnZpY2UiPQoUQ3JlYXRlU2VydmljZVJlcXVlc3QSJQoHc2VydmljZRgBIAEoCzIULmRvY2toYW5kLnYxLlNlcnZpY2UiPgoVQ3JlYXRlU2VydmljZVJlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlIlQKFFVwZGF0ZVNlcnZpY2VSZXF1ZXN0EiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlEhUKDWFsbG93X21pc3NpbmcYAiABKAgiTwoVVXBkYXRlU2VydmljZVJlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlEg8KB2NyZWF0ZWQYAiABKAgiSgoURGVsZXRlU2VydmljZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRINCgVmb3JjZRgCIAEoCBIVCg1wdXJnZV92b2x1bWVzGAMgASgIIkwKFURlbGV0ZVNlcnZpY2VSZXNwb25zZRIaChJyZW1vdmVkX2NvbnRhaW5lcnMYASABKA0SFwoPcmVtb3ZlZF92b2x1bWVzGAIgAygJMvcJCg9TZXJ2aWNlUmVnaXN0cnkSUwoMTGlzdFNlcnZpY2VzEiAuZG9ja2hhbmQudjEuTGlzdFNlcnZpY2VzUmVxdWVzdBohLmRvY2toYW5kLnYxLkxpc3RTZXJ2aWNlc1Jlc3BvbnNlEk0KCkdldFNlcnZpY2USHi5kb2NraGFuZC52MS5HZXRTZXJ2aWNlUmVxdWVzdBofLmRvY2toYW5kLnYxLkdldFNlcnZpY2VSZXNwb25zZRJWCg1DcmVhdGVTZXJ2aWNlEiEuZG9ja2hhbmQudjEuQ3JlYXRlU2VydmljZVJlcXVlc3QaIi5kb2NraGFuZC52MS5DcmVhdGVTZXJ2aWNlUmVzcG9uc2USVgoNVXBkYXRlU2VydmljZRIhLmRvY2toYW5kLnYxLlVwZGF0ZVNlcnZpY2VSZXF1ZXN0GiIuZG9ja2hhbmQudjEuVXBkYXRlU2VydmljZVJlc3BvbnNlElYKDURlbGV0ZVNlcnZpY2USIS5kb2NraGFuZC52MS5EZWxldGVTZXJ2aWNlUmVxdWVzdBoiLmRvY2toYW5kLnYxLkRlbGV0ZVNlcnZpY2VSZXNwb25zZRJQCgtMaXN0U2VjcmV0cxIfLmRvY2toYW5kLnYxLkxpc3RTZWNyZXRzUmVxdWVzdBogLmRvY2toYW5kLnYxLkxpc3RTZWNyZXRzUmVzcG9uc2USSgoJR2V0U2VjcmV0Eh0uZG9ja2hhbmQudjEuR2V0U2VjcmV0UmVxdWVzdBoeLmRvY2toYW5kLnYxLkdldFNlY3JldFJlc3BvbnNlElMKDENyZWF0ZVNlY3JldBIgLmRvY2toYW5kLnYxLkNyZWF0ZVNlY3JldFJlcXVlc3QaIS5kb2NraGFuZC52MS5DcmVhdGVTZWNyZXRSZXNwb25zZRJTCgxVcGRhdGVTZWNyZXQSIC5kb2NraGFuZC52MS5VcGRhdGVTZWNyZXRSZXF1ZXN0GiEuZG9ja2hhbmQudjEuVXBkYXRlU2VjcmV0UmVzcG9uc2USUwoMRGVsZXRlU2VjcmV0EiAuZG9ja2hhbmQudjEuRGVsZXRlU2VjcmV0UmVxdWVzdBohLmRvY2toYW5kLnYxLkRlbGV0ZVNlY3JldFJlc3BvbnNlElAKC0xpc3RDb25maWdzEh8uZG9ja2hhbmQudjEuTGlzdENvbmZpZ3NSZXF1ZXN0GiAuZG9ja2hhbmQudjEuTGlzdENvbmZpZ3NSZXNwb25zZRJKCglHZXRDb25maWcSHS5kb2NraGFuZC52MS5HZXRDb25maWdSZXF1ZXN0Gh4uZG9ja2hhbmQudjEuR2V0Q29uZmlnUmVzcG9uc2USUwoMQ3JlYXRlQ29uZmlnEiAuZG9ja2hhbmQudjEuQ3JlYXRlQ29uZmlnUmVxdWVzdBohLmRvY2toYW5kLnYxLkNyZWF0ZUNvbmZpZ1Jlc3BvbnNlElMKDFVwZGF0ZUNvbmZpZxIgLmRvY2toYW5kLnYxLlVwZGF0ZUNvbmZpZ1JlcXVlc3QaIS5kb2NraGFuZC52MS5VcGRhdGVDb25maWdSZXNwb25zZRJTCgxEZWxldGVDb25maWcSIC5kb2NraGFuZC52MS5EZWxldGVDb25maWdSZXF1ZXN0GiEuZG9ja2hhbmQudjEuRGVsZXRlQ29uZmlnUmVzcG9uc2ViBnByb3RvMw", [file_dockhand_v1_secrets, file_dockhand_v1_service]);
 
 /**
  * Request of ServiceRegistry.ListServices. It has no fields.
@@ -321,6 +323,106 @@ export const ServiceRegistry: GenService<{
     methodKind: "unary";
     input: typeof DeleteServiceRequestSchema;
     output: typeof DeleteServiceResponseSchema;
+  },
+  /**
+   * Lists every secret, without values.
+   *
+   * @generated from rpc dockhand.v1.ServiceRegistry.ListSecrets
+   */
+  listSecrets: {
+    methodKind: "unary";
+    input: typeof ListSecretsRequestSchema;
+    output: typeof ListSecretsResponseSchema;
+  },
+  /**
+   * One secret's metadata. NOT_FOUND when there is none of that name.
+   *
+   * @generated from rpc dockhand.v1.ServiceRegistry.GetSecret
+   */
+  getSecret: {
+    methodKind: "unary";
+    input: typeof GetSecretRequestSchema;
+    output: typeof GetSecretResponseSchema;
+  },
+  /**
+   * Stores a new secret. ALREADY_EXISTS when the name is taken.
+   *
+   * @generated from rpc dockhand.v1.ServiceRegistry.CreateSecret
+   */
+  createSecret: {
+    methodKind: "unary";
+    input: typeof CreateSecretRequestSchema;
+    output: typeof CreateSecretResponseSchema;
+  },
+  /**
+   * Replaces a secret's value as a new version, and rolls the services that mount it.
+   *
+   * @generated from rpc dockhand.v1.ServiceRegistry.UpdateSecret
+   */
+  updateSecret: {
+    methodKind: "unary";
+    input: typeof UpdateSecretRequestSchema;
+    output: typeof UpdateSecretResponseSchema;
+  },
+  /**
+   * Deletes a secret. FAILED_PRECONDITION while a service's definition mounts it.
+   *
+   * @generated from rpc dockhand.v1.ServiceRegistry.DeleteSecret
+   */
+  deleteSecret: {
+    methodKind: "unary";
+    input: typeof DeleteSecretRequestSchema;
+    output: typeof DeleteSecretResponseSchema;
+  },
+  /**
+   * Lists every config, without values.
+   *
+   * @generated from rpc dockhand.v1.ServiceRegistry.ListConfigs
+   */
+  listConfigs: {
+    methodKind: "unary";
+    input: typeof ListConfigsRequestSchema;
+    output: typeof ListConfigsResponseSchema;
+  },
+  /**
+   * One config with its value. NOT_FOUND when there is none of that name.
+   *
+   * @generated from rpc dockhand.v1.ServiceRegistry.GetConfig
+   */
+  getConfig: {
+    methodKind: "unary";
+    input: typeof GetConfigRequestSchema;
+    output: typeof GetConfigResponseSchema;
+  },
+  /**
+   * Stores a new config. ALREADY_EXISTS when the name is taken.
+   *
+   * @generated from rpc dockhand.v1.ServiceRegistry.CreateConfig
+   */
+  createConfig: {
+    methodKind: "unary";
+    input: typeof CreateConfigRequestSchema;
+    output: typeof CreateConfigResponseSchema;
+  },
+  /**
+   * Replaces a config's value as a new version, and rolls the services that mount it.
+   *
+   * @generated from rpc dockhand.v1.ServiceRegistry.UpdateConfig
+   */
+  updateConfig: {
+    methodKind: "unary";
+    input: typeof UpdateConfigRequestSchema;
+    output: typeof UpdateConfigResponseSchema;
+  },
+  /**
+   * Deletes a config. FAILED_PRECONDITION while a service's definition mounts it.
+   *
+   * @generated from rpc dockhand.v1.ServiceRegistry.DeleteConfig
+   */
+  deleteConfig: {
+    methodKind: "unary";
+    input: typeof DeleteConfigRequestSchema;
+    output: typeof DeleteConfigResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_dockhand_v1_registry, 0);

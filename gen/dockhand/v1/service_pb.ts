@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/service.proto.
  */
 export const file_dockhand_v1_service: GenFile = /*@__PURE__*/
-  fileDesc("Chlkb2NraGFuZC92MS9zZXJ2aWNlLnByb3RvEgtkb2NraGFuZC52MSKFBwoHU2VydmljZRIMCgRuYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEg8KB2NvbW1hbmQYAyADKAkSOgoLZW52aXJvbm1lbnQYBCADKAsyJS5kb2NraGFuZC52MS5TZXJ2aWNlLkVudmlyb25tZW50RW50cnkSJwoFcG9ydHMYBSADKAsyGC5kb2NraGFuZC52MS5Qb3J0TWFwcGluZxIwCgZsYWJlbHMYBiADKAsyIC5kb2NraGFuZC52MS5TZXJ2aWNlLkxhYmVsc0VudHJ5EjQKEXN0b3BfZ3JhY2VfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGluaXQYCCABKAgSMgoOcmVzdGFydF9wb2xpY3kYCSABKAsyGi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5EikKCXJlc291cmNlcxgKIAEoCzIWLmRvY2toYW5kLnYxLlJlc291cmNlcxI2ChB1bmhlYWx0aHlfYWN0aW9uGAsgASgOMhwuZG9ja2hhbmQudjEuVW5oZWFsdGh5QWN0aW9uEjAKDXVwZGF0ZV9jb25maWcYDCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVDb25maWcSLgoMaGVhbHRoX2NoZWNrGA0gASgLMhguZG9ja2hhbmQudjEuSGVhbHRoQ2hlY2sSKQoGbW91bnRzGA4gAygLMhkuZG9ja2hhbmQudjEuU2VydmljZU1vdW50EiEKGXJlYWRfb25seV9yb290X2ZpbGVzeXN0ZW0YDyABKAgSEAoIbmV0d29ya3MYECADKAkSDwoHdmVyc2lvbhgUIAEoBBIQCghyZXBsaWNhcxgVIAEoDRIvCgtjcmVhdGVfdGltZRgWIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYFyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDXVwZGF0ZV9zdGF0dXMYGCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMaMgoQRW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi1gEKC0hlYWx0aENoZWNrEg8KB2NvbW1hbmQYASADKAkSDQoFc2hlbGwYAiABKAkSDAoEbm9uZRgDIAEoCBIrCghpbnRlcnZhbBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIqCgd0aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg8KB3JldHJpZXMYBiABKA0SLwoMc3RhcnRfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIpoBCgxTZXJ2aWNlTW91bnQSKwoEdHlwZRgBIAEoDjIdLmRvY2toYW5kLnYxLlNlcnZpY2VNb3VudFR5cGUSDgoGdGFyZ2V0GAIgASgJEg4KBnNvdXJjZRgDIAEoCRIQCghwZXJfc2xvdBgEIAEoCBIRCglyZWFkX29ubHkYBSABKAgSGAoQdG1wZnNfc2l6ZV9ieXRlcxgGIAEoBCLGAgoMVXBkYXRlQ29uZmlnEhMKC3BhcmFsbGVsaXNtGAEgASgNEigKBWRlbGF5GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEicKBW9yZGVyGAMgASgOMhguZG9ja2hhbmQudjEuVXBkYXRlT3JkZXISKgoHbW9uaXRvchgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI4Cg5mYWlsdXJlX2FjdGlvbhgFIAEoDjIgLmRvY2toYW5kLnYxLlVwZGF0ZUZhaWx1cmVBY3Rpb24SMwoQbWluX2hlYWx0aHlfdGltZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzChBoZWFsdGh5X2RlYWRsaW5lGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uItABCgxVcGRhdGVTdGF0dXMSJwoFc3RhdGUYASABKA4yGC5kb2NraGFuZC52MS5VcGRhdGVTdGF0ZRIPCgdtZXNzYWdlGAIgASgJEhQKDGZyb21fdmVyc2lvbhgDIAEoBBISCgp0b192ZXJzaW9uGAQgASgEEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJyCgtQb3J0TWFwcGluZxIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEhEKCWhvc3RfcG9ydBgDIAEoDRIPCgdob3N0X2lwGAQgASgJIlIKDVJlc3RhcnRQb2xpY3kSLAoEbW9kZRgBIAEoDjIeLmRvY2toYW5kLnYxLlJlc3RhcnRQb2xpY3lNb2RlEhMKC21heF9yZXRyaWVzGAIgASgNIjUKCVJlc291cmNlcxIUCgxtZW1vcnlfYnl0ZXMYASABKAQSEgoKY3B1X21pbGxpcxgCIAEoDSqQAQoQU2VydmljZU1vdW50VHlwZRIiCh5TRVJWSUNFX01PVU5UX1RZUEVfVU5TUEVDSUZJRUQQABIdChlTRVJWSUNFX01PVU5UX1RZUEVfVk9MVU1FEAESHAoYU0VSVklDRV9NT1VOVF9UWVBFX1RNUEZTEAISGwoXU0VSVklDRV9NT1VOVF9UWVBFX0JJTkQQAypmCgtVcGRhdGVPcmRlchIcChhVUERBVEVfT1JERVJfVU5TUEVDSUZJRUQQABIbChdVUERBVEVfT1JERVJfU1RPUF9GSVJTVBABEhwKGFVQREFURV9PUkRFUl9TVEFSVF9GSVJTVBACKoEBChNVcGRhdGVGYWlsdXJlQWN0aW9uEiUKIVVQREFURV9GQUlMVVJFX0FDVElPTl9VTlNQRUNJRklFRBAAEh8KG1VQREFURV9GQUlMVVJFX0FDVElPTl9QQVVTRRABEiIKHlVQREFURV9GQUlMVVJFX0FDVElPTl9ST0xMQkFDSxACKrgBCgtVcGRhdGVTdGF0ZRIcChhVUERBVEVfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVVUERBVEVfU1RBVEVfVVBEQVRJTkcQARIXChNVUERBVEVfU1RBVEVfUEFVU0VEEAISHQoZVVBEQVRFX1NUQVRFX1JPTExJTkdfQkFDSxADEhwKGFVQREFURV9TVEFURV9ST0xMRURfQkFDSxAEEhoKFlVQREFURV9TVEFURV9DT01QTEVURUQQBSpbCghQcm90b2NvbBIYChRQUk9UT0NPTF9VTlNQRUNJRklFRBAAEhAKDFBST1RPQ09MX1RDUBABEhAKDFBST1RPQ09MX1VEUBACEhEKDVBST1RPQ09MX1NDVFAQAyrAAQoRUmVzdGFydFBvbGljeU1vZGUSIwofUkVTVEFSVF9QT0xJQ1lfTU9ERV9VTlNQRUNJRklFRBAAEhoKFlJFU1RBUlRfUE9MSUNZX01PREVfTk8QARIeChpSRVNUQVJUX1BPTElDWV9NT0RFX0FMV0FZUxACEiIKHlJFU1RBUlRfUE9MSUNZX01PREVfT05fRkFJTFVSRRADEiYKIlJFU1RBUlRfUE9MSUNZX01PREVfVU5MRVNTX1NUT1BQRUQQBCpuCg9VbmhlYWx0aHlBY3Rpb24SIAocVU5IRUFMVEhZX0FDVElPTl9VTlNQRUNJRklFRBAAEhwKGFVOSEVBTFRIWV9BQ1RJT05fUkVQTEFDRRABEhsKF1VOSEVBTFRIWV9BQ1RJT05fSUdOT1JFEAJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chlkb2NraGFuZC92MS9zZXJ2aWNlLnByb3RvEgtkb2NraGFuZC52MSLXBwoHU2VydmljZRIMCgRuYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEg8KB2NvbW1hbmQYAyADKAkSOgoLZW52aXJvbm1lbnQYBCADKAsyJS5kb2NraGFuZC52MS5TZXJ2aWNlLkVudmlyb25tZW50RW50cnkSJwoFcG9ydHMYBSADKAsyGC5kb2NraGFuZC52MS5Qb3J0TWFwcGluZxIwCgZsYWJlbHMYBiADKAsyIC5kb2NraGFuZC52MS5TZXJ2aWNlLkxhYmVsc0VudHJ5EjQKEXN0b3BfZ3JhY2VfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGluaXQYCCABKAgSMgoOcmVzdGFydF9wb2xpY3kYCSABKAsyGi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5EikKCXJlc291cmNlcxgKIAEoCzIWLmRvY2toYW5kLnYxLlJlc291cmNlcxI2ChB1bmhlYWx0aHlfYWN0aW9uGAsgASgOMhwuZG9ja2hhbmQudjEuVW5oZWFsdGh5QWN0aW9uEjAKDXVwZGF0ZV9jb25maWcYDCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVDb25maWcSLgoMaGVhbHRoX2NoZWNrGA0gASgLMhguZG9ja2hhbmQudjEuSGVhbHRoQ2hlY2sSKQoGbW91bnRzGA4gAygLMhkuZG9ja2hhbmQudjEuU2VydmljZU1vdW50EiEKGXJlYWRfb25seV9yb290X2ZpbGVzeXN0ZW0YDyABKAgSEAoIbmV0d29ya3MYECADKAkSJwoHc2VjcmV0cxgRIAMoCzIWLmRvY2toYW5kLnYxLkZpbGVNb3VudBInCgdjb25maWdzGBIgAygLMhYuZG9ja2hhbmQudjEuRmlsZU1vdW50Eg8KB3ZlcnNpb24YFCABKAQSEAoIcmVwbGljYXMYFSABKA0SLwoLY3JlYXRlX3RpbWUYFiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCg11cGRhdGVfc3RhdHVzGBggASgLMhkuZG9ja2hhbmQudjEuVXBkYXRlU3RhdHVzGjIKEEVudmlyb25tZW50RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItYBCgtIZWFsdGhDaGVjaxIPCgdjb21tYW5kGAEgAygJEg0KBXNoZWxsGAIgASgJEgwKBG5vbmUYAyABKAgSKwoIaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdyZXRyaWVzGAYgASgNEi8KDHN0YXJ0X3BlcmlvZBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKaAQoMU2VydmljZU1vdW50EisKBHR5cGUYASABKA4yHS5kb2NraGFuZC52MS5TZXJ2aWNlTW91bnRUeXBlEg4KBnRhcmdldBgCIAEoCRIOCgZzb3VyY2UYAyABKAkSEAoIcGVyX3Nsb3QYBCABKAgSEQoJcmVhZF9vbmx5GAUgASgIEhgKEHRtcGZzX3NpemVfYnl0ZXMYBiABKAQiUQoJRmlsZU1vdW50EgwKBG5hbWUYASABKAkSDgoGdGFyZ2V0GAIgASgJEgwKBG1vZGUYAyABKA0SCwoDdWlkGAQgASgNEgsKA2dpZBgFIAEoDSLGAgoMVXBkYXRlQ29uZmlnEhMKC3BhcmFsbGVsaXNtGAEgASgNEigKBWRlbGF5GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEicKBW9yZGVyGAMgASgOMhguZG9ja2hhbmQudjEuVXBkYXRlT3JkZXISKgoHbW9uaXRvchgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI4Cg5mYWlsdXJlX2FjdGlvbhgFIAEoDjIgLmRvY2toYW5kLnYxLlVwZGF0ZUZhaWx1cmVBY3Rpb24SMwoQbWluX2hlYWx0aHlfdGltZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzChBoZWFsdGh5X2RlYWRsaW5lGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uItABCgxVcGRhdGVTdGF0dXMSJwoFc3RhdGUYASABKA4yGC5kb2NraGFuZC52MS5VcGRhdGVTdGF0ZRIPCgdtZXNzYWdlGAIgASgJEhQKDGZyb21fdmVyc2lvbhgDIAEoBBISCgp0b192ZXJzaW9uGAQgASgEEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJyCgtQb3J0TWFwcGluZxIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEhEKCWhvc3RfcG9ydBgDIAEoDRIPCgdob3N0X2lwGAQgASgJIlIKDVJlc3RhcnRQb2xpY3kSLAoEbW9kZRgBIAEoDjIeLmRvY2toYW5kLnYxLlJlc3RhcnRQb2xpY3lNb2RlEhMKC21heF9yZXRyaWVzGAIgASgNIjUKCVJlc291cmNlcxIUCgxtZW1vcnlfYnl0ZXMYASABKAQSEgoKY3B1X21pbGxpcxgCIAEoDSqQAQoQU2VydmljZU1vdW50VHlwZRIiCh5TRVJWSUNFX01PVU5UX1RZUEVfVU5TUEVDSUZJRUQQABIdChlTRVJWSUNFX01PVU5UX1RZUEVfVk9MVU1FEAESHAoYU0VSVklDRV9NT1VOVF9UWVBFX1RNUEZTEAISGwoXU0VSVklDRV9NT1VOVF9UWVBFX0JJTkQQAypmCgtVcGRhdGVPcmRlchIcChhVUERBVEVfT1JERVJfVU5TUEVDSUZJRUQQABIbChdVUERBVEVfT1JERVJfU1RPUF9GSVJTVBABEhwKGFVQREFURV9PUkRFUl9TVEFSVF9GSVJTVBACKoEBChNVcGRhdGVGYWlsdXJlQWN0aW9uEiUKIVVQREFURV9GQUlMVVJFX0FDVElPTl9VTlNQRUNJRklFRBAAEh8KG1VQREFURV9GQUlMVVJFX0FDVElPTl9QQVVTRRABEiIKHlVQREFURV9GQUlMVVJFX0FDVElPTl9ST0xMQkFDSxACKrgBCgtVcGRhdGVTdGF0ZRIcChhVUERBVEVfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVVUERBVEVfU1RBVEVfVVBEQVRJTkcQARIXChNVUERBVEVfU1RBVEVfUEFVU0VEEAISHQoZVVBEQVRFX1NUQVRFX1JPTExJTkdfQkFDSxADEhwKGFVQREFURV9TVEFURV9ST0xMRURfQkFDSxAEEhoKFlVQREFURV9TVEFURV9DT01QTEVURUQQBSpbCghQcm90b2NvbBIYChRQUk9UT0NPTF9VTlNQRUNJRklFRBAAEhAKDFBST1RPQ09MX1RDUBABEhAKDFBST1RPQ09MX1VEUBACEhEKDVBST1RPQ09MX1NDVFAQAyrAAQoRUmVzdGFydFBvbGljeU1vZGUSIwofUkVTVEFSVF9QT0xJQ1lfTU9ERV9VTlNQRUNJRklFRBAAEhoKFlJFU1RBUlRfUE9MSUNZX01PREVfTk8QARIeChpSRVNUQVJUX1BPTElDWV9NT0RFX0FMV0FZUxACEiIKHlJFU1RBUlRfUE9MSUNZX01PREVfT05fRkFJTFVSRRADEiYKIlJFU1RBUlRfUE9MSUNZX01PREVfVU5MRVNTX1NUT1BQRUQQBCpuCg9VbmhlYWx0aHlBY3Rpb24SIAocVU5IRUFMVEhZX0FDVElPTl9VTlNQRUNJRklFRBAAEhwKGFVOSEVBTFRIWV9BQ1RJT05fUkVQTEFDRRABEhsKF1VOSEVBTFRIWV9BQ1RJT05fSUdOT1JFEAJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A service: a durable definition of what each of its containers runs. The Scaler keeps
@@ -161,6 +161,25 @@ export type Service = Message<"dockhand.v1.Service"> & {
    * @generated from field: repeated string networks = 16;
    */
   networks: string[];
+
+  /**
+   * Secrets (ServiceRegistry.CreateSecret) mounted as files into every container, at most 64.
+   * Each must exist. The value never appears in the container's environment or labels, nor in
+   * `docker inspect` or dockhand's logs. Updating a secret rolls the service. Not allowed with
+   * `read_only_root_filesystem` (the files are copied into the container before it starts).
+   * Default target: `/run/secrets/<name>`. On Swarm: native secrets (ContainerSpec.Secrets).
+   *
+   * @generated from field: repeated dockhand.v1.FileMount secrets = 17;
+   */
+  secrets: FileMount[];
+
+  /**
+   * Configs (ServiceRegistry.CreateConfig) mounted as files, as secrets are. Default target:
+   * `/<name>`. On Swarm: native configs (ContainerSpec.Configs).
+   *
+   * @generated from field: repeated dockhand.v1.FileMount configs = 18;
+   */
+  configs: FileMount[];
 
   /**
    * Output only. Server-assigned version, incremented on every change of the definition. Pass
@@ -337,6 +356,57 @@ export const ServiceMountSchema: GenMessage<ServiceMount> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_service, 2);
 
 /**
+ * A secret or config mounted into a container as a file.
+ *
+ * @generated from message dockhand.v1.FileMount
+ */
+export type FileMount = Message<"dockhand.v1.FileMount"> & {
+  /**
+   * Name of the secret or config. Required; DNS-safe (1 to 63 lower-case letters, digits,
+   * `-` or `.`, starting and ending with a letter or digit).
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Absolute path of the file in the container. It must not collide with another file's or a
+   * mount's target. Empty: `/run/secrets/<name>` for a secret, `/<name>` for a config.
+   *
+   * @generated from field: string target = 2;
+   */
+  target: string;
+
+  /**
+   * File mode, 0 to 0777. 0: 0444 (read-only for everyone, as Swarm).
+   *
+   * @generated from field: uint32 mode = 3;
+   */
+  mode: number;
+
+  /**
+   * Owner's user id. Default 0.
+   *
+   * @generated from field: uint32 uid = 4;
+   */
+  uid: number;
+
+  /**
+   * Owner's group id. Default 0.
+   *
+   * @generated from field: uint32 gid = 5;
+   */
+  gid: number;
+};
+
+/**
+ * Describes the message dockhand.v1.FileMount.
+ * Use `create(FileMountSchema)` to create a new message.
+ */
+export const FileMountSchema: GenMessage<FileMount> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 3);
+
+/**
  * How a rolling update replaces the running containers of a service, batch by batch, in the
  * manner of Swarm's UpdateConfig.
  *
@@ -408,7 +478,7 @@ export type UpdateConfig = Message<"dockhand.v1.UpdateConfig"> & {
  * Use `create(UpdateConfigSchema)` to create a new message.
  */
 export const UpdateConfigSchema: GenMessage<UpdateConfig> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 3);
+  messageDesc(file_dockhand_v1_service, 4);
 
 /**
  * Progress of a rolling update.
@@ -464,7 +534,7 @@ export type UpdateStatus = Message<"dockhand.v1.UpdateStatus"> & {
  * Use `create(UpdateStatusSchema)` to create a new message.
  */
 export const UpdateStatusSchema: GenMessage<UpdateStatus> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 4);
+  messageDesc(file_dockhand_v1_service, 5);
 
 /**
  * A port of the container published on the host.
@@ -507,7 +577,7 @@ export type PortMapping = Message<"dockhand.v1.PortMapping"> & {
  * Use `create(PortMappingSchema)` to create a new message.
  */
 export const PortMappingSchema: GenMessage<PortMapping> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 5);
+  messageDesc(file_dockhand_v1_service, 6);
 
 /**
  * The engine's restart policy for a container (`docker run --restart`).
@@ -535,7 +605,7 @@ export type RestartPolicy = Message<"dockhand.v1.RestartPolicy"> & {
  * Use `create(RestartPolicySchema)` to create a new message.
  */
 export const RestartPolicySchema: GenMessage<RestartPolicy> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 6);
+  messageDesc(file_dockhand_v1_service, 7);
 
 /**
  * Resource limits of one container.
@@ -564,7 +634,7 @@ export type Resources = Message<"dockhand.v1.Resources"> & {
  * Use `create(ResourcesSchema)` to create a new message.
  */
 export const ResourcesSchema: GenMessage<Resources> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 7);
+  messageDesc(file_dockhand_v1_service, 8);
 
 /**
  * What a ServiceMount mounts.
