@@ -36,7 +36,19 @@ async function main(): Promise<number> {
   } catch (err) {
     logger.warn({ dockerUrl: config.dockerUrl, err: (err as Error).message }, "Docker engine does not answer yet; calls that need it fail with UNAVAILABLE until it does");
   }
-  let server;
+  // Signals are taken before start-up: one that came with no handler would end the process at
+  // once, with no drain (a supervisor may signal as soon as it reads the "listening" line).
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  let server: Awaited<ReturnType<typeof startDockhandServer>> | undefined;
+  // SIGHUP re-reads the TLS certificate and key and the tokens file (both are also watched).
+  // Taken from the start: a SIGHUP with no handler would end the process.
+  process.on("SIGHUP", () => {
+    logger.info("SIGHUP: reloading TLS files and tokens");
+    server?.reload();
+  });
   try {
     server = await startDockhandServer({ config, engine, logger });
   } catch (err) {
@@ -52,20 +64,7 @@ async function main(): Promise<number> {
   }
   logger.info({ url: server.url, dockerUrl: config.dockerUrl, dataDir: config.dataDir }, "dockhand listening (gRPC, gRPC-web and Connect)");
 
-  // SIGHUP re-reads the TLS certificate and key and the tokens file (both are also watched).
-  const reload = () => {
-    logger.info("SIGHUP: reloading TLS files and tokens");
-    server.reload();
-  };
-  process.on("SIGHUP", reload);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, "shutting down: draining in-flight calls");
-      resolve();
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
+  logger.info({ signal: await stopSignal }, "shutting down: draining in-flight calls");
   const forced = setTimeout(() => {
     logger.error("shutdown took too long; exiting");
     process.exit(1);
