@@ -11,13 +11,15 @@ export function networkAttachmentsFor(def: ServiceDefinition): NetworkAttachment
 }
 
 /**
- * Creates each of a definition's networks that is missing, as a user-defined bridge labelled
- * as this dockhand's; an existing network is joined as it is. Another slot creating the same
- * network at the same moment is fine.
+ * Makes sure a definition's networks exist: a missing one is created as a user-defined bridge
+ * labelled as this dockhand's; an existing one is joined as it is. The engine's duplicate check
+ * is best effort (two creates at once can make two networks of one name), so creations of one
+ * name are single-flight within this dockhand.
  */
-export async function ensureNetworks(engine: Pick<CoreEngine, "inspectNetwork" | "createNetwork">, instance: string, def: ServiceDefinition): Promise<void> {
-  for (const network of def.networks ?? []) {
-    if (isSharedNetworkMode(network)) continue;
+export function createNetworkEnsurer(engine: Pick<CoreEngine, "inspectNetwork" | "createNetwork">, instance: string): (def: ServiceDefinition) => Promise<void> {
+  const inFlight = new Map<string, Promise<void>>();
+
+  async function ensureOne(network: string): Promise<void> {
     try {
       await engine.inspectNetwork(network);
     } catch (err) {
@@ -29,4 +31,16 @@ export async function ensureNetworks(engine: Pick<CoreEngine, "inspectNetwork" |
         });
     }
   }
+
+  return async (def) => {
+    for (const network of def.networks ?? []) {
+      if (isSharedNetworkMode(network)) continue;
+      let pending = inFlight.get(network);
+      if (!pending) {
+        pending = ensureOne(network).finally(() => inFlight.delete(network));
+        inFlight.set(network, pending);
+      }
+      await pending;
+    }
+  };
 }

@@ -6,7 +6,7 @@ import { containerSpecFor } from "./container-spec.js";
 import { createImagePuller } from "./image-puller.js";
 import { slotContainerName } from "./ownership.js";
 import { ensureVolumes } from "./service-volumes.js";
-import { ensureNetworks } from "./service-networks.js";
+import { createNetworkEnsurer } from "./service-networks.js";
 import { containerFilesFor } from "./container-files.js";
 import type { SecretStore } from "../registry/secret-store.js";
 
@@ -29,6 +29,7 @@ export interface SlotOperations {
 export function createSlotOperations(options: { engine: CoreEngine; logger: Logger; instance: string; secrets?: SecretStore }): SlotOperations {
   const { engine, logger, instance } = options;
   const images = createImagePuller({ engine, logger });
+  const ensureNetworks = createNetworkEnsurer(engine, instance);
 
   return {
     async ensureImage(stored) {
@@ -44,7 +45,7 @@ export function createSlotOperations(options: { engine: CoreEngine; logger: Logg
     async fillSlot(stored, slot, givenName) {
       const name = givenName ?? slotContainerName(stored.definition.name, slot);
       await ensureVolumes(engine, instance, stored.definition, slot);
-      await ensureNetworks(engine, instance, stored.definition);
+      await ensureNetworks(stored.definition);
       let id: string;
       try {
         id = await engine.createContainer({ ...containerSpecFor(stored, slot, instance), name });
