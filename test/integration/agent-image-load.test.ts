@@ -6,21 +6,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { Code, type Client } from "@connectrpc/connect";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { requireEngine } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { buildImage, removeImages, saveImages, uniqueRepository } from "../support/images.js";
 import { removeDataDir, startTestServer, type TestServer } from "../support/test-server.js";
+import { failureOf } from "../support/failure.js";
 
 const limit = 3 * 1024 * 1024;
-
-async function failureOf(call: Promise<unknown>): Promise<ConnectError> {
-  const err = await call.then(() => undefined, (e: unknown) => ConnectError.from(e));
-  if (!err) throw new Error("expected the call to fail");
-  return err;
-}
 
 describe("LoadImage from URLs and inline bytes", () => {
   let engine: Engine;

@@ -9,6 +9,7 @@ import { requireEngine } from "../support/engine.js";
 import { clientFor, type WireProtocol } from "../support/clients.js";
 import { buildImage, deleteFromRegistry, registryHost, removeImages, uniqueRepository } from "../support/images.js";
 import { removeDataDir, startTestServer, type TestServer } from "../support/test-server.js";
+import { failureOf } from "../support/failure.js";
 
 const run = promisify(execFile);
 
@@ -16,15 +17,6 @@ async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const messages: T[] = [];
   for await (const message of stream) messages.push(message);
   return messages;
-}
-
-async function failureOf(stream: AsyncIterable<unknown>): Promise<ConnectError> {
-  try {
-    await collect(stream);
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the stream to fail");
 }
 
 describe("PullImage and PushImage against a real registry", () => {

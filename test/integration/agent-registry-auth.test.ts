@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { Code, type Client } from "@connectrpc/connect";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { startAuthRegistry, type AuthRegistry } from "../support/auth-registry.js";
@@ -7,20 +7,12 @@ import { requireEngine } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { buildImage, removeImages, uniqueRepository } from "../support/images.js";
 import { removeDataDir, startTestServer, type TestServer } from "../support/test-server.js";
+import { failureOf } from "../support/failure.js";
 
 async function drain(stream: AsyncIterable<{ event: { case: string | undefined; value?: unknown } }>) {
   let last: { case: string | undefined; value?: unknown } | undefined;
   for await (const message of stream) last = message.event;
   return last;
-}
-
-async function failureOf(stream: AsyncIterable<{ event: { case: string | undefined } }>): Promise<ConnectError> {
-  try {
-    await drain(stream);
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the stream to fail");
 }
 
 describe("per-call registry credentials", () => {

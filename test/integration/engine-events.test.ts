@@ -5,6 +5,7 @@ import type { EngineEvent, EngineEventItem } from "../../src/engine/event-stream
 import { isDockhandError } from "../../src/errors/dockhand-error.js";
 import { testImage } from "../support/engine.js";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.js";
+import { until } from "../support/until.js";
 
 /** Reads items off a stream until `want` returns true for the list seen so far. */
 async function readUntil(
@@ -22,11 +23,6 @@ async function readUntil(
 
 const events = (items: EngineEventItem[]): EngineEvent[] => items.flatMap((i) => (i.kind === "event" ? [i.event] : []));
 const has = (items: EngineEventItem[], id: string, action: string) => events(items).some((e) => e.id === id && e.action === action);
-
-async function eventually(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-  expect(check()).toBe(true);
-}
 
 describe("engine events against a second dockerd that restarts", () => {
   let second: SecondEngine;
@@ -67,7 +63,7 @@ describe("engine events against a second dockerd that restarts", () => {
     await engine.removeContainer(id, { force: true, volumes: true });
     controller.abort();
     expect((await iterator.next()).done).toBe(true);
-    await eventually(() => second.eventListeners() === 0);
+    await until(() => second.eventListeners() === 0);
   });
 
   for (const signal of ["SIGTERM", "SIGKILL"] as const) {
@@ -97,7 +93,7 @@ describe("engine events against a second dockerd that restarts", () => {
       expect(new Set(keys).size).toBe(keys.length);
 
       await iterator.return?.();
-      await eventually(() => second.eventListeners() === 0);
+      await until(() => second.eventListeners() === 0);
       for (const id of [keeper, fresh]) await engine.removeContainer(id, { force: true, volumes: true });
     });
   }
@@ -109,7 +105,7 @@ describe("engine events against a second dockerd that restarts", () => {
     const pending = iterator.next();
     await iterator.return?.();
     expect((await pending).done).toBe(true);
-    await eventually(() => second.eventListeners() === 0);
+    await until(() => second.eventListeners() === 0);
   });
 
   it("fails with Unavailable when the engine cannot be reached at the start", async () => {

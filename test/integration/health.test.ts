@@ -5,11 +5,7 @@ import { createDockerEngine } from "../../src/engine/docker-engine.js";
 import { clientFor } from "../support/clients.js";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.js";
 import { removeDataDir, startTestServer, type TestServer } from "../support/test-server.js";
-
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 150 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-  expect(await check()).toBe(true);
-}
+import { until } from "../support/until.js";
 
 const readyz = async (server: TestServer) => (await fetch(`${server.url}/readyz`)).status;
 
@@ -53,7 +49,7 @@ describe("health: grpc.health.v1 and /healthz, /readyz follow the Docker engine"
 
     await second.start();
     expect((await watch.next()).value?.status).toBe(Status.SERVING);
-    await eventually(async () => (await readyz(server)) === 200);
+    await until(async () => (await readyz(server)) === 200);
     expect((await health.check({ service: "" })).status).toBe(Status.SERVING);
     controller.abort();
   });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import tls from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { Code, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ListServicesRequestSchema, ListServicesResponseSchema, ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
@@ -20,6 +20,7 @@ import { makeTokens, writeTokensFile } from "../support/tokens-file.js";
 import { uniqueServiceName } from "../support/service-names.js";
 import { until } from "../support/until.js";
 import { spawnDockhand } from "../support/dockhand-process.js";
+import { failureOf } from "../support/failure.js";
 
 const pki: TestPki = createTestPki();
 const tokens = makeTokens();
@@ -49,15 +50,6 @@ function tlsClient<T extends typeof ServiceRegistry | typeof Scaler | typeof Hea
         ? createGrpcWebTransport({ ...common, httpVersion: "1.1" })
         : createConnectTransport({ ...common, httpVersion: "1.1" });
   return createClient(service, transport);
-}
-
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("the call succeeded");
 }
 
 let server: LoggedServer;
@@ -92,22 +84,22 @@ describe("TLS with tokens and roles", () => {
   });
 
   it("refuses a call without credentials, or with bad ones, as UNAUTHENTICATED, the same way", async () => {
-    const none = await failure(tlsClient(ServiceRegistry, server.url).listServices({}));
+    const none = await failureOf(tlsClient(ServiceRegistry, server.url).listServices({}));
     expect(none.code).toBe(Code.Unauthenticated);
-    const unknown = await failure(tlsClient(ServiceRegistry, server.url, "not-a-token").listServices({}));
-    const wrongCase = await failure(tlsClient(ServiceRegistry, server.url, tokens.viewer.token.toUpperCase()).listServices({}));
+    const unknown = await failureOf(tlsClient(ServiceRegistry, server.url, "not-a-token").listServices({}));
+    const wrongCase = await failureOf(tlsClient(ServiceRegistry, server.url, tokens.viewer.token.toUpperCase()).listServices({}));
     expect([unknown.code, wrongCase.code]).toEqual([Code.Unauthenticated, Code.Unauthenticated]);
     // Nothing tells an unknown token from a malformed one.
     expect(unknown.rawMessage).toBe(wrongCase.rawMessage);
     // GetStatus over gRPC (answered by its fast path when allowed) refuses the same way.
-    const status = await failure(tlsClient(Scaler, server.url).getStatus({ name: "nothing-here" }));
+    const status = await failureOf(tlsClient(Scaler, server.url).getStatus({ name: "nothing-here" }));
     expect(status.code).toBe(Code.Unauthenticated);
-    const allowed = await failure(tlsClient(Scaler, server.url, tokens.viewer.token).getStatus({ name: "nothing-here" }));
+    const allowed = await failureOf(tlsClient(Scaler, server.url, tokens.viewer.token).getStatus({ name: "nothing-here" }));
     expect(allowed.code).toBe(Code.NotFound);
   });
 
   it("refuses a call above the caller's role as PERMISSION_DENIED naming the role it needs", async () => {
-    const viewerScale = await failure(tlsClient(Scaler, server.url, tokens.viewer.token).scale({ name: "nothing-here", replicas: 1 }));
+    const viewerScale = await failureOf(tlsClient(Scaler, server.url, tokens.viewer.token).scale({ name: "nothing-here", replicas: 1 }));
     expect(viewerScale.code).toBe(Code.PermissionDenied);
     expect(viewerScale.rawMessage).toContain("operator");
 
@@ -115,7 +107,7 @@ describe("TLS with tokens and roles", () => {
     created.push(name);
     const operator = tlsClient(ServiceRegistry, server.url, tokens.operator.token, "connect");
     await operator.createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
-    const deleting = await failure(operator.deleteService({ name }));
+    const deleting = await failureOf(operator.deleteService({ name }));
     expect(deleting.code).toBe(Code.PermissionDenied);
     expect(deleting.rawMessage).toContain("admin");
     expect((await tlsClient(ServiceRegistry, server.url, tokens.viewer.token).getService({ name })).service?.name).toBe(name);
@@ -135,7 +127,7 @@ describe("TLS with tokens and roles", () => {
     created.push(name);
     const registry = tlsClient(ServiceRegistry, server.url, tokens.operator.token);
     await registry.createService({ service: { name, image: testImage, command: ["sleep", "3600"] } });
-    await failure(tlsClient(Scaler, server.url, tokens.viewer.token).scale({ name, replicas: 0 }));
+    await failureOf(tlsClient(Scaler, server.url, tokens.viewer.token).scale({ name, replicas: 0 }));
     await until(() => server.lines.some((l) => l.audit && l.procedure === "/dockhand.v1.Scaler/Scale"));
     const audit = server.lines.filter((l) => l.audit === true);
     expect(audit).toContainEqual(expect.objectContaining({ caller: "test-operator", role: "operator", procedure: "/dockhand.v1.ServiceRegistry/CreateService", outcome: "OK" }));
@@ -150,7 +142,7 @@ describe("TLS with tokens and roles", () => {
     writeTokensFile(tokensFile, [...Object.values(tokens), revoked]);
     await until(async () => (await tlsClient(ServiceRegistry, server.url, revoked.token).listServices({})).services !== undefined, 20_000);
     writeTokensFile(tokensFile, Object.values(tokens));
-    await until(async () => (await failure(tlsClient(ServiceRegistry, server.url, revoked.token).listServices({}))).code === Code.Unauthenticated, 20_000);
+    await until(async () => (await failureOf(tlsClient(ServiceRegistry, server.url, revoked.token).listServices({}))).code === Code.Unauthenticated, 20_000);
     expect((await tlsClient(ServiceRegistry, server.url, tokens.operator.token).listServices({})).services).toBeDefined();
   });
 });
@@ -291,7 +283,7 @@ describe("bounded resources", () => {
 
   it("refuses a gRPC message over the limit with RESOURCE_EXHAUSTED", async () => {
     const big = "x".repeat(5 * 1024 * 1024);
-    const refused = await failure(tlsClient(ServiceRegistry, server.url, tokens.admin.token).createService({ service: { name: "too-big", image: testImage, environment: { BIG: big } } }));
+    const refused = await failureOf(tlsClient(ServiceRegistry, server.url, tokens.admin.token).createService({ service: { name: "too-big", image: testImage, environment: { BIG: big } } }));
     expect(refused.code).toBe(Code.ResourceExhausted);
   });
 
@@ -348,7 +340,7 @@ describe("mTLS", () => {
     await registry.createService({ service: { name, image: testImage, command: ["sleep", "3600"] } });
     await until(() => mtls.lines.some((l) => l.audit && l.procedure === "/dockhand.v1.ServiceRegistry/CreateService"));
     expect(mtls.lines.find((l) => l.audit && l.procedure === "/dockhand.v1.ServiceRegistry/CreateService")).toMatchObject({ caller: "ci-deployer", role: "operator", outcome: "OK" });
-    expect((await failure(registry.deleteService({ name }))).code).toBe(Code.PermissionDenied);
+    expect((await failureOf(registry.deleteService({ name }))).code).toBe(Code.PermissionDenied);
   });
 
   it("refuses at the handshake a client with no certificate or one another CA signed", async () => {

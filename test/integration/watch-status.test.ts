@@ -9,11 +9,7 @@ import { testImage } from "../support/engine.js";
 import { clientFor, type WireProtocol } from "../support/clients.js";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.js";
 import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
-
-async function eventually(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-  expect(check()).toBe(true);
-}
+import { until } from "../support/until.js";
 
 // Against a dockerd of its own, so that counting the engine's event listeners before and
 // after counts this test's streams only.
@@ -76,7 +72,7 @@ describe("Scaler.WatchStatus", () => {
       controller.abort();
       const ended = await iterator.next().catch((err: unknown) => ConnectError.from(err));
       expect(ended instanceof ConnectError ? ended.code : "done").toBe(ended instanceof ConnectError ? Code.Canceled : "done");
-      await eventually(() => second.eventListeners() === listenersBefore);
+      await until(() => second.eventListeners() === listenersBefore);
     });
   }
 
@@ -95,7 +91,7 @@ describe("Scaler.WatchStatus", () => {
     expect((missing as ConnectError).rawMessage).toContain("t-watch-absent-service");
     const bad = await read("Not A Name!");
     expect((bad as ConnectError).code).toBe(Code.InvalidArgument);
-    await eventually(() => second.eventListeners() === listenersBefore);
+    await until(() => second.eventListeners() === listenersBefore);
   });
 
   it("streams over gRPC-web to buf curl, and a killed client leaves no stream open", async () => {
@@ -110,13 +106,13 @@ describe("Scaler.WatchStatus", () => {
     let out = "";
     curl.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
     const exited = new Promise<void>((resolve) => curl.once("exit", () => resolve()));
-    await eventually(() => /}\s*$/.test(out));
+    await until(() => /}\s*$/.test(out));
     expect(JSON.parse(out).status.name).toBe(name);
 
     await clientFor(Scaler, server.url).scale({ name, replicas: 1 });
-    await eventually(() => out.includes('"running": 1'));
+    await until(() => out.includes('"running": 1'));
     process.kill(-(curl.pid as number), "SIGTERM");
     await exited;
-    await eventually(() => second.eventListeners() === listenersBefore);
+    await until(() => second.eventListeners() === listenersBefore);
   });
 });

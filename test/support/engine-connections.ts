@@ -1,6 +1,7 @@
 import http from "node:http";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { until } from "./until.js";
 
 /** The pid of the dockerd listening on `socketPath` (a test's second engine). */
 export function daemonPid(socketPath: string): number {
@@ -45,7 +46,7 @@ export function socketsInUse(socketPath: string): number {
 
 /** Waits (up to 10 s) until `check` holds; the assertion afterwards says what failed. */
 export async function eventually(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  await until(check, 10_000).catch(() => undefined);
 }
 
 /**
