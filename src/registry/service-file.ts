@@ -5,6 +5,7 @@ import { DockhandError } from "../errors/dockhand-error.js";
 import { checkDefinition } from "./definition-rules.js";
 import { definitionWithDefaults, type ServiceDefinition } from "./service-definition.js";
 import type { ServiceRegistry } from "./service-registry.js";
+import { workloadFromYaml, workloadKeys } from "./service-file-workload.js";
 
 type Raw = Record<string, unknown>;
 
@@ -39,7 +40,7 @@ function unhealthyAction(value: unknown, where: string): boolean {
 }
 
 function definitionFromYaml(name: string, raw: Raw, where: string): ServiceDefinition {
-  const known = new Set(["image", "command", "environment", "ports", "labels", "stop_grace_period", "init", "restart_policy", "resources", "unhealthy_action"]);
+  const known = new Set(["image", "command", "environment", "ports", "labels", "stop_grace_period", "init", "restart_policy", "resources", "unhealthy_action", ...workloadKeys]);
   for (const key of Object.keys(raw)) if (!known.has(key)) fail(`${where}.${key}`, "is not a known field");
   const command = raw.command === undefined ? [] : raw.command;
   if (!Array.isArray(command)) fail(`${where}.command`, "must be a list of strings");
@@ -68,6 +69,7 @@ function definitionFromYaml(name: string, raw: Raw, where: string): ServiceDefin
     memoryBytes: Number(resources.memory_bytes ?? 0),
     cpuMillis: Number(resources.cpu_millis ?? 0),
     replaceUnhealthy: unhealthyAction(raw.unhealthy_action, `${where}.unhealthy_action`),
+    ...workloadFromYaml(raw, where),
   });
 }
 

@@ -1,0 +1,58 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
+import { Scaler, ScaleWaitFor } from "../../gen/dockhand/v1/scaler_pb.js";
+import { clientFor } from "../support/clients.js";
+import { useTestServer } from "../support/server-fixture.js";
+import { uniqueServiceName } from "../support/test-server.js";
+import { until } from "../support/until.js";
+
+const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const quietly = (...args: string[]) => {
+  try {
+    return docker(...args);
+  } catch {
+    return "";
+  }
+};
+
+/** The README's service-file example, with its service and network renamed so runs never clash. */
+const block = /<!-- readme-test: service-file -->\n```yaml\n([\s\S]*?)```/.exec(readFileSync("README.md", "utf8"))![1]!;
+const name = uniqueServiceName("readme-sf");
+const network = `${name}-net`;
+const dir = mkdtempSync(join(tmpdir(), "dockhand-readme-workload-"));
+const file = join(dir, "services.yml");
+writeFileSync(file, block.replace(/^ {2}hello:$/m, `  ${name}:`).replace("[hello-net]", `[${network}]`));
+
+describe("the README's service-file example, run", () => {
+  const fixture = useTestServer({ serviceFile: file });
+  const registry = () => clientFor(ServiceRegistry, fixture.server.url);
+  const scaler = () => clientFor(Scaler, fixture.server.url);
+
+  afterAll(async () => {
+    await registry().deleteService({ name, force: true, purgeVolumes: true }).catch(() => undefined);
+    quietly("network", "rm", network);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("loads the new fields and runs them: health check, per-slot volume, tmpfs, network alias, secret", async () => {
+    expect(block).toMatch(/^ {2}hello:$/m);
+    const service = (await registry().getService({ name })).service!;
+    expect(service.healthCheck?.command).toEqual(["wget", "-q", "--spider", "http://127.0.0.1:8080/bin/sh"]);
+    expect(service.networks).toEqual([network]);
+    await registry().createSecret({ name: "hello-token", value: new TextEncoder().encode("readme-token") });
+
+    const status = (await scaler().scale({ name, replicas: 2, waitFor: ScaleWaitFor.READY })).status!;
+    expect(status).toMatchObject({ running: 2, ready: 2, healthy: 2 });
+    const [first, second] = status.containers.map((c) => c.id);
+    expect(docker("exec", first!, "cat", "/run/secrets/hello-token")).toBe("readme-token");
+    expect(docker("exec", first!, "sh", "-c", "grep ' /scratch ' /proc/mounts")).toMatch(/^tmpfs \/scratch tmpfs rw.*size=16384k/);
+    expect(docker("volume", "ls", "-q", "--filter", `label=dockhand.service=${name}`).split("\n").sort()).toEqual([`${name}-1-data`, `${name}-2-data`]);
+    const ips = [first!, second!].map((id) => docker("inspect", "--format", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, id)).sort();
+    const resolved = () => [...quietly("exec", first!, "nslookup", "-type=a", name).matchAll(/^Address: (\d+\.\d+\.\d+\.\d+)$/gm)].map((m) => m[1]).sort();
+    await until(() => JSON.stringify(resolved()) === JSON.stringify(ips));
+  });
+});
