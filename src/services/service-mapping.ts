@@ -1,5 +1,5 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { durationFromMs, durationMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, durationMs, timestampFromDate, type Duration } from "@bufbuild/protobuf/wkt";
 import type { PortProtocol, RestartMode } from "../engine/types.js";
 import { invalidArgument } from "../errors/dockhand-error.js";
 import { checkDefinition, checkUpdatePolicy } from "../registry/definition-rules.js";
@@ -159,6 +159,11 @@ const failureActions: Record<UpdateFailureAction, UpdatePolicy["failureAction"]>
   [UpdateFailureAction.ROLLBACK]: "rollback",
 };
 
+/** A duration in ms, where any negative part stays negative (durationMs rounds -5 ns to 0), for the range check. */
+function signedMs(duration: Duration): number {
+  return duration.seconds < 0n || duration.nanos < 0 ? Math.min(-1, durationMs(duration)) : durationMs(duration);
+}
+
 /** The update policy of a service message; undefined (keep the stored one) when unset. */
 export function updatePolicyFromProto(config: UpdateConfig | undefined, prefix = "service.update_config."): UpdatePolicy | undefined {
   if (!config) return undefined;
@@ -172,8 +177,8 @@ export function updatePolicyFromProto(config: UpdateConfig | undefined, prefix =
     order,
     monitorMs: config.monitor ? durationMs(config.monitor) : defaultUpdatePolicy.monitorMs,
     failureAction,
-    minHealthyMs: config.minHealthyTime ? durationMs(config.minHealthyTime) : defaultUpdatePolicy.minHealthyMs,
-    healthyDeadlineMs: config.healthyDeadline ? durationMs(config.healthyDeadline) : defaultUpdatePolicy.healthyDeadlineMs,
+    minHealthyMs: config.minHealthyTime ? signedMs(config.minHealthyTime) : defaultUpdatePolicy.minHealthyMs,
+    healthyDeadlineMs: config.healthyDeadline ? signedMs(config.healthyDeadline) : defaultUpdatePolicy.healthyDeadlineMs,
   };
   checkUpdatePolicy(policy, prefix);
   return policy;

@@ -11,9 +11,10 @@ export function healthCheckFromProto(check: HealthCheck | undefined, prefix: str
   const given = [check.command.length > 0 && "command", check.shell !== "" && "shell", check.none && "none"].filter(Boolean);
   if (given.length > 1) throw invalidArgument(`${prefix}${given[1]}`, `cannot be set together with ${given[0]}: set one of command, shell and none`);
   const ms = (field: string, value: HealthCheck["interval"]) => {
-    const result = value ? durationMs(value) : 0;
-    if (result < 0) throw invalidArgument(`${prefix}${field}`, "must not be negative");
-    return result;
+    if (!value) return 0;
+    // Checked on the fields: durationMs rounds a few negative nanoseconds to 0.
+    if (value.seconds < 0n || value.nanos < 0) throw invalidArgument(`${prefix}${field}`, "must not be negative");
+    return durationMs(value);
   };
   return {
     test: check.none ? ["NONE"] : check.command.length > 0 ? ["CMD", ...check.command] : check.shell !== "" ? ["CMD-SHELL", check.shell] : [],

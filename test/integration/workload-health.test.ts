@@ -71,6 +71,7 @@ describe("health checks in the definition", () => {
     ["service.health_check.interval", { shell: "true", interval: ms(10) }],
     ["service.health_check.timeout", { shell: "true", timeout: { seconds: 7200n, nanos: 0 } }],
     ["service.health_check.start_period", { shell: "true", startPeriod: { seconds: -1n, nanos: 0 } }],
+    ["service.health_check.interval", { shell: "true", interval: { seconds: 0n, nanos: -5 } }],
     ["service.health_check.retries", { shell: "true", retries: 1000 }],
     ["service.health_check.none", { none: true, retries: 2 }],
     ["service.health_check.command[0]", { command: ["a\0b"] }],

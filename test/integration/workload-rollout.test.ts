@@ -82,6 +82,7 @@ describe("health-gated rolling updates", () => {
     ["service.update_config.healthy_deadline", { healthyDeadline: ms(500) }],
     ["service.update_config.healthy_deadline", { minHealthyTime: ms(60_000), healthyDeadline: ms(30_000) }],
     ["service.update_config.min_healthy_time", { minHealthyTime: { seconds: -5n, nanos: 0 } }],
+    ["service.update_config.healthy_deadline", { healthyDeadline: { seconds: 0n, nanos: -5 } }],
   ])("refuses %s out of range with INVALID_ARGUMENT", async (field, updateConfig) => {
     const name = fixture.service("gate-input");
     const err = await registry()
