@@ -10,6 +10,11 @@
  * until each container it kills has run 11 s. Swarm runs with --restart-delay 0s for the same
  * reason (its default delays every replacement by 5 s; BENCH_SWARM_RESTART_DELAY sets it).
  *
+ * heal-ready: a 1-replica service with a 1 s health check (`true`); its container is killed
+ * once it has run 11 s, and the figure is the time until the replacement is healthy, as
+ * GetStatus shows it, against a Swarm service with the same check (`--health-cmd true
+ * --health-interval 1s`), seen through the container list's "(healthy)".
+ *
  * Both run on a dockerd of the benchmark's own (see startPrivateEngine), which also keeps the
  * shared engine out of swarm mode; the swarm is left and the daemon removed at the end.
  */
@@ -21,7 +26,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import type Docker from "dockerode";
 import { ServiceRegistry } from "../gen/dockhand/v1/registry_pb.js";
-import { ContainerState, Scaler } from "../gen/dockhand/v1/scaler_pb.js";
+import { ContainerState, HealthStatus, Scaler } from "../gen/dockhand/v1/scaler_pb.js";
 import { createDockerEngine } from "../src/engine/docker-engine.js";
 import { ensureTestImage, testImage } from "../test/support/engine.js";
 import type { SecondEngine } from "../test/support/second-engine.js";
@@ -37,17 +42,22 @@ const run = `${process.pid}-${Date.now().toString(36)}`;
 const service = `bench-heal-${run}`;
 const swarmLabel = "com.docker.swarm.service.name";
 
+/** The 1-replica service with a 1 s health check of the heal-ready figure. */
+const readyService = `${service}-ready`;
+
 /** One container of the service as either side reports it. */
 interface Member {
   id: string;
   slot: number;
   running: boolean;
+  /** Its health check passes. */
+  healthy: boolean;
   startedAt: number;
 }
 
 /** The service's containers now, as dockhand or Swarm reports them. */
 interface Orchestrator {
-  members(): Promise<Member[]>;
+  members(name?: string): Promise<Member[]>;
 }
 
 /** The slots killed in round `round`: a different set each round, as described above. */
@@ -100,6 +110,32 @@ async function healRound(side: Orchestrator, docker: Docker, slots: number[]): P
   return { total, seen: seen ?? total, replaced: replaced ?? total };
 }
 
+/**
+ * heal-ready: kills the one container of the health-checked service once it has run
+ * `stableMs` (so no restart delay applies), and times until its replacement is healthy.
+ */
+async function readyRound(side: Orchestrator, docker: Docker): Promise<number> {
+  const victim = await waitFor("the health-checked container to be stable", async () => {
+    const members = (await side.members(readyService)).filter((m) => m.running && m.healthy);
+    return members.length === 1 && Date.now() - members[0]!.startedAt >= stableMs ? members[0] : undefined;
+  });
+  const started = performance.now();
+  await docker.getContainer(victim.id).kill();
+  return waitFor("the replacement to be healthy", async () => {
+    const members = await side.members(readyService);
+    return members.some((m) => m.id !== victim.id && m.running && m.healthy) ? (performance.now() - started) / 1000 : undefined;
+  });
+}
+
+async function measureReady(name: string, side: Orchestrator, docker: Docker): Promise<number[]> {
+  const samples: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    samples.push(await readyRound(side, docker));
+    process.stderr.write(`${name}: the health-checked container killed: its replacement healthy after ${samples.at(-1)!.toFixed(3)} s\n`);
+  }
+  return samples;
+}
+
 async function measure(name: string, side: Orchestrator, docker: Docker): Promise<{ one: number[]; five: number[] }> {
   const result = { one: [] as number[], five: [] as number[] };
   for (const [kill, samples] of [
@@ -122,12 +158,13 @@ async function measure(name: string, side: Orchestrator, docker: Docker): Promis
 function dockhandSide(dockhand: DockhandChild): Orchestrator {
   const scaler = createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url }));
   return {
-    async members() {
-      const { status } = await scaler.getStatus({ name: service });
+    async members(name = service) {
+      const { status } = await scaler.getStatus({ name });
       return (status?.containers ?? []).map((c) => ({
         id: c.id,
         slot: c.slot,
         running: c.state === ContainerState.RUNNING,
+        healthy: c.health === HealthStatus.HEALTHY,
         startedAt: c.startTime ? Number(c.startTime.seconds) * 1000 + c.startTime.nanos / 1e6 : 0,
       }));
     },
@@ -136,8 +173,8 @@ function dockhandSide(dockhand: DockhandChild): Orchestrator {
 
 function swarmSide(docker: Docker): Orchestrator {
   return {
-    async members() {
-      const containers = await docker.listContainers({ all: true, filters: { label: [`${swarmLabel}=${service}`] } });
+    async members(name = service) {
+      const containers = await docker.listContainers({ all: true, filters: { label: [`${swarmLabel}=${name}`] } });
       // The list has no start time, and inspecting on every poll would load the engine that is
       // healing; a task's container starts right after it is created, which is close enough
       // for the stable wait (Swarm's restart delay does not grow with failures anyway).
@@ -145,6 +182,7 @@ function swarmSide(docker: Docker): Orchestrator {
         id: c.Id,
         slot: Number(c.Labels["com.docker.swarm.task.name"]?.split(".")[1] ?? 0),
         running: c.State === "running",
+        healthy: c.Status.includes("(healthy)"),
         startedAt: c.Created * 1000,
       }));
     },
@@ -188,7 +226,12 @@ const cleanup = cleanupOnExit(async () => {
   await engine.destroy();
 });
 
-const figures: { one: number[]; five: number[]; swarm: { one: number[]; five: number[] } | undefined } = { one: [], five: [], swarm: undefined };
+const figures: { one: number[]; five: number[]; ready: number[]; swarm: { one: number[]; five: number[]; ready?: number[] } | undefined } = {
+  one: [],
+  five: [],
+  ready: [],
+  swarm: undefined,
+};
 try {
   dockhand = await startDockhandChild("dockhand-bench-heal", engine.url);
   await createClient(ServiceRegistry, createGrpcTransport({ baseUrl: dockhand.url })).createService({
@@ -196,6 +239,12 @@ try {
   });
   await createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url })).scale({ name: service, replicas }, { timeoutMs: 120_000 });
   Object.assign(figures, await measure("dockhand", dockhandSide(dockhand), docker));
+  const registry = createClient(ServiceRegistry, createGrpcTransport({ baseUrl: dockhand.url }));
+  await registry.createService({
+    service: { name: readyService, image: testImage, command: ["sleep", "3600"], init: true, healthCheck: { command: ["true"], interval: { seconds: 1n, nanos: 0 } } },
+  });
+  await createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url })).scale({ name: readyService, replicas: 1 }, { timeoutMs: 120_000 });
+  figures.ready = await measureReady("dockhand", dockhandSide(dockhand), docker);
   await dockhand.stop();
   dockhand = undefined;
   // dockhand is gone, so nothing replaces these; the swarm's service gets the same name.
@@ -214,6 +263,10 @@ try {
     const side = swarmSide(docker);
     await waitFor("the swarm service to run 10", async () => ((await side.members()).filter((m) => m.running).length === replicas ? true : undefined), 120_000);
     figures.swarm = await measure(`swarm (restart delay ${swarmRestartDelay})`, side, docker);
+    cli("service", "rm", service);
+    cli("service", "create", "-d", "--no-resolve-image", "--name", readyService, "--replicas", "1", "--restart-delay", swarmRestartDelay,
+      "--health-cmd", "true", "--health-interval", "1s", testImage, "sleep", "3600");
+    figures.swarm.ready = await measureReady(`swarm (restart delay ${swarmRestartDelay})`, side, docker);
   }
 } finally {
   await cleanup();
@@ -222,6 +275,7 @@ try {
 for (const [bench, mine, theirs] of [
   ["heal-1", figures.one, figures.swarm?.one],
   ["heal-5", figures.five, figures.swarm?.five],
+  ["heal-ready", figures.ready, figures.swarm?.ready],
 ] as const) {
   printFigure({ bench, unit: "s", dockhand: median(mine), baseline: theirs ? median(theirs) : null, target: "<1.5", digits: 3 });
 }
