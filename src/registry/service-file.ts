@@ -103,11 +103,22 @@ export async function readServiceFile(path: string): Promise<ServiceDefinition[]
 export async function applyServiceFile(registry: ServiceRegistry, definitions: ServiceDefinition[]): Promise<{ created: string[]; updated: string[] }> {
   const created: string[] = [];
   const updated: string[] = [];
-  for (const def of definitions) {
-    const before = registry.find(def.name);
+  for (const fileDef of definitions) {
+    const before = registry.find(fileDef.name);
+    const def = withStoredFileVersions(fileDef, before?.definition);
     const { service, created: isNew } = await registry.update(def, { expectedVersion: 0, allowMissing: true });
     if (isNew) created.push(def.name);
     else if (before && service.version !== before.version) updated.push(def.name);
   }
   return { created, updated };
+}
+
+/**
+ * The file names secrets and configs without versions: keep the versions the stored definition
+ * pins for those it still mounts, so that a restart after UpdateSecret starts no rollout.
+ */
+function withStoredFileVersions(def: ServiceDefinition, stored: ServiceDefinition | undefined): ServiceDefinition {
+  const keys = [...(def.secrets ?? []).map((f) => `secret/${f.name}`), ...(def.configs ?? []).map((f) => `config/${f.name}`)];
+  const kept = Object.fromEntries(Object.entries(stored?.fileVersions ?? {}).filter(([key]) => keys.includes(key)));
+  return Object.keys(kept).length > 0 ? { ...def, fileVersions: kept } : def;
 }
