@@ -1,3 +1,7 @@
+import type { HealthCheckSpec, PortProtocol, RestartMode } from "../model/container-options.js";
+
+export type { HealthCheckSpec, PortProtocol, RestartMode };
+
 /** Domain types of the engine module: no dockerode type leaks past `src/engine/`. */
 
 export type ContainerStateName =
@@ -11,8 +15,6 @@ export type ContainerStateName =
   | "unknown";
 
 export type HealthName = "none" | "starting" | "healthy" | "unhealthy";
-
-export type PortProtocol = "tcp" | "udp" | "sctp";
 
 export interface PortRequest {
   containerPort: number;
@@ -29,8 +31,6 @@ export interface PublishedPort {
   hostIp: string;
   hostPort: number;
 }
-
-export type RestartMode = "no" | "always" | "on-failure" | "unless-stopped";
 
 export interface ContainerSpec {
   /** Empty: the engine makes up a name. */
@@ -68,19 +68,6 @@ export interface ContainerSpec {
 }
 
 /** A health check in the engine's own form (the Dockerfile's HEALTHCHECK, Swarm's HealthConfig). */
-export interface HealthCheckSpec {
-  /** `[]`: the image's test; `["NONE"]`; `["CMD", ...argv]`; `["CMD-SHELL", script]`. */
-  test: string[];
-  /** 0: the engine's default (30 s). */
-  intervalMs: number;
-  /** 0: the engine's default (30 s). */
-  timeoutMs: number;
-  /** 0: the engine's default (3). */
-  retries: number;
-  /** 0: none. */
-  startPeriodMs: number;
-}
-
 export interface MountSpec {
   /** Absolute path inside the container. */
   target: string;

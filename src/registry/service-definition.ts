@@ -1,4 +1,4 @@
-import type { HealthCheckSpec, PortProtocol, RestartMode } from "../engine/types.js";
+import type { HealthCheckSpec, PortProtocol, RestartMode } from "../model/container-options.js";
 
 /** What each container of a service runs. Plain data: stored as JSON, compared by value. */
 export interface ServiceDefinition {

@@ -1,4 +1,4 @@
-import type { HealthCheckSpec } from "../engine/types.js";
+import type { HealthCheckSpec } from "../model/container-options.js";
 import { DockhandError } from "../errors/dockhand-error.js";
 import type { FileMount, ServiceDefinition, ServiceMount } from "./service-definition.js";
 

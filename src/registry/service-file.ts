@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
-import type { PortProtocol, RestartMode } from "../engine/types.js";
+import type { PortProtocol, RestartMode } from "../model/container-options.js";
 import { DockhandError } from "../errors/dockhand-error.js";
 import { checkDefinition } from "./definition-rules.js";
 import { definitionWithDefaults, type ServiceDefinition } from "./service-definition.js";

@@ -1,4 +1,4 @@
-import type { HealthCheckSpec } from "../engine/types.js";
+import type { HealthCheckSpec } from "../model/container-options.js";
 import { invalidArgument } from "../errors/dockhand-error.js";
 import { isAbsolute, normalize } from "node:path/posix";
 import { quote } from "../errors/quote.js";
