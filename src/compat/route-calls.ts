@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
+import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import type { AccessControl } from "../server/auth/access-control.js";
 import { certSubjectOf } from "../server/auth/peer-identity.js";
-import { roleFor } from "../server/auth/procedure-roles.js";
+import { isAudited, refusalCode, writeAudit } from "../server/auth/audit.js";
 import { toConnectError } from "../server/error-codes.js";
 import type { HttpRequest, HttpResponse } from "../server/http-route.js";
 import type { Metrics } from "../server/metrics.js";
@@ -54,13 +55,10 @@ export function createRouteCalls(options: RouteCallsOptions): RunCall {
     const abort = new AbortController();
     res.once("close", () => abort.abort());
     const decision = options.access.check(procedure, { authorization: req.headers.authorization, certSubject: certSubjectOf(req) });
-    const audited = roleFor(procedure) !== "viewer" && roleFor(procedure) !== undefined;
+    const audited = isAudited(procedure);
     const done = (code: Code | undefined, err?: unknown) => {
       const name = code === undefined ? "OK" : (Code[code] ?? "Unknown");
-      if (audited) {
-        const caller = decision.allowed ? decision.caller : undefined;
-        options.logger?.info({ audit: true, caller: caller?.name ?? "unknown", role: caller?.role ?? "none", procedure, outcome: name }, "audit");
-      }
+      if (audited && options.logger) writeAudit(options.logger, procedure, decision.allowed ? decision.caller : undefined, name);
       options.metrics?.recordRpc(procedure, name, (performance.now() - started) / 1000);
       const fields = { code: name, durationMs: Math.round((performance.now() - started) * 10) / 10 };
       const log = options.logger?.child({ requestId, procedure });
@@ -68,8 +66,8 @@ export function createRouteCalls(options: RouteCallsOptions): RunCall {
       else log?.info(fields, "rpc");
     };
     if (!decision.allowed) {
-      const code = decision.reason === "unauthenticated" ? Code.Unauthenticated : Code.PermissionDenied;
-      refuse(res, { status: code === Code.Unauthenticated ? 401 : 403, code, message: decision.message });
+      const code = refusalCode(decision);
+      refuse(res, { status: codeToHttpStatus(code), code, message: decision.message });
       done(code);
       return;
     }

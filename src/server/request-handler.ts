@@ -1,4 +1,6 @@
 import type { AccessControl } from "./auth/access-control.js";
+import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
+import { refusalCode } from "./auth/audit.js";
 import { certSubjectOf } from "./auth/peer-identity.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "./http-route.js";
 
@@ -20,7 +22,7 @@ function metricsGuard(access: AccessControl): HttpRoute {
     if ((req.url ?? "").split("?")[0] !== "/metrics") return false;
     const decision = access.check("/metrics", { authorization: req.headers.authorization, certSubject: certSubjectOf(req) });
     if (decision.allowed) return false;
-    const status = decision.reason === "unauthenticated" ? 401 : 403;
+    const status = codeToHttpStatus(refusalCode(decision));
     res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...(status === 401 ? { "www-authenticate": "Bearer" } : {}) });
     res.end(`${decision.message}\n`);
     return true;

@@ -1,7 +1,7 @@
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { AccessControl, Caller } from "./access-control.js";
-import { roleFor } from "./procedure-roles.js";
+import { isAudited, refusalCode, writeAudit } from "./audit.js";
 import { callerKey } from "../../services/caller-key.js";
 
 /** The verified mTLS subject of the connection a call came on, set by the adapter's contextValues. */
@@ -21,13 +21,14 @@ export function createAuthInterceptor(access: AccessControl, audit: Logger): Int
   return (next) => async (req) => {
     const procedure = `/${req.service.typeName}/${req.method.name}`;
     const decision = access.check(procedure, { authorization: req.header.get("authorization"), certSubject: req.contextValues.get(certSubjectKey) });
-    const audited = roleFor(procedure) !== "viewer" && roleFor(procedure) !== undefined;
+    const audited = isAudited(procedure);
     const record = (caller: Caller | undefined, outcome: string) => {
-      if (audited) audit.info({ audit: true, caller: caller?.name ?? "unknown", role: caller?.role ?? "none", procedure, outcome }, "audit");
+      if (audited) writeAudit(audit, procedure, caller, outcome);
     };
     if (!decision.allowed) {
-      record(undefined, decision.reason === "unauthenticated" ? "Unauthenticated" : "PermissionDenied");
-      throw new ConnectError(decision.message, decision.reason === "unauthenticated" ? Code.Unauthenticated : Code.PermissionDenied);
+      const code = refusalCode(decision);
+      record(undefined, Code[code]);
+      throw new ConnectError(decision.message, code);
     }
     req.contextValues.set(callerKey, decision.caller);
     if (!audited) return next(req);
