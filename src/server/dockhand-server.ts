@@ -36,7 +36,7 @@ import { readPythonServiceFile } from "../compat/genisys/python-service-file.js"
 import { createDashboardRoute } from "./dashboard/dashboard-route.js";
 import { createRequestHandler } from "./request-handler.js";
 import { readTlsMaterial, type TlsFiles } from "./tls-material.js";
-import { watchFiles } from "./auth/watch-files.js";
+import { watchFiles } from "../lib/watch-files.js";
 import { createContextValues } from "@connectrpc/connect";
 import { createRoutes } from "./routes.js";
 import { createStatusFastPath } from "./status-fast-path.js";

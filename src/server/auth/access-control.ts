@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { type Credentials, readCredentialsFile } from "./credentials-file.js";
 import { roleFor } from "./procedure-roles.js";
 import { roleCovers, type Role } from "./roles.js";
-import { watchFiles } from "./watch-files.js";
+import { watchFiles } from "../../lib/watch-files.js";
 
 /** Who made a call, as the access check decided. */
 export interface Caller {
