@@ -1,12 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { defaults, type Config } from "../../src/server/config.js";
-import { startDockhandServer, type DockhandServer } from "../../src/server/dockhand-server.js";
-import { dockerUrl, requireEngine } from "./engine.js";
-import { removeDataDir } from "./test-server.js";
+import type { Config } from "../../src/server/config.js";
+import type { DockhandServer } from "../../src/server/dockhand-server.js";
+import { requireEngine } from "./engine.js";
+import { removeDataDir, startTestServer, type TestServer } from "./test-server.js";
 
 export interface LoggedServer extends DockhandServer {
   /** Every log line the server wrote, parsed. */
@@ -17,10 +14,8 @@ export interface LoggedServer extends DockhandServer {
   stop(): Promise<void>;
 }
 
-/** A dockhand on a free loopback port whose info-level log lines are kept for the test to read. */
+/** A test server whose info-level log lines are kept for the test to read. */
 export async function startLoggedServer(overrides: Partial<Config>): Promise<LoggedServer> {
-  const engine = await requireEngine();
-  const dataDir = mkdtempSync(join(tmpdir(), "dockhand-secure-"));
   const raw: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -28,14 +23,12 @@ export async function startLoggedServer(overrides: Partial<Config>): Promise<Log
       callback();
     },
   });
-  const config: Config = { ...defaults, port: 0, dockerUrl, dataDir, logLevel: "info", ...overrides };
-  const server = await startDockhandServer({ config, engine, logger: pino({ level: "info" }, sink) });
-  const logged = Object.assign(Object.create(server) as DockhandServer, server, {
-    dataDir,
+  const server = await startTestServer(await requireEngine(), overrides, pino({ level: "info" }, sink));
+  const logged: Omit<LoggedServer, "lines"> = Object.assign(Object.create(server) as TestServer, server, {
     text: () => raw.join("\n"),
     async stop() {
       await server.close();
-      removeDataDir(dataDir);
+      removeDataDir(server.dataDir);
     },
   });
   // A getter, so each read parses what was written until then (Object.assign would copy one snapshot).

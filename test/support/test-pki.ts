@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -60,8 +60,4 @@ export function fingerprintOf(certFile: string): string {
   return execFileSync("openssl", ["x509", "-noout", "-fingerprint", "-sha256", "-in", certFile], { encoding: "utf8" })
     .trim()
     .replace(/^.*=/, "");
-}
-
-export function readPem(file: string): Buffer {
-  return readFileSync(file);
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import type { CoreEngine, Engine } from "../../src/engine/engine.js";
 import { defaults, type Config } from "../../src/server/config.js";
 import { startDockhandServer, type DockhandServer } from "../../src/server/dockhand-server.js";
@@ -14,10 +14,10 @@ export interface TestServer extends DockhandServer {
 }
 
 /** A dockhand server on a free loopback port with its own temporary data directory. */
-export async function startTestServer(engine: Engine, overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(engine: Engine, overrides: Partial<Config> = {}, logger?: Logger): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "dockhand-test-"));
   const config: Config = { ...defaults, port: 0, dockerUrl, dataDir, logLevel: "silent", ...overrides };
-  const server = await startDockhandServer({ config, engine, logger: pino({ level: config.logLevel }) });
+  const server = await startDockhandServer({ config, engine, logger: logger ?? pino({ level: config.logLevel }) });
   return Object.assign(Object.create(server) as DockhandServer, server, { dataDir, config });
 }
 
