@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeTokensFile } from "../support/tokens-file.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -179,13 +180,11 @@ describe("genisys connector REST API with tokens and switched off", () => {
   it("applies the typed API's roles with tokens on, and answers nothing when switched off", async () => {
     const { requireEngine } = await import("../support/engine.js");
     const engine = await requireEngine();
-    const token = (role: string) => ({ role, token: randomBytes(18).toString("base64url") });
+    const token = (role: "viewer" | "operator") => ({ name: role, role, token: randomBytes(18).toString("base64url") });
     const viewer = token("viewer");
     const operator = token("operator");
     const tokensFile = join(dir, "tokens.yml");
-    const lines = ["tokens:"];
-    for (const t of [viewer, operator]) lines.push(`  - name: ${t.role}`, `    role: ${t.role}`, `    sha256: ${createHash("sha256").update(t.token).digest("hex")}`);
-    writeFileSync(tokensFile, `${lines.join("\n")}\ncert_subjects: []\n`);
+    writeTokensFile(tokensFile, [viewer, operator]);
     const secured = await startTestServer(engine, { authTokensFile: tokensFile });
     const off = await startTestServer(engine, { compatGenisys: false });
     const name = `t-genauth-${process.pid}-${Date.now().toString(36)}`;

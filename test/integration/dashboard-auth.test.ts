@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { writeTokensFile } from "../support/tokens-file.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,14 +23,12 @@ const tokensDir = mkdtempSync(join(tmpdir(), "dockhand-dash-auth-"));
 const tokensFile = join(tokensDir, "tokens.yml");
 const viewerToken = randomBytes(24).toString("base64url");
 const operatorToken = randomBytes(24).toString("base64url");
-const sha256 = (token: string) => createHash("sha256").update(token).digest("hex");
 /** Writes the tokens file (by rename, as a deploy tool would), with the operator's token at `operatorRole`. */
 function writeTokens(operatorRole: "operator" | "viewer"): void {
-  writeFileSync(
-    `${tokensFile}.new`,
-    `tokens:\n  - name: dash-viewer\n    role: viewer\n    sha256: ${sha256(viewerToken)}\n  - name: dash-operator\n    role: ${operatorRole}\n    sha256: ${sha256(operatorToken)}\n`,
-  );
-  renameSync(`${tokensFile}.new`, tokensFile);
+  writeTokensFile(tokensFile, [
+    { name: "dash-viewer", role: "viewer", token: viewerToken },
+    { name: "dash-operator", role: operatorRole, token: operatorToken },
+  ]);
 }
 writeTokens("operator");
 
