@@ -54,7 +54,7 @@ describe("ContainerAgent.Exec", () => {
   for (const protocol of ["grpc", "grpcweb", "connect"] satisfies WireProtocol[]) {
     it(`streams stdout and stderr apart and ends with the exit code (${protocol})`, async () => {
       const agent = clientFor(ContainerAgent, fx.server.url, protocol);
-      const outcome = await execute(agent, { id: running, command: ["sh", "-c", "echo out; sleep 0.1; echo err >&2; sleep 0.1; echo more; exit 3"] });
+      const outcome = await execute(agent, { id: running, command: ["sh", "-c", "echo out; sleep 0.5; echo err >&2; sleep 0.5; echo more; exit 3"] });
       expect(outcome).toMatchObject({ stdout: "out\nmore\n", stderr: "err\n", exitCode: 3, afterResult: 0 });
       expect(outcome.order).toEqual(["stdout", "stderr", "stdout"]);
     });
