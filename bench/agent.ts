@@ -13,8 +13,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ContainerAgent } from "../gen/dockhand/v1/container_agent_pb.js";
-import { createDockerEngine } from "../src/engine/docker-engine.js";
-import { defaults } from "../src/server/config.js";
+import { createDockerEngine } from "../src/engine/docker/docker-engine.js";
+import { defaults } from "../src/app/config.js";
 
 const containerCount = 200;
 const warmup = 30;

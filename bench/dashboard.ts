@@ -18,7 +18,7 @@ import type Docker from "dockerode";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { ServiceRegistry } from "../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../gen/dockhand/v1/scaler_pb.js";
-import { createDockerEngine } from "../src/engine/docker-engine.js";
+import { createDockerEngine } from "../src/engine/docker/docker-engine.js";
 import { chromiumPath } from "../test/support/browser.js";
 import { ensureTestImage, testImage } from "../test/support/engine.js";
 import type { SecondEngine } from "../test/support/second-engine.js";

@@ -27,7 +27,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import type Docker from "dockerode";
 import { ServiceRegistry } from "../gen/dockhand/v1/registry_pb.js";
 import { ContainerState, HealthStatus, Scaler } from "../gen/dockhand/v1/scaler_pb.js";
-import { createDockerEngine } from "../src/engine/docker-engine.js";
+import { createDockerEngine } from "../src/engine/docker/docker-engine.js";
 import { ensureTestImage, testImage } from "../test/support/engine.js";
 import type { SecondEngine } from "../test/support/second-engine.js";
 import { cleanupOnExit, median, printFigure, startDockhandChild, startPrivateEngine, type DockhandChild } from "./support.js";

@@ -1,7 +1,7 @@
 // `npm run docs:tables`: rewrites README.md's generated tables (settings, roles) from the code.
 import { readFileSync, writeFileSync } from "node:fs";
-import { rolesTable } from "../src/server/auth/roles-table.js";
-import { settingsTable } from "../src/server/config.js";
+import { rolesTable } from "../src/transport/auth/roles-table.js";
+import { settingsTable } from "../src/app/config.js";
 
 const tables: Record<string, () => string> = { "settings-table": settingsTable, "roles-table": rolesTable };
 let readme = readFileSync("README.md", "utf8");

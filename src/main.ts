@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from "node:v8";
 import { pino } from "pino";
-import { createDockerEngine } from "./engine/docker-engine.js";
-import { isDockhandError } from "./errors/dockhand-error.js";
-import { ConfigError, loadConfig, usage } from "./server/config.js";
-import { startDockhandServer } from "./server/dockhand-server.js";
-import { CredentialsFileError } from "./server/auth/credentials-file.js";
-import { TlsMaterialError } from "./server/tls-material.js";
+import { createDockerEngine } from "./engine/docker/docker-engine.js";
+import { isDockhandError } from "./model/dockhand-error.js";
+import { ConfigError, loadConfig, usage } from "./app/config.js";
+import { startDockhandServer } from "./app/dockhand-server.js";
+import { CredentialsFileError } from "./transport/auth/credentials-file.js";
+import { TlsMaterialError } from "./transport/tls-material.js";
 
 /**
  * V8 lets old space fill to about twice what survived the last full collection before it

@@ -1,4 +1,4 @@
-import type { HttpRequest } from "../server/http-route.js";
+import type { HttpRequest } from "../transport/http-route.js";
 
 export type BodyResult = { kind: "ok"; bytes: Buffer } | { kind: "too-large" } | { kind: "aborted" };
 

@@ -2,13 +2,13 @@ import { randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
-import type { AccessControl } from "../server/auth/access-control.js";
-import { certSubjectOf } from "../server/auth/peer-identity.js";
-import { isAudited, refusalCode, writeAudit } from "../server/auth/audit.js";
-import { toConnectError } from "../server/error-codes.js";
-import type { HttpRequest, HttpResponse } from "../server/http-route.js";
-import type { Metrics } from "../server/metrics.js";
-import { runInRequest } from "../server/request-context.js";
+import type { AccessControl } from "../transport/auth/access-control.js";
+import { certSubjectOf } from "../transport/auth/peer-identity.js";
+import { isAudited, refusalCode, writeAudit } from "../transport/auth/audit.js";
+import { toConnectError } from "../transport/error-codes.js";
+import type { HttpRequest, HttpResponse } from "../transport/http-route.js";
+import type { Metrics } from "../transport/metrics.js";
+import { runInRequest } from "../transport/request-context.js";
 
 /** What a compatibility call's handler gets: its cancellation and identity. */
 export interface RouteCall {

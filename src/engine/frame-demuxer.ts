@@ -1,4 +1,4 @@
-import { DockhandError } from "../errors/dockhand-error.js";
+import { DockhandError } from "../model/dockhand-error.js";
 
 export type OutputStreamName = "stdout" | "stderr";
 

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { isDockhandError } from "../errors/dockhand-error.js";
+import { isDockhandError } from "../model/dockhand-error.js";
 
 export interface EngineCallRecord {
   /** The engine method, e.g. `startContainer`. */

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "../lib/write-file-atomic.js";
 import { join } from "node:path";
-import { DockhandError } from "../errors/dockhand-error.js";
+import { DockhandError } from "../model/dockhand-error.js";
 
 const fileName = "instance-id";
 

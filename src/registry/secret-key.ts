@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { DockhandError } from "../errors/dockhand-error.js";
+import { DockhandError } from "../model/dockhand-error.js";
 
 const keyBytes = 32;
 

@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DockhandError } from "../errors/dockhand-error.js";
-import { quote } from "../errors/quote.js";
+import { DockhandError } from "../model/dockhand-error.js";
+import { quote } from "../model/quote.js";
 import { writeFileAtomic } from "../lib/write-file-atomic.js";
 import { loadSecretKey } from "./secret-key.js";
 

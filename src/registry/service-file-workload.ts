@@ -1,6 +1,6 @@
 import type { HealthCheckSpec } from "../model/container-options.js";
-import { DockhandError } from "../errors/dockhand-error.js";
-import type { FileMount, ServiceDefinition, ServiceMount } from "./service-definition.js";
+import { DockhandError } from "../model/dockhand-error.js";
+import type { FileMount, ServiceDefinition, ServiceMount } from "../model/service-definition.js";
 
 type Raw = Record<string, unknown>;
 

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import type { PortProtocol, RestartMode } from "../model/container-options.js";
-import { DockhandError } from "../errors/dockhand-error.js";
-import { checkDefinition } from "./definition-rules.js";
-import { definitionWithDefaults, type ServiceDefinition } from "./service-definition.js";
+import { DockhandError } from "../model/dockhand-error.js";
+import { checkDefinition } from "../model/definition-rules.js";
+import { definitionWithDefaults, type ServiceDefinition } from "../model/service-definition.js";
 import type { ServiceRegistry } from "./service-registry.js";
 import { workloadFromYaml, workloadKeys } from "./service-file-workload.js";
 

@@ -1,5 +1,5 @@
-import { DockhandError } from "../errors/dockhand-error.js";
-import { checkDefinition, checkServiceName, checkUpdatePolicy } from "./definition-rules.js";
+import { DockhandError } from "../model/dockhand-error.js";
+import { checkDefinition, checkServiceName, checkUpdatePolicy } from "../model/definition-rules.js";
 import {
   defaultUpdatePolicy,
   definitionWithDefaults,
@@ -8,9 +8,9 @@ import {
   type ServiceDefinition,
   type StoredService,
   type UpdatePolicy,
-} from "./service-definition.js";
+} from "../model/service-definition.js";
 import type { StateFile } from "./state-file.js";
-import { quote } from "../errors/quote.js";
+import { quote } from "../model/quote.js";
 
 export interface UpdateOptions {
   /** The version the caller read; 0 updates unconditionally. */

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "../lib/write-file-atomic.js";
 import { join } from "node:path";
-import { DockhandError } from "../errors/dockhand-error.js";
-import type { StoredService } from "./service-definition.js";
+import { DockhandError } from "../model/dockhand-error.js";
+import type { StoredService } from "../model/service-definition.js";
 
 const formatVersion = 1;
 const fileName = "state.json";

@@ -4,7 +4,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ContainerView } from "../../gen/dockhand/v1/agent_containers_pb.js";
 import { ContainerState } from "../../gen/dockhand/v1/scaler_pb.js";
 import { Protocol, RestartPolicyMode } from "../../gen/dockhand/v1/service_pb.js";
-import { serviceLabel } from "../../src/scaler/ownership.js";
+import { serviceLabel } from "../../src/model/ownership-labels.js";
 import { testImage } from "../support/engine.js";
 import { expectCode, failure, startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
 

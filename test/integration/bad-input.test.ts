@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/engine.js";
-import { serviceFilter } from "../../src/scaler/ownership.js";
+import { serviceFilter } from "../../src/model/ownership-labels.js";
 import { requireEngine, testImage } from "../support/engine.js";
 import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
 

@@ -6,7 +6,7 @@ import { writeTokensFile } from "../support/tokens-file.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { serviceFilter } from "../../src/scaler/ownership.js";
+import { serviceFilter } from "../../src/model/ownership-labels.js";
 import { testImage } from "../support/engine.js";
 import { sample } from "../support/metrics.js";
 import { useTestServer } from "../support/server-fixture.js";

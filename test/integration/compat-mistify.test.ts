@@ -11,7 +11,7 @@ import { gzipSync } from "node:zlib";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
-import type { Config } from "../../src/server/config.js";
+import type { Config } from "../../src/app/config.js";
 import { clientFor } from "../support/clients.js";
 import { testImage } from "../support/engine.js";
 import { removeImages } from "../support/images.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/engine.js";
-import { serviceFilter } from "../../src/scaler/ownership.js";
+import { serviceFilter } from "../../src/model/ownership-labels.js";
 import { requireEngine, testImage } from "../support/engine.js";
 import { spawnDockhand } from "../support/dockhand-process.js";
 import { removeServiceContainers, uniqueServiceName } from "../support/test-server.js";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDockerEngine } from "../../src/engine/docker-engine.js";
+import { createDockerEngine } from "../../src/engine/docker/docker-engine.js";
 import type { Engine } from "../../src/engine/engine.js";
 import type { EngineEvent, EngineEventItem } from "../../src/engine/event-stream.js";
-import { isDockhandError } from "../../src/errors/dockhand-error.js";
+import { isDockhandError } from "../../src/model/dockhand-error.js";
 import { testImage } from "../support/engine.js";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.js";
 import { until } from "../support/until.js";

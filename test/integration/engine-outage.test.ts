@@ -3,7 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
-import { createDockerEngine } from "../../src/engine/docker-engine.js";
+import { createDockerEngine } from "../../src/engine/docker/docker-engine.js";
 import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.js";

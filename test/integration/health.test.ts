@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
-import { createDockerEngine } from "../../src/engine/docker-engine.js";
+import { createDockerEngine } from "../../src/engine/docker/docker-engine.js";
 import { clientFor } from "../support/clients.js";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.js";
 import { removeDataDir, startTestServer, type TestServer } from "../support/test-server.js";

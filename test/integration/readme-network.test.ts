@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { rolesTable } from "../../src/server/auth/roles-table.js";
+import { rolesTable } from "../../src/transport/auth/roles-table.js";
 import { spawnDockhand, type DockhandProcess } from "../support/dockhand-process.js";
 import { debianPython, run } from "../support/run.js";
 

@@ -6,7 +6,7 @@ import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/engine.js";
 import { readServiceFile } from "../../src/registry/service-file.js";
-import { loadConfig } from "../../src/server/config.js";
+import { loadConfig } from "../../src/app/config.js";
 import { requireEngine } from "../support/engine.js";
 import { deleteFromRegistry, registryHost, removeImages } from "../support/images.js";
 import { debianPython, run } from "../support/run.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
-import { ownershipLabels, serviceFilter } from "../../src/scaler/ownership.js";
+import { ownershipLabels, serviceFilter } from "../../src/model/ownership-labels.js";
 import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { useTestServer } from "../support/server-fixture.js";

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { ScaleProgressSchema, Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
-import { serviceFilter } from "../../src/scaler/ownership.js";
+import { serviceFilter } from "../../src/model/ownership-labels.js";
 import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { useTestServer } from "../support/server-fixture.js";

@@ -6,7 +6,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/engine.js";
-import { serviceFilter } from "../../src/scaler/ownership.js";
+import { serviceFilter } from "../../src/model/ownership-labels.js";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { StopContainerRequestSchema } from "../../gen/dockhand/v1/agent_containers_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { ContainerState, Scaler, type ServiceStatus } from "../../gen/dockhand/v1/scaler_pb.js";
-import { createDockerEngine } from "../../src/engine/docker-engine.js";
+import { createDockerEngine } from "../../src/engine/docker/docker-engine.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { testImage } from "../support/engine.js";
 import { clientFor, type WireProtocol } from "../support/clients.js";

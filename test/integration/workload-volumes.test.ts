@@ -4,7 +4,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { ServiceMountType, UpdateState } from "../../gen/dockhand/v1/service_pb.js";
-import { serviceFilter } from "../../src/scaler/ownership.js";
+import { serviceFilter } from "../../src/model/ownership-labels.js";
 import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { useTestServer } from "../support/server-fixture.js";

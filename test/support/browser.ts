@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { defaultDashboardRoot } from "../../src/server/dashboard/dashboard-assets.js";
+import { defaultDashboardRoot } from "../../src/transport/dashboard/dashboard-assets.js";
 
 /** Debian's chromium; never a downloaded browser. */
 export const chromiumPath = "/usr/bin/chromium";

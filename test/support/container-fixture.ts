@@ -4,7 +4,7 @@ import type { Container, ContainerSpec } from "../../gen/dockhand/v1/agent_conta
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainerSpecSchema } from "../../gen/dockhand/v1/agent_containers_pb.js";
-import type { Config } from "../../src/server/config.js";
+import type { Config } from "../../src/app/config.js";
 import { clientFor } from "./clients.js";
 import { requireEngine, testImage } from "./engine.js";
 import { removeDataDir, startTestServer, type TestServer } from "./test-server.js";

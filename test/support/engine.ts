@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { createDockerEngine } from "../../src/engine/docker-engine.js";
+import { createDockerEngine } from "../../src/engine/docker/docker-engine.js";
 import type { Engine } from "../../src/engine/engine.js";
 
 export const testImage = "dockhand-test/busybox:1";

@@ -1,6 +1,6 @@
 import type { Client } from "@connectrpc/connect";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
-import { createDockerEngine } from "../../src/engine/docker-engine.js";
+import { createDockerEngine } from "../../src/engine/docker/docker-engine.js";
 import { clientFor } from "./clients.js";
 import { testImage } from "./engine.js";
 import { startSecondEngine, type SecondEngine } from "./second-engine.js";

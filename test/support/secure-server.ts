@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import type { Config } from "../../src/server/config.js";
-import type { DockhandServer } from "../../src/server/dockhand-server.js";
+import type { Config } from "../../src/app/config.js";
+import type { DockhandServer } from "../../src/app/dockhand-server.js";
 import { requireEngine } from "./engine.js";
 import { removeDataDir, startTestServer, type TestServer } from "./test-server.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from "vitest";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
-import type { Config } from "../../src/server/config.js";
+import type { Config } from "../../src/app/config.js";
 import { requireEngine, testImage } from "./engine.js";
 import { clientFor } from "./clients.js";
 import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "./test-server.js";

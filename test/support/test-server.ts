@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import type { CoreEngine, Engine } from "../../src/engine/engine.js";
-import { defaults, type Config } from "../../src/server/config.js";
-import { startDockhandServer, type DockhandServer } from "../../src/server/dockhand-server.js";
-import { serviceFilter } from "../../src/scaler/ownership.js";
+import { defaults, type Config } from "../../src/app/config.js";
+import { startDockhandServer, type DockhandServer } from "../../src/app/dockhand-server.js";
+import { serviceFilter } from "../../src/model/ownership-labels.js";
 import { dockerUrl } from "./engine.js";
 
 export interface TestServer extends DockhandServer {

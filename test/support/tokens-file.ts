@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync, renameSync } from "node:fs";
-import type { Role } from "../../src/server/auth/roles.js";
+import type { Role } from "../../src/transport/auth/roles.js";
 
 export interface TestToken {
   name: string;

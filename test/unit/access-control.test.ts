@@ -6,9 +6,9 @@ import { describe, expect, it } from "vitest";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
-import { createAccessControl } from "../../src/server/auth/access-control.js";
-import { CredentialsFileError, readCredentialsFile } from "../../src/server/auth/credentials-file.js";
-import { openProcedures, procedureRoles, roleFor } from "../../src/server/auth/procedure-roles.js";
+import { createAccessControl } from "../../src/transport/auth/access-control.js";
+import { CredentialsFileError, readCredentialsFile } from "../../src/transport/auth/credentials-file.js";
+import { openProcedures, procedureRoles, roleFor } from "../../src/transport/auth/procedure-roles.js";
 
 const sha = (token: string) => createHash("sha256").update(token).digest("hex");
 

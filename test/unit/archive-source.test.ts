@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import type { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { inlineArchive } from "../../src/services/archive-source.js";
+import { inlineArchive } from "../../src/rpc/container-agent/archive-source.js";
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];

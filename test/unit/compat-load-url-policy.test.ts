@@ -2,9 +2,9 @@ import diagnostics from "node:diagnostics_channel";
 import http from "node:http";
 import type net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { normalizeHost, parseIp } from "../../src/services/ip-address.js";
-import { createLoadUrlPolicy, forbiddenReason } from "../../src/services/load-url-policy.js";
-import { policedGet } from "../../src/services/policed-get.js";
+import { normalizeHost, parseIp } from "../../src/rpc/container-agent/ip-address.js";
+import { createLoadUrlPolicy, forbiddenReason } from "../../src/rpc/container-agent/load-url-policy.js";
+import { policedGet } from "../../src/rpc/container-agent/policed-get.js";
 
 /** Every spelling of the metadata address a URL or a resolver can carry. */
 const metadataSpellings = [

@@ -8,9 +8,9 @@ import { Code } from "@connectrpc/connect";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRouteCalls, type RunCall } from "../../src/compat/route-calls.js";
-import { DockhandError } from "../../src/errors/dockhand-error.js";
-import { createAccessControl } from "../../src/server/auth/access-control.js";
-import { currentRequest } from "../../src/server/request-context.js";
+import { DockhandError } from "../../src/model/dockhand-error.js";
+import { createAccessControl } from "../../src/transport/auth/access-control.js";
+import { currentRequest } from "../../src/transport/request-context.js";
 
 describe("compat route calls", () => {
   const dir = mkdtempSync(join(tmpdir(), "dockhand-route-calls-"));

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaults, loadConfig, settingsTable, usage, type Config } from "../../src/server/config.js";
-import { settings } from "../../src/server/settings.js";
+import { defaults, loadConfig, settingsTable, usage, type Config } from "../../src/app/config.js";
+import { settings } from "../../src/app/settings.js";
 
 function yamlFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), "dockhand-cfg-")), "dockhand.yml");

@@ -1,8 +1,8 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createContainerListCache, withContainerListCache, type ListCacheAnswer } from "../../src/engine/container-list-cache.js";
+import { createContainerListCache, withContainerListCache, type ListCacheAnswer } from "../../src/engine/store/container-list-cache.js";
 import type { EngineEventItem, EngineEvents } from "../../src/engine/event-stream.js";
-import { createFakeEngine, type FakeEngine } from "../../src/engine/fake-engine.js";
+import { createFakeEngine, type FakeEngine } from "../support/fake-engine.js";
 
 const logger = pino({ level: "silent" });
 const image = "busybox:1";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { checkDefinition } from "../../src/registry/definition-rules.js";
-import { definitionWithDefaults, type ServiceDefinition } from "../../src/registry/service-definition.js";
-import { DockhandError } from "../../src/errors/dockhand-error.js";
+import { checkDefinition } from "../../src/model/definition-rules.js";
+import { definitionWithDefaults, type ServiceDefinition } from "../../src/model/service-definition.js";
+import { DockhandError } from "../../src/model/dockhand-error.js";
 
 const valid = definitionWithDefaults({ name: "web", image: "busybox:1" });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
-import { createFakeEngine } from "../../src/engine/fake-engine.js";
+import { createFakeEngine } from "../support/fake-engine.js";
 import { createEngineHealth, type ServingState } from "../../src/engine/engine-health.js";
-import { createHealthService } from "../../src/services/health-service.js";
+import { createHealthService } from "../../src/rpc/health/health-service.js";
 
 describe("engine health", () => {
   it("follows the engine's ping and tells subscribers about each change", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dockerEventFilters, dockerSince, parseDockerEvent } from "../../src/engine/docker-event-mapping.js";
+import { dockerEventFilters, dockerSince, parseDockerEvent } from "../../src/engine/docker/docker-event-mapping.js";
 import { createLineBuffer, readLines } from "../../src/engine/line-buffer.js";
 
 const start =

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createFrameDemuxer, demuxBuffer, type OutputFrame } from "../../src/engine/frame-demuxer.js";
-import { isDockhandError } from "../../src/errors/dockhand-error.js";
+import { isDockhandError } from "../../src/model/dockhand-error.js";
 
 function frame(stream: number, text: string): Buffer {
   const payload = Buffer.from(text);

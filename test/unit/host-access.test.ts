@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, defaults, loadConfig, type Config } from "../../src/server/config.js";
-import { checkHostAccess, type HostAccessPolicy } from "../../src/services/host-access-policy.js";
-import { normalizeCapability, normalizeSignal } from "../../src/services/linux-names.js";
+import { ConfigError, defaults, loadConfig, type Config } from "../../src/app/config.js";
+import { checkHostAccess, type HostAccessPolicy } from "../../src/rpc/container-agent/host-access-policy.js";
+import { normalizeCapability, normalizeSignal } from "../../src/model/linux-names.js";
 import type { ContainerSpec } from "../../src/engine/types.js";
 
 function load(yaml: string, env: NodeJS.ProcessEnv = {}): Config {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { createFakeEngine } from "../../src/engine/fake-engine.js";
-import { isDockhandError } from "../../src/errors/dockhand-error.js";
-import { createImagePuller } from "../../src/scaler/image-puller.js";
+import { createFakeEngine } from "../support/fake-engine.js";
+import { isDockhandError } from "../../src/model/dockhand-error.js";
+import { createImagePuller } from "../../src/orchestrator/local/image-puller.js";
 
 const logger = pino({ level: "silent" });
 

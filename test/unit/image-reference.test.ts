@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseImageReference } from "../../src/registry/image-reference.js";
-import { checkImage } from "../../src/registry/definition-rules.js";
+import { parseImageReference } from "../../src/model/image-reference.js";
+import { checkImage } from "../../src/model/definition-rules.js";
 
 describe("parseImageReference", () => {
   it.each([

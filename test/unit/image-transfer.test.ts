@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { EngineStreamError } from "../../src/engine/docker-progress.js";
-import { splitReference } from "../../src/engine/docker-image-control.js";
-import { toTransferError } from "../../src/engine/registry-failure.js";
-import { progressStream } from "../../src/services/progress-stream.js";
+import { EngineStreamError } from "../../src/engine/docker/docker-progress.js";
+import { splitReference } from "../../src/engine/docker/docker-image-control.js";
+import { toTransferError } from "../../src/engine/docker/registry-failure.js";
+import { progressStream } from "../../src/rpc/container-agent/progress-stream.js";
 
 /** What docker-modem rejects with for a non-200 streaming answer. */
 function httpFailure(statusCode: number, text: string): Error {

@@ -1,9 +1,9 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { createFakeEngine } from "../../src/engine/fake-engine.js";
+import { createFakeEngine } from "../support/fake-engine.js";
 import { instrumentEngine, type EngineCallRecord } from "../../src/engine/instrumented-engine.js";
-import { isDockhandError } from "../../src/errors/dockhand-error.js";
+import { isDockhandError } from "../../src/model/dockhand-error.js";
 
 function memoryLogger() {
   const lines: Record<string, unknown>[] = [];

@@ -3,15 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { createFakeEngine, type FakeEngine } from "../../src/engine/fake-engine.js";
+import { createFakeEngine, type FakeEngine } from "../support/fake-engine.js";
 import { createServiceRegistry } from "../../src/registry/service-registry.js";
 import { createStateFile } from "../../src/registry/state-file.js";
-import { definitionWithDefaults } from "../../src/registry/service-definition.js";
-import { createContainerView, type ContainerView } from "../../src/scaler/container-view.js";
-import { ownershipLabels, ownershipOf } from "../../src/scaler/ownership.js";
-import { createReconciler, type Reconciler } from "../../src/scaler/reconciler.js";
-import { createRestartBackoff } from "../../src/scaler/restart-backoff.js";
-import { createScaler } from "../../src/scaler/service-scaler.js";
+import { definitionWithDefaults } from "../../src/model/service-definition.js";
+import { createContainerView, type ContainerView } from "../../src/orchestrator/local/container-view.js";
+import { ownershipLabels, ownershipOf } from "../../src/model/ownership-labels.js";
+import { createReconciler, type Reconciler } from "../../src/orchestrator/local/reconciler.js";
+import { createRestartBackoff } from "../../src/orchestrator/local/restart-backoff.js";
+import { createScaler } from "../../src/orchestrator/local/service-scaler.js";
 
 const closers: Array<() => unknown> = [];
 afterEach(async () => {

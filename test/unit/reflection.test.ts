@@ -5,8 +5,8 @@ import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { ServerReflection, ServerReflectionRequestSchema, type ServerReflectionRequest } from "../../gen/grpc/reflection/v1/reflection_pb.js";
-import { createDescriptorIndex } from "../../src/services/descriptor-index.js";
-import { createReflectionService } from "../../src/services/reflection-service.js";
+import { createDescriptorIndex } from "../../src/rpc/reflection/descriptor-index.js";
+import { createReflectionService } from "../../src/rpc/reflection/reflection-service.js";
 
 const index = createDescriptorIndex([ServiceRegistry, Scaler, ServerReflection]);
 

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
-import { createFakeEngine } from "../../src/engine/fake-engine.js";
+import { createFakeEngine } from "../support/fake-engine.js";
 import type { Engine } from "../../src/engine/engine.js";
-import { defaults } from "../../src/server/config.js";
-import { startDockhandServer, type DockhandServer } from "../../src/server/dockhand-server.js";
+import { defaults } from "../../src/app/config.js";
+import { startDockhandServer, type DockhandServer } from "../../src/app/dockhand-server.js";
 
 describe("request ids in logs", () => {
   let server: DockhandServer | undefined;

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { boundMessage, maxMessageLength, quote } from "../../src/errors/quote.js";
-import { checkRequestShape } from "../../src/services/request-shape-rules.js";
+import { boundMessage, maxMessageLength, quote } from "../../src/model/quote.js";
+import { checkRequestShape } from "../../src/rpc/request-shape-rules.js";
 import { StopContainerRequestSchema } from "../../gen/dockhand/v1/agent_containers_pb.js";
 import { UpdateServiceRequestSchema } from "../../gen/dockhand/v1/registry_pb.js";
 import { UnhealthyAction, UpdateOrder } from "../../gen/dockhand/v1/service_pb.js";

@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createFakeEngine } from "../../src/engine/fake-engine.js";
+import { createFakeEngine } from "../support/fake-engine.js";
 import type { ContainerSpec } from "../../src/engine/types.js";
 import { createServiceRegistry } from "../../src/registry/service-registry.js";
 import { createStateFile } from "../../src/registry/state-file.js";
-import { definitionWithDefaults } from "../../src/registry/service-definition.js";
-import { createScaler } from "../../src/scaler/service-scaler.js";
-import { ownershipOf } from "../../src/scaler/ownership.js";
-import { createContainerView } from "../../src/scaler/container-view.js";
+import { definitionWithDefaults } from "../../src/model/service-definition.js";
+import { createScaler } from "../../src/orchestrator/local/service-scaler.js";
+import { ownershipOf } from "../../src/model/ownership-labels.js";
+import { createContainerView } from "../../src/orchestrator/local/container-view.js";
 
 async function setup(concurrency = 4) {
   const engine = createFakeEngine();

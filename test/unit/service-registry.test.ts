@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createServiceRegistry } from "../../src/registry/service-registry.js";
 import { createStateFile } from "../../src/registry/state-file.js";
-import { definitionWithDefaults } from "../../src/registry/service-definition.js";
+import { definitionWithDefaults } from "../../src/model/service-definition.js";
 
 const web = definitionWithDefaults({ name: "web", image: "busybox:1" });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { DockhandError } from "../../src/errors/dockhand-error.js";
-import type { StoredService } from "../../src/registry/service-definition.js";
-import type { ServiceStatusView } from "../../src/scaler/service-status.js";
-import { createServicesWatcher, type ServicesChange } from "../../src/scaler/services-watcher.js";
+import { DockhandError } from "../../src/model/dockhand-error.js";
+import type { StoredService } from "../../src/model/service-definition.js";
+import type { ServiceStatusView } from "../../src/orchestrator/local/service-status.js";
+import { createServicesWatcher, type ServicesChange } from "../../src/orchestrator/local/services-watcher.js";
 
 function status(name: string, running: number): ServiceStatusView {
   return { name, desired: 2, running, paused: 0, version: 1, containers: [], crashLooping: false, failures: [] };

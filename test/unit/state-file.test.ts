@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createStateFile } from "../../src/registry/state-file.js";
-import { defaultUpdatePolicy, definitionWithDefaults, type StoredService } from "../../src/registry/service-definition.js";
+import { defaultUpdatePolicy, definitionWithDefaults, type StoredService } from "../../src/model/service-definition.js";
 
 const stored: StoredService = {
   definition: definitionWithDefaults({ name: "web", image: "busybox:1" }),

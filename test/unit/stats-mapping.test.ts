@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuPercent, isLiveSample, toStatsSample, type DockerStatsJson } from "../../src/engine/docker-stats-mapping.js";
+import { cpuPercent, isLiveSample, toStatsSample, type DockerStatsJson } from "../../src/engine/docker/docker-stats-mapping.js";
 
 const sample = (read: string, total: number, system: number, extra: Partial<DockerStatsJson> = {}): DockerStatsJson => ({
   read,

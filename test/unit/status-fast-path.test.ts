@@ -6,18 +6,18 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
-import { createFakeEngine } from "../../src/engine/fake-engine.js";
-import { definitionWithDefaults } from "../../src/registry/service-definition.js";
+import { createFakeEngine } from "../support/fake-engine.js";
+import { definitionWithDefaults } from "../../src/model/service-definition.js";
 import { createServiceRegistry } from "../../src/registry/service-registry.js";
 import { createStateFile } from "../../src/registry/state-file.js";
-import { createContainerView } from "../../src/scaler/container-view.js";
-import { ownershipOf } from "../../src/scaler/ownership.js";
-import { createRestartBackoff } from "../../src/scaler/restart-backoff.js";
-import { createScaler } from "../../src/scaler/service-scaler.js";
-import { defaults } from "../../src/server/config.js";
-import { createMetrics } from "../../src/server/metrics.js";
-import { createOnePortServer, type OnePortServer } from "../../src/server/one-port-server.js";
-import { createStatusFastPath } from "../../src/server/status-fast-path.js";
+import { createContainerView } from "../../src/orchestrator/local/container-view.js";
+import { ownershipOf } from "../../src/model/ownership-labels.js";
+import { createRestartBackoff } from "../../src/orchestrator/local/restart-backoff.js";
+import { createScaler } from "../../src/orchestrator/local/service-scaler.js";
+import { defaults } from "../../src/app/config.js";
+import { createMetrics } from "../../src/transport/metrics.js";
+import { createOnePortServer, type OnePortServer } from "../../src/transport/one-port-server.js";
+import { createStatusFastPath } from "../../src/transport/status-fast-path.js";
 
 const closers: Array<() => unknown> = [];
 afterEach(async () => {

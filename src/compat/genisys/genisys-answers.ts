@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
-import { boundMessage } from "../../errors/quote.js";
-import type { HttpResponse } from "../../server/http-route.js";
+import { boundMessage } from "../../model/quote.js";
+import type { HttpResponse } from "../../transport/http-route.js";
 import type { Refusal } from "../route-calls.js";
 
 /** The seed's own texts, which its users may have matched. */

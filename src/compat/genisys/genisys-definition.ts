@@ -1,7 +1,7 @@
 import type { PortProtocol } from "../../engine/types.js";
-import { invalidArgument } from "../../errors/dockhand-error.js";
-import { checkDefinition } from "../../registry/definition-rules.js";
-import { definitionWithDefaults, type ServiceDefinition } from "../../registry/service-definition.js";
+import { invalidArgument } from "../../model/dockhand-error.js";
+import { checkDefinition } from "../../model/definition-rules.js";
+import { definitionWithDefaults, type ServiceDefinition } from "../../model/service-definition.js";
 import { joinShellWords, splitShellWords } from "./shell-words.js";
 
 /** A definition as the genisys connector's REST API and service file shape it. */

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
-import type { RollingUpdater } from "../../scaler/rolling-updater.js";
-import type { Scaler } from "../../scaler/service-scaler.js";
-import type { HttpRoute } from "../../server/http-route.js";
+import type { RollingUpdater } from "../../orchestrator/local/rolling-updater.js";
+import type { Scaler } from "../../orchestrator/local/service-scaler.js";
+import type { HttpRoute } from "../../transport/http-route.js";
 import { createRouteCalls, type RouteCallsOptions } from "../route-calls.js";
 import { answerError, refuseGenisys, texts } from "./genisys-answers.js";
 import { createGenisysHandlers, type GenisysHandler } from "./genisys-handlers.js";

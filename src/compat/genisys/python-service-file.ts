@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { DockhandError, isDockhandError } from "../../errors/dockhand-error.js";
-import type { ServiceDefinition } from "../../registry/service-definition.js";
+import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
+import type { ServiceDefinition } from "../../model/service-definition.js";
 import { definitionFromGenisys } from "./genisys-definition.js";
 import { PyLiteralError, readPythonAssignments } from "./python-literals.js";
 

@@ -2,10 +2,10 @@ import { create } from "@bufbuild/protobuf";
 import { createHandlerContext } from "@connectrpc/connect";
 import type { Engine } from "../../engine/engine.js";
 import type { ContainerStateName } from "../../engine/types.js";
-import { isDockhandError } from "../../errors/dockhand-error.js";
-import { createContainerLifecycleHandlers } from "../../services/container-lifecycle-handlers.js";
-import { checkContainerName, checkContainerRef } from "../../services/container-request-rules.js";
-import { checkImageRef } from "../../services/image-request-rules.js";
+import { isDockhandError } from "../../model/dockhand-error.js";
+import { createContainerLifecycleHandlers } from "../../rpc/container-agent/container-lifecycle-handlers.js";
+import { checkContainerName, checkContainerRef } from "../../rpc/container-agent/container-request-rules.js";
+import { checkImageRef } from "../../rpc/container-agent/image-request-rules.js";
 import { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
 import { ContainerState } from "../../../gen/dockhand/v1/scaler_pb.js";
 import {

@@ -1,10 +1,10 @@
 import { Readable } from "node:stream";
 import type { Engine } from "../../engine/engine.js";
 import type { ImageDetails } from "../../engine/types.js";
-import { DockhandError, isDockhandError } from "../../errors/dockhand-error.js";
-import { downloadArchive } from "../../services/archive-source.js";
-import { checkImageRef } from "../../services/image-request-rules.js";
-import type { LoadUrlPolicy } from "../../services/load-url-policy.js";
+import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
+import { downloadArchive } from "../../rpc/container-agent/archive-source.js";
+import { checkImageRef } from "../../rpc/container-agent/image-request-rules.js";
+import type { LoadUrlPolicy } from "../../rpc/container-agent/load-url-policy.js";
 import { member, RpcMethodError, unmarshalError } from "./json-rpc-envelope.js";
 import { asMethodError } from "./mistify-errors.js";
 import { retagImageArchive } from "./retag-image-archive.js";

@@ -1,4 +1,4 @@
-import { isDockhandError } from "../../errors/dockhand-error.js";
+import { isDockhandError } from "../../model/dockhand-error.js";
 import { RpcMethodError, RpcTransportError } from "./json-rpc-envelope.js";
 
 /** What a failed call was about, for the texts the mistify agent and its users match. */

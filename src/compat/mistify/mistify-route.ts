@@ -1,10 +1,10 @@
 import { Code } from "@connectrpc/connect";
 import type { Engine } from "../../engine/engine.js";
-import { isDockhandError } from "../../errors/dockhand-error.js";
-import { boundMessage, quote } from "../../errors/quote.js";
-import { toConnectError } from "../../server/error-codes.js";
-import type { HttpResponse, HttpRoute } from "../../server/http-route.js";
-import { createLoadUrlPolicy } from "../../services/load-url-policy.js";
+import { isDockhandError } from "../../model/dockhand-error.js";
+import { boundMessage, quote } from "../../model/quote.js";
+import { toConnectError } from "../../transport/error-codes.js";
+import type { HttpResponse, HttpRoute } from "../../transport/http-route.js";
+import { createLoadUrlPolicy } from "../../rpc/container-agent/load-url-policy.js";
 import { mediaTypeOf, readRequestBody } from "../request-body.js";
 import { createRouteCalls, type Refusal, type RouteCallsOptions } from "../route-calls.js";
 import { createImageServiceAddress } from "./image-service-address.js";

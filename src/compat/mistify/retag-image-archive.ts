@@ -1,4 +1,4 @@
-import { DockhandError } from "../../errors/dockhand-error.js";
+import { DockhandError } from "../../model/dockhand-error.js";
 
 const block = 512;
 /** The two small JSON files rewritten; a larger one is not what `docker save` writes. */

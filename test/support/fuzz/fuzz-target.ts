@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDockerEngine } from "../../../src/engine/docker-engine.js";
+import { createDockerEngine } from "../../../src/engine/docker/docker-engine.js";
 import { spawnDockhand, type DockhandProcess } from "../dockhand-process.js";
 import { testImage } from "../engine.js";
 import { registryHost } from "../images.js";

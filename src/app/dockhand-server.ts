@@ -1,0 +1,246 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import type { Engine } from "../engine/engine.js";
+import { createServiceRegistry, type ServiceRegistry } from "../registry/service-registry.js";
+import { applyServiceFile, readServiceFile } from "../registry/service-file.js";
+import { createStateFile } from "../registry/state-file.js";
+import { createSecretStore } from "../registry/secret-store.js";
+import { readOrCreateInstanceId } from "../registry/instance-id.js";
+import { createContainerView } from "../orchestrator/local/container-view.js";
+import { createReconciler, type Reconciler } from "../orchestrator/local/reconciler.js";
+import { lastLogLine } from "../orchestrator/local/last-log-line.js";
+import { createRollingUpdater } from "../orchestrator/local/rolling-updater.js";
+import { createScaler, type Scaler } from "../orchestrator/local/service-scaler.js";
+import { instrumentEngine } from "../engine/instrumented-engine.js";
+import { ConfigError, type Config } from "./config.js";
+import { createEngineHealth } from "../engine/engine-health.js";
+import { clientErrorGate } from "../transport/client-error-gate.js";
+import { errorInterceptor } from "../transport/error-interceptor.js";
+import { requestShapeInterceptor } from "../transport/request-shape-interceptor.js";
+import { createContainerListCache, withContainerListCache } from "../engine/store/container-list-cache.js";
+import { createHttpEndpoints } from "../transport/http-endpoints.js";
+import { createMetrics } from "../transport/metrics.js";
+import { createMetricsInterceptor } from "../transport/metrics-interceptor.js";
+import { currentRequest } from "../transport/request-context.js";
+import { createLoggingInterceptor } from "../transport/logging-interceptor.js";
+import { createOnePortServer } from "../transport/one-port-server.js";
+import { createAccessControl } from "../transport/auth/access-control.js";
+import { certSubjectKey, createAuthInterceptor } from "../transport/auth/auth-interceptor.js";
+import { certSubjectOf, certSubjectOfSocket } from "../transport/auth/peer-identity.js";
+import { createCors } from "../transport/cors.js";
+import type { HttpRoute } from "../transport/http-route.js";
+import { createGenisysRoute } from "../compat/genisys/genisys-route.js";
+import { createMistifyRoute } from "../compat/mistify/mistify-route.js";
+import { readPythonServiceFile } from "../compat/genisys/python-service-file.js";
+import { createDashboardRoute } from "../transport/dashboard/dashboard-route.js";
+import { createRequestHandler } from "../transport/request-handler.js";
+import { readTlsMaterial, type TlsFiles } from "../transport/tls-material.js";
+import { watchFiles } from "../lib/watch-files.js";
+import { createContextValues } from "@connectrpc/connect";
+import { createRoutes } from "./routes.js";
+import { createStatusFastPath } from "../transport/status-fast-path.js";
+
+export interface DockhandServer {
+  readonly port: number;
+  readonly url: string;
+  /** This dockhand's identity, carried by its containers' `dockhand.instance` label. */
+  readonly instance: string;
+  readonly registry: ServiceRegistry;
+  readonly scaler: Scaler;
+  readonly reconciler: Reconciler;
+  /** Reads the TLS certificate and key and the tokens file again (main calls it on SIGHUP). */
+  reload(): void;
+  /** Drains in-flight calls (up to the configured grace) and stops listening. */
+  close(): Promise<void>;
+}
+
+export interface DockhandServerOptions {
+  config: Config;
+  engine: Engine;
+  logger: Logger;
+}
+
+/** Loads state, applies the service file, and serves every protocol on one port. */
+export async function startDockhandServer(options: DockhandServerOptions): Promise<DockhandServer> {
+  const { config, logger } = options;
+  checkExposure(config);
+  const tlsFiles: TlsFiles | undefined = config.tlsCert ? { cert: config.tlsCert, key: config.tlsKey, clientCa: config.tlsClientCa } : undefined;
+  const tlsContext = tlsFiles && readTlsMaterial(tlsFiles);
+  const access = createAccessControl({
+    tokensFile: config.authTokensFile,
+    clientCertificates: config.tlsClientCa !== "",
+    onReloadError: (err) => logger.error({ err: err.message }, "tokens file changed but cannot be used; the previous tokens stay in force"),
+  });
+  const registry = await createServiceRegistry(createStateFile(config.dataDir));
+  const metrics = createMetrics({ registry, engine: options.engine });
+  const health = createEngineHealth({ engine: options.engine, logger });
+  // Every engine call is timed, counted and logged at debug with its request id; a call that
+  // finds the engine gone makes health look again at once instead of at the next tick.
+  const engine = instrumentEngine(options.engine, {
+    logger,
+    context: () => ({ requestId: currentRequest()?.requestId }),
+    onCall(record) {
+      metrics.recordEngineCall(record);
+      // Health follows what calls see at once, either way, rather than at the next ping.
+      const reached = record.outcome !== "Unavailable";
+      if (reached !== (health.current() === "SERVING")) void health.checkNow();
+    },
+    onStream: metrics.engineStreamOpened,
+  });
+  await health.checkNow();
+  if (config.serviceFile) {
+    // The genisys connector's services.py is read as literals, never executed.
+    const read = config.serviceFile.endsWith(".py") ? readPythonServiceFile : readServiceFile;
+    const result = await applyServiceFile(registry, await read(config.serviceFile));
+    logger.info({ file: config.serviceFile, ...result }, "applied service file");
+  }
+  const instance = await readOrCreateInstanceId(config.dataDir);
+  const secrets = await createSecretStore(config.dataDir, config.secretsKeyFile || undefined);
+  const view = createContainerView({ engine, events: engine, instance, logger, concurrency: config.scaleConcurrency, reachability: health });
+  await view.start();
+  const scaler = createScaler({
+    engine,
+    instance,
+    registry,
+    view,
+    logger,
+    lastLogLine: (id) => lastLogLine(engine, id),
+    concurrency: config.scaleConcurrency,
+    maxReplicas: config.maxReplicas,
+    secrets,
+  });
+  const reconciler = createReconciler({
+    scaler,
+    registry,
+    view,
+    logger,
+    resyncIntervalMs: config.resyncIntervalMs,
+    orphanGraceMs: config.orphanGraceMs,
+  });
+  reconciler.start();
+  const updater = createRollingUpdater({ instance, scaler, registry, view, engine, logger });
+  updater.resumeAll();
+  // A rollout stopped by an engine outage goes on when the engine is back.
+  const stopResuming = health.subscribe((state) => state === "SERVING" && updater.resumeAll());
+  // ContainerAgent's lists come from an event-fed cache of the engine's containers, checked
+  // against the engine's event log at each list; that needs the engine's clock, so a local engine.
+  // The first list starts it; until it is built, lists ask the engine.
+  const listCache =
+    config.dockerUrl.startsWith("unix:") && config.listCacheWaitMs > 0
+      ? createContainerListCache({
+          engine,
+          events: engine,
+          logger,
+          concurrency: config.scaleConcurrency,
+          catchUpMs: config.listCacheWaitMs,
+          onList: metrics.recordListCacheAnswer,
+        })
+      : undefined;
+  const rpc = connectNodeAdapter({
+    routes: createRoutes({ engine: listCache ? withContainerListCache(engine, listCache) : engine, registry, scaler, reconciler, updater, view, config, health, secrets }),
+    // Logging outermost and errors innermost, so both others see the final Connect code; the
+    // access check refuses before any handler runs.
+    interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), createAuthInterceptor(access, logger), errorInterceptor, requestShapeInterceptor],
+    contextValues: (req) => createContextValues().set(certSubjectKey, certSubjectOf(req)),
+    // Larger messages are refused with RESOURCE_EXHAUSTED as their size is known, never
+    // buffered whole (LoadImage's own, larger, limit is set on its route).
+    readMaxBytes: config.maxMessageBytes,
+    fallback: createHttpEndpoints({ health, metrics }),
+    // Clients on loopback or a LAN gain nothing from gzip, and compressing a 200-container
+    // listing cost more CPU than the engine's own list call (bench/agent.ts). Compressed
+    // requests are still accepted; only messages over 4 MiB are compressed.
+    compressMinBytes: 4 * 1024 * 1024,
+    // Strict input: an unknown JSON field is refused (connect-es ignores it by default), and
+    // a body that does not decode is the client's error, not an internal one.
+    jsonOptions: { ignoreUnknownFields: false },
+    requestGate: clientErrorGate,
+  });
+  // Plain-HTTP routes beside the RPCs (the seeds' APIs, the dashboard), tried before them.
+  const httpRoutes: HttpRoute[] = [];
+  if (config.compatGenisys) httpRoutes.push(createGenisysRoute({ registry, scaler, updater, access, logger, metrics }));
+  if (config.compatMistify) httpRoutes.push(createMistifyRoute({ engine, imageService: config.mistifyImageService, limits: config, access, logger, metrics }));
+  if (config.dashboard) httpRoutes.push(createDashboardRoute({ protocol: config.dashboardProtocol, logger }));
+  const handler = createRequestHandler({
+    cors: config.corsOrigins.length > 0 ? createCors({ origins: config.corsOrigins }) : undefined,
+    routes: httpRoutes,
+    rpc,
+    access,
+    metricsAuth: config.metricsAuth,
+  });
+  const statusFastPath = createStatusFastPath({
+    scaler,
+    registry,
+    view,
+    metrics,
+    logger,
+    // Callers the access check would refuse go the Connect way, which refuses them.
+    admits: (authorization, socket) => !access.enabled || access.check("/dockhand.v1.Scaler/GetStatus", { authorization, certSubject: certSubjectOfSocket(socket) }).allowed,
+  });
+  const server = createOnePortServer({
+    handler,
+    takeStream: statusFastPath,
+    limits: config,
+    tls: tlsContext && { context: tlsContext, requireClientCertificate: config.tlsClientCa !== "" },
+  });
+  const reloadTls = () => {
+    if (!tlsFiles) return;
+    try {
+      server.setSecureContext(readTlsMaterial(tlsFiles));
+      logger.info({ cert: tlsFiles.cert }, "TLS certificate and key reloaded");
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, "TLS files changed but cannot be used; the previous certificate stays in use");
+    }
+  };
+  const stopWatchingTls = tlsFiles ? watchFiles([tlsFiles.cert, tlsFiles.key, ...(tlsFiles.clientCa ? [tlsFiles.clientCa] : [])], reloadTls, 1000) : () => undefined;
+  const address = await server.listen(config.port, config.bind);
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    port: address.port,
+    url: `${tlsFiles ? "https" : "http"}://${host}:${address.port}`,
+    reload: () => {
+      reloadTls();
+      access.reload();
+    },
+    instance,
+    registry,
+    scaler,
+    reconciler,
+    close: async () => {
+      stopResuming();
+      updater.close();
+      // A reconcile pass under way ends before the view it reads closes, so no container it
+      // creates appears after close. It ends alongside the drain of calls, within the same grace.
+      const reconciling = Promise.race([reconciler.close(), sleep(config.shutdownGraceMs, undefined, { ref: false })]);
+      await server.close(config.shutdownGraceMs);
+      await reconciling;
+      view.close();
+      listCache?.close();
+      health.close();
+      stopWatchingTls();
+      access.close();
+    },
+  };
+}
+
+const loopback = (address: string) => address === "localhost" || address === "::1" || /^127\./.test(address) || /^::ffff:127\./.test(address);
+
+/**
+ * The port is as powerful as the Docker socket: off loopback it needs TLS and credentials
+ * (tokens or mTLS) unless the operator says --insecure.
+ */
+function checkExposure(config: Config): void {
+  if (config.tlsCert === "" && config.tlsKey !== "") throw new ConfigError("--tls-key is set without --tls-cert: give both, or neither");
+  if (config.tlsCert !== "" && config.tlsKey === "") throw new ConfigError("--tls-cert is set without --tls-key: give both, or neither");
+  if (config.tlsClientCa !== "" && config.tlsCert === "") throw new ConfigError("--tls-client-ca (mTLS) needs TLS: give --tls-cert and --tls-key too");
+  const auth = config.authTokensFile !== "" || config.tlsClientCa !== "";
+  if (auth && config.corsOrigins.includes("*")) throw new ConfigError("--cors-origins: * is only allowed without auth; list the dashboard origins instead");
+  if (loopback(config.bind) || config.insecure) return;
+  if (config.tlsCert === "" || !auth) {
+    throw new ConfigError(
+      `--bind ${config.bind} is not loopback, and dockhand's port is as powerful as root on the Docker host. ` +
+        "Serve TLS (--tls-cert, --tls-key) with tokens (--auth-tokens) or client certificates (--tls-client-ca), " +
+        "bind to 127.0.0.1, or accept the risk with --insecure.",
+    );
+  }
+}

@@ -1,0 +1,74 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import type { ServiceRegistry as Registry } from "../registry/service-registry.js";
+import type { ContainerView } from "../orchestrator/local/container-view.js";
+import type { Reconciler } from "../orchestrator/local/reconciler.js";
+import { viewChangeEvents } from "../orchestrator/local/view-change-events.js";
+import type { RollingUpdater } from "../orchestrator/local/rolling-updater.js";
+import type { Scaler as DomainScaler } from "../orchestrator/local/service-scaler.js";
+import type { Engine } from "../engine/engine.js";
+import type { Config } from "./config.js";
+import type { EngineHealth } from "../engine/engine-health.js";
+import { createContainerAgentService } from "../rpc/container-agent/container-agent-service.js";
+import { createScalerService } from "../rpc/scaler/scaler-service.js";
+import { createStatusWatcher } from "../orchestrator/local/status-watcher.js";
+import { createServicesWatcher } from "../orchestrator/local/services-watcher.js";
+import { createServiceRegistryService } from "../rpc/service-registry/service-registry-service.js";
+import type { SecretStore } from "../registry/secret-store.js";
+import { createDescriptorIndex } from "../rpc/reflection/descriptor-index.js";
+import { createHealthService } from "../rpc/health/health-service.js";
+import { createReflectionService } from "../rpc/reflection/reflection-service.js";
+import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
+import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
+import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+import { Session } from "../../gen/dockhand/v1/session_pb.js";
+import { createSessionService } from "../rpc/session/session-service.js";
+import { procedureRoles } from "../transport/auth/procedure-roles.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+
+export interface RouteDeps {
+  engine: Engine;
+  registry: Registry;
+  scaler: DomainScaler;
+  reconciler: Reconciler;
+  updater: RollingUpdater;
+  view: ContainerView;
+  config: Config;
+  health: EngineHealth;
+  secrets: SecretStore;
+}
+
+/** Every service on the router: what reflection lists and health knows by name. */
+const served = [ServiceRegistry, Scaler, ContainerAgent, Session, Health, ReflectionV1, ReflectionV1Alpha];
+
+/** Every RPC service dockhand serves, registered in one place. */
+export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
+  return (router) => {
+    router.service(ServiceRegistry, createServiceRegistryService({ registry: deps.registry, scaler: deps.scaler, updater: deps.updater, hostAccess: deps.config, secrets: deps.secrets }));
+    router.service(
+      Scaler,
+      createScalerService({
+        scaler: deps.scaler,
+        watcher: createStatusWatcher({ scaler: deps.scaler, events: viewChangeEvents(deps.view) }),
+        servicesWatcher: createServicesWatcher({ scaler: deps.scaler, registry: deps.registry, view: deps.view }),
+        reconciler: deps.reconciler,
+        registry: deps.registry,
+        updater: deps.updater,
+      }),
+    );
+    const agent = createContainerAgentService({ engine: deps.engine, hostAccess: deps.config, imageLimits: deps.config });
+    router.service(ContainerAgent, agent);
+    // An inline image archive may be larger than any other message: LoadImage alone reads up to
+    // its own limit (registered after the service, so this handler is the one its path finds).
+    if (agent.loadImage) {
+      const framing = 64 * 1024;
+      router.rpc(ContainerAgent.method.loadImage, agent.loadImage, { readMaxBytes: Math.max(deps.config.maxMessageBytes, deps.config.loadInlineMaxBytes + framing) });
+    }
+    router.service(Session, createSessionService({ procedureRoles }));
+    router.service(Health, createHealthService(deps.health, served.map((s) => s.typeName)));
+    const descriptors = createDescriptorIndex(served);
+    router.service(ReflectionV1, createReflectionService<typeof ReflectionV1>(descriptors));
+    router.service(ReflectionV1Alpha, createReflectionService<typeof ReflectionV1Alpha>(descriptors));
+  };
+}

@@ -1,0 +1,160 @@
+import type { Readable } from "node:stream";
+import type Docker from "dockerode";
+import { DockhandError } from "../../model/dockhand-error.js";
+import type { CoreEngine } from "../engine.js";
+import type { ImageControl, RegistryCredentials, TransferOptions } from "../image-control.js";
+import { engineCall as call } from "./docker-errors.js";
+import { toEngineInfo, toImageInspection, toImageSummary } from "./docker-image-mapping.js";
+import { EngineStreamError, followStream, toProgressEvent, type EngineStreamMessage } from "./docker-progress.js";
+import { toTransferError } from "./registry-failure.js";
+
+/** Splits `repo[:tag][@digest]`; `version` is the digest, else the tag, else `latest`. */
+export function splitReference(ref: string): { repository: string; version: string; explicit: string } {
+  const at = ref.indexOf("@");
+  if (at >= 0) return { repository: ref.slice(0, at), version: ref.slice(at + 1), explicit: ref };
+  const colon = ref.lastIndexOf(":");
+  if (colon > ref.lastIndexOf("/")) return { repository: ref.slice(0, colon), version: ref.slice(colon + 1), explicit: ref };
+  return { repository: ref, version: "latest", explicit: `${ref}:latest` };
+}
+
+/** The X-Registry-Auth payload; `{}` for anonymous, which push requires to be present. */
+function authConfig(credentials: RegistryCredentials | undefined): Record<string, string> {
+  const auth: Record<string, string> = {};
+  if (credentials?.username) auth.username = credentials.username;
+  if (credentials?.password) auth.password = credentials.password;
+  if (credentials?.identityToken) auth.identitytoken = credentials.identityToken;
+  if (credentials?.serverAddress) auth.serveraddress = credentials.serverAddress;
+  return auth;
+}
+
+const loadedPattern = /^Loaded image(?: ID)?: (.+)$/gm;
+
+/** Images and engine information through dockerode. */
+export function createDockerImageControl(docker: Docker): ImageControl & Pick<CoreEngine, "pullImage"> {
+  async function transfer(operation: string, start: () => Promise<NodeJS.ReadableStream>, options: TransferOptions) {
+    try {
+      const stream = await start();
+      return await followStream(docker, stream, (message) => {
+        if (message.status !== undefined) options.onProgress?.(toProgressEvent(message));
+      });
+    } catch (err) {
+      throw toTransferError(err, operation);
+    }
+  }
+
+  return {
+    async pullImage(ref, options = {}) {
+      const { repository, version, explicit } = splitReference(ref);
+      const operation = `pull image ${explicit}`;
+      const messages = await transfer(
+        operation,
+        () => docker.createImage(authConfig(options.credentials), { fromImage: repository, tag: version, abortSignal: options.signal }),
+        options,
+      );
+      const image = await call(operation, () => docker.getImage(explicit).inspect());
+      // The "Digest:" line names this pull's manifest exactly; RepoDigests may also hold the
+      // digests of other tags of the repository, so it is only the fallback.
+      const fromStatus = messages.map((m) => /^Digest: (\S+)/.exec(m.status ?? "")?.[1]).find(Boolean);
+      const fromImage = (image.RepoDigests ?? []).find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1);
+      return { image: explicit, imageId: image.Id, digest: fromStatus ?? fromImage ?? "" };
+    },
+
+    async pushImage(ref, options = {}) {
+      const { repository, version } = splitReference(ref);
+      const operation = `push image ${ref}`;
+      // Checked first so that a missing image is a structured NotFound, not an in-stream text.
+      await call(operation, () => docker.getImage(ref).inspect());
+      const image = docker.getImage(repository);
+      const messages = await transfer(
+        operation,
+        () => image.push({ tag: version, authconfig: authConfig(options.credentials), abortSignal: options.signal }),
+        options,
+      );
+      const aux = messages.map((m: EngineStreamMessage) => m.aux).find((a) => a?.Digest !== undefined);
+      return { image: ref, digest: String(aux?.Digest ?? ""), manifestSizeBytes: Number(aux?.Size ?? 0) };
+    },
+
+    listImages: (query, signal) =>
+      call("list images", async () => {
+        const filters: Record<string, string[]> = {};
+        if (query.labels?.length) filters.label = query.labels;
+        if (query.reference) filters.reference = [query.reference];
+        if (query.danglingOnly) filters.dangling = ["true"];
+        const images = await docker.listImages({ all: query.all, filters, abortSignal: signal } as Docker.ListImagesOptions);
+        return images.map(toImageSummary);
+      }),
+
+    getImage: (ref) => call(`inspect image ${ref}`, async () => toImageInspection(await docker.getImage(ref).inspect())),
+
+    async removeImage(ref, options, signal) {
+      const operation = `remove image ${ref}`;
+      const image = await call(operation, () => docker.getImage(ref).inspect());
+      const tags = (image.RepoTags ?? []).filter((t) => !t.startsWith("<none>"));
+      // Removing one of several tags leaves the image, so it cannot hurt a container using it.
+      const onlyUntags = tags.length > 1 && tags.includes(splitReference(ref).explicit);
+      if (!onlyUntags) {
+        const users = await call(operation, () =>
+          docker.listContainers({ all: true, filters: { ancestor: [image.Id] }, abortSignal: signal }),
+        );
+        const user = users.find((c) => c.ImageID === image.Id);
+        if (user) {
+          const name = (user.Names[0] ?? "").replace(/^\//, "");
+          throw new DockhandError(
+            "Conflict",
+            `${operation}: container ${name} (${user.Id.slice(0, 12)}, ${user.State}) uses the image; remove the container first`,
+            { details: { field: "image", containerId: user.Id } },
+          );
+        }
+      }
+      const removed = await call(operation, () =>
+        docker.getImage(ref).remove({ force: options.force, noprune: options.noPrune, abortSignal: signal }),
+      );
+      const items = removed as Array<{ Untagged?: string; Deleted?: string }>;
+      return {
+        untagged: items.flatMap((i) => (i.Untagged ? [i.Untagged] : [])),
+        deleted: items.flatMap((i) => (i.Deleted ? [i.Deleted] : [])),
+      };
+    },
+
+    tagImage: (source, target, signal) =>
+      call(`tag image ${source} as ${target}`, async () => {
+        const { repository, version } = splitReference(target);
+        await docker.getImage(source).tag({ repo: repository, tag: version, abortSignal: signal });
+      }),
+
+    async loadImage(archive: Readable, signal) {
+      let sourceError: unknown;
+      archive.once("error", (err) => (sourceError = err));
+      try {
+        const stream = (await docker.loadImage(archive, { abortSignal: signal })) as NodeJS.ReadableStream;
+        const messages = await followStream(docker, stream);
+        if (sourceError) throw sourceError;
+        const text = messages.map((m) => m.stream ?? "").join("");
+        return [...text.matchAll(loadedPattern)].map((match) => match[1]!.trim());
+      } catch (err) {
+        // A failing source (too large, download broken) explains the failure better than the
+        // aborted request it causes.
+        if (sourceError) throw sourceError;
+        if (err instanceof EngineStreamError) {
+          throw new DockhandError("InvalidArgument", `archive: the engine could not load it: ${err.message}`, {
+            cause: err,
+            details: { field: "archive" },
+          });
+        }
+        throw toTransferError(err, "load image archive");
+      } finally {
+        archive.destroy();
+      }
+    },
+
+    engineInfo: (signal) =>
+      call("read engine info", async () => {
+        // The typings miss these calls' options, which dockerode does honour.
+        type WithSignal<T> = (options: { abortSignal?: AbortSignal }) => Promise<T>;
+        const info = docker.info.bind(docker) as WithSignal<Record<string, unknown>>;
+        const version = docker.version.bind(docker) as WithSignal<Docker.DockerVersion>;
+        const [infoAnswer, versionAnswer] = await Promise.all([info({ abortSignal: signal }), version({ abortSignal: signal })]);
+        return toEngineInfo(infoAnswer, versionAnswer);
+      }),
+  };
+}

@@ -1,0 +1,99 @@
+import type Docker from "dockerode";
+import { DockhandError } from "../../model/dockhand-error.js";
+import { engineCall as call, toEngineError } from "./docker-errors.js";
+import type { NetworkControl } from "../network-control.js";
+import type { NetworkDetails, VolumeDetails } from "../types.js";
+import type { VolumeControl } from "../volume-control.js";
+
+function engineTime(raw: string | undefined): Date | undefined {
+  if (!raw || raw.startsWith("0001-")) return undefined;
+  const date = new Date(raw);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function toVolume(info: Pick<Docker.VolumeInspectInfo, "Name" | "Driver" | "Labels" | "Mountpoint"> & { CreatedAt?: string }): VolumeDetails {
+  return { name: info.Name, driver: info.Driver, labels: info.Labels ?? {}, mountpoint: info.Mountpoint, createdAt: engineTime(info.CreatedAt) };
+}
+
+function toNetwork(info: Docker.NetworkInspectInfo): NetworkDetails {
+  return {
+    id: info.Id,
+    name: info.Name,
+    driver: info.Driver,
+    scope: info.Scope,
+    internal: info.Internal,
+    labels: info.Labels ?? {},
+    createdAt: engineTime(info.Created),
+    containers: Object.entries(info.Containers ?? {})
+      .map(([id, c]) => ({ id, name: c.Name, ipv4: (c.IPv4Address ?? "").replace(/\/\d+$/, "") }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
+/**
+ * The engine answers some refusals about networks with 403 (a network with endpoints, a
+ * container already attached): a conflict of state, not a matter of permission.
+ */
+async function stateful<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const engineError = toEngineError(err, operation);
+    if (engineError.kind !== "PermissionDenied") throw engineError;
+    throw new DockhandError("Conflict", engineError.message, { cause: err });
+  }
+}
+
+/** VolumeControl and NetworkControl backed by dockerode. */
+export function createDockerResourceControl(docker: Docker): VolumeControl & NetworkControl {
+  const labelFilters = (labels: string[] | undefined) => (labels?.length ? { label: labels } : {});
+  const inspectNetwork = (idOrName: string, signal?: AbortSignal) =>
+    call(`inspect network ${idOrName}`, async () => {
+      const network = docker.getNetwork(idOrName) as unknown as { inspect(options: { abortSignal?: AbortSignal }): Promise<Docker.NetworkInspectInfo> };
+      return toNetwork(await network.inspect({ abortSignal: signal }));
+    });
+  return {
+    createVolume: (spec, signal) =>
+      call(`create volume ${spec.name}`, async () => {
+        await docker.createVolume({ Name: spec.name, Labels: spec.labels, abortSignal: signal });
+        return toVolume((await docker.getVolume(spec.name).inspect({ abortSignal: signal })) as Docker.VolumeInspectInfo & { CreatedAt?: string });
+      }),
+    inspectVolume: (name, signal) =>
+      call(`inspect volume ${name}`, async () => toVolume((await docker.getVolume(name).inspect({ abortSignal: signal })) as Docker.VolumeInspectInfo & { CreatedAt?: string })),
+    listVolumes: (query, signal) =>
+      call("list volumes", async () => {
+        const answer = await docker.listVolumes({ filters: labelFilters(query.labels), abortSignal: signal } as Docker.VolumeListOptions);
+        return (answer.Volumes ?? []).map((v) => toVolume(v as Docker.VolumeInspectInfo & { CreatedAt?: string })).sort((a, b) => a.name.localeCompare(b.name));
+      }),
+    removeVolume: (name, signal) => call(`remove volume ${name}`, async () => void (await docker.getVolume(name).remove({ abortSignal: signal }))),
+    createNetwork: (spec, signal) =>
+      call(`create network ${spec.name}`, async () => {
+        try {
+          await docker.createNetwork({ Name: spec.name, CheckDuplicate: true, Driver: "bridge", Internal: spec.internal, Labels: spec.labels, abortSignal: signal });
+        } catch (err) {
+          const engineError = toEngineError(err, `create network ${spec.name}`);
+          if (engineError.kind !== "Conflict") throw engineError;
+          throw new DockhandError("AlreadyExists", engineError.message, { cause: err, details: { field: "name" } });
+        }
+        return inspectNetwork(spec.name, signal);
+      }),
+    inspectNetwork,
+    listNetworks: (query, signal) =>
+      call("list networks", async () => {
+        const list = await docker.listNetworks({ filters: labelFilters(query.labels), abortSignal: signal } as Docker.NetworkListOptions);
+        return list.map(toNetwork).sort((a, b) => a.name.localeCompare(b.name));
+      }),
+    removeNetwork: (idOrName, signal) =>
+      stateful(`remove network ${idOrName}`, async () => void (await docker.getNetwork(idOrName).remove({ abortSignal: signal }))),
+    connectNetwork: (idOrName, container, aliases, signal) =>
+      stateful(`connect container ${container} to network ${idOrName}`, async () => {
+        const network = docker.getNetwork(idOrName) as unknown as { connect(options: object): Promise<unknown> };
+        await network.connect({ Container: container, EndpointConfig: { Aliases: aliases }, abortSignal: signal });
+      }),
+    disconnectNetwork: (idOrName, container, force, signal) =>
+      stateful(`disconnect container ${container} from network ${idOrName}`, async () => {
+        const network = docker.getNetwork(idOrName) as unknown as { disconnect(options: object): Promise<unknown> };
+        await network.disconnect({ Container: container, Force: force, abortSignal: signal });
+      }),
+  };
+}

@@ -1,0 +1,234 @@
+import type { Logger } from "pino";
+import type { CoreEngine } from "../../engine/engine.js";
+import type { ContainerSummary } from "../../engine/types.js";
+import { isDockhandError } from "../../model/dockhand-error.js";
+import type { Rollout, StoredService, UpdatePolicy } from "../../model/service-definition.js";
+import type { ServiceRegistry } from "../../registry/service-registry.js";
+import { runBounded } from "../../lib/bounded.js";
+import type { ContainerView } from "./container-view.js";
+import { ownershipOf, slotContainerName } from "../../model/ownership-labels.js";
+import type { Scaler } from "./service-scaler.js";
+import { listServiceContainers } from "./service-status.js";
+import { isReady } from "./readiness.js";
+
+export interface RollingUpdaterOptions {
+  instance: string;
+  scaler: Pick<Scaler, "exclusive" | "status" | "slots">;
+  registry: ServiceRegistry;
+  view: ContainerView;
+  engine: CoreEngine;
+  logger: Logger;
+}
+
+/**
+ * Moves the running containers of a service to its current definition batch by batch, in the
+ * manner of Swarm's rolling update: parallelism, delay, stop-first or start-first, a monitor
+ * window, and pause or rollback on failure. Progress is stored with the service, so an update
+ * interrupted by a crash of dockhand resumes when it starts again.
+ */
+export interface RollingUpdater {
+  /** Carries the service's rollout on in the background; resolves when it stops. */
+  run(name: string): Promise<void>;
+  /** Resumes every rollout left updating or rolling back (at start-up). */
+  resumeAll(): void;
+  close(): void;
+}
+
+const active = new Set(["updating", "rolling_back"]);
+
+/** A container started in place of an old one. */
+interface Replacement {
+  id: string;
+  slot: number;
+}
+/** Tries of one batch before an engine refusal fails the update. */
+const maxAttempts = 3;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How often a batch's containers are inspected while it is watched. */
+const pollMs = 250;
+
+export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpdater {
+  const { scaler, registry, view, engine, logger, instance } = options;
+  const { slots } = scaler;
+  const runs = new Map<string, Promise<void>>();
+  let closed = false;
+
+  function outdated(stored: StoredService, containers: ContainerSummary[]): ContainerSummary[] {
+    return containers
+      .filter((c) => c.state === "running" && ownershipOf(c.labels)?.definitionVersion !== stored.version)
+      .sort((a, b) => (ownershipOf(a.labels)?.slot ?? 0) - (ownershipOf(b.labels)?.slot ?? 0));
+  }
+
+  async function replace(stored: StoredService, old: ContainerSummary, order: UpdatePolicy["order"]): Promise<Replacement> {
+    const slot = ownershipOf(old.labels)?.slot ?? 0;
+    const grace = stored.definition.stopGraceSeconds;
+    if (order === "stop-first") {
+      await slots.removeContainer(old, grace);
+      return { id: await slots.fillSlot(stored, slot), slot };
+    }
+    const name = slotContainerName(stored.definition.name, slot);
+    const id = await slots.fillSlot(stored, slot, `${name}-next`);
+    await slots.removeContainer(old, grace);
+    await engine.renameContainer(id, name);
+    return { id, slot };
+  }
+
+  /** Replaces one batch under the service's lock; undefined when nothing is left to replace. */
+  function replaceBatch(name: string): Promise<{ stored: StoredService; replaced: Replacement[] } | undefined> {
+    return scaler.exclusive(name, async () => {
+      const stored = registry.find(name);
+      if (!stored?.rollout || !active.has(stored.rollout.state)) return undefined;
+      const batch = outdated(stored, await listServiceContainers(engine, instance, name)).slice(0, stored.updatePolicy.parallelism);
+      if (batch.length === 0) return undefined;
+      await slots.ensureImage(stored);
+      const replaced: Replacement[] = [];
+      const failure = await runBounded(batch, batch.length, async (old) => void replaced.push(await replace(stored, old, stored.updatePolicy.order)));
+      await view.resyncService(name).catch(() => undefined);
+      if (failure) throw failure;
+      return { stored, replaced };
+    });
+  }
+
+  /**
+   * Why one container of a batch fails it now, or whether it is ready (healthy, or running
+   * with no check; running is enough when the service ignores health).
+   */
+  async function check(stored: StoredService, { id, slot }: Replacement, startedAt: number, phase: string): Promise<{ failed?: string; ready: boolean }> {
+    const name = stored.definition.name;
+    try {
+      const details = await engine.inspectContainer(id);
+      // Unhealthy first: the reconciler may already be removing the container for it.
+      if (stored.definition.replaceUnhealthy && details.health === "unhealthy") return { failed: `container ${details.name} turned unhealthy ${phase}`, ready: false };
+      if (details.state !== "running") return { failed: `container ${details.name} ${details.state} (exit code ${details.exitCode}) ${phase}`, ready: false };
+      return { ready: !stored.definition.replaceUnhealthy || isReady(details) };
+    } catch (err) {
+      if (!isDockhandError(err, "NotFound")) throw err;
+      // The reconciler already replaced it; it noted why the container stopped.
+      const failure = (await scaler.status(name)).failures.find((f) => f.slot === slot && f.at.getTime() >= startedAt);
+      const why = failure ? `${failure.reason} (exit code ${failure.exitCode})` : "it disappeared";
+      return { failed: `container ${slotContainerName(name, slot)} failed ${phase}: ${why}`, ready: false };
+    }
+  }
+
+  /**
+   * Watches a new batch, as Nomad does: each container must be ready and stay so for the
+   * minimum healthy time, all within the healthy deadline; then the monitor window follows.
+   * Returns why the batch failed, if it did.
+   */
+  async function monitor(stored: StoredService, batch: Replacement[], startedAt: number): Promise<string | undefined> {
+    // A rollback returns to a definition known to work: it waits for readiness, not for the
+    // minimum healthy time, so that getting back is not held up by the gate that failed.
+    const policy = { ...stored.updatePolicy, ...(stored.rollout?.state === "rolling_back" ? { minHealthyMs: 0 } : {}) };
+    const deadline = startedAt + policy.healthyDeadlineMs;
+    const readySince = new Map<string, number>();
+    const gatePhase = policy.minHealthyMs > 0 ? "before it was healthy for min_healthy_time" : "within the monitor window";
+    for (;;) {
+      const now = Date.now();
+      for (const replacement of batch) {
+        const { failed, ready } = await check(stored, replacement, startedAt, gatePhase);
+        if (failed) return failed;
+        if (!ready) readySince.delete(replacement.id);
+        else if (!readySince.has(replacement.id)) readySince.set(replacement.id, now);
+      }
+      const since = readySince.size === batch.length ? Math.max(...readySince.values()) : undefined;
+      if (since !== undefined && now - since >= policy.minHealthyMs) break;
+      if (now >= deadline) {
+        const late = batch.find((r) => !readySince.has(r.id)) ?? batch[0]!;
+        return `container ${slotContainerName(stored.definition.name, late.slot)} was not healthy for ${policy.minHealthyMs / 1000}s within the healthy_deadline of ${policy.healthyDeadlineMs / 1000}s`;
+      }
+      await sleep(Math.min(pollMs, Math.max(1, deadline - now), since !== undefined ? Math.max(1, since + policy.minHealthyMs - now) : pollMs));
+    }
+    const monitorEnd = Date.now() + policy.monitorMs;
+    for (;;) {
+      for (const replacement of batch) {
+        const { failed } = await check(stored, replacement, startedAt, "within the monitor window");
+        if (failed) return failed;
+      }
+      const left = monitorEnd - Date.now();
+      if (left <= 0) return undefined;
+      await sleep(Math.min(pollMs, left));
+    }
+  }
+
+  async function record(name: string, rollout: Rollout): Promise<void> {
+    await registry.setRollout(name, rollout);
+    logger.info({ service: name, ...rollout }, "rolling update");
+  }
+
+  async function failed(stored: StoredService, reason: string): Promise<boolean> {
+    const rollout = stored.rollout!;
+    if (stored.updatePolicy.failureAction === "rollback" && rollout.state === "updating") {
+      const back = await registry.rollback(stored.definition.name);
+      await record(stored.definition.name, { ...back.rollout!, message: `rolling back: ${reason}` });
+      return true;
+    }
+    await record(stored.definition.name, { ...rollout, state: "paused", message: reason, endedAt: new Date().toISOString() });
+    return false;
+  }
+
+  async function loop(name: string): Promise<void> {
+    let attempts = 0;
+    while (!closed) {
+      let batch: { stored: StoredService; replaced: Replacement[] } | undefined;
+      const startedAt = Date.now();
+      try {
+        batch = await replaceBatch(name);
+        attempts = 0;
+      } catch (err) {
+        const stored = registry.find(name);
+        if (!stored?.rollout || !active.has(stored.rollout.state)) return;
+        if (isDockhandError(err, "Unavailable")) throw err;
+        // The engine can refuse for a moment (say, a container a crashed dockhand was removing
+        // still holds its name): try the batch again before calling the update failed.
+        if (++attempts < maxAttempts) {
+          logger.info({ err, service: name, attempt: attempts }, "rolling update batch failed; trying again");
+          await sleep(attempts * 500);
+          continue;
+        }
+        attempts = 0;
+        if (await failed(stored, err instanceof Error ? err.message : String(err))) continue;
+        return;
+      }
+      const stored = registry.find(name);
+      if (!stored?.rollout || !active.has(stored.rollout.state)) return;
+      if (!batch) {
+        // A rollback keeps the reason it was started for.
+        const state = stored.rollout.state === "updating" ? "completed" : "rolled_back";
+        const message = state === "rolled_back" ? stored.rollout.message.replace(/^rolling back: /, "rolled back: ") : "";
+        await record(name, { ...stored.rollout, state, message, endedAt: new Date().toISOString() });
+        return;
+      }
+      const reason = await monitor(batch.stored, batch.replaced, startedAt);
+      const now = registry.find(name);
+      if (!now?.rollout || !active.has(now.rollout.state)) return;
+      if (reason) {
+        if (await failed(now, reason)) continue;
+        return;
+      }
+      if (now.updatePolicy.delayMs > 0) await sleep(now.updatePolicy.delayMs);
+    }
+  }
+
+  function run(name: string): Promise<void> {
+    let current = runs.get(name);
+    if (!current) {
+      current = loop(name)
+        .catch((err: unknown) => logger.warn({ err, service: name }, "rolling update stopped; it resumes on the next change or restart"))
+        .finally(() => runs.delete(name));
+      runs.set(name, current);
+    }
+    return current;
+  }
+
+  return {
+    run,
+    resumeAll() {
+      for (const stored of registry.list()) {
+        if (stored.rollout && active.has(stored.rollout.state)) void run(stored.definition.name);
+      }
+    },
+    close() {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { CoreEngine } from "../../engine/engine.js";
+import type { NetworkAttachment } from "../../engine/types.js";
+import { isDockhandError } from "../../model/dockhand-error.js";
+import type { ServiceDefinition } from "../../model/service-definition.js";
+import { isSharedNetworkMode } from "../../model/workload-rules.js";
+import { instanceLabel, managedByLabel } from "../../model/ownership-labels.js";
+
+/** The networks a service's containers join, each with the service's name as a DNS alias. */
+export function networkAttachmentsFor(def: ServiceDefinition): NetworkAttachment[] {
+  return (def.networks ?? []).map((network) => ({ network, aliases: isSharedNetworkMode(network) ? [] : [def.name] }));
+}
+
+/**
+ * Makes sure a definition's networks exist: a missing one is created as a user-defined bridge
+ * labelled as this dockhand's; an existing one is joined as it is. The engine's duplicate check
+ * is best effort (two creates at once can make two networks of one name), so creations of one
+ * name are single-flight within this dockhand.
+ */
+export function createNetworkEnsurer(engine: Pick<CoreEngine, "inspectNetwork" | "createNetwork">, instance: string): (def: ServiceDefinition) => Promise<void> {
+  const inFlight = new Map<string, Promise<void>>();
+
+  async function ensureOne(network: string): Promise<void> {
+    try {
+      await engine.inspectNetwork(network);
+    } catch (err) {
+      if (!isDockhandError(err, "NotFound")) throw err;
+      await engine
+        .createNetwork({ name: network, labels: { [managedByLabel]: "dockhand", [instanceLabel]: instance }, internal: false })
+        .catch((createErr: unknown) => {
+          if (!isDockhandError(createErr, "AlreadyExists")) throw createErr;
+        });
+    }
+  }
+
+  return async (def) => {
+    for (const network of def.networks ?? []) {
+      if (isSharedNetworkMode(network)) continue;
+      let pending = inFlight.get(network);
+      if (!pending) {
+        pending = ensureOne(network).finally(() => inFlight.delete(network));
+        inFlight.set(network, pending);
+      }
+      await pending;
+    }
+  };
+}

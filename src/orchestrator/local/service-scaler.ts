@@ -1,0 +1,282 @@
+import type { Logger } from "pino";
+import type { CoreEngine } from "../../engine/engine.js";
+import type { ContainerSummary } from "../../engine/types.js";
+import { DockhandError, invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
+import { hasFixedHostPort } from "../../model/definition-rules.js";
+import type { StoredService } from "../../model/service-definition.js";
+import type { ServiceRegistry } from "../../registry/service-registry.js";
+import { runBounded } from "../../lib/bounded.js";
+import type { ContainerView, OwnedContainer } from "./container-view.js";
+import { createKeyedLock } from "../../lib/keyed-lock.js";
+import { ownershipOf } from "../../model/ownership-labels.js";
+import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
+import { listServiceContainers, type ServiceStatusView } from "./service-status.js";
+import { createSlotOperations, type SlotOperations } from "./slot-operations.js";
+import { waitUntilReady } from "./ready-wait.js";
+import type { SecretStore } from "../../registry/secret-store.js";
+import { purgeVolumes, unusedVolumes, type UnusedVolume } from "./service-volumes.js";
+
+export interface ScalerOptions {
+  engine: CoreEngine;
+  /** This dockhand's identity, carried by its containers' labels. */
+  instance: string;
+  registry: ServiceRegistry;
+  /** The live view that status answers from. */
+  view: ContainerView;
+  logger: Logger;
+  /** Restart delays per slot. Default: 1 s doubling to 30 s, reset after 10 s of running. */
+  backoff?: RestartBackoff;
+  /** The last line a container wrote, for crash reports; optional. */
+  lastLogLine?: (id: string) => Promise<string>;
+  /** Most containers created, started, stopped or removed at once per service. Default 8. */
+  concurrency?: number;
+  /** Largest replica count a Scale may ask for. Default 100. */
+  maxReplicas?: number;
+  /** Where the secrets and configs that containers mount as files come from. Default: none. */
+  secrets?: SecretStore;
+}
+
+export interface ScaleOptions {
+  /** Return only when the count holds. Default true. */
+  wait: boolean;
+  /** Aborts the wait (not the work) when the caller gives up, e.g. at its deadline. */
+  signal?: AbortSignal;
+  /** With `wait`: return when the containers run (default), or when they are ready (healthy, or running with no check). */
+  waitFor?: "running" | "ready";
+}
+
+export interface Scaler {
+  scale(name: string, replicas: number, options: ScaleOptions): Promise<ServiceStatusView>;
+  status(name: string): Promise<ServiceStatusView>;
+  /**
+   * Tells `listener` when a service's status changed for a reason the live view does not see
+   * (its slots' failures and crash-looping), so that caches of statuses can drop it.
+   */
+  onStatusChange(listener: (service: string) => void): () => void;
+  /** Deletes a service; with `force`, scales it to 0 first. Returns how many containers went. */
+  deleteService(name: string, force: boolean): Promise<number>;
+  /**
+   * Brings a service back to its desired count after something outside a Scale call changed
+   * it (a container died, was removed, turned unhealthy). Honours each slot's restart delay and
+   * resolves with how long until a delayed slot may be filled (0: nothing waits).
+   */
+  reconcile(name: string): Promise<number>;
+  /** Removes the volumes this dockhand created for a service (one in use stays); returns their names. */
+  purgeVolumes(name: string): Promise<string[]>;
+  /** Volumes this dockhand created whose service is gone or no longer mounts them. */
+  unusedVolumes(): Promise<UnusedVolume[]>;
+  /** Runs `task` while no Scale, reconcile or delete of the service runs. */
+  exclusive<T>(name: string, task: () => Promise<T>): Promise<T>;
+  /** The container operations of this dockhand, shared so that one image pull serves all. */
+  readonly slots: SlotOperations;
+}
+
+export function createScaler(options: ScalerOptions): Scaler {
+  const { engine, registry, view, logger, instance } = options;
+  const concurrency = options.concurrency ?? 8;
+  const maxReplicas = options.maxReplicas ?? 100;
+  const backoff = options.backoff ?? createRestartBackoff();
+  const slots = createSlotOperations({ engine, logger, instance, secrets: options.secrets });
+  const lock = createKeyedLock();
+  /** The latest Scale request per service; an older one is superseded. */
+  const latestRequest = new Map<string, number>();
+  let requests = 0;
+
+  async function status(name: string, stored = registry.get(name)): Promise<ServiceStatusView> {
+    const containers = await view.containersOf(name);
+    return {
+      name,
+      desired: stored.replicas,
+      running: containers.reduce((n, c) => (c.state === "running" ? n + 1 : n), 0),
+      paused: containers.reduce((n, c) => (c.state === "paused" ? n + 1 : n), 0),
+      version: stored.version,
+      containers,
+      crashLooping: backoff.crashLooping(name),
+      failures: backoff.failuresOf(name),
+      rollout: stored.rollout,
+    };
+  }
+
+  async function failureReason(container: OwnedContainer | undefined, id: string): Promise<string> {
+    if (container?.health === "unhealthy" && container.state === "running") return "unhealthy";
+    const line = await options.lastLogLine?.(id).catch(() => "");
+    if (line) return line;
+    if (container?.error) return container.error;
+    return `exited with code ${container?.exitCode ?? "unknown"}`;
+  }
+
+  /** Notes why each failed container stopped, so status can tell and restarts back off. */
+  async function recordFailures(name: string, failed: ContainerSummary[], known: Map<string, OwnedContainer>): Promise<void> {
+    const stopped = failed.filter((summary) => summary.state !== "created");
+    // The log reads go out together: with several containers down, each waits for none.
+    const reasons = await Promise.all(stopped.map((summary) => failureReason(known.get(summary.id), summary.id)));
+    stopped.forEach((summary, i) => {
+      const container = known.get(summary.id);
+      const slot = container?.slot ?? ownershipOf(summary.labels)?.slot ?? 0;
+      const startedAt = container?.startedAt?.getTime() ?? Date.now();
+      const endedAt = container?.finishedAt?.getTime() ?? Date.now();
+      const record = backoff.recordFailure(name, slot, {
+        exitCode: container?.exitCode ?? 0,
+        reason: reasons[i] ?? "",
+        ranMs: Math.max(0, endedAt - startedAt),
+      });
+      logger.info({ service: name, containerId: summary.id, ...record }, "container of a service stopped");
+    });
+  }
+
+  /** Removes a container and drops it from the view at once, for read-your-writes. */
+  async function remove(container: ContainerSummary, graceSeconds: number): Promise<void> {
+    await slots.removeContainer(container, graceSeconds);
+    await view.refresh(container.id).catch(() => undefined);
+  }
+
+  /** Fills a slot and reads the new container into the view at once, for read-your-writes. */
+  async function fill(stored: StoredService, slot: number): Promise<void> {
+    const id = await slots.fillSlot(stored, slot);
+    await view.refresh(id).catch(() => undefined);
+  }
+
+  /**
+   * One pass towards `target` running containers: replaces what stopped or turned unhealthy,
+   * then adds or removes. In `heal` mode a slot in its restart delay is left empty; the
+   * result is then the time until it may be filled.
+   */
+  async function converge(stored: StoredService, target: number, mode: { current: () => boolean; heal: boolean }): Promise<number> {
+    const name = stored.definition.name;
+    const grace = stored.definition.stopGraceSeconds;
+    const known = new Map((await view.containersOf(name).catch(() => [])).map((c) => [c.id, c]));
+    const containers = await listServiceContainers(engine, instance, name);
+    const failedHealth = (c: ContainerSummary) => stored.definition.replaceUnhealthy && known.get(c.id)?.health === "unhealthy";
+    // A paused container is present: an operator froze it, and replacing it would lose its
+    // writable layer. It is neither replaced nor healed, but counts towards the target.
+    const running = containers.filter((c) => (c.state === "running" && !failedHealth(c)) || c.state === "paused");
+    const idle = containers.filter((c) => !running.includes(c));
+    await recordFailures(name, idle, known);
+    for (const c of running) {
+      const startedAt = known.get(c.id)?.startedAt;
+      if (startedAt && Date.now() - startedAt.getTime() > 10_000) backoff.markStable(name, ownershipOf(c.labels)?.slot ?? 0);
+    }
+    let wait = 0;
+    let failure = await runBounded(idle, concurrency, (c) => remove(c, grace));
+    if (!failure && running.length > target) {
+      const newestFirst = [...running].sort(
+        (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (ownershipOf(b.labels)?.slot ?? 0) - (ownershipOf(a.labels)?.slot ?? 0),
+      );
+      failure = await runBounded(newestFirst.slice(0, running.length - target), concurrency, (c) => remove(c, grace), mode.current);
+    } else if (!failure && running.length < target) {
+      const used = new Set(running.map((c) => ownershipOf(c.labels)?.slot));
+      let free: number[] = [];
+      for (let slot = 1; free.length < target - running.length; slot++) if (!used.has(slot)) free.push(slot);
+      if (mode.heal) {
+        const delays = free.map((slot) => backoff.waitFor(name, slot)).filter((ms) => ms > 0);
+        wait = delays.length ? Math.min(...delays) : 0;
+        free = free.filter((slot) => backoff.waitFor(name, slot) === 0);
+      }
+      if (free.length > 0) {
+        await slots.ensureImage(stored);
+        failure = await runBounded(free, concurrency, (slot) => fill(stored, slot), mode.current);
+      }
+    }
+    if (failure) throw failure;
+    return wait;
+  }
+
+  async function scaleLocked(name: string, request: number): Promise<ServiceStatusView> {
+    const current = () => latestRequest.get(name) === request;
+    const superseded = () => new DockhandError("Aborted", `scale of service "${name}" was superseded by a later Scale call`);
+    if (!current()) throw superseded();
+    const stored = registry.get(name);
+    try {
+      await converge(stored, stored.replicas, { current, heal: false });
+    } catch (err) {
+      const reached = await status(name, stored).catch(() => undefined);
+      const wrapped = isDockhandError(err) ? err : new DockhandError("Internal", String(err), { cause: err });
+      throw new DockhandError(
+        wrapped.kind,
+        `scale of service "${name}" to ${stored.replicas} stopped with ${reached?.running ?? "an unknown number of"} running: ${wrapped.message}`,
+        { cause: err, details: { ...wrapped.details, progress: { name, desired: stored.replicas, running: reached?.running ?? 0 } } },
+      );
+    }
+    if (!current()) throw superseded();
+    const result = await status(name, stored);
+    if (result.running + result.paused !== stored.replicas) {
+      const exited = result.containers.find((c) => c.state === "exited" || c.state === "dead");
+      throw new DockhandError(
+        "FailedPrecondition",
+        `service "${name}" has ${result.running} of ${stored.replicas} containers running` + (exited ? `: ${exited.name} exited with code ${exited.exitCode}` : ""),
+        { details: { progress: { name, desired: stored.replicas, running: result.running } } },
+      );
+    }
+    return result;
+  }
+
+  function untilAborted(signal: AbortSignal | undefined): Promise<never> | undefined {
+    if (!signal) return undefined;
+    return new Promise<never>((_, reject) => {
+      const fail = () => reject(new DockhandError("Timeout", "the call's deadline passed before the scale finished; it goes on in the background"));
+      if (signal.aborted) fail();
+      else signal.addEventListener("abort", fail, { once: true });
+    });
+  }
+
+  return {
+    status: (name) => status(name),
+    onStatusChange: (listener) => backoff.onChange(listener),
+    exclusive: (name, task) => lock.run(name, task),
+    purgeVolumes: (name) => lock.run(name, () => purgeVolumes(engine, instance, name)),
+    unusedVolumes: () => unusedVolumes(engine, instance, registry),
+    slots,
+    async scale(name, replicas, scaleOptions) {
+      if (!Number.isInteger(replicas) || replicas < 0 || replicas > maxReplicas) {
+        throw invalidArgument("replicas", `must be between 0 and ${maxReplicas} (got ${replicas})`);
+      }
+      const stored = registry.get(name);
+      if (replicas > 1 && hasFixedHostPort(stored.definition)) {
+        throw new DockhandError(
+          "FailedPrecondition",
+          `service "${name}" publishes a fixed host port, which only one container can bind; it cannot run ${replicas} replicas (use host_port 0)`,
+          { details: { field: "replicas" } },
+        );
+      }
+      const request = ++requests;
+      latestRequest.set(name, request);
+      await registry.setReplicas(name, replicas);
+      const work = lock.run(name, () => scaleLocked(name, request));
+      if (!scaleOptions.wait) {
+        work.catch((err: unknown) => logger.warn({ err, service: name }, "background scale failed"));
+        return status(name);
+      }
+      const aborted = untilAborted(scaleOptions.signal);
+      if (aborted) work.catch(() => undefined);
+      const running = await (aborted ? Promise.race([work, aborted]) : work);
+      if (scaleOptions.waitFor !== "ready") return running;
+      await waitUntilReady(view, name, () => registry.find(name)?.replicas ?? 0, scaleOptions.signal);
+      return status(name);
+    },
+    reconcile(name) {
+      return lock.run(name, async () => {
+        const stored = registry.find(name);
+        if (!stored) return 0;
+        return converge(stored, stored.replicas, { current: () => true, heal: true });
+      });
+    },
+    deleteService(name, force) {
+      return lock.run(name, async () => {
+        const stored = registry.get(name);
+        const containers = await listServiceContainers(engine, instance, name);
+        const running = containers.filter((c) => c.state === "running").length;
+        if (running > 0 && !force) {
+          throw new DockhandError("FailedPrecondition", `service "${name}" has ${running} running container(s); scale it to 0 first, or delete with force`);
+        }
+        latestRequest.set(name, ++requests);
+        if (stored.replicas !== 0) await registry.setReplicas(name, 0);
+        const failure = await runBounded(containers, concurrency, (c) => slots.removeContainer(c, stored.definition.stopGraceSeconds));
+        await view.resyncService(name).catch(() => undefined);
+        if (failure) throw failure;
+        await registry.remove(name);
+        backoff.forgetService(name);
+        return containers.length;
+      });
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import type { CoreEngine } from "../../engine/engine.js";
+import type { MountSpec, VolumeDetails } from "../../engine/types.js";
+import { isDockhandError } from "../../model/dockhand-error.js";
+import type { ServiceDefinition, ServiceMount } from "../../model/service-definition.js";
+import type { ServiceRegistry } from "../../registry/service-registry.js";
+import { instanceLabel, managedByLabel, serviceLabel, slotLabel } from "../../model/ownership-labels.js";
+
+/** The mount's name as the definition gives it, on each volume dockhand creates. */
+export const volumeLabel = "dockhand.volume";
+
+/** The engine's name of a volume mount's volume in one slot. */
+export function volumeName(service: string, slot: number, mount: Pick<ServiceMount, "source" | "perSlot">): string {
+  return mount.perSlot ? `${service}-${slot}-${mount.source}` : mount.source;
+}
+
+/** The engine mounts of a definition's mounts, for the container of `slot`. */
+export function mountSpecsFor(def: ServiceDefinition, slot: number): MountSpec[] {
+  return (def.mounts ?? []).map((mount) => {
+    if (mount.type === "tmpfs") return { type: "tmpfs", target: mount.target, source: "", readOnly: false, tmpfsSizeBytes: mount.tmpfsSizeBytes };
+    if (mount.type === "bind") return { type: "bind", target: mount.target, source: mount.source, readOnly: mount.readOnly };
+    return { type: "volume", target: mount.target, source: volumeName(def.name, slot, mount), readOnly: mount.readOnly };
+  });
+}
+
+/**
+ * Creates the volumes a slot's container mounts when they are missing, labelled as this
+ * dockhand's. A volume that exists keeps its labels (one made by someone else stays theirs).
+ */
+export async function ensureVolumes(engine: Pick<CoreEngine, "createVolume">, instance: string, def: ServiceDefinition, slot: number): Promise<void> {
+  for (const mount of def.mounts ?? []) {
+    if (mount.type !== "volume") continue;
+    const labels: Record<string, string> = { [managedByLabel]: "dockhand", [instanceLabel]: instance, [serviceLabel]: def.name, [volumeLabel]: mount.source };
+    if (mount.perSlot) labels[slotLabel] = String(slot);
+    await engine.createVolume({ name: volumeName(def.name, slot, mount), labels });
+  }
+}
+
+/** Volumes this dockhand created for a service, whatever its definition says now. */
+export function serviceVolumes(engine: Pick<CoreEngine, "listVolumes">, instance: string, service: string): Promise<VolumeDetails[]> {
+  return engine.listVolumes({ labels: [`${instanceLabel}=${instance}`, `${serviceLabel}=${service}`] });
+}
+
+/** Removes a service's volumes; one still in use (Conflict) is kept. Returns the names removed. */
+export async function purgeVolumes(engine: Pick<CoreEngine, "listVolumes" | "removeVolume">, instance: string, service: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const volume of await serviceVolumes(engine, instance, service)) {
+    try {
+      await engine.removeVolume(volume.name);
+      removed.push(volume.name);
+    } catch (err) {
+      if (!isDockhandError(err, "Conflict") && !isDockhandError(err, "NotFound")) throw err;
+    }
+  }
+  return removed.sort();
+}
+
+export interface UnusedVolume {
+  volume: VolumeDetails;
+  service: string;
+  /** 0 for a shared volume. */
+  slot: number;
+}
+
+/** Volumes this dockhand created whose service is gone or no longer mounts them. */
+export async function unusedVolumes(engine: Pick<CoreEngine, "listVolumes">, instance: string, registry: Pick<ServiceRegistry, "find">): Promise<UnusedVolume[]> {
+  const unused: UnusedVolume[] = [];
+  for (const volume of await engine.listVolumes({ labels: [`${instanceLabel}=${instance}`, volumeLabel] })) {
+    const service = volume.labels[serviceLabel] ?? "";
+    const slot = Number(volume.labels[slotLabel] ?? 0) || 0;
+    const mounts = registry.find(service)?.definition.mounts ?? [];
+    const used = mounts.some((m) => m.type === "volume" && m.source === volume.labels[volumeLabel] && m.perSlot === slot > 0);
+    if (!used) unused.push({ volume, service, slot });
+  }
+  return unused.sort((a, b) => a.volume.name.localeCompare(b.volume.name));
+}

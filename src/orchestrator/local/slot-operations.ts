@@ -1,0 +1,96 @@
+import type { Logger } from "pino";
+import type { CoreEngine } from "../../engine/engine.js";
+import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
+import type { StoredService } from "../../model/service-definition.js";
+import { containerSpecFor } from "./container-spec.js";
+import { createImagePuller } from "./image-puller.js";
+import { slotContainerName } from "../../model/ownership-labels.js";
+import { ensureVolumes } from "./service-volumes.js";
+import { createNetworkEnsurer } from "./service-networks.js";
+import { containerFilesFor } from "./container-files.js";
+import type { SecretStore } from "../../registry/secret-store.js";
+
+/** What is needed to stop and remove one container. */
+export interface RemovableContainer {
+  id: string;
+  name: string;
+  state: string;
+}
+
+export interface SlotOperations {
+  /** Pulls the service's image when the engine does not have it (once per reference). */
+  ensureImage(stored: StoredService): Promise<void>;
+  /** Creates and starts the container of a slot (named `<service>-<slot>` unless `name`); returns its id. */
+  fillSlot(stored: StoredService, slot: number, name?: string): Promise<string>;
+  /** Stops gracefully (SIGTERM, SIGKILL after `graceSeconds`) and removes. Missing is fine. */
+  removeContainer(container: RemovableContainer, graceSeconds: number): Promise<void>;
+}
+
+export function createSlotOperations(options: { engine: CoreEngine; logger: Logger; instance: string; secrets?: SecretStore }): SlotOperations {
+  const { engine, logger, instance } = options;
+  const images = createImagePuller({ engine, logger });
+  const ensureNetworks = createNetworkEnsurer(engine, instance);
+
+  return {
+    async ensureImage(stored) {
+      const { image, name } = stored.definition;
+      try {
+        await images.ensure(image);
+      } catch (err) {
+        if (!isDockhandError(err) || err.details.pullError === undefined) throw err;
+        throw new DockhandError(err.kind, `service "${name}": ${err.message}`, { cause: err, details: err.details });
+      }
+    },
+
+    async fillSlot(stored, slot, givenName) {
+      const name = givenName ?? slotContainerName(stored.definition.name, slot);
+      await ensureVolumes(engine, instance, stored.definition, slot);
+      await ensureNetworks(stored.definition);
+      let id: string;
+      try {
+        id = await engine.createContainer({ ...containerSpecFor(stored, slot, instance), name });
+      } catch (err) {
+        if (isDockhandError(err, "AlreadyExists")) {
+          throw new DockhandError("FailedPrecondition", `container name "${name}" is taken by a container dockhand does not own; rename or remove it`, {
+            cause: err,
+          });
+        }
+        throw err;
+      }
+      try {
+        // Copied in before start, never passed as environment or labels: `docker inspect` and
+        // the logs do not show them.
+        const files = containerFilesFor(stored.definition, options.secrets);
+        if (files.length > 0) await engine.copyFilesToContainer(id, files);
+        await engine.startContainer(id);
+      } catch (err) {
+        // A container that cannot start is removed so that failed attempts never pile up.
+        await engine.removeContainer(id, { force: true, volumes: true }).catch(() => undefined);
+        // The engine refuses what the definition or the host causes (a host port in use, a
+        // command that does not exist): a failed precondition, not dockhand's fault.
+        if (isDockhandError(err, "FailedPrecondition") || isDockhandError(err, "Internal") || isDockhandError(err, "InvalidArgument")) {
+          throw new DockhandError("FailedPrecondition", `container "${name}" could not start: ${err.message}`, { cause: err });
+        }
+        throw err;
+      }
+      logger.debug({ containerId: id, container: name }, "started container");
+      return id;
+    },
+
+    async removeContainer(container, graceSeconds) {
+      if (container.state === "running" || container.state === "paused" || container.state === "restarting") {
+        try {
+          await engine.stopContainer(container.id, graceSeconds);
+        } catch (err) {
+          if (!isDockhandError(err, "NotModified") && !isDockhandError(err, "NotFound")) throw err;
+        }
+      }
+      try {
+        await engine.removeContainer(container.id, { force: true, volumes: true });
+        logger.debug({ containerId: container.id, container: container.name }, "removed container");
+      } catch (err) {
+        if (!isDockhandError(err, "NotFound")) throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { Engine } from "../../engine/engine.js";
+import type { ContainerStateName } from "../../engine/types.js";
+import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
+import { defaultStopGraceSeconds } from "../../model/service-definition.js";
+import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
+import { descriptionToProto } from "./container-mapping.js";
+import { checkContainerRef, graceSeconds, killSignal } from "./container-request-rules.js";
+
+type LifecycleMethods =
+  | "startContainer" | "stopContainer" | "restartContainer" | "rebootContainer" | "killContainer"
+  | "pauseContainer" | "unpauseContainer";
+
+/** Runs `attempt`, treating a NotModified answer (already in the asked state) as success. */
+async function unlessNotModified(attempt: Promise<void>): Promise<void> {
+  try {
+    await attempt;
+  } catch (err) {
+    if (!isDockhandError(err, "NotModified")) throw err;
+  }
+}
+
+/**
+ * The methods that move a container between states. Each returns the container as it is
+ * afterwards; asking for the state it is already in succeeds, as the Kubernetes CRI asks.
+ */
+export function createContainerLifecycleHandlers(engine: Engine): Pick<ServiceImpl<typeof ContainerAgent>, LifecycleMethods> {
+  const describe = async (id: string, signal: AbortSignal) =>
+    ({ container: descriptionToProto(await engine.describeContainer(id, signal)) });
+
+  /** The grace period asked for, else the container's own, else the engine's default. */
+  const graceFor = async (id: string, asked: number | undefined, signal: AbortSignal) =>
+    asked ?? (await engine.describeContainer(id, signal)).stopGraceSeconds ?? defaultStopGraceSeconds;
+
+  /**
+   * Pause and unpause. The engine refuses one that is already done with 409 (pause) or a plain
+   * 500 (unpause), so a failure is judged by the container's state afterwards, never by the
+   * engine's message text.
+   */
+  async function transition(id: string, signal: AbortSignal, run: () => Promise<void>, operation: string,
+    from: ContainerStateName, to: ContainerStateName) {
+    try {
+      await run();
+    } catch (err) {
+      if (!isDockhandError(err, "Conflict") && !isDockhandError(err, "Internal")) throw err;
+      const now = await engine.describeContainer(id, signal);
+      if (now.state === to) return { container: descriptionToProto(now) };
+      if (now.state !== from) {
+        throw new DockhandError("FailedPrecondition", `${operation} ${id}: the container is ${now.state}, not ${from}`, { cause: err });
+      }
+      throw err;
+    }
+    return describe(id, signal);
+  }
+
+  return {
+    async startContainer(req, ctx) {
+      const id = checkContainerRef(req.id);
+      await unlessNotModified(engine.startContainer(id, ctx.signal));
+      return describe(id, ctx.signal);
+    },
+    async stopContainer(req, ctx) {
+      const id = checkContainerRef(req.id);
+      const grace = await graceFor(id, graceSeconds(req.gracePeriod), ctx.signal);
+      await unlessNotModified(engine.stopContainer(id, grace, ctx.signal));
+      return describe(id, ctx.signal);
+    },
+    async restartContainer(req, ctx) {
+      const id = checkContainerRef(req.id);
+      const grace = await graceFor(id, graceSeconds(req.gracePeriod), ctx.signal);
+      await engine.restartContainer(id, grace, ctx.signal);
+      return describe(id, ctx.signal);
+    },
+    async rebootContainer(req, ctx) {
+      const id = checkContainerRef(req.id);
+      try {
+        // For SIGKILL the engine answers only once the process is gone, so no wait is needed
+        // (and a wait could outlive a restart policy's own restart).
+        await engine.killContainer(id, "SIGKILL", ctx.signal);
+      } catch (err) {
+        // Conflict: it was not running, so there is nothing to kill; just start it.
+        if (!isDockhandError(err, "Conflict")) throw err;
+      }
+      // A restart policy may have started it again already.
+      await unlessNotModified(engine.startContainer(id, ctx.signal));
+      return describe(id, ctx.signal);
+    },
+    async killContainer(req, ctx) {
+      const id = checkContainerRef(req.id);
+      await engine.killContainer(id, killSignal(req.signal), ctx.signal);
+      return describe(id, ctx.signal);
+    },
+    async pauseContainer(req, ctx) {
+      const id = checkContainerRef(req.id);
+      return transition(id, ctx.signal, () => engine.pauseContainer(id, ctx.signal), "pause container", "running", "paused");
+    },
+    async unpauseContainer(req, ctx) {
+      const id = checkContainerRef(req.id);
+      return transition(id, ctx.signal, () => engine.unpauseContainer(id, ctx.signal), "unpause container", "paused", "running");
+    },
+  };
+}

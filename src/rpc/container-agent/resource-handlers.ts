@@ -1,0 +1,129 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { Engine } from "../../engine/engine.js";
+import type { NetworkDetails, VolumeDetails } from "../../engine/types.js";
+import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
+import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
+import type { NetworkSchema, VolumeSchema } from "../../../gen/dockhand/v1/agent_resources_pb.js";
+import { checkContainerRef } from "./container-request-rules.js";
+import { checkAliases, checkNetworkName, checkNetworkRef, checkResourceLabels, checkVolumeName, selectorFilters } from "./resource-request-rules.js";
+
+type ResourceMethods =
+  | "listVolumes" | "getVolume" | "createVolume" | "deleteVolume"
+  | "listNetworks" | "getNetwork" | "createNetwork" | "deleteNetwork" | "connectNetwork" | "disconnectNetwork";
+
+function volumeToProto(v: VolumeDetails): MessageInitShape<typeof VolumeSchema> {
+  return { name: v.name, driver: v.driver, labels: v.labels, mountpoint: v.mountpoint, createTime: v.createdAt ? timestampFromDate(v.createdAt) : undefined };
+}
+
+function networkToProto(n: NetworkDetails): MessageInitShape<typeof NetworkSchema> {
+  return {
+    id: n.id,
+    name: n.name,
+    driver: n.driver,
+    scope: n.scope,
+    internal: n.internal,
+    labels: n.labels,
+    createTime: n.createdAt ? timestampFromDate(n.createdAt) : undefined,
+    containers: n.containers.map((c) => ({ containerId: c.id, containerName: c.name, ipv4Address: c.ipv4 })),
+  };
+}
+
+/** Resolves to false when the thing is already gone (NotFound), as the CRI's deletes do. */
+async function unlessGone(attempt: Promise<void>): Promise<boolean> {
+  try {
+    await attempt;
+    return true;
+  } catch (err) {
+    if (isDockhandError(err, "NotFound")) return false;
+    throw err;
+  }
+}
+
+/** True when the container (id, id prefix or name) is attached to the network. */
+async function attached(engine: Engine, network: string, container: string, signal: AbortSignal): Promise<boolean> {
+  const id = (await engine.inspectContainer(container, signal)).id;
+  return (await engine.inspectNetwork(network, signal)).containers.some((c) => c.id === id);
+}
+
+/** ContainerAgent's volume and network calls, idempotent in the manner of the Kubernetes CRI. */
+export function createResourceHandlers(engine: Engine): Pick<ServiceImpl<typeof ContainerAgent>, ResourceMethods> {
+  return {
+    async listVolumes(req, ctx) {
+      return { volumes: (await engine.listVolumes({ labels: selectorFilters(req.labelSelector) }, ctx.signal)).map(volumeToProto) };
+    },
+    async getVolume(req, ctx) {
+      return { volume: volumeToProto(await engine.inspectVolume(checkVolumeName(req.name), ctx.signal)) };
+    },
+    async createVolume(req, ctx) {
+      const name = checkVolumeName(req.name);
+      const labels = checkResourceLabels(req.labels);
+      const existing = await engine.inspectVolume(name, ctx.signal).catch((err: unknown) => {
+        if (isDockhandError(err, "NotFound")) return undefined;
+        throw err;
+      });
+      if (existing) return { volume: volumeToProto(existing), created: false };
+      return { volume: volumeToProto(await engine.createVolume({ name, labels }, ctx.signal)), created: true };
+    },
+    async deleteVolume(req, ctx) {
+      const name = checkVolumeName(req.name);
+      try {
+        return { deleted: await unlessGone(engine.removeVolume(name, ctx.signal)) };
+      } catch (err) {
+        if (!isDockhandError(err, "Conflict")) throw err;
+        throw new DockhandError("FailedPrecondition", `volume ${name} is in use by a container; remove the container first`, { cause: err });
+      }
+    },
+    async listNetworks(req, ctx) {
+      return { networks: (await engine.listNetworks({ labels: selectorFilters(req.labelSelector) }, ctx.signal)).map(networkToProto) };
+    },
+    async getNetwork(req, ctx) {
+      return { network: networkToProto(await engine.inspectNetwork(checkNetworkRef(req.network), ctx.signal)) };
+    },
+    async createNetwork(req, ctx) {
+      const name = checkNetworkName(req.name);
+      const labels = checkResourceLabels(req.labels);
+      try {
+        return { network: networkToProto(await engine.createNetwork({ name, labels, internal: req.internal }, ctx.signal)), created: true };
+      } catch (err) {
+        if (!isDockhandError(err, "AlreadyExists")) throw err;
+        return { network: networkToProto(await engine.inspectNetwork(name, ctx.signal)), created: false };
+      }
+    },
+    async deleteNetwork(req, ctx) {
+      const network = checkNetworkRef(req.network);
+      try {
+        return { deleted: await unlessGone(engine.removeNetwork(network, ctx.signal)) };
+      } catch (err) {
+        if (!isDockhandError(err, "Conflict")) throw err;
+        throw new DockhandError("FailedPrecondition", `network ${network} cannot be deleted: ${err.message}`, { cause: err });
+      }
+    },
+    async connectNetwork(req, ctx) {
+      const network = checkNetworkRef(req.network);
+      const container = checkContainerRef(req.container, "container");
+      const aliases = checkAliases(req.aliases);
+      try {
+        await engine.connectNetwork(network, container, aliases, ctx.signal);
+        return { connected: true };
+      } catch (err) {
+        if (!isDockhandError(err, "Conflict") || !(await attached(engine, network, container, ctx.signal))) throw err;
+        return { connected: false };
+      }
+    },
+    async disconnectNetwork(req, ctx) {
+      const network = checkNetworkRef(req.network);
+      const container = checkContainerRef(req.container, "container");
+      try {
+        await engine.disconnectNetwork(network, container, req.force, ctx.signal);
+        return { disconnected: true };
+      } catch (err) {
+        if (!isDockhandError(err, "Conflict") && !isDockhandError(err, "NotFound") && !isDockhandError(err, "Internal")) throw err;
+        // Not attached is success; a missing network or container is NOT_FOUND.
+        if (await attached(engine, network, container, ctx.signal)) throw err;
+        return { disconnected: false };
+      }
+    },
+  };
+}

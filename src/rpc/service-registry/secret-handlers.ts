@@ -1,0 +1,120 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { DockhandError, invalidArgument } from "../../model/dockhand-error.js";
+import type { SecretKind, SecretMeta, SecretStore } from "../../registry/secret-store.js";
+import type { ServiceDefinition } from "../../model/service-definition.js";
+import type { ServiceRegistry as Registry } from "../../registry/service-registry.js";
+import { checkSecretName } from "../../model/workload-rules.js";
+import type { RollingUpdater } from "../../orchestrator/local/rolling-updater.js";
+import { fileKey } from "../../orchestrator/local/container-files.js";
+import type { ServiceRegistry } from "../../../gen/dockhand/v1/registry_pb.js";
+import { checkResourceLabels } from "../container-agent/resource-request-rules.js";
+
+type SecretMethods =
+  | "listSecrets" | "getSecret" | "createSecret" | "updateSecret" | "deleteSecret"
+  | "listConfigs" | "getConfig" | "createConfig" | "updateConfig" | "deleteConfig";
+
+/** Swarm's limit on a secret's or config's size. */
+export const maxSecretBytes = 500 * 1024;
+
+function checkValue(value: Uint8Array): Uint8Array {
+  if (value.length === 0) throw invalidArgument("value", "is required (1 byte to 500 KiB)");
+  if (value.length > maxSecretBytes) throw invalidArgument("value", `must be at most ${maxSecretBytes} bytes (got ${value.length})`);
+  return value;
+}
+
+function metaToProto(meta: SecretMeta) {
+  return {
+    name: meta.name,
+    version: BigInt(meta.version),
+    labels: meta.labels,
+    createTime: timestampFromDate(new Date(meta.createdAt)),
+    updateTime: timestampFromDate(new Date(meta.updatedAt)),
+    sizeBytes: meta.sizeBytes,
+  };
+}
+
+const mounted = (def: ServiceDefinition, kind: SecretKind, name: string) => (kind === "secret" ? def.secrets : def.configs)?.some((f) => f.name === name) ?? false;
+
+/**
+ * A definition with the current version of each secret and config it mounts pinned in
+ * `fileVersions`. FailedPrecondition when one does not exist.
+ */
+export function withFileVersions(def: ServiceDefinition, store: SecretStore): ServiceDefinition {
+  const fileVersions: Record<string, number> = {};
+  for (const [kind, files] of [["secret", def.secrets], ["config", def.configs]] as const) {
+    (files ?? []).forEach((file, i) => {
+      const found = store.find(kind, file.name);
+      if (!found) {
+        throw new DockhandError("FailedPrecondition", `service.${kind}s[${i}].name: ${kind} "${file.name}" does not exist; create it first`, { details: { field: `service.${kind}s[${i}].name` } });
+      }
+      fileVersions[fileKey(kind, file.name)] = found.version;
+    });
+  }
+  const { fileVersions: _old, ...rest } = def;
+  return Object.keys(fileVersions).length > 0 ? { ...rest, fileVersions } : rest;
+}
+
+export interface SecretHandlerDeps {
+  store: SecretStore;
+  registry: Registry;
+  updater: Pick<RollingUpdater, "run">;
+}
+
+/** ServiceRegistry's secret and config calls. A secret's value is never returned. */
+export function createSecretHandlers({ store, registry, updater }: SecretHandlerDeps): Pick<ServiceImpl<typeof ServiceRegistry>, SecretMethods> {
+  const name = (raw: string) => {
+    checkSecretName(raw, "name");
+    return raw;
+  };
+
+  /** Pins the new version in every service that mounts it; each rolls as an UpdateService would. */
+  async function roll(kind: SecretKind, secret: SecretMeta): Promise<string[]> {
+    const rolled: string[] = [];
+    for (const stored of registry.list()) {
+      const def = stored.definition;
+      if (!mounted(def, kind, secret.name)) continue;
+      const next = { ...def, fileVersions: { ...def.fileVersions, [fileKey(kind, secret.name)]: secret.version } };
+      const { service } = await registry.update(next, { expectedVersion: 0, allowMissing: false });
+      if (service.rollout?.state === "updating") void updater.run(def.name);
+      rolled.push(def.name);
+    }
+    return rolled.sort();
+  }
+
+  async function remove(kind: SecretKind, raw: string): Promise<Record<string, never>> {
+    const users = registry.list().filter((s) => mounted(s.definition, kind, raw)).map((s) => s.definition.name);
+    store.get(kind, name(raw));
+    if (users.length > 0) {
+      throw new DockhandError("FailedPrecondition", `${kind} "${raw}" is mounted by service(s) ${users.map((u) => `"${u}"`).join(", ")}; remove it from their definitions first`);
+    }
+    await store.remove(kind, raw);
+    return {};
+  }
+
+  return {
+    listSecrets: () => ({ secrets: store.list("secret").map(metaToProto) }),
+    getSecret: (req) => ({ secret: metaToProto(store.get("secret", name(req.name))) }),
+    async createSecret(req) {
+      return { secret: metaToProto(await store.create("secret", name(req.name), checkValue(req.value), checkResourceLabels(req.labels))) };
+    },
+    async updateSecret(req) {
+      const secret = await store.update("secret", name(req.name), checkValue(req.value));
+      return { secret: metaToProto(secret), rolledServices: await roll("secret", secret) };
+    },
+    deleteSecret: (req) => remove("secret", req.name),
+    listConfigs: () => ({ configs: store.list("config").map(metaToProto) }),
+    getConfig(req) {
+      const config = store.get("config", name(req.name));
+      return { config: { ...metaToProto(config), value: store.value("config", config.name, config.version) } };
+    },
+    async createConfig(req) {
+      return { config: metaToProto(await store.create("config", name(req.name), checkValue(req.value), checkResourceLabels(req.labels))) };
+    },
+    async updateConfig(req) {
+      const config = await store.update("config", name(req.name), checkValue(req.value));
+      return { config: metaToProto(config), rolledServices: await roll("config", config) };
+    },
+    deleteConfig: (req) => remove("config", req.name),
+  };
+}
