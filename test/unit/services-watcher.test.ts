@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DockhandError } from "../../src/model/dockhand-error.js";
 import type { StoredService } from "../../src/model/service-definition.js";
-import type { ServiceStatusView } from "../../src/orchestrator/local/service-status.js";
+import type { ServiceStatusView } from "../../src/orchestrator/service-status.js";
 import { createServicesWatcher, type ServicesChange } from "../../src/orchestrator/local/services-watcher.js";
 
 function status(name: string, running: number): ServiceStatusView {

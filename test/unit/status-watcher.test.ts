@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EngineEventItem, EngineEvents, WatchEventsOptions } from "../../src/engine/event-stream.js";
 import { DockhandError } from "../../src/model/dockhand-error.js";
-import type { ServiceStatusView } from "../../src/orchestrator/local/service-status.js";
+import type { ServiceStatusView } from "../../src/orchestrator/service-status.js";
 import { createStatusWatcher } from "../../src/orchestrator/local/status-watcher.js";
 
 /** An event source driven by the test: `emit` pushes, the stream ends when its signal aborts. */

@@ -5,7 +5,7 @@ import type { ContainerDetails } from "../../engine/types.js";
 import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
 import { runBounded } from "../../lib/bounded.js";
 import { instanceFilter, ownedBy, serviceFilter } from "../../model/ownership-labels.js";
-import type { ContainerStatusView } from "./service-status.js";
+import type { ContainerStatusView } from "../service-status.js";
 
 /** Whether the engine answers, as a health monitor sees it. */
 export interface EngineReachability {

@@ -1,4 +1,4 @@
-import type { ContainerStatusView } from "./service-status.js";
+import type { ContainerStatusView } from "../service-status.js";
 
 /** Health counts of a service's running containers. */
 export interface HealthCounts {

@@ -1,15 +1,6 @@
-/** Why a container of a slot stopped, as reported in status. */
-export interface SlotFailure {
-  slot: number;
-  exitCode: number;
-  /** The container's last log line, the engine's error, or "unhealthy". */
-  reason: string;
-  at: Date;
-  /** Failures in a row, each after a run shorter than the stable time. */
-  consecutive: number;
-  /** When the slot may be filled again. */
-  nextAttemptAt: Date;
-}
+import type { SlotFailure } from "../service-status.js";
+
+export type { SlotFailure };
 
 export interface RestartBackoffOptions {
   /** Delay before the second attempt in a row; it doubles with each further failure. Default 1000 ms. */

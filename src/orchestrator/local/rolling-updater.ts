@@ -8,7 +8,7 @@ import { runBounded } from "../../lib/bounded.js";
 import type { ContainerView } from "./container-view.js";
 import { ownershipOf, slotContainerName } from "../../model/ownership-labels.js";
 import type { Scaler } from "./service-scaler.js";
-import { listServiceContainers } from "./service-status.js";
+import { listServiceContainers } from "./service-containers.js";
 import { isReady } from "./readiness.js";
 
 export interface RollingUpdaterOptions {

@@ -10,11 +10,13 @@ import type { ContainerView, OwnedContainer } from "./container-view.js";
 import { createKeyedLock } from "../../lib/keyed-lock.js";
 import { ownershipOf } from "../../model/ownership-labels.js";
 import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
-import { listServiceContainers, type ServiceStatusView } from "./service-status.js";
+import { listServiceContainers } from "./service-containers.js";
+import type { ServiceStatusView } from "../service-status.js";
+import type { ScaleOptions, UnusedVolume } from "../orchestrator.js";
 import { createSlotOperations, type SlotOperations } from "./slot-operations.js";
 import { waitUntilReady } from "./ready-wait.js";
 import type { SecretStore } from "../../registry/secret-store.js";
-import { purgeVolumes, unusedVolumes, type UnusedVolume } from "./service-volumes.js";
+import { purgeVolumes, unusedVolumes } from "./service-volumes.js";
 
 export interface ScalerOptions {
   engine: CoreEngine;
@@ -34,15 +36,6 @@ export interface ScalerOptions {
   maxReplicas?: number;
   /** Where the secrets and configs that containers mount as files come from. Default: none. */
   secrets?: SecretStore;
-}
-
-export interface ScaleOptions {
-  /** Return only when the count holds. Default true. */
-  wait: boolean;
-  /** Aborts the wait (not the work) when the caller gives up, e.g. at its deadline. */
-  signal?: AbortSignal;
-  /** With `wait`: return when the containers run (default), or when they are ready (healthy, or running with no check). */
-  waitFor?: "running" | "ready";
 }
 
 export interface Scaler {

@@ -1,3 +1,4 @@
+import type { UnusedVolume } from "../orchestrator.js";
 import type { CoreEngine } from "../../engine/engine.js";
 import type { MountSpec, VolumeDetails } from "../../engine/types.js";
 import { isDockhandError } from "../../model/dockhand-error.js";
@@ -52,13 +53,6 @@ export async function purgeVolumes(engine: Pick<CoreEngine, "listVolumes" | "rem
     }
   }
   return removed.sort();
-}
-
-export interface UnusedVolume {
-  volume: VolumeDetails;
-  service: string;
-  /** 0 for a shared volume. */
-  slot: number;
 }
 
 /** Volumes this dockhand created whose service is gone or no longer mounts them. */

@@ -2,7 +2,7 @@ import { isDockhandError } from "../../model/dockhand-error.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
 import type { ContainerView } from "./container-view.js";
 import type { Scaler } from "./service-scaler.js";
-import type { ServiceStatusView } from "./service-status.js";
+import type { ServiceStatusView } from "../service-status.js";
 import { createWakeup } from "../../lib/wakeup.js";
 import { sleep } from "../../lib/sleep.js";
 

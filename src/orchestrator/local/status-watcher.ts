@@ -2,7 +2,7 @@ import type { EngineEventItem, EngineEvents } from "../../engine/event-stream.js
 import { isDockhandError } from "../../model/dockhand-error.js";
 import { serviceFilter } from "../../model/ownership-labels.js";
 import type { Scaler } from "./service-scaler.js";
-import type { ServiceStatusView } from "./service-status.js";
+import type { ServiceStatusView } from "../service-status.js";
 
 export interface StatusWatcherOptions {
   /** Reads a service's status; the watcher never changes anything. */

@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ContainerStateName, HealthName } from "../../engine/types.js";
-import type { ContainerStatusView, ServiceStatusView } from "../../orchestrator/local/service-status.js";
+import type { ContainerStatusView, ServiceStatusView } from "../../orchestrator/service-status.js";
 import {
   ContainerState,
   type ContainerStatusSchema,

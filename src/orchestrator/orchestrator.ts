@@ -1,0 +1,81 @@
+import type { VolumeDetails } from "../engine/types.js";
+import type { ContainerStatusView, ServiceStatusView } from "./service-status.js";
+
+/**
+ * Which backend runs the services: `local` keeps the count itself on the one engine it is
+ * connected to; `swarm` hands each definition to a Docker Swarm manager as a Swarm service.
+ */
+export type OrchestratorKind = "local" | "swarm";
+
+export interface ScaleOptions {
+  /** Return only when the count holds. Default true. */
+  wait: boolean;
+  /** Aborts the wait (not the work) when the caller gives up, e.g. at its deadline. */
+  signal?: AbortSignal;
+  /** With `wait`: return when the containers run (default), or when they are ready (healthy, or running with no check). */
+  waitFor?: "running" | "ready";
+}
+
+/** A container with this dockhand's labels whose service has no definition. */
+export interface OrphanView {
+  service: string;
+  container: ContainerStatusView;
+  firstSeen: Date;
+  /** When it is removed, unless a definition of its service appears first. */
+  removeAt: Date;
+}
+
+/** A volume this dockhand created whose service is gone or no longer mounts it. */
+export interface UnusedVolume {
+  volume: VolumeDetails;
+  service: string;
+  /** 0 for a shared volume. */
+  slot: number;
+}
+
+/**
+ * The seam between what clients ask of their services (the registry, the RPC handlers, the
+ * seeds' routes) and what runs the containers. Definitions and desired counts live in the
+ * registry; an orchestrator makes the engine match them and reports what runs.
+ *
+ * Operations may complete asynchronously: `scale` without `wait` and `rollOut` return at once,
+ * and what follows shows in `status` and `watch`. Errors are `DockhandError`s, so every
+ * backend answers a client's mistake with the same code and words.
+ */
+export interface Orchestrator {
+  readonly kind: OrchestratorKind;
+  /**
+   * Reads what runs, resumes unfinished rollouts and starts keeping the count. Resolves once
+   * status can be trusted.
+   */
+  start(): Promise<void>;
+  /** Stops acting on changes; resolves once the work under way has ended or been abandoned. */
+  close(): Promise<void>;
+
+  /**
+   * Records `replicas` as the service's desired count, then brings the containers to it. With
+   * `wait`, resolves when that many run (or are ready), or fails with the progress reached.
+   */
+  scale(name: string, replicas: number, options: ScaleOptions): Promise<ServiceStatusView>;
+  /** What runs of a service now, with where each container runs. NotFound for no definition. */
+  status(name: string): Promise<ServiceStatusView>;
+  /** The service's status now, then each time it changes, until `signal` aborts. */
+  watch(name: string, signal: AbortSignal): AsyncIterable<ServiceStatusView>;
+  /**
+   * Tells `listener` the name of a service whose status may have changed, for any input status
+   * reads: containers, the definition, failures and restart delays, the rollout.
+   */
+  onStatusChange(listener: (service: string) => void): () => void;
+
+  /**
+   * The registry recorded a new definition or a rollback of `name`: replace its containers by
+   * the definition's rollout rules, in the background. Progress shows in `status().rollout`.
+   */
+  rollOut(name: string): void;
+  /** Deletes a service; with `force`, scales it to 0 first. Resolves with how many containers went. */
+  deleteService(name: string, force: boolean): Promise<number>;
+  /** Removes the volumes this dockhand created for a service (one in use stays); returns their names. */
+  purgeVolumes(name: string): Promise<string[]>;
+  unusedVolumes(): Promise<UnusedVolume[]>;
+  orphans(): Promise<OrphanView[]>;
+}
