@@ -7,18 +7,15 @@ import { applyServiceFile, readServiceFile } from "../registry/service-file.js";
 import { createStateFile } from "../registry/state-file.js";
 import { createSecretStore } from "../registry/secret-store.js";
 import { readOrCreateInstanceId } from "../registry/instance-id.js";
-import { createContainerView } from "../orchestrator/local/container-view.js";
-import { createReconciler, type Reconciler } from "../orchestrator/local/reconciler.js";
-import { lastLogLine } from "../orchestrator/local/last-log-line.js";
-import { createRollingUpdater } from "../orchestrator/local/rolling-updater.js";
-import { createScaler, type Scaler } from "../orchestrator/local/service-scaler.js";
+import type { Orchestrator } from "../orchestrator/orchestrator.js";
+import { createOrchestrator } from "./orchestrators.js";
 import { instrumentEngine } from "../engine/instrumented-engine.js";
 import { ConfigError, type Config } from "./config.js";
 import { createEngineHealth } from "../engine/engine-health.js";
 import { clientErrorGate } from "../transport/client-error-gate.js";
 import { errorInterceptor } from "../transport/error-interceptor.js";
 import { requestShapeInterceptor } from "../transport/request-shape-interceptor.js";
-import { createContainerListCache, withContainerListCache } from "../engine/store/container-list-cache.js";
+import { createContainerStore, withStoreLists } from "../engine/store/container-store.js";
 import { createHttpEndpoints } from "../transport/http-endpoints.js";
 import { createMetrics } from "../transport/metrics.js";
 import { createMetricsInterceptor } from "../transport/metrics-interceptor.js";
@@ -47,8 +44,8 @@ export interface DockhandServer {
   /** This dockhand's identity, carried by its containers' `dockhand.instance` label. */
   readonly instance: string;
   readonly registry: ServiceRegistry;
-  readonly scaler: Scaler;
-  readonly reconciler: Reconciler;
+  /** The backend that runs the services (the `local` scaler, or Swarm). */
+  readonly orchestrator: Orchestrator;
   /** Reads the TLS certificate and key and the tokens file again (main calls it on SIGHUP). */
   reload(): void;
   /** Drains in-flight calls (up to the configured grace) and stops listening. */
@@ -97,48 +94,23 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   }
   const instance = await readOrCreateInstanceId(config.dataDir);
   const secrets = await createSecretStore(config.dataDir, config.secretsKeyFile || undefined);
-  const view = createContainerView({ engine, events: engine, instance, logger, concurrency: config.scaleConcurrency, reachability: health });
-  await view.start();
-  const scaler = createScaler({
+  // One store of the engine's containers, fed by the process's one engine event stream: the
+  // orchestrator's view projects it, and ContainerAgent's lists are answered from it. A list is
+  // checked against the engine's event log, which needs the engine's clock: a local engine only.
+  const store = createContainerStore({
     engine,
-    instance,
-    registry,
-    view,
+    events: engine,
     logger,
-    lastLogLine: (id) => lastLogLine(engine, id),
     concurrency: config.scaleConcurrency,
-    maxReplicas: config.maxReplicas,
-    secrets,
+    reachability: health,
+    answersLists: config.dockerUrl.startsWith("unix:") && config.listCacheWaitMs > 0,
+    catchUpMs: config.listCacheWaitMs,
+    onList: metrics.recordListCacheAnswer,
   });
-  const reconciler = createReconciler({
-    scaler,
-    registry,
-    view,
-    logger,
-    resyncIntervalMs: config.resyncIntervalMs,
-    orphanGraceMs: config.orphanGraceMs,
-  });
-  reconciler.start();
-  const updater = createRollingUpdater({ instance, scaler, registry, view, engine, logger });
-  updater.resumeAll();
-  // A rollout stopped by an engine outage goes on when the engine is back.
-  const stopResuming = health.subscribe((state) => state === "SERVING" && updater.resumeAll());
-  // ContainerAgent's lists come from an event-fed cache of the engine's containers, checked
-  // against the engine's event log at each list; that needs the engine's clock, so a local engine.
-  // The first list starts it; until it is built, lists ask the engine.
-  const listCache =
-    config.dockerUrl.startsWith("unix:") && config.listCacheWaitMs > 0
-      ? createContainerListCache({
-          engine,
-          events: engine,
-          logger,
-          concurrency: config.scaleConcurrency,
-          catchUpMs: config.listCacheWaitMs,
-          onList: metrics.recordListCacheAnswer,
-        })
-      : undefined;
+  const orchestrator = createOrchestrator({ config, engine, store, registry, secrets, instance, health, logger });
+  await orchestrator.start();
   const rpc = connectNodeAdapter({
-    routes: createRoutes({ engine: listCache ? withContainerListCache(engine, listCache) : engine, registry, scaler, reconciler, updater, view, config, health, secrets }),
+    routes: createRoutes({ engine: withStoreLists(engine, store), registry, orchestrator, config, health, secrets }),
     // Logging outermost and errors innermost, so both others see the final Connect code; the
     // access check refuses before any handler runs.
     interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), createAuthInterceptor(access, logger), errorInterceptor, requestShapeInterceptor],
@@ -158,7 +130,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   });
   // Plain-HTTP routes beside the RPCs (the seeds' APIs, the dashboard), tried before them.
   const httpRoutes: HttpRoute[] = [];
-  if (config.compatGenisys) httpRoutes.push(createGenisysRoute({ registry, scaler, updater, access, logger, metrics }));
+  if (config.compatGenisys) httpRoutes.push(createGenisysRoute({ registry, orchestrator, access, logger, metrics }));
   if (config.compatMistify) httpRoutes.push(createMistifyRoute({ engine, imageService: config.mistifyImageService, limits: config, access, logger, metrics }));
   if (config.dashboard) httpRoutes.push(createDashboardRoute({ protocol: config.dashboardProtocol, logger }));
   const handler = createRequestHandler({
@@ -169,9 +141,9 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     metricsAuth: config.metricsAuth,
   });
   const statusFastPath = createStatusFastPath({
-    scaler,
-    registry,
-    view,
+    status: orchestrator.status,
+    onStatusChange: orchestrator.onStatusChange,
+    trusted: store.isTrusted,
     metrics,
     logger,
     // Callers the access check would refuse go the Connect way, which refuses them.
@@ -204,18 +176,14 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     },
     instance,
     registry,
-    scaler,
-    reconciler,
+    orchestrator,
     close: async () => {
-      stopResuming();
-      updater.close();
-      // A reconcile pass under way ends before the view it reads closes, so no container it
-      // creates appears after close. It ends alongside the drain of calls, within the same grace.
-      const reconciling = Promise.race([reconciler.close(), sleep(config.shutdownGraceMs, undefined, { ref: false })]);
+      // Work under way (a reconcile pass) ends before the store it reads closes, so no container
+      // it creates appears after close. It ends alongside the drain of calls, within the same grace.
+      const closing = Promise.race([orchestrator.close(), sleep(config.shutdownGraceMs, undefined, { ref: false })]);
       await server.close(config.shutdownGraceMs);
-      await reconciling;
-      view.close();
-      listCache?.close();
+      await closing;
+      store.close();
       health.close();
       stopWatchingTls();
       access.close();

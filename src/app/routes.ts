@@ -1,17 +1,12 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { ServiceRegistry as Registry } from "../registry/service-registry.js";
-import type { ContainerView } from "../orchestrator/local/container-view.js";
-import type { Reconciler } from "../orchestrator/local/reconciler.js";
-import { viewChangeEvents } from "../orchestrator/local/view-change-events.js";
-import type { RollingUpdater } from "../orchestrator/local/rolling-updater.js";
-import type { Scaler as DomainScaler } from "../orchestrator/local/service-scaler.js";
+import type { Orchestrator } from "../orchestrator/orchestrator.js";
 import type { Engine } from "../engine/engine.js";
 import type { Config } from "./config.js";
 import type { EngineHealth } from "../engine/engine-health.js";
 import { createContainerAgentService } from "../rpc/container-agent/container-agent-service.js";
 import { createScalerService } from "../rpc/scaler/scaler-service.js";
-import { createStatusWatcher } from "../orchestrator/local/status-watcher.js";
-import { createServicesWatcher } from "../orchestrator/local/services-watcher.js";
+import { createServicesWatcher } from "../orchestrator/services-watcher.js";
 import { createServiceRegistryService } from "../rpc/service-registry/service-registry-service.js";
 import type { SecretStore } from "../registry/secret-store.js";
 import { createDescriptorIndex } from "../rpc/reflection/descriptor-index.js";
@@ -30,10 +25,7 @@ import { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection
 export interface RouteDeps {
   engine: Engine;
   registry: Registry;
-  scaler: DomainScaler;
-  reconciler: Reconciler;
-  updater: RollingUpdater;
-  view: ContainerView;
+  orchestrator: Orchestrator;
   config: Config;
   health: EngineHealth;
   secrets: SecretStore;
@@ -45,16 +37,13 @@ const served = [ServiceRegistry, Scaler, ContainerAgent, Session, Health, Reflec
 /** Every RPC service dockhand serves, registered in one place. */
 export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(ServiceRegistry, createServiceRegistryService({ registry: deps.registry, scaler: deps.scaler, updater: deps.updater, hostAccess: deps.config, secrets: deps.secrets }));
+    router.service(ServiceRegistry, createServiceRegistryService({ registry: deps.registry, orchestrator: deps.orchestrator, hostAccess: deps.config, secrets: deps.secrets }));
     router.service(
       Scaler,
       createScalerService({
-        scaler: deps.scaler,
-        watcher: createStatusWatcher({ scaler: deps.scaler, events: viewChangeEvents(deps.view) }),
-        servicesWatcher: createServicesWatcher({ scaler: deps.scaler, registry: deps.registry, view: deps.view }),
-        reconciler: deps.reconciler,
+        orchestrator: deps.orchestrator,
+        servicesWatcher: createServicesWatcher({ source: deps.orchestrator, registry: deps.registry }),
         registry: deps.registry,
-        updater: deps.updater,
       }),
     );
     const agent = createContainerAgentService({ engine: deps.engine, hostAccess: deps.config, imageLimits: deps.config });

@@ -78,4 +78,6 @@ export interface Orchestrator {
   purgeVolumes(name: string): Promise<string[]>;
   unusedVolumes(): Promise<UnusedVolume[]>;
   orphans(): Promise<OrphanView[]>;
+  /** One full pass now: read again what runs and restore every service's desired count and definition. */
+  resync(): Promise<void>;
 }

@@ -42,8 +42,8 @@ export interface ServiceRegistry {
    */
   rollback(name: string): Promise<StoredService>;
   remove(name: string): Promise<void>;
-  /** Calls `listener` after each change has been stored; returns the unsubscribe. */
-  onChange(listener: () => void): () => void;
+  /** Calls `listener` with each changed service's name after the change has been stored; returns the unsubscribe. */
+  onChange(listener: (name: string) => void): () => void;
 }
 
 /**
@@ -57,15 +57,18 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
     services.set(name, { ...stored, definition: definitionWithDefaults(stored.definition), updatePolicy: { ...defaultUpdatePolicy, ...stored.updatePolicy } });
   }
   let queue: Promise<unknown> = Promise.resolve();
-  const listeners = new Set<() => void>();
+  const listeners = new Set<(name: string) => void>();
 
   function mutate<T>(change: (next: Map<string, StoredService>) => T): Promise<T> {
     const run = queue.then(async () => {
       const next = new Map(services);
       const result = change(next);
       await stateFile.save(next);
+      const before = services;
       services = next;
-      for (const listener of listeners) listener();
+      const changed = [...next.keys()].filter((name) => before.get(name) !== next.get(name));
+      for (const name of before.keys()) if (!next.has(name)) changed.push(name);
+      for (const name of changed) for (const listener of listeners) listener(name);
       return result;
     });
     queue = run.catch(() => undefined);

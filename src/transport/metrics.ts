@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { CoreEngine } from "../engine/engine.js";
-import type { ListCacheAnswer } from "../engine/store/container-list-cache.js";
+import type { ListAnswer as ListCacheAnswer } from "../engine/store/container-store.js";
 import type { EngineCallRecord } from "../engine/instrumented-engine.js";
 import type { ServiceRegistry } from "../registry/service-registry.js";
 import { serviceLabel } from "../model/ownership-labels.js";

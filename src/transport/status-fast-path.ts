@@ -4,19 +4,19 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { DockhandError } from "../model/dockhand-error.js";
-import type { ServiceRegistry } from "../registry/service-registry.js";
-import type { StoredService } from "../model/service-definition.js";
-import type { ContainerView } from "../orchestrator/local/container-view.js";
-import type { Scaler } from "../orchestrator/local/service-scaler.js";
+import type { Orchestrator } from "../orchestrator/orchestrator.js";
 import { statusToProto } from "../rpc/scaler/status-mapping.js";
 import { GetStatusRequestSchema, GetStatusResponseSchema } from "../../gen/dockhand/v1/scaler_pb.js";
 import { toConnectError } from "./error-codes.js";
 import type { Metrics } from "./metrics.js";
 
 export interface StatusFastPathOptions {
-  scaler: Pick<Scaler, "status" | "onStatusChange">;
-  registry: Pick<ServiceRegistry, "find">;
-  view: Pick<ContainerView, "onChange" | "isTrusted">;
+  /** Reads a service's status (through the domain's status cache). */
+  status: Orchestrator["status"];
+  /** Names each service whose status may have changed, for every input status reads. */
+  onStatusChange: Orchestrator["onStatusChange"];
+  /** False while status may lag what runs: nothing cached is answered. */
+  trusted: () => boolean;
   metrics: Pick<Metrics, "recordRpc">;
   logger: Logger;
   /** False for a caller the access check would refuse: such calls go on to Connect, which refuses them. */
@@ -37,28 +37,29 @@ const maxRequestBytes = 1024;
  * Returns false when the request is not its to answer.
  */
 export function createStatusFastPath(options: StatusFastPathOptions): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean {
-  const { scaler, registry, view, metrics, logger } = options;
-  const cache = new Map<string, { stored: StoredService; frame: Buffer }>();
-  // Dropped at every change of what status reads: the view, the slots' failures (the stored
-  // definition and desired count are compared at each answer).
-  view.onChange((service) => cache.delete(service));
-  scaler.onStatusChange((service) => cache.delete(service));
+  const { metrics, logger, trusted } = options;
+  const cache = new Map<string, Buffer>();
+  const generations = new Map<string, number>();
+  // Dropped at every change of what status reads.
+  options.onStatusChange((service) => {
+    cache.delete(service);
+    generations.set(service, (generations.get(service) ?? 0) + 1);
+  });
 
   /** The cached answer, when it is still the answer: read without a promise, on the hot path. */
   function cachedFrame(name: string): Buffer | undefined {
-    const cached = cache.get(name);
-    return cached && cached.stored === registry.find(name) && view.isTrusted() ? cached.frame : undefined;
+    return trusted() ? cache.get(name) : undefined;
   }
 
   async function frameFor(name: string): Promise<Buffer> {
-    const status = await scaler.status(name);
+    const generation = generations.get(name) ?? 0;
+    const status = await options.status(name);
     const bytes = toBinary(GetStatusResponseSchema, create(GetStatusResponseSchema, { status: statusToProto(status) }));
     const frame = Buffer.alloc(5 + bytes.length);
     frame.writeUInt32BE(bytes.length, 1);
     frame.set(bytes, 5);
-    // Cached only when it was read from a trusted view of the same stored definition.
-    const now = registry.find(name);
-    if (now && view.isTrusted()) cache.set(name, { stored: now, frame });
+    // Cached only when nothing changed while it was read.
+    if ((generations.get(name) ?? 0) === generation && trusted()) cache.set(name, frame);
     return frame;
   }
 

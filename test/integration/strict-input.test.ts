@@ -221,7 +221,7 @@ describe("strict input", () => {
     await agent.pauseContainer({ id: first!.id });
     await until(async () => (await scaler.getStatus({ name: existing })).status!.paused === 1);
     // A full resync, then a Scale to the same count: both must keep the paused container.
-    await server.reconciler.resync();
+    await server.orchestrator.resync();
     const scaled = await scaler.scale({ name: existing, replicas: 2 });
     expect(scaled.status).toMatchObject({ desired: 2, running: 1, paused: 1 });
     const status = (await scaler.getStatus({ name: existing })).status!;

@@ -7,7 +7,9 @@ import { createFakeEngine, type FakeEngine } from "../support/fake-engine.js";
 import { createServiceRegistry } from "../../src/registry/service-registry.js";
 import { createStateFile } from "../../src/registry/state-file.js";
 import { definitionWithDefaults } from "../../src/model/service-definition.js";
-import { createContainerView, type ContainerView } from "../../src/orchestrator/local/container-view.js";
+import { startLocalParts } from "../support/local-parts.js";
+import { createSlotOperations } from "../../src/orchestrator/local/slot-operations.js";
+import type { ContainerView } from "../../src/orchestrator/local/container-view.js";
 import { ownershipLabels, ownershipOf } from "../../src/model/ownership-labels.js";
 import { createReconciler, type Reconciler } from "../../src/orchestrator/local/reconciler.js";
 import { createRestartBackoff } from "../../src/orchestrator/local/restart-backoff.js";
@@ -24,14 +26,13 @@ async function setup(options: { orphanGraceMs?: number; backoffBaseMs?: number }
   const logger = pino({ level: "silent" });
   const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-rec-"))));
   await registry.create(definitionWithDefaults({ name: "web", image: "busybox:1" }));
-  const view = createContainerView({ engine, events: engine, instance: "test", logger });
-  await view.start();
+  const { view, slots } = await startLocalParts(engine, logger);
   const backoff = createRestartBackoff({ baseMs: options.backoffBaseMs ?? 200, capMs: 1000 });
-  const scaler = createScaler({ engine, instance: "test", registry, view, logger, backoff });
-  const reconciler = createReconciler({ scaler, registry, view, logger, orphanGraceMs: options.orphanGraceMs ?? 60_000, debounceMs: 5 });
+  const scaler = createScaler({ engine, instance: "test", registry, view, logger, slots, backoff });
+  const reconciler = createReconciler({ scaler, slots, registry, view, logger, orphanGraceMs: options.orphanGraceMs ?? 60_000, debounceMs: 5 });
   reconciler.start();
   closers.push(() => reconciler.close(), () => view.close());
-  return { engine, registry, view, scaler, reconciler };
+  return { engine, registry, view, slots, scaler, reconciler };
 }
 
 function running(engine: FakeEngine, service = "web") {
@@ -121,11 +122,11 @@ describe("reconciler (fake engine)", () => {
   });
 
   it("converges every service to its stored count when it starts (a restart of dockhand)", async () => {
-    const { engine, registry, view } = await setup();
+    const { engine, registry, view, slots } = await setup();
     await registry.setReplicas("web", 2);
     const logger = pino({ level: "silent" });
-    const scaler = createScaler({ engine, instance: "test", registry, view: view as ContainerView, logger });
-    const second: Reconciler = createReconciler({ scaler, registry, view, logger, debounceMs: 5 });
+    const scaler = createScaler({ engine, instance: "test", registry, view: view as ContainerView, logger, slots });
+    const second: Reconciler = createReconciler({ scaler, slots, registry, view, logger, debounceMs: 5 });
     second.start();
     closers.push(() => second.close());
     await until(() => running(engine).length === 2);
@@ -149,8 +150,9 @@ describe("reconciler (fake engine)", () => {
       },
     });
     const logger = pino({ level: "silent" });
-    const scaler = createScaler({ engine: gated, instance: "test", registry, view: view as ContainerView, logger });
-    const reconciler = createReconciler({ scaler, registry, view, logger, debounceMs: 5 });
+    const slots = createSlotOperations({ engine: gated, logger, instance: "test" });
+    const scaler = createScaler({ engine: gated, instance: "test", registry, view: view as ContainerView, logger, slots });
+    const reconciler = createReconciler({ scaler, slots, registry, view, logger, debounceMs: 5 });
     await registry.setReplicas("web", 1);
     reconciler.start();
     await until(() => creating);

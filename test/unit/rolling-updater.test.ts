@@ -7,7 +7,7 @@ import { createFakeEngine } from "../support/fake-engine.js";
 import { createServiceRegistry } from "../../src/registry/service-registry.js";
 import { createStateFile } from "../../src/registry/state-file.js";
 import { definitionWithDefaults, type UpdatePolicy } from "../../src/model/service-definition.js";
-import { createContainerView } from "../../src/orchestrator/local/container-view.js";
+import { startLocalParts } from "../support/local-parts.js";
 import { ownershipOf } from "../../src/model/ownership-labels.js";
 import { createRollingUpdater } from "../../src/orchestrator/local/rolling-updater.js";
 import { createScaler } from "../../src/orchestrator/local/service-scaler.js";
@@ -23,10 +23,9 @@ async function setup(policy: Partial<UpdatePolicy> = {}, dataDir = mkdtempSync(j
   engine.addImage("busybox:1");
   const logger = pino({ level: "silent" });
   const registry = await createServiceRegistry(createStateFile(dataDir));
-  const view = createContainerView({ engine, events: engine, instance: "test", logger });
-  await view.start();
-  const scaler = createScaler({ engine, instance: "test", registry, view, logger });
-  const updater = createRollingUpdater({ instance: "test", scaler, registry, view, engine, logger });
+  const { view, slots } = await startLocalParts(engine, logger);
+  const scaler = createScaler({ engine, instance: "test", registry, view, logger, slots });
+  const updater = createRollingUpdater({ instance: "test", slots, scaler, registry, view, engine, logger });
   closers.push(() => updater.close(), () => view.close());
   const fullPolicy: UpdatePolicy = { parallelism: 2, delayMs: 0, order: "stop-first", monitorMs: 0, failureAction: "pause", minHealthyMs: 0, healthyDeadlineMs: 60_000, ...policy };
   await registry.create(v1, fullPolicy);
@@ -101,9 +100,8 @@ describe("rolling updater (fake engine)", () => {
     // dockhand "crashed" before replacing anything: a new process on the same data dir resumes.
     const logger = pino({ level: "silent" });
     const reloaded = await createServiceRegistry(createStateFile(dataDir));
-    const view = createContainerView({ engine, events: engine, instance: "test", logger });
-    await view.start();
-    const updater = createRollingUpdater({ instance: "test", scaler: createScaler({ engine, instance: "test", registry: reloaded, view, logger }), registry: reloaded, view, engine, logger });
+    const { view, slots } = await startLocalParts(engine, logger);
+    const updater = createRollingUpdater({ instance: "test", slots, scaler: createScaler({ engine, instance: "test", registry: reloaded, view, logger, slots }), registry: reloaded, view, engine, logger });
     closers.push(() => view.close());
     updater.resumeAll();
     await updater.run("web");

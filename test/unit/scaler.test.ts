@@ -10,16 +10,15 @@ import { createStateFile } from "../../src/registry/state-file.js";
 import { definitionWithDefaults } from "../../src/model/service-definition.js";
 import { createScaler } from "../../src/orchestrator/local/service-scaler.js";
 import { ownershipOf } from "../../src/model/ownership-labels.js";
-import { createContainerView } from "../../src/orchestrator/local/container-view.js";
+import { startLocalParts } from "../support/local-parts.js";
 
 async function setup(concurrency = 4) {
   const engine = createFakeEngine();
   engine.addImage("busybox:1");
   const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-scaler-"))));
   const logger = pino({ level: "silent" });
-  const view = createContainerView({ engine, events: engine, instance: "test", logger });
-  await view.start();
-  const scaler = createScaler({ engine, instance: "test", registry, view, logger, concurrency, maxReplicas: 50 });
+  const { view, slots } = await startLocalParts(engine, logger);
+  const scaler = createScaler({ engine, instance: "test", registry, view, logger, slots, concurrency, maxReplicas: 50 });
   await registry.create(definitionWithDefaults({ name: "web", image: "busybox:1" }));
   return { engine, registry, scaler, view, logger };
 }

@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { DockhandError } from "../../src/model/dockhand-error.js";
 import type { StoredService } from "../../src/model/service-definition.js";
 import type { ServiceStatusView } from "../../src/orchestrator/service-status.js";
-import { createServicesWatcher, type ServicesChange } from "../../src/orchestrator/local/services-watcher.js";
+import { createServicesWatcher, type ServicesChange } from "../../src/orchestrator/services-watcher.js";
 
 function status(name: string, running: number): ServiceStatusView {
   return { name, desired: 2, running, paused: 0, version: 1, containers: [], crashLooping: false, failures: [] };
 }
 
-/** A registry, view and scaler driven by the test: `set` and `remove` change what status reads. */
+/** A registry and a status source driven by the test: `set` and `remove` change what status reads. */
 function createWorld(initial: ServiceStatusView[]) {
   const statuses = new Map(initial.map((s) => [s.name, s]));
   const registryListeners = new Set<() => void>();
@@ -22,8 +22,8 @@ function createWorld(initial: ServiceStatusView[]) {
       list: () => [...statuses.keys()].sort().map((name) => ({ definition: { name } }) as StoredService),
       onChange: subscribe(registryListeners),
     },
-    view: { onChange: subscribe(viewListeners) },
-    scaler: {
+    source: {
+      onStatusChange: subscribe(viewListeners),
       async status(name: string) {
         const found = statuses.get(name);
         if (!found) throw new DockhandError("NotFound", `service "${name}" does not exist`);

@@ -1,55 +1,23 @@
 import { describe, expect, it } from "vitest";
-import type { EngineEventItem, EngineEvents, WatchEventsOptions } from "../../src/engine/event-stream.js";
 import { DockhandError } from "../../src/model/dockhand-error.js";
 import type { ServiceStatusView } from "../../src/orchestrator/service-status.js";
-import { createStatusWatcher } from "../../src/orchestrator/local/status-watcher.js";
+import { createStatusWatcher } from "../../src/orchestrator/status-watcher.js";
 
-/** An event source driven by the test: `emit` pushes, the stream ends when its signal aborts. */
-function createManualEvents() {
-  const queue: EngineEventItem[] = [];
-  let wake: (() => void) | undefined;
-  const opened: WatchEventsOptions[] = [];
-  let open = 0;
-  const events: EngineEvents = {
-    watchEvents(options) {
-      opened.push(options);
-      return (async function* () {
-        open++;
-        try {
-          yield { kind: "connected" } as EngineEventItem;
-          while (!options.signal?.aborted) {
-            const item = queue.shift();
-            if (item) {
-              yield item;
-              continue;
-            }
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              options.signal?.addEventListener("abort", () => resolve(), { once: true });
-            });
-          }
-        } finally {
-          open--;
-        }
-      })();
-    },
-  };
-  const event = (action: string): EngineEventItem => ({
-    kind: "event",
-    event: { type: "container", action, detail: "", id: "c1", attributes: {}, time: new Date(), timeNano: 1n },
-  });
+/** A status source driven by the test: `change` names a service whose status may have changed. */
+function createSource(read: (name: string) => Promise<ServiceStatusView>) {
+  const listeners = new Set<(service: string) => void>();
+  let reads = 0;
   return {
-    events,
-    opened,
-    open: () => open,
-    emit(...actions: string[]) {
-      queue.push(...actions.map(event));
-      wake?.();
+    source: {
+      status: (name: string) => (reads++, read(name)),
+      onStatusChange(listener: (service: string) => void) {
+        listeners.add(listener);
+        return () => void listeners.delete(listener);
+      },
     },
-    resync() {
-      queue.push({ kind: "resynced", lostAt: new Date(), reason: "test", since: undefined });
-      wake?.();
-    },
+    change: (service: string) => listeners.forEach((listener) => listener(service)),
+    reads: () => reads,
+    listeners: () => listeners.size,
   };
 }
 
@@ -58,76 +26,63 @@ function view(running: number): ServiceStatusView {
 }
 
 describe("status watcher", () => {
-  it("sends the current status, then one status per burst of events, skipping repeats", async () => {
-    const manual = createManualEvents();
+  it("sends the current status, then one status per burst of changes of its service, skipping repeats", async () => {
     let running = 0;
-    let reads = 0;
-    const watcher = createStatusWatcher({
-      scaler: { status: async () => (reads++, view(running)) },
-      events: manual.events,
-      coalesceMs: 20,
-    });
+    const world = createSource(async () => view(running));
+    const watcher = createStatusWatcher({ source: world.source, coalesceMs: 20 });
     const controller = new AbortController();
     const iterator = watcher.watch("web", controller.signal)[Symbol.asyncIterator]();
     expect((await iterator.next()).value).toEqual(view(0));
-    expect(manual.opened[0]?.filters?.labels).toEqual(["dockhand.service=web"]);
 
     running = 2;
-    manual.emit("create", "start", "create", "start");
+    world.change("web");
+    world.change("web");
+    world.change("other");
+    world.change("web");
     expect((await iterator.next()).value).toEqual(view(2));
-    expect(reads).toBe(2);
+    expect(world.reads()).toBe(2);
 
-    manual.emit("health_status");
+    // A change that leaves the status as it was sends nothing; the next real one does.
+    world.change("web");
     running = 1;
-    manual.emit("die");
+    world.change("web");
     expect((await iterator.next()).value).toEqual(view(1));
 
     controller.abort();
     expect((await iterator.next()).done).toBe(true);
-    expect(manual.open()).toBe(0);
+    expect(world.listeners()).toBe(0);
   });
 
-  it("reads again after a resync and rides out an engine that is briefly unreachable", async () => {
-    const manual = createManualEvents();
+  it("rides out an engine that is briefly unreachable, and reads again at the next change", async () => {
     let state: "up" | "down" = "up";
     let running = 1;
-    const watcher = createStatusWatcher({
-      scaler: {
-        status: async () => {
-          if (state === "down") throw new DockhandError("Unavailable", "engine unreachable");
-          return view(running);
-        },
-      },
-      events: manual.events,
-      coalesceMs: 5,
+    const world = createSource(async () => {
+      if (state === "down") throw new DockhandError("Unavailable", "engine unreachable");
+      return view(running);
     });
+    const watcher = createStatusWatcher({ source: world.source, coalesceMs: 5 });
     const controller = new AbortController();
     const iterator = watcher.watch("web", controller.signal)[Symbol.asyncIterator]();
     await iterator.next();
     state = "down";
-    manual.emit("die");
+    world.change("web");
     const next = iterator.next();
     await new Promise((resolve) => setTimeout(resolve, 30));
     state = "up";
     running = 0;
-    manual.resync();
+    world.change("web");
     expect((await next).value).toEqual(view(0));
     await iterator.return?.(undefined);
-    expect(manual.open()).toBe(0);
+    expect(world.listeners()).toBe(0);
   });
 
-  it("ends with NotFound when the service is unknown, closing its event stream", async () => {
-    const manual = createManualEvents();
-    const watcher = createStatusWatcher({
-      scaler: {
-        status: async () => {
-          throw new DockhandError("NotFound", 'service "web" does not exist');
-        },
-      },
-      events: manual.events,
+  it("ends with NotFound when the service is unknown, unsubscribing", async () => {
+    const world = createSource(async () => {
+      throw new DockhandError("NotFound", 'service "web" does not exist');
     });
+    const watcher = createStatusWatcher({ source: world.source });
     const failure = await watcher.watch("web", new AbortController().signal)[Symbol.asyncIterator]().next().catch((e: unknown) => e);
     expect((failure as DockhandError).kind).toBe("NotFound");
-    expect(manual.open()).toBe(0);
+    expect(world.listeners()).toBe(0);
   });
 });

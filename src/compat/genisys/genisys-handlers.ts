@@ -3,8 +3,7 @@ import { isDockhandError } from "../../model/dockhand-error.js";
 import { serviceNamePattern } from "../../model/definition-rules.js";
 import type { ServiceDefinition } from "../../model/service-definition.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
-import type { RollingUpdater } from "../../orchestrator/local/rolling-updater.js";
-import type { Scaler } from "../../orchestrator/local/service-scaler.js";
+import type { Orchestrator } from "../../orchestrator/orchestrator.js";
 import { toConnectError } from "../../transport/error-codes.js";
 import type { HttpRequest, HttpResponse } from "../../transport/http-route.js";
 import { mediaTypeOf, readRequestBody } from "../request-body.js";
@@ -17,8 +16,7 @@ export type GenisysHandler = (req: HttpRequest, res: HttpResponse, name: string,
 
 export interface GenisysHandlerDeps {
   registry: ServiceRegistry;
-  scaler: Pick<Scaler, "scale" | "status">;
-  updater: Pick<RollingUpdater, "run">;
+  orchestrator: Pick<Orchestrator, "scale" | "status" | "rollOut">;
   publishHostIp: string;
   maxBodyBytes: number;
 }
@@ -81,7 +79,7 @@ export function createGenisysHandlers(deps: GenisysHandlerDeps): Record<"list" |
     try {
       def = definitionFromGenisys(name, body, { current: registry.find(name)?.definition, publishHostIp: deps.publishHostIp });
       const { service } = await registry.update(def, { expectedVersion: 0, allowMissing: true });
-      if (service.rollout?.state === "updating") void deps.updater.run(name);
+      if (service.rollout?.state === "updating") deps.orchestrator.rollOut(name);
     } catch (err) {
       return failWith(res, err);
     }
@@ -121,7 +119,7 @@ export function createGenisysHandlers(deps: GenisysHandlerDeps): Record<"list" |
       if (typeof number === "string") return fail(res, Code.InvalidArgument, number);
       if (!defined(name)) return fail(res, Code.NotFound, texts.undefinedService(name));
       try {
-        await deps.scaler.scale(name, number, { wait: true, signal: call.signal });
+        await deps.orchestrator.scale(name, number, { wait: true, signal: call.signal });
       } catch (err) {
         if (isDockhandError(err, "InvalidArgument")) return fail(res, Code.InvalidArgument, `${texts.invalidNumber} ${err.message}`);
         return failWith(res, err);
@@ -132,7 +130,7 @@ export function createGenisysHandlers(deps: GenisysHandlerDeps): Record<"list" |
     async status(_req, res, name) {
       if (!defined(name)) return fail(res, Code.NotFound, texts.undefinedService(name));
       try {
-        answerJson(res, 200, { running_resources: (await deps.scaler.status(name)).running });
+        answerJson(res, 200, { running_resources: (await deps.orchestrator.status(name)).running });
       } catch (err) {
         if (isDockhandError(err, "NotFound")) return fail(res, Code.NotFound, texts.undefinedService(name));
         return failWith(res, err);

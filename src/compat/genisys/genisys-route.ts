@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
-import type { RollingUpdater } from "../../orchestrator/local/rolling-updater.js";
-import type { Scaler } from "../../orchestrator/local/service-scaler.js";
+import type { Orchestrator } from "../../orchestrator/orchestrator.js";
 import type { HttpRoute } from "../../transport/http-route.js";
 import { createRouteCalls, type RouteCallsOptions } from "../route-calls.js";
 import { answerError, refuseGenisys, texts } from "./genisys-answers.js";
@@ -9,9 +8,8 @@ import { createGenisysHandlers, type GenisysHandler } from "./genisys-handlers.j
 
 export interface GenisysRouteOptions extends RouteCallsOptions {
   registry: ServiceRegistry;
-  scaler: Pick<Scaler, "scale" | "status">;
-  /** Starts the rolling update that a changed definition of a running service needs. */
-  updater: Pick<RollingUpdater, "run">;
+  /** Scales and reports services, and rolls out a changed definition of a running service. */
+  orchestrator: Pick<Orchestrator, "scale" | "status" | "rollOut">;
   /** Host address each port string is published on (on a free host port). Default `127.0.0.1`. */
   publishHostIp?: string;
   /** Largest request body, in bytes; more is 413. Default 102400, the seed's. */
@@ -36,14 +34,13 @@ function targetOf(path: string): Target | undefined {
 
 /**
  * The genisys connector's REST API (`/service`, `/service/<name>`, `.../scale`, `.../status`)
- * over dockhand's registry and scaler, with the seed's paths, JSON keys and status codes.
+ * over dockhand's registry and orchestrator, with the seed's paths, JSON keys and status codes.
  */
 export function createGenisysRoute(options: GenisysRouteOptions): HttpRoute {
   const run = createRouteCalls(options);
   const handlers = createGenisysHandlers({
     registry: options.registry,
-    scaler: options.scaler,
-    updater: options.updater,
+    orchestrator: options.orchestrator,
     publishHostIp: options.publishHostIp ?? "127.0.0.1",
     maxBodyBytes: options.maxBodyBytes ?? 102_400,
   });

@@ -4,6 +4,7 @@ import type { ServiceRegistry } from "../../registry/service-registry.js";
 import { runBounded } from "../../lib/bounded.js";
 import type { ContainerView, OwnedContainer } from "./container-view.js";
 import type { Scaler } from "./service-scaler.js";
+import type { SlotOperations } from "./slot-operations.js";
 
 export interface OrphanView {
   container: OwnedContainer;
@@ -13,7 +14,9 @@ export interface OrphanView {
 }
 
 export interface ReconcilerOptions {
-  scaler: Pick<Scaler, "reconcile" | "exclusive" | "slots">;
+  scaler: Pick<Scaler, "reconcile" | "exclusive">;
+  /** The container operations shared with the scaler. */
+  slots: Pick<SlotOperations, "removeContainer">;
   registry: ServiceRegistry;
   view: ContainerView;
   logger: Logger;
@@ -46,7 +49,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const resyncIntervalMs = options.resyncIntervalMs ?? 30_000;
   const orphanGraceMs = options.orphanGraceMs ?? 60_000;
   const debounceMs = options.debounceMs ?? 20;
-  const { slots } = scaler;
+  const { slots } = options;
   const timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   const orphanSeen = new Map<string, number>();
   let resyncTimer: NodeJS.Timeout | undefined;

@@ -8,12 +8,15 @@ import { runBounded } from "../../lib/bounded.js";
 import type { ContainerView } from "./container-view.js";
 import { ownershipOf, slotContainerName } from "../../model/ownership-labels.js";
 import type { Scaler } from "./service-scaler.js";
+import type { SlotOperations } from "./slot-operations.js";
 import { listServiceContainers } from "./service-containers.js";
 import { isReady } from "./readiness.js";
 
 export interface RollingUpdaterOptions {
   instance: string;
-  scaler: Pick<Scaler, "exclusive" | "status" | "slots">;
+  scaler: Pick<Scaler, "exclusive" | "status">;
+  /** The container operations shared with the scaler. */
+  slots: SlotOperations;
   registry: ServiceRegistry;
   view: ContainerView;
   engine: CoreEngine;
@@ -49,7 +52,7 @@ const pollMs = 250;
 
 export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpdater {
   const { scaler, registry, view, engine, logger, instance } = options;
-  const { slots } = scaler;
+  const { slots } = options;
   const runs = new Map<string, Promise<void>>();
   let closed = false;
 

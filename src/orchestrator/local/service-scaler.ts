@@ -13,9 +13,8 @@ import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js"
 import { listServiceContainers } from "./service-containers.js";
 import type { ServiceStatusView } from "../service-status.js";
 import type { ScaleOptions, UnusedVolume } from "../orchestrator.js";
-import { createSlotOperations, type SlotOperations } from "./slot-operations.js";
+import type { SlotOperations } from "./slot-operations.js";
 import { waitUntilReady } from "./ready-wait.js";
-import type { SecretStore } from "../../registry/secret-store.js";
 import { purgeVolumes, unusedVolumes } from "./service-volumes.js";
 
 export interface ScalerOptions {
@@ -34,8 +33,8 @@ export interface ScalerOptions {
   concurrency?: number;
   /** Largest replica count a Scale may ask for. Default 100. */
   maxReplicas?: number;
-  /** Where the secrets and configs that containers mount as files come from. Default: none. */
-  secrets?: SecretStore;
+  /** The container operations (fill a slot, remove a container, pull), shared with the updater and the reconciler. */
+  slots: SlotOperations;
 }
 
 export interface Scaler {
@@ -60,8 +59,6 @@ export interface Scaler {
   unusedVolumes(): Promise<UnusedVolume[]>;
   /** Runs `task` while no Scale, reconcile or delete of the service runs. */
   exclusive<T>(name: string, task: () => Promise<T>): Promise<T>;
-  /** The container operations of this dockhand, shared so that one image pull serves all. */
-  readonly slots: SlotOperations;
 }
 
 export function createScaler(options: ScalerOptions): Scaler {
@@ -69,7 +66,7 @@ export function createScaler(options: ScalerOptions): Scaler {
   const concurrency = options.concurrency ?? 8;
   const maxReplicas = options.maxReplicas ?? 100;
   const backoff = options.backoff ?? createRestartBackoff();
-  const slots = createSlotOperations({ engine, logger, instance, secrets: options.secrets });
+  const { slots } = options;
   const lock = createKeyedLock();
   /** The latest Scale request per service; an older one is superseded. */
   const latestRequest = new Map<string, number>();
@@ -218,7 +215,6 @@ export function createScaler(options: ScalerOptions): Scaler {
     exclusive: (name, task) => lock.run(name, task),
     purgeVolumes: (name) => lock.run(name, () => purgeVolumes(engine, instance, name)),
     unusedVolumes: () => unusedVolumes(engine, instance, registry),
-    slots,
     async scale(name, replicas, scaleOptions) {
       if (!Number.isInteger(replicas) || replicas < 0 || replicas > maxReplicas) {
         throw invalidArgument("replicas", `must be between 0 and ${maxReplicas} (got ${replicas})`);

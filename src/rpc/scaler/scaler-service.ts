@@ -1,11 +1,8 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
-import type { Reconciler } from "../../orchestrator/local/reconciler.js";
-import type { RollingUpdater } from "../../orchestrator/local/rolling-updater.js";
-import type { Scaler as DomainScaler } from "../../orchestrator/local/service-scaler.js";
-import type { StatusWatcher } from "../../orchestrator/local/status-watcher.js";
-import type { ServicesWatcher } from "../../orchestrator/local/services-watcher.js";
+import type { Orchestrator } from "../../orchestrator/orchestrator.js";
+import type { ServicesWatcher } from "../../orchestrator/services-watcher.js";
 import { invalidArgument } from "../../model/dockhand-error.js";
 import { checkServiceName } from "../../model/definition-rules.js";
 import { Scaler, ScaleWaitFor } from "../../../gen/dockhand/v1/scaler_pb.js";
@@ -26,26 +23,23 @@ function scaleWaitFor(waitFor: ScaleWaitFor): "running" | "ready" {
 }
 
 export interface ScalerServiceDeps {
-  scaler: DomainScaler;
-  watcher: StatusWatcher;
+  orchestrator: Orchestrator;
   servicesWatcher: ServicesWatcher;
-  reconciler: Pick<Reconciler, "orphans">;
   registry: ServiceRegistry;
-  updater: Pick<RollingUpdater, "run">;
 }
 
-export function createScalerService({ scaler, watcher, servicesWatcher, reconciler, registry, updater }: ScalerServiceDeps): ServiceImpl<typeof Scaler> {
+export function createScalerService({ orchestrator, servicesWatcher, registry }: ScalerServiceDeps): ServiceImpl<typeof Scaler> {
   return {
     async scale(req, ctx) {
       const waitFor = scaleWaitFor(req.waitFor);
-      const view = await scaler.scale(req.name, requiredReplicas(req.name, req.replicas), { wait: req.wait ?? true, signal: ctx.signal, waitFor });
+      const view = await orchestrator.scale(req.name, requiredReplicas(req.name, req.replicas), { wait: req.wait ?? true, signal: ctx.signal, waitFor });
       return { status: statusToProto(view) };
     },
     async getStatus(req) {
-      return { status: statusToProto(await scaler.status(req.name)) };
+      return { status: statusToProto(await orchestrator.status(req.name)) };
     },
     async *watchStatus(req, ctx) {
-      for await (const view of watcher.watch(req.name, ctx.signal)) yield { status: statusToProto(view) };
+      for await (const view of orchestrator.watch(req.name, ctx.signal)) yield { status: statusToProto(view) };
     },
     async *watchServices(_req, ctx) {
       for await (const change of servicesWatcher.watch(ctx.signal)) {
@@ -55,22 +49,22 @@ export function createScalerService({ scaler, watcher, servicesWatcher, reconcil
     async rollback(req) {
       registry.get(req.name);
       const service = await registry.rollback(req.name);
-      void updater.run(req.name);
+      orchestrator.rollOut(req.name);
       return { service: serviceToProto(service) };
     },
     async listUnusedVolumes() {
-      const unused = await scaler.unusedVolumes();
+      const unused = await orchestrator.unusedVolumes();
       return {
         volumes: unused.map((u) => ({ name: u.volume.name, service: u.service, slot: u.slot, createTime: u.volume.createdAt ? timestampFromDate(u.volume.createdAt) : undefined })),
       };
     },
     async listOrphans() {
-      const orphans = await reconciler.orphans();
+      const orphans = await orchestrator.orphans();
       return {
         orphans: orphans
-          .sort((a, b) => a.container.service.localeCompare(b.container.service) || a.container.slot - b.container.slot)
+          .sort((a, b) => a.service.localeCompare(b.service) || a.container.slot - b.container.slot)
           .map((o) => ({
-            service: o.container.service,
+            service: o.service,
             container: containerStatusToProto(o.container),
             firstSeenTime: timestampFromDate(o.firstSeen),
             removeTime: timestampFromDate(o.removeAt),

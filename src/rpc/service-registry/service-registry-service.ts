@@ -1,7 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ServiceRegistry as Registry } from "../../registry/service-registry.js";
-import type { RollingUpdater } from "../../orchestrator/local/rolling-updater.js";
-import type { Scaler } from "../../orchestrator/local/service-scaler.js";
+import type { Orchestrator } from "../../orchestrator/orchestrator.js";
 import { ServiceRegistry } from "../../../gen/dockhand/v1/registry_pb.js";
 import type { Service } from "../../../gen/dockhand/v1/service_pb.js";
 import type { HostAccessPolicy } from "../container-agent/host-access-policy.js";
@@ -12,22 +11,21 @@ import { definitionFromProto, serviceToProto, updatePolicyFromProto } from "./se
 
 export interface ServiceRegistryServiceDeps {
   registry: Registry;
-  scaler: Pick<Scaler, "deleteService" | "purgeVolumes">;
+  orchestrator: Pick<Orchestrator, "deleteService" | "purgeVolumes" | "rollOut">;
   /** Secrets and configs, mounted by definitions as files. */
   secrets: SecretStore;
   /** Which host-power options definitions may use (bind mounts). Default: none. */
   hostAccess?: Pick<HostAccessPolicy, "allowHostMounts" | "allowHostNetwork">;
-  updater: Pick<RollingUpdater, "run">;
 }
 
-export function createServiceRegistryService({ registry, scaler, updater, hostAccess, secrets }: ServiceRegistryServiceDeps): ServiceImpl<typeof ServiceRegistry> {
+export function createServiceRegistryService({ registry, orchestrator, hostAccess, secrets }: ServiceRegistryServiceDeps): ServiceImpl<typeof ServiceRegistry> {
   const definition = (service: Service | undefined) => {
     const def = definitionFromProto(service);
     checkDefinitionHostAccess(def, { allowHostMounts: hostAccess?.allowHostMounts ?? false, allowHostNetwork: hostAccess?.allowHostNetwork ?? false });
     return withFileVersions(def, secrets);
   };
   return {
-    ...createSecretHandlers({ store: secrets, registry, updater }),
+    ...createSecretHandlers({ store: secrets, registry, orchestrator }),
     listServices() {
       return { services: registry.list().map(serviceToProto) };
     },
@@ -45,13 +43,13 @@ export function createServiceRegistryService({ registry, scaler, updater, hostAc
         updatePolicy: updatePolicyFromProto(req.service?.updateConfig),
       });
       // The rolling update runs in the background; its progress shows in the status.
-      if (service.rollout?.state === "updating") void updater.run(service.definition.name);
+      if (service.rollout?.state === "updating") orchestrator.rollOut(service.definition.name);
       return { service: serviceToProto(service), created };
     },
     async deleteService(req) {
       registry.get(req.name);
-      const removedContainers = await scaler.deleteService(req.name, req.force);
-      return { removedContainers, removedVolumes: req.purgeVolumes ? await scaler.purgeVolumes(req.name) : [] };
+      const removedContainers = await orchestrator.deleteService(req.name, req.force);
+      return { removedContainers, removedVolumes: req.purgeVolumes ? await orchestrator.purgeVolumes(req.name) : [] };
     },
   };
 }

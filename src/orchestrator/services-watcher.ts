@@ -1,10 +1,9 @@
-import { isDockhandError } from "../../model/dockhand-error.js";
-import type { ServiceRegistry } from "../../registry/service-registry.js";
-import type { ContainerView } from "./container-view.js";
-import type { Scaler } from "./service-scaler.js";
-import type { ServiceStatusView } from "../service-status.js";
-import { createWakeup } from "../../lib/wakeup.js";
-import { sleep } from "../../lib/sleep.js";
+import { isDockhandError } from "../model/dockhand-error.js";
+import type { ServiceRegistry } from "../registry/service-registry.js";
+import type { Orchestrator } from "./orchestrator.js";
+import type { ServiceStatusView } from "./service-status.js";
+import { createWakeup } from "../lib/wakeup.js";
+import { sleep } from "../lib/sleep.js";
 
 /** One message of the all-services watch: new or changed statuses, and deleted names. */
 export interface ServicesChange {
@@ -15,11 +14,10 @@ export interface ServicesChange {
 }
 
 export interface ServicesWatcherOptions {
-  /** Reads a service's status; the watcher never changes anything. */
-  scaler: Pick<Scaler, "status">;
+  /** Where status is read and which services changed; the watcher never changes anything. */
+  source: Pick<Orchestrator, "status" | "onStatusChange">;
+  /** The services that exist; a new or deleted definition is a change too. */
   registry: Pick<ServiceRegistry, "list" | "onChange">;
-  /** The live view, whose changes say when to read again. */
-  view: Pick<ContainerView, "onChange">;
   /** Least time between two reads, in ms: a change after a quiet spell is read at once, a burst at most this often. Default 100. */
   coalesceMs?: number;
 }
@@ -35,7 +33,7 @@ export interface ServicesWatcher {
 
 
 export function createServicesWatcher(options: ServicesWatcherOptions): ServicesWatcher {
-  const { scaler, registry, view } = options;
+  const { source, registry } = options;
   const coalesceMs = options.coalesceMs ?? 100;
 
   /** The status of each service still defined; one deleted while being read is left out. */
@@ -43,7 +41,7 @@ export function createServicesWatcher(options: ServicesWatcherOptions): Services
     const read = await Promise.all(
       registry.list().map(async (stored) => {
         try {
-          return await scaler.status(stored.definition.name);
+          return await source.status(stored.definition.name);
         } catch (err) {
           if (isDockhandError(err, "NotFound")) return undefined;
           throw err;
@@ -61,7 +59,7 @@ export function createServicesWatcher(options: ServicesWatcherOptions): Services
       wakeup.notify();
     };
     // Subscribed before the first read, so no change between the two is missed.
-    const unsubscribe = [view.onChange(changed), registry.onChange(changed)];
+    const unsubscribe = [source.onStatusChange(changed), registry.onChange(changed)];
     try {
       const sent = new Map<string, string>();
       const first = await readAll();

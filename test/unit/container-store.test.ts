@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createContainerListCache, withContainerListCache, type ListCacheAnswer } from "../../src/engine/store/container-list-cache.js";
+import { createContainerStore, withStoreLists, type ListAnswer as ListCacheAnswer } from "../../src/engine/store/container-store.js";
 import type { EngineEventItem, EngineEvents } from "../../src/engine/event-stream.js";
 import { createFakeEngine, type FakeEngine } from "../support/fake-engine.js";
 
@@ -45,12 +45,12 @@ async function started(
   catchUpMs?: number,
   answers: ListCacheAnswer[] = [],
 ) {
-  const cache = createContainerListCache({ engine, events, logger, onList: (answer) => answers.push(answer), ...(catchUpMs === undefined ? {} : { catchUpMs }) });
+  const cache = createContainerStore({ engine, events, logger, answersLists: true, onList: (answer) => answers.push(answer), ...(catchUpMs === undefined ? {} : { catchUpMs }) });
   await cache.start();
   return cache;
 }
 
-describe("container list cache", () => {
+describe("container store: lists", () => {
   it("answers as the engine's list does: filters, order, status text", async () => {
     const engine = createFakeEngine();
     engine.addImage(image);
@@ -111,7 +111,7 @@ describe("container list cache", () => {
       await engine.createContainer({ name: "never-sent", image });
       // The cache cannot vouch for its answer: the caller asks the engine instead.
       expect(await cache.list({ all: true })).toBeUndefined();
-      const answered = await withContainerListCache(engine, cache).listContainers({ all: true });
+      const answered = await withStoreLists(engine, cache).listContainers({ all: true });
       expect(answered.map((c) => c.name).sort()).toEqual(["held", "never-sent"]);
       expect(answers).toEqual(["cache", "catch_up_timeout", "catch_up_timeout"]);
     } finally {

@@ -1,0 +1,39 @@
+import type { Logger } from "pino";
+import type { Engine } from "../engine/engine.js";
+import type { ContainerStore, EngineReachability } from "../engine/store/container-store.js";
+import { createLocalOrchestrator } from "../orchestrator/local/local-orchestrator.js";
+import { lastLogLine } from "../orchestrator/local/last-log-line.js";
+import type { Orchestrator } from "../orchestrator/orchestrator.js";
+import type { SecretStore } from "../registry/secret-store.js";
+import type { ServiceRegistry } from "../registry/service-registry.js";
+import type { Config } from "./config.js";
+
+export interface OrchestratorDeps {
+  config: Config;
+  engine: Engine;
+  store: ContainerStore;
+  registry: ServiceRegistry;
+  secrets: SecretStore;
+  instance: string;
+  health: EngineReachability;
+  logger: Logger;
+}
+
+/** The backend the settings ask for, built from the process's shared parts. */
+export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
+  const { config, engine } = deps;
+  return createLocalOrchestrator({
+    engine,
+    store: deps.store,
+    registry: deps.registry,
+    instance: deps.instance,
+    logger: deps.logger,
+    reachability: deps.health,
+    secrets: deps.secrets,
+    lastLogLine: (id) => lastLogLine(engine, id),
+    concurrency: config.scaleConcurrency,
+    maxReplicas: config.maxReplicas,
+    resyncIntervalMs: config.resyncIntervalMs,
+    orphanGraceMs: config.orphanGraceMs,
+  });
+}
