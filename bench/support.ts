@@ -9,6 +9,7 @@ import https from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { testImage } from "../test/support/engine.js";
 import { startSecondEngine, type SecondEngine } from "../test/support/second-engine.js";
@@ -17,6 +18,8 @@ export interface DockhandChild {
   readonly child: ChildProcess;
   readonly pid: number;
   readonly url: string;
+  /** performance.now() when the process was spawned (after the compile). */
+  readonly spawnedAt: number;
   /** SIGTERM, wait for the exit (SIGKILL after 10 s), and remove the data directory. */
   stop(): Promise<void>;
 }
@@ -40,14 +43,16 @@ function freePort(): Promise<number> {
  * /healthz instead of parsing the log. By default it runs the tsc output as `npm start` and the
  * Docker image do; BENCH_SERVER=tsx runs src/main.ts through tsx instead.
  */
-export async function startDockhandChild(prefix: string, dockerUrl: string, nodeArgs: string[] = [], serve: { args?: string[]; tlsCa?: Buffer } = {}): Promise<DockhandChild> {
-  const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+export async function startDockhandChild(prefix: string, dockerUrl: string, nodeArgs: string[] = [], serve: { args?: string[]; tlsCa?: Buffer; dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<DockhandChild> {
+  // A data directory the caller passes is the caller's to keep (a restart over the same state).
+  const dataDir = serve.dataDir ?? mkdtempSync(join(tmpdir(), `${prefix}-`));
   const port = await freePort();
   // By default dockhand runs as `npm start` runs it: compiled, with the same memory settings.
   const entry = process.env.BENCH_SERVER === "tsx" ? ["--import", "tsx", "src/main.ts"] : ["--max-semi-space-size=4", compileDockhand()];
   const args = [...nodeArgs, ...entry, "--bind", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--docker-url", dockerUrl, "--log-level", "warn", ...(serve.args ?? [])];
   // Its log goes to our stderr, keeping stdout for the figures.
-  const child = spawn(process.execPath, args, { stdio: ["ignore", 2, 2], env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" } });
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, args, { stdio: ["ignore", 2, 2], env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2", ...serve.env } });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `${serve.tlsCa ? "https" : "http"}://127.0.0.1:${port}`;
   const stop = async () => {
@@ -57,12 +62,12 @@ export async function startDockhandChild(prefix: string, dockerUrl: string, node
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!serve.dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   for (let attempt = 0; attempt < 300; attempt++) {
     if (child.exitCode !== null) break;
     const ok = await probeHealthz(`${url}/healthz`, serve.tlsCa);
-    if (ok) return { child, pid: child.pid!, url, stop };
+    if (ok) return { child, pid: child.pid!, url, spawnedAt, stop };
     await sleep(100);
   }
   await stop();
@@ -85,10 +90,13 @@ function probeHealthz(url: string, ca: Buffer | undefined): Promise<boolean> {
  * Compiles the working tree with tsc, as the Dockerfile does, below node_modules so that
  * the output resolves the same packages and stays out of git and dist/. Returns main.js.
  */
+let compiled: string | undefined;
 function compileDockhand(): string {
   const outDir = "node_modules/.cache/dockhand-bench-build";
+  // Once per benchmark process: a second dockhand (a restart) runs the same build.
+  if (compiled) return compiled;
   execFileSync("node_modules/.bin/tsc", ["-p", "tsconfig.build.json", "--outDir", outDir], { stdio: "inherit" });
-  return join(outDir, "src", "main.js");
+  return (compiled = join(outDir, "src", "main.js"));
 }
 
 /**
