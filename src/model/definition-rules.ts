@@ -17,6 +17,21 @@ export const reservedLabelPrefix = "dockhand.";
  */
 export function checkDefinition(def: ServiceDefinition, prefix = ""): void {
   checkServiceName(def.name, `${prefix}name`);
+  checkContainerFields(def, prefix);
+  checkWorkload(def, prefix);
+}
+
+/** The fields a service definition shares with a single container's spec (CreateContainer). */
+export type ContainerFields = Pick<
+  ServiceDefinition,
+  "image" | "command" | "environment" | "ports" | "labels" | "init" | "restart" | "memoryBytes" | "cpuMillis"
+> & {
+  /** Undefined: the container's own default (a container spec may leave it unset). */
+  stopGraceSeconds?: number;
+};
+
+/** checkDefinition's rules for the fields a container spec shares with a definition. */
+export function checkContainerFields(def: ContainerFields, prefix = ""): void {
   checkImage(def.image, `${prefix}image`);
   def.command.forEach((arg, i) => {
     if (arg.includes("\0")) throw invalidArgument(`${prefix}command[${i}]`, "must not contain NUL");
@@ -34,8 +49,9 @@ export function checkDefinition(def: ServiceDefinition, prefix = ""): void {
       throw invalidArgument(`${prefix}labels[${quote(key)}]`, `keys starting with "${reservedLabelPrefix}" are reserved for dockhand`);
     }
   }
-  if (!Number.isFinite(def.stopGraceSeconds) || def.stopGraceSeconds < 0 || def.stopGraceSeconds > maxStopGraceSeconds) {
-    throw invalidArgument(`${prefix}stop_grace_period`, `must be between 0s and ${maxStopGraceSeconds}s (got ${def.stopGraceSeconds}s)`);
+  const grace = def.stopGraceSeconds ?? 0;
+  if (!Number.isFinite(grace) || grace < 0 || grace > maxStopGraceSeconds) {
+    throw invalidArgument(`${prefix}stop_grace_period`, `must be between 0s and ${maxStopGraceSeconds}s (got ${grace}s)`);
   }
   if (def.restart.mode !== "on-failure" && def.restart.maxRetries !== 0) {
     throw invalidArgument(`${prefix}restart_policy.max_retries`, "is only allowed with mode ON_FAILURE");
@@ -46,7 +62,6 @@ export function checkDefinition(def: ServiceDefinition, prefix = ""): void {
   if (def.cpuMillis < 0 || def.cpuMillis > 1_000_000) {
     throw invalidArgument(`${prefix}resources.cpu_millis`, `must be between 0 and 1000000 (got ${def.cpuMillis})`);
   }
-  checkWorkload(def, prefix);
 }
 
 export function checkServiceName(name: string, field = "name"): void {
@@ -68,7 +83,7 @@ export function checkImage(image: string, field = "image"): void {
   }
 }
 
-function checkPorts(def: ServiceDefinition, prefix: string): void {
+function checkPorts(def: Pick<ServiceDefinition, "ports">, prefix: string): void {
   const seen = new Set<string>();
   def.ports.forEach((port, i) => {
     const field = `${prefix}ports[${i}]`;

@@ -1,6 +1,6 @@
 import type { Engine } from "../../engine/engine.js";
-import { checkContainerRef, labelFilters } from "../../rpc/container-agent/container-request-rules.js";
-import { checkTaggedRef } from "../../rpc/container-agent/image-request-rules.js";
+import { checkContainerRef, labelFilters } from "../../rpc/container-agent/container-refs.js";
+import { checkTaggedRef } from "../../rpc/container-agent/images.js";
 import { inspectShape } from "./docker-inspect-shape.js";
 import { member, RpcMethodError, unmarshalError } from "./json-rpc-envelope.js";
 import { asMethodError, checkedInput } from "./mistify-errors.js";

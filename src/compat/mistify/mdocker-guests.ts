@@ -3,9 +3,9 @@ import { createHandlerContext } from "@connectrpc/connect";
 import type { Engine } from "../../engine/engine.js";
 import type { ContainerStateName } from "../../engine/types.js";
 import { isDockhandError } from "../../model/dockhand-error.js";
-import { createContainerLifecycleHandlers } from "../../rpc/container-agent/container-lifecycle-handlers.js";
-import { checkContainerName, checkContainerRef } from "../../rpc/container-agent/container-request-rules.js";
-import { checkImageRef } from "../../rpc/container-agent/image-request-rules.js";
+import { createContainerLifecycleMethods } from "../../rpc/container-agent/container-lifecycle.js";
+import { checkContainerName, checkContainerRef } from "../../rpc/container-agent/container-refs.js";
+import { checkImageRef } from "../../rpc/container-agent/images.js";
 import { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
 import { ContainerState } from "../../../gen/dockhand/v1/scaler_pb.js";
 import {
@@ -47,7 +47,7 @@ function guestOf(param: unknown): Guest {
  * Each answers the request's guest with `state` set.
  */
 export function createGuestMethods(engine: Engine): Record<GuestMethods, GuestMethod> {
-  const agent = createContainerLifecycleHandlers(engine);
+  const agent = createContainerLifecycleMethods(engine);
   const context = (name: keyof typeof ContainerAgent.method, signal: AbortSignal) =>
     createHandlerContext({ service: ContainerAgent, method: ContainerAgent.method[name], protocolName: "mistify", requestMethod: "POST", url: "/_mistify_RPC_", requestSignal: signal });
 

@@ -3,7 +3,7 @@ import type { Engine } from "../../engine/engine.js";
 import type { ImageDetails } from "../../engine/types.js";
 import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
 import { downloadArchive } from "../../rpc/container-agent/archive-source.js";
-import { checkImageRef } from "../../rpc/container-agent/image-request-rules.js";
+import { checkImageRef } from "../../rpc/container-agent/images.js";
 import type { LoadUrlPolicy } from "../../rpc/container-agent/load-url-policy.js";
 import { member, RpcMethodError, unmarshalError } from "./json-rpc-envelope.js";
 import { asMethodError } from "./mistify-errors.js";

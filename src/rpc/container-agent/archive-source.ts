@@ -1,5 +1,10 @@
+/**
+ * LoadImage's archive, sent inline or downloaded from a URL under the server's limits (size,
+ * time, which hosts), gunzipped when it is gzip, as one stream for the engine.
+ */
 import { Readable, pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
+import { startDeadline } from "../../lib/deadline.js";
 import { DockhandError, invalidArgument } from "../../model/dockhand-error.js";
 import { createLoadUrlPolicy, type LoadUrlPolicy } from "./load-url-policy.js";
 import { policedGet, type PolicedResponse } from "./policed-get.js";
@@ -105,30 +110,14 @@ async function* guarded(source: AsyncIterable<Uint8Array>, toError: (err: unknow
  * call is cancelled, and when the returned stream is closed.
  */
 export async function downloadArchive(url: string, limits: ArchiveLimits, signal?: AbortSignal): Promise<ArchiveSource> {
-  const abort = new AbortController();
-  let stopped: StopReason;
-  // A plain timer rather than AbortSignal.timeout/any: Node may garbage-collect a timeout
-  // signal that only a composite signal refers to, and then it never fires.
-  const timer = setTimeout(() => {
-    stopped ??= "timeout";
-    abort.abort();
-  }, limits.timeoutMs);
-  const onCancel = () => {
-    stopped ??= "cancelled";
-    abort.abort();
-  };
-  signal?.addEventListener("abort", onCancel, { once: true });
-  if (signal?.aborted) onCancel();
-  const finish = () => {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onCancel);
-    abort.abort();
-  };
-  const toError = (err: unknown) => downloadError(err, url, limits, stopped);
+  const deadline = startDeadline(limits.timeoutMs, signal);
+  const stopped = (): StopReason => (deadline.expired ? "timeout" : signal?.aborted ? "cancelled" : undefined);
+  const finish = () => deadline.abort();
+  const toError = (err: unknown) => downloadError(err, url, limits, stopped());
 
   let response: PolicedResponse;
   try {
-    response = await policedGet(url, { policy: limits.urlPolicy ?? defaultPolicy, signal: abort.signal });
+    response = await policedGet(url, { policy: limits.urlPolicy ?? defaultPolicy, signal: deadline.signal });
   } catch (err) {
     finish();
     throw toError(err);

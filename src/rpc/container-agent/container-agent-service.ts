@@ -1,11 +1,20 @@
+/**
+ * The ContainerAgent service: direct control of the engine's containers, images, volumes and
+ * networks, composed of one group of verbs per file, each owning its validation and mapping.
+ */
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Engine } from "../../engine/engine.js";
 import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
-import { createContainerHandlers } from "./container-handlers.js";
+import { createContainerCreateMethod } from "./container-create.js";
+import { createContainerLifecycleMethods } from "./container-lifecycle.js";
+import { createContainerOutputMethods } from "./container-output.js";
+import { createContainerStatsMethods } from "./container-stats.js";
+import { createContainerMethods } from "./containers.js";
+import { createEventMethods } from "./events.js";
 import type { HostAccessPolicy } from "./host-access-policy.js";
-import { createImageHandlers, type ImageLimits } from "./image-handlers.js";
-import { createStreamHandlers } from "./stream-handlers.js";
-import { createResourceHandlers } from "./resource-handlers.js";
+import { createImageTransferMethods, type ImageLimits } from "./image-transfers.js";
+import { createImageMethods } from "./images.js";
+import { createResourceMethods } from "./resources.js";
 
 export interface ContainerAgentDeps {
   engine: Engine;
@@ -15,12 +24,17 @@ export interface ContainerAgentDeps {
   imageLimits: ImageLimits;
 }
 
-/** ContainerAgent, composed of one handler group per concern. */
-export function createContainerAgentService(deps: ContainerAgentDeps): Partial<ServiceImpl<typeof ContainerAgent>> {
+export function createContainerAgentService(deps: ContainerAgentDeps): ServiceImpl<typeof ContainerAgent> {
+  const { engine } = deps;
   return {
-    ...createContainerHandlers({ engine: deps.engine, hostAccess: deps.hostAccess }),
-    ...createImageHandlers({ engine: deps.engine, limits: deps.imageLimits }),
-    ...createStreamHandlers(deps.engine),
-    ...createResourceHandlers(deps.engine),
+    ...createContainerMethods(engine),
+    ...createContainerCreateMethod({ engine, hostAccess: deps.hostAccess }),
+    ...createContainerLifecycleMethods(engine),
+    ...createContainerOutputMethods(engine),
+    ...createContainerStatsMethods(engine),
+    ...createEventMethods(engine),
+    ...createImageMethods(engine),
+    ...createImageTransferMethods(engine, deps.imageLimits),
+    ...createResourceMethods(engine),
   };
 }

@@ -1,3 +1,4 @@
+/** Which host-power options (privileged, host network, bind mounts, capabilities) a server allows. */
 import type { ContainerSpec } from "../../engine/types.js";
 import { DockhandError } from "../../model/dockhand-error.js";
 import { allCapabilities } from "../../model/linux-names.js";

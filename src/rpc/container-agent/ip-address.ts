@@ -1,3 +1,4 @@
+/** IP addresses as bytes, CIDR blocks and host normalization, for the download URL policy. */
 import { isIPv4, isIPv6 } from "node:net";
 
 /** An IP address as its bytes: 4 for IPv4, 16 for IPv6. */

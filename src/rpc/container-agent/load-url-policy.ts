@@ -1,3 +1,7 @@
+/**
+ * Which hosts a LoadImage download may reach: never link-local or cloud-metadata addresses,
+ * and only the configured allow-list when there is one (DNS answers included).
+ */
 import { lookup } from "node:dns/promises";
 import { DockhandError } from "../../model/dockhand-error.js";
 import { embeddedIpv4, formatIp, inBlock, normalizeHost, parseBlock, parseIp, type IpBlock, type IpBytes } from "./ip-address.js";

@@ -1,7 +1,8 @@
+/** An HTTP(S) GET that asks the URL policy before connecting and again before each redirect. */
 import http from "node:http";
 import https from "node:https";
-import { DockhandError } from "../../model/dockhand-error.js";
-import { checkUrl } from "./image-request-rules.js";
+import { DockhandError, invalidArgument } from "../../model/dockhand-error.js";
+import { quote } from "../../model/quote.js";
 import type { LoadUrlPolicy } from "./load-url-policy.js";
 
 /** The final answer of a GET that followed its redirects. */
@@ -22,6 +23,22 @@ export interface PolicedGetOptions {
   field?: string;
   /** Redirects followed before giving up. Default 5. */
   maxRedirects?: number;
+}
+
+/** An http or https URL without credentials; returns it normalized. */
+export function checkUrl(raw: string, field: string): string {
+  if (raw === "") throw invalidArgument(field, "is required");
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalidArgument(field, `${quote(raw)} is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalidArgument(field, `${quote(raw)} must be an http:// or https:// URL`);
+  }
+  if (url.username || url.password) throw invalidArgument(field, "must not carry credentials");
+  return url.href;
 }
 
 const redirects = new Set([301, 302, 303, 307, 308]);

@@ -1,3 +1,4 @@
+/** A callback-reporting engine operation (pull, push) as the items of a server stream. */
 import { createWakeup } from "../../lib/wakeup.js";
 
 /** What a progress stream yields: every progress event, then the one result. */

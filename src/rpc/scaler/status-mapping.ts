@@ -9,7 +9,8 @@ import {
   ServiceStatusSchema,
   type ServiceStatus,
 } from "../../../gen/dockhand/v1/scaler_pb.js";
-import { protocolToProto, rolloutToProto } from "../service-registry/service-mapping.js";
+import { protocolToProto } from "../container-fields.js";
+import { rolloutToProto } from "../service-registry/service-mapping.js";
 import { healthCounts } from "../../orchestrator/local/readiness.js";
 
 const states: Record<ContainerStateName, ContainerState> = {

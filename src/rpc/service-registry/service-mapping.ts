@@ -1,6 +1,5 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, durationMs, timestampFromDate, type Duration } from "@bufbuild/protobuf/wkt";
-import type { PortProtocol, RestartMode } from "../../engine/types.js";
 import { invalidArgument } from "../../model/dockhand-error.js";
 import { checkDefinition, checkUpdatePolicy } from "../../model/definition-rules.js";
 import {
@@ -14,8 +13,6 @@ import {
   type StoredService,
 } from "../../model/service-definition.js";
 import {
-  Protocol,
-  RestartPolicyMode,
   ServiceSchema,
   UnhealthyAction,
   UpdateFailureAction,
@@ -25,65 +22,17 @@ import {
   type UpdateConfig,
   type UpdateStatusSchema,
 } from "../../../gen/dockhand/v1/service_pb.js";
+import { containerFieldsFromProto, protocolToProto, restartModeToProto } from "../container-fields.js";
 import { fileMountsFromProto, fileMountsToProto, healthCheckFromProto, healthCheckToProto, mountsFromProto, mountsToProto } from "./workload-mapping.js";
-
-const protocolNames: Record<Protocol, PortProtocol> = {
-  [Protocol.UNSPECIFIED]: "tcp",
-  [Protocol.TCP]: "tcp",
-  [Protocol.UDP]: "udp",
-  [Protocol.SCTP]: "sctp",
-};
-
-export const restartModes: Record<RestartPolicyMode, RestartMode> = {
-  [RestartPolicyMode.UNSPECIFIED]: "no",
-  [RestartPolicyMode.NO]: "no",
-  [RestartPolicyMode.ALWAYS]: "always",
-  [RestartPolicyMode.ON_FAILURE]: "on-failure",
-  [RestartPolicyMode.UNLESS_STOPPED]: "unless-stopped",
-};
-
-export function protocolFromProto(protocol: Protocol, field: string): PortProtocol {
-  const name = protocolNames[protocol];
-  if (!name) throw invalidArgument(field, `unknown protocol ${protocol}`);
-  return name;
-}
-
-export function protocolToProto(protocol: PortProtocol): Protocol {
-  return protocol === "udp" ? Protocol.UDP : protocol === "sctp" ? Protocol.SCTP : Protocol.TCP;
-}
 
 /** A service message as a domain definition. Field names in errors are prefixed with `prefix`. */
 export function definitionFromProto(service: Service | undefined, prefix = "service."): ServiceDefinition {
   if (!service) throw invalidArgument(prefix.replace(/\.$/, ""), "is required");
-  const mode = restartModes[service.restartPolicy?.mode ?? RestartPolicyMode.UNSPECIFIED];
-  if (!mode) throw invalidArgument(`${prefix}restart_policy.mode`, `unknown mode ${service.restartPolicy?.mode}`);
-  let stopGraceSeconds = defaultStopGraceSeconds;
-  if (service.stopGracePeriod) {
-    const ms = durationMs(service.stopGracePeriod);
-    if (ms < 0) throw invalidArgument(`${prefix}stop_grace_period`, "must not be negative");
-    stopGraceSeconds = Math.ceil(ms / 1000);
-  }
-  const memoryBytes = service.resources?.memoryBytes ?? 0n;
-  if (memoryBytes > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw invalidArgument(`${prefix}resources.memory_bytes`, "is too large");
-  }
+  const fields = containerFieldsFromProto(service, prefix);
   const def = definitionWithDefaults({
+    ...fields,
     name: service.name,
-    image: service.image,
-    command: [...service.command],
-    environment: { ...service.environment },
-    ports: service.ports.map((port, i) => ({
-      containerPort: port.containerPort,
-      protocol: protocolFromProto(port.protocol, `${prefix}ports[${i}].protocol`),
-      hostPort: port.hostPort,
-      hostIp: port.hostIp,
-    })),
-    labels: { ...service.labels },
-    stopGraceSeconds,
-    init: service.init,
-    restart: { mode, maxRetries: service.restartPolicy?.maxRetries ?? 0 },
-    memoryBytes: Number(memoryBytes),
-    cpuMillis: service.resources?.cpuMillis ?? 0,
+    stopGraceSeconds: fields.stopGraceSeconds ?? defaultStopGraceSeconds,
     replaceUnhealthy: service.unhealthyAction !== UnhealthyAction.IGNORE,
     healthCheck: healthCheckFromProto(service.healthCheck, `${prefix}health_check.`),
     // Absent rather than empty, so that definitions stored before these fields compare equal.
@@ -97,13 +46,6 @@ export function definitionFromProto(service: Service | undefined, prefix = "serv
   checkDefinition(def, prefix);
   return def;
 }
-
-export const restartModeToProto: Record<RestartMode, RestartPolicyMode> = {
-  no: RestartPolicyMode.NO,
-  always: RestartPolicyMode.ALWAYS,
-  "on-failure": RestartPolicyMode.ON_FAILURE,
-  "unless-stopped": RestartPolicyMode.UNLESS_STOPPED,
-};
 
 export function serviceToProto(stored: StoredService): Service {
   const def = stored.definition;

@@ -1,7 +1,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { durationFromMs, durationMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import type { HealthCheckSpec } from "../../engine/types.js";
 import { invalidArgument } from "../../model/dockhand-error.js";
+import { nonNegativeMs } from "../container-fields.js";
 import type { FileMount, ServiceMount } from "../../model/service-definition.js";
 import { ServiceMountType, type FileMount as ProtoFileMount, type FileMountSchema, type HealthCheck, type HealthCheckSchema, type ServiceMount as ProtoMount, type ServiceMountSchema } from "../../../gen/dockhand/v1/service_pb.js";
 
@@ -10,12 +11,7 @@ export function healthCheckFromProto(check: HealthCheck | undefined, prefix: str
   if (!check) return undefined;
   const given = [check.command.length > 0 && "command", check.shell !== "" && "shell", check.none && "none"].filter(Boolean);
   if (given.length > 1) throw invalidArgument(`${prefix}${given[1]}`, `cannot be set together with ${given[0]}: set one of command, shell and none`);
-  const ms = (field: string, value: HealthCheck["interval"]) => {
-    if (!value) return 0;
-    // Checked on the fields: durationMs rounds a few negative nanoseconds to 0.
-    if (value.seconds < 0n || value.nanos < 0) throw invalidArgument(`${prefix}${field}`, "must not be negative");
-    return durationMs(value);
-  };
+  const ms = (field: string, value: HealthCheck["interval"]) => (value ? nonNegativeMs(value, `${prefix}${field}`) : 0);
   return {
     test: check.none ? ["NONE"] : check.command.length > 0 ? ["CMD", ...check.command] : check.shell !== "" ? ["CMD-SHELL", check.shell] : [],
     intervalMs: ms("interval", check.interval),

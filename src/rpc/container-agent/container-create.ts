@@ -1,14 +1,23 @@
+/**
+ * ContainerAgent's CreateContainer: the spec mapped to the engine's form and checked by the
+ * same rules as a service definition's (the fields they share), the server's host-access
+ * policy applied, then the create.
+ */
 import { isAbsolute } from "node:path";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { Engine } from "../../engine/engine.js";
 import type { ContainerSpec, HostAccessSpec, MountSpec } from "../../engine/types.js";
-import { invalidArgument } from "../../model/dockhand-error.js";
-import { checkDefinition } from "../../model/definition-rules.js";
-import { definitionWithDefaults } from "../../model/service-definition.js";
-import type { ContainerSpec as ProtoSpec, HostAccess, Mount } from "../../../gen/dockhand/v1/agent_containers_pb.js";
-import { RestartPolicyMode } from "../../../gen/dockhand/v1/service_pb.js";
-import { checkContainerName, graceSeconds } from "./container-request-rules.js";
+import { checkContainerFields } from "../../model/definition-rules.js";
+import { DockhandError, invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
 import { normalizeCapability } from "../../model/linux-names.js";
-import { protocolFromProto, restartModes } from "../service-registry/service-mapping.js";
 import { quote } from "../../model/quote.js";
+import type { ContainerSpec as ProtoSpec, HostAccess, Mount } from "../../../gen/dockhand/v1/agent_containers_pb.js";
+import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
+import { containerFieldsFromProto } from "../container-fields.js";
+import { descriptionToProto } from "./container-message.js";
+import { checkContainerName } from "./container-refs.js";
+import { asFieldError } from "./containers.js";
+import { checkHostAccess, type HostAccessPolicy } from "./host-access-policy.js";
 
 const volumeNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -54,49 +63,53 @@ function hostAccessFromProto(access: HostAccess | undefined, field: string): Hos
 export function specFromProto(spec: ProtoSpec | undefined, prefix = "spec."): ContainerSpec {
   if (!spec) throw invalidArgument(prefix.replace(/\.$/, ""), "is required");
   checkContainerName(spec.name, `${prefix}name`);
-  const mode = restartModes[spec.restartPolicy?.mode ?? RestartPolicyMode.UNSPECIFIED];
-  if (!mode) throw invalidArgument(`${prefix}restart_policy.mode`, `unknown mode ${spec.restartPolicy?.mode}`);
-  const stopGraceSeconds = graceSeconds(spec.stopGracePeriod, `${prefix}stop_grace_period`);
-  const memoryBytes = spec.resources?.memoryBytes ?? 0n;
-  if (memoryBytes > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidArgument(`${prefix}resources.memory_bytes`, "is too large");
-  // Apart from its name (the engine's rule, checked above), a container spec has exactly the
-  // fields of a service definition, so the definition rules check them, with the same messages.
-  const definition = definitionWithDefaults({
-    name: "container",
-    image: spec.image,
-    command: [...spec.command],
-    environment: { ...spec.environment },
-    ports: spec.ports.map((port, i) => ({
-      containerPort: port.containerPort,
-      protocol: protocolFromProto(port.protocol, `${prefix}ports[${i}].protocol`),
-      hostPort: port.hostPort,
-      hostIp: port.hostIp,
-    })),
-    labels: { ...spec.labels },
-    stopGraceSeconds: stopGraceSeconds ?? 0,
-    init: spec.init,
-    restart: { mode, maxRetries: spec.restartPolicy?.maxRetries ?? 0 },
-    memoryBytes: Number(memoryBytes),
-    cpuMillis: spec.resources?.cpuMillis ?? 0,
-  });
-  checkDefinition(definition, prefix);
+  const fields = containerFieldsFromProto(spec, prefix);
+  checkContainerFields(fields, prefix);
   const hostAccess = hostAccessFromProto(spec.hostAccess, `${prefix}host_access`);
-  if (hostAccess?.hostNetwork && definition.ports.length > 0) {
+  if (hostAccess?.hostNetwork && fields.ports.length > 0) {
     throw invalidArgument(`${prefix}ports`, "must be empty with host_access.host_network: the host's ports are the container's");
   }
   return {
     name: spec.name || undefined,
-    image: definition.image,
-    command: definition.command,
-    env: definition.environment,
-    labels: definition.labels,
-    ports: definition.ports,
-    init: definition.init,
-    restart: definition.restart,
-    memoryBytes: definition.memoryBytes,
-    nanoCpus: definition.cpuMillis * 1_000_000,
-    stopGraceSeconds,
+    image: fields.image,
+    command: fields.command,
+    env: fields.environment,
+    labels: fields.labels,
+    ports: fields.ports,
+    init: fields.init,
+    restart: fields.restart,
+    memoryBytes: fields.memoryBytes,
+    nanoCpus: fields.cpuMillis * 1_000_000,
+    stopGraceSeconds: fields.stopGraceSeconds,
     mounts: spec.mounts.map((mount, i) => mountFromProto(mount, `${prefix}mounts[${i}]`)),
     hostAccess,
+  };
+}
+
+export interface ContainerCreateDeps {
+  engine: Engine;
+  /** Which host-power options the spec may use (the server config's allow_* settings). */
+  hostAccess: HostAccessPolicy;
+}
+
+export function createContainerCreateMethod(deps: ContainerCreateDeps): Pick<ServiceImpl<typeof ContainerAgent>, "createContainer"> {
+  const { engine, hostAccess } = deps;
+  return {
+    async createContainer(req, ctx) {
+      const spec = specFromProto(req.spec);
+      checkHostAccess(spec, hostAccess);
+      let id: string;
+      try {
+        id = await engine.createContainer(spec, ctx.signal);
+      } catch (err) {
+        // The container does not exist yet, so the engine's only 404 here is the image's.
+        if (!isDockhandError(err, "NotFound")) throw asFieldError(err, "spec");
+        throw new DockhandError("FailedPrecondition", `spec.image: image ${quote(spec.image)} is not on the engine; pull it first`, {
+          cause: err,
+          details: { field: "spec.image" },
+        });
+      }
+      return { container: descriptionToProto(await engine.describeContainer(id, ctx.signal)) };
+    },
   };
 }

@@ -1,17 +1,66 @@
+/**
+ * ContainerAgent's volume and network verbs, idempotent in the manner of the Kubernetes CRI:
+ * their name rules, the calls, and the Volume and Network messages.
+ */
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Engine } from "../../engine/engine.js";
 import type { NetworkDetails, VolumeDetails } from "../../engine/types.js";
-import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
+import { DockhandError, invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
+import { quote } from "../../model/quote.js";
+import { networkNamePattern, volumeNamePattern } from "../../model/workload-rules.js";
 import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
 import type { NetworkSchema, VolumeSchema } from "../../../gen/dockhand/v1/agent_resources_pb.js";
-import { checkContainerRef } from "./container-request-rules.js";
-import { checkAliases, checkNetworkName, checkNetworkRef, checkResourceLabels, checkVolumeName, selectorFilters } from "./resource-request-rules.js";
+import { checkContainerRef, labelFilters } from "./container-refs.js";
+import { checkResourceLabels } from "./resource-request-rules.js";
 
 type ResourceMethods =
   | "listVolumes" | "getVolume" | "createVolume" | "deleteVolume"
   | "listNetworks" | "getNetwork" | "createNetwork" | "deleteNetwork" | "connectNetwork" | "disconnectNetwork";
+
+const maxSelector = 16;
+const maxAliases = 16;
+const aliasPattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+/** An id (hex) or a name: what the engine takes where it wants a network. */
+const networkRefPattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const engineNetworks = new Set(["bridge", "host", "none"]);
+
+function checkVolumeName(name: string, field = "name"): string {
+  if (name === "") throw invalidArgument(field, "is required");
+  if (!volumeNamePattern.test(name)) {
+    throw invalidArgument(field, `${quote(name)} is not a volume name (1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)`);
+  }
+  return name;
+}
+
+function checkNetworkName(name: string, field = "name"): string {
+  if (name === "") throw invalidArgument(field, "is required");
+  if (!networkNamePattern.test(name)) {
+    throw invalidArgument(field, `${quote(name)} is not a network name (1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)`);
+  }
+  if (engineNetworks.has(name)) throw invalidArgument(field, `${quote(name)} is one of the engine's own networks`);
+  return name;
+}
+
+function checkNetworkRef(ref: string, field = "network"): string {
+  if (ref === "") throw invalidArgument(field, "is required");
+  if (!networkRefPattern.test(ref)) throw invalidArgument(field, `${quote(ref)} is not a network id or name`);
+  return ref;
+}
+
+function selectorFilters(selector: readonly string[], field = "label_selector"): string[] {
+  if (selector.length > maxSelector) throw invalidArgument(field, `at most ${maxSelector} entries (got ${selector.length})`);
+  return labelFilters(selector, field);
+}
+
+function checkAliases(aliases: readonly string[], field = "aliases"): string[] {
+  if (aliases.length > maxAliases) throw invalidArgument(field, `at most ${maxAliases} (got ${aliases.length})`);
+  aliases.forEach((alias, i) => {
+    if (!aliasPattern.test(alias)) throw invalidArgument(`${field}[${i}]`, `${quote(alias)} is not a DNS alias (1-63 letters, digits, '_', '.' or '-', starting with a letter or digit)`);
+  });
+  return [...aliases];
+}
 
 function volumeToProto(v: VolumeDetails): MessageInitShape<typeof VolumeSchema> {
   return { name: v.name, driver: v.driver, labels: v.labels, mountpoint: v.mountpoint, createTime: v.createdAt ? timestampFromDate(v.createdAt) : undefined };
@@ -47,8 +96,7 @@ async function attached(engine: Engine, network: string, container: string, sign
   return (await engine.inspectNetwork(network, signal)).containers.some((c) => c.id === id);
 }
 
-/** ContainerAgent's volume and network calls, idempotent in the manner of the Kubernetes CRI. */
-export function createResourceHandlers(engine: Engine): Pick<ServiceImpl<typeof ContainerAgent>, ResourceMethods> {
+export function createResourceMethods(engine: Engine): Pick<ServiceImpl<typeof ContainerAgent>, ResourceMethods> {
   return {
     async listVolumes(req, ctx) {
       return { volumes: (await engine.listVolumes({ labels: selectorFilters(req.labelSelector) }, ctx.signal)).map(volumeToProto) };

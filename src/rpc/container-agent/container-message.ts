@@ -1,9 +1,13 @@
+/**
+ * A container as the Container message, in its two views: what every group that returns a
+ * container (the container verbs and the lifecycle verbs) answers with.
+ */
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { ContainerDescription, ContainerSummary } from "../../engine/types.js";
 import { ContainerSchema, type Container } from "../../../gen/dockhand/v1/agent_containers_pb.js";
 import type { PublishedPort } from "../../../gen/dockhand/v1/scaler_pb.js";
-import { protocolToProto, restartModeToProto } from "../service-registry/service-mapping.js";
+import { protocolToProto, restartModeToProto } from "../container-fields.js";
 import { containerStateToProto, healthToProto } from "../scaler/status-mapping.js";
 
 /**

@@ -1,15 +1,32 @@
+/**
+ * ContainerAgent's verbs that move a container between states: start, stop, restart, reboot,
+ * kill, pause and unpause. Each returns the container as it is afterwards.
+ */
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Engine } from "../../engine/engine.js";
 import type { ContainerStateName } from "../../engine/types.js";
-import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
+import { DockhandError, invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
+import { normalizeSignal } from "../../model/linux-names.js";
+import { quote } from "../../model/quote.js";
 import { defaultStopGraceSeconds } from "../../model/service-definition.js";
 import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
-import { descriptionToProto } from "./container-mapping.js";
-import { checkContainerRef, graceSeconds, killSignal } from "./container-request-rules.js";
+import { graceSecondsFromProto } from "../container-fields.js";
+import { descriptionToProto } from "./container-message.js";
+import { checkContainerRef } from "./container-refs.js";
 
 type LifecycleMethods =
   | "startContainer" | "stopContainer" | "restartContainer" | "rebootContainer" | "killContainer"
   | "pauseContainer" | "unpauseContainer";
+
+/** The signal to send; SIGKILL when empty. */
+function killSignal(raw: string, field = "signal"): string {
+  if (raw === "") return "SIGKILL";
+  const signal = normalizeSignal(raw);
+  if (!signal) {
+    throw invalidArgument(field, `${quote(raw)} is not a Linux signal (a name such as SIGTERM or HUP, or a number from 1 to 64)`);
+  }
+  return signal;
+}
 
 /** Runs `attempt`, treating a NotModified answer (already in the asked state) as success. */
 async function unlessNotModified(attempt: Promise<void>): Promise<void> {
@@ -20,11 +37,8 @@ async function unlessNotModified(attempt: Promise<void>): Promise<void> {
   }
 }
 
-/**
- * The methods that move a container between states. Each returns the container as it is
- * afterwards; asking for the state it is already in succeeds, as the Kubernetes CRI asks.
- */
-export function createContainerLifecycleHandlers(engine: Engine): Pick<ServiceImpl<typeof ContainerAgent>, LifecycleMethods> {
+/** Asking for the state a container is already in succeeds, as the Kubernetes CRI asks. */
+export function createContainerLifecycleMethods(engine: Engine): Pick<ServiceImpl<typeof ContainerAgent>, LifecycleMethods> {
   const describe = async (id: string, signal: AbortSignal) =>
     ({ container: descriptionToProto(await engine.describeContainer(id, signal)) });
 
@@ -61,13 +75,13 @@ export function createContainerLifecycleHandlers(engine: Engine): Pick<ServiceIm
     },
     async stopContainer(req, ctx) {
       const id = checkContainerRef(req.id);
-      const grace = await graceFor(id, graceSeconds(req.gracePeriod), ctx.signal);
+      const grace = await graceFor(id, graceSecondsFromProto(req.gracePeriod, "grace_period"), ctx.signal);
       await unlessNotModified(engine.stopContainer(id, grace, ctx.signal));
       return describe(id, ctx.signal);
     },
     async restartContainer(req, ctx) {
       const id = checkContainerRef(req.id);
-      const grace = await graceFor(id, graceSeconds(req.gracePeriod), ctx.signal);
+      const grace = await graceFor(id, graceSecondsFromProto(req.gracePeriod, "grace_period"), ctx.signal);
       await engine.restartContainer(id, grace, ctx.signal);
       return describe(id, ctx.signal);
     },
