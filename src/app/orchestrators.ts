@@ -4,6 +4,8 @@ import type { ContainerStore, EngineReachability } from "../engine/store/contain
 import { createLocalOrchestrator } from "../orchestrator/local/local-orchestrator.js";
 import { lastLogLine } from "../orchestrator/local/last-log-line.js";
 import type { Orchestrator } from "../orchestrator/orchestrator.js";
+import { createSwarmOrchestrator } from "../orchestrator/swarm/swarm-orchestrator.js";
+import { createDockerSwarm } from "../engine/docker/docker-swarm.js";
 import type { SecretStore } from "../registry/secret-store.js";
 import type { ServiceRegistry } from "../registry/service-registry.js";
 import type { Config } from "./config.js";
@@ -22,6 +24,16 @@ export interface OrchestratorDeps {
 /** The backend the settings ask for, built from the process's shared parts. */
 export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const { config, engine } = deps;
+  if (config.orchestrator === "swarm") {
+    return createSwarmOrchestrator({
+      swarm: createDockerSwarm({ url: config.dockerUrl, certPath: config.dockerCertPath || undefined }),
+      registry: deps.registry,
+      instance: deps.instance,
+      logger: deps.logger,
+      maxReplicas: config.maxReplicas,
+      orphanGraceMs: config.orphanGraceMs,
+    });
+  }
   return createLocalOrchestrator({
     engine,
     store: deps.store,

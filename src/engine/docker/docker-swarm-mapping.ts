@@ -89,10 +89,11 @@ function toDockerUpdate(config: SwarmUpdateConfig): DockerUpdateConfig {
 
 function fromDockerUpdate(config: DockerUpdateConfig | undefined): SwarmUpdateConfig {
   return {
-    parallelism: config?.Parallelism ?? 1,
+    // The engine leaves out a field that is zero.
+    parallelism: config?.Parallelism ?? 0,
     delayMs: (config?.Delay ?? 0) / nsPerMs,
     failureAction: (config?.FailureAction ?? "pause") as SwarmUpdateConfig["failureAction"],
-    monitorMs: (config?.Monitor ?? 5_000_000_000) / nsPerMs,
+    monitorMs: (config?.Monitor ?? 0) / nsPerMs,
     order: (config?.Order ?? "stop-first") as SwarmUpdateConfig["order"],
   };
 }

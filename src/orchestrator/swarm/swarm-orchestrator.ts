@@ -1,0 +1,208 @@
+import type { Logger } from "pino";
+import type { SwarmEngine } from "../../engine/swarm.js";
+import { createKeyedLock } from "../../lib/keyed-lock.js";
+import { sleep } from "../../lib/sleep.js";
+import { DockhandError, invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
+import type { ServiceRegistry } from "../../registry/service-registry.js";
+import type { Orchestrator, OrphanView } from "../orchestrator.js";
+import { createStatusCache } from "../status-cache.js";
+import { createStatusWatcher } from "../status-watcher.js";
+import { createSwarmServiceWriter } from "./swarm-service-writer.js";
+import { buildStatus, currentTasks, rolloutOf, runningTasks } from "./swarm-status.js";
+import { createSwarmTaskView } from "./swarm-task-view.js";
+import { waitForCount } from "./swarm-scale-wait.js";
+import { serviceLabel } from "../../model/ownership-labels.js";
+
+export interface SwarmOrchestratorOptions {
+  /** The Swarm API of a manager node. */
+  swarm: SwarmEngine;
+  registry: ServiceRegistry;
+  /** This dockhand's identity, carried by its Swarm services' labels. */
+  instance: string;
+  logger: Logger;
+  /** Largest count a Scale may ask for. Default 100. */
+  maxReplicas?: number;
+  /** How often every service is compared with its definition and repaired, in ms. Default 2000. */
+  resyncIntervalMs?: number;
+  /** How long a Swarm service with this dockhand's labels and no definition is kept, in ms. Default 60000. */
+  orphanGraceMs?: number;
+  /** How often all tasks are listed again, in ms. Default 1000. */
+  pollIntervalMs?: number;
+  /** Least time between two status reads of one watch. Default 100 ms. */
+  watchCoalesceMs?: number;
+}
+
+/**
+ * The `swarm` backend. The parts:
+ * - the task view (services, tasks, nodes of the manager, kept by events, resyncs and polling);
+ * - the writer (a definition and count into a Swarm service, at its version);
+ * - here: Scale with its wait, delete, drift repair and orphans on a timer, rollout records.
+ * Swarm itself keeps the count, places tasks and rolls updates.
+ */
+export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orchestrator {
+  const { swarm, registry, instance, logger } = options;
+  const maxReplicas = options.maxReplicas ?? 100;
+  const orphanGraceMs = options.orphanGraceMs ?? 60_000;
+  const view = createSwarmTaskView({ swarm, instance, logger, pollIntervalMs: options.pollIntervalMs });
+  const writer = createSwarmServiceWriter({ swarm, view, instance, logger });
+  const lock = createKeyedLock();
+  const orphansSeen = new Map<string, Date>();
+  const stop = new AbortController();
+
+  const listeners = new Set<(service: string) => void>();
+  const changed = (service: string) => {
+    for (const listener of listeners) listener(service);
+  };
+  const onStatusChange = (listener: (service: string) => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  const unsubscribe = [view.onChange(changed), registry.onChange(changed), view.onChange((name) => void recordRolloutEnd(name))];
+
+  /** Start-up says plainly when the engine URL names no swarm manager. */
+  async function checkManager(): Promise<void> {
+    const membership = await swarm.membership();
+    if (!membership.manager) {
+      throw new DockhandError(
+        "FailedPrecondition",
+        membership.state === "active"
+          ? "--orchestrator swarm: the Docker engine is a swarm worker, not a manager; point the engine URL at a manager node"
+          : `--orchestrator swarm: the Docker engine is not part of a swarm (state ${membership.state}); run \`docker swarm init\` or point the engine URL at a swarm manager`,
+        { details: { field: "orchestrator" } },
+      );
+    }
+  }
+
+  async function statusNow(name: string) {
+    const stored = registry.get(name);
+    if (!view.isTrusted()) await view.refresh(name);
+    return buildStatus(stored, view.service(name), view.tasks(name), view.nodes());
+  }
+  const cache = createStatusCache({ source: { status: statusNow, onStatusChange }, trusted: view.isTrusted });
+  const watcher = createStatusWatcher({ source: { status: cache.status, onStatusChange }, coalesceMs: options.watchCoalesceMs });
+
+  /** Swarm said the rollout ended: the registry keeps that, so it survives the Swarm service. */
+  async function recordRolloutEnd(name: string): Promise<void> {
+    const stored = registry.find(name);
+    if (!stored?.rollout || stored.rollout.endedAt) return;
+    const rollout = rolloutOf(stored, view.service(name));
+    if (rollout?.endedAt) await registry.setRollout(name, rollout).catch(() => undefined);
+  }
+
+  async function repair(): Promise<void> {
+    for (const stored of registry.list()) {
+      await lock.run(stored.definition.name, () => writer.write(stored, "drift")).catch((err: unknown) => {
+        if (!isDockhandError(err, "FailedPrecondition")) logger.warn({ err, service: stored.definition.name }, "swarm drift repair failed");
+      });
+    }
+    const now = Date.now();
+    const orphans = view.services().filter((s) => !registry.find(s.spec.labels[serviceLabel] ?? s.spec.name));
+    for (const service of orphans) {
+      const seen = orphansSeen.get(service.spec.name) ?? new Date(now);
+      orphansSeen.set(service.spec.name, seen);
+      if (now - seen.getTime() < orphanGraceMs) continue;
+      logger.warn({ service: service.spec.name }, "removing an orphaned swarm service: this dockhand has no definition of it");
+      await swarm.services.remove(service.id).catch(() => undefined);
+      orphansSeen.delete(service.spec.name);
+    }
+    for (const name of orphansSeen.keys()) if (!orphans.some((s) => s.spec.name === name)) orphansSeen.delete(name);
+  }
+
+  async function repairLoop(): Promise<void> {
+    while (!stop.signal.aborted) {
+      await sleep(options.resyncIntervalMs ?? 2000, stop.signal).catch(() => undefined);
+      if (stop.signal.aborted || !view.isTrusted()) continue;
+      await repair().catch((err: unknown) => logger.warn({ err }, "swarm repair pass failed"));
+    }
+  }
+
+  return {
+    kind: "swarm",
+    async start() {
+      await checkManager();
+      await view.start();
+      void repairLoop();
+    },
+    async close() {
+      stop.abort();
+      for (const off of unsubscribe) off();
+      cache.close();
+      view.close();
+    },
+    async scale(name, replicas, scaleOptions) {
+      if (!Number.isInteger(replicas) || replicas < 0 || replicas > maxReplicas) {
+        throw invalidArgument("replicas", `must be between 0 and ${maxReplicas} (got ${replicas})`);
+      }
+      registry.get(name);
+      await registry.setReplicas(name, replicas);
+      const write = lock.run(name, () => writer.write(registry.get(name), "scale"));
+      if (!scaleOptions.wait) {
+        write.catch((err: unknown) => logger.warn({ err, service: name }, "background swarm scale failed"));
+        return statusNow(name);
+      }
+      await write;
+      return waitForCount({
+        view,
+        name,
+        desired: () => registry.find(name)?.replicas ?? 0,
+        status: () => statusNow(name),
+        signal: scaleOptions.signal,
+      });
+    },
+    status: (name) => cache.status(name),
+    watch: (name, signal) => watcher.watch(name, signal),
+    onStatusChange,
+    rollOut(name) {
+      const stored = registry.find(name);
+      if (!stored) return;
+      const reason = stored.rollout?.state === "rolling_back" ? "rollback" : "rollout";
+      lock.run(name, () => writer.write(registry.get(name), reason)).catch(async (err: unknown) => {
+        logger.warn({ err, service: name }, "swarm rollout failed to start");
+        const current = registry.find(name);
+        if (current?.rollout && !current.rollout.endedAt) {
+          await registry.setRollout(name, { ...current.rollout, state: "paused", message: err instanceof Error ? err.message : String(err) }).catch(() => undefined);
+        }
+      });
+    },
+    deleteService(name, force) {
+      return lock.run(name, async () => {
+        registry.get(name);
+        await view.refresh(name);
+        const running = runningTasks(view.tasks(name), view.nodes()).length;
+        if (running > 0 && !force) {
+          throw new DockhandError("FailedPrecondition", `service "${name}" has ${running} running container(s); scale it to 0 first, or delete with force`);
+        }
+        const count = currentTasks(view.tasks(name)).length;
+        const service = view.service(name);
+        if (service) {
+          await swarm.services.remove(service.id).catch((err: unknown) => {
+            if (!isDockhandError(err, "NotFound")) throw err;
+          });
+        }
+        await registry.remove(name);
+        await view.refresh(name).catch(() => undefined);
+        return count;
+      });
+    },
+    async resync() {
+      await view.resync();
+      await repair();
+    },
+    purgeVolumes: async () => [],
+    unusedVolumes: async () => [],
+    async orphans() {
+      const result: OrphanView[] = [];
+      for (const service of view.services()) {
+        const name = service.spec.labels[serviceLabel] ?? service.spec.name;
+        if (registry.find(name)) continue;
+        const firstSeen = orphansSeen.get(service.spec.name) ?? new Date();
+        const removeAt = new Date(firstSeen.getTime() + orphanGraceMs);
+        const stored = { definition: { name }, replicas: 0, version: 0 } as Parameters<typeof buildStatus>[0];
+        for (const container of buildStatus(stored, service, view.tasks(name), view.nodes()).containers) {
+          result.push({ service: name, container, firstSeen, removeAt });
+        }
+      }
+      return result;
+    },
+  };
+}

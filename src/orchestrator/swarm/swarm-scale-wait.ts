@@ -1,0 +1,67 @@
+import { DockhandError } from "../../model/dockhand-error.js";
+import { createWakeup } from "../../lib/wakeup.js";
+import type { ServiceStatusView } from "../service-status.js";
+import type { SwarmTaskView } from "./swarm-task-view.js";
+import { currentTasks, runningTasks } from "./swarm-status.js";
+
+export interface ScaleWaitOptions {
+  view: SwarmTaskView;
+  name: string;
+  /** The count being waited for; read again each time, as a later Scale may change it. */
+  desired: () => number;
+  status: () => Promise<ServiceStatusView>;
+  signal?: AbortSignal;
+  /** How often the service's tasks are read while waiting, in ms. Default 250. */
+  pollMs?: number;
+}
+
+/** Tasks that failed to start are counted: this many of them with too few running is a failed scale. */
+const failedStartsBeforeGivingUp = 3;
+
+/**
+ * Resolves when exactly `desired` tasks run (and no other is current), like the local
+ * backend's wait. Fails with the progress reached when the caller's signal aborts (Timeout)
+ * or when tasks keep failing to start (FailedPrecondition, with Swarm's reason).
+ */
+export async function waitForCount(options: ScaleWaitOptions): Promise<ServiceStatusView> {
+  const { view, name } = options;
+  const pollMs = options.pollMs ?? 250;
+  const inner = new AbortController();
+  const forward = () => inner.abort();
+  options.signal?.addEventListener("abort", forward, { once: true });
+  const wakeup = createWakeup(inner.signal);
+  const unsubscribe = view.onChange((service) => service === name && wakeup.notify());
+  const startedAt = Date.now();
+  const progress = (running: number) => ({ progress: { name, desired: options.desired(), running } });
+  try {
+    for (;;) {
+      const tasks = view.tasks(name);
+      const running = runningTasks(tasks, view.nodes()).length;
+      const current = currentTasks(tasks).length;
+      if (running === options.desired() && current === running) return await options.status();
+      const failed = tasks.filter((t) => (t.state === "failed" || t.state === "rejected") && t.stateAt.getTime() >= startedAt - 1000);
+      if (failed.length >= failedStartsBeforeGivingUp && running < options.desired()) {
+        const last = failed[failed.length - 1]!;
+        throw new DockhandError(
+          "FailedPrecondition",
+          `service "${name}" has ${running} of ${options.desired()} tasks running: a task ${last.state}: ${last.error || last.message}`,
+          { details: progress(running) },
+        );
+      }
+      if (options.signal?.aborted) {
+        throw new DockhandError(
+          "Timeout",
+          `the call's deadline passed with ${running} of ${options.desired()} tasks of service "${name}" running; Swarm goes on in the background`,
+          { details: progress(running) },
+        );
+      }
+      await Promise.race([wakeup.next(), new Promise((resolve) => setTimeout(resolve, pollMs))]);
+      if (!options.signal?.aborted) await view.refresh(name).catch(() => undefined);
+    }
+  } finally {
+    unsubscribe();
+    wakeup.close();
+    options.signal?.removeEventListener("abort", forward);
+    inner.abort();
+  }
+}

@@ -1,0 +1,121 @@
+import type { ContainerStateName } from "../../engine/types.js";
+import type { SwarmNodeInfo, SwarmService, SwarmTask, SwarmTaskState, SwarmUpdateState } from "../../engine/swarm.js";
+import type { Rollout, RolloutState, StoredService } from "../../model/service-definition.js";
+import type { ContainerStatusView, ServiceStatusView, SlotFailure } from "../service-status.js";
+import { definitionVersionOf } from "./swarm-service-spec.js";
+
+const containerStateOf: Record<SwarmTaskState, ContainerStateName> = {
+  new: "created",
+  allocated: "created",
+  pending: "created",
+  assigned: "created",
+  accepted: "created",
+  preparing: "created",
+  ready: "created",
+  starting: "created",
+  running: "running",
+  complete: "exited",
+  shutdown: "exited",
+  failed: "exited",
+  rejected: "dead",
+  remove: "removing",
+  orphaned: "unknown",
+};
+
+/** A node that stopped answering: what its tasks do is not known, so they are not counted. */
+function lost(node: SwarmNodeInfo | undefined): boolean {
+  return !!node && node.state !== "ready";
+}
+
+/** The tasks status shows: the ones Swarm wants running, and the ones still stopping. */
+export function currentTasks(tasks: readonly SwarmTask[]): SwarmTask[] {
+  return tasks.filter((t) => t.desiredState === "running" || t.desiredState === "ready" || t.state === "running");
+}
+
+/** Tasks that run now on a node that answers. */
+export function runningTasks(tasks: readonly SwarmTask[], nodes: ReadonlyMap<string, SwarmNodeInfo>): SwarmTask[] {
+  return tasks.filter((t) => t.state === "running" && t.desiredState === "running" && !lost(nodes.get(t.nodeId)));
+}
+
+function containerOf(service: string, task: SwarmTask, nodes: ReadonlyMap<string, SwarmNodeInfo>): ContainerStatusView {
+  const node = nodes.get(task.nodeId);
+  return {
+    id: task.containerId || task.id,
+    name: `${service}.${task.slot}.${task.id}`,
+    slot: task.slot,
+    state: lost(node) ? "unknown" : containerStateOf[task.state] ?? "unknown",
+    health: "none",
+    ports: task.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, hostIp: "", hostPort: p.hostPort })),
+    startedAt: task.state === "running" ? task.stateAt : undefined,
+    createdAt: task.createdAt,
+    definitionVersion: definitionVersionOf(task.containerLabels),
+    exitCode: task.exitCode,
+    ...(task.nodeId ? { node: { id: task.nodeId, name: node?.hostname ?? "" } } : {}),
+  };
+}
+
+/** Failed tasks of the last few minutes, newest per slot, as the local backend reports crashes. */
+function failuresOf(tasks: readonly SwarmTask[], now: number): SlotFailure[] {
+  const bySlot = new Map<number, SwarmTask[]>();
+  for (const task of tasks) {
+    if (task.state !== "failed" || now - task.stateAt.getTime() > 300_000) continue;
+    bySlot.set(task.slot, [...(bySlot.get(task.slot) ?? []), task]);
+  }
+  return [...bySlot.entries()]
+    .map(([slot, failed]) => {
+      const last = failed.reduce((a, b) => (a.stateAt > b.stateAt ? a : b));
+      return { slot, exitCode: last.exitCode, reason: last.error || last.message, at: last.stateAt, consecutive: failed.length, nextAttemptAt: last.stateAt };
+    })
+    .sort((a, b) => a.slot - b.slot);
+}
+
+const rolloutStateOf: Record<SwarmUpdateState, RolloutState> = {
+  updating: "updating",
+  paused: "paused",
+  completed: "completed",
+  rollback_started: "rolling_back",
+  rollback_paused: "paused",
+  rollback_completed: "rolled_back",
+};
+
+/** The registry's rollout, with its state read from Swarm's UpdateStatus once Swarm has one for it. */
+export function rolloutOf(stored: StoredService, service: SwarmService | undefined): Rollout | undefined {
+  const recorded = stored.rollout;
+  const status = service?.updateStatus;
+  if (!recorded || !status || !service) return recorded;
+  // An UpdateStatus older than the recorded rollout belongs to an earlier change.
+  if (status.startedAt && status.startedAt.getTime() < Date.parse(recorded.startedAt) - 1000) return recorded;
+  const state = rolloutStateOf[status.state] ?? recorded.state;
+  const ended = state === "completed" || state === "rolled_back";
+  return {
+    ...recorded,
+    state,
+    message: status.message,
+    ...(ended ? { endedAt: (status.completedAt ?? new Date()).toISOString() } : {}),
+  };
+}
+
+export function buildStatus(
+  stored: StoredService,
+  service: SwarmService | undefined,
+  tasks: readonly SwarmTask[],
+  nodes: ReadonlyMap<string, SwarmNodeInfo>,
+): ServiceStatusView {
+  const name = stored.definition.name;
+  const containers = currentTasks(tasks)
+    .sort((a, b) => a.slot - b.slot || a.createdAt.getTime() - b.createdAt.getTime())
+    .map((task) => containerOf(name, task, nodes));
+  const failures = failuresOf(tasks, Date.now());
+  const rollout = rolloutOf(stored, service);
+  return {
+    name,
+    desired: stored.replicas,
+    running: runningTasks(tasks, nodes).length,
+    paused: 0,
+    version: stored.version,
+    containers,
+    crashLooping: failures.some((f) => f.consecutive >= 2),
+    failures,
+    ...(rollout ? { rollout } : {}),
+  };
+}
