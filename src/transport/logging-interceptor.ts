@@ -2,11 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { iterateInRequest, runInRequest } from "./request-context.js";
-
-function codeName(err: unknown): string {
-  const code = err instanceof ConnectError ? err.code : Code.Internal;
-  return Code[code] ?? "Unknown";
-}
+import { writeRpcLine } from "./rpc-log.js";
 
 /**
  * One structured line per RPC: procedure, code, duration and a request id (taken from the
@@ -17,12 +13,7 @@ export function createLoggingInterceptor(logger: Logger): Interceptor {
     const requestId = req.header.get("x-request-id") ?? randomUUID();
     const started = performance.now();
     const log = logger.child({ requestId, procedure: req.url.replace(/^.*?\/\/[^/]*/, "") });
-    const done = (err?: unknown) => {
-      const fields = { code: err === undefined ? "OK" : codeName(err), durationMs: Math.round((performance.now() - started) * 10) / 10 };
-      if (err === undefined) log.info(fields, "rpc");
-      else if (err instanceof ConnectError && err.code !== Code.Internal && err.code !== Code.Unknown) log.info({ ...fields, error: err.rawMessage }, "rpc");
-      else log.error({ ...fields, err }, "rpc");
-    };
+    const done = (err?: unknown) => writeRpcLine(log, performance.now() - started, err);
     const context = { requestId };
     try {
       // Code below (the engine wrapper's debug lines) reads the request id from here.

@@ -1,11 +1,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient } from "@connectrpc/connect";
+import http2 from "node:http2";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+import { GetStatusRequestSchema, Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { createFakeEngine } from "../support/fake-engine.js";
 import { definitionWithDefaults } from "../../src/model/service-definition.js";
 import { createServiceRegistry } from "../../src/registry/service-registry.js";
@@ -31,7 +33,7 @@ async function setup() {
   const logger = pino({ level: "silent" });
   const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-fast-"))));
   await registry.create(definitionWithDefaults({ name: "web", image: "busybox:1" }));
-  const store = createContainerStore({ engine, events: engine, logger });
+  const store = createContainerStore({ engine, events: engine.events, logger });
   const backoff = createRestartBackoff({ baseMs: 1, capMs: 1 });
   const orchestrator = createLocalOrchestrator({ engine, store, registry, instance: "test", logger, backoff });
   await orchestrator.start();
@@ -62,7 +64,7 @@ describe("gRPC GetStatus fast path", () => {
     await orchestrator.scale("web", 1, { wait: true });
     // The slot's container dies twice in a row: crash-looping.
     for (let i = 0; i < 2; i++) {
-      const container = [...engine.containers.values()].find((c) => ownershipOf(c.labels)?.service === "web" && c.state === "running")!;
+      const container = [...engine.allContainers.values()].find((c) => ownershipOf(c.labels)?.service === "web" && c.state === "running")!;
       engine.exitContainer(container.id, 1);
       await orchestrator.scale("web", 1, { wait: true });
     }
@@ -72,5 +74,33 @@ describe("gRPC GetStatus fast path", () => {
     backoff.markStable("web", 1);
     expect((await orchestrator.status("web")).crashLooping).toBe(false);
     expect((await client.getStatus({ name: "web" })).status?.crashLooping).toBe(false);
+  });
+
+  it("honours the caller's grpc-timeout: a status read that outlasts it ends DEADLINE_EXCEEDED", async () => {
+    const logger = pino({ level: "silent" });
+    const engine = createFakeEngine();
+    const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-fast-"))));
+    const fastPath = createStatusFastPath({
+      status: () => new Promise(() => undefined),
+      onStatusChange: () => () => undefined,
+      trusted: () => true,
+      metrics: createMetrics({ registry, engine }),
+      logger,
+    });
+    const server = createOnePortServer({ handler: (_req, res) => res.end(), takeStream: fastPath, limits: defaults });
+    const { port } = await server.listen(0, "127.0.0.1");
+    closers.push(() => server.close(0));
+    // A raw HTTP/2 call, so that only the server's deadline can end it (a client enforces its own).
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    closers.push(() => session.close());
+    const call = session.request({ ":method": "POST", ":path": "/dockhand.v1.Scaler/GetStatus", "content-type": "application/grpc", te: "trailers", "grpc-timeout": "200m" });
+    const body = toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name: "web" }));
+    const frame = Buffer.alloc(5 + body.length);
+    frame.writeUInt32BE(body.length, 1);
+    frame.set(body, 5);
+    call.end(frame);
+    call.resume();
+    const trailers = await new Promise<http2.IncomingHttpHeaders>((resolve) => call.on("trailers", resolve));
+    expect(trailers["grpc-status"]).toBe(String(Code.DeadlineExceeded));
   });
 });
