@@ -44,7 +44,7 @@ async function createContainers(engine: ReturnType<typeof createDockerEngine>): 
   const worker = async () => {
     while (next < containerCount) {
       const slot = next++;
-      await engine.createContainer({ name: `bench-agent-${run}-${slot}`, image, command: ["sleep", "3600"], labels: { [labelKey]: run } });
+      await engine.containers.create({ name: `bench-agent-${run}-${slot}`, image, command: ["sleep", "3600"], labels: { [labelKey]: run } });
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
@@ -53,13 +53,13 @@ async function createContainers(engine: ReturnType<typeof createDockerEngine>): 
 /** Removes every container of this run; retried, since a loaded engine may fail a few removals. */
 async function removeContainers(engine: ReturnType<typeof createDockerEngine>): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const left = await engine.listContainers({ all: true, labels: [selector] });
+    const left = await engine.containers.list({ all: true, labels: [selector] });
     if (left.length === 0) return;
     let next = 0;
     const worker = async () => {
       while (next < left.length) {
         const container = left[next++];
-        if (container) await engine.removeContainer(container.id, { force: true, volumes: true }).catch(() => undefined);
+        if (container) await engine.containers.remove(container.id, { force: true, volumes: true }).catch(() => undefined);
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));

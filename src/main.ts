@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   const logger = pino({ level: config.logLevel, base: { service: "dockhand" } });
   const engine = createDockerEngine({ url: config.dockerUrl, certPath: config.dockerCertPath || undefined });
   try {
-    await engine.ping(AbortSignal.timeout(5000));
+    await engine.system.ping(AbortSignal.timeout(5000));
   } catch (err) {
     logger.warn({ dockerUrl: config.dockerUrl, err: (err as Error).message }, "Docker engine does not answer yet; calls that need it fail with UNAVAILABLE until it does");
   }

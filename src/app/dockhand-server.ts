@@ -99,7 +99,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   // checked against the engine's event log, which needs the engine's clock: a local engine only.
   const store = createContainerStore({
     engine,
-    events: engine,
+    events: engine.events,
     logger,
     concurrency: config.scaleConcurrency,
     reachability: health,

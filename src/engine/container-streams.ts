@@ -78,16 +78,16 @@ export interface ContainerStreams {
    * The container's logs, without frame headers; each item holds the complete lines of one
    * engine read. With `follow`, ends when the container stops.
    */
-  containerLogs(id: string, options: LogOptions): AsyncIterable<LogLine[]>;
+  logs(id: string, options: LogOptions): AsyncIterable<LogLine[]>;
   /**
    * Usage samples with CPU% measured between two engine samples: the first comes about one
    * second after the call, then one per interval. Ends when the container stops; Conflict when
    * it does not run at the start.
    */
-  containerStats(id: string, options: StatsOptions): AsyncIterable<StatsSample>;
+  stats(id: string, options: StatsOptions): AsyncIterable<StatsSample>;
   /**
    * Runs a command in a running container (Conflict otherwise): its output as the engine
    * sends it, then one `exit` item. Timeout when `timeoutMs` passes first.
    */
-  execInContainer(id: string, options: ExecOptions): AsyncIterable<ExecItem>;
+  exec(id: string, options: ExecOptions): AsyncIterable<ExecItem>;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CoreEngine } from "./engine.js";
+import type { Engine } from "./engine.js";
 
 export type ServingState = "SERVING" | "NOT_SERVING";
 
@@ -15,7 +15,7 @@ export interface EngineHealth {
 }
 
 export interface EngineHealthOptions {
-  engine: Pick<CoreEngine, "ping">;
+  engine: Pick<Engine, "system">;
   /** Time between pings, in ms; a ping also times out after it. Default 2000. */
   intervalMs?: number;
   logger?: Logger;
@@ -37,7 +37,7 @@ export function createEngineHealth(options: EngineHealthOptions): EngineHealth {
   }
 
   function checkNow(): Promise<ServingState> {
-    inFlight ??= options.engine
+    inFlight ??= options.engine.system
       .ping(AbortSignal.timeout(intervalMs))
       .then(
         () => set("SERVING"),

@@ -66,16 +66,16 @@ export interface EngineEvents {
    * first connection failing throws (Unavailable when the engine is unreachable); after that,
    * the stream reconnects with backoff for as long as the engine is unreachable.
    */
-  watchEvents(options: WatchEventsOptions): AsyncIterable<EngineEventItem>;
+  watch(options: WatchEventsOptions): AsyncIterable<EngineEventItem>;
 }
 
 export interface EngineEventLog {
   /**
    * The events the engine has already logged from `since` (inclusive, the engine's clock in
-   * nanoseconds) until `until`, without following: what a consumer of `watchEvents` compares
+   * nanoseconds) until `until`, without following: what a consumer of `watch` compares
    * with what it received, to know it has seen everything up to now.
    */
-  loggedEvents(options: LoggedEventsOptions): Promise<EngineEvent[]>;
+  logged(options: LoggedEventsOptions): Promise<EngineEvent[]>;
 }
 
 export interface LoggedEventsOptions {

@@ -79,51 +79,35 @@ export interface ImageRemoval {
   deleted: string[];
 }
 
-export type SwarmMembership = "inactive" | "pending" | "active" | "error" | "locked" | "unknown";
-
-export interface EngineInfo {
-  /** The engine's own id (`docker info`'s ID). */
-  id: string;
-  engineVersion: string;
-  apiVersion: string;
-  os: string;
-  architecture: string;
-  operatingSystem: string;
-  kernelVersion: string;
-  cpus: number;
-  memoryBytes: number;
-  containers: number;
-  containersRunning: number;
-  containersPaused: number;
-  containersStopped: number;
-  images: number;
-  name: string;
-  storageDriver: string;
-  swarm: SwarmMembership;
-}
-
 /**
- * Images and the engine itself. `pullImage` is part of CoreEngine (the scaler pulls missing
- * images), so it is not repeated here.
+ * Images on the engine, and moving them to and from registries. Errors are DockhandError with
+ * the engine's kind: NotFound for a missing image.
  */
 export interface ImageControl {
-  listImages(query: ImageQuery, signal?: AbortSignal): Promise<ImageSummary[]>;
-  /** NotFound when the engine does not have it. */
-  getImage(ref: string, signal?: AbortSignal): Promise<ImageInspection>;
+  /** What the scaler needs to know of an image. NotFound when the engine does not have it. */
+  inspect(ref: string, signal?: AbortSignal): Promise<ImageDetails>;
+  /** The image with its configuration. NotFound when the engine does not have it. */
+  describe(ref: string, signal?: AbortSignal): Promise<ImageInspection>;
+  list(query: ImageQuery, signal?: AbortSignal): Promise<ImageSummary[]>;
   /**
    * Removes a tag, or the image with its last tag. Conflict while a container (in any state)
    * uses an image the call would remove, whatever `force` says.
    */
-  removeImage(ref: string, options: { force: boolean; noPrune: boolean }, signal?: AbortSignal): Promise<ImageRemoval>;
+  remove(ref: string, options: { force: boolean; noPrune: boolean }, signal?: AbortSignal): Promise<ImageRemoval>;
   /** `target` is `repository:tag`. NotFound when `source` is missing. */
-  tagImage(source: string, target: string, signal?: AbortSignal): Promise<void>;
-  /** Pushes `repository:tag`; NotFound when it is not on the engine. */
-  pushImage(ref: string, options?: TransferOptions): Promise<PushResult>;
+  tag(source: string, target: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Pulls `repo[:tag][@digest]` (no tag: `latest`) and resolves when the image is on the
+   * engine. NotFound for an unknown repository or tag, PermissionDenied when the registry
+   * refuses, Unavailable when it cannot be reached. No default deadline: it follows a stream.
+   */
+  pull(ref: string, options?: TransferOptions): Promise<PullResult>;
+  /** Pushes `repository:tag`; NotFound when it is not on the engine. No default deadline. */
+  push(ref: string, options?: TransferOptions): Promise<PushResult>;
   /**
    * Loads an uncompressed `docker save` archive and returns the loaded references (tags, or
    * ids for untagged images). An archive the engine cannot read is InvalidArgument; an error
-   * the archive stream itself raises is rethrown as is.
+   * the archive stream itself raises is rethrown as is. No default deadline.
    */
-  loadImage(archive: Readable, signal?: AbortSignal): Promise<string[]>;
-  engineInfo(signal?: AbortSignal): Promise<EngineInfo>;
+  load(archive: Readable, signal?: AbortSignal): Promise<string[]>;
 }

@@ -20,6 +20,19 @@ export interface InstrumentOptions {
   onStream?: (operation: string, delta: 1 | -1) => void;
 }
 
+/**
+ * Each group method's operation name in logs and metrics: the name it had before the engine was
+ * grouped by resource, so that dashboards and alerts keep their series.
+ */
+const operationNames: Record<string, Record<string, string>> = {
+  containers: { list: "listContainers", inspect: "inspectContainer", describe: "describeContainer", describeMany: "describeContainers", create: "createContainer", start: "startContainer", stop: "stopContainer", restart: "restartContainer", kill: "killContainer", pause: "pauseContainer", unpause: "unpauseContainer", wait: "waitContainer", remove: "removeContainer", rename: "renameContainer", copyFiles: "copyFilesToContainer", commit: "commitContainer", logs: "containerLogs", stats: "containerStats", exec: "execInContainer" },
+  images: { inspect: "inspectImage", describe: "getImage", list: "listImages", remove: "removeImage", tag: "tagImage", pull: "pullImage", push: "pushImage", load: "loadImage" },
+  volumes: { create: "createVolume", inspect: "inspectVolume", list: "listVolumes", remove: "removeVolume" },
+  networks: { create: "createNetwork", inspect: "inspectNetwork", list: "listNetworks", remove: "removeNetwork", connect: "connectNetwork", disconnect: "disconnectNetwork" },
+  events: { watch: "watchEvents", logged: "loggedEvents" },
+  system: { ping: "ping", info: "engineInfo" },
+};
+
 function isPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as Promise<unknown> | undefined)?.then === "function";
 }
@@ -37,9 +50,10 @@ function containerOf(args: unknown[]): string | undefined {
 }
 
 /**
- * Wraps every method of an engine object so that each call is timed, counted and logged.
- * Methods are found at run time, so an engine concern added later is covered too; a method
- * returning an async iterable is followed until the stream ends.
+ * Wraps every method of every group of an engine (`containers`, `images` ...) so that each
+ * call is timed, counted and logged. Methods are found at run time, so a method added to a
+ * group later is covered too; a method returning an async iterable is followed until the
+ * stream ends. Members that are not groups are kept as they are.
  */
 export function instrumentEngine<E extends object>(engine: E, options: InstrumentOptions): E {
   const { logger } = options;
@@ -86,12 +100,12 @@ export function instrumentEngine<E extends object>(engine: E, options: Instrumen
     };
   }
 
-  function wrap(operation: string, method: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
+  function wrap(operation: string, method: (...args: unknown[]) => unknown, self: object): (...args: unknown[]) => unknown {
     return (...args) => {
       const started = performance.now();
       let result: unknown;
       try {
-        result = method.apply(engine, args);
+        result = method.apply(self, args);
       } catch (err) {
         settle(operation, args, started, err);
         throw err;
@@ -110,10 +124,19 @@ export function instrumentEngine<E extends object>(engine: E, options: Instrumen
     };
   }
 
+  function wrapGroup(group: string, members: object): object {
+    const names = operationNames[group] ?? {};
+    const wrapped: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(members)) {
+      wrapped[key] = typeof value === "function" ? wrap(names[key] ?? `${group}.${key}`, value as (...args: unknown[]) => unknown, members) : value;
+    }
+    return wrapped;
+  }
+
   const wrapped = {} as E;
   for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(engine))) {
-    if (typeof descriptor.value === "function") {
-      descriptor.value = wrap(key, descriptor.value as (...args: unknown[]) => unknown);
+    if (key in operationNames && typeof descriptor.value === "object" && descriptor.value !== null) {
+      descriptor.value = wrapGroup(key, descriptor.value as object);
     }
     Object.defineProperty(wrapped, key, descriptor);
   }

@@ -7,15 +7,15 @@ import type { NetworkDetails } from "./types.js";
  */
 export interface NetworkControl {
   /** Creates a user-defined bridge network. AlreadyExists when the name is taken. */
-  createNetwork(spec: { name: string; labels: Record<string, string>; internal: boolean }, signal?: AbortSignal): Promise<NetworkDetails>;
+  create(spec: { name: string; labels: Record<string, string>; internal: boolean }, signal?: AbortSignal): Promise<NetworkDetails>;
   /** By id or name. */
-  inspectNetwork(idOrName: string, signal?: AbortSignal): Promise<NetworkDetails>;
+  inspect(idOrName: string, signal?: AbortSignal): Promise<NetworkDetails>;
   /** Every network, or those carrying each `key` or `key=value` label. */
-  listNetworks(query: { labels?: string[] }, signal?: AbortSignal): Promise<NetworkDetails[]>;
+  list(query: { labels?: string[] }, signal?: AbortSignal): Promise<NetworkDetails[]>;
   /** Conflict while containers are attached. */
-  removeNetwork(idOrName: string, signal?: AbortSignal): Promise<void>;
+  remove(idOrName: string, signal?: AbortSignal): Promise<void>;
   /** Conflict when the container is already attached. */
-  connectNetwork(idOrName: string, container: string, aliases: string[], signal?: AbortSignal): Promise<void>;
+  connect(idOrName: string, container: string, aliases: string[], signal?: AbortSignal): Promise<void>;
   /** Conflict (or NotFound) when the container is not attached. */
-  disconnectNetwork(idOrName: string, container: string, force: boolean, signal?: AbortSignal): Promise<void>;
+  disconnect(idOrName: string, container: string, force: boolean, signal?: AbortSignal): Promise<void>;
 }

@@ -6,10 +6,10 @@ import type { VolumeDetails } from "./types.js";
  */
 export interface VolumeControl {
   /** Creates a local volume, or returns the one of that name (with its own labels) when it exists. */
-  createVolume(spec: { name: string; labels: Record<string, string> }, signal?: AbortSignal): Promise<VolumeDetails>;
-  inspectVolume(name: string, signal?: AbortSignal): Promise<VolumeDetails>;
+  create(spec: { name: string; labels: Record<string, string> }, signal?: AbortSignal): Promise<VolumeDetails>;
+  inspect(name: string, signal?: AbortSignal): Promise<VolumeDetails>;
   /** Every volume, or those carrying each `key` or `key=value` label. */
-  listVolumes(query: { labels?: string[] }, signal?: AbortSignal): Promise<VolumeDetails[]>;
+  list(query: { labels?: string[] }, signal?: AbortSignal): Promise<VolumeDetails[]>;
   /** Conflict when a container uses it. */
-  removeVolume(name: string, signal?: AbortSignal): Promise<void>;
+  remove(name: string, signal?: AbortSignal): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { CoreEngine } from "../engine/engine.js";
+import type { Engine } from "../engine/engine.js";
 import type { ListAnswer as ListCacheAnswer } from "../engine/store/container-store.js";
 import type { EngineCallRecord } from "../engine/instrumented-engine.js";
 import type { ServiceRegistry } from "../registry/service-registry.js";
@@ -21,7 +21,7 @@ export interface Metrics {
 export interface MetricsOptions {
   registry: ServiceRegistry;
   /** Read at each scrape to count the running containers of each service. */
-  engine: Pick<CoreEngine, "listContainers">;
+  engine: Pick<Engine, "containers">;
 }
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -75,7 +75,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       this.reset();
       const counts = new Map(options.registry.list().map((s) => [s.definition.name, 0]));
       try {
-        const running = await options.engine.listContainers({ all: false, labels: [serviceLabel] }, AbortSignal.timeout(2000));
+        const running = await options.engine.containers.list({ all: false, labels: [serviceLabel] }, AbortSignal.timeout(2000));
         for (const c of running) {
           const service = c.labels[serviceLabel];
           if (service !== undefined && counts.has(service)) counts.set(service, (counts.get(service) ?? 0) + 1);

@@ -68,7 +68,7 @@ describe("ContainerAgent containers: create, get, list, delete, save", () => {
     // Its name starts with the running one's: the engine's name filter would match both.
     const stopped = await fx.create({ name: `${running.name}0`, labels: { role: "spare" } });
     const service = fx.name("svc");
-    const owned = await fx.engine.createContainer({
+    const owned = await fx.engine.containers.create({
       image: testImage,
       command: ["sleep", "3600"],
       labels: { ...fx.labels, [serviceLabel]: service },
@@ -96,9 +96,9 @@ describe("ContainerAgent containers: create, get, list, delete, save", () => {
     const a = await fx.create();
     const gone = await fx.create();
     const b = await fx.create();
-    const listed = await fx.engine.listContainers({ all: true, labels: [fx.selector] });
+    const listed = await fx.engine.containers.list({ all: true, labels: [fx.selector] });
     await fx.agent.deleteContainer({ id: gone.id });
-    const described = await fx.engine.describeContainers(listed.map((c) => c.id));
+    const described = await fx.engine.containers.describeMany(listed.map((c) => c.id));
     const describedIds = described.map((c) => c.id);
     expect(describedIds).toContain(a.id);
     expect(describedIds).toContain(b.id);
@@ -174,7 +174,7 @@ describe("ContainerAgent containers: create, get, list, delete, save", () => {
     const image = "127.0.0.1:5999/dockhand/absent:1";
     await expectCode(fx.create({ name, image }), Code.FailedPrecondition, image);
     expect((await fx.agent.listContainers({ all: true, name })).containers).toEqual([]);
-    await expect(fx.engine.inspectImage(image)).rejects.toMatchObject({ kind: "NotFound" });
+    await expect(fx.engine.images.inspect(image)).rejects.toMatchObject({ kind: "NotFound" });
   });
 
 });

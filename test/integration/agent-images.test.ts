@@ -30,7 +30,7 @@ describe("ContainerAgent images against a real engine", () => {
     agent = clientFor(ContainerAgent, server.url);
   });
   afterAll(async () => {
-    for (const id of containers) await engine.removeContainer(id, { force: true, volumes: true }).catch(() => undefined);
+    for (const id of containers) await engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
     removeImages(images);
     await server?.close();
     if (server) removeDataDir(server.dataDir);
@@ -140,7 +140,7 @@ describe("ContainerAgent images against a real engine", () => {
 
   it("refuses to delete an image a container uses, even with force, and leaves it in place", async () => {
     const { ref, id } = tagged("in-use");
-    const container = await engine.createContainer({ image: ref, labels: { "dockhand.test": "agent-images" } });
+    const container = await engine.containers.create({ image: ref, labels: { "dockhand.test": "agent-images" } });
     containers.push(container);
 
     for (const force of [false, true]) {
@@ -150,7 +150,7 @@ describe("ContainerAgent images against a real engine", () => {
     }
     expect((await agent.getImage({ image: ref })).image?.id).toBe(id);
 
-    await engine.removeContainer(container, { force: true, volumes: true });
+    await engine.containers.remove(container, { force: true, volumes: true });
     expect((await agent.deleteImage({ image: ref })).deleted).toContain(id);
   });
 
@@ -168,6 +168,6 @@ describe("ContainerAgent images against a real engine", () => {
   });
 
   it("keeps the test image untouched", async () => {
-    expect((await engine.inspectImage(testImage)).repoTags).toContain(testImage);
+    expect((await engine.images.inspect(testImage)).repoTags).toContain(testImage);
   });
 });

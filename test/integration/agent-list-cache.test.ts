@@ -46,12 +46,12 @@ describe("ContainerAgent ListContainers from the container cache", () => {
     const listsBefore = await metric(fx.server.url, engineLists);
     const cachedBefore = await metric(fx.server.url, cacheAnswers("cache"));
     for (let round = 0; round < 5; round++) {
-      const id = await fx.engine.createContainer({ name: fx.name(`direct-${round}`), image: testImage, command: ["sleep", "3600"], init: true, labels: fx.labels });
+      const id = await fx.engine.containers.create({ name: fx.name(`direct-${round}`), image: testImage, command: ["sleep", "3600"], init: true, labels: fx.labels });
       expect((await list()).map((c) => c.id)).toContain(id);
       expect((await list(false)).map((c) => c.id)).not.toContain(id);
-      await fx.engine.startContainer(id);
+      await fx.engine.containers.start(id);
       expect((await list(false)).find((c) => c.id === id)?.state).toBe(ContainerState.RUNNING);
-      await fx.engine.removeContainer(id, { force: true, volumes: true });
+      await fx.engine.containers.remove(id, { force: true, volumes: true });
       expect((await list()).map((c) => c.id)).not.toContain(id);
     }
     // Every one of those 20 lists was answered by the cache.
@@ -70,7 +70,7 @@ describe("ContainerAgent ListContainers from the container cache", () => {
     const cachedBefore = await metric(fx.server.url, cacheAnswers("cache"));
     const ours = await list();
     expect(await metric(fx.server.url, cacheAnswers("cache"))).toBe(cachedBefore + 1);
-    const engines = await fx.engine.listContainers({ all: true, labels: [fx.selector] });
+    const engines = await fx.engine.containers.list({ all: true, labels: [fx.selector] });
     expect(ours.map((c) => c.id)).toEqual(engines.map((c) => c.id));
     expect(ours.map((c) => c.id)).toEqual(expect.arrayContaining([created.id, running.id, exited.id, paused.id]));
     for (const [i, engine] of engines.entries()) {

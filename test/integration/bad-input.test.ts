@@ -35,7 +35,7 @@ describe("bad input to every RPC", () => {
   }
 
   async function snapshot() {
-    const containers = await engine.listContainers({ all: true, labels: [serviceFilter(existing)] });
+    const containers = await engine.containers.list({ all: true, labels: [serviceFilter(existing)] });
     return {
       file: readFileSync(join(server.dataDir, "state.json"), "utf8"),
       services: (await post("dockhand.v1.ServiceRegistry/ListServices", "{}")).json,

@@ -42,8 +42,8 @@ async function call(base: string, method: string, path: string, body?: string, c
 
 describe("genisys connector REST API on dockhand's port", () => {
   const fixture = useTestServer();
-  const running = async (name: string) => (await fixture.engine.listContainers({ all: false, labels: [serviceFilter(name)] })).length;
-  const all = async (name: string) => (await fixture.engine.listContainers({ all: true, labels: [serviceFilter(name)] })).length;
+  const running = async (name: string) => (await fixture.engine.containers.list({ all: false, labels: [serviceFilter(name)] })).length;
+  const all = async (name: string) => (await fixture.engine.containers.list({ all: true, labels: [serviceFilter(name)] })).length;
 
   it("scales 0 -> 3 -> 1 -> 0 as the genisys core drives it, counted on the engine", async () => {
     const name = fixture.service("gen");
@@ -73,7 +73,7 @@ describe("genisys connector REST API on dockhand's port", () => {
     const got = await call(base, "GET", `/service/${name}`);
     expect(got.json).toEqual({ name, image: testImage, command: `sh -c 'echo "$0 started" && exec httpd -f -p 8080'`, environment: null, ports: ["8080"] });
     expect(await genisysCore(base).scale(name, 1)).toBe(true);
-    const [container] = await fixture.engine.listContainers({ all: false, labels: [serviceFilter(name)] });
+    const [container] = await fixture.engine.containers.list({ all: false, labels: [serviceFilter(name)] });
     expect(container.ports).toEqual([expect.objectContaining({ containerPort: 8080, hostIp: "127.0.0.1" })]);
     expect(container.ports[0].hostPort).toBeGreaterThan(0);
     const listing = await call(base, "GET", "/service");
@@ -220,7 +220,7 @@ describe("genisys connector REST API with tokens and switched off", () => {
       const refused = await rpc(operator.token, "CreateContainer", { guest: { id: name, image: testImage, nics: [{ network: "br0" }] } });
       expect(refused.status).toBe(403);
       expect(await refused.text()).toContain("admin");
-      expect(await engine.listContainers({ all: true, name })).toEqual([]);
+      expect(await engine.containers.list({ all: true, name })).toEqual([]);
 
       const gone = await fetch(`${off.url}/service`);
       expect(gone.status).toBe(404);

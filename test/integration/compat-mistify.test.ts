@@ -87,7 +87,7 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const stateOf = async (id: string) => (await fixture.engine.describeContainer(id)).state;
+  const stateOf = async (id: string) => (await fixture.engine.containers.describe(id)).state;
 
   it("runs the agent's action sequences (§1.7), the whole guest coming back after each stage", async () => {
     const client = mdocker(fixture.server.url);
@@ -128,7 +128,7 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
     await stage("StopContainer", "stopped", "exited");
     const deleted = await client.call("DeleteContainer", { guest, action: "containerDelete" });
     expect(deleted.guest).toEqual({ ...sent, state: "deleted" });
-    expect(await fixture.engine.listContainers({ all: true, name: id })).toEqual([]);
+    expect(await fixture.engine.containers.list({ all: true, name: id })).toEqual([]);
     expect((await client.call("DeleteContainer", { guest, action: "containerDelete" })).guest).toEqual({ ...sent, state: "deleted" });
 
     const metrics = await (await fetch(`${fixture.server.url}/metrics`)).text();
@@ -144,7 +144,7 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
     await client.call("CreateContainer", { guest, action: "containerCreate" });
     await client.call("StartContainer", { guest, action: "containerStart" });
     expect((await client.call("DeleteContainer", { guest, action: "containerDelete" })).guest).toMatchObject({ state: "deleted" });
-    expect(await fixture.engine.listContainers({ all: true, name: id })).toEqual([]);
+    expect(await fixture.engine.containers.list({ all: true, name: id })).toEqual([]);
   });
 
   it("answers the container and image queries in the seed's shapes", async () => {
@@ -200,7 +200,7 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
       served.set(`/images/${id}/download`, (res) => res.writeHead(200, { "content-type": "application/octet-stream" }).end(body));
       const loaded = await client.call("LoadImage", { id, type: "container", dest: "", source: "" });
       expect(loaded.images).toEqual([{ id, type: "container", size: expect.any(Number) }]);
-      expect((await fixture.engine.getImage(`${id}:latest`)).repoTags).toContain(`${id}:latest`);
+      expect((await fixture.engine.images.describe(`${id}:latest`)).repoTags).toContain(`${id}:latest`);
       // Present now: a second load downloads nothing.
       served.delete(`/images/${id}/download`);
       expect((await client.call("LoadImage", { id, type: "", dest: "", source: "" })).images).toEqual(loaded.images);
@@ -309,7 +309,7 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
       if (typeof text === "string") expect(envelope.error).toBe(text);
       else expect(envelope.error).toMatch(text);
     }
-    expect(await fixture.engine.listContainers({ all: true, name: id })).toEqual([]);
+    expect(await fixture.engine.containers.list({ all: true, name: id })).toEqual([]);
 
     // A duplicate name is the seed's text; a notification (null id) runs and answers an empty 200.
     const dup = randomUUID();

@@ -25,8 +25,8 @@ describe("README: coming from genisys-connector-docker or mistify-agent-docker",
 
   it("runs the genisys curl examples", async () => {
     // The example ends at 0 containers; any left by a failure are removed here.
-    const stdout = await runExample("genisys").finally(() => fixture.engine.listContainers({ all: true, labels: ["dockhand.service=skynet_web"] })
-      .then((left) => Promise.all(left.map((c) => fixture.engine.removeContainer(c.id, { force: true, volumes: true })))));
+    const stdout = await runExample("genisys").finally(() => fixture.engine.containers.list({ all: true, labels: ["dockhand.service=skynet_web"] })
+      .then((left) => Promise.all(left.map((c) => fixture.engine.containers.remove(c.id, { force: true, volumes: true })))));
     const lines = stdout.split("\n").filter((line) => line !== "");
     expect(lines[0]).toBe('{"running_resources":2}');
     expect(JSON.parse(lines[1])).toEqual({
@@ -39,9 +39,9 @@ describe("README: coming from genisys-connector-docker or mistify-agent-docker",
   });
 
   it("runs the mistify curl examples", async () => {
-    await fixture.engine.removeContainer(mistifyGuest, { force: true, volumes: false }).catch(() => undefined);
+    await fixture.engine.containers.remove(mistifyGuest, { force: true, volumes: false }).catch(() => undefined);
     const stdout = await runExample("mistify").finally(() =>
-      fixture.engine.removeContainer(mistifyGuest, { force: true, volumes: false }).catch(() => undefined),
+      fixture.engine.containers.remove(mistifyGuest, { force: true, volumes: false }).catch(() => undefined),
     );
     const replies = stdout.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as { result: Record<string, any>; error: unknown; id: number });
     expect(replies).toHaveLength(5);

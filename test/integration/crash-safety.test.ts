@@ -34,12 +34,12 @@ describe("crash safety", () => {
     void call(first.url, "dockhand.v1.Scaler/Scale", { name, replicas: 12 }).catch(() => undefined);
     // Kill it once the scale is under way: some containers exist, others do not yet.
     for (let i = 0; i < 200; i++) {
-      if ((await engine.listContainers({ all: true, labels: [serviceFilter(name)] })).length >= 3) break;
+      if ((await engine.containers.list({ all: true, labels: [serviceFilter(name)] })).length >= 3) break;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     first.child.kill("SIGKILL");
     expect(await first.exited).toBe("SIGKILL");
-    const midway = await engine.listContainers({ all: true, labels: [serviceFilter(name)] });
+    const midway = await engine.containers.list({ all: true, labels: [serviceFilter(name)] });
     expect(midway.length).toBeLessThan(12);
 
     const second = await spawnDockhand(["--data-dir", dataDir]);
@@ -49,7 +49,7 @@ describe("crash safety", () => {
         if (status.status?.running === 12) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      const containers = await engine.listContainers({ all: true, labels: [serviceFilter(name)] });
+      const containers = await engine.containers.list({ all: true, labels: [serviceFilter(name)] });
       const names = containers.map((c) => c.name).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
       expect(names).toEqual(Array.from({ length: 12 }, (_, i) => `${name}-${i + 1}`));
       expect(containers.every((c) => c.state === "running")).toBe(true);
@@ -71,7 +71,7 @@ describe("crash safety", () => {
     await call(first.url, "dockhand.v1.ServiceRegistry/UpdateService", { service: { ...definition, environment: { REV: "2" } } });
     // Kill it once the first batch is replaced and the rest still runs the old version.
     for (let i = 0; i < 200; i++) {
-      const labels = (await engine.listContainers({ all: false, labels: [serviceFilter(rolling)] })).map((c) => c.labels["dockhand.definition"]);
+      const labels = (await engine.containers.list({ all: false, labels: [serviceFilter(rolling)] })).map((c) => c.labels["dockhand.definition"]);
       if (labels.includes("2")) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -88,7 +88,7 @@ describe("crash safety", () => {
       }
       expect(status.status.update).toMatchObject({ state: "UPDATE_STATE_COMPLETED", fromVersion: "1", toVersion: "2" });
       expect(status.status.update.message).toBeUndefined();
-      const containers = await engine.listContainers({ all: true, labels: [serviceFilter(rolling)] });
+      const containers = await engine.containers.list({ all: true, labels: [serviceFilter(rolling)] });
       expect(containers.map((c) => [c.name, c.labels["dockhand.definition"]]).sort()).toEqual([
         [`${rolling}-1`, "2"],
         [`${rolling}-2`, "2"],

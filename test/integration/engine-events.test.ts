@@ -49,18 +49,18 @@ describe("engine events against a second dockerd that restarts", () => {
 
   it("delivers typed container events filtered by label, with the exit code on die", async () => {
     const controller = new AbortController();
-    const stream = engine.watchEvents({ filters: { types: ["container"], labels: [label] }, signal: controller.signal });
+    const stream = engine.events.watch({ filters: { types: ["container"], labels: [label] }, signal: controller.signal });
     const iterator = stream[Symbol.asyncIterator]();
     expect((await iterator.next()).value).toEqual({ kind: "connected" });
-    const id = await engine.createContainer(spec(`evt-typed-${process.pid}`));
-    await engine.startContainer(id);
-    await engine.stopContainer(id, 0);
+    const id = await engine.containers.create(spec(`evt-typed-${process.pid}`));
+    await engine.containers.start(id);
+    await engine.containers.stop(id, 0);
     const items = await readUntil(iterator, (seen) => has(seen, id, "die"));
     expect(events(items).map((e) => e.action)).toEqual(expect.arrayContaining(["create", "start", "die"]));
     const died = events(items).find((e) => e.action === "die");
     expect(died?.exitCode).toBe(143);
     expect(died?.attributes["dockhand.test"]).toBe(`events-${process.pid}`);
-    await engine.removeContainer(id, { force: true, volumes: true });
+    await engine.containers.remove(id, { force: true, volumes: true });
     controller.abort();
     expect((await iterator.next()).done).toBe(true);
     await until(() => second.eventListeners() === 0);
@@ -69,13 +69,13 @@ describe("engine events against a second dockerd that restarts", () => {
   for (const signal of ["SIGTERM", "SIGKILL"] as const) {
     it(`survives an engine restart (${signal}): reports the gap and delivers the events after it`, async () => {
       const controller = new AbortController();
-      const iterator = engine
-        .watchEvents({ filters: { types: ["container"], labels: [label] }, signal: controller.signal })
+      const iterator = engine.events
+        .watch({ filters: { types: ["container"], labels: [label] }, signal: controller.signal })
         [Symbol.asyncIterator]();
       await readUntil(iterator, (seen) => seen.length === 1);
       // Restarted by the engine at start-up, possibly before the stream is back: replayed via `since`.
-      const keeper = await engine.createContainer(spec(`evt-keeper-${signal}-${process.pid}`, true));
-      await engine.startContainer(keeper);
+      const keeper = await engine.containers.create(spec(`evt-keeper-${signal}-${process.pid}`, true));
+      await engine.containers.start(keeper);
       await readUntil(iterator, (seen) => has(seen, keeper, "start"));
 
       await second.stop(signal);
@@ -84,8 +84,8 @@ describe("engine events against a second dockerd that restarts", () => {
       const resync = resumed.find((i) => i.kind === "resynced");
       expect(resync).toMatchObject({ kind: "resynced", reason: expect.any(String) });
 
-      const fresh = await engine.createContainer(spec(`evt-fresh-${signal}-${process.pid}`));
-      await engine.startContainer(fresh);
+      const fresh = await engine.containers.create(spec(`evt-fresh-${signal}-${process.pid}`));
+      await engine.containers.start(fresh);
       const after = await readUntil(iterator, (seen) => has(seen, fresh, "start"));
       expect(has(after, fresh, "create")).toBe(true);
       // A replay never repeats an event already delivered.
@@ -94,12 +94,12 @@ describe("engine events against a second dockerd that restarts", () => {
 
       await iterator.return?.();
       await until(() => second.eventListeners() === 0);
-      for (const id of [keeper, fresh]) await engine.removeContainer(id, { force: true, volumes: true });
+      for (const id of [keeper, fresh]) await engine.containers.remove(id, { force: true, volumes: true });
     });
   }
 
   it("closes the engine connection when the consumer stops iterating a quiet stream", async () => {
-    const iterator = engine.watchEvents({ filters: { labels: [label] } })[Symbol.asyncIterator]();
+    const iterator = engine.events.watch({ filters: { labels: [label] } })[Symbol.asyncIterator]();
     await iterator.next();
     expect(second.eventListeners()).toBe(1);
     const pending = iterator.next();
@@ -110,7 +110,7 @@ describe("engine events against a second dockerd that restarts", () => {
 
   it("fails with Unavailable when the engine cannot be reached at the start", async () => {
     const absent = createDockerEngine({ url: `unix:///tmp/dockhand-absent-${process.pid}.sock` });
-    const failure = await absent.watchEvents({})[Symbol.asyncIterator]().next().catch((err: unknown) => err);
+    const failure = await absent.events.watch({})[Symbol.asyncIterator]().next().catch((err: unknown) => err);
     expect(isDockhandError(failure, "Unavailable")).toBe(true);
   });
 });

@@ -37,7 +37,7 @@ describe("README examples", () => {
   // The ContainerAgent examples make a container "hello-box" and push this image to the local registry.
   const exampleContainer = "hello-box";
   const exampleRepository = `${registryHost}/examples/busybox`;
-  const removeExampleContainer = () => engine.removeContainer(exampleContainer, { force: true, volumes: true }).catch(() => undefined);
+  const removeExampleContainer = () => engine.containers.remove(exampleContainer, { force: true, volumes: true }).catch(() => undefined);
 
   beforeAll(async () => {
     engine = await requireEngine();
@@ -86,7 +86,7 @@ describe("README examples", () => {
       body: '{"name": "hello"}',
     });
     expect(((await status.json()) as { code?: string }).code).toBe("not_found");
-    expect(await engine.listContainers({ all: true, labels: ["dockhand.service=hello"] })).toHaveLength(0);
+    expect(await engine.containers.list({ all: true, labels: ["dockhand.service=hello"] })).toHaveLength(0);
   });
 
   it("the Python snippet runs", async () => {

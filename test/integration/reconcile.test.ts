@@ -32,7 +32,7 @@ describe("self-healing on a real engine", () => {
   const fixture = useTestServer({ orphanGraceMs: 500, resyncIntervalMs: 1000 });
   const service = (prefix: string) => fixture.service(prefix);
   const create = (name: string, extra?: Record<string, unknown>) => fixture.createService(name, extra);
-  const running = async (name: string) => fixture.engine.listContainers({ all: false, labels: [serviceFilter(name)] });
+  const running = async (name: string) => fixture.engine.containers.list({ all: false, labels: [serviceFilter(name)] });
 
   beforeAll(() => buildHealthImage());
   afterAll(async () => {
@@ -62,7 +62,7 @@ describe("self-healing on a real engine", () => {
     const scaler = clientFor(Scaler, fixture.server.url);
     await scaler.scale({ name, replicas: 1 });
     const [sick] = await running(name);
-    await until(async () => (await fixture.engine.inspectContainer(sick!.id)).health === "healthy");
+    await until(async () => (await fixture.engine.containers.inspect(sick!.id)).health === "healthy");
     execFileSync("docker", ["exec", sick!.id, "rm", "/healthy"]);
     await until(async () => {
       const now = await running(name);
@@ -82,29 +82,29 @@ describe("self-healing on a real engine", () => {
     expect(failure.consecutiveFailures).toBeGreaterThanOrEqual(2);
     expect(failure.reason).toBe("config missing");
     // The delay grows: attempts are spaced out, not a spin.
-    const creates = (await fixture.engine.listContainers({ all: true, labels: [serviceFilter(name)] })).length;
+    const creates = (await fixture.engine.containers.list({ all: true, labels: [serviceFilter(name)] })).length;
     expect(creates).toBeLessThanOrEqual(1);
     await scaler.scale({ name, replicas: 0 }).catch(() => undefined);
   });
 
   it("reports an orphan and removes it after the grace period; foreign containers stay", async () => {
-    const orphan = await fixture.engine.createContainer({
+    const orphan = await fixture.engine.containers.create({
       name: `orphaned-by-test-${process.pid}`,
       image: testImage,
       command: ["sleep", "3600"],
       init: true,
       labels: ownershipLabels({ instance: fixture.server.instance, service: "orphaned-by-test", slot: 1, definitionVersion: 1 }),
     });
-    await fixture.engine.startContainer(orphan);
-    const foreign = await fixture.engine.createContainer({ name: `foreign-${process.pid}`, image: testImage, command: ["sleep", "3600"], init: true, labels: { "dockhand.test": "foreign" } });
-    await fixture.engine.startContainer(foreign);
+    await fixture.engine.containers.start(orphan);
+    const foreign = await fixture.engine.containers.create({ name: `foreign-${process.pid}`, image: testImage, command: ["sleep", "3600"], init: true, labels: { "dockhand.test": "foreign" } });
+    await fixture.engine.containers.start(foreign);
     try {
       const scaler = clientFor(Scaler, fixture.server.url);
       await until(async () => (await scaler.listOrphans({})).orphans.some((o) => o.container?.id === orphan));
-      await until(async () => !(await fixture.engine.listContainers({ all: true, labels: [serviceFilter("orphaned-by-test")] })).length);
-      expect((await fixture.engine.inspectContainer(foreign)).state).toBe("running");
+      await until(async () => !(await fixture.engine.containers.list({ all: true, labels: [serviceFilter("orphaned-by-test")] })).length);
+      expect((await fixture.engine.containers.inspect(foreign)).state).toBe("running");
     } finally {
-      await fixture.engine.removeContainer(foreign, { force: true, volumes: true });
+      await fixture.engine.containers.remove(foreign, { force: true, volumes: true });
     }
   });
 });

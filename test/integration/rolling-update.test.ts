@@ -15,7 +15,7 @@ describe("rolling updates on a real engine", () => {
   const registry = () => clientFor(ServiceRegistry, fixture.server.url);
   const scaler = () => clientFor(Scaler, fixture.server.url);
   const versions = async (name: string) =>
-    (await fixture.engine.listContainers({ all: true, labels: [serviceFilter(name)] }))
+    (await fixture.engine.containers.list({ all: true, labels: [serviceFilter(name)] }))
       .map((c) => [c.name, c.state, ownershipOf(c.labels)?.definitionVersion] as const)
       .sort(([a], [b]) => a.localeCompare(b));
 
@@ -47,7 +47,7 @@ describe("rolling updates on a real engine", () => {
     const after = (await scaler().getStatus({ name })).status!;
     expect(after.running).toBe(3);
     expect(after.containers.map((c) => c.id)).not.toContain(before.containers[0]!.id);
-    const env = (await fixture.engine.inspectContainer(after.containers[0]!.id)) as unknown as { command: string[] };
+    const env = (await fixture.engine.containers.inspect(after.containers[0]!.id)) as unknown as { command: string[] };
     expect(env.command).toEqual(["sleep", "3600"]);
   });
 

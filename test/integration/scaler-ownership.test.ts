@@ -15,10 +15,10 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
   const createService = (name: string, extra?: Record<string, unknown>) => fixture.createService(name, extra);
   const registry = () => clientFor(ServiceRegistry, fixture.server.url);
   const scaler = () => clientFor(Scaler, fixture.server.url);
-  const owned = async (name: string) => fixture.engine.listContainers({ all: true, labels: [serviceFilter(name)] });
+  const owned = async (name: string) => fixture.engine.containers.list({ all: true, labels: [serviceFilter(name)] });
 
   afterAll(async () => {
-    await Promise.all(foreignIds.map((id) => fixture.engine.removeContainer(id, { force: true, volumes: true }).catch(() => undefined)));
+    await Promise.all(foreignIds.map((id) => fixture.engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined)));
   });
 
   it("counts only its own containers: same image, other services and foreign containers do not collide", async () => {
@@ -26,9 +26,9 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     const b = service("own-b");
     await createService(a);
     await createService(b);
-    const foreign = await fixture.engine.createContainer({ name: `${a}-foreign`, image: testImage, command: ["sleep", "3600"], init: true, labels: { "dockhand.test": "foreign" } });
+    const foreign = await fixture.engine.containers.create({ name: `${a}-foreign`, image: testImage, command: ["sleep", "3600"], init: true, labels: { "dockhand.test": "foreign" } });
     foreignIds.push(foreign);
-    await fixture.engine.startContainer(foreign);
+    await fixture.engine.containers.start(foreign);
 
     await scaler().scale({ name: a, replicas: 2 });
     await scaler().scale({ name: b, replicas: 1 });
@@ -37,7 +37,7 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     await scaler().scale({ name: a, replicas: 0 });
     expect(await owned(a)).toHaveLength(0);
     expect(await owned(b)).toHaveLength(1);
-    expect((await fixture.engine.inspectContainer(foreign)).state).toBe("running");
+    expect((await fixture.engine.containers.inspect(foreign)).state).toBe("running");
   });
 
   it("scale-down removes containers that are not running first, then the newest", async () => {
@@ -45,7 +45,7 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     await createService(name);
     await scaler().scale({ name, replicas: 3 });
     const second = (await owned(name)).find((c) => c.name === `${name}-2`)!;
-    await fixture.engine.stopContainer(second.id, 0);
+    await fixture.engine.containers.stop(second.id, 0);
     const status = await scaler().scale({ name, replicas: 1 });
     expect(status.status?.containers.map((c) => c.name)).toEqual([`${name}-1`]);
     expect((await owned(name)).map((c) => c.name)).toEqual([`${name}-1`]);
@@ -79,7 +79,7 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     // The count stays stored, so the reconciler goes on retrying (with back-off) and a retry's
     // container can exist for a moment: the engine's event log tells the Scale's own apart.
     const logged = async () =>
-      fixture.engine.loggedEvents({ since, until: new Date(), filters: { types: ["container"], labels: [serviceFilter(name)], actions: ["create", "destroy"] } });
+      fixture.engine.events.logged({ since, until: new Date(), filters: { types: ["container"], labels: [serviceFilter(name)], actions: ["create", "destroy"] } });
     const events = await logged();
     const first = events.find((e) => e.action === "create");
     // The Scale removed the container it could not start before it answered.
@@ -121,7 +121,7 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        peak = Math.max(peak, (await fixture.engine.listContainers({ all: false, labels: [serviceFilter(name)] })).length);
+        peak = Math.max(peak, (await fixture.engine.containers.list({ all: false, labels: [serviceFilter(name)] })).length);
         await new Promise((r) => setTimeout(r, 20));
       }
     })();

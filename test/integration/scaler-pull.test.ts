@@ -22,9 +22,12 @@ describe("Scaler pulls a missing image once", () => {
     engine = await requireEngine();
     const counting: Engine = {
       ...engine,
-      pullImage: (ref, options) => {
-        pulls.push(ref);
-        return engine.pullImage(ref, options);
+      images: {
+        ...engine.images,
+        pull: (ref, options) => {
+          pulls.push(ref);
+          return engine.images.pull(ref, options);
+        },
       },
     };
     server = await startTestServer(counting);

@@ -28,7 +28,7 @@ describe("Scaler against a real engine", () => {
 
     const down = await scaler.scale({ name, replicas: 1 });
     expect(down.status?.running).toBe(1);
-    const left = await fixture.engine.listContainers({ all: true, labels: [serviceFilter(name)] });
+    const left = await fixture.engine.containers.list({ all: true, labels: [serviceFilter(name)] });
     expect(left).toHaveLength(1);
     expect(left[0]?.name).toBe(`${name}-1`);
 
@@ -37,7 +37,7 @@ describe("Scaler against a real engine", () => {
     expect(status.status?.desired).toBe(1);
 
     await scaler.scale({ name, replicas: 0 });
-    expect(await fixture.engine.listContainers({ all: true, labels: [serviceFilter(name)] })).toHaveLength(0);
+    expect(await fixture.engine.containers.list({ all: true, labels: [serviceFilter(name)] })).toHaveLength(0);
   });
 
   it("fails with FAILED_PRECONDITION naming the image when it is not on the engine", async () => {

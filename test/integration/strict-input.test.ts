@@ -90,7 +90,7 @@ describe("strict input", () => {
   }
 
   async function snapshot() {
-    const containers = await engine.listContainers({ all: true, labels: [serviceFilter(existing)] });
+    const containers = await engine.containers.list({ all: true, labels: [serviceFilter(existing)] });
     return {
       file: readFileSync(join(server.dataDir, "state.json"), "utf8"),
       containers: containers.map((c) => `${c.id}:${c.state}`).sort(),
@@ -209,7 +209,7 @@ describe("strict input", () => {
       const res = await agent.startContainer({ id }).catch((err: unknown) => ConnectError.from(err));
       expect(res).toMatchObject({ code: Code.FailedPrecondition, rawMessage: expect.stringContaining("/proc") });
     } finally {
-      await engine.removeContainer(id, { force: true, volumes: true });
+      await engine.containers.remove(id, { force: true, volumes: true });
       await (engine as Engine & { docker: import("dockerode") }).docker.getVolume(volume).remove().catch(() => undefined);
     }
   });

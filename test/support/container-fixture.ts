@@ -62,8 +62,8 @@ export async function startContainerFixture(prefix: string, overrides: Partial<C
     trackImage: (ref) => void images.push(ref),
     trackVolume: (name) => void volumes.push(name),
     async close() {
-      const left = await engine.listContainers({ all: true, labels: [fixture.selector] });
-      await Promise.all(left.map((c) => engine.removeContainer(c.id, { force: true, volumes: true }).catch(() => undefined)));
+      const left = await engine.containers.list({ all: true, labels: [fixture.selector] });
+      await Promise.all(left.map((c) => engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined)));
       for (const ref of images) await engine.docker.getImage(ref).remove({ force: true }).catch(() => undefined);
       for (const name of volumes) await engine.docker.getVolume(name).remove().catch(() => undefined);
       await server.close();

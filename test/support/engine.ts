@@ -14,7 +14,7 @@ const howToStart =
 export async function requireEngine(): Promise<Engine & { docker: import("dockerode") }> {
   const engine = createDockerEngine({ url: dockerUrl });
   try {
-    await engine.ping(AbortSignal.timeout(5000));
+    await engine.system.ping(AbortSignal.timeout(5000));
   } catch (err) {
     throw new Error(`No Docker engine answers at ${dockerUrl} (${(err as Error).message}). ${howToStart}`);
   }

@@ -12,7 +12,7 @@ function matchesLabels(labels: Record<string, string>, filters: string[] | undef
 }
 
 /** In-memory volumes and networks for the fake engine; containers' use of them is not modelled. */
-export function createFakeResourceControl(): VolumeControl & NetworkControl {
+export function createFakeResourceControl(): { volumes: VolumeControl; networks: NetworkControl } {
   const volumes = new Map<string, VolumeDetails>();
   const networks = new Map<string, NetworkDetails>();
   const volume = (name: string) => {
@@ -25,39 +25,42 @@ export function createFakeResourceControl(): VolumeControl & NetworkControl {
     if (!found) throw new DockhandError("NotFound", `network ${idOrName} not found`);
     return found;
   };
-  return {
-    async createVolume(spec) {
+  const volumeControl: VolumeControl = {
+    async create(spec) {
       if (!volumes.has(spec.name)) volumes.set(spec.name, { name: spec.name, driver: "local", labels: { ...spec.labels }, mountpoint: `/fake/volumes/${spec.name}`, createdAt: new Date() });
       return structuredClone(volume(spec.name));
     },
-    inspectVolume: async (name) => structuredClone(volume(name)),
-    listVolumes: async (query) => [...volumes.values()].filter((v) => matchesLabels(v.labels, query.labels)).map((v) => structuredClone(v)),
-    async removeVolume(name) {
+    inspect: async (name) => structuredClone(volume(name)),
+    list: async (query) => [...volumes.values()].filter((v) => matchesLabels(v.labels, query.labels)).map((v) => structuredClone(v)),
+    async remove(name) {
       volume(name);
       volumes.delete(name);
     },
-    async createNetwork(spec) {
+  };
+  const networkControl: NetworkControl = {
+    async create(spec) {
       if ([...networks.values()].some((n) => n.name === spec.name)) throw new DockhandError("AlreadyExists", `network with name ${spec.name} already exists`);
       const id = randomBytes(32).toString("hex");
       networks.set(id, { id, name: spec.name, driver: "bridge", scope: "local", internal: spec.internal, labels: { ...spec.labels }, createdAt: new Date(), containers: [] });
       return structuredClone(network(id));
     },
-    inspectNetwork: async (idOrName) => structuredClone(network(idOrName)),
-    listNetworks: async (query) => [...networks.values()].filter((n) => matchesLabels(n.labels, query.labels)).map((n) => ({ ...structuredClone(n), containers: [] })),
-    async removeNetwork(idOrName) {
+    inspect: async (idOrName) => structuredClone(network(idOrName)),
+    list: async (query) => [...networks.values()].filter((n) => matchesLabels(n.labels, query.labels)).map((n) => ({ ...structuredClone(n), containers: [] })),
+    async remove(idOrName) {
       const found = network(idOrName);
       if (found.containers.length > 0) throw new DockhandError("Conflict", `network ${found.name} has active endpoints`);
       networks.delete(found.id);
     },
-    async connectNetwork(idOrName, container) {
+    async connect(idOrName, container) {
       const found = network(idOrName);
       if (found.containers.some((c) => c.id === container)) throw new DockhandError("Conflict", `endpoint with name ${container} already exists in network ${found.name}`);
       found.containers.push({ id: container, name: container, ipv4: "" });
     },
-    async disconnectNetwork(idOrName, container) {
+    async disconnect(idOrName, container) {
       const found = network(idOrName);
       if (!found.containers.some((c) => c.id === container)) throw new DockhandError("Conflict", `container ${container} is not connected to network ${found.name}`);
       found.containers = found.containers.filter((c) => c.id !== container);
     },
   };
+  return { volumes: volumeControl, networks: networkControl };
 }

@@ -15,11 +15,11 @@ export default async function setup(): Promise<() => Promise<void>> {
    * since anything found here is a clean-up a test missed.
    */
   return async () => {
-    const left = (await engine.listContainers({ all: true, labels: ["dockhand.service"] })).filter(
+    const left = (await engine.containers.list({ all: true, labels: ["dockhand.service"] })).filter(
       (c) => testServiceName.test(c.labels["dockhand.service"] ?? "") && c.createdAt.getTime() >= startedAt - 1000,
     );
     if (left.length === 0) return;
     console.warn(`test clean-up: removing ${left.length} container(s) the tests left: ${left.map((c) => c.name).join(", ")}`);
-    await Promise.all(left.map((c) => engine.removeContainer(c.id, { force: true, volumes: true }).catch(() => undefined)));
+    await Promise.all(left.map((c) => engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined)));
   };
 }

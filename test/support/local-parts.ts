@@ -9,7 +9,7 @@ import type { FakeEngine } from "./fake-engine.js";
  * container store (started), this instance's view of it, and the slot operations.
  */
 export async function startLocalParts(engine: FakeEngine, logger: Logger, instance = "test"): Promise<{ store: ContainerStore; view: ContainerView; slots: SlotOperations }> {
-  const store = createContainerStore({ engine, events: engine, logger });
+  const store = createContainerStore({ engine, events: engine.events, logger });
   await store.start();
   const view = createContainerView({ store, instance, logger });
   const slots = createSlotOperations({ engine, logger, instance });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
-import type { CoreEngine, Engine } from "../../src/engine/engine.js";
+import type { Engine } from "../../src/engine/engine.js";
 import { defaults, type Config } from "../../src/app/config.js";
 import { startDockhandServer, type DockhandServer } from "../../src/app/dockhand-server.js";
 import { serviceFilter } from "../../src/model/ownership-labels.js";
@@ -28,9 +28,9 @@ export function removeDataDir(dir: string): void {
 export { uniqueServiceName } from "./service-names.js";
 
 /** Force-removes every container of the given services, whatever state they are in. */
-export async function removeServiceContainers(engine: CoreEngine, names: readonly string[]): Promise<void> {
+export async function removeServiceContainers(engine: Engine, names: readonly string[]): Promise<void> {
   for (const name of names) {
-    const containers = await engine.listContainers({ all: true, labels: [serviceFilter(name)] });
-    await Promise.all(containers.map((c) => engine.removeContainer(c.id, { force: true, volumes: true }).catch(() => undefined)));
+    const containers = await engine.containers.list({ all: true, labels: [serviceFilter(name)] });
+    await Promise.all(containers.map((c) => engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined)));
   }
 }

@@ -12,8 +12,8 @@ function delayedEvents(engine: FakeEngine) {
   const held: EngineEventItem[] = [];
   const control = { hold: false, release: () => undefined as void };
   const events: EngineEvents = {
-    watchEvents(options) {
-      const inner = engine.watchEvents(options)[Symbol.asyncIterator]();
+    watch(options) {
+      const inner = engine.events.watch(options)[Symbol.asyncIterator]();
       return (async function* () {
         const queue: EngineEventItem[] = [];
         let wake: (() => void) | undefined;
@@ -36,12 +36,12 @@ function delayedEvents(engine: FakeEngine) {
       })();
     },
   };
-  return { events: { ...events, loggedEvents: engine.loggedEvents }, control };
+  return { events: { ...events, logged: engine.events.logged }, control };
 }
 
 async function started(
   engine: FakeEngine,
-  events = { watchEvents: engine.watchEvents, loggedEvents: engine.loggedEvents },
+  events = { watch: engine.events.watch, logged: engine.events.logged },
   catchUpMs?: number,
   answers: ListCacheAnswer[] = [],
 ) {
@@ -54,10 +54,10 @@ describe("container store: lists", () => {
   it("answers as the engine's list does: filters, order, status text", async () => {
     const engine = createFakeEngine();
     engine.addImage(image);
-    const a = await engine.createContainer({ name: "a", image, labels: { team: "x" } });
+    const a = await engine.containers.create({ name: "a", image, labels: { team: "x" } });
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const b = await engine.createContainer({ name: "b", image, labels: { team: "y", extra: "" } });
-    await engine.startContainer(b);
+    const b = await engine.containers.create({ name: "b", image, labels: { team: "y", extra: "" } });
+    await engine.containers.start(b);
     const cache = await started(engine);
     try {
       expect((await cache.list({ all: true }))?.map((c) => c.name)).toEqual(["b", "a"]);
@@ -78,12 +78,12 @@ describe("container store: lists", () => {
     engine.addImage(image);
     const cache = await started(engine);
     try {
-      const id = await engine.createContainer({ name: "late", image });
+      const id = await engine.containers.create({ name: "late", image });
       expect((await cache.list({ all: true }))?.map((c) => c.id)).toEqual([id]);
-      await engine.startContainer(id);
+      await engine.containers.start(id);
       engine.exitContainer(id, 3);
       expect((await cache.list({ all: true }))?.[0]?.status).toMatch(/^Exited \(3\) /);
-      await engine.removeContainer(id, { force: true, volumes: false });
+      await engine.containers.remove(id, { force: true, volumes: false });
       expect(await cache.list({ all: true })).toEqual([]);
     } finally {
       cache.close();
@@ -99,7 +99,7 @@ describe("container store: lists", () => {
     const cache = await started(engine, events, 1000, answers);
     try {
       control.hold = true;
-      const id = await engine.createContainer({ name: "held", image });
+      const id = await engine.containers.create({ name: "held", image });
       const listing = cache.list({ all: true });
       setTimeout(() => {
         control.hold = false;
@@ -108,10 +108,10 @@ describe("container store: lists", () => {
       expect((await listing)?.map((c) => c.id)).toEqual([id]);
 
       control.hold = true;
-      await engine.createContainer({ name: "never-sent", image });
+      await engine.containers.create({ name: "never-sent", image });
       // The cache cannot vouch for its answer: the caller asks the engine instead.
       expect(await cache.list({ all: true })).toBeUndefined();
-      const answered = await withStoreLists(engine, cache).listContainers({ all: true });
+      const answered = await withStoreLists(engine, cache).containers.list({ all: true });
       expect(answered.map((c) => c.name).sort()).toEqual(["held", "never-sent"]);
       expect(answers).toEqual(["cache", "catch_up_timeout", "catch_up_timeout"]);
     } finally {

@@ -22,17 +22,17 @@ describe("engine call deadlines", () => {
 
   it("fails a core call with Timeout when the engine does not answer", async () => {
     const engine = createDockerEngine({ url: `unix://${path}`, callTimeoutMs: 200 });
-    await expect(engine.listContainers({ all: true })).rejects.toMatchObject({
+    await expect(engine.containers.list({ all: true })).rejects.toMatchObject({
       kind: "Timeout",
       message: expect.stringContaining("did not answer within 0.2 s"),
     });
-    await expect(engine.stopContainer("abc", 0)).rejects.toMatchObject({ kind: "Timeout" });
+    await expect(engine.containers.stop("abc", 0)).rejects.toMatchObject({ kind: "Timeout" });
   });
 
   it("leaves a caller's own signal in charge", async () => {
     const engine = createDockerEngine({ url: `unix://${path}`, callTimeoutMs: 50 });
     const controller = new AbortController();
-    const call = engine.inspectContainer("abc", controller.signal);
+    const call = engine.containers.inspect("abc", controller.signal);
     setTimeout(() => controller.abort(), 150);
     await expect(call).rejects.toMatchObject({ kind: "Cancelled" });
   });

@@ -24,9 +24,9 @@ describe("instrumented engine", () => {
     const { lines, logger } = memoryLogger();
     const engine = instrumentEngine(fake, { logger, context: () => ({ requestId: "req-1" }), onCall: (r) => records.push(r) });
 
-    const id = await engine.createContainer({ name: "web-1", image: "img:1" });
-    await engine.startContainer(id);
-    const missing = await engine.inspectContainer("nope").catch((err: unknown) => err);
+    const id = await engine.containers.create({ name: "web-1", image: "img:1" });
+    await engine.containers.start(id);
+    const missing = await engine.containers.inspect("nope").catch((err: unknown) => err);
     expect(isDockhandError(missing, "NotFound")).toBe(true);
 
     expect(records.map((r) => [r.operation, r.outcome])).toEqual([
@@ -42,13 +42,14 @@ describe("instrumented engine", () => {
       ["inspectContainer", "nope", "req-1"],
     ]);
     // Non-function members (here a getter) still work through the wrapper.
-    expect(engine.containers.size).toBe(1);
+    expect(engine.allContainers.size).toBe(1);
   });
 
   it("follows an async iterable until it ends or the consumer stops, without delaying return()", async () => {
     const deltas: number[] = [];
     let release: (() => void) | undefined;
     const source = {
+      events: {
       stream(): AsyncIterable<number> {
         return {
           [Symbol.asyncIterator]() {
@@ -63,9 +64,10 @@ describe("instrumented engine", () => {
           },
         };
       },
+      },
     };
     const engine = instrumentEngine(source, { logger: pino({ level: "silent" }), onStream: (_op, delta) => deltas.push(delta) });
-    const iterator = engine.stream()[Symbol.asyncIterator]();
+    const iterator = engine.events.stream()[Symbol.asyncIterator]();
     expect(await iterator.next()).toEqual({ done: false, value: 1 });
     const pending = iterator.next();
     await iterator.return?.();

@@ -36,7 +36,7 @@ async function setup(options: { orphanGraceMs?: number; backoffBaseMs?: number }
 }
 
 function running(engine: FakeEngine, service = "web") {
-  return [...engine.containers.values()].filter((c) => ownershipOf(c.labels)?.service === service && c.state === "running");
+  return [...engine.allContainers.values()].filter((c) => ownershipOf(c.labels)?.service === service && c.state === "running");
 }
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
@@ -53,7 +53,7 @@ describe("reconciler (fake engine)", () => {
     await scaler.scale("web", 3, { wait: true });
     const victim = running(engine).find((c) => c.name === "web-2")!;
     engine.exitContainer(victim.id, 3);
-    await until(() => running(engine).length === 3 && !engine.containers.has(victim.id));
+    await until(() => running(engine).length === 3 && !engine.allContainers.has(victim.id));
     expect(running(engine).map((c) => c.name).sort()).toEqual(["web-1", "web-2", "web-3"]);
     const status = await scaler.status("web");
     expect(status.failures).toEqual([expect.objectContaining({ slot: 2, exitCode: 3, consecutive: 1 })]);
@@ -64,7 +64,7 @@ describe("reconciler (fake engine)", () => {
     const { engine, scaler } = await setup();
     await scaler.scale("web", 2, { wait: true });
     const victim = running(engine)[0]!;
-    await engine.removeContainer(victim.id, { force: true, volumes: false });
+    await engine.containers.remove(victim.id, { force: true, volumes: false });
     await until(() => running(engine).length === 2);
   });
 
@@ -73,14 +73,14 @@ describe("reconciler (fake engine)", () => {
     await scaler.scale("web", 1, { wait: true });
     const sick = running(engine)[0]!;
     engine.setHealth(sick.id, "unhealthy");
-    await until(() => !engine.containers.has(sick.id) && running(engine).length === 1);
+    await until(() => !engine.allContainers.has(sick.id) && running(engine).length === 1);
     expect((await scaler.status("web")).failures[0]?.reason).toBe("unhealthy");
 
     await registry.update(definitionWithDefaults({ name: "web", image: "busybox:1", replaceUnhealthy: false }), { expectedVersion: 0, allowMissing: false });
     const tolerated = running(engine)[0]!;
     engine.setHealth(tolerated.id, "unhealthy");
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(engine.containers.has(tolerated.id)).toBe(true);
+    expect(engine.allContainers.has(tolerated.id)).toBe(true);
   });
 
   it("backs off a slot that keeps failing, and says the service is crash-looping", async () => {
@@ -103,22 +103,22 @@ describe("reconciler (fake engine)", () => {
   it("reports orphans and removes them after the grace period, never touching foreign containers", async () => {
     // The grace period is long enough that a slow machine still calls the first resync inside it.
     const { engine, reconciler } = await setup({ orphanGraceMs: 1000 });
-    const orphan = await engine.createContainer({ name: "gone-1", image: "busybox:1", labels: ownershipLabels({ instance: "test", service: "gone", slot: 1, definitionVersion: 1 }) });
-    await engine.startContainer(orphan);
-    const foreign = await engine.createContainer({ name: "mine", image: "busybox:1", labels: { team: "x" } });
-    await engine.startContainer(foreign);
+    const orphan = await engine.containers.create({ name: "gone-1", image: "busybox:1", labels: ownershipLabels({ instance: "test", service: "gone", slot: 1, definitionVersion: 1 }) });
+    await engine.containers.start(orphan);
+    const foreign = await engine.containers.create({ name: "mine", image: "busybox:1", labels: { team: "x" } });
+    await engine.containers.start(foreign);
     // Another dockhand's container (another data directory) on the same engine.
-    const other = await engine.createContainer({ name: "other-1", image: "busybox:1", labels: ownershipLabels({ instance: "other", service: "gone", slot: 1, definitionVersion: 1 }) });
-    await engine.startContainer(other);
+    const other = await engine.containers.create({ name: "other-1", image: "busybox:1", labels: ownershipLabels({ instance: "other", service: "gone", slot: 1, definitionVersion: 1 }) });
+    await engine.containers.start(other);
     await until(async () => (await reconciler.orphans()).length === 1);
     expect((await reconciler.orphans())[0]?.container.name).toBe("gone-1");
     await reconciler.resync();
-    expect(engine.containers.has(orphan)).toBe(true);
+    expect(engine.allContainers.has(orphan)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 1050));
     await reconciler.resync();
-    expect(engine.containers.has(orphan)).toBe(false);
-    expect(engine.containers.get(foreign)?.state).toBe("running");
-    expect(engine.containers.get(other)?.state).toBe("running");
+    expect(engine.allContainers.has(orphan)).toBe(false);
+    expect(engine.allContainers.get(foreign)?.state).toBe("running");
+    expect(engine.allContainers.get(other)?.state).toBe("running");
   });
 
   it("converges every service to its stored count when it starts (a restart of dockhand)", async () => {
@@ -139,16 +139,17 @@ describe("reconciler (fake engine)", () => {
     let creating = false;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const gated = new Proxy(engine, {
+    const gatedContainers = new Proxy(engine.containers, {
       get(target, key, receiver) {
-        if (key !== "createContainer") return Reflect.get(target, key, receiver);
-        return async (...args: Parameters<FakeEngine["createContainer"]>) => {
+        if (key !== "create") return Reflect.get(target, key, receiver);
+        return async (...args: Parameters<FakeEngine["containers"]["create"]>) => {
           creating = true;
           await gate;
-          return target.createContainer(...args);
+          return target.create(...args);
         };
       },
     });
+    const gated = { ...engine, containers: gatedContainers };
     const logger = pino({ level: "silent" });
     const slots = createSlotOperations({ engine: gated, logger, instance: "test" });
     const scaler = createScaler({ engine: gated, instance: "test", registry, view: view as ContainerView, logger, slots });

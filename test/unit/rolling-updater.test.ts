@@ -35,15 +35,15 @@ async function setup(policy: Partial<UpdatePolicy> = {}, dataDir = mkdtempSync(j
 
 /** Containers of the new definition ("v2") exit soon after they start, as a broken release would. */
 function failNewVersion(engine: ReturnType<typeof createFakeEngine>): void {
-  const start = engine.startContainer.bind(engine);
-  engine.startContainer = async (id) => {
+  const start = engine.containers.start.bind(engine);
+  engine.containers.start = async (id) => {
     await start(id);
-    if (engine.containers.get(id)?.command[0] === "v2") setTimeout(() => engine.exitContainer(id, 1), 5);
+    if (engine.allContainers.get(id)?.command[0] === "v2") setTimeout(() => engine.exitContainer(id, 1), 5);
   };
 }
 
 function containers(engine: ReturnType<typeof createFakeEngine>) {
-  return [...engine.containers.values()].filter((c) => c.state === "running").map((c) => ({ name: c.name, version: ownershipOf(c.labels)?.definitionVersion, command: c.command }));
+  return [...engine.allContainers.values()].filter((c) => c.state === "running").map((c) => ({ name: c.name, version: ownershipOf(c.labels)?.definitionVersion, command: c.command }));
 }
 
 describe("rolling updater (fake engine)", () => {

@@ -24,7 +24,7 @@ async function setup(concurrency = 4) {
 }
 
 function running(engine: ReturnType<typeof createFakeEngine>, service = "web") {
-  return [...engine.containers.values()].filter((c) => ownershipOf(c.labels)?.service === service && c.state === "running");
+  return [...engine.allContainers.values()].filter((c) => ownershipOf(c.labels)?.service === service && c.state === "running");
 }
 
 describe("scaler (fake engine)", () => {
@@ -35,34 +35,34 @@ describe("scaler (fake engine)", () => {
     expect(up.containers.map((c) => c.name)).toEqual(["web-1", "web-2", "web-3", "web-4", "web-5"]);
     await scaler.scale("web", 2, { wait: true });
     expect(running(engine).map((c) => c.name).sort()).toEqual(["web-1", "web-2"]);
-    expect(engine.containers.size).toBe(2);
+    expect(engine.allContainers.size).toBe(2);
   });
 
   it("removes containers that are not running first, and refills their slots", async () => {
     const { engine, scaler } = await setup();
     await scaler.scale("web", 3, { wait: true });
-    const victim = [...engine.containers.values()].find((c) => c.name === "web-2")!;
+    const victim = [...engine.allContainers.values()].find((c) => c.name === "web-2")!;
     engine.exitContainer(victim.id, 1);
     const status = await scaler.scale("web", 3, { wait: true });
     expect(status.running).toBe(3);
-    expect(engine.containers.has(victim.id)).toBe(false);
+    expect(engine.allContainers.has(victim.id)).toBe(false);
     expect(status.containers.map((c) => c.name)).toEqual(["web-1", "web-2", "web-3"]);
   });
 
   it("never touches containers without its labels", async () => {
     const { engine, scaler } = await setup();
-    const foreign = await engine.createContainer({ name: "someone-else", image: "busybox:1", labels: {} } satisfies ContainerSpec);
-    await engine.startContainer(foreign);
+    const foreign = await engine.containers.create({ name: "someone-else", image: "busybox:1", labels: {} } satisfies ContainerSpec);
+    await engine.containers.start(foreign);
     await scaler.scale("web", 2, { wait: true });
     await scaler.scale("web", 0, { wait: true });
-    expect(engine.containers.get(foreign)?.state).toBe("running");
+    expect(engine.allContainers.get(foreign)?.state).toBe("running");
   });
 
   it("serializes concurrent calls: the last request wins and the count never exceeds the largest request", async () => {
     const { engine, scaler } = await setup(2);
     let peak = 0;
-    const originalStart = engine.startContainer.bind(engine);
-    engine.startContainer = async (id) => {
+    const originalStart = engine.containers.start.bind(engine);
+    engine.containers.start = async (id) => {
       await originalStart(id);
       peak = Math.max(peak, running(engine).length);
     };
@@ -88,8 +88,8 @@ describe("scaler (fake engine)", () => {
   it("reports how far it got when the engine fails part-way", async () => {
     const { engine, scaler } = await setup(1);
     let creates = 0;
-    const originalCreate = engine.createContainer.bind(engine);
-    engine.createContainer = async (spec) => {
+    const originalCreate = engine.containers.create.bind(engine);
+    engine.containers.create = async (spec) => {
       if (++creates === 3) engine.setReachable(false);
       return originalCreate(spec);
     };
@@ -97,7 +97,7 @@ describe("scaler (fake engine)", () => {
     expect(err).toMatchObject({ kind: "Unavailable" });
     engine.setReachable(true);
     expect(running(engine)).toHaveLength(2);
-    for (const c of engine.containers.values()) expect(ownershipOf(c.labels)?.service).toBe("web");
+    for (const c of engine.allContainers.values()) expect(ownershipOf(c.labels)?.service).toBe("web");
   });
 
   it("refuses counts outside 0..max, unknown services, and fixed host ports with more than one replica", async () => {
@@ -120,6 +120,6 @@ describe("scaler (fake engine)", () => {
     expect(registry.find("web")).toBeDefined();
     expect(await scaler.deleteService("web", true)).toBe(2);
     expect(registry.find("web")).toBeUndefined();
-    expect(engine.containers.size).toBe(0);
+    expect(engine.allContainers.size).toBe(0);
   });
 });

@@ -42,18 +42,18 @@ export function createContainerMethods(engine: Engine): Record<ContainerMethods,
       const limit = typed(member(opts, "Limit"), "number", 0, "int");
       const all = typed(member(opts, "All"), "boolean", false, "bool") || limit > 0;
       const { labels, names } = filtersOf(member(opts, "Filters"));
-      const listed = await asMethodError({}, () => engine.listContainers({ all, labels }, signal));
+      const listed = await asMethodError({}, () => engine.containers.list({ all, labels }, signal));
       const matching = listed
         .filter((c) => names.length === 0 || names.some((n) => c.name.includes(n)))
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
       // A container removed between the list and its inspect is left out, not a failure of the whole call.
-      const described = await asMethodError({}, () => engine.describeContainers((limit > 0 ? matching.slice(0, limit) : matching).map((c) => c.id), signal));
+      const described = await asMethodError({}, () => engine.containers.describeMany((limit > 0 ? matching.slice(0, limit) : matching).map((c) => c.id), signal));
       return { containers: described.map(inspectShape) };
     },
     async GetContainer(param, signal) {
       const id = typed(member(objectOf(param, "rpc.ContainerRequest"), "id"), "string", "", "string");
       checkedInput(() => checkContainerRef(id, "id"));
-      const container = await asMethodError({ container: id }, () => engine.describeContainer(id, signal));
+      const container = await asMethodError({ container: id }, () => engine.containers.describe(id, signal));
       return { containers: [inspectShape(container)] };
     },
     async SaveContainer(param, signal) {
@@ -65,7 +65,7 @@ export function createContainerMethods(engine: Engine): Record<ContainerMethods,
       const tag = text("Tag") || "latest";
       checkedInput(() => checkTaggedRef(`${text("Repository")}:${tag}`, "opts.Repository"));
       const image = await asMethodError({ container: id }, () =>
-        engine.commitContainer(id, { repository: text("Repository"), tag, message: text("Message"), author: text("Author"), pause: true }, signal),
+        engine.containers.commit(id, { repository: text("Repository"), tag, message: text("Message"), author: text("Author"), pause: true }, signal),
       );
       return { images: [{ id: image.id, type: "container", size: Math.floor(image.sizeBytes / (1024 * 1024)) }] };
     },

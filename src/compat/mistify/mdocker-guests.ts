@@ -78,11 +78,11 @@ export function createGuestMethods(engine: Engine): Record<GuestMethods, GuestMe
       const details = await asMethodError({ container: guest.id, image }, async () => {
         try {
           // The OVS ports and /dev/zfs of the seed's hypervisor are not reproduced: dockhand's default network.
-          const id = await engine.createContainer(
+          const id = await engine.containers.create(
             { name: guest.id, hostname: guest.id, image, openStdin: true, macAddress: guest.nics?.[0]?.mac || undefined, memoryBytes },
             signal,
           );
-          return await engine.describeContainer(id, signal);
+          return await engine.containers.describe(id, signal);
         } catch (err) {
           // The container does not exist yet, so a NotFound is the image's.
           if (isDockhandError(err, "NotFound")) throw new RpcMethodError("no such image", { cause: err });
@@ -105,7 +105,7 @@ export function createGuestMethods(engine: Engine): Record<GuestMethods, GuestMe
         try {
           // A running one is stopped gracefully first (the seed refused it); one already gone is deleted.
           await stop(param, signal);
-          await engine.removeContainer(id, { force: false, volumes: false }, signal);
+          await engine.containers.remove(id, { force: false, volumes: false }, signal);
         } catch (err) {
           const cause = err instanceof RpcMethodError ? err.cause : err;
           if (!isDockhandError(cause, "NotFound")) throw err;

@@ -46,7 +46,7 @@ export function createImageMethods(deps: ImageMethodDeps): Record<ImageMethods, 
       // The seed asked the engine, which knows no such image.
       throw new RpcMethodError("no such image");
     }
-    return asMethodError({ image: id }, () => engine.getImage(id, signal));
+    return asMethodError({ image: id }, () => engine.images.describe(id, signal));
   };
 
   async function download(id: string, signal: AbortSignal): Promise<void> {
@@ -61,13 +61,13 @@ export function createImageMethods(deps: ImageMethodDeps): Record<ImageMethods, 
         if (typeof status === "number") throw new RpcMethodError(`unexpected http response code: expected 200, received ${status}, url: ${url}`);
         throw err;
       }
-      await engine.loadImage(Readable.from(retagImageArchive(archive.stream, id)), signal);
+      await engine.images.load(Readable.from(retagImageArchive(archive.stream, id)), signal);
     });
   }
 
   return {
     async ListImages(_param, signal) {
-      const images = await asMethodError({}, () => engine.listImages({ all: false }, signal));
+      const images = await asMethodError({}, () => engine.images.list({ all: false }, signal));
       const listed = images.flatMap((image) => {
         // An image without tags is skipped (the seed crashed on it).
         const repo = image.repoTags.map((tag) => tag.slice(0, tag.lastIndexOf(":"))).find((r) => uuid.test(r));
@@ -82,27 +82,27 @@ export function createImageMethods(deps: ImageMethodDeps): Record<ImageMethods, 
     async DeleteImage(param, signal) {
       const id = idOf(param);
       const image = await inspect(id, signal);
-      await asMethodError({ image: id }, () => engine.removeImage(id, { force: false, noPrune: false }, signal));
+      await asMethodError({ image: id }, () => engine.images.remove(id, { force: false, noPrune: false }, signal));
       return imageResult(id, image);
     },
     async LoadImage(param, signal) {
       const id = idOf(param);
       if (!repositoryName.test(id)) throw new RpcMethodError(`id: "${id.slice(0, 80)}" is not an image id (lower-case letters, digits and separators, such as a UUID)`);
       try {
-        return imageResult(id, await engine.getImage(id, signal));
+        return imageResult(id, await engine.images.describe(id, signal));
       } catch (err) {
         if (!isDockhandError(err, "NotFound")) throw new RpcMethodError((err as Error).message, { cause: err });
       }
       await download(id, signal);
       try {
-        return imageResult(id, await engine.getImage(id, signal));
+        return imageResult(id, await engine.images.describe(id, signal));
       } catch (err) {
         if (isDockhandError(err, "NotFound")) throw new RpcMethodError("no such image", { cause: new DockhandError("NotFound", `the archive loaded, but not as ${id}:latest`) });
         throw err;
       }
     },
     async GetInfo(_param, signal) {
-      const info = await asMethodError({}, () => engine.engineInfo(signal));
+      const info = await asMethodError({}, () => engine.system.info(signal));
       return {
         ID: info.id,
         Containers: info.containers,

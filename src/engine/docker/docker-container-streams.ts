@@ -111,8 +111,8 @@ export function createDockerContainerStreams(docker: Docker): ContainerStreams {
   }
 
   return {
-    containerLogs: (id, options) => abortable(options.signal, (signal) => logs(id, options, signal)),
-    containerStats: (id, options) => abortable(options.signal, (signal) => stats(id, options, signal)),
-    execInContainer: (id, options) => abortable(options.signal, (signal) => runDockerExec(docker, id, options, signal)),
+    logs: (id, options) => abortable(options.signal, (signal) => logs(id, options, signal)),
+    stats: (id, options) => abortable(options.signal, (signal) => stats(id, options, signal)),
+    exec: (id, options) => abortable(options.signal, (signal) => runDockerExec(docker, id, options, signal)),
   };
 }

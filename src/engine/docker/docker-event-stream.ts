@@ -107,7 +107,7 @@ export function createDockerEventStream(docker: Docker, options: DockerEventStre
   }
 
   return {
-    watchEvents: (watch) => abortable(watch.signal, (signal) => follow(watch, signal)),
-    loggedEvents,
+    watch: (watch) => abortable(watch.signal, (signal) => follow(watch, signal)),
+    logged: loggedEvents,
   };
 }

@@ -1,10 +1,10 @@
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { DockhandError } from "../../model/dockhand-error.js";
-import type { CoreEngine } from "../engine.js";
 import type { ImageControl, RegistryCredentials, TransferOptions } from "../image-control.js";
 import { engineCall as call } from "./docker-errors.js";
-import { toEngineInfo, toImageInspection, toImageSummary } from "./docker-image-mapping.js";
+import { toImageInspection, toImageSummary } from "./docker-image-mapping.js";
+import { toImageDetails } from "./docker-mapping.js";
 import { EngineStreamError, followStream, toProgressEvent, type EngineStreamMessage } from "./docker-progress.js";
 import { toTransferError } from "./registry-failure.js";
 
@@ -29,8 +29,8 @@ function authConfig(credentials: RegistryCredentials | undefined): Record<string
 
 const loadedPattern = /^Loaded image(?: ID)?: (.+)$/gm;
 
-/** Images and engine information through dockerode. */
-export function createDockerImageControl(docker: Docker): ImageControl & Pick<CoreEngine, "pullImage"> {
+/** Images through dockerode. */
+export function createDockerImageControl(docker: Docker): ImageControl {
   async function transfer(operation: string, start: () => Promise<NodeJS.ReadableStream>, options: TransferOptions) {
     try {
       const stream = await start();
@@ -43,7 +43,10 @@ export function createDockerImageControl(docker: Docker): ImageControl & Pick<Co
   }
 
   return {
-    async pullImage(ref, options = {}) {
+    // dockerode's image inspect takes no abort signal; it is a quick local lookup.
+    inspect: (ref) => call(`inspect image ${ref}`, async () => toImageDetails(await docker.getImage(ref).inspect())),
+
+    async pull(ref, options = {}) {
       const { repository, version, explicit } = splitReference(ref);
       const operation = `pull image ${explicit}`;
       const messages = await transfer(
@@ -59,7 +62,7 @@ export function createDockerImageControl(docker: Docker): ImageControl & Pick<Co
       return { image: explicit, imageId: image.Id, digest: fromStatus ?? fromImage ?? "" };
     },
 
-    async pushImage(ref, options = {}) {
+    async push(ref, options = {}) {
       const { repository, version } = splitReference(ref);
       const operation = `push image ${ref}`;
       // Checked first so that a missing image is a structured NotFound, not an in-stream text.
@@ -74,7 +77,7 @@ export function createDockerImageControl(docker: Docker): ImageControl & Pick<Co
       return { image: ref, digest: String(aux?.Digest ?? ""), manifestSizeBytes: Number(aux?.Size ?? 0) };
     },
 
-    listImages: (query, signal) =>
+    list: (query, signal) =>
       call("list images", async () => {
         const filters: Record<string, string[]> = {};
         if (query.labels?.length) filters.label = query.labels;
@@ -84,9 +87,9 @@ export function createDockerImageControl(docker: Docker): ImageControl & Pick<Co
         return images.map(toImageSummary);
       }),
 
-    getImage: (ref) => call(`inspect image ${ref}`, async () => toImageInspection(await docker.getImage(ref).inspect())),
+    describe: (ref) => call(`inspect image ${ref}`, async () => toImageInspection(await docker.getImage(ref).inspect())),
 
-    async removeImage(ref, options, signal) {
+    async remove(ref, options, signal) {
       const operation = `remove image ${ref}`;
       const image = await call(operation, () => docker.getImage(ref).inspect());
       const tags = (image.RepoTags ?? []).filter((t) => !t.startsWith("<none>"));
@@ -116,13 +119,13 @@ export function createDockerImageControl(docker: Docker): ImageControl & Pick<Co
       };
     },
 
-    tagImage: (source, target, signal) =>
+    tag: (source, target, signal) =>
       call(`tag image ${source} as ${target}`, async () => {
         const { repository, version } = splitReference(target);
         await docker.getImage(source).tag({ repo: repository, tag: version, abortSignal: signal });
       }),
 
-    async loadImage(archive: Readable, signal) {
+    async load(archive: Readable, signal) {
       let sourceError: unknown;
       archive.once("error", (err) => (sourceError = err));
       try {
@@ -146,15 +149,5 @@ export function createDockerImageControl(docker: Docker): ImageControl & Pick<Co
         archive.destroy();
       }
     },
-
-    engineInfo: (signal) =>
-      call("read engine info", async () => {
-        // The typings miss these calls' options, which dockerode does honour.
-        type WithSignal<T> = (options: { abortSignal?: AbortSignal }) => Promise<T>;
-        const info = docker.info.bind(docker) as WithSignal<Record<string, unknown>>;
-        const version = docker.version.bind(docker) as WithSignal<Docker.DockerVersion>;
-        const [infoAnswer, versionAnswer] = await Promise.all([info({ abortSignal: signal }), version({ abortSignal: signal })]);
-        return toEngineInfo(infoAnswer, versionAnswer);
-      }),
   };
 }

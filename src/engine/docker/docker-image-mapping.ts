@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
-import type { EngineInfo, ImageInspection, ImageSummary, SwarmMembership } from "../image-control.js";
+import type { ImageInspection, ImageSummary } from "../image-control.js";
+import type { EngineInfo, SwarmMembership } from "../system-control.js";
 
 /** The engine's placeholders for "no tag" / "no digest" (`<none>:<none>`, `<none>@<none>`). */
 const isPlaceholder = (ref: string) => ref.startsWith("<none>");

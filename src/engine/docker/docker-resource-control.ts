@@ -44,29 +44,31 @@ async function stateful<T>(operation: string, run: () => Promise<T>): Promise<T>
   }
 }
 
-/** VolumeControl and NetworkControl backed by dockerode. */
-export function createDockerResourceControl(docker: Docker): VolumeControl & NetworkControl {
+/** Volumes and networks backed by dockerode. */
+export function createDockerResourceControl(docker: Docker): { volumes: VolumeControl; networks: NetworkControl } {
   const labelFilters = (labels: string[] | undefined) => (labels?.length ? { label: labels } : {});
   const inspectNetwork = (idOrName: string, signal?: AbortSignal) =>
     call(`inspect network ${idOrName}`, async () => {
       const network = docker.getNetwork(idOrName) as unknown as { inspect(options: { abortSignal?: AbortSignal }): Promise<Docker.NetworkInspectInfo> };
       return toNetwork(await network.inspect({ abortSignal: signal }));
     });
-  return {
-    createVolume: (spec, signal) =>
+  const volumes: VolumeControl = {
+    create: (spec, signal) =>
       call(`create volume ${spec.name}`, async () => {
         await docker.createVolume({ Name: spec.name, Labels: spec.labels, abortSignal: signal });
         return toVolume((await docker.getVolume(spec.name).inspect({ abortSignal: signal })) as Docker.VolumeInspectInfo & { CreatedAt?: string });
       }),
-    inspectVolume: (name, signal) =>
+    inspect: (name, signal) =>
       call(`inspect volume ${name}`, async () => toVolume((await docker.getVolume(name).inspect({ abortSignal: signal })) as Docker.VolumeInspectInfo & { CreatedAt?: string })),
-    listVolumes: (query, signal) =>
+    list: (query, signal) =>
       call("list volumes", async () => {
         const answer = await docker.listVolumes({ filters: labelFilters(query.labels), abortSignal: signal } as Docker.VolumeListOptions);
         return (answer.Volumes ?? []).map((v) => toVolume(v as Docker.VolumeInspectInfo & { CreatedAt?: string })).sort((a, b) => a.name.localeCompare(b.name));
       }),
-    removeVolume: (name, signal) => call(`remove volume ${name}`, async () => void (await docker.getVolume(name).remove({ abortSignal: signal }))),
-    createNetwork: (spec, signal) =>
+    remove: (name, signal) => call(`remove volume ${name}`, async () => void (await docker.getVolume(name).remove({ abortSignal: signal }))),
+  };
+  const networks: NetworkControl = {
+    create: (spec, signal) =>
       call(`create network ${spec.name}`, async () => {
         try {
           await docker.createNetwork({ Name: spec.name, CheckDuplicate: true, Driver: "bridge", Internal: spec.internal, Labels: spec.labels, abortSignal: signal });
@@ -77,23 +79,24 @@ export function createDockerResourceControl(docker: Docker): VolumeControl & Net
         }
         return inspectNetwork(spec.name, signal);
       }),
-    inspectNetwork,
-    listNetworks: (query, signal) =>
+    inspect: inspectNetwork,
+    list: (query, signal) =>
       call("list networks", async () => {
         const list = await docker.listNetworks({ filters: labelFilters(query.labels), abortSignal: signal } as Docker.NetworkListOptions);
         return list.map(toNetwork).sort((a, b) => a.name.localeCompare(b.name));
       }),
-    removeNetwork: (idOrName, signal) =>
+    remove: (idOrName, signal) =>
       stateful(`remove network ${idOrName}`, async () => void (await docker.getNetwork(idOrName).remove({ abortSignal: signal }))),
-    connectNetwork: (idOrName, container, aliases, signal) =>
+    connect: (idOrName, container, aliases, signal) =>
       stateful(`connect container ${container} to network ${idOrName}`, async () => {
         const network = docker.getNetwork(idOrName) as unknown as { connect(options: object): Promise<unknown> };
         await network.connect({ Container: container, EndpointConfig: { Aliases: aliases }, abortSignal: signal });
       }),
-    disconnectNetwork: (idOrName, container, force, signal) =>
+    disconnect: (idOrName, container, force, signal) =>
       stateful(`disconnect container ${container} from network ${idOrName}`, async () => {
         const network = docker.getNetwork(idOrName) as unknown as { disconnect(options: object): Promise<unknown> };
         await network.disconnect({ Container: container, Force: force, abortSignal: signal });
       }),
   };
+  return { volumes, networks };
 }

@@ -3,7 +3,7 @@ import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
 import { runBounded } from "../../lib/bounded.js";
 import { sleep } from "../../lib/sleep.js";
 import { containerStatusText } from "../container-status-text.js";
-import type { CoreEngine } from "../engine.js";
+import type { Engine } from "../engine.js";
 import { matchesContainerQuery } from "../container-query.js";
 import { eventKey, type EngineEvent, type EngineEventLog, type EngineEvents } from "../event-stream.js";
 import type { ContainerDetails, ContainerQuery, ContainerSummary } from "../types.js";
@@ -15,7 +15,7 @@ export interface EngineReachability {
 }
 
 export interface ContainerStoreOptions {
-  engine: Pick<CoreEngine, "listContainers" | "inspectContainer">;
+  engine: Pick<Engine, "containers">;
   events: EngineEvents & EngineEventLog;
   logger: Logger;
   /** Inspections at once while the store is (re)built. Default 8. */
@@ -144,7 +144,7 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
   function read(id: string): Promise<void> {
     const number = ++reads;
     readNumbers.set(id, number);
-    const reading: Promise<void> = engine.inspectContainer(id).then(
+    const reading: Promise<void> = engine.containers.inspect(id).then(
       (details) => {
         if (readNumbers.get(id) === number) put(id, details);
       },
@@ -191,7 +191,7 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
    */
   async function readMatching(query: ContainerQuery, signal?: AbortSignal): Promise<void> {
     const listedAt = reads;
-    const listed = await engine.listContainers({ ...query, all: true }, signal);
+    const listed = await engine.containers.list({ ...query, all: true }, signal);
     const failure = await runBounded(listed, concurrency, async (c) => {
       if ((readNumbers.get(c.id) ?? 0) <= listedAt) await read(c.id);
     });
@@ -234,7 +234,7 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
   async function coverEarlierEvents(): Promise<void> {
     if (!options.answersLists) return;
     const since = BigInt(Date.now() - 5000) * 1_000_000n;
-    const earlier = await events.loggedEvents({ since, until: new Date(), filters: { types: ["container"] }, signal: stop.signal });
+    const earlier = await events.logged({ since, until: new Date(), filters: { types: ["container"] }, signal: stop.signal });
     if (since > seenNano) seenNano = since;
     for (const event of earlier) {
       received.add(eventKey(event));
@@ -245,7 +245,7 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
   async function follow(built: () => void): Promise<void> {
     while (!stop.signal.aborted) {
       try {
-        for await (const item of events.watchEvents({ filters: { types: ["container"] }, signal: stop.signal })) {
+        for await (const item of events.watch({ filters: { types: ["container"] }, signal: stop.signal })) {
           if (item.kind === "event") {
             apply(item.event);
             continue;
@@ -292,7 +292,7 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
     if (!trusted || options.reachability?.current() === "NOT_SERVING") return "building";
     let logged;
     try {
-      logged = await events.loggedEvents({ since: seenNano, until: new Date(), filters: { types: ["container"] }, signal });
+      logged = await events.logged({ since: seenNano, until: new Date(), filters: { types: ["container"] }, signal });
     } catch {
       return "event_log_failed";
     }
@@ -352,9 +352,12 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
 }
 
 /** `engine` with its container list answered by `store` whenever the store can vouch for it. */
-export function withStoreLists<E extends Pick<CoreEngine, "listContainers">>(engine: E, store: Pick<ContainerStore, "list">): E {
+export function withStoreLists<E extends Pick<Engine, "containers">>(engine: E, store: Pick<ContainerStore, "list">): E {
   return {
     ...engine,
-    listContainers: async (query: ContainerQuery, signal?: AbortSignal) => (await store.list(query, signal)) ?? engine.listContainers(query, signal),
+    containers: {
+      ...engine.containers,
+      list: async (query: ContainerQuery, signal?: AbortSignal) => (await store.list(query, signal)) ?? engine.containers.list(query, signal),
+    },
   };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CoreEngine } from "../../engine/engine.js";
+import type { Engine } from "../../engine/engine.js";
 import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
 import { quote } from "../../model/quote.js";
 
@@ -13,7 +13,7 @@ export interface ImagePuller {
 }
 
 export interface ImagePullerOptions {
-  engine: CoreEngine;
+  engine: Engine;
   logger: Logger;
 }
 
@@ -24,14 +24,14 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
 
   async function checkThenPull(ref: string): Promise<void> {
     try {
-      await engine.inspectImage(ref);
+      await engine.images.inspect(ref);
       return;
     } catch (err) {
       if (!isDockhandError(err, "NotFound")) throw err;
     }
     logger.info({ image: ref }, "pulling missing image");
     try {
-      const pulled = await engine.pullImage(ref);
+      const pulled = await engine.images.pull(ref);
       logger.info({ image: ref, imageId: pulled.imageId, digest: pulled.digest }, "pulled image");
     } catch (err) {
       const failure = isDockhandError(err) ? err : new DockhandError("Internal", String(err), { cause: err });

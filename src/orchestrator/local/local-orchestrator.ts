@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CoreEngine } from "../../engine/engine.js";
+import type { Engine } from "../../engine/engine.js";
 import type { ContainerStore, EngineReachability } from "../../engine/store/container-store.js";
 import type { SecretStore } from "../../registry/secret-store.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
@@ -14,7 +14,7 @@ import { createScaler } from "./service-scaler.js";
 import { createSlotOperations } from "./slot-operations.js";
 
 export interface LocalOrchestratorOptions {
-  engine: CoreEngine;
+  engine: Engine;
   /** The engine's containers, kept by its events; this dockhand's own are the view status reads. */
   store: ContainerStore;
   registry: ServiceRegistry;

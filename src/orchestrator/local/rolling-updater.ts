@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
-import type { CoreEngine } from "../../engine/engine.js";
+import type { Engine } from "../../engine/engine.js";
 import type { ContainerSummary } from "../../engine/types.js";
 import { isDockhandError } from "../../model/dockhand-error.js";
 import type { Rollout, StoredService, UpdatePolicy } from "../../model/service-definition.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
 import { runBounded } from "../../lib/bounded.js";
+import { sleep } from "../../lib/sleep.js";
 import type { ContainerView } from "./container-view.js";
 import { ownershipOf, slotContainerName } from "../../model/ownership-labels.js";
 import type { Scaler } from "./service-scaler.js";
@@ -19,7 +20,7 @@ export interface RollingUpdaterOptions {
   slots: SlotOperations;
   registry: ServiceRegistry;
   view: ContainerView;
-  engine: CoreEngine;
+  engine: Engine;
   logger: Logger;
 }
 
@@ -46,7 +47,7 @@ interface Replacement {
 }
 /** Tries of one batch before an engine refusal fails the update. */
 const maxAttempts = 3;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** How often a batch's containers are inspected while it is watched. */
 const pollMs = 250;
 
@@ -72,7 +73,7 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
     const name = slotContainerName(stored.definition.name, slot);
     const id = await slots.fillSlot(stored, slot, `${name}-next`);
     await slots.removeContainer(old, grace);
-    await engine.renameContainer(id, name);
+    await engine.containers.rename(id, name);
     return { id, slot };
   }
 
@@ -99,7 +100,7 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
   async function check(stored: StoredService, { id, slot }: Replacement, startedAt: number, phase: string): Promise<{ failed?: string; ready: boolean }> {
     const name = stored.definition.name;
     try {
-      const details = await engine.inspectContainer(id);
+      const details = await engine.containers.inspect(id);
       // Unhealthy first: the reconciler may already be removing the container for it.
       if (stored.definition.replaceUnhealthy && details.health === "unhealthy") return { failed: `container ${details.name} turned unhealthy ${phase}`, ready: false };
       if (details.state !== "running") return { failed: `container ${details.name} ${details.state} (exit code ${details.exitCode}) ${phase}`, ready: false };

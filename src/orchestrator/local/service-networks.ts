@@ -1,4 +1,4 @@
-import type { CoreEngine } from "../../engine/engine.js";
+import type { Engine } from "../../engine/engine.js";
 import type { NetworkAttachment } from "../../engine/types.js";
 import { isDockhandError } from "../../model/dockhand-error.js";
 import type { ServiceDefinition } from "../../model/service-definition.js";
@@ -16,16 +16,16 @@ export function networkAttachmentsFor(def: ServiceDefinition): NetworkAttachment
  * is best effort (two creates at once can make two networks of one name), so creations of one
  * name are single-flight within this dockhand.
  */
-export function createNetworkEnsurer(engine: Pick<CoreEngine, "inspectNetwork" | "createNetwork">, instance: string): (def: ServiceDefinition) => Promise<void> {
+export function createNetworkEnsurer(engine: Pick<Engine, "networks">, instance: string): (def: ServiceDefinition) => Promise<void> {
   const inFlight = new Map<string, Promise<void>>();
 
   async function ensureOne(network: string): Promise<void> {
     try {
-      await engine.inspectNetwork(network);
+      await engine.networks.inspect(network);
     } catch (err) {
       if (!isDockhandError(err, "NotFound")) throw err;
-      await engine
-        .createNetwork({ name: network, labels: { [managedByLabel]: "dockhand", [instanceLabel]: instance }, internal: false })
+      await engine.networks
+        .create({ name: network, labels: { [managedByLabel]: "dockhand", [instanceLabel]: instance }, internal: false })
         .catch((createErr: unknown) => {
           if (!isDockhandError(createErr, "AlreadyExists")) throw createErr;
         });

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CoreEngine } from "../../engine/engine.js";
+import type { Engine } from "../../engine/engine.js";
 import type { ContainerSummary } from "../../engine/types.js";
 import { DockhandError, invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
 import { hasFixedHostPort } from "../../model/definition-rules.js";
@@ -18,7 +18,7 @@ import { waitUntilReady } from "./ready-wait.js";
 import { purgeVolumes, unusedVolumes } from "./service-volumes.js";
 
 export interface ScalerOptions {
-  engine: CoreEngine;
+  engine: Engine;
   /** This dockhand's identity, carried by its containers' labels. */
   instance: string;
   registry: ServiceRegistry;

@@ -1,5 +1,5 @@
 import type { UnusedVolume } from "../orchestrator.js";
-import type { CoreEngine } from "../../engine/engine.js";
+import type { Engine } from "../../engine/engine.js";
 import type { MountSpec, VolumeDetails } from "../../engine/types.js";
 import { isDockhandError } from "../../model/dockhand-error.js";
 import type { ServiceDefinition, ServiceMount } from "../../model/service-definition.js";
@@ -27,26 +27,26 @@ export function mountSpecsFor(def: ServiceDefinition, slot: number): MountSpec[]
  * Creates the volumes a slot's container mounts when they are missing, labelled as this
  * dockhand's. A volume that exists keeps its labels (one made by someone else stays theirs).
  */
-export async function ensureVolumes(engine: Pick<CoreEngine, "createVolume">, instance: string, def: ServiceDefinition, slot: number): Promise<void> {
+export async function ensureVolumes(engine: Pick<Engine, "volumes">, instance: string, def: ServiceDefinition, slot: number): Promise<void> {
   for (const mount of def.mounts ?? []) {
     if (mount.type !== "volume") continue;
     const labels: Record<string, string> = { [managedByLabel]: "dockhand", [instanceLabel]: instance, [serviceLabel]: def.name, [volumeLabel]: mount.source };
     if (mount.perSlot) labels[slotLabel] = String(slot);
-    await engine.createVolume({ name: volumeName(def.name, slot, mount), labels });
+    await engine.volumes.create({ name: volumeName(def.name, slot, mount), labels });
   }
 }
 
 /** Volumes this dockhand created for a service, whatever its definition says now. */
-export function serviceVolumes(engine: Pick<CoreEngine, "listVolumes">, instance: string, service: string): Promise<VolumeDetails[]> {
-  return engine.listVolumes({ labels: [`${instanceLabel}=${instance}`, `${serviceLabel}=${service}`] });
+export function serviceVolumes(engine: Pick<Engine, "volumes">, instance: string, service: string): Promise<VolumeDetails[]> {
+  return engine.volumes.list({ labels: [`${instanceLabel}=${instance}`, `${serviceLabel}=${service}`] });
 }
 
 /** Removes a service's volumes; one still in use (Conflict) is kept. Returns the names removed. */
-export async function purgeVolumes(engine: Pick<CoreEngine, "listVolumes" | "removeVolume">, instance: string, service: string): Promise<string[]> {
+export async function purgeVolumes(engine: Pick<Engine, "volumes">, instance: string, service: string): Promise<string[]> {
   const removed: string[] = [];
   for (const volume of await serviceVolumes(engine, instance, service)) {
     try {
-      await engine.removeVolume(volume.name);
+      await engine.volumes.remove(volume.name);
       removed.push(volume.name);
     } catch (err) {
       if (!isDockhandError(err, "Conflict") && !isDockhandError(err, "NotFound")) throw err;
@@ -56,9 +56,9 @@ export async function purgeVolumes(engine: Pick<CoreEngine, "listVolumes" | "rem
 }
 
 /** Volumes this dockhand created whose service is gone or no longer mounts them. */
-export async function unusedVolumes(engine: Pick<CoreEngine, "listVolumes">, instance: string, registry: Pick<ServiceRegistry, "find">): Promise<UnusedVolume[]> {
+export async function unusedVolumes(engine: Pick<Engine, "volumes">, instance: string, registry: Pick<ServiceRegistry, "find">): Promise<UnusedVolume[]> {
   const unused: UnusedVolume[] = [];
-  for (const volume of await engine.listVolumes({ labels: [`${instanceLabel}=${instance}`, volumeLabel] })) {
+  for (const volume of await engine.volumes.list({ labels: [`${instanceLabel}=${instance}`, volumeLabel] })) {
     const service = volume.labels[serviceLabel] ?? "";
     const slot = Number(volume.labels[slotLabel] ?? 0) || 0;
     const mounts = registry.find(service)?.definition.mounts ?? [];

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CoreEngine } from "../../engine/engine.js";
+import type { Engine } from "../../engine/engine.js";
 import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
 import type { StoredService } from "../../model/service-definition.js";
 import { containerSpecFor } from "./container-spec.js";
@@ -26,7 +26,7 @@ export interface SlotOperations {
   removeContainer(container: RemovableContainer, graceSeconds: number): Promise<void>;
 }
 
-export function createSlotOperations(options: { engine: CoreEngine; logger: Logger; instance: string; secrets?: SecretStore }): SlotOperations {
+export function createSlotOperations(options: { engine: Engine; logger: Logger; instance: string; secrets?: SecretStore }): SlotOperations {
   const { engine, logger, instance } = options;
   const images = createImagePuller({ engine, logger });
   const ensureNetworks = createNetworkEnsurer(engine, instance);
@@ -48,7 +48,7 @@ export function createSlotOperations(options: { engine: CoreEngine; logger: Logg
       await ensureNetworks(stored.definition);
       let id: string;
       try {
-        id = await engine.createContainer({ ...containerSpecFor(stored, slot, instance), name });
+        id = await engine.containers.create({ ...containerSpecFor(stored, slot, instance), name });
       } catch (err) {
         if (isDockhandError(err, "AlreadyExists")) {
           throw new DockhandError("FailedPrecondition", `container name "${name}" is taken by a container dockhand does not own; rename or remove it`, {
@@ -61,11 +61,11 @@ export function createSlotOperations(options: { engine: CoreEngine; logger: Logg
         // Copied in before start, never passed as environment or labels: `docker inspect` and
         // the logs do not show them.
         const files = containerFilesFor(stored.definition, options.secrets);
-        if (files.length > 0) await engine.copyFilesToContainer(id, files);
-        await engine.startContainer(id);
+        if (files.length > 0) await engine.containers.copyFiles(id, files);
+        await engine.containers.start(id);
       } catch (err) {
         // A container that cannot start is removed so that failed attempts never pile up.
-        await engine.removeContainer(id, { force: true, volumes: true }).catch(() => undefined);
+        await engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
         // The engine refuses what the definition or the host causes (a host port in use, a
         // command that does not exist): a failed precondition, not dockhand's fault.
         if (isDockhandError(err, "FailedPrecondition") || isDockhandError(err, "Internal") || isDockhandError(err, "InvalidArgument")) {
@@ -80,13 +80,13 @@ export function createSlotOperations(options: { engine: CoreEngine; logger: Logg
     async removeContainer(container, graceSeconds) {
       if (container.state === "running" || container.state === "paused" || container.state === "restarting") {
         try {
-          await engine.stopContainer(container.id, graceSeconds);
+          await engine.containers.stop(container.id, graceSeconds);
         } catch (err) {
           if (!isDockhandError(err, "NotModified") && !isDockhandError(err, "NotFound")) throw err;
         }
       }
       try {
-        await engine.removeContainer(container.id, { force: true, volumes: true });
+        await engine.containers.remove(container.id, { force: true, volumes: true });
         logger.debug({ containerId: container.id, container: container.name }, "removed container");
       } catch (err) {
         if (!isDockhandError(err, "NotFound")) throw err;

@@ -100,7 +100,7 @@ export function createContainerCreateMethod(deps: ContainerCreateDeps): Pick<Ser
       checkHostAccess(spec, hostAccess);
       let id: string;
       try {
-        id = await engine.createContainer(spec, ctx.signal);
+        id = await engine.containers.create(spec, ctx.signal);
       } catch (err) {
         // The container does not exist yet, so the engine's only 404 here is the image's.
         if (!isDockhandError(err, "NotFound")) throw asFieldError(err, "spec");
@@ -109,7 +109,7 @@ export function createContainerCreateMethod(deps: ContainerCreateDeps): Pick<Ser
           details: { field: "spec.image" },
         });
       }
-      return { container: descriptionToProto(await engine.describeContainer(id, ctx.signal)) };
+      return { container: descriptionToProto(await engine.containers.describe(id, ctx.signal)) };
     },
   };
 }

@@ -40,11 +40,11 @@ async function unlessNotModified(attempt: Promise<void>): Promise<void> {
 /** Asking for the state a container is already in succeeds, as the Kubernetes CRI asks. */
 export function createContainerLifecycleMethods(engine: Engine): Pick<ServiceImpl<typeof ContainerAgent>, LifecycleMethods> {
   const describe = async (id: string, signal: AbortSignal) =>
-    ({ container: descriptionToProto(await engine.describeContainer(id, signal)) });
+    ({ container: descriptionToProto(await engine.containers.describe(id, signal)) });
 
   /** The grace period asked for, else the container's own, else the engine's default. */
   const graceFor = async (id: string, asked: number | undefined, signal: AbortSignal) =>
-    asked ?? (await engine.describeContainer(id, signal)).stopGraceSeconds ?? defaultStopGraceSeconds;
+    asked ?? (await engine.containers.describe(id, signal)).stopGraceSeconds ?? defaultStopGraceSeconds;
 
   /**
    * Pause and unpause. The engine refuses one that is already done with 409 (pause) or a plain
@@ -57,7 +57,7 @@ export function createContainerLifecycleMethods(engine: Engine): Pick<ServiceImp
       await run();
     } catch (err) {
       if (!isDockhandError(err, "Conflict") && !isDockhandError(err, "Internal")) throw err;
-      const now = await engine.describeContainer(id, signal);
+      const now = await engine.containers.describe(id, signal);
       if (now.state === to) return { container: descriptionToProto(now) };
       if (now.state !== from) {
         throw new DockhandError("FailedPrecondition", `${operation} ${id}: the container is ${now.state}, not ${from}`, { cause: err });
@@ -70,19 +70,19 @@ export function createContainerLifecycleMethods(engine: Engine): Pick<ServiceImp
   return {
     async startContainer(req, ctx) {
       const id = checkContainerRef(req.id);
-      await unlessNotModified(engine.startContainer(id, ctx.signal));
+      await unlessNotModified(engine.containers.start(id, ctx.signal));
       return describe(id, ctx.signal);
     },
     async stopContainer(req, ctx) {
       const id = checkContainerRef(req.id);
       const grace = await graceFor(id, graceSecondsFromProto(req.gracePeriod, "grace_period"), ctx.signal);
-      await unlessNotModified(engine.stopContainer(id, grace, ctx.signal));
+      await unlessNotModified(engine.containers.stop(id, grace, ctx.signal));
       return describe(id, ctx.signal);
     },
     async restartContainer(req, ctx) {
       const id = checkContainerRef(req.id);
       const grace = await graceFor(id, graceSecondsFromProto(req.gracePeriod, "grace_period"), ctx.signal);
-      await engine.restartContainer(id, grace, ctx.signal);
+      await engine.containers.restart(id, grace, ctx.signal);
       return describe(id, ctx.signal);
     },
     async rebootContainer(req, ctx) {
@@ -90,27 +90,27 @@ export function createContainerLifecycleMethods(engine: Engine): Pick<ServiceImp
       try {
         // For SIGKILL the engine answers only once the process is gone, so no wait is needed
         // (and a wait could outlive a restart policy's own restart).
-        await engine.killContainer(id, "SIGKILL", ctx.signal);
+        await engine.containers.kill(id, "SIGKILL", ctx.signal);
       } catch (err) {
         // Conflict: it was not running, so there is nothing to kill; just start it.
         if (!isDockhandError(err, "Conflict")) throw err;
       }
       // A restart policy may have started it again already.
-      await unlessNotModified(engine.startContainer(id, ctx.signal));
+      await unlessNotModified(engine.containers.start(id, ctx.signal));
       return describe(id, ctx.signal);
     },
     async killContainer(req, ctx) {
       const id = checkContainerRef(req.id);
-      await engine.killContainer(id, killSignal(req.signal), ctx.signal);
+      await engine.containers.kill(id, killSignal(req.signal), ctx.signal);
       return describe(id, ctx.signal);
     },
     async pauseContainer(req, ctx) {
       const id = checkContainerRef(req.id);
-      return transition(id, ctx.signal, () => engine.pauseContainer(id, ctx.signal), "pause container", "running", "paused");
+      return transition(id, ctx.signal, () => engine.containers.pause(id, ctx.signal), "pause container", "running", "paused");
     },
     async unpauseContainer(req, ctx) {
       const id = checkContainerRef(req.id);
-      return transition(id, ctx.signal, () => engine.unpauseContainer(id, ctx.signal), "unpause container", "paused", "running");
+      return transition(id, ctx.signal, () => engine.containers.unpause(id, ctx.signal), "unpause container", "paused", "running");
     },
   };
 }

@@ -124,12 +124,12 @@ export function createContainerOutputMethods(engine: Engine): Pick<ServiceImpl<t
     async *streamLogs(req, ctx) {
       const id = checkContainerRef(req.id);
       const options = logOptionsFromProto(req);
-      for await (const lines of engine.containerLogs(id, { ...options, signal: ctx.signal })) yield logLinesToProto(lines);
+      for await (const lines of engine.containers.logs(id, { ...options, signal: ctx.signal })) yield logLinesToProto(lines);
     },
     async *exec(req, ctx) {
       const id = checkContainerRef(req.id);
       const options = execOptionsFromProto(req);
-      for await (const item of engine.execInContainer(id, { ...options, signal: ctx.signal })) yield execItemToProto(item);
+      for await (const item of engine.containers.exec(id, { ...options, signal: ctx.signal })) yield execItemToProto(item);
     },
   };
 }

@@ -47,7 +47,7 @@ export function createContainerStatsMethods(engine: Engine): Pick<ServiceImpl<ty
   return {
     async getStats(req, ctx) {
       const id = checkContainerRef(req.id);
-      for await (const sample of engine.containerStats(id, { intervalMs: 0, signal: ctx.signal })) {
+      for await (const sample of engine.containers.stats(id, { intervalMs: 0, signal: ctx.signal })) {
         return { stats: statsToProto(sample) };
       }
       throw new DockhandError("FailedPrecondition", `read stats of container ${id}: it stopped before its usage could be measured`);
@@ -55,7 +55,7 @@ export function createContainerStatsMethods(engine: Engine): Pick<ServiceImpl<ty
     async *streamStats(req, ctx) {
       const id = checkContainerRef(req.id);
       const intervalMs = statsIntervalMs(req);
-      for await (const sample of engine.containerStats(id, { intervalMs, signal: ctx.signal })) {
+      for await (const sample of engine.containers.stats(id, { intervalMs, signal: ctx.signal })) {
         yield { stats: statsToProto(sample) };
       }
     },

@@ -44,21 +44,21 @@ export function createContainerMethods(engine: Engine): Pick<ServiceImpl<typeof 
         labels.push(serviceFilter(req.service));
       }
       checkContainerName(req.name, "name");
-      const listed = await engine.listContainers({ all: req.all, labels, name: req.name || undefined }, ctx.signal);
+      const listed = await engine.containers.list({ all: req.all, labels, name: req.name || undefined }, ctx.signal);
       // The engine's name filter matches a pattern anywhere in the name; the contract is exact.
       const summaries = req.name === "" ? listed : listed.filter((c) => c.name === req.name);
       if (req.view !== ContainerView.FULL) return { containers: summaries.map(summaryToProto) };
-      const described = await engine.describeContainers(summaries.map((c) => c.id), ctx.signal);
+      const described = await engine.containers.describeMany(summaries.map((c) => c.id), ctx.signal);
       return { containers: described.map(descriptionToProto) };
     },
     async getContainer(req, ctx) {
       const id = checkContainerRef(req.id);
-      return { container: descriptionToProto(await engine.describeContainer(id, ctx.signal)) };
+      return { container: descriptionToProto(await engine.containers.describe(id, ctx.signal)) };
     },
     async deleteContainer(req, ctx) {
       const id = checkContainerRef(req.id);
       try {
-        await engine.removeContainer(id, { force: req.force, volumes: req.removeVolumes }, ctx.signal);
+        await engine.containers.remove(id, { force: req.force, volumes: req.removeVolumes }, ctx.signal);
       } catch (err) {
         if (!(req.allowMissing && isDockhandError(err, "NotFound"))) throw err;
       }
@@ -66,11 +66,11 @@ export function createContainerMethods(engine: Engine): Pick<ServiceImpl<typeof 
     },
     async waitContainer(req, ctx) {
       const id = checkContainerRef(req.id);
-      if (!req.timeout) return engine.waitContainer(id, ctx.signal);
+      if (!req.timeout) return engine.containers.wait(id, ctx.signal);
       const limitMs = nonNegativeMs(req.timeout, "timeout");
       const deadline = startDeadline(limitMs, ctx.signal);
       try {
-        return await engine.waitContainer(id, deadline.signal);
+        return await engine.containers.wait(id, deadline.signal);
       } catch (err) {
         if (!deadline.expired || !isDockhandError(err, "Cancelled")) throw err;
         throw new DockhandError("Timeout", `wait for container ${id}: still running after timeout ${limitMs / 1000}s`, { cause: err });
@@ -82,7 +82,7 @@ export function createContainerMethods(engine: Engine): Pick<ServiceImpl<typeof 
       const id = checkContainerRef(req.id);
       const target = commitTarget(req.image);
       const commit = { ...target, message: req.message, author: req.author, pause: req.pause ?? true };
-      const image = await engine.commitContainer(id, commit, ctx.signal).catch((err: unknown) => {
+      const image = await engine.containers.commit(id, commit, ctx.signal).catch((err: unknown) => {
         throw asFieldError(err, "image");
       });
       return {

@@ -117,7 +117,7 @@ export function createEventMethods(engine: Engine): Pick<ServiceImpl<typeof Cont
   return {
     async *watchEvents(req, ctx) {
       const { options, services } = eventWatchFromProto(req);
-      for await (const item of engine.watchEvents({ ...options, signal: ctx.signal })) {
+      for await (const item of engine.events.watch({ ...options, signal: ctx.signal })) {
         if (item.kind === "event" && services.size > 0 && !services.has(item.event.attributes[serviceLabel] ?? "")) continue;
         yield eventItemToProto(item);
       }

@@ -80,19 +80,19 @@ export function createImageTransferMethods(engine: Engine, limits: ImageLimits):
     async *pullImage(req, ctx) {
       const ref = checkImageRef(req.image, "image");
       const credentials = credentialsFromProto(req.auth);
-      yield* transferEvents((onProgress) => engine.pullImage(ref, { credentials, onProgress, signal: ctx.signal }), (result) => result);
+      yield* transferEvents((onProgress) => engine.images.pull(ref, { credentials, onProgress, signal: ctx.signal }), (result) => result);
     },
     async *pushImage(req, ctx) {
       const ref = checkTaggedRef(req.image, "image");
       const credentials = credentialsFromProto(req.auth);
       yield* transferEvents(
-        (onProgress) => engine.pushImage(ref, { credentials, onProgress, signal: ctx.signal }),
+        (onProgress) => engine.images.push(ref, { credentials, onProgress, signal: ctx.signal }),
         (result) => ({ ...result, manifestSizeBytes: BigInt(result.manifestSizeBytes) }),
       );
     },
     async loadImage(req, ctx) {
       const archive = await openArchive(req.source, ctx.signal);
-      const images = await engine.loadImage(archive.stream, ctx.signal);
+      const images = await engine.images.load(archive.stream, ctx.signal);
       return { images, archiveBytes: BigInt(archive.receivedBytes()) };
     },
   };

@@ -6,7 +6,8 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Engine } from "../../engine/engine.js";
-import type { EngineInfo, ImageInspection, ImageSummary, SwarmMembership } from "../../engine/image-control.js";
+import type { ImageInspection, ImageSummary } from "../../engine/image-control.js";
+import type { EngineInfo, SwarmMembership } from "../../engine/system-control.js";
 import { invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
 import { parseImageReference } from "../../model/image-reference.js";
 import { quote } from "../../model/quote.js";
@@ -72,7 +73,7 @@ export function createImageMethods(engine: Engine): Pick<ServiceImpl<typeof Cont
   return {
     async listImages(req, ctx) {
       checkLabelFilters(req.labels, "labels");
-      const images = await engine.listImages(
+      const images = await engine.images.list(
         { all: req.all, labels: req.labels, reference: req.reference, danglingOnly: req.danglingOnly },
         ctx.signal,
       );
@@ -80,12 +81,12 @@ export function createImageMethods(engine: Engine): Pick<ServiceImpl<typeof Cont
       return { images: images.map(imageToProto) };
     },
     async getImage(req, ctx) {
-      return { image: imageToProto(await engine.getImage(checkImageRef(req.image, "image"), ctx.signal)) };
+      return { image: imageToProto(await engine.images.describe(checkImageRef(req.image, "image"), ctx.signal)) };
     },
     async deleteImage(req, ctx) {
       const ref = checkImageRef(req.image, "image");
       try {
-        return await engine.removeImage(ref, { force: req.force, noPrune: req.noPrune }, ctx.signal);
+        return await engine.images.remove(ref, { force: req.force, noPrune: req.noPrune }, ctx.signal);
       } catch (err) {
         if (req.allowMissing && isDockhandError(err, "NotFound")) return { untagged: [], deleted: [] };
         throw err;
@@ -94,11 +95,11 @@ export function createImageMethods(engine: Engine): Pick<ServiceImpl<typeof Cont
     async tagImage(req, ctx) {
       const source = checkImageRef(req.source, "source");
       const target = checkTaggedRef(req.target, "target");
-      await engine.tagImage(source, target, ctx.signal);
-      return { image: imageToProto(await engine.getImage(target, ctx.signal)) };
+      await engine.images.tag(source, target, ctx.signal);
+      return { image: imageToProto(await engine.images.describe(target, ctx.signal)) };
     },
     async getInfo(_req, ctx) {
-      return { info: engineInfoToProto(await engine.engineInfo(ctx.signal)) };
+      return { info: engineInfoToProto(await engine.system.info(ctx.signal)) };
     },
   };
 }

@@ -92,57 +92,57 @@ async function unlessGone(attempt: Promise<void>): Promise<boolean> {
 
 /** True when the container (id, id prefix or name) is attached to the network. */
 async function attached(engine: Engine, network: string, container: string, signal: AbortSignal): Promise<boolean> {
-  const id = (await engine.inspectContainer(container, signal)).id;
-  return (await engine.inspectNetwork(network, signal)).containers.some((c) => c.id === id);
+  const id = (await engine.containers.inspect(container, signal)).id;
+  return (await engine.networks.inspect(network, signal)).containers.some((c) => c.id === id);
 }
 
 export function createResourceMethods(engine: Engine): Pick<ServiceImpl<typeof ContainerAgent>, ResourceMethods> {
   return {
     async listVolumes(req, ctx) {
-      return { volumes: (await engine.listVolumes({ labels: selectorFilters(req.labelSelector) }, ctx.signal)).map(volumeToProto) };
+      return { volumes: (await engine.volumes.list({ labels: selectorFilters(req.labelSelector) }, ctx.signal)).map(volumeToProto) };
     },
     async getVolume(req, ctx) {
-      return { volume: volumeToProto(await engine.inspectVolume(checkVolumeName(req.name), ctx.signal)) };
+      return { volume: volumeToProto(await engine.volumes.inspect(checkVolumeName(req.name), ctx.signal)) };
     },
     async createVolume(req, ctx) {
       const name = checkVolumeName(req.name);
       const labels = checkResourceLabels(req.labels);
-      const existing = await engine.inspectVolume(name, ctx.signal).catch((err: unknown) => {
+      const existing = await engine.volumes.inspect(name, ctx.signal).catch((err: unknown) => {
         if (isDockhandError(err, "NotFound")) return undefined;
         throw err;
       });
       if (existing) return { volume: volumeToProto(existing), created: false };
-      return { volume: volumeToProto(await engine.createVolume({ name, labels }, ctx.signal)), created: true };
+      return { volume: volumeToProto(await engine.volumes.create({ name, labels }, ctx.signal)), created: true };
     },
     async deleteVolume(req, ctx) {
       const name = checkVolumeName(req.name);
       try {
-        return { deleted: await unlessGone(engine.removeVolume(name, ctx.signal)) };
+        return { deleted: await unlessGone(engine.volumes.remove(name, ctx.signal)) };
       } catch (err) {
         if (!isDockhandError(err, "Conflict")) throw err;
         throw new DockhandError("FailedPrecondition", `volume ${name} is in use by a container; remove the container first`, { cause: err });
       }
     },
     async listNetworks(req, ctx) {
-      return { networks: (await engine.listNetworks({ labels: selectorFilters(req.labelSelector) }, ctx.signal)).map(networkToProto) };
+      return { networks: (await engine.networks.list({ labels: selectorFilters(req.labelSelector) }, ctx.signal)).map(networkToProto) };
     },
     async getNetwork(req, ctx) {
-      return { network: networkToProto(await engine.inspectNetwork(checkNetworkRef(req.network), ctx.signal)) };
+      return { network: networkToProto(await engine.networks.inspect(checkNetworkRef(req.network), ctx.signal)) };
     },
     async createNetwork(req, ctx) {
       const name = checkNetworkName(req.name);
       const labels = checkResourceLabels(req.labels);
       try {
-        return { network: networkToProto(await engine.createNetwork({ name, labels, internal: req.internal }, ctx.signal)), created: true };
+        return { network: networkToProto(await engine.networks.create({ name, labels, internal: req.internal }, ctx.signal)), created: true };
       } catch (err) {
         if (!isDockhandError(err, "AlreadyExists")) throw err;
-        return { network: networkToProto(await engine.inspectNetwork(name, ctx.signal)), created: false };
+        return { network: networkToProto(await engine.networks.inspect(name, ctx.signal)), created: false };
       }
     },
     async deleteNetwork(req, ctx) {
       const network = checkNetworkRef(req.network);
       try {
-        return { deleted: await unlessGone(engine.removeNetwork(network, ctx.signal)) };
+        return { deleted: await unlessGone(engine.networks.remove(network, ctx.signal)) };
       } catch (err) {
         if (!isDockhandError(err, "Conflict")) throw err;
         throw new DockhandError("FailedPrecondition", `network ${network} cannot be deleted: ${err.message}`, { cause: err });
@@ -153,7 +153,7 @@ export function createResourceMethods(engine: Engine): Pick<ServiceImpl<typeof C
       const container = checkContainerRef(req.container, "container");
       const aliases = checkAliases(req.aliases);
       try {
-        await engine.connectNetwork(network, container, aliases, ctx.signal);
+        await engine.networks.connect(network, container, aliases, ctx.signal);
         return { connected: true };
       } catch (err) {
         if (!isDockhandError(err, "Conflict") || !(await attached(engine, network, container, ctx.signal))) throw err;
@@ -164,7 +164,7 @@ export function createResourceMethods(engine: Engine): Pick<ServiceImpl<typeof C
       const network = checkNetworkRef(req.network);
       const container = checkContainerRef(req.container, "container");
       try {
-        await engine.disconnectNetwork(network, container, req.force, ctx.signal);
+        await engine.networks.disconnect(network, container, req.force, ctx.signal);
         return { disconnected: true };
       } catch (err) {
         if (!isDockhandError(err, "Conflict") && !isDockhandError(err, "NotFound") && !isDockhandError(err, "Internal")) throw err;
