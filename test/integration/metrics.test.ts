@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { requireEngine, testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
@@ -65,6 +66,32 @@ describe("Prometheus /metrics", () => {
     expect(sample(text, series)).toBe(0);
     expect(sample(text, engineSeries)).toBe(engineBefore);
     expect(sample(text, 'dockhand_rpc_requests_total{procedure="dockhand.v1.Scaler/WatchStatus",code="Canceled"}')).toBe(1);
+  });
+
+  it("follows the engine through one event stream for the whole process, with a list, a Scale and watches in flight", async () => {
+    /** Every engine stream open now, whatever its operation. */
+    const engineStreams = (text: string) =>
+      text
+        .split("\n")
+        .filter((line) => line.startsWith("dockhand_engine_open_streams{"))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)), 0);
+    const controller = new AbortController();
+    const watches = [0, 1].map(() => clientFor(Scaler, server.url).watchStatus({ name }, { signal: controller.signal })[Symbol.asyncIterator]());
+    try {
+      await Promise.all(watches.map((w) => w.next()));
+      const scaling = clientFor(Scaler, server.url).scale({ name, replicas: 3 });
+      const listing = clientFor(ContainerAgent, server.url).listContainers({ all: true });
+      const during = await scrape();
+      await Promise.all([scaling, listing]);
+      const after = await scrape();
+      expect(engineStreams(during)).toBe(1);
+      expect(engineStreams(after)).toBe(1);
+      expect(sample(after, 'dockhand_rpc_open_streams{procedure="dockhand.v1.Scaler/WatchStatus"}')).toBe(2);
+    } finally {
+      controller.abort();
+      await Promise.all(watches.map((w) => w.next().catch(() => undefined)));
+      await clientFor(Scaler, server.url).scale({ name, replicas: 1 });
+    }
   });
 
   it("serves liveness and answers 404 on other plain paths", async () => {
