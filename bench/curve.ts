@@ -32,6 +32,7 @@ import { Scaler } from "../gen/dockhand/v1/scaler_pb.js";
 import { createDockerEngine } from "../src/engine/docker/docker-engine.js";
 import { ensureTestImage, testImage } from "../test/support/engine.js";
 import { allRunning, notFound, timeToFirstStatus } from "./curve/cold-start.js";
+import { callsPer, describeCalls, engineCalls } from "./curve/engine-calls.js";
 import { buildFleet } from "./curve/fleet.js";
 import { availableMb, containersThatFit, reserveMb } from "./curve/host-memory.js";
 import { measureListMany } from "./curve/list-many.js";
@@ -81,7 +82,7 @@ try {
   const scaler = createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url }));
   const curveService = `curve-${run}`;
   await registry.createService({ service: { name: curveService, image: testImage, command: ["sleep", "3600"], init: true } });
-  const points = await measureScaleCurve({ scaler, service: curveService, docker, dockhandPid: dockhand.pid, baselineLabel, sizes, concurrencies, log }).catch(async (err: unknown) => {
+  const points = await measureScaleCurve({ scaler, service: curveService, docker, dockhandPid: dockhand.pid, dockhandUrl: dockhand.url, baselineLabel, sizes, concurrencies, log }).catch(async (err: unknown) => {
     await removeBaselineContainers(docker, baselineLabel);
     throw err;
   });
@@ -97,8 +98,13 @@ try {
   const fleet = await buildFleet({ registry, scaler, prefix: `curve-${run}`, services: Math.floor(containers / replicasPerService), replicas: replicasPerService, log });
   log(`fleet: ${fleet.services.length} services, ${fleet.containers} containers in ${((performance.now() - fleetStarted) / 1000).toFixed(0)} s; ${Math.round(availableMb())} MB available; ${load()}`);
 
+  const beforeStatus = await engineCalls(dockhand.url);
   const statusMany = await measureStatusMany(dockhand.url, docker, fleet, 32, seconds, log);
+  const afterStatus = await engineCalls(dockhand.url);
+  const statusCalls = statusMany.thin.latencies.length + statusMany.decoded.latencies.length;
+  log(`  engine calls per GetStatus: ${describeCalls(callsPer(beforeStatus, afterStatus, statusCalls))}`);
   const listMany = await measureListMany(dockhand.url, docker, fleet.containers, 30);
+  log(`  engine calls per ListContainers: ${describeCalls(callsPer(afterStatus, await engineCalls(dockhand.url), listMany.dockhand.length + 3))}`);
   log(`  ListContainers of ${listMany.listed}: dockhand p50 ${median(listMany.dockhand).toFixed(1)} ms, dockerode p50 ${median(listMany.engine).toFixed(1)} ms`);
 
   // A new dockhand over the same state and engine.
@@ -107,11 +113,14 @@ try {
   const restarted = await startDockhandChild("dockhand-bench-curve", engine.url, [], settings);
   dockhand = restarted;
   const coldStart = await timeToFirstStatus(restarted, fleet.services.at(-1)!, allRunning(fleet.replicas));
+  log(`  engine calls per container until then: ${describeCalls(callsPer(new Map(), await engineCalls(restarted.url), fleet.containers))}`);
   await sleep(3000);
   const rssFleetMb = memoryOf(restarted.pid).rssMb;
   log(`a new dockhand over ${fleet.containers} containers: correct GetStatus after ${coldStart.toFixed(2)} s, RSS ${rssFleetMb.toFixed(1)} MB`);
 
+  const beforeWatchers = await engineCalls(restarted.url);
   const watchers = await measureWatchers({ url: restarted.url, docker, dockhandPid: restarted.pid, fleet, watchers: fleet.containers, connections: watcherConnections, kills, log });
+  log(`  engine calls per kill (opening the watchers included): ${describeCalls(callsPer(beforeWatchers, await engineCalls(restarted.url), kills))}`);
   log(
     `  kill→seen by every watcher: p50 ${percentile(watchers.seen, 50).toFixed(1)} ms, p99 ${percentile(watchers.seen, 99).toFixed(1)} ms over ${watchers.seen.length} sightings; ` +
       `engine die event p50 ${percentile(watchers.engineSeen, 50).toFixed(1)} ms; ${watchers.missed} missed, ${watchers.streamErrors} stream errors; ${load()}`,
@@ -127,6 +136,8 @@ try {
   const slope = (time: number, n: number) => time / n;
   printFigure({ bench: "scale-slope", unit: `s/container at N=${last.n} over N=${first.n}`, dockhand: slope(last.dockhandUp, last.n) / slope(first.dockhandUp, first.n), baseline: slope(last.baselineUp, last.n) / slope(first.baselineUp, first.n), target: "dockhand<=1.25", digits: 3 });
   printFigure({ bench: "scale-slope-down", unit: `s/container at N=${last.n} over N=${first.n}`, dockhand: slope(last.dockhandDown, last.n) / slope(first.dockhandDown, first.n), baseline: slope(last.baselineDown, last.n) / slope(first.baselineDown, first.n), target: null, digits: 3 });
+  printFigure({ bench: `engine-calls-up-${last.n}`, unit: "calls/container", dockhand: last.callsUp.total, baseline: 2, target: null, digits: 2 });
+  printFigure({ bench: `engine-calls-down-${last.n}`, unit: "calls/container", dockhand: last.callsDown.total, baseline: 2, target: null, digits: 2 });
   const size = fleet.containers;
   printFigure({ bench: "status-many", unit: "req/s", dockhand: statusMany.thin.perSecond, baseline: statusMany.engine.perSecond, target: ">=20", digits: 0 });
   printFigure({ bench: "status-many-p99", unit: "ms", dockhand: percentile(statusMany.thin.latencies, 99), baseline: percentile(statusMany.engine.latencies, 99), target: null, digits: 3 });

@@ -8,8 +8,10 @@ import type { Client } from "@connectrpc/connect";
 import type { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { runBounded } from "../../src/lib/bounded.js";
 import { testImage } from "../../test/support/engine.js";
+import { setTimeout as sleep } from "node:timers/promises";
 import { memoryOf } from "../support.js";
 import { timed } from "./closed-loop.js";
+import { callsPer, describeCalls, engineCalls } from "./engine-calls.js";
 import { availableMb } from "./host-memory.js";
 
 export interface CurvePoint {
@@ -25,6 +27,9 @@ export interface CurvePoint {
   rssMb: number;
   /** What the machine's MemAvailable dropped by with N containers up, per container, in MB. */
   hostMbPerContainer: number;
+  /** Engine calls dockhand made per container, scaling up and down. */
+  callsUp: ReturnType<typeof callsPer>;
+  callsDown: ReturnType<typeof callsPer>;
 }
 
 export interface ScaleCurveOptions {
@@ -32,6 +37,7 @@ export interface ScaleCurveOptions {
   service: string;
   docker: Docker;
   dockhandPid: number;
+  dockhandUrl: string;
   /** Label marking the baseline's containers, for their removal. */
   baselineLabel: string;
   sizes: readonly number[];
@@ -68,10 +74,17 @@ export async function measureScaleCurve(options: ScaleCurveOptions): Promise<Cur
   const points: CurvePoint[] = [];
   for (const n of options.sizes) {
     const freeBefore = availableMb();
+    const callsBefore = await engineCalls(options.dockhandUrl);
     const dockhandUp = await timed(() => scaler.scale({ name: service, replicas: n, wait: true }, { timeoutMs: 600_000 }));
     const hostMbPerContainer = (freeBefore - availableMb()) / n;
     const rssMb = memoryOf(options.dockhandPid).rssMb;
+    // The events of the last containers are read after the answer: let them come in.
+    await sleep(2000);
+    const callsUpDone = await engineCalls(options.dockhandUrl);
+    const callsUp = callsPer(callsBefore, callsUpDone, n);
     const dockhandDown = await timed(() => scaler.scale({ name: service, replicas: 0, wait: true }, { timeoutMs: 600_000 }));
+    await sleep(2000);
+    const callsDown = callsPer(callsUpDone, await engineCalls(options.dockhandUrl), n);
     let best = { up: Infinity, upAt: 0, down: Infinity, downAt: 0 };
     for (const concurrency of options.concurrencies) {
       const up = await timed(() => rawUp(docker, baselineLabel, n, concurrency));
@@ -80,12 +93,13 @@ export async function measureScaleCurve(options: ScaleCurveOptions): Promise<Cur
       if (up < best.up) best = { ...best, up, upAt: concurrency };
       if (down < best.down) best = { ...best, down, downAt: concurrency };
     }
-    const point = { n, dockhandUp, dockhandDown, baselineUp: best.up, baselineUpConcurrency: best.upAt, baselineDown: best.down, baselineDownConcurrency: best.downAt, rssMb, hostMbPerContainer };
+    const point = { n, dockhandUp, dockhandDown, baselineUp: best.up, baselineUpConcurrency: best.upAt, baselineDown: best.down, baselineDownConcurrency: best.downAt, rssMb, hostMbPerContainer, callsUp, callsDown };
     log(
       `N=${n}: dockhand up ${dockhandUp.toFixed(2)} s, down ${dockhandDown.toFixed(2)} s, RSS ${rssMb.toFixed(1)} MB; ` +
         `raw best up ${best.up.toFixed(2)} s (concurrency ${best.upAt}), down ${best.down.toFixed(2)} s (concurrency ${best.downAt}); ` +
         `host memory ${hostMbPerContainer.toFixed(2)} MB per container`,
     );
+    log(`  engine calls per container by dockhand (raw: 2 each way): up ${describeCalls(callsUp)}; down ${describeCalls(callsDown)}`);
     points.push(point);
   }
   return points;
