@@ -30,7 +30,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const logger = pino({ level: config.logLevel, base: { service: "dockhand" } });
-  const engine = createDockerEngine({ url: config.dockerUrl, certPath: config.dockerCertPath || undefined });
+  const engine = createDockerEngine({ url: config.dockerUrl, certPath: config.dockerCertPath || undefined, callTimeoutMs: config.engineCallTimeoutMs });
   try {
     await engine.system.ping(AbortSignal.timeout(5000));
   } catch (err) {

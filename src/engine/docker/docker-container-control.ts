@@ -5,8 +5,8 @@ import type { NetworkControl } from "../network-control.js";
 import { tarOf } from "../tar-writer.js";
 import type { ContainerDescription } from "../types.js";
 import { toDescription } from "./docker-container-mapping.js";
-import type { DeadlineRunner } from "./docker-deadline.js";
-import { engineCall as call, toEngineError } from "./docker-errors.js";
+import type { EngineCall } from "./docker-deadline.js";
+import { engineCall, toEngineError } from "./docker-errors.js";
 import { toCreateOptions, toDetails, toImageDetails, toSummary } from "./docker-mapping.js";
 
 /** Inspects at once at most this many containers: enough to hide latency, few enough for one engine. */
@@ -21,33 +21,28 @@ function nameConflict(err: unknown, operation: string): DockhandError {
 
 export interface DockerContainerControlDeps {
   docker: Docker;
-  timed: DeadlineRunner;
+  /** Runs each call under the engine's default deadline when its caller gives no signal. */
+  call: EngineCall;
   /** Attaches a new container to the networks after its first. */
   networks: Pick<NetworkControl, "connect">;
 }
 
 /** ContainerControl backed by dockerode. */
-export function createDockerContainerControl({ docker, timed, networks }: DockerContainerControlDeps): ContainerControl {
+export function createDockerContainerControl({ docker, call, networks }: DockerContainerControlDeps): ContainerControl {
+  const container = (id: string) => docker.getContainer(id);
   const describe = (id: string, signal?: AbortSignal) =>
-    call(`inspect container ${id}`, async () =>
-      toDescription(await docker.getContainer(id).inspect({ abortSignal: signal })),
-    );
+    call(`inspect container ${id}`, signal, async (abortSignal) => toDescription(await container(id).inspect({ abortSignal })));
 
   return {
     list: (query, signal) =>
-      timed("list containers", signal, (abortSignal) =>
-        call("list containers", async () => {
-          const filters: Record<string, string[]> = {};
-          if (query.labels?.length) filters.label = query.labels;
-          if (query.name) filters.name = [query.name];
-          const infos = await docker.listContainers({ all: query.all, filters, abortSignal });
-          return infos.map(toSummary);
-        }),
-      ),
-    inspect: (id, signal) =>
-      timed(`inspect container ${id}`, signal, (abortSignal) =>
-        call(`inspect container ${id}`, async () => toDetails(await docker.getContainer(id).inspect({ abortSignal }))),
-      ),
+      call("list containers", signal, async (abortSignal) => {
+        const filters: Record<string, string[]> = {};
+        if (query.labels?.length) filters.label = query.labels;
+        if (query.name) filters.name = [query.name];
+        const infos = await docker.listContainers({ all: query.all, filters, abortSignal });
+        return infos.map(toSummary);
+      }),
+    inspect: (id, signal) => call(`inspect container ${id}`, signal, async (abortSignal) => toDetails(await container(id).inspect({ abortSignal }))),
     describe,
     describeMany: async (ids, signal) => {
       const found: Array<ContainerDescription | undefined> = new Array(ids.length);
@@ -66,7 +61,7 @@ export function createDockerContainerControl({ docker, timed, networks }: Docker
       return found.filter((description): description is ContainerDescription => description !== undefined);
     },
     create: (spec, signal) =>
-      timed(`create container ${spec.name ?? ""}`, signal, async (abortSignal) => {
+      call(`create container ${spec.name ?? ""}`.trim(), signal, async (abortSignal) => {
         let id: string;
         try {
           id = (await docker.createContainer({ ...toCreateOptions(spec), abortSignal })).id;
@@ -77,76 +72,57 @@ export function createDockerContainerControl({ docker, timed, networks }: Docker
           try {
             await networks.connect(attachment.network, id, attachment.aliases, abortSignal);
           } catch (err) {
-            await docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
+            await container(id).remove({ force: true, v: true }).catch(() => undefined);
             throw err;
           }
         }
         return id;
       }),
     start: (id, signal) =>
-      timed(`start container ${id}`, signal, (abortSignal) =>
-        call(`start container ${id}`, async () => void (await docker.getContainer(id).start({ abortSignal })), { refusal: "FailedPrecondition" }),
-      ),
+      call(`start container ${id}`, signal, async (abortSignal) => void (await container(id).start({ abortSignal })), { refusal: "FailedPrecondition" }),
     stop: (id, graceSeconds, signal) =>
-      timed(
-        `stop container ${id}`,
-        signal,
-        (abortSignal) => call(`stop container ${id}`, async () => void (await docker.getContainer(id).stop({ t: graceSeconds, abortSignal }))),
-        graceSeconds * 1000,
-      ),
+      call(`stop container ${id}`, signal, async (abortSignal) => void (await container(id).stop({ t: graceSeconds, abortSignal })), {
+        extraMs: graceSeconds * 1000,
+      }),
     restart: (id, graceSeconds, signal) =>
-      call(
-        `restart container ${id}`,
-        async () => void (await docker.getContainer(id).restart({ t: graceSeconds, abortSignal: signal })),
-        { refusal: "FailedPrecondition" },
-      ),
+      call(`restart container ${id}`, signal, async (abortSignal) => void (await container(id).restart({ t: graceSeconds, abortSignal })), {
+        refusal: "FailedPrecondition",
+        extraMs: graceSeconds * 1000,
+      }),
     kill: (id, killSignal, signal) =>
-      call(`kill container ${id} with ${killSignal}`, async () =>
-        void (await docker.getContainer(id).kill({ signal: killSignal, abortSignal: signal })),
-      ),
-    pause: (id, signal) =>
-      call(`pause container ${id}`, async () => void (await docker.getContainer(id).pause({ abortSignal: signal }))),
-    unpause: (id, signal) =>
-      call(`unpause container ${id}`, async () =>
-        void (await docker.getContainer(id).unpause({ abortSignal: signal })),
-      ),
+      call(`kill container ${id} with ${killSignal}`, signal, async (abortSignal) => void (await container(id).kill({ signal: killSignal, abortSignal }))),
+    pause: (id, signal) => call(`pause container ${id}`, signal, async (abortSignal) => void (await container(id).pause({ abortSignal }))),
+    unpause: (id, signal) => call(`unpause container ${id}`, signal, async (abortSignal) => void (await container(id).unpause({ abortSignal }))),
+    // No deadline: it waits for the container's process to end, however long that takes.
     wait: (id, signal) =>
-      call(`wait for container ${id}`, async () => {
-        const result = (await docker
-          .getContainer(id)
-          .wait({ condition: "not-running", abortSignal: signal })) as { StatusCode: number; Error?: { Message?: string } | null };
+      engineCall(`wait for container ${id}`, async () => {
+        const result = (await container(id).wait({ condition: "not-running", abortSignal: signal })) as { StatusCode: number; Error?: { Message?: string } | null };
         return { exitCode: result.StatusCode, error: result.Error?.Message ?? "" };
       }),
-    remove: (id, removeOptions, signal) =>
-      timed(`remove container ${id}`, signal, (abortSignal) =>
-        call(`remove container ${id}`, async () =>
-          void (await docker.getContainer(id).remove({ force: removeOptions.force, v: removeOptions.volumes, abortSignal })),
-        ),
-      ),
+    remove: (id, options, signal) =>
+      call(`remove container ${id}`, signal, async (abortSignal) => void (await container(id).remove({ force: options.force, v: options.volumes, abortSignal }))),
     rename: (id, name, signal) =>
-      timed(`rename container ${id}`, signal, async (abortSignal) => {
+      call(`rename container ${id}`, signal, async (abortSignal) => {
         try {
-          await docker.getContainer(id).rename({ name, abortSignal });
+          await container(id).rename({ name, abortSignal });
         } catch (err) {
           throw nameConflict(err, `rename container ${id} to ${name}`);
         }
       }),
     copyFiles: (id, files, signal) =>
-      timed(`copy files into container ${id}`, signal, (abortSignal) =>
-        call(`copy files into container ${id}`, async () => {
-          const container = docker.getContainer(id) as unknown as { putArchive(file: Buffer, options: object): Promise<unknown> };
-          await container.putArchive(tarOf(files), { path: "/", abortSignal });
-        }),
-      ),
+      call(`copy files into container ${id}`, signal, async (abortSignal) => {
+        const target = container(id) as unknown as { putArchive(file: Buffer, options: object): Promise<unknown> };
+        await target.putArchive(tarOf(files), { path: "/", abortSignal });
+      }),
     commit: (id, options, signal) =>
-      call(`commit container ${id} as ${options.repository}:${options.tag}`, async () => {
-        const committed = (await docker.getContainer(id).commit({
+      call(`commit container ${id} as ${options.repository}:${options.tag}`, signal, async (abortSignal) => {
+        const committed = (await container(id).commit({
           repo: options.repository,
           tag: options.tag,
           comment: options.message,
           author: options.author,
           pause: options.pause,
-          abortSignal: signal,
+          abortSignal,
         })) as { Id: string };
         return toImageDetails(await docker.getImage(committed.Id).inspect());
       }),

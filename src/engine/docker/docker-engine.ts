@@ -2,7 +2,7 @@ import Docker from "dockerode";
 import type { Engine } from "../engine.js";
 import { createDockerContainerControl } from "./docker-container-control.js";
 import { createDockerContainerStreams } from "./docker-container-streams.js";
-import { createDeadlineRunner } from "./docker-deadline.js";
+import { createEngineCall } from "./docker-deadline.js";
 import { createDockerEventStream } from "./docker-event-stream.js";
 import { createDockerImageControl } from "./docker-image-control.js";
 import { createDockerResourceControl } from "./docker-resource-control.js";
@@ -15,8 +15,9 @@ export interface DockerEngineOptions {
   /** Folder with ca.pem, cert.pem and key.pem for TLS. Default: none. */
   certPath?: string;
   /**
-   * Deadline of a core call (list, inspect, create, start, remove, rename; stop gets its grace
-   * period on top) when the caller passes no signal of its own, in ms. Default 30000.
+   * Deadline of every non-streaming call when the caller passes no signal of its own, in ms;
+   * stop and restart get their grace period on top. Streams, waits and image transfers (pull,
+   * push, load) get none. Default 30000.
    */
   callTimeoutMs?: number;
 }
@@ -24,18 +25,18 @@ export interface DockerEngineOptions {
 /** The Engine backed by a real Docker engine through dockerode. */
 export function createDockerEngine(options: DockerEngineOptions = {}): Engine & { readonly docker: Docker } {
   const docker = new Docker(dockerOptionsFromUrl(options.url ?? "unix:///var/run/docker.sock", options.certPath));
-  const timed = createDeadlineRunner(options.callTimeoutMs ?? 30_000);
-  const { volumes, networks } = createDockerResourceControl(docker);
+  const call = createEngineCall(options.callTimeoutMs ?? 30_000);
+  const { volumes, networks } = createDockerResourceControl(docker, call);
   return {
     docker,
     containers: {
-      ...createDockerContainerControl({ docker, timed, networks }),
+      ...createDockerContainerControl({ docker, call, networks }),
       ...createDockerContainerStreams(docker),
     },
-    images: createDockerImageControl(docker),
+    images: createDockerImageControl(docker, call),
     volumes,
     networks,
-    events: createDockerEventStream(docker),
-    system: createDockerSystemControl(docker),
+    events: createDockerEventStream(docker, call),
+    system: createDockerSystemControl(docker, call),
   };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type Docker from "dockerode";
 import { isDockhandError, type DockhandError } from "../../model/dockhand-error.js";
+import type { EngineCall } from "./docker-deadline.js";
 import { toEngineError } from "./docker-errors.js";
 import { dockerEventFilters, dockerSince, parseDockerEvent } from "./docker-event-mapping.js";
 import { eventKey, type EngineEvent, type EngineEventItem, type EngineEventLog, type EngineEvents, type LoggedEventsOptions, type WatchEventsOptions } from "../event-stream.js";
@@ -24,8 +25,11 @@ function retryable(err: DockhandError): boolean {
   return isDockhandError(err, "Unavailable") || isDockhandError(err, "Internal");
 }
 
-/** Container and image events from the engine's /events, surviving engine restarts. */
-export function createDockerEventStream(docker: Docker, options: DockerEventStreamOptions = {}): EngineEvents & EngineEventLog {
+/**
+ * Container and image events from the engine's /events, surviving engine restarts; the log of
+ * past events is read through `call`, under the default deadline.
+ */
+export function createDockerEventStream(docker: Docker, call: EngineCall, options: DockerEventStreamOptions = {}): EngineEvents & EngineEventLog {
   const initialBackoff = options.initialBackoffMs ?? 100;
   const maxBackoff = options.maxBackoffMs ?? 2000;
 
@@ -88,22 +92,21 @@ export function createDockerEventStream(docker: Docker, options: DockerEventStre
   }
 
   /** With `until` in the past the engine answers from its log of recent events and ends the response. */
-  async function loggedEvents(options: LoggedEventsOptions): Promise<EngineEvent[]> {
-    const signal = options.signal ?? new AbortController().signal;
-    const until = dockerSince(BigInt(options.until.getTime()) * 1_000_000n);
-    const response = await open(dockerEventFilters(options.filters), dockerSince(options.since), signal, until);
-    const found: EngineEvent[] = [];
-    try {
-      for await (const line of readLines(response)) {
-        const event = parseDockerEvent(line);
-        if (event) found.push(event);
+  function loggedEvents(options: LoggedEventsOptions): Promise<EngineEvent[]> {
+    return call("read logged engine events", options.signal, async (signal) => {
+      const until = dockerSince(BigInt(options.until.getTime()) * 1_000_000n);
+      const response = await open(dockerEventFilters(options.filters), dockerSince(options.since), signal, until);
+      const found: EngineEvent[] = [];
+      try {
+        for await (const line of readLines(response)) {
+          const event = parseDockerEvent(line);
+          if (event) found.push(event);
+        }
+      } finally {
+        response.destroy();
       }
-    } catch (err) {
-      throw toEngineError(err, "read logged engine events");
-    } finally {
-      response.destroy();
-    }
-    return found;
+      return found;
+    });
   }
 
   return {

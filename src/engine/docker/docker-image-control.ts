@@ -2,7 +2,8 @@ import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { DockhandError } from "../../model/dockhand-error.js";
 import type { ImageControl, RegistryCredentials, TransferOptions } from "../image-control.js";
-import { engineCall as call } from "./docker-errors.js";
+import type { EngineCall } from "./docker-deadline.js";
+import { engineCall } from "./docker-errors.js";
 import { toImageInspection, toImageSummary } from "./docker-image-mapping.js";
 import { toImageDetails } from "./docker-mapping.js";
 import { EngineStreamError, followStream, toProgressEvent, type EngineStreamMessage } from "./docker-progress.js";
@@ -29,8 +30,11 @@ function authConfig(credentials: RegistryCredentials | undefined): Record<string
 
 const loadedPattern = /^Loaded image(?: ID)?: (.+)$/gm;
 
-/** Images through dockerode. */
-export function createDockerImageControl(docker: Docker): ImageControl {
+/**
+ * Images through dockerode. Pull, push and load follow the engine's progress stream, however
+ * long it takes, and get no default deadline; the other calls go through `call`.
+ */
+export function createDockerImageControl(docker: Docker, call: EngineCall): ImageControl {
   async function transfer(operation: string, start: () => Promise<NodeJS.ReadableStream>, options: TransferOptions) {
     try {
       const stream = await start();
@@ -43,8 +47,8 @@ export function createDockerImageControl(docker: Docker): ImageControl {
   }
 
   return {
-    // dockerode's image inspect takes no abort signal; it is a quick local lookup.
-    inspect: (ref) => call(`inspect image ${ref}`, async () => toImageDetails(await docker.getImage(ref).inspect())),
+    // dockerode's image inspect takes no abort signal: the deadline fails the call without aborting it.
+    inspect: (ref, signal) => call(`inspect image ${ref}`, signal, async () => toImageDetails(await docker.getImage(ref).inspect())),
 
     async pull(ref, options = {}) {
       const { repository, version, explicit } = splitReference(ref);
@@ -54,7 +58,7 @@ export function createDockerImageControl(docker: Docker): ImageControl {
         () => docker.createImage(authConfig(options.credentials), { fromImage: repository, tag: version, abortSignal: options.signal }),
         options,
       );
-      const image = await call(operation, () => docker.getImage(explicit).inspect());
+      const image = await engineCall(operation, () => docker.getImage(explicit).inspect());
       // The "Digest:" line names this pull's manifest exactly; RepoDigests may also hold the
       // digests of other tags of the repository, so it is only the fallback.
       const fromStatus = messages.map((m) => /^Digest: (\S+)/.exec(m.status ?? "")?.[1]).find(Boolean);
@@ -66,7 +70,7 @@ export function createDockerImageControl(docker: Docker): ImageControl {
       const { repository, version } = splitReference(ref);
       const operation = `push image ${ref}`;
       // Checked first so that a missing image is a structured NotFound, not an in-stream text.
-      await call(operation, () => docker.getImage(ref).inspect());
+      await engineCall(operation, () => docker.getImage(ref).inspect());
       const image = docker.getImage(repository);
       const messages = await transfer(
         operation,
@@ -78,51 +82,48 @@ export function createDockerImageControl(docker: Docker): ImageControl {
     },
 
     list: (query, signal) =>
-      call("list images", async () => {
+      call("list images", signal, async (abortSignal) => {
         const filters: Record<string, string[]> = {};
         if (query.labels?.length) filters.label = query.labels;
         if (query.reference) filters.reference = [query.reference];
         if (query.danglingOnly) filters.dangling = ["true"];
-        const images = await docker.listImages({ all: query.all, filters, abortSignal: signal } as Docker.ListImagesOptions);
+        const images = await docker.listImages({ all: query.all, filters, abortSignal } as Docker.ListImagesOptions);
         return images.map(toImageSummary);
       }),
 
-    describe: (ref) => call(`inspect image ${ref}`, async () => toImageInspection(await docker.getImage(ref).inspect())),
+    describe: (ref, signal) => call(`inspect image ${ref}`, signal, async () => toImageInspection(await docker.getImage(ref).inspect())),
 
-    async remove(ref, options, signal) {
-      const operation = `remove image ${ref}`;
-      const image = await call(operation, () => docker.getImage(ref).inspect());
-      const tags = (image.RepoTags ?? []).filter((t) => !t.startsWith("<none>"));
-      // Removing one of several tags leaves the image, so it cannot hurt a container using it.
-      const onlyUntags = tags.length > 1 && tags.includes(splitReference(ref).explicit);
-      if (!onlyUntags) {
-        const users = await call(operation, () =>
-          docker.listContainers({ all: true, filters: { ancestor: [image.Id] }, abortSignal: signal }),
-        );
-        const user = users.find((c) => c.ImageID === image.Id);
-        if (user) {
-          const name = (user.Names[0] ?? "").replace(/^\//, "");
-          throw new DockhandError(
-            "Conflict",
-            `${operation}: container ${name} (${user.Id.slice(0, 12)}, ${user.State}) uses the image; remove the container first`,
-            { details: { field: "image", containerId: user.Id } },
-          );
+    remove: (ref, options, signal) =>
+      call(`remove image ${ref}`, signal, async (abortSignal) => {
+        const operation = `remove image ${ref}`;
+        const image = await docker.getImage(ref).inspect();
+        const tags = (image.RepoTags ?? []).filter((t) => !t.startsWith("<none>"));
+        // Removing one of several tags leaves the image, so it cannot hurt a container using it.
+        const onlyUntags = tags.length > 1 && tags.includes(splitReference(ref).explicit);
+        if (!onlyUntags) {
+          const users = await docker.listContainers({ all: true, filters: { ancestor: [image.Id] }, abortSignal });
+          const user = users.find((c) => c.ImageID === image.Id);
+          if (user) {
+            const name = (user.Names[0] ?? "").replace(/^\//, "");
+            throw new DockhandError(
+              "Conflict",
+              `${operation}: container ${name} (${user.Id.slice(0, 12)}, ${user.State}) uses the image; remove the container first`,
+              { details: { field: "image", containerId: user.Id } },
+            );
+          }
         }
-      }
-      const removed = await call(operation, () =>
-        docker.getImage(ref).remove({ force: options.force, noprune: options.noPrune, abortSignal: signal }),
-      );
-      const items = removed as Array<{ Untagged?: string; Deleted?: string }>;
-      return {
-        untagged: items.flatMap((i) => (i.Untagged ? [i.Untagged] : [])),
-        deleted: items.flatMap((i) => (i.Deleted ? [i.Deleted] : [])),
-      };
-    },
+        const removed = await docker.getImage(ref).remove({ force: options.force, noprune: options.noPrune, abortSignal });
+        const items = removed as Array<{ Untagged?: string; Deleted?: string }>;
+        return {
+          untagged: items.flatMap((i) => (i.Untagged ? [i.Untagged] : [])),
+          deleted: items.flatMap((i) => (i.Deleted ? [i.Deleted] : [])),
+        };
+      }),
 
     tag: (source, target, signal) =>
-      call(`tag image ${source} as ${target}`, async () => {
+      call(`tag image ${source} as ${target}`, signal, async (abortSignal) => {
         const { repository, version } = splitReference(target);
-        await docker.getImage(source).tag({ repo: repository, tag: version, abortSignal: signal });
+        await docker.getImage(source).tag({ repo: repository, tag: version, abortSignal });
       }),
 
     async load(archive: Readable, signal) {
