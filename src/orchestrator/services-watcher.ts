@@ -2,8 +2,7 @@ import { isDockhandError } from "../model/dockhand-error.js";
 import type { ServiceRegistry } from "../registry/service-registry.js";
 import type { Orchestrator } from "./orchestrator.js";
 import type { ServiceStatusView } from "./service-status.js";
-import { createWakeup } from "../lib/wakeup.js";
-import { sleep } from "../lib/sleep.js";
+import { createChangeThrottle } from "../lib/change-throttle.js";
 
 /** One message of the all-services watch: new or changed statuses, and deleted names. */
 export interface ServicesChange {
@@ -52,12 +51,8 @@ export function createServicesWatcher(options: ServicesWatcherOptions): Services
   }
 
   async function* watch(signal: AbortSignal): AsyncGenerator<ServicesChange> {
-    let dirty = false;
-    const wakeup = createWakeup(signal);
-    const changed = () => {
-      dirty = true;
-      wakeup.notify();
-    };
+    const changes = createChangeThrottle(signal, coalesceMs);
+    const changed = () => changes.mark();
     // Subscribed before the first read, so no change between the two is missed.
     const unsubscribe = [source.onStatusChange(changed), registry.onChange(changed)];
     try {
@@ -65,17 +60,7 @@ export function createServicesWatcher(options: ServicesWatcherOptions): Services
       const first = await readAll();
       for (const status of first) sent.set(status.name, JSON.stringify(status));
       yield { reset: true, statuses: first, removed: [] };
-      let lastRead = performance.now();
-      while (!signal.aborted) {
-        if (!dirty) {
-          await wakeup.next();
-          continue;
-        }
-        // Throttled rather than debounced: a lone change (a container dying) shows at once.
-        const early = lastRead + coalesceMs - performance.now();
-        if (early > 0) await sleep(early, signal);
-        dirty = false;
-        lastRead = performance.now();
+      while (await changes.next()) {
         let all: ServiceStatusView[];
         try {
           all = await readAll();
@@ -99,7 +84,7 @@ export function createServicesWatcher(options: ServicesWatcherOptions): Services
       }
     } finally {
       for (const stop of unsubscribe) stop();
-      wakeup.close();
+      changes.close();
     }
   }
 

@@ -1,6 +1,5 @@
 import { isDockhandError } from "../model/dockhand-error.js";
-import { sleep } from "../lib/sleep.js";
-import { createWakeup } from "../lib/wakeup.js";
+import { createChangeThrottle } from "../lib/change-throttle.js";
 import type { Orchestrator } from "./orchestrator.js";
 import type { ServiceStatusView } from "./service-status.js";
 
@@ -30,14 +29,9 @@ export function createStatusWatcher(options: StatusWatcherOptions): StatusWatche
   const coalesceMs = options.coalesceMs ?? 100;
 
   async function* watch(name: string, signal: AbortSignal): AsyncGenerator<ServiceStatusView> {
-    let dirty = false;
-    const wakeup = createWakeup(signal);
+    const changes = createChangeThrottle(signal, coalesceMs);
     // Subscribed before the first read, so no change between the two is missed.
-    const unsubscribe = source.onStatusChange((service) => {
-      if (service !== name) return;
-      dirty = true;
-      wakeup.notify();
-    });
+    const unsubscribe = source.onStatusChange((service) => service === name && changes.mark());
     try {
       let lastSent = "";
       const changed = async (): Promise<ServiceStatusView | undefined> => {
@@ -48,17 +42,7 @@ export function createStatusWatcher(options: StatusWatcherOptions): StatusWatche
         return view;
       };
       yield (await changed()) as ServiceStatusView;
-      let lastRead = performance.now();
-      while (!signal.aborted) {
-        if (!dirty) {
-          await wakeup.next();
-          continue;
-        }
-        const early = lastRead + coalesceMs - performance.now();
-        if (early > 0) await sleep(early, signal);
-        if (signal.aborted) return;
-        dirty = false;
-        lastRead = performance.now();
+      while (await changes.next()) {
         let view: ServiceStatusView | undefined;
         try {
           view = await changed();
@@ -71,7 +55,7 @@ export function createStatusWatcher(options: StatusWatcherOptions): StatusWatche
       }
     } finally {
       unsubscribe();
-      wakeup.close();
+      changes.close();
     }
   }
 
