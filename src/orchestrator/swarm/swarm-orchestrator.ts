@@ -8,7 +8,7 @@ import type { Orchestrator, OrphanView } from "../orchestrator.js";
 import { createStatusCache } from "../status-cache.js";
 import { createStatusWatcher } from "../status-watcher.js";
 import { createSwarmServiceWriter } from "./swarm-service-writer.js";
-import { buildStatus, currentTasks, rolloutOf, runningTasks } from "./swarm-status.js";
+import { buildStatus, currentTasks, runningTasks } from "./swarm-status.js";
 import { createSwarmTaskView } from "./swarm-task-view.js";
 import { waitForCount } from "./swarm-scale-wait.js";
 import { serviceLabel } from "../../model/ownership-labels.js";
@@ -85,7 +85,7 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
   async function recordRolloutEnd(name: string): Promise<void> {
     const stored = registry.find(name);
     if (!stored?.rollout || stored.rollout.endedAt) return;
-    const rollout = rolloutOf(stored, view.service(name));
+    const rollout = buildStatus(stored, view.service(name), view.tasks(name), view.nodes()).rollout;
     if (rollout?.endedAt) await registry.setRollout(name, rollout).catch(() => undefined);
   }
 

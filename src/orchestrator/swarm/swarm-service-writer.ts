@@ -34,7 +34,10 @@ export interface SwarmServiceWriter {
 /** The spec without the definition-version label: a Swarm rollback returns the old label, yet the same content. */
 function content(spec: SwarmServiceSpec): string {
   const strip = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).filter(([key]) => key !== definitionLabel).sort());
-  return JSON.stringify({ ...spec, labels: strip(spec.labels), containerLabels: strip(spec.containerLabels), env: Object.entries(spec.env).sort() });
+  // Keys sorted at every level: a spec read back from Swarm lists its fields in another order.
+  return JSON.stringify({ ...spec, labels: strip(spec.labels), containerLabels: strip(spec.containerLabels), env: Object.entries(spec.env).sort() }, (_key, value: unknown) =>
+    value && typeof value === "object" && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))) : value,
+  );
 }
 
 export function sameSwarmSpec(a: SwarmServiceSpec, b: SwarmServiceSpec): boolean {
@@ -74,7 +77,9 @@ export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): Sw
     const rollingBack = service.updateStatus && service.updateStatus.state !== "completed" && service.updateStatus.state !== "updating";
     const target = reason === "drift" && rollingBack ? { ...service.spec, replicas: stored.replicas } : wanted;
     if (sameSwarmSpec(service.spec, target)) return "unchanged";
-    if (reason === "drift") logger.warn({ service: name, swarmReplicas: service.spec.replicas, desired: stored.replicas }, "swarm service drifted from its definition; restoring it");
+    if (reason === "drift") {
+      logger.warn({ service: name, swarmReplicas: service.spec.replicas, desired: stored.replicas }, "swarm service drifted from its definition; restoring it");
+    }
     await swarm.services.update(service.id, service.version, target);
     return "updated";
   }

@@ -79,9 +79,13 @@ const rolloutStateOf: Record<SwarmUpdateState, RolloutState> = {
 };
 
 /** The registry's rollout, with its state read from Swarm's UpdateStatus once Swarm has one for it. */
-export function rolloutOf(stored: StoredService, service: SwarmService | undefined): Rollout | undefined {
+export function rolloutOf(stored: StoredService, service: SwarmService | undefined, settled = false): Rollout | undefined {
   const recorded = stored.rollout;
   const status = service?.updateStatus;
+  // Swarm keeps no UpdateStatus when it had nothing to replace (no task ran the old spec).
+  if (recorded?.state === "updating" && !status && settled) {
+    return { ...recorded, state: "completed", endedAt: new Date().toISOString() };
+  }
   if (!recorded || !status || !service) return recorded;
   // An UpdateStatus older than the recorded rollout belongs to an earlier change.
   if (status.startedAt && status.startedAt.getTime() < Date.parse(recorded.startedAt) - 1000) return recorded;
@@ -106,11 +110,13 @@ export function buildStatus(
     .sort((a, b) => a.slot - b.slot || a.createdAt.getTime() - b.createdAt.getTime())
     .map((task) => containerOf(name, task, nodes));
   const failures = failuresOf(tasks, Date.now());
-  const rollout = rolloutOf(stored, service);
+  const running = runningTasks(tasks, nodes).length;
+  const settled = running === stored.replicas && containers.every((c) => c.definitionVersion === stored.version);
+  const rollout = rolloutOf(stored, service, settled);
   return {
     name,
     desired: stored.replicas,
-    running: runningTasks(tasks, nodes).length,
+    running,
     paused: 0,
     version: stored.version,
     containers,

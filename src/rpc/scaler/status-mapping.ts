@@ -55,6 +55,8 @@ export function containerStatusToProto(c: ContainerStatusView): MessageInitShape
     startTime: c.startedAt ? timestampFromDate(c.startedAt) : undefined,
     definitionVersion: BigInt(c.definitionVersion),
     exitCode: c.exitCode,
+    nodeId: c.node?.id ?? "",
+    nodeName: c.node?.name ?? "",
   };
 }
 

@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import { ContainerState, Scaler, type ServiceStatus } from "../../gen/dockhand/v1/scaler_pb.js";
+import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
+import { UpdateState } from "../../gen/dockhand/v1/service_pb.js";
+import { clientFor } from "../support/clients.js";
+import { until } from "../support/until.js";
+import { useSwarmServer } from "../support/swarm/swarm-server.js";
+import { testImage } from "../support/engine.js";
+
+/** The swarm backend on a real three-node swarm: node 1 the manager, 2 and 3 workers. */
+describe("swarm backend on three nodes", () => {
+  const fixture = useSwarmServer();
+  const scaler = () => clientFor(Scaler, fixture.server.url);
+  const status = async (name: string) => (await scaler().getStatus({ name })).status!;
+  const running = (s: ServiceStatus) => s.containers.filter((c) => c.state === ContainerState.RUNNING);
+  const nodesOf = (s: ServiceStatus) => new Set(running(s).map((c) => c.nodeName));
+  /** Swarm's own view, read from the manager with the docker CLI. */
+  const swarmReplicas = async (name: string) => Number((await fixture.swarm.manager.docker(["service", "inspect", name, "--format", "{{.Spec.Mode.Replicated.Replicas}}"])).trim());
+
+  it("scales 0→9→3→0 with wait, spread over the three nodes", async () => {
+    const name = fixture.service("spread");
+    await fixture.createService(name);
+    const nine = (await scaler().scale({ name, replicas: 9 })).status!;
+    expect(nine.running).toBe(9);
+    expect(nine.desired).toBe(9);
+    expect(nodesOf(nine)).toEqual(new Set(fixture.hostnames()));
+    expect(await swarmReplicas(name)).toBe(9);
+    const three = (await scaler().scale({ name, replicas: 3 })).status!;
+    expect(three.running).toBe(3);
+    expect(three.containers).toHaveLength(3);
+    const zero = (await scaler().scale({ name, replicas: 0 })).status!;
+    expect(zero.running).toBe(0);
+    expect(zero.containers).toHaveLength(0);
+    await clientFor(ServiceRegistry, fixture.server.url).deleteService({ name });
+  });
+
+  it("shows the node of each container in GetStatus and WatchStatus", async () => {
+    const name = fixture.service("nodes");
+    await fixture.createService(name);
+    const ids = await fixture.swarm.nodeIds();
+    const controller = new AbortController();
+    const seen: ServiceStatus[] = [];
+    const watching = (async () => {
+      for await (const message of scaler().watchStatus({ name }, { signal: controller.signal })) {
+        seen.push(message.status!);
+        if (message.status!.running === 3) return message.status!;
+      }
+      throw new Error("the watch ended before 3 ran");
+    })();
+    await scaler().scale({ name, replicas: 3, wait: false });
+    const watched = await watching;
+    controller.abort();
+    for (const c of running(watched)) {
+      expect(fixture.hostnames()).toContain(c.nodeName);
+      expect(c.nodeId).toBe(ids.get(c.nodeName));
+    }
+    expect(seen[0]?.running).toBeLessThan(3);
+    await until(async () => running(await status(name)).length === 3);
+    for (const c of (await status(name)).containers) expect(c.nodeId).toBe(ids.get(c.nodeName));
+    await scaler().scale({ name, replicas: 0 });
+  });
+
+  it("rolls an update out through Swarm, then rolls it back with Swarm's rollback", async () => {
+    const name = fixture.service("roll");
+    const registry = clientFor(ServiceRegistry, fixture.server.url);
+    await fixture.createService(name, { environment: { RELEASE: "one" }, updateConfig: { parallelism: 2, monitor: { seconds: 1n } } });
+    await scaler().scale({ name, replicas: 3 });
+    const env = async () => (await fixture.swarm.manager.docker(["service", "inspect", name, "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Env}}"])).trim();
+    expect(await env()).toContain("RELEASE=one");
+
+    await registry.updateService({
+      service: { name, image: testImage, command: ["sleep", "3600"], init: true, stopGracePeriod: { seconds: 1n }, environment: { RELEASE: "two" }, updateConfig: { parallelism: 2, monitor: { seconds: 1n } } },
+    });
+    await until(async () => (await status(name)).update?.state === UpdateState.COMPLETED, 90_000);
+    const updated = await status(name);
+    expect(updated.running).toBe(3);
+    expect(updated.containers.every((c) => c.definitionVersion === 2n)).toBe(true);
+    expect(await env()).toContain("RELEASE=two");
+
+    await scaler().rollback({ name });
+    await until(async () => (await status(name)).update?.state === UpdateState.ROLLED_BACK, 90_000);
+    expect(await env()).toContain("RELEASE=one");
+    // Swarm's own rollback, not a new update: the service's UpdateStatus says so.
+    expect((await fixture.swarm.manager.docker(["service", "inspect", name, "--format", "{{.UpdateStatus.State}}"])).trim()).toBe("rollback_completed");
+    await until(async () => (await status(name)).running === 3);
+    await scaler().scale({ name, replicas: 0 });
+  });
+
+  it("replaces a task killed on a worker", async () => {
+    const name = fixture.service("kill");
+    await fixture.createService(name);
+    const before = (await scaler().scale({ name, replicas: 3 })).status!;
+    const worker = fixture.swarm.nodes[1]!;
+    const victim = running(before).find((c) => c.nodeName === worker.hostname) ?? running(before)[0]!;
+    const node = fixture.swarm.nodes.find((n) => n.hostname === victim.nodeName)!;
+    await node.docker(["kill", victim.id]);
+    await until(async () => {
+      const now = await status(name);
+      return now.running === 3 && !now.containers.some((c) => c.id === victim.id);
+    }, 90_000);
+    await scaler().scale({ name, replicas: 0 });
+  });
+
+  it("repairs drift: a service scaled or removed behind dockhand's back comes back", async () => {
+    const name = fixture.service("drift");
+    await fixture.createService(name);
+    await scaler().scale({ name, replicas: 3 });
+    await fixture.swarm.manager.docker(["service", "scale", "--detach", `${name}=1`]);
+    await until(async () => (await swarmReplicas(name)) === 3 && (await status(name)).running === 3, 90_000);
+    await fixture.swarm.manager.docker(["service", "rm", name]);
+    await until(async () => (await swarmReplicas(name).catch(() => 0)) === 3 && (await status(name)).running === 3, 90_000);
+    await scaler().scale({ name, replicas: 0 });
+  });
+
+  it("reports a stopped worker's tasks as lost, and Swarm brings the count back on the others", async () => {
+    const name = fixture.service("worker");
+    await fixture.createService(name);
+    await scaler().scale({ name, replicas: 6 });
+    const worker = fixture.swarm.nodes[2]!;
+    await worker.stop("SIGKILL");
+    try {
+      // Lost: the worker's tasks are no longer counted as running.
+      await until(async () => {
+        const now = await status(name);
+        return now.running < 6 && now.containers.some((c) => c.nodeName === worker.hostname && c.state !== ContainerState.RUNNING);
+      }, 90_000);
+      // Rescheduled on the two nodes left.
+      await until(async () => {
+        const now = await status(name);
+        return now.running === 6 && running(now).every((c) => c.nodeName !== worker.hostname);
+      }, 120_000);
+    } finally {
+      await worker.start();
+      await fixture.swarm.waitReady();
+    }
+    await scaler().scale({ name, replicas: 0 });
+  });
+
+  it("keeps working across a restart of the manager's dockerd", async () => {
+    const name = fixture.service("manager");
+    await fixture.createService(name);
+    await scaler().scale({ name, replicas: 2 });
+    await fixture.swarm.manager.stop("SIGTERM");
+    await fixture.swarm.manager.start();
+    await fixture.swarm.waitReady();
+    const after = await until(async () => (await scaler().scale({ name, replicas: 4 }).then(() => true, () => false)), 90_000).then(() => status(name));
+    expect(after.running).toBe(4);
+    expect(after.containers.every((c) => fixture.hostnames().includes(c.nodeName))).toBe(true);
+    await scaler().scale({ name, replicas: 0 });
+  });
+});
