@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ContainerState, Scaler, type ServiceStatus } from "../../gen/dockhand/v1/scaler_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
@@ -6,6 +9,15 @@ import { clientFor } from "../support/clients.js";
 import { until } from "../support/until.js";
 import { useSwarmServer } from "../support/swarm/swarm-server.js";
 import { testImage } from "../support/engine.js";
+import { debianPython, run } from "../support/run.js";
+import { createDockerEngine } from "../../src/engine/docker/docker-engine.js";
+import { startTestServer } from "../support/test-server.js";
+
+/** The README's fenced blocks marked `<!-- readme-test[: kind] -->` (as readme.test.ts reads them). */
+function readmeExamples(): Array<{ kind: string; code: string }> {
+  const text = readFileSync("README.md", "utf8");
+  return [...text.matchAll(/<!-- readme-test(?::\s*([\w-]+))? -->\n```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ kind: m[1] ?? "shell", code: m[3]! }));
+}
 
 /** The swarm backend on a real three-node swarm: node 1 the manager, 2 and 3 workers. */
 describe("swarm backend on three nodes", () => {
@@ -147,5 +159,51 @@ describe("swarm backend on three nodes", () => {
     expect(after.running).toBe(4);
     expect(after.containers.every((c) => fixture.hostnames().includes(c.nodeName))).toBe(true);
     await scaler().scale({ name, replicas: 0 });
+  });
+
+  it("answers the README's curl, buf curl and Python grpcio examples the same way", async () => {
+    const address = fixture.server.url.replace("http://", "");
+    const dir = mkdtempSync(join(tmpdir(), "dockhand-swarm-readme-"));
+    const descriptors = join(dir, "dockhand.binpb");
+    try {
+      const examples = readmeExamples();
+      // The first three shell blocks: curl (create, scale 3, status), buf curl (gRPC, gRPC-web), Python (scale 2, delete).
+      const shell = examples.filter((e) => e.kind === "shell").slice(0, 3);
+      expect(shell.map((e) => e.code)).toEqual([expect.stringContaining("curl -sS"), expect.stringContaining("buf curl"), expect.stringContaining("dockhand_client.py")]);
+      for (const [index, example] of shell.entries()) {
+        const script = `set -euo pipefail\n${example.code.replaceAll("127.0.0.1:7051", address).replaceAll("dockhand.binpb", descriptors)}`;
+        const res = await run("bash", ["-c", script], { env: { PATH: `${process.cwd()}/node_modules/.bin:/usr/bin:${process.env.PATH}` } });
+        expect(res.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("npm warn"))).toEqual([]);
+        expect(res.code).toBe(0);
+        expect(res.stdout).not.toMatch(/"code":/);
+        if (index === 0) {
+          // curl's Scale waited for 3 tasks: status shows them, each with its node.
+          const afterCurl = await status("hello");
+          expect(afterCurl.running).toBe(3);
+          for (const c of afterCurl.containers) expect(fixture.hostnames()).toContain(c.nodeName);
+        }
+      }
+      // The Python example deleted the service with force: Swarm has no service left of that name.
+      await expect(fixture.swarm.manager.docker(["service", "inspect", "hello"])).rejects.toThrow();
+
+      const snippet = examples.find((e) => e.kind === "python")!;
+      await fixture.createService("hello");
+      writeFileSync(join(dir, "snippet.py"), snippet.code.replaceAll("127.0.0.1:7051", address).replaceAll('"dockhand.binpb"', JSON.stringify(descriptors)));
+      const res = await run(debianPython, [join(dir, "snippet.py")], { env: { PYTHONPATH: join(process.cwd(), "examples/python") } });
+      expect(res.stderr).toBe("");
+      expect(res.stdout.trim()).toBe("0");
+      await clientFor(ServiceRegistry, fixture.server.url).deleteService({ name: "hello", force: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to start on an engine that is a swarm worker, saying so", async () => {
+    const worker = fixture.swarm.nodes[1]!;
+    const failure = await startTestServer(createDockerEngine({ url: worker.url }), { orchestrator: "swarm", dockerUrl: worker.url }).then(
+      (server) => server.close().then(() => undefined),
+      (err: unknown) => err as Error,
+    );
+    expect(failure?.message).toMatch(/swarm worker, not a manager/);
   });
 });
