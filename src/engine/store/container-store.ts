@@ -194,6 +194,8 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
     const listed = await engine.containers.list({ ...query, all: true }, signal);
     const failure = await runBounded(listed, concurrency, async (c) => {
       if ((readNumbers.get(c.id) ?? 0) <= listedAt) await read(c.id);
+      // A read begun after the list is newer; the caller still finds its answer in the store.
+      else await pending.get(c.id)?.catch(() => undefined);
     });
     if (failure) throw failure;
     const present = new Set(listed.map((c) => c.id));
