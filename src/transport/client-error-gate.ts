@@ -39,13 +39,14 @@ export function clientErrorGate(context: HandlerContext): void {
     "abort",
     () => {
       const err: unknown = signal.reason;
-      if (err instanceof ConnectError) correct(err);
+      if (err instanceof ConnectError) correctClientCaused(err);
     },
     { once: true },
   );
 }
 
-function correct(err: ConnectError): void {
+/** Rewrites, in place, a client-caused `internal` error as INVALID_ARGUMENT, its message bounded. */
+export function correctClientCaused(err: ConnectError): void {
   const writable = err as { code: Code; rawMessage: string; message: string };
   let code = err.code;
   let rawMessage = err.rawMessage;

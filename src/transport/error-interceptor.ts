@@ -1,11 +1,26 @@
-import type { Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { DockhandError } from "../model/dockhand-error.js";
+import { correctClientCaused } from "./client-error-gate.js";
 import { toConnectError } from "./error-codes.js";
 
-async function* mapStreamErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
+/**
+ * What a failed call ends with, as the logs and metrics record it. A call whose client went
+ * away (or whose deadline passed) fails in whatever its last write hit, "Premature close" on
+ * HTTP/2: that is the cancel (or the deadline), not an `internal` error. A request a stream
+ * could not decode is the client's fault, as client-error-gate tells the client.
+ */
+function mapped(err: unknown, signal: AbortSignal): ConnectError {
+  if (signal.aborted && !(err instanceof DockhandError)) return ConnectError.from(signal.reason, Code.Canceled);
+  const connectError = toConnectError(err);
+  correctClientCaused(connectError);
+  return connectError;
+}
+
+async function* mapStreamErrors<T>(messages: AsyncIterable<T>, signal: AbortSignal): AsyncIterable<T> {
   try {
     yield* messages;
   } catch (err) {
-    throw toConnectError(err);
+    throw mapped(err, signal);
   }
 }
 
@@ -13,8 +28,8 @@ async function* mapStreamErrors<T>(messages: AsyncIterable<T>): AsyncIterable<T>
 export const errorInterceptor: Interceptor = (next) => async (req) => {
   try {
     const res = await next(req);
-    return res.stream ? { ...res, message: mapStreamErrors(res.message) } : res;
+    return res.stream ? { ...res, message: mapStreamErrors(res.message, req.signal) } : res;
   } catch (err) {
-    throw toConnectError(err);
+    throw mapped(err, req.signal);
   }
 };

@@ -26,7 +26,16 @@ export function createMetricsInterceptor(metrics: Metrics): Interceptor {
       return res;
     }
     const messages = res.message;
+    let open = true;
+    const closed = (code: string) => {
+      if (!open) return;
+      open = false;
+      metrics.streamOpened(procedure, -1);
+      record(code);
+    };
     metrics.streamOpened(procedure, 1);
+    // A stream closed before its first message never runs the generator below, nor its finally.
+    req.signal.addEventListener("abort", () => closed("Canceled"), { once: true });
     return {
       ...res,
       message: (async function* () {
@@ -39,8 +48,7 @@ export function createMetricsInterceptor(metrics: Metrics): Interceptor {
           code = req.signal.aborted ? "Canceled" : codeOf(err);
           throw err;
         } finally {
-          metrics.streamOpened(procedure, -1);
-          record(code);
+          closed(code);
         }
       })(),
     };
