@@ -69,9 +69,15 @@ export interface Growth {
   counts: number[];
 }
 
+/**
+ * V8's compiled code, which grows as more functions are optimised while the process warms up:
+ * reported, but not a set of objects the program retains.
+ */
+const notRetainedSets = new Set(["(code)"]);
+
 /** The sets that grew at every step by more than `minBytes` over all: candidates for a leak. */
 export function growingSets(snapshots: HeapSummary[], minBytes: number): Growth[] {
-  const keys = new Set(snapshots.flatMap((s) => [...s.keys()]));
+  const keys = new Set(snapshots.flatMap((s) => [...s.keys()].filter((key) => !notRetainedSets.has(key))));
   const growth: Growth[] = [];
   for (const key of keys) {
     const bytes = snapshots.map((s) => s.get(key)?.bytes ?? 0);

@@ -3,7 +3,7 @@
  * - a good request must succeed, except with UNAVAILABLE (or DEADLINE_EXCEEDED, a call that
  *   waited on the engine) while the engine was down, NOT_FOUND for StreamLogs of a
  *   container that a scale-down, a kill or a rollout removed between the status that named it
- *   and the call, or FAILED_PRECONDITION for a Scale with wait during which a fault killed one
+ *   and the call (or FAILED_PRECONDITION, the engine's 409 for one it is removing), or FAILED_PRECONDITION for a Scale with wait during which a fault killed one
  *   of its containers (exit code 137: the answer names it);
  * - a bad request may get any refusal, but never INTERNAL, UNKNOWN or a malformed answer.
  */
@@ -49,6 +49,7 @@ export function createOutcomeLog(): OutcomeLog {
     if (a.action.startsWith("bad ")) return false;
     if (outageCodes.has(a.code) && inOutage(a, outage, graceMs)) return true;
     if (a.action === "Scale" && a.code === "FailedPrecondition" && a.message.includes("exited with code 137")) return true;
+    if (a.action === "StreamLogs" && a.code === "FailedPrecondition" && a.message.includes("dead or marked for removal")) return true;
     return a.action === "StreamLogs" && a.code === "NotFound";
   };
   return {
