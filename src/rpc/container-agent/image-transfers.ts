@@ -36,14 +36,11 @@ function progressToProto(event: ImageProgressEvent): MessageInitShape<typeof Ima
   };
 }
 
+/** Only the credentials themselves reach the engine call, not the rest of the message. */
 function credentialsFromProto(auth: RegistryAuth | undefined): RegistryCredentials | undefined {
   if (!auth) return undefined;
-  return {
-    username: auth.username,
-    password: auth.password,
-    identityToken: auth.identityToken,
-    serverAddress: auth.serverAddress,
-  };
+  const { username, password, identityToken, serverAddress } = auth;
+  return { username, password, identityToken, serverAddress };
 }
 
 /** A pull's or push's progress events, then its result, as the messages of its response stream. */
