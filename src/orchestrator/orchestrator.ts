@@ -1,5 +1,5 @@
 import type { VolumeDetails } from "../engine/types.js";
-import type { ContainerStatusView, ServiceStatusView } from "./service-status.js";
+import type { ContainerStatusView, NodeRef, ServiceStatusView } from "./service-status.js";
 
 /**
  * Which backend runs the services: `local` keeps the count itself on the one engine it is
@@ -14,6 +14,25 @@ export interface ScaleOptions {
   signal?: AbortSignal;
   /** With `wait`: return when the containers run (default), or when they are ready (healthy, or running with no check). */
   waitFor?: "running" | "ready";
+}
+
+/** One line of a service's merged logs. */
+export interface ServiceLogLine {
+  slot: number;
+  containerId: string;
+  /** The node the container runs on; absent on a single engine. */
+  node?: NodeRef;
+  stream: "stdout" | "stderr";
+  line: string;
+  at: Date;
+}
+
+export interface ServiceLogOptions {
+  /** Keep streaming new lines until `signal` aborts. */
+  follow: boolean;
+  /** Only the last N lines of each container. Undefined: all. */
+  tail?: number;
+  signal: AbortSignal;
 }
 
 /** A container with this dockhand's labels whose service has no definition. */
@@ -78,6 +97,11 @@ export interface Orchestrator {
   purgeVolumes(name: string): Promise<string[]>;
   unusedVolumes(): Promise<UnusedVolume[]>;
   orphans(): Promise<OrphanView[]>;
+  /**
+   * The logs of every container of the service (those there when the call starts), merged,
+   * each line with its slot and node; without `follow`, oldest first. NotFound for no definition.
+   */
+  serviceLogs(name: string, options: ServiceLogOptions): AsyncIterable<ServiceLogLine>;
   /** One full pass now: read again what runs and restore every service's desired count and definition. */
   resync(): Promise<void>;
 }

@@ -100,6 +100,26 @@ function orchestratorContract(backend: () => Backend) {
     await scaler().scale({ name, replicas: 0 });
   });
 
+  it("StreamServiceLogs merges every container's lines, each marked with its slot", async () => {
+    const name = backend().service("c-logs");
+    await backend().createService(name, { command: ["sh", "-c", "echo started; echo oops >&2; exec sleep 3600"] });
+    await scaler().scale({ name, replicas: 2 });
+    const read = async () => {
+      const lines: Array<{ slot: number; line: string; stderr: boolean; containerId: string }> = [];
+      for await (const message of scaler().streamServiceLogs({ name })) lines.push(message);
+      return lines;
+    };
+    await until(async () => (await read()).length === 4, 60_000);
+    const lines = await read();
+    expect(lines.filter((l) => l.line === "started").map((l) => l.slot).sort()).toEqual([1, 2]);
+    expect(lines.filter((l) => l.line === "oops").every((l) => l.stderr)).toBe(true);
+    const running = (await status(name)).containers.map((c) => c.id);
+    expect(new Set(lines.map((l) => l.containerId))).toEqual(new Set(running));
+    expect((await failureOf(scaler().streamServiceLogs({ name, tail: -1 }))).code).toBe(Code.InvalidArgument);
+    expect((await failureOf(scaler().streamServiceLogs({ name: `${name}-none` }))).code).toBe(Code.NotFound);
+    await scaler().scale({ name, replicas: 0 });
+  });
+
   it("DeleteService refuses a running service without force, and removes it with force", async () => {
     const name = backend().service("c-delete");
     await backend().createService(name);

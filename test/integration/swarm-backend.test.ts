@@ -98,6 +98,42 @@ describe("swarm backend on three nodes", () => {
     await scaler().scale({ name, replicas: 0 });
   });
 
+  it("streams the service's logs merged across the nodes, each line with its slot and node", async () => {
+    const name = fixture.service("logs");
+    await fixture.createService(name, { command: ["sh", "-c", "echo line-from-task; exec sleep 3600"] });
+    const up = (await scaler().scale({ name, replicas: 3 })).status!;
+    const nodeOfSlot = new Map(up.containers.map((c) => [c.slot, c.nodeName]));
+    const read = async () => {
+      const lines: Array<{ slot: number; nodeName: string; nodeId: string; line: string }> = [];
+      for await (const message of scaler().streamServiceLogs({ name })) lines.push(message);
+      return lines;
+    };
+    await until(async () => (await read()).length === 3, 60_000);
+    const lines = await read();
+    expect(lines.every((l) => l.line === "line-from-task")).toBe(true);
+    expect(lines.map((l) => l.slot).sort()).toEqual([1, 2, 3]);
+    for (const line of lines) expect(line.nodeName).toBe(nodeOfSlot.get(line.slot));
+    expect(new Set(lines.map((l) => l.nodeName)).size).toBe(new Set(nodeOfSlot.values()).size);
+
+    // Followed: a task started later is in the same stream, from whichever node runs it.
+    // (No tail: Swarm applies a tail to each task, so `tail: 0` would hide a new task's first lines too.)
+    const controller = new AbortController();
+    const followed: Array<{ slot: number; nodeName: string }> = [];
+    const following = (async () => {
+      for await (const message of scaler().streamServiceLogs({ name, follow: true }, { signal: controller.signal })) {
+        followed.push(message);
+        if (message.slot === 4) return;
+      }
+    })().catch(() => undefined);
+    await until(() => followed.length >= 3, 60_000);
+    await scaler().scale({ name, replicas: 4 });
+    await until(() => followed.some((l) => l.slot === 4), 60_000);
+    controller.abort();
+    await following;
+    expect(fixture.hostnames()).toContain(followed.find((l) => l.slot === 4)!.nodeName);
+    await scaler().scale({ name, replicas: 0 });
+  });
+
   it("replaces a task killed on a worker", async () => {
     const name = fixture.service("kill");
     await fixture.createService(name);

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/scaler.proto.
  */
 export const file_dockhand_v1_scaler: GenFile = /*@__PURE__*/
-  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIokBCgxTY2FsZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCghyZXBsaWNhcxgCIAEoBUgAiAEBEhEKBHdhaXQYAyABKAhIAYgBARIrCgh3YWl0X2ZvchgEIAEoDjIZLmRvY2toYW5kLnYxLlNjYWxlV2FpdEZvckILCglfcmVwbGljYXNCBwoFX3dhaXQiOwoNU2NhbGVSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiAKEEdldFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChFHZXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiIKEldhdGNoU3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIkEKE1dhdGNoU3RhdHVzUmVzcG9uc2USKgoGc3RhdHVzGAEgASgLMhouZG9ja2hhbmQudjEuU2VydmljZVN0YXR1cyIWChRXYXRjaFNlcnZpY2VzUmVxdWVzdCJlChVXYXRjaFNlcnZpY2VzUmVzcG9uc2USDQoFcmVzZXQYASABKAgSLAoIc3RhdHVzZXMYAiADKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzEg8KB3JlbW92ZWQYAyADKAkixQIKDVNlcnZpY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0SMAoKY29udGFpbmVycxgEIAMoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIPCgd2ZXJzaW9uGAUgASgEEhUKDWNyYXNoX2xvb3BpbmcYBiABKAgSKgoIZmFpbHVyZXMYByADKAsyGC5kb2NraGFuZC52MS5TbG90RmFpbHVyZRIpCgZ1cGRhdGUYCCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMSDgoGcGF1c2VkGAkgASgNEg8KB2hlYWx0aHkYCiABKA0SEAoIc3RhcnRpbmcYCyABKA0SEQoJdW5oZWFsdGh5GAwgASgNEg0KBXJlYWR5GA0gASgNIr0BCgtTbG90RmFpbHVyZRIMCgRzbG90GAEgASgNEhEKCWV4aXRfY29kZRgCIAEoBRIOCgZyZWFzb24YAyABKAkSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYBSABKA0SNQoRbmV4dF9hdHRlbXB0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr4CCg9Db250YWluZXJTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRzbG90GAMgASgNEioKBXN0YXRlGAQgASgOMhsuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdGUSKQoGaGVhbHRoGAUgASgOMhkuZG9ja2hhbmQudjEuSGVhbHRoU3RhdHVzEikKBXBvcnRzGAYgAygLMhouZG9ja2hhbmQudjEuUHVibGlzaGVkUG9ydBIuCgpzdGFydF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJkZWZpbml0aW9uX3ZlcnNpb24YCCABKAQSEQoJZXhpdF9jb2RlGAkgASgFEg8KB25vZGVfaWQYCiABKAkSEQoJbm9kZV9uYW1lGAsgASgJInQKDVB1Ymxpc2hlZFBvcnQSFgoOY29udGFpbmVyX3BvcnQYASABKA0SJwoIcHJvdG9jb2wYAiABKA4yFS5kb2NraGFuZC52MS5Qcm90b2NvbBIPCgdob3N0X2lwGAMgASgJEhEKCWhvc3RfcG9ydBgEIAEoDSI/Cg1TY2FsZVByb2dyZXNzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNIhQKEkxpc3RPcnBoYW5zUmVxdWVzdCJEChNMaXN0T3JwaGFuc1Jlc3BvbnNlEi0KB29ycGhhbnMYASADKAsyHC5kb2NraGFuZC52MS5PcnBoYW5Db250YWluZXIiuQEKD09ycGhhbkNvbnRhaW5lchIPCgdzZXJ2aWNlGAEgASgJEi8KCWNvbnRhaW5lchgCIAEoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIzCg9maXJzdF9zZWVuX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlbW92ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIfCg9Sb2xsYmFja1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI5ChBSb2xsYmFja1Jlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlIhoKGExpc3RVbnVzZWRWb2x1bWVzUmVxdWVzdCJHChlMaXN0VW51c2VkVm9sdW1lc1Jlc3BvbnNlEioKB3ZvbHVtZXMYASADKAsyGS5kb2NraGFuZC52MS5VbnVzZWRWb2x1bWUibAoMVW51c2VkVm9sdW1lEgwKBG5hbWUYASABKAkSDwoHc2VydmljZRgCIAEoCRIMCgRzbG90GAMgASgNEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpkCgxTY2FsZVdhaXRGb3ISHgoaU0NBTEVfV0FJVF9GT1JfVU5TUEVDSUZJRUQQABIaChZTQ0FMRV9XQUlUX0ZPUl9SVU5OSU5HEAESGAoUU0NBTEVfV0FJVF9GT1JfUkVBRFkQAir7AQoOQ29udGFpbmVyU3RhdGUSHwobQ09OVEFJTkVSX1NUQVRFX1VOU1BFQ0lGSUVEEAASGwoXQ09OVEFJTkVSX1NUQVRFX0NSRUFURUQQARIbChdDT05UQUlORVJfU1RBVEVfUlVOTklORxACEhoKFkNPTlRBSU5FUl9TVEFURV9QQVVTRUQQAxIeChpDT05UQUlORVJfU1RBVEVfUkVTVEFSVElORxAEEhwKGENPTlRBSU5FUl9TVEFURV9SRU1PVklORxAFEhoKFkNPTlRBSU5FUl9TVEFURV9FWElURUQQBhIYChRDT05UQUlORVJfU1RBVEVfREVBRBAHKoEBCgxIZWFsdGhTdGF0dXMSHQoZSEVBTFRIX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFkhFQUxUSF9TVEFUVVNfU1RBUlRJTkcQARIZChVIRUFMVEhfU1RBVFVTX0hFQUxUSFkQAhIbChdIRUFMVEhfU1RBVFVTX1VOSEVBTFRIWRADMsEECgZTY2FsZXISPgoFU2NhbGUSGS5kb2NraGFuZC52MS5TY2FsZVJlcXVlc3QaGi5kb2NraGFuZC52MS5TY2FsZVJlc3BvbnNlEkoKCUdldFN0YXR1cxIdLmRvY2toYW5kLnYxLkdldFN0YXR1c1JlcXVlc3QaHi5kb2NraGFuZC52MS5HZXRTdGF0dXNSZXNwb25zZRJSCgtXYXRjaFN0YXR1cxIfLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVxdWVzdBogLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVzcG9uc2UwARJYCg1XYXRjaFNlcnZpY2VzEiEuZG9ja2hhbmQudjEuV2F0Y2hTZXJ2aWNlc1JlcXVlc3QaIi5kb2NraGFuZC52MS5XYXRjaFNlcnZpY2VzUmVzcG9uc2UwARJQCgtMaXN0T3JwaGFucxIfLmRvY2toYW5kLnYxLkxpc3RPcnBoYW5zUmVxdWVzdBogLmRvY2toYW5kLnYxLkxpc3RPcnBoYW5zUmVzcG9uc2USRwoIUm9sbGJhY2sSHC5kb2NraGFuZC52MS5Sb2xsYmFja1JlcXVlc3QaHS5kb2NraGFuZC52MS5Sb2xsYmFja1Jlc3BvbnNlEmIKEUxpc3RVbnVzZWRWb2x1bWVzEiUuZG9ja2hhbmQudjEuTGlzdFVudXNlZFZvbHVtZXNSZXF1ZXN0GiYuZG9ja2hhbmQudjEuTGlzdFVudXNlZFZvbHVtZXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
+  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIokBCgxTY2FsZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCghyZXBsaWNhcxgCIAEoBUgAiAEBEhEKBHdhaXQYAyABKAhIAYgBARIrCgh3YWl0X2ZvchgEIAEoDjIZLmRvY2toYW5kLnYxLlNjYWxlV2FpdEZvckILCglfcmVwbGljYXNCBwoFX3dhaXQiOwoNU2NhbGVSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiAKEEdldFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChFHZXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiIKEldhdGNoU3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIkEKE1dhdGNoU3RhdHVzUmVzcG9uc2USKgoGc3RhdHVzGAEgASgLMhouZG9ja2hhbmQudjEuU2VydmljZVN0YXR1cyIWChRXYXRjaFNlcnZpY2VzUmVxdWVzdCJlChVXYXRjaFNlcnZpY2VzUmVzcG9uc2USDQoFcmVzZXQYASABKAgSLAoIc3RhdHVzZXMYAiADKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzEg8KB3JlbW92ZWQYAyADKAkixQIKDVNlcnZpY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0SMAoKY29udGFpbmVycxgEIAMoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIPCgd2ZXJzaW9uGAUgASgEEhUKDWNyYXNoX2xvb3BpbmcYBiABKAgSKgoIZmFpbHVyZXMYByADKAsyGC5kb2NraGFuZC52MS5TbG90RmFpbHVyZRIpCgZ1cGRhdGUYCCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMSDgoGcGF1c2VkGAkgASgNEg8KB2hlYWx0aHkYCiABKA0SEAoIc3RhcnRpbmcYCyABKA0SEQoJdW5oZWFsdGh5GAwgASgNEg0KBXJlYWR5GA0gASgNIr0BCgtTbG90RmFpbHVyZRIMCgRzbG90GAEgASgNEhEKCWV4aXRfY29kZRgCIAEoBRIOCgZyZWFzb24YAyABKAkSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYBSABKA0SNQoRbmV4dF9hdHRlbXB0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr4CCg9Db250YWluZXJTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRzbG90GAMgASgNEioKBXN0YXRlGAQgASgOMhsuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdGUSKQoGaGVhbHRoGAUgASgOMhkuZG9ja2hhbmQudjEuSGVhbHRoU3RhdHVzEikKBXBvcnRzGAYgAygLMhouZG9ja2hhbmQudjEuUHVibGlzaGVkUG9ydBIuCgpzdGFydF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJkZWZpbml0aW9uX3ZlcnNpb24YCCABKAQSEQoJZXhpdF9jb2RlGAkgASgFEg8KB25vZGVfaWQYCiABKAkSEQoJbm9kZV9uYW1lGAsgASgJInQKDVB1Ymxpc2hlZFBvcnQSFgoOY29udGFpbmVyX3BvcnQYASABKA0SJwoIcHJvdG9jb2wYAiABKA4yFS5kb2NraGFuZC52MS5Qcm90b2NvbBIPCgdob3N0X2lwGAMgASgJEhEKCWhvc3RfcG9ydBgEIAEoDSI/Cg1TY2FsZVByb2dyZXNzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNIhQKEkxpc3RPcnBoYW5zUmVxdWVzdCJEChNMaXN0T3JwaGFuc1Jlc3BvbnNlEi0KB29ycGhhbnMYASADKAsyHC5kb2NraGFuZC52MS5PcnBoYW5Db250YWluZXIiuQEKD09ycGhhbkNvbnRhaW5lchIPCgdzZXJ2aWNlGAEgASgJEi8KCWNvbnRhaW5lchgCIAEoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIzCg9maXJzdF9zZWVuX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlbW92ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIfCg9Sb2xsYmFja1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI5ChBSb2xsYmFja1Jlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlIhoKGExpc3RVbnVzZWRWb2x1bWVzUmVxdWVzdCJHChlMaXN0VW51c2VkVm9sdW1lc1Jlc3BvbnNlEioKB3ZvbHVtZXMYASADKAsyGS5kb2NraGFuZC52MS5VbnVzZWRWb2x1bWUibAoMVW51c2VkVm9sdW1lEgwKBG5hbWUYASABKAkSDwoHc2VydmljZRgCIAEoCRIMCgRzbG90GAMgASgNEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJUChhTdHJlYW1TZXJ2aWNlTG9nc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIOCgZmb2xsb3cYAiABKAgSEQoEdGFpbBgDIAEoBUgAiAEBQgcKBV90YWlsIqsBChlTdHJlYW1TZXJ2aWNlTG9nc1Jlc3BvbnNlEgwKBHNsb3QYASABKA0SFAoMY29udGFpbmVyX2lkGAIgASgJEg8KB25vZGVfaWQYAyABKAkSEQoJbm9kZV9uYW1lGAQgASgJEg4KBnN0ZGVychgFIAEoCBIMCgRsaW5lGAYgASgJEigKBHRpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKmQKDFNjYWxlV2FpdEZvchIeChpTQ0FMRV9XQUlUX0ZPUl9VTlNQRUNJRklFRBAAEhoKFlNDQUxFX1dBSVRfRk9SX1JVTk5JTkcQARIYChRTQ0FMRV9XQUlUX0ZPUl9SRUFEWRACKvsBCg5Db250YWluZXJTdGF0ZRIfChtDT05UQUlORVJfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdDT05UQUlORVJfU1RBVEVfQ1JFQVRFRBABEhsKF0NPTlRBSU5FUl9TVEFURV9SVU5OSU5HEAISGgoWQ09OVEFJTkVSX1NUQVRFX1BBVVNFRBADEh4KGkNPTlRBSU5FUl9TVEFURV9SRVNUQVJUSU5HEAQSHAoYQ09OVEFJTkVSX1NUQVRFX1JFTU9WSU5HEAUSGgoWQ09OVEFJTkVSX1NUQVRFX0VYSVRFRBAGEhgKFENPTlRBSU5FUl9TVEFURV9ERUFEEAcqgQEKDEhlYWx0aFN0YXR1cxIdChlIRUFMVEhfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWSEVBTFRIX1NUQVRVU19TVEFSVElORxABEhkKFUhFQUxUSF9TVEFUVVNfSEVBTFRIWRACEhsKF0hFQUxUSF9TVEFUVVNfVU5IRUFMVEhZEAMypwUKBlNjYWxlchI+CgVTY2FsZRIZLmRvY2toYW5kLnYxLlNjYWxlUmVxdWVzdBoaLmRvY2toYW5kLnYxLlNjYWxlUmVzcG9uc2USSgoJR2V0U3RhdHVzEh0uZG9ja2hhbmQudjEuR2V0U3RhdHVzUmVxdWVzdBoeLmRvY2toYW5kLnYxLkdldFN0YXR1c1Jlc3BvbnNlElIKC1dhdGNoU3RhdHVzEh8uZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXNwb25zZTABEmQKEVN0cmVhbVNlcnZpY2VMb2dzEiUuZG9ja2hhbmQudjEuU3RyZWFtU2VydmljZUxvZ3NSZXF1ZXN0GiYuZG9ja2hhbmQudjEuU3RyZWFtU2VydmljZUxvZ3NSZXNwb25zZTABElgKDVdhdGNoU2VydmljZXMSIS5kb2NraGFuZC52MS5XYXRjaFNlcnZpY2VzUmVxdWVzdBoiLmRvY2toYW5kLnYxLldhdGNoU2VydmljZXNSZXNwb25zZTABElAKC0xpc3RPcnBoYW5zEh8uZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXNwb25zZRJHCghSb2xsYmFjaxIcLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVxdWVzdBodLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVzcG9uc2USYgoRTGlzdFVudXNlZFZvbHVtZXMSJS5kb2NraGFuZC52MS5MaXN0VW51c2VkVm9sdW1lc1JlcXVlc3QaJi5kb2NraGFuZC52MS5MaXN0VW51c2VkVm9sdW1lc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
 
 /**
  * Request of Scaler.Scale.
@@ -759,6 +759,104 @@ export const UnusedVolumeSchema: GenMessage<UnusedVolume> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 20);
 
 /**
+ * Request of Scaler.StreamServiceLogs.
+ *
+ * @generated from message dockhand.v1.StreamServiceLogsRequest
+ */
+export type StreamServiceLogsRequest = Message<"dockhand.v1.StreamServiceLogsRequest"> & {
+  /**
+   * Service name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Keep streaming new lines until the client cancels.
+   *
+   * @generated from field: bool follow = 2;
+   */
+  follow: boolean;
+
+  /**
+   * Only the last N lines each container logged so far. Unset: all of them.
+   *
+   * @generated from field: optional int32 tail = 3;
+   */
+  tail?: number | undefined;
+};
+
+/**
+ * Describes the message dockhand.v1.StreamServiceLogsRequest.
+ * Use `create(StreamServiceLogsRequestSchema)` to create a new message.
+ */
+export const StreamServiceLogsRequestSchema: GenMessage<StreamServiceLogsRequest> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 21);
+
+/**
+ * One line of a service's merged logs.
+ *
+ * @generated from message dockhand.v1.StreamServiceLogsResponse
+ */
+export type StreamServiceLogsResponse = Message<"dockhand.v1.StreamServiceLogsResponse"> & {
+  /**
+   * Slot of the container that logged it.
+   *
+   * @generated from field: uint32 slot = 1;
+   */
+  slot: number;
+
+  /**
+   * Engine id of that container (on Swarm, the task's container on its node).
+   *
+   * @generated from field: string container_id = 2;
+   */
+  containerId: string;
+
+  /**
+   * Id of the node the container runs on. Empty on the local backend.
+   *
+   * @generated from field: string node_id = 3;
+   */
+  nodeId: string;
+
+  /**
+   * Hostname of that node. Empty on the local backend.
+   *
+   * @generated from field: string node_name = 4;
+   */
+  nodeName: string;
+
+  /**
+   * The line came from standard error (else from standard output).
+   *
+   * @generated from field: bool stderr = 5;
+   */
+  stderr: boolean;
+
+  /**
+   * The line, without its line ending.
+   *
+   * @generated from field: string line = 6;
+   */
+  line: string;
+
+  /**
+   * When the engine logged it.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 7;
+   */
+  time?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message dockhand.v1.StreamServiceLogsResponse.
+ * Use `create(StreamServiceLogsResponseSchema)` to create a new message.
+ */
+export const StreamServiceLogsResponseSchema: GenMessage<StreamServiceLogsResponse> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 22);
+
+/**
  * What a Scale with `wait` waits for.
  *
  * @generated from enum dockhand.v1.ScaleWaitFor
@@ -956,6 +1054,22 @@ export const Scaler: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchStatusRequestSchema;
     output: typeof WatchStatusResponseSchema;
+  },
+  /**
+   * Streams the logs of every container of a service, merged, each line marked with its slot
+   * and node. On Swarm the manager merges every task's logs across the nodes (its service
+   * logs); on the local backend dockhand merges the logs of the service's containers. Without
+   * `follow` the lines logged so far come, oldest first, and the stream ends; with `follow`
+   * new lines come as they are logged, until the client cancels. The containers are the ones
+   * of the service when the call starts (on Swarm, also the stopped tasks Swarm still keeps). Errors: NOT_FOUND for an unknown service,
+   * INVALID_ARGUMENT for a malformed name or a negative `tail`.
+   *
+   * @generated from rpc dockhand.v1.Scaler.StreamServiceLogs
+   */
+  streamServiceLogs: {
+    methodKind: "server_streaming";
+    input: typeof StreamServiceLogsRequestSchema;
+    output: typeof StreamServiceLogsResponseSchema;
   },
   /**
    * Streams the status of every service, so that a dashboard's overview never polls and

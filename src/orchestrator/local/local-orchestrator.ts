@@ -6,6 +6,7 @@ import type { ServiceRegistry } from "../../registry/service-registry.js";
 import type { Orchestrator } from "../orchestrator.js";
 import { createStatusCache } from "../status-cache.js";
 import { createStatusWatcher } from "../status-watcher.js";
+import { mergedContainerLogs } from "../merged-container-logs.js";
 import { createContainerView } from "./container-view.js";
 import { createReconciler } from "./reconciler.js";
 import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
@@ -119,5 +120,8 @@ export function createLocalOrchestrator(options: LocalOrchestratorOptions): Orch
       return (await reconciler.orphans()).map((o) => ({ service: o.container.service, container: o.container, firstSeen: o.firstSeen, removeAt: o.removeAt }));
     },
     resync: () => reconciler.resync(),
+    async *serviceLogs(name, logOptions) {
+      yield* mergedContainerLogs(engine.containers, (await scaler.status(name)).containers, logOptions);
+    },
   };
 }

@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
-import type { SwarmEngine } from "../../engine/swarm.js";
 import { createKeyedLock } from "../../lib/keyed-lock.js";
 import { sleep } from "../../lib/sleep.js";
 import { DockhandError, invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
-import type { Orchestrator, OrphanView } from "../orchestrator.js";
+import type { Orchestrator, OrphanView, ServiceLogLine } from "../orchestrator.js";
+import type { ServiceLogLine as SwarmLogLine, SwarmEngine } from "../../engine/swarm.js";
 import { createStatusCache } from "../status-cache.js";
 import { createStatusWatcher } from "../status-watcher.js";
 import { createSwarmServiceWriter } from "./swarm-service-writer.js";
@@ -187,6 +187,38 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
     async resync() {
       await view.resync();
       await repair();
+    },
+    async *serviceLogs(name, logOptions) {
+      registry.get(name);
+      await view.refresh(name);
+      const service = view.service(name);
+      if (!service) return;
+      const lines = swarm.serviceLogs(service.id, { follow: logOptions.follow, tail: logOptions.tail, signal: logOptions.signal });
+      const known = new Set<string>();
+      const mark = async (line: SwarmLogLine): Promise<ServiceLogLine> => {
+        let task = view.tasks(name).find((t) => t.id === line.taskId);
+        // A task that started after the last read: read the service's tasks again, once per task.
+        if (!task && !known.has(line.taskId)) {
+          known.add(line.taskId);
+          await view.refresh(name).catch(() => undefined);
+          task = view.tasks(name).find((t) => t.id === line.taskId);
+        }
+        return {
+          slot: task?.slot ?? 0,
+          containerId: task?.containerId ?? "",
+          node: { id: line.nodeId, name: view.nodes().get(line.nodeId)?.hostname ?? "" },
+          stream: line.stream,
+          line: line.line,
+          at: line.at,
+        };
+      };
+      if (logOptions.follow) {
+        for await (const line of lines) yield await mark(line);
+        return;
+      }
+      const all: ServiceLogLine[] = [];
+      for await (const line of lines) all.push(await mark(line));
+      yield* all.sort((a, b) => a.at.getTime() - b.at.getTime());
     },
     purgeVolumes: async () => [],
     unusedVolumes: async () => [],

@@ -8,6 +8,7 @@ import { checkServiceName } from "../../model/definition-rules.js";
 import { Scaler, ScaleWaitFor } from "../../../gen/dockhand/v1/scaler_pb.js";
 import { serviceToProto } from "../service-registry/service-mapping.js";
 import { containerStatusToProto, statusToProto } from "./status-mapping.js";
+import { streamServiceLogs } from "./service-logs.js";
 
 /** A Scale without `replicas` is a client's mistake (an old field name, a typo), never a scale to 0. */
 function requiredReplicas(name: string, replicas: number | undefined): number {
@@ -41,6 +42,7 @@ export function createScalerService({ orchestrator, servicesWatcher, registry }:
     async *watchStatus(req, ctx) {
       for await (const view of orchestrator.watch(req.name, ctx.signal)) yield { status: statusToProto(view) };
     },
+    streamServiceLogs: (req, ctx) => streamServiceLogs(orchestrator, req, ctx),
     async *watchServices(_req, ctx) {
       for await (const change of servicesWatcher.watch(ctx.signal)) {
         yield { reset: change.reset, statuses: change.statuses.map(statusToProto), removed: change.removed };

@@ -25,6 +25,7 @@ export const procedureRoles: Readonly<Record<string, Role>> = Object.freeze({
   "/dockhand.v1.Scaler/Scale": "operator",
   "/dockhand.v1.Scaler/GetStatus": "viewer",
   "/dockhand.v1.Scaler/WatchStatus": "viewer",
+  "/dockhand.v1.Scaler/StreamServiceLogs": "viewer",
   "/dockhand.v1.Scaler/WatchServices": "viewer",
   "/dockhand.v1.Scaler/ListOrphans": "viewer",
   "/dockhand.v1.Scaler/Rollback": "operator",
