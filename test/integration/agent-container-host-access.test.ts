@@ -3,32 +3,28 @@ import { Code } from "@connectrpc/connect";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expectCode, startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
+import { expectCode, useContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
 
 /** Exits 0 when CAP_NET_ADMIN (bit 12) is in the effective set, 1 otherwise. */
 const hasNetAdmin = ["sh", "-c", 'cap=$(grep CapEff /proc/self/status | cut -f2); [ $(( 0x$cap & 0x1000 )) -ne 0 ]'];
 
 describe("ContainerAgent: options with power over the host", () => {
-  let strict: ContainerFixture;
-  let allowing: ContainerFixture;
+  const strict = useContainerFixture("strict");
+  const allowing = useContainerFixture("allowing", {
+    allowHostMounts: true,
+    allowHostNetwork: true,
+    allowPrivileged: true,
+    allowedCapabilities: ["NET_ADMIN"],
+  });
   let hostDir: string;
 
   const count = async (fx: ContainerFixture) =>
     (await fx.agent.listContainers({ all: true, labelSelector: [fx.selector] })).containers.length;
 
   beforeAll(async () => {
-    strict = await startContainerFixture("strict");
-    allowing = await startContainerFixture("allowing", {
-      allowHostMounts: true,
-      allowHostNetwork: true,
-      allowPrivileged: true,
-      allowedCapabilities: ["NET_ADMIN"],
-    });
     hostDir = mkdtempSync(join(tmpdir(), "dockhand-agent-mount-"));
   });
   afterAll(async () => {
-    await strict?.close();
-    await allowing?.close();
     if (hostDir) rmSync(hostDir, { recursive: true, force: true });
   });
 

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Container, ContainerView } from "../../gen/dockhand/v1/agent_containers_pb.js";
 import { ContainerState } from "../../gen/dockhand/v1/scaler_pb.js";
-import { expectCode, startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
+import { expectCode, useContainerFixture } from "../support/container-fixture.js";
 
 describe("ContainerAgent containers: bad input is INVALID_ARGUMENT naming the field, and changes nothing", () => {
-  let fx: ContainerFixture;
+  const fx = useContainerFixture("input");
   let running: Container;
 
   /** Every container of this file, with state and start time: what a refused call must not change. */
@@ -21,11 +21,7 @@ describe("ContainerAgent containers: bad input is INVALID_ARGUMENT naming the fi
   };
 
   beforeAll(async () => {
-    fx = await startContainerFixture("input");
     running = await fx.run({ name: fx.name("running") });
-  });
-  afterAll(async () => {
-    await fx?.close();
   });
 
   it("refuses an empty or malformed id on every method that takes one", async () => {

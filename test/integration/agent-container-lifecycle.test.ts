@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ContainerState } from "../../gen/dockhand/v1/scaler_pb.js";
 import { RestartPolicyMode } from "../../gen/dockhand/v1/service_pb.js";
-import { expectCode, startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
+import { expectCode, useContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
 import { until } from "../support/until.js";
 
 /**
@@ -25,13 +25,7 @@ async function runTrapped(fx: ContainerFixture, command: string[]) {
 const ms = (time: Timestamp | undefined) => (time ? timestampDate(time).getTime() : 0);
 
 describe("ContainerAgent container lifecycle", () => {
-  let fx: ContainerFixture;
-  beforeAll(async () => {
-    fx = await startContainerFixture("life");
-  });
-  afterAll(async () => {
-    await fx?.close();
-  });
+  const fx = useContainerFixture("life");
 
   it("starts, and starting a running container succeeds without restarting it", async () => {
     const created = await fx.create();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ContainerView } from "../../gen/dockhand/v1/agent_containers_pb.js";
@@ -6,16 +6,11 @@ import { ContainerState } from "../../gen/dockhand/v1/scaler_pb.js";
 import { Protocol, RestartPolicyMode } from "../../gen/dockhand/v1/service_pb.js";
 import { serviceLabel } from "../../src/model/ownership-labels.js";
 import { testImage } from "../support/engine.js";
-import { expectCode, failure, startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
+import { expectCode, useContainerFixture } from "../support/container-fixture.js";
+import { failureOf } from "../support/failure.js";
 
 describe("ContainerAgent containers: create, get, list, delete, save", () => {
-  let fx: ContainerFixture;
-  beforeAll(async () => {
-    fx = await startContainerFixture("agent");
-  });
-  afterAll(async () => {
-    await fx?.close();
-  });
+  const fx = useContainerFixture("agent");
 
   it("creates a container from the full spec, not started, and GetContainer reports all of it", async () => {
     const name = fx.name("full");
@@ -153,7 +148,7 @@ describe("ContainerAgent containers: create, get, list, delete, save", () => {
       ["save", () => fx.agent.saveContainer({ id, image: "dockhand-test/never:1" })],
     ];
     for (const [what, call] of calls) {
-      const err = await failure(call());
+      const err = await failureOf(call());
       expect(Code[err.code], `${what}: ${err.rawMessage}`).toBe("NotFound");
       expect(err.rawMessage, what).toContain(id);
     }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
@@ -10,11 +10,11 @@ import {
 } from "../../gen/dockhand/v1/agent_streams_pb.js";
 import { HealthStatus } from "../../gen/dockhand/v1/scaler_pb.js";
 import { testImage } from "../support/engine.js";
-import { eventually } from "../support/engine-connections.js";
 import { expectCode, startContainerFixture } from "../support/container-fixture.js";
 import { buildImage, registryHost, removeImages, uniqueRepository } from "../support/images.js";
 import { run } from "../support/run.js";
-import { startSecondEngineServer, type SecondEngineServer } from "../support/second-engine-server.js";
+import { useSecondEngineServer, type SecondEngineServer } from "../support/second-engine-server.js";
+import { until } from "../support/until.js";
 
 type WatchRequest = MessageInitShape<typeof WatchEventsRequestSchema>;
 
@@ -46,14 +46,8 @@ function watch(env: { agent: SecondEngineServer["agent"] }, request: WatchReques
 const has = (events: Event[], id: string, action: EventAction) => events.some((e) => e.id === id && e.action === action);
 
 describe("ContainerAgent.WatchEvents on an engine of its own", () => {
-  let env: SecondEngineServer;
+  const env = useSecondEngineServer("agentevt");
   const run = `${process.pid}`;
-  beforeAll(async () => {
-    env = await startSecondEngineServer("agentevt");
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
 
   async function create(name: string, labels: Record<string, string>, extra: object = {}): Promise<string> {
     const container = await env.engine.docker.createContainer({
@@ -163,7 +157,7 @@ describe("ContainerAgent.WatchEvents on an engine of its own", () => {
     for (const stream of streams) await stream.until((_, messages) => messages.length === 1);
     expect(env.second.eventListeners()).toBe(listeners + 2);
     for (const stream of streams) await stream.close();
-    await eventually(() => env.second.eventListeners() === listeners);
+    await until(() => env.second.eventListeners() === listeners, 10_000);
     expect(env.second.eventListeners()).toBe(listeners);
   });
 

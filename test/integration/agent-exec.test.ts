@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { OutputStream, type ExecRequestSchema } from "../../gen/dockhand/v1/agent_streams_pb.js";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { clientFor, type WireProtocol } from "../support/clients.js";
-import { expectCode, startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
-import { daemonSockets, eventually, holdsSocket, requestConnections } from "../support/engine-connections.js";
+import { expectCode, useContainerFixture } from "../support/container-fixture.js";
+import { daemonSockets, holdsSocket, requestConnections } from "../support/engine-connections.js";
 import { dockerUrl } from "../support/engine.js";
+import { until } from "../support/until.js";
 
 type ExecInit = MessageInitShape<typeof ExecRequestSchema>;
 
@@ -35,15 +36,11 @@ async function execute(agent: ReturnType<typeof clientFor<typeof ContainerAgent>
 }
 
 describe("ContainerAgent.Exec", () => {
-  let fx: ContainerFixture;
+  const fx = useContainerFixture("exec");
   let running: string;
 
   beforeAll(async () => {
-    fx = await startContainerFixture("exec");
     running = (await fx.run()).id;
-  });
-  afterAll(async () => {
-    await fx?.close();
   });
 
   /** The container's process list (busybox ps). */
@@ -127,13 +124,7 @@ describe("ContainerAgent.Exec", () => {
 // was killed (seen on dockerd 20.10, more often on a test dockerd of its own): what is measured
 // is that dockhand closed its end and that the command no longer runs.
 describe("ContainerAgent.Exec: cancelling", () => {
-  let fx: ContainerFixture;
-  beforeAll(async () => {
-    fx = await startContainerFixture("exec-cancel");
-  });
-  afterAll(async () => {
-    await fx?.close();
-  });
+  const fx = useContainerFixture("exec-cancel");
 
   it("kills the command and closes dockhand's connection to the engine", async () => {
     const socket = dockerUrl.replace(/^unix:\/\//, "");
@@ -150,7 +141,7 @@ describe("ContainerAgent.Exec: cancelling", () => {
     expect(await stream.next().catch((err: unknown) => ConnectError.from(err).code)).toBe(Code.Canceled);
     const [connection] = execConnections as [{ ours: string; daemon: string }];
     const closed = () => !holdsSocket(connection.ours) && daemonSockets(socket).get(connection.daemon) !== connection.ours;
-    await eventually(closed);
+    await until(closed, 10_000);
     expect(closed()).toBe(true);
     const top = async () => JSON.stringify(await fx.engine.docker.getContainer(id).top());
     let list = await top();

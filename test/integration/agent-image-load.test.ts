@@ -6,22 +6,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, type Client } from "@connectrpc/connect";
-import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
-import type { Engine } from "../../src/engine/engine.js";
-import { requireEngine } from "../support/engine.js";
-import { clientFor } from "../support/clients.js";
+import { Code } from "@connectrpc/connect";
 import { buildImage, removeImages, saveImages, uniqueRepository } from "../support/images.js";
-import { removeDataDir, startTestServer, type TestServer } from "../support/test-server.js";
 import { failureOf } from "../support/failure.js";
+import { useContainerFixture } from "../support/container-fixture.js";
 
 const limit = 3 * 1024 * 1024;
 
 describe("LoadImage from URLs and inline bytes", () => {
-  let engine: Engine;
-  let server: TestServer;
-  let strict: TestServer;
-  let agent: Client<typeof ContainerAgent>;
+  const fx = useContainerFixture("load", { loadMaxBytes: limit, loadInlineMaxBytes: limit });
+  const strict = useContainerFixture("load-strict", { loadTimeoutMs: 500, loadInlineMaxBytes: 1000 });
   let files: http.Server;
   let base: string;
   const dir = mkdtempSync(join(tmpdir(), "dockhand-load-"));
@@ -31,10 +25,6 @@ describe("LoadImage from URLs and inline bytes", () => {
   const abandoned = new Set<string>();
 
   beforeAll(async () => {
-    engine = await requireEngine();
-    server = await startTestServer(engine, { loadMaxBytes: limit, loadInlineMaxBytes: limit });
-    strict = await startTestServer(engine, { loadTimeoutMs: 500, loadInlineMaxBytes: 1000 });
-    agent = clientFor(ContainerAgent, server.url);
     files = http.createServer((req, res) => {
       res.on("close", () => {
         if (!res.writableFinished) abandoned.add(req.url ?? "");
@@ -51,9 +41,6 @@ describe("LoadImage from URLs and inline bytes", () => {
     removeImages(images);
     files?.closeAllConnections();
     files?.close();
-    await server?.close();
-    await strict?.close();
-    for (const s of [server, strict]) if (s) removeDataDir(s.dataDir);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -75,40 +62,40 @@ describe("LoadImage from URLs and inline bytes", () => {
 
   it("loads a plain archive from a URL and returns its tag", async () => {
     const { ref, archive } = savedArchive("plain");
-    const loaded = await agent.loadImage({ source: { case: "url", value: serve("/plain.tar", archive) } });
+    const loaded = await fx.agent.loadImage({ source: { case: "url", value: serve("/plain.tar", archive) } });
     expect(loaded.images).toEqual([ref]);
     expect(loaded.archiveBytes).toBe(BigInt(archive.length));
-    expect((await agent.getImage({ image: ref })).image?.repoTags).toEqual([ref]);
+    expect((await fx.agent.getImage({ image: ref })).image?.repoTags).toEqual([ref]);
   });
 
   it("loads a gzipped archive, recognised by its magic bytes whatever its name and type", async () => {
     const { ref, archive } = savedArchive("gzipped");
     const gz = gzipSync(archive);
     const url = serve("/archive.bin", gz, { "content-type": "application/octet-stream" });
-    const loaded = await agent.loadImage({ source: { case: "url", value: url } });
+    const loaded = await fx.agent.loadImage({ source: { case: "url", value: url } });
     expect(loaded.images).toEqual([ref]);
     expect(loaded.archiveBytes).toBe(BigInt(gz.length));
   });
 
   it("loads an archive sent inline, plain or gzipped, and an untagged image by id", async () => {
     const { ref, archive } = savedArchive("inline");
-    expect((await agent.loadImage({ source: { case: "archive", value: archive } })).images).toEqual([ref]);
+    expect((await fx.agent.loadImage({ source: { case: "archive", value: archive } })).images).toEqual([ref]);
     removeImages([ref]);
-    expect((await agent.loadImage({ source: { case: "archive", value: gzipSync(archive) } })).images).toEqual([ref]);
+    expect((await fx.agent.loadImage({ source: { case: "archive", value: gzipSync(archive) } })).images).toEqual([ref]);
 
     const id = buildImage();
     images.push(id);
     const file = join(dir, "untagged.tar");
     saveImages(file, [id]);
-    expect((await agent.loadImage({ source: { case: "archive", value: readFileSync(file) } })).images).toEqual([id]);
+    expect((await fx.agent.loadImage({ source: { case: "archive", value: readFileSync(file) } })).images).toEqual([id]);
   });
 
   it("answers NOT_FOUND when the server answers 404, FAILED_PRECONDITION for other statuses", async () => {
-    const missing = await failureOf(agent.loadImage({ source: { case: "url", value: `${base}/nothing.tar` } }));
+    const missing = await failureOf(fx.agent.loadImage({ source: { case: "url", value: `${base}/nothing.tar` } }));
     expect(missing.code).toBe(Code.NotFound);
     expect(missing.rawMessage).toContain("404");
     routes.set("/broken", (res) => res.writeHead(500).end("broken"));
-    const broken = await failureOf(agent.loadImage({ source: { case: "url", value: `${base}/broken` } }));
+    const broken = await failureOf(fx.agent.loadImage({ source: { case: "url", value: `${base}/broken` } }));
     expect(broken.code).toBe(Code.FailedPrecondition);
     expect(broken.rawMessage).toContain("500");
   });
@@ -116,21 +103,21 @@ describe("LoadImage from URLs and inline bytes", () => {
   it("refuses a truncated archive, plain or gzipped, with INVALID_ARGUMENT", async () => {
     const { ref, archive } = savedArchive("truncated");
     const half = archive.subarray(0, Math.floor(archive.length / 2));
-    const plain = await failureOf(agent.loadImage({ source: { case: "url", value: serve("/half.tar", half) } }));
+    const plain = await failureOf(fx.agent.loadImage({ source: { case: "url", value: serve("/half.tar", half) } }));
     expect(plain.code).toBe(Code.InvalidArgument);
     const gz = gzipSync(archive);
     const halfGz = gz.subarray(0, Math.floor(gz.length / 2));
-    const gzipped = await failureOf(agent.loadImage({ source: { case: "archive", value: halfGz } }));
+    const gzipped = await failureOf(fx.agent.loadImage({ source: { case: "archive", value: halfGz } }));
     expect(gzipped.code).toBe(Code.InvalidArgument);
     expect(gzipped.rawMessage).toContain("archive");
-    const garbage = await failureOf(agent.loadImage({ source: { case: "archive", value: Buffer.from("not an archive") } }));
+    const garbage = await failureOf(fx.agent.loadImage({ source: { case: "archive", value: Buffer.from("not an archive") } }));
     expect(garbage.code).toBe(Code.InvalidArgument);
-    expect((await failureOf(agent.getImage({ image: ref }))).code).toBe(Code.NotFound);
+    expect((await failureOf(fx.agent.getImage({ image: ref }))).code).toBe(Code.NotFound);
   });
 
   it("refuses an archive over the size limit: announced, streamed without length, or inline", async () => {
     const announced = await failureOf(
-      agent.loadImage({ source: { case: "url", value: serve("/big.tar", Buffer.alloc(limit + 1)) } }),
+      fx.agent.loadImage({ source: { case: "url", value: serve("/big.tar", Buffer.alloc(limit + 1)) } }),
     );
     expect(announced.code).toBe(Code.ResourceExhausted);
     expect(announced.rawMessage).toContain("url");
@@ -145,12 +132,12 @@ describe("LoadImage from URLs and inline bytes", () => {
       };
       pump();
     });
-    const endless = await failureOf(agent.loadImage({ source: { case: "url", value: `${base}/endless` } }));
+    const endless = await failureOf(fx.agent.loadImage({ source: { case: "url", value: `${base}/endless` } }));
     expect(endless.code).toBe(Code.ResourceExhausted);
     expect(abandoned.has("/endless")).toBe(true);
 
     const inline = await failureOf(
-      clientFor(ContainerAgent, strict.url).loadImage({ source: { case: "archive", value: Buffer.alloc(1001) } }),
+      strict.agent.loadImage({ source: { case: "archive", value: Buffer.alloc(1001) } }),
     );
     expect(inline.code).toBe(Code.ResourceExhausted);
     expect(inline.rawMessage).toContain("archive");
@@ -159,7 +146,7 @@ describe("LoadImage from URLs and inline bytes", () => {
   it("gives up on a download that takes longer than the configured timeout", async () => {
     routes.set("/stalled", (res) => res.writeHead(200).write(Buffer.alloc(1024)));
     const stalled = await failureOf(
-      clientFor(ContainerAgent, strict.url).loadImage({ source: { case: "url", value: `${base}/stalled` } }),
+      strict.agent.loadImage({ source: { case: "url", value: `${base}/stalled` } }),
     );
     expect(stalled.code).toBe(Code.DeadlineExceeded);
     expect(stalled.rawMessage).toContain("url");
@@ -167,14 +154,14 @@ describe("LoadImage from URLs and inline bytes", () => {
 
   it("refuses bad URLs and a missing source with INVALID_ARGUMENT naming the field", async () => {
     for (const url of ["", "ftp://127.0.0.1/x.tar", "not a url", "http://user:secret@127.0.0.1/x.tar"]) {
-      const failure = await failureOf(agent.loadImage({ source: { case: "url", value: url } }));
+      const failure = await failureOf(fx.agent.loadImage({ source: { case: "url", value: url } }));
       expect(failure.code).toBe(Code.InvalidArgument);
       expect(failure.rawMessage).toMatch(/^url: /);
     }
-    const none = await failureOf(agent.loadImage({}));
+    const none = await failureOf(fx.agent.loadImage({}));
     expect(none.code).toBe(Code.InvalidArgument);
     expect(none.rawMessage).toContain("source");
-    const empty = await failureOf(agent.loadImage({ source: { case: "archive", value: new Uint8Array() } }));
+    const empty = await failureOf(fx.agent.loadImage({ source: { case: "archive", value: new Uint8Array() } }));
     expect(empty.code).toBe(Code.InvalidArgument);
     expect(empty.rawMessage).toContain("archive");
   });

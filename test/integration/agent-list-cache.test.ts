@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ContainerState } from "../../gen/dockhand/v1/scaler_pb.js";
 import { testImage } from "../support/engine.js";
-import { startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
+import { useContainerFixture } from "../support/container-fixture.js";
 import { sample } from "../support/metrics.js";
 import { until } from "../support/until.js";
 
@@ -25,19 +25,15 @@ function wording(status: string): string {
  * and that what it answers is what the engine's own list says.
  */
 describe("ContainerAgent ListContainers from the container cache", () => {
-  let fx: ContainerFixture;
+  // A list waits as long as it takes for the engine's events (not the default 100 ms), so
+  // that on a loaded machine too, every list below is the cache's answer and none the engine's.
+  const fx = useContainerFixture("listcache", { listCacheWaitMs: 30_000 });
   beforeAll(async () => {
-    // A list waits as long as it takes for the engine's events (not the default 100 ms), so
-    // that on a loaded machine too, every list below is the cache's answer and none the engine's.
-    fx = await startContainerFixture("listcache", { listCacheWaitMs: 30_000 });
     // The first list starts the cache; lists are the engine's until it is built.
     await until(async () => {
       await fx.agent.listContainers({ all: true, labelSelector: [fx.selector] });
       return (await metric(fx.server.url, cacheAnswers("cache"))) > 0;
     }, 10_000);
-  });
-  afterAll(async () => {
-    await fx?.close();
   });
 
   const list = async (all = true) => (await fx.agent.listContainers({ all, labelSelector: [fx.selector] })).containers;
@@ -93,13 +89,7 @@ describe("ContainerAgent ListContainers from the container cache", () => {
 });
 
 describe("ContainerAgent ListContainers with the cache turned off", () => {
-  let fx: ContainerFixture;
-  beforeAll(async () => {
-    fx = await startContainerFixture("nocache", { listCacheWaitMs: 0 });
-  });
-  afterAll(async () => {
-    await fx?.close();
-  });
+  const fx = useContainerFixture("nocache", { listCacheWaitMs: 0 });
 
   it("asks the engine's list every time when DOCKHAND_LIST_CACHE_WAIT_MS is 0", async () => {
     const listsBefore = await metric(fx.server.url, engineLists);

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { OutputStream, type StreamLogsResponse } from "../../gen/dockhand/v1/agent_streams_pb.js";
@@ -7,11 +7,12 @@ import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { StreamLogsRequestSchema } from "../../gen/dockhand/v1/agent_streams_pb.js";
 import { clientFor, type WireProtocol } from "../support/clients.js";
-import { expectCode, startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
-import { daemonConnections, eventually, socketsInUse, steady } from "../support/engine-connections.js";
+import { expectCode, useContainerFixture } from "../support/container-fixture.js";
+import { daemonConnections, socketsInUse, steady } from "../support/engine-connections.js";
 import { testImage } from "../support/engine.js";
 import { run as runCommand } from "../support/run.js";
-import { startSecondEngineServer, type SecondEngineServer } from "../support/second-engine-server.js";
+import { useSecondEngineServer } from "../support/second-engine-server.js";
+import { until } from "../support/until.js";
 
 type LogsRequest = MessageInitShape<typeof StreamLogsRequestSchema>;
 
@@ -29,7 +30,7 @@ function linesOf(message: StreamLogsResponse): LogLine[] {
 const plain = (lines: LogLine[]) => lines.map((l) => `${OutputStream[l.stream]}:${l.text}`);
 
 describe("ContainerAgent.StreamLogs", () => {
-  let fx: ContainerFixture;
+  const fx = useContainerFixture("logs");
   /** Exited container: out1 err1 out2 err2 ... out5 err5, then "no newline" on stdout without one. */
   let mixed: string;
 
@@ -58,14 +59,10 @@ describe("ContainerAgent.StreamLogs", () => {
   }
 
   beforeAll(async () => {
-    fx = await startContainerFixture("logs");
     // Each line written and logged before the next, so that the engine's order is the writing order.
     const script = 'for i in 1 2 3 4 5; do echo out$i; sleep 0.05; echo err$i >&2; sleep 0.05; done; printf "no newline"';
     mixed = (await fx.run({ command: ["sh", "-c", script] })).id;
     await fx.agent.waitContainer({ id: mixed });
-  });
-  afterAll(async () => {
-    await fx?.close();
   });
 
   const all = ["out1", "err1", "out2", "err2", "out3", "err3", "out4", "err4", "out5", "err5"].map((t) => `${t.startsWith("out") ? "STDOUT" : "STDERR"}:${t}`);
@@ -161,13 +158,7 @@ describe("ContainerAgent.StreamLogs", () => {
 });
 
 describe("ContainerAgent.StreamLogs: cancelling closes the engine connection", () => {
-  let env: SecondEngineServer;
-  beforeAll(async () => {
-    env = await startSecondEngineServer("logs");
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  const env = useSecondEngineServer("logs");
 
   it("a cancelled follow stream, and a client that went away, leave no connection open on the engine", async () => {
     const { second } = env;
@@ -181,14 +172,14 @@ describe("ContainerAgent.StreamLogs: cancelling closes the engine connection", (
     const streams = controllers.map((c) => env.agent.streamLogs({ id, follow: true }, { signal: c.signal })[Symbol.asyncIterator]());
     for (const stream of streams) expect((await stream.next()).value?.runs[0]?.lines[0]).toBe("tick");
     // The server's engine health ping can hold one more for a moment.
-    await eventually(() => inUse() === idle + 3);
+    await until(() => inUse() === idle + 3, 10_000);
     expect(inUse()).toBe(idle + 3);
     // Seen from the daemon as well (a stream may reuse an idle keep-alive connection).
     expect(daemonConnections(second.socketPath)).toBeGreaterThanOrEqual(idle + 3);
 
     for (const controller of controllers) controller.abort();
     for (const stream of streams) await stream.next().catch((err: unknown) => expect(ConnectError.from(err).code).toBe(Code.Canceled));
-    await eventually(() => inUse() === idle && daemonConnections(second.socketPath) <= before);
+    await until(() => inUse() === idle && daemonConnections(second.socketPath) <= before, 10_000);
     expect(inUse()).toBe(idle);
     expect(daemonConnections(second.socketPath)).toBeLessThanOrEqual(before);
 
@@ -200,13 +191,13 @@ describe("ContainerAgent.StreamLogs: cancelling closes the engine connection", (
     let out = "";
     curl.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
     const exited = new Promise<void>((resolve) => curl.once("exit", () => resolve()));
-    await eventually(() => out.includes("tick"));
+    await until(() => out.includes("tick"), 10_000);
     expect(out).toMatch(/"lines": \[\s*"tick"/);
-    await eventually(() => inUse() === idle + 1);
+    await until(() => inUse() === idle + 1, 10_000);
     expect(inUse()).toBe(idle + 1);
     process.kill(-(curl.pid as number), "SIGTERM");
     await exited;
-    await eventually(() => inUse() === idle && daemonConnections(second.socketPath) <= before);
+    await until(() => inUse() === idle && daemonConnections(second.socketPath) <= before, 10_000);
     expect(inUse()).toBe(idle);
     expect(daemonConnections(second.socketPath)).toBeLessThanOrEqual(before);
   });

@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { useTestServer } from "../support/server-fixture.js";
+import { failureOf } from "../support/failure.js";
 
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 const quietly = (...args: string[]) => {
@@ -14,7 +15,6 @@ const quietly = (...args: string[]) => {
     return "";
   }
 };
-const failure = (e: unknown) => ConnectError.from(e);
 
 describe("ContainerAgent volume and network calls", () => {
   const fixture = useTestServer();
@@ -41,12 +41,12 @@ describe("ContainerAgent volume and network calls", () => {
     expect((await agent().listVolumes({ labelSelector: [`team=nobody-${suffix}`] })).volumes).toEqual([]);
 
     docker("create", "--name", user, "-v", `${volume}:/data`, testImage, "true");
-    const inUse = await agent().deleteVolume({ name: volume }).catch(failure);
+    const inUse = await failureOf(agent().deleteVolume({ name: volume }));
     expect(inUse).toMatchObject({ code: Code.FailedPrecondition });
     docker("rm", "-f", user);
     expect(await agent().deleteVolume({ name: volume })).toMatchObject({ deleted: true });
     expect(await agent().deleteVolume({ name: volume })).toMatchObject({ deleted: false });
-    expect(await agent().getVolume({ name: volume }).catch(failure)).toMatchObject({ code: Code.NotFound });
+    expect(await failureOf(agent().getVolume({ name: volume }))).toMatchObject({ code: Code.NotFound });
   });
 
   it("creates a network, connects a container with an alias others resolve, disconnects, deletes: each twice", async () => {
@@ -65,15 +65,15 @@ describe("ContainerAgent volume and network calls", () => {
     expect(endpoint.containerName).toBe(user);
     expect(docker("exec", peer, "nslookup", "-type=a", "db")).toContain(`Address: ${endpoint.ipv4Address}`);
 
-    const busy = await agent().deleteNetwork({ network }).catch(failure);
+    const busy = await failureOf(agent().deleteNetwork({ network }));
     expect(busy).toMatchObject({ code: Code.FailedPrecondition });
     expect(await agent().disconnectNetwork({ network, container: user })).toMatchObject({ disconnected: true });
     expect(await agent().disconnectNetwork({ network, container: user })).toMatchObject({ disconnected: false });
     docker("rm", "-f", peer);
     expect(await agent().deleteNetwork({ network })).toMatchObject({ deleted: true });
     expect(await agent().deleteNetwork({ network })).toMatchObject({ deleted: false });
-    expect(await agent().getNetwork({ network }).catch(failure)).toMatchObject({ code: Code.NotFound });
-    expect(await agent().connectNetwork({ network, container: user }).catch(failure)).toMatchObject({ code: Code.NotFound });
+    expect(await failureOf(agent().getNetwork({ network }))).toMatchObject({ code: Code.NotFound });
+    expect(await failureOf(agent().connectNetwork({ network, container: user }))).toMatchObject({ code: Code.NotFound });
   });
 
   it.each([
@@ -87,8 +87,8 @@ describe("ContainerAgent volume and network calls", () => {
     ["container", () => agent().connectNetwork({ network: "n", container: "../x" })],
     ["aliases[0]", () => agent().connectNetwork({ network: "n", container: "c", aliases: ["-bad"] })],
   ])("refuses a bad %s with INVALID_ARGUMENT", async (field, call) => {
-    const err = await call().catch(failure);
+    const err = await failureOf(call());
     expect(err).toMatchObject({ code: Code.InvalidArgument });
-    expect((err as ConnectError).rawMessage.startsWith(`${field}:`)).toBe(true);
+    expect(err.rawMessage.startsWith(`${field}:`)).toBe(true);
   });
 });

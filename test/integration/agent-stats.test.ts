@@ -1,28 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { ContainerStats } from "../../gen/dockhand/v1/agent_streams_pb.js";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { clientFor } from "../support/clients.js";
-import { expectCode, startContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
-import { daemonConnections, eventually, socketsInUse, steady } from "../support/engine-connections.js";
-import { startSecondEngineServer, type SecondEngineServer } from "../support/second-engine-server.js";
+import { expectCode, useContainerFixture } from "../support/container-fixture.js";
+import { daemonConnections, socketsInUse, steady } from "../support/engine-connections.js";
+import { useSecondEngineServer } from "../support/second-engine-server.js";
+import { until } from "../support/until.js";
 
 const mib = 1024n * 1024n;
 
 describe("ContainerAgent.GetStats and StreamStats", () => {
-  let fx: ContainerFixture;
+  const fx = useContainerFixture("stats");
   /** Burns CPU with `yes`, beside two sleeps: docker-init, sh (kept by `; true`), 2 sleeps and yes are 5 pids. */
   let busy: string;
   let idle: string;
 
   beforeAll(async () => {
-    fx = await startContainerFixture("stats");
     busy = (await fx.run({ command: ["sh", "-c", "sleep 1000 & sleep 1000 & yes > /dev/null; true"], resources: { memoryBytes: 64n * mib } })).id;
     idle = (await fx.run()).id;
-  });
-  afterAll(async () => {
-    await fx?.close();
   });
 
   it("measures CPU over two engine samples, memory against the limit, and pids (grpc and connect)", async () => {
@@ -101,13 +98,7 @@ describe("ContainerAgent.GetStats and StreamStats", () => {
 });
 
 describe("ContainerAgent.StreamStats: cancelling closes the engine connection", () => {
-  let env: SecondEngineServer;
-  beforeAll(async () => {
-    env = await startSecondEngineServer("stats");
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  const env = useSecondEngineServer("stats");
 
   it("leaves no stats stream open on the engine after a cancel, nor after GetStats", async () => {
     const socket = env.second.socketPath;
@@ -122,13 +113,13 @@ describe("ContainerAgent.StreamStats: cancelling closes the engine connection", 
     // A first sample, then a wait of a minute for the next one: only the cancel ends it.
     for (const stream of streams) expect((await stream.next()).done).toBe(false);
     const pending = streams.map((stream) => stream.next().catch((err: unknown) => ConnectError.from(err).code));
-    await eventually(() => inUse() === idle + 2);
+    await until(() => inUse() === idle + 2, 10_000);
     expect(inUse()).toBe(idle + 2);
     expect(daemonConnections(socket)).toBeGreaterThanOrEqual(idle + 2);
 
     for (const controller of controllers) controller.abort();
     expect(await Promise.all(pending)).toEqual([Code.Canceled, Code.Canceled]);
-    await eventually(() => inUse() === idle && daemonConnections(socket) <= before);
+    await until(() => inUse() === idle && daemonConnections(socket) <= before, 10_000);
     expect(inUse()).toBe(idle);
     expect(daemonConnections(socket)).toBeLessThanOrEqual(before);
   });

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPki } from "../support/test-pki.js";
 import { makeTokens, writeTokensFile } from "../support/tokens-file.js";
+import { until } from "../support/until.js";
 
 const run = promisify(execFile);
 const docker = async (...args: string[]) => (await run("docker", args, { maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
@@ -60,15 +61,6 @@ function makeContext(dir: string): void {
   writeFileSync(join(dir, ".dockerignore"), ignore.join("\n"));
 }
 
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, tries = 120): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < tries && !ok(value); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    value = await read();
-  }
-  return value;
-}
-
 describe("the Dockerfile", () => {
   const work = mkdtempSync(join(tmpdir(), "dockhand-dockerfile-"));
   let url = "";
@@ -112,10 +104,8 @@ describe("the Dockerfile", () => {
 
   it("answers on the published port: liveness, readiness and Connect JSON", async () => {
     // Each try has a deadline: a connection the port proxy accepted before dockhand listened can hang.
-    const health = await eventually(
-      () => fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0),
-      (status) => status === 200,
-    );
+    let health = 0;
+    await until(async () => (health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0)) === 200, 60_000, 500);
     expect(health).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     const check = await fetch(`${url}/grpc.health.v1.Health/Check`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
@@ -168,8 +158,12 @@ describe("the Dockerfile", () => {
           (r) => r.stdout,
           () => "",
         );
-      expect(await eventually(list, (body) => body.startsWith("{"))).toMatch(/^\{/);
-      expect(await eventually(() => docker("inspect", "-f", "{{.State.Health.Status}}", name), (s) => s === "healthy")).toBe("healthy");
+      let body = "";
+      await until(async () => (body = await list()).startsWith("{"), 60_000, 500);
+      expect(body).toMatch(/^\{/);
+      let health = "";
+      await until(async () => (health = await docker("inspect", "-f", "{{.State.Health.Status}}", name)) === "healthy", 60_000, 500);
+      expect(health).toBe("healthy");
     } finally {
       await docker("rm", "-f", name).catch(() => undefined);
       pki.remove();
@@ -177,7 +171,8 @@ describe("the Dockerfile", () => {
   });
 
   it("reports healthy through its HEALTHCHECK", async () => {
-    const status = await eventually(() => docker("inspect", "-f", "{{.State.Health.Status}}", containerName), (s) => s === "healthy");
+    let status = "";
+    await until(async () => (status = await docker("inspect", "-f", "{{.State.Health.Status}}", containerName)) === "healthy", 60_000, 500);
     expect(status).toBe("healthy");
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
@@ -9,6 +9,7 @@ import { clientFor } from "../support/clients.js";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.js";
 import { removeDataDir, startTestServer, type TestServer } from "../support/test-server.js";
 import { until } from "../support/until.js";
+import { failureOf } from "../support/failure.js";
 
 /**
  * An engine outage, on a dockerd of the test's own so that no other test is disturbed: calls
@@ -43,12 +44,9 @@ describe("engine outage", () => {
     await second.stop("SIGKILL");
     await until(async () => (await health.check({ service: "" })).status === Status.NOT_SERVING);
     for (const call of [() => scaler.getStatus({ name: "outage-a" }), () => scaler.scale({ name: "outage-b", replicas: 2 })]) {
-      const err = await call().then(
-        () => undefined,
-        (e: unknown) => ConnectError.from(e),
-      );
-      expect(err?.code).toBe(Code.Unavailable);
-      expect(err?.rawMessage).toMatch(/Docker engine/);
+      const err = await failureOf(call());
+      expect(err.code).toBe(Code.Unavailable);
+      expect(err.rawMessage).toMatch(/Docker engine/);
     }
     // The desired count of the refused Scale was still stored: it is what the user asked for.
     expect((await registry.getService({ name: "outage-b" })).service?.replicas).toBe(2);

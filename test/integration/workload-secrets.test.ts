@@ -3,18 +3,18 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { UpdateState } from "../../gen/dockhand/v1/service_pb.js";
 import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { useTestServer } from "../support/server-fixture.js";
+import { failureOf } from "../support/failure.js";
 import { until } from "../support/until.js";
 
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 const bytes = (text: string) => new TextEncoder().encode(text);
-const failure = (e: unknown) => ConnectError.from(e);
 
 describe("secrets and configs mounted as files", () => {
   const fixture = useTestServer();
@@ -61,22 +61,22 @@ describe("secrets and configs mounted as files", () => {
     expect(docker("exec", next.id, "cat", "/run/secrets/db-password")).toBe(secondValue);
     expect(docker("inspect", next.id)).not.toContain(secondValue);
 
-    expect(await registry().deleteSecret({ name: "db-password" }).catch(failure)).toMatchObject({ code: Code.FailedPrecondition });
-    expect(await registry().deleteConfig({ name: "app.conf" }).catch(failure)).toMatchObject({ code: Code.FailedPrecondition });
+    expect(await failureOf(registry().deleteSecret({ name: "db-password" }))).toMatchObject({ code: Code.FailedPrecondition });
+    expect(await failureOf(registry().deleteConfig({ name: "app.conf" }))).toMatchObject({ code: Code.FailedPrecondition });
     await registry().deleteService({ name, force: true });
     await registry().deleteSecret({ name: "db-password" });
     await registry().deleteConfig({ name: "app.conf" });
-    expect(await registry().getSecret({ name: "db-password" }).catch(failure)).toMatchObject({ code: Code.NotFound });
+    expect(await failureOf(registry().getSecret({ name: "db-password" }))).toMatchObject({ code: Code.NotFound });
     expect(readFileSync(join(fixture.server.dataDir, "secrets.json"), "utf8")).not.toContain(secondValue);
   });
 
   it("refuses a secret name that is not DNS-safe, an empty or oversized value, and a name taken", async () => {
-    expect(await registry().createSecret({ name: "Bad_Name", value: bytes("x") }).catch(failure)).toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringMatching(/^name: /) });
-    expect(await registry().createSecret({ name: "empty", value: new Uint8Array() }).catch(failure)).toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringMatching(/^value: /) });
-    expect(await registry().createConfig({ name: "big", value: new Uint8Array(600 * 1024) }).catch(failure)).toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringMatching(/^value: /) });
+    expect(await failureOf(registry().createSecret({ name: "Bad_Name", value: bytes("x") }))).toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringMatching(/^name: /) });
+    expect(await failureOf(registry().createSecret({ name: "empty", value: new Uint8Array() }))).toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringMatching(/^value: /) });
+    expect(await failureOf(registry().createConfig({ name: "big", value: new Uint8Array(600 * 1024) }))).toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringMatching(/^value: /) });
     await registry().createSecret({ name: "taken", value: bytes("x") });
-    expect(await registry().createSecret({ name: "taken", value: bytes("y") }).catch(failure)).toMatchObject({ code: Code.AlreadyExists });
-    expect(await registry().updateSecret({ name: "missing", value: bytes("y") }).catch(failure)).toMatchObject({ code: Code.NotFound });
+    expect(await failureOf(registry().createSecret({ name: "taken", value: bytes("y") }))).toMatchObject({ code: Code.AlreadyExists });
+    expect(await failureOf(registry().updateSecret({ name: "missing", value: bytes("y") }))).toMatchObject({ code: Code.NotFound });
   });
 
   it.each([
@@ -88,10 +88,10 @@ describe("secrets and configs mounted as files", () => {
     ["service.secrets[0].mode", Code.InvalidArgument, { secrets: [{ name: "taken", mode: 0o1777 }] }],
     ["service.secrets", Code.InvalidArgument, { secrets: [{ name: "taken" }], readOnlyRootFilesystem: true }],
   ])("refuses %s (%s)", async (field, code, extra) => {
-    const err = await registry()
-      .createService({ service: { name: fixture.service("secret-input"), image: testImage, command: ["sleep", "3600"], ...extra } })
-      .catch(failure);
+    const err = await failureOf(
+      registry().createService({ service: { name: fixture.service("secret-input"), image: testImage, command: ["sleep", "3600"], ...extra } }),
+    );
     expect(err).toMatchObject({ code });
-    expect((err as ConnectError).rawMessage.startsWith(`${field}:`)).toBe(true);
+    expect(err.rawMessage.startsWith(`${field}:`)).toBe(true);
   });
 });

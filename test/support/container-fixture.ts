@@ -1,4 +1,5 @@
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+/** A test file's dockhand server on the host engine, with a ContainerAgent client and clean-up of what the file made. */
+import { Code, type Client, type ConnectError } from "@connectrpc/connect";
 import { expect } from "vitest";
 import type { Container, ContainerSpec } from "../../gen/dockhand/v1/agent_containers_pb.js";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
@@ -6,6 +7,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainerSpecSchema } from "../../gen/dockhand/v1/agent_containers_pb.js";
 import type { Config } from "../../src/app/config.js";
 import { clientFor } from "./clients.js";
+import { failureOf } from "./failure.js";
+import { useForFile } from "./file-fixture.js";
 import { requireEngine, testImage } from "./engine.js";
 import { removeDataDir, startTestServer, type TestServer } from "./test-server.js";
 
@@ -31,6 +34,11 @@ export interface ContainerFixture {
   /** Remembers a named volume to remove at the end. */
   trackVolume(name: string): void;
   close(): Promise<void>;
+}
+
+/** A container fixture for one test file (see useForFile); its members are there inside tests and hooks. */
+export function useContainerFixture(prefix: string, overrides: Partial<Config> = {}): ContainerFixture {
+  return useForFile("the container fixture", () => startContainerFixture(prefix, overrides));
 }
 
 export async function startContainerFixture(prefix: string, overrides: Partial<Config> = {}): Promise<ContainerFixture> {
@@ -73,19 +81,9 @@ export async function startContainerFixture(prefix: string, overrides: Partial<C
   return fixture;
 }
 
-/** The ConnectError a call fails with; fails the test when it succeeds. */
-export async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
-
 /** Asserts the call fails with `code` and a message containing each of `mentions`. */
-export async function expectCode(call: Promise<unknown>, code: Code, ...mentions: string[]): Promise<ConnectError> {
-  const err = await failure(call);
+export async function expectCode(call: Promise<unknown> | AsyncIterable<unknown>, code: Code, ...mentions: string[]): Promise<ConnectError> {
+  const err = await failureOf(call);
   expect(Code[err.code], err.rawMessage).toBe(Code[code]);
   for (const text of mentions) expect(err.rawMessage).toContain(text);
   return err;

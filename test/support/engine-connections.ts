@@ -1,7 +1,6 @@
 import http from "node:http";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { until } from "./until.js";
 
 /** The pid of the dockerd listening on `socketPath` (a test's second engine). */
 export function daemonPid(socketPath: string): number {
@@ -42,11 +41,6 @@ export function socketsInUse(socketPath: string): number {
   return Object.entries(http.globalAgent.sockets)
     .filter(([name]) => name.includes(socketPath))
     .reduce((sum, [, sockets]) => sum + (sockets?.length ?? 0), 0);
-}
-
-/** Waits (up to 10 s) until `check` holds; the assertion afterwards says what failed. */
-export async function eventually(check: () => boolean): Promise<void> {
-  await until(check, 10_000).catch(() => undefined);
 }
 
 /**

@@ -1,3 +1,4 @@
+/** The one way tests get the error a call or a stream ended with. */
 import { ConnectError } from "@connectrpc/connect";
 
 /**

@@ -1,3 +1,4 @@
+/** An in-memory Engine for unit tests (never part of dist): containers, images, volumes, networks, events and system. */
 import { randomBytes } from "node:crypto";
 import type { Engine } from "../../src/engine/engine.js";
 import type { EngineEvent, EngineEventItem, WatchEventsOptions } from "../../src/engine/event-stream.js";

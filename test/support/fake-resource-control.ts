@@ -1,3 +1,4 @@
+/** The fake engine's volumes and networks, in memory. */
 import { randomBytes } from "node:crypto";
 import { DockhandError } from "../../src/model/dockhand-error.js";
 import type { NetworkControl } from "../../src/engine/network-control.js";

@@ -1,7 +1,9 @@
+/** A dockerd of the test's own (with the test image) and a dockhand server driving it, for tests that watch engine connections or restart the engine. */
 import type { Client } from "@connectrpc/connect";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { createDockerEngine } from "../../src/engine/docker/docker-engine.js";
 import { clientFor } from "./clients.js";
+import { useForFile } from "./file-fixture.js";
 import { testImage } from "./engine.js";
 import { startSecondEngine, type SecondEngine } from "./second-engine.js";
 import { removeDataDir, startTestServer, type TestServer } from "./test-server.js";
@@ -48,4 +50,9 @@ export async function startSecondEngineServer(name: string): Promise<SecondEngin
     await second.destroy();
     throw err;
   }
+}
+
+/** A second engine and its server for one test file (see useForFile); its members are there inside tests and hooks. */
+export function useSecondEngineServer(name: string): SecondEngineServer {
+  return useForFile("the second engine", () => startSecondEngineServer(name));
 }

@@ -8,6 +8,7 @@ import { createServiceRegistry } from "../../src/registry/service-registry.js";
 import { createStateFile } from "../../src/registry/state-file.js";
 import { definitionWithDefaults } from "../../src/model/service-definition.js";
 import { startLocalParts } from "../support/local-parts.js";
+import { until } from "../support/until.js";
 import { createSlotOperations } from "../../src/orchestrator/local/slot-operations.js";
 import type { ContainerView } from "../../src/orchestrator/local/container-view.js";
 import { ownershipLabels, ownershipOf } from "../../src/model/ownership-labels.js";
@@ -37,14 +38,6 @@ async function setup(options: { orphanGraceMs?: number; backoffBaseMs?: number }
 
 function running(engine: FakeEngine, service = "web") {
   return [...engine.allContainers.values()].filter((c) => ownershipOf(c.labels)?.service === service && c.state === "running");
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe("reconciler (fake engine)", () => {
