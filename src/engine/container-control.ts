@@ -1,3 +1,4 @@
+/** The containers group of the Engine: the lifecycle of single containers (their streams are in container-streams.ts). */
 import type { ContainerFile } from "./tar-writer.js";
 import type {
   CommitOptions,

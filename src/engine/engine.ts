@@ -1,3 +1,4 @@
+/** The Engine interface: what dockhand needs from a container engine, one group per resource. */
 import type { ContainerControl } from "./container-control.js";
 import type { ContainerStreams } from "./container-streams.js";
 import type { EngineEventLog, EngineEvents } from "./event-stream.js";

@@ -1,3 +1,4 @@
+/** Timing, counting and debug logging of every engine call, wrapped around any Engine. */
 import type { Logger } from "pino";
 import { isDockhandError } from "../model/dockhand-error.js";
 

@@ -1,3 +1,4 @@
+/** The containers group over dockerode: list, inspect, create, the state changes, remove, rename, copy files and commit. */
 import type Docker from "dockerode";
 import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
 import type { ContainerControl } from "../container-control.js";

@@ -1,3 +1,4 @@
+/** The Engine over a real Docker engine: each group made by its docker-*.ts, sharing one dockerode client and one default deadline. */
 import Docker from "dockerode";
 import type { Engine } from "../engine.js";
 import { createDockerContainerControl } from "./docker-container-control.js";

@@ -1,9 +1,9 @@
+/** The system group over dockerode: ping, and `docker info` with `docker version`. */
 import type Docker from "dockerode";
 import type { SystemControl } from "../system-control.js";
 import type { EngineCall } from "./docker-deadline.js";
 import { toEngineInfo } from "./docker-image-mapping.js";
 
-/** The engine itself through dockerode: ping, and `docker info` with `docker version`. */
 export function createDockerSystemControl(docker: Docker, call: EngineCall): SystemControl {
   // The typings miss these calls' options, which dockerode does honour.
   type WithSignal<T> = (options: { abortSignal?: AbortSignal }) => Promise<T>;
