@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createContainerStore, withStoreLists, type ListAnswer as ListCacheAnswer } from "../../src/engine/store/container-store.js";
 import type { EngineEventItem, EngineEvents } from "../../src/engine/event-stream.js";
 import { createFakeEngine, type FakeEngine } from "../support/fake-engine.js";
+import { until } from "../support/until.js";
 
 const logger = pino({ level: "silent" });
 const image = "busybox:1";
@@ -129,6 +130,39 @@ describe("container store: lists", () => {
       expect(answers).toEqual(["event_log_failed"]);
     } finally {
       cache.close();
+    }
+  });
+
+  it("reads a container at most twice for a burst of its events, and ends with its newest state", async () => {
+    const engine = createFakeEngine();
+    engine.addImage(image);
+    let inspections = 0;
+    // Each inspection takes a while, so the burst's events arrive while one is under way.
+    const slow = {
+      ...engine,
+      containers: {
+        ...engine.containers,
+        inspect: async (id: string, signal?: AbortSignal) => {
+          inspections++;
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return engine.containers.inspect(id, signal);
+        },
+      },
+    };
+    const store = createContainerStore({ engine: slow, events: engine.events, logger });
+    await store.start();
+    try {
+      const id = await engine.containers.create({ name: "burst", image });
+      await engine.containers.start(id);
+      await engine.containers.pause(id);
+      await engine.containers.unpause(id);
+      await until(() => [...store.containers()].some((c) => c.id === id && c.state === "running"));
+      await store.refresh(id);
+      expect([...store.containers()].find((c) => c.id === id)?.state).toBe("running");
+      // create, start, pause, unpause: one read under way and one behind it, then the refresh.
+      expect(inspections).toBeLessThanOrEqual(3);
+    } finally {
+      store.close();
     }
   });
 });

@@ -140,8 +140,30 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
     trusted = false;
   }
 
-  /** Reads one container; resolves once the store holds a read of it at least this new. Rejects when the engine failed. */
+  /** Reads asked for while one of the same container is under way: each starts when that one ends, and serves every caller meanwhile. */
+  const queued = new Map<string, Promise<void>>();
+
+  /**
+   * Reads one container; resolves once the store holds a read of it at least this new. Rejects
+   * when the engine failed. At most one read per container is under way and one waits behind
+   * it, so a burst of events (create, start, die...) costs two inspections, not one each.
+   */
   function read(id: string): Promise<void> {
+    const waiting = queued.get(id);
+    if (waiting) return waiting;
+    const current = pending.get(id);
+    if (!current) return inspect(id);
+    const next = current
+      .catch(() => undefined)
+      .then(() => {
+        queued.delete(id);
+        return inspect(id);
+      });
+    queued.set(id, next);
+    return next;
+  }
+
+  function inspect(id: string): Promise<void> {
     const number = ++reads;
     readNumbers.set(id, number);
     const reading: Promise<void> = engine.containers.inspect(id).then(
