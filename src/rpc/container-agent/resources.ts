@@ -13,7 +13,7 @@ import { networkNamePattern, volumeNamePattern } from "../../model/workload-rule
 import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
 import type { NetworkSchema, VolumeSchema } from "../../../gen/dockhand/v1/agent_resources_pb.js";
 import { checkContainerRef, labelFilters } from "./container-refs.js";
-import { checkResourceLabels } from "./resource-request-rules.js";
+import { checkResourceLabels } from "./resource-labels.js";
 
 type ResourceMethods =
   | "listVolumes" | "getVolume" | "createVolume" | "deleteVolume"

@@ -8,7 +8,7 @@ import { checkSecretName } from "../../model/workload-rules.js";
 import type { Orchestrator } from "../../orchestrator/orchestrator.js";
 import { fileKey } from "../../orchestrator/local/container-files.js";
 import type { ServiceRegistry } from "../../../gen/dockhand/v1/registry_pb.js";
-import { checkResourceLabels } from "../container-agent/resource-request-rules.js";
+import { checkResourceLabels } from "../container-agent/resource-labels.js";
 
 type SecretMethods =
   | "listSecrets" | "getSecret" | "createSecret" | "updateSecret" | "deleteSecret"
