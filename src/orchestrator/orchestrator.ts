@@ -68,7 +68,10 @@ export interface Orchestrator {
    * status can be trusted.
    */
   start(): Promise<void>;
-  /** Stops acting on changes; resolves once the work under way has ended or been abandoned. */
+  /**
+   * Stops acting on changes (healing, rollouts); resolves once the work under way has ended.
+   * Calls still draining keep working: status answers until the engine's store closes.
+   */
   close(): Promise<void>;
 
   /**

@@ -81,7 +81,9 @@ export function createLocalOrchestrator(options: LocalOrchestratorOptions): Orch
   const changed = (service: string) => {
     for (const listener of listeners) listener(service);
   };
-  const unsubscribe = [view.onChange(changed), backoff.onChange(changed), registry.onChange(changed)];
+  view.onChange(changed);
+  backoff.onChange(changed);
+  registry.onChange(changed);
   const onStatusChange = (listener: (service: string) => void) => {
     listeners.add(listener);
     return () => listeners.delete(listener);
@@ -101,12 +103,10 @@ export function createLocalOrchestrator(options: LocalOrchestratorOptions): Orch
     async close() {
       stopResuming?.();
       updater.close();
-      // A reconcile pass under way ends before the view it reads closes, so no container it
-      // creates appears after close.
+      // A reconcile pass under way ends before close resolves, so no container it creates
+      // appears after. Status keeps answering (calls still draining need it) until the store
+      // it projects closes.
       await reconciler.close();
-      for (const stop of unsubscribe) stop();
-      cache.close();
-      view.close();
     },
     scale: (name, replicas, scaleOptions) => scaler.scale(name, replicas, scaleOptions),
     status: (name) => cache.status(name),
