@@ -1,4 +1,5 @@
 import { DockhandError } from "../../model/dockhand-error.js";
+import { startDeadline } from "../../lib/deadline.js";
 import type { ContainerView } from "./container-view.js";
 import { healthCounts } from "./readiness.js";
 
@@ -13,7 +14,16 @@ const recheckMs = 1000;
  * become ready by itself), and with Timeout when `signal` aborts or after 10 minutes.
  */
 export async function waitUntilReady(view: ContainerView, name: string, desired: () => number, signal?: AbortSignal): Promise<void> {
-  const deadline = AbortSignal.any([AbortSignal.timeout(maxReadyWaitMs), ...(signal ? [signal] : [])]);
+  // A plain timer, not AbortSignal.timeout inside AbortSignal.any (which Node may collect unfired).
+  const { signal: deadline, clear } = startDeadline(maxReadyWaitMs, signal);
+  try {
+    await waitLoop(view, name, desired, deadline);
+  } finally {
+    clear();
+  }
+}
+
+async function waitLoop(view: ContainerView, name: string, desired: () => number, deadline: AbortSignal): Promise<void> {
   for (;;) {
     const containers = await view.containersOf(name);
     const counts = healthCounts(containers);

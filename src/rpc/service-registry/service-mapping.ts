@@ -115,9 +115,9 @@ export function updatePolicyFromProto(config: UpdateConfig | undefined, prefix =
   if (!failureAction) throw invalidArgument(`${prefix}failure_action`, `unknown action ${config.failureAction}`);
   const policy: UpdatePolicy = {
     parallelism: config.parallelism === 0 ? defaultUpdatePolicy.parallelism : config.parallelism,
-    delayMs: config.delay ? durationMs(config.delay) : defaultUpdatePolicy.delayMs,
+    delayMs: config.delay ? signedMs(config.delay) : defaultUpdatePolicy.delayMs,
     order,
-    monitorMs: config.monitor ? durationMs(config.monitor) : defaultUpdatePolicy.monitorMs,
+    monitorMs: config.monitor ? signedMs(config.monitor) : defaultUpdatePolicy.monitorMs,
     failureAction,
     minHealthyMs: config.minHealthyTime ? signedMs(config.minHealthyTime) : defaultUpdatePolicy.minHealthyMs,
     healthyDeadlineMs: config.healthyDeadline ? signedMs(config.healthyDeadline) : defaultUpdatePolicy.healthyDeadlineMs,
