@@ -25,7 +25,7 @@ export interface OrchestratorDeps {
 export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const { config, engine } = deps;
   if (config.orchestrator === "swarm") {
-    return createSwarmOrchestrator({
+    const swarm = createSwarmOrchestrator({
       swarm: createDockerSwarm({ url: config.dockerUrl, certPath: config.dockerCertPath || undefined }),
       registry: deps.registry,
       instance: deps.instance,
@@ -33,6 +33,9 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       maxReplicas: config.maxReplicas,
       orphanGraceMs: config.orphanGraceMs,
     });
+    // The manager's own containers still feed ContainerAgent's lists and the GetStatus fast
+    // path's trust, as with the local backend (whose start starts the store).
+    return { ...swarm, start: async () => (await deps.store.start(), swarm.start()) };
   }
   return createLocalOrchestrator({
     engine,
