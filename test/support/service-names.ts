@@ -7,9 +7,9 @@ let counter = 0;
  */
 export const testRun = Number(process.env.DOCKHAND_TEST_RUN ?? process.pid);
 
-/** A service name no other test (or earlier run) uses. */
+/** A service name no other test (or earlier run) uses: the run, then the time and this worker's pid. */
 export function uniqueServiceName(prefix: string): string {
-  return `t-${prefix}-${testRun}-${Date.now().toString(36)}-${counter++}`;
+  return `t-${prefix}-${testRun}-${Date.now().toString(36)}${process.pid.toString(36)}-${counter++}`;
 }
 
 /** Matches every name `uniqueServiceName` makes; the first group is its run. */
