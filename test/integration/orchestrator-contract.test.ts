@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { ContainerState, Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+import { ContainerState, ScaleProgressSchema, Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { UpdateState } from "../../gen/dockhand/v1/service_pb.js";
 import { clientFor } from "../support/clients.js";
@@ -64,6 +64,18 @@ function orchestratorContract(backend: () => Backend) {
     expect(missing.code).toBe(Code.NotFound);
     const missingScale = await failureOf(scaler().scale({ name: `${name}-none`, replicas: 1 }));
     expect(missingScale.code).toBe(Code.NotFound);
+  });
+
+  it("a Scale whose image no engine has fails with FAILED_PRECONDITION naming the image, with the progress reached", async () => {
+    const name = backend().service("c-noimage");
+    const image = "127.0.0.1:5999/dockhand/absent:1";
+    await backend().createService(name, { image });
+    const failure = await failureOf(scaler().scale({ name, replicas: 2 }));
+    expect(failure.code).toBe(Code.FailedPrecondition);
+    expect(failure.rawMessage).toContain(image);
+    expect(failure.findDetails(ScaleProgressSchema)).toEqual([expect.objectContaining({ name, desired: 2, running: 0 })]);
+    expect((await status(name)).running).toBe(0);
+    await scaler().scale({ name, replicas: 0, wait: false });
   });
 
   it("WatchStatus sends the status now, then each change until the count is reached", async () => {
