@@ -35,7 +35,8 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     });
     // The manager's own containers still feed ContainerAgent's lists and the GetStatus fast
     // path's trust, as with the local backend (whose start starts the store).
-    return { ...swarm, start: async () => (await deps.store.start(), swarm.start()) };
+    // The swarm starts first: an engine that is no manager stops start-up before anything runs.
+    return { ...swarm, start: async () => (await swarm.start(), deps.store.start()) };
   }
   return createLocalOrchestrator({
     engine,

@@ -12,6 +12,7 @@ import { testImage } from "../support/engine.js";
 import { debianPython, run } from "../support/run.js";
 import { createDockerEngine } from "../../src/engine/docker/docker-engine.js";
 import { startTestServer } from "../support/test-server.js";
+import { runDockhandToExit } from "../support/dockhand-process.js";
 
 /** The README's fenced blocks marked `<!-- readme-test[: kind] -->` (as readme.test.ts reads them). */
 function readmeExamples(): Array<{ kind: string; code: string }> {
@@ -241,5 +242,14 @@ describe("swarm backend on three nodes", () => {
       (err: unknown) => err as Error,
     );
     expect(failure?.message).toMatch(/swarm worker, not a manager/);
+    // As a process: it stops, and its last words say why.
+    const dataDir = mkdtempSync(join(tmpdir(), "dockhand-swarm-worker-"));
+    try {
+      const exit = await runDockhandToExit(["--orchestrator", "swarm", "--docker-url", worker.url, "--data-dir", dataDir]);
+      expect(exit.code).toBe(1);
+      expect(exit.output).toContain("dockhand: cannot start: --orchestrator swarm: the Docker engine is a swarm worker, not a manager; point the engine URL at a manager node");
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
