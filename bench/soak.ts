@@ -34,7 +34,7 @@ import { createPrng } from "../test/support/fuzz/prng.js";
 import { createBadRequestSender } from "./soak/bad-requests.js";
 import { waitForConvergence } from "./soak/convergence.js";
 import { runFaults } from "./soak/faults.js";
-import { growingSets, heapSnapshotArgs, largestChanges, takeHeapSnapshot, totalBytes, type HeapSummary } from "./soak/heap-snapshots.js";
+import { growingSets, growingStringShapes, heapSnapshotArgs, largestChanges, takeHeapSnapshot, totalBytes, type HeapSummary } from "./soak/heap-snapshots.js";
 import { createIntents } from "./soak/intents.js";
 import { answeredCodes, settledLeaks, steadyLeaks } from "./soak/leak-probes.js";
 import { createOutcomeLog } from "./soak/outcomes.js";
@@ -160,6 +160,7 @@ try {
   const heaps = snapshots.map((s) => `${mb(totalBytes(s))} MB`).join(" → ");
   check("heap", growing.length === 0, `live heap ${heaps}; ` + (growing.length ? `growing: ${growing.slice(0, 5).map((g) => `${g.key} ${g.bytes.map(mb).join("→")} MB (${g.counts.join("→")})`).join("; ")}` : "no set grew at every snapshot by more than 256 KB"));
   log(`soak: largest heap changes: ${largestChanges(snapshots, 8).map((g) => `${g.key} ${g.bytes.map(mb).join("→")} MB`).join("; ")}`);
+  log(`soak: strings that grew most in number: ${growingStringShapes(snapshots, 8).map((g) => `${JSON.stringify(g.shape)} ${g.counts.join("→")}`).join("; ")}`);
 
   const state = checkStateFile(dataDir, plan.scaled, plan.rolled, intents);
   check("state file", state.length === 0, state.length ? state.join("; ") : `${plan.scaled.length + plan.rolled.length} services as the clients last set them`);

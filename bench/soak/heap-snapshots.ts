@@ -14,7 +14,13 @@ export const heapSnapshotSignal = "SIGUSR2";
 export const heapSnapshotArgs = (dir: string) => [`--heapsnapshot-signal=${heapSnapshotSignal}`, `--diagnostic-dir=${dir}`];
 
 /** Per constructor (or node type for strings, code, arrays ...): count and bytes. */
-export type HeapSummary = Map<string, { count: number; bytes: number }>;
+export type HeapSummary = Map<string, { count: number; bytes: number }> & {
+  /** Strings by shape (hex and digit runs replaced, cut at 80 characters): what a growing string set holds. */
+  stringShapes?: Map<string, number>;
+};
+
+/** A string's shape: ids, numbers and times made alike, so that strings of one kind count together. */
+const shapeOf = (text: string) => text.slice(0, 200).replace(/[0-9a-f]{12,}/g, "<hex>").replace(/\d+/g, "<n>").slice(0, 80);
 
 interface SnapshotJson {
   snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
@@ -29,8 +35,14 @@ function summarise(path: string): HeapSummary {
   const width = fields.length;
   const [typeAt, nameAt, sizeAt] = [fields.indexOf("type"), fields.indexOf("name"), fields.indexOf("self_size")];
   const summary: HeapSummary = new Map();
+  const stringShapes = new Map<string, number>();
+  summary.stringShapes = stringShapes;
   for (let i = 0; i < json.nodes.length; i += width) {
     const type = types[json.nodes[i + typeAt]!]!;
+    if (type === "string" || type === "concatenated string" || type === "sliced string") {
+      const shape = `${type}: ${shapeOf(json.strings[json.nodes[i + nameAt]!] ?? "")}`;
+      stringShapes.set(shape, (stringShapes.get(shape) ?? 0) + 1);
+    }
     const key = type === "object" || type === "closure" ? `${json.strings[json.nodes[i + nameAt]!]} (${type})` : `(${type})`;
     const entry = summary.get(key) ?? { count: 0, bytes: 0 };
     entry.count++;
@@ -94,5 +106,16 @@ export function largestChanges(snapshots: HeapSummary[], top: number): Growth[] 
   return [...keys]
     .map((key) => ({ key, bytes: snapshots.map((s) => s.get(key)?.bytes ?? 0), counts: snapshots.map((s) => s.get(key)?.count ?? 0) }))
     .sort((a, b) => Math.abs(b.bytes.at(-1)! - b.bytes[0]!) - Math.abs(a.bytes.at(-1)! - a.bytes[0]!))
+    .slice(0, top);
+}
+
+/** The string shapes whose count grew most from the first snapshot to the last. */
+export function growingStringShapes(snapshots: HeapSummary[], top: number): Array<{ shape: string; counts: number[] }> {
+  const first = snapshots[0]?.stringShapes ?? new Map<string, number>();
+  const last = snapshots.at(-1)?.stringShapes ?? new Map<string, number>();
+  return [...last.keys()]
+    .map((shape) => ({ shape, counts: snapshots.map((s) => s.stringShapes?.get(shape) ?? 0) }))
+    .filter(({ shape }) => (last.get(shape) ?? 0) > (first.get(shape) ?? 0))
+    .sort((a, b) => b.counts.at(-1)! - b.counts[0]! - (a.counts.at(-1)! - a.counts[0]!))
     .slice(0, top);
 }
