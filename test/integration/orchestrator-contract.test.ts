@@ -1,4 +1,4 @@
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { ContainerState, ScaleProgressSchema, Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
@@ -39,6 +39,23 @@ function orchestratorContract(backend: () => Backend) {
     expect([down.desired, down.running, down.containers.length]).toEqual([1, 1, 1]);
     const zero = (await scaler().scale({ name, replicas: 0 })).status!;
     expect([zero.desired, zero.running, zero.containers.length]).toEqual([0, 0, 0]);
+  });
+
+  it("the last of two concurrent Scales wins; the earlier one finishes or answers ABORTED, never undoes it", async () => {
+    const name = backend().service("c-race");
+    await backend().createService(name);
+    const first = scaler().scale({ name, replicas: 6 }).then(
+      () => "ok",
+      (err: unknown) => ConnectError.from(err).code,
+    );
+    // The first is recorded (its count reads back) before the second is sent: the order is known.
+    await until(async () => (await status(name)).desired === 6);
+    const second = (await scaler().scale({ name, replicas: 2 })).status!;
+    expect([second.desired, second.running]).toEqual([2, 2]);
+    expect(["ok", Code.Aborted]).toContain(await first);
+    const after = await status(name);
+    expect([after.desired, after.running]).toEqual([2, 2]);
+    await scaler().scale({ name, replicas: 0 });
   });
 
   it("Scale without wait: the desired count reads back at once, the running count follows", async () => {

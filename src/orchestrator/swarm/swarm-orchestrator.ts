@@ -46,6 +46,8 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
   const view = createSwarmTaskView({ swarm, instance, logger, pollIntervalMs: options.pollIntervalMs });
   const writer = createSwarmServiceWriter({ swarm, view, instance, logger });
   const lock = createKeyedLock();
+  let requests = 0;
+  const latestRequest = new Map<string, number>();
   const orphansSeen = new Map<string, Date>();
   const stop = new AbortController();
 
@@ -134,6 +136,10 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
         throw invalidArgument("replicas", `must be between 0 and ${maxReplicas} (got ${replicas})`);
       }
       registry.get(name);
+      // The last Scale of a service wins; an earlier one still waiting answers Aborted, as on the local backend.
+      const request = ++requests;
+      latestRequest.set(name, request);
+      const superseded = () => latestRequest.get(name) !== request;
       await registry.setReplicas(name, replicas);
       const write = lock.run(name, () => writer.write(registry.get(name), "scale"));
       if (!scaleOptions.wait) {
@@ -141,13 +147,16 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
         return statusNow(name);
       }
       await write;
-      return waitForCount({
+      const result = await waitForCount({
         view,
         name,
         desired: () => registry.find(name)?.replicas ?? 0,
         status: () => statusNow(name),
         signal: scaleOptions.signal,
+        superseded,
       });
+      if (superseded()) throw new DockhandError("Aborted", `scale of service "${name}" was superseded by a later Scale call`);
+      return result;
     },
     status: (name) => cache.status(name),
     watch: (name, signal) => watcher.watch(name, signal),

@@ -11,6 +11,8 @@ export interface ScaleWaitOptions {
   desired: () => number;
   status: () => Promise<ServiceStatusView>;
   signal?: AbortSignal;
+  /** A later Scale replaced this one's count: stop waiting (the caller answers Aborted). */
+  superseded?: () => boolean;
   /** How often the service's tasks are read while waiting, in ms. Default 250. */
   pollMs?: number;
 }
@@ -35,6 +37,7 @@ export async function waitForCount(options: ScaleWaitOptions): Promise<ServiceSt
   const progress = (running: number) => ({ progress: { name, desired: options.desired(), running } });
   try {
     for (;;) {
+      if (options.superseded?.()) return await options.status();
       const tasks = view.tasks(name);
       const running = runningTasks(tasks, view.nodes()).length;
       const current = currentTasks(tasks).length;
