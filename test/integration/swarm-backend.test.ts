@@ -60,6 +60,7 @@ describe("swarm backend on three nodes", () => {
       }
       throw new Error("the watch ended before 3 ran");
     })();
+    await until(() => seen.length > 0);
     await scaler().scale({ name, replicas: 3, wait: false });
     const watched = await watching;
     controller.abort();
