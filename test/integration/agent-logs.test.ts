@@ -59,8 +59,9 @@ describe("ContainerAgent.StreamLogs", () => {
   }
 
   beforeAll(async () => {
-    // Each line written and logged before the next, so that the engine's order is the writing order.
-    const script = 'for i in 1 2 3 4 5; do echo out$i; sleep 0.05; echo err$i >&2; sleep 0.05; done; printf "no newline"';
+    // Each line written and logged before the next, so that the engine's order is the writing order
+    // (0.2 s apart: stdout and stderr are two pipes, and a loaded machine can delay one of them).
+    const script = 'for i in 1 2 3 4 5; do echo out$i; sleep 0.2; echo err$i >&2; sleep 0.2; done; printf "no newline"';
     mixed = (await fx.run({ command: ["sh", "-c", script] })).id;
     await fx.agent.waitContainer({ id: mixed });
   });

@@ -191,6 +191,11 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
     return reading;
   }
 
+  /** Waits until no read is under way or waiting, including those that start meanwhile. */
+  async function settled(): Promise<void> {
+    while (pending.size > 0 || queued.size > 0) await Promise.allSettled([...pending.values(), ...queued.values()]);
+  }
+
   function forget(id: string): void {
     readNumbers.set(id, ++reads);
     pending.delete(id);
@@ -242,7 +247,7 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
       trusted = false;
       try {
         await readMatching({ all: true }, stop.signal);
-        while (pending.size > 0) await Promise.allSettled(pending.values());
+        await settled();
         trusted = !stop.signal.aborted && options.reachability?.current() !== "NOT_SERVING";
       } finally {
         rebuilding = undefined;
@@ -321,7 +326,7 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
       return "event_log_failed";
     }
     if (!(await caughtUp(logged.map(eventKey), signal))) return "catch_up_timeout";
-    while (pending.size > 0) await Promise.allSettled(pending.values());
+    await settled();
     return trusted ? "cache" : "building";
   }
 

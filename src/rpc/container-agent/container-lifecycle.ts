@@ -8,6 +8,7 @@ import type { ContainerStateName } from "../../engine/types.js";
 import { DockhandError, invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
 import { normalizeSignal } from "../../model/linux-names.js";
 import { quote } from "../../model/quote.js";
+import { sleep } from "../../lib/sleep.js";
 import { defaultStopGraceSeconds } from "../../model/service-definition.js";
 import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
 import { graceSecondsFromProto } from "../container-fields.js";
@@ -64,7 +65,20 @@ export function createContainerLifecycleMethods(engine: Engine): Pick<ServiceImp
       }
       throw err;
     }
-    return describe(id, signal);
+    return settledState(id, signal, to);
+  }
+
+  /**
+   * The engine answers a pause or unpause before its own record of the state follows (it
+   * updates it on containerd's event), so an inspect at once can still show the old state: read
+   * again until it shows `to`, for up to 2 s.
+   */
+  async function settledState(id: string, signal: AbortSignal, to: ContainerStateName) {
+    for (let attempt = 1; ; attempt++) {
+      const now = await engine.containers.describe(id, signal);
+      if (now.state === to || attempt >= 40 || signal.aborted) return { container: descriptionToProto(now) };
+      await sleep(50, signal);
+    }
   }
 
   return {
