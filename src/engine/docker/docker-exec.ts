@@ -2,14 +2,13 @@ import { readFile } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import type Docker from "dockerode";
 import { DockhandError } from "../../model/dockhand-error.js";
+import { sleep } from "../../lib/sleep.js";
 import type { ExecItem, ExecOptions } from "../container-streams.js";
 import { engineCall as call, toEngineError } from "./docker-errors.js";
 import { createFrameDemuxer, type OutputFrame } from "../frame-demuxer.js";
 
 /** How often to ask for the exit code of a command that closed its output but still runs. */
 const exitPollMs = 50;
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The engine has no call to stop an exec. Its process can be killed from here only when it is
@@ -86,7 +85,7 @@ export async function* runDockerExec(docker: Docker, id: string, options: ExecOp
         yield { kind: "exit", exitCode: info.ExitCode ?? -1 };
         return;
       }
-      await pause(exitPollMs);
+      await sleep(exitPollMs);
       if (controller.signal.aborted) throw new DockhandError("Cancelled", `${operation}: cancelled`);
     }
   } catch (err) {
