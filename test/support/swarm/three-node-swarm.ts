@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { threadId } from "node:worker_threads";
 import { testImage } from "../engine.js";
 import { run } from "./run-command.js";
 import { createSwarmNetwork, type SwarmNetwork } from "./swarm-network.js";
@@ -45,7 +46,8 @@ export async function startTestSwarm(options: { timeoutMs?: number } = {}): Prom
   const timeoutMs = options.timeoutMs ?? 150_000;
   const tmp = tmpdir();
   await sweepStaleRuns(tmp);
-  const prefix = `dhsw-${process.pid}-${runs++}`;
+  // The thread too: two test files in worker threads of one process must not share names.
+  const prefix = `dhsw-${process.pid}-${threadId * 100 + runs++}`;
   const runDir = join(tmp, prefix);
   mkdirSync(runDir, { recursive: true });
   let network: SwarmNetwork | undefined;
