@@ -779,7 +779,8 @@ export type StreamServiceLogsRequest = Message<"dockhand.v1.StreamServiceLogsReq
   follow: boolean;
 
   /**
-   * Only the last N lines each container logged so far. Unset: all of them.
+   * Only the last N lines each container logged so far. Unset: all of them. On Swarm the
+   * manager applies it to every task, also to one that starts while the stream follows.
    *
    * @generated from field: optional int32 tail = 3;
    */
