@@ -97,6 +97,10 @@ describe("swarm backend on three nodes", () => {
     // Swarm's own rollback, not a new update: the service's UpdateStatus says so.
     expect((await fixture.swarm.manager.docker(["service", "inspect", name, "--format", "{{.UpdateStatus.State}}"])).trim()).toBe("rollback_completed");
     await until(async () => (await status(name)).running === 3);
+    // The rollback is version 3 of the service (the content of version 1), as the local backend counts it.
+    const rolledBack = await status(name);
+    expect(rolledBack.version).toBe(3n);
+    expect(rolledBack.containers.map((c) => c.definitionVersion)).toEqual([3n, 3n, 3n]);
     await scaler().scale({ name, replicas: 0 });
   });
 

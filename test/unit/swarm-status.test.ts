@@ -26,7 +26,7 @@ describe("status from Swarm's tasks", () => {
   it("reads the rollout's state from Swarm's UpdateStatus", () => {
     const rollout = { state: "updating" as const, message: "", fromVersion: 1, toVersion: 2, startedAt: "2026-01-01T00:00:00Z" };
     const service = (state: NonNullable<SwarmService["updateStatus"]>["state"]): SwarmService => ({
-      id: "s1", version: 5, spec: {} as SwarmService["spec"], createdAt: at, updatedAt: at,
+      id: "s1", version: 5, spec: { labels: {} } as unknown as SwarmService["spec"], createdAt: at, updatedAt: at,
       updateStatus: { state, message: `swarm says ${state}`, startedAt: new Date("2026-01-01T00:00:01Z"), completedAt: at },
     });
     const nodes = new Map([["n1", node("n1", "ready")]]);

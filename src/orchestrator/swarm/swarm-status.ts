@@ -2,7 +2,9 @@ import type { ContainerStateName } from "../../engine/types.js";
 import type { SwarmNodeInfo, SwarmService, SwarmTask, SwarmTaskState, SwarmUpdateState } from "../../engine/swarm.js";
 import type { Rollout, RolloutState, StoredService } from "../../model/service-definition.js";
 import type { ContainerStatusView, ServiceStatusView, SlotFailure } from "../service-status.js";
-import { definitionVersionOf } from "./swarm-service-spec.js";
+import { definitionLabel, instanceLabel } from "../../model/ownership-labels.js";
+import { definitionVersionOf, toSwarmSpec } from "./swarm-service-spec.js";
+import { sameSwarmSpec } from "./swarm-service-writer.js";
 
 const containerStateOf: Record<SwarmTaskState, ContainerStateName> = {
   new: "created",
@@ -37,7 +39,19 @@ export function runningTasks(tasks: readonly SwarmTask[], nodes: ReadonlyMap<str
   return tasks.filter((t) => t.state === "running" && t.desiredState === "running" && !lost(nodes.get(t.nodeId)));
 }
 
-function containerOf(service: string, task: SwarmTask, nodes: ReadonlyMap<string, SwarmNodeInfo>): ContainerStatusView {
+/**
+ * The definition version a task runs. After Swarm's own rollback the service's spec is the old
+ * one again, old version label included, while the registry recorded the rollback as a new
+ * version of the same content: a task made from the service's current spec runs that version.
+ */
+function versionReader(stored: StoredService, service: SwarmService | undefined): (task: SwarmTask) => number {
+  const label = service?.spec.labels[definitionLabel];
+  // Only a definition that changed (so has a previous one) can have been rolled back.
+  const current = !!service && !!stored.previous && label !== String(stored.version) && sameSwarmSpec(service.spec, toSwarmSpec(stored, service.spec.labels[instanceLabel] ?? "", service.spec.replicas));
+  return (task) => (current && task.containerLabels[definitionLabel] === label ? stored.version : definitionVersionOf(task.containerLabels));
+}
+
+function containerOf(service: string, task: SwarmTask, nodes: ReadonlyMap<string, SwarmNodeInfo>, versionOf: (task: SwarmTask) => number): ContainerStatusView {
   const node = nodes.get(task.nodeId);
   return {
     id: task.containerId || task.id,
@@ -48,7 +62,7 @@ function containerOf(service: string, task: SwarmTask, nodes: ReadonlyMap<string
     ports: task.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, hostIp: "", hostPort: p.hostPort })),
     startedAt: task.state === "running" ? task.stateAt : undefined,
     createdAt: task.createdAt,
-    definitionVersion: definitionVersionOf(task.containerLabels),
+    definitionVersion: versionOf(task),
     exitCode: task.exitCode,
     ...(task.nodeId ? { node: { id: task.nodeId, name: node?.hostname ?? "" } } : {}),
   };
@@ -106,9 +120,10 @@ export function buildStatus(
   nodes: ReadonlyMap<string, SwarmNodeInfo>,
 ): ServiceStatusView {
   const name = stored.definition.name;
+  const versionOf = versionReader(stored, service);
   const containers = currentTasks(tasks)
     .sort((a, b) => a.slot - b.slot || a.createdAt.getTime() - b.createdAt.getTime())
-    .map((task) => containerOf(name, task, nodes));
+    .map((task) => containerOf(name, task, nodes, versionOf));
   const failures = failuresOf(tasks, Date.now());
   const running = runningTasks(tasks, nodes).length;
   const settled = running === stored.replicas && containers.every((c) => c.definitionVersion === stored.version);
