@@ -69,126 +69,140 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     clientCertificates: config.tlsClientCa !== "",
     onReloadError: (err) => logger.error({ err: err.message }, "tokens file changed but cannot be used; the previous tokens stay in force"),
   });
-  const registry = await createServiceRegistry(createStateFile(config.dataDir));
-  const metrics = createMetrics({ registry, engine: options.engine });
-  const health = createEngineHealth({ engine: options.engine, logger });
-  // Every engine call is timed, counted and logged at debug with its request id; a call that
-  // finds the engine gone makes health look again at once instead of at the next tick.
-  const engine = instrumentEngine(options.engine, {
-    logger,
-    context: () => ({ requestId: currentRequest()?.requestId }),
-    onCall(record) {
-      metrics.recordEngineCall(record);
-      // Health follows what calls see at once, either way, rather than at the next ping.
-      const reached = record.outcome !== "Unavailable";
-      if (reached !== (health.current() === "SERVING")) void health.checkNow();
-    },
-    onStream: metrics.engineStreamOpened,
-  });
-  await health.checkNow();
-  if (config.serviceFile) {
-    // The genisys connector's services.py is read as literals, never executed.
-    const read = config.serviceFile.endsWith(".py") ? readPythonServiceFile : readServiceFile;
-    const result = await applyServiceFile(registry, await read(config.serviceFile));
-    logger.info({ file: config.serviceFile, ...result }, "applied service file");
-  }
-  const instance = await readOrCreateInstanceId(config.dataDir);
-  const secrets = await createSecretStore(config.dataDir, config.secretsKeyFile || undefined);
-  // One store of the engine's containers, fed by the process's one engine event stream: the
-  // orchestrator's view projects it, and ContainerAgent's lists are answered from it. A list is
-  // checked against the engine's event log, which needs the engine's clock: a local engine only.
-  const store = createContainerStore({
-    engine,
-    events: engine.events,
-    logger,
-    concurrency: config.scaleConcurrency,
-    reachability: health,
-    answersLists: config.dockerUrl.startsWith("unix:") && config.listCacheWaitMs > 0,
-    catchUpMs: config.listCacheWaitMs,
-    onList: metrics.recordListCacheAnswer,
-  });
-  const orchestrator = createOrchestrator({ config, engine, store, registry, secrets, instance, health, logger });
-  await orchestrator.start();
-  const rpc = connectNodeAdapter({
-    routes: createRoutes({ engine: withStoreLists(engine, store), registry, orchestrator, config, health, secrets }),
-    // Logging outermost and errors innermost, so both others see the final Connect code; the
-    // access check refuses before any handler runs.
-    interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), createAuthInterceptor(access, logger), errorInterceptor, requestShapeInterceptor],
-    contextValues: (req) => createContextValues().set(certSubjectKey, certSubjectOf(req)),
-    // Larger messages are refused with RESOURCE_EXHAUSTED as their size is known, never
-    // buffered whole (LoadImage's own, larger, limit is set on its route).
-    readMaxBytes: config.maxMessageBytes,
-    fallback: createHttpEndpoints({ health, metrics }),
-    // Clients on loopback or a LAN gain nothing from gzip, and compressing a 200-container
-    // listing cost more CPU than the engine's own list call (bench/agent.ts). Compressed
-    // requests are still accepted; only messages over 4 MiB are compressed.
-    compressMinBytes: 4 * 1024 * 1024,
-    // Strict input: an unknown JSON field is refused (connect-es ignores it by default), and
-    // a body that does not decode is the client's error, not an internal one.
-    jsonOptions: { ignoreUnknownFields: false },
-    requestGate: clientErrorGate,
-  });
-  // Plain-HTTP routes beside the RPCs (the seeds' APIs, the dashboard), tried before them.
-  const httpRoutes: HttpRoute[] = [];
-  if (config.compatGenisys) httpRoutes.push(createGenisysRoute({ registry, orchestrator, access, logger, metrics }));
-  if (config.compatMistify) httpRoutes.push(createMistifyRoute({ engine, imageService: config.mistifyImageService, limits: config, access, logger, metrics }));
-  if (config.dashboard) httpRoutes.push(createDashboardRoute({ protocol: config.dashboardProtocol, logger }));
-  const handler = createRequestHandler({
-    cors: config.corsOrigins.length > 0 ? createCors({ origins: config.corsOrigins }) : undefined,
-    routes: httpRoutes,
-    rpc,
-    access,
-    metricsAuth: config.metricsAuth,
-  });
-  const statusFastPath = createStatusFastPath({
-    status: orchestrator.status,
-    onStatusChange: orchestrator.onStatusChange,
-    trusted: store.isTrusted,
-    metrics,
-    logger,
-    // Callers the access check would refuse go the Connect way, which refuses them.
-    admits: (authorization, socket) => !access.enabled || access.check("/dockhand.v1.Scaler/GetStatus", { authorization, certSubject: certSubjectOfSocket(socket) }).allowed,
-  });
-  const server = createOnePortServer({
-    handler,
-    takeStream: statusFastPath,
-    limits: config,
-    tls: tlsContext && { context: tlsContext, requireClientCertificate: config.tlsClientCa !== "" },
-  });
-  const reloadTls = () => {
-    if (!tlsFiles) return;
-    try {
-      server.setSecureContext(readTlsMaterial(tlsFiles));
-      logger.info({ cert: tlsFiles.cert }, "TLS certificate and key reloaded");
-    } catch (err) {
-      logger.error({ err: (err as Error).message }, "TLS files changed but cannot be used; the previous certificate stays in use");
+  // What has been started so far, closed again (newest first) when a later step fails, so a
+  // failed start-up leaves nothing running that would keep the process alive.
+  const undo: Array<() => unknown> = [() => access.close()];
+  try {
+    const registry = await createServiceRegistry(createStateFile(config.dataDir));
+    const metrics = createMetrics({ registry, engine: options.engine });
+    const health = createEngineHealth({ engine: options.engine, logger });
+    undo.push(() => health.close());
+    // Every engine call is timed, counted and logged at debug with its request id; a call that
+    // finds the engine gone makes health look again at once instead of at the next tick.
+    const engine = instrumentEngine(options.engine, {
+      logger,
+      context: () => ({ requestId: currentRequest()?.requestId }),
+      onCall(record) {
+        metrics.recordEngineCall(record);
+        // Health follows what calls see at once, either way, rather than at the next ping.
+        const reached = record.outcome !== "Unavailable";
+        if (reached !== (health.current() === "SERVING")) void health.checkNow();
+      },
+      onStream: metrics.engineStreamOpened,
+    });
+    await health.checkNow();
+    if (config.serviceFile) {
+      // The genisys connector's services.py is read as literals, never executed.
+      const read = config.serviceFile.endsWith(".py") ? readPythonServiceFile : readServiceFile;
+      const result = await applyServiceFile(registry, await read(config.serviceFile));
+      logger.info({ file: config.serviceFile, ...result }, "applied service file");
     }
-  };
-  const stopWatchingTls = tlsFiles ? watchFiles([tlsFiles.cert, tlsFiles.key, ...(tlsFiles.clientCa ? [tlsFiles.clientCa] : [])], reloadTls, 1000) : () => undefined;
-  const address = await server.listen(config.port, config.bind);
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    port: address.port,
-    url: `${tlsFiles ? "https" : "http"}://${host}:${address.port}`,
-    reload: () => {
-      reloadTls();
-      access.reload();
-    },
-    instance,
-    registry,
-    orchestrator,
-    close: async () => {
-      // Work under way (a reconcile pass) ends before the store it reads closes, so no container
-      // it creates appears after close. It ends alongside the drain of calls, within the same grace.
-      const closing = Promise.race([orchestrator.close(), sleep(config.shutdownGraceMs, undefined, { ref: false })]);
-      await server.close(config.shutdownGraceMs);
-      await closing;
-      store.close();
-      health.close();
-      stopWatchingTls();
-      access.close();
-    },
-  };
+    const instance = await readOrCreateInstanceId(config.dataDir);
+    const secrets = await createSecretStore(config.dataDir, config.secretsKeyFile || undefined);
+    // One store of the engine's containers, fed by the process's one engine event stream: the
+    // orchestrator's view projects it, and ContainerAgent's lists are answered from it. A list is
+    // checked against the engine's event log, which needs the engine's clock: a local engine only.
+    const store = createContainerStore({
+      engine,
+      events: engine.events,
+      logger,
+      concurrency: config.scaleConcurrency,
+      reachability: health,
+      answersLists: config.dockerUrl.startsWith("unix:") && config.listCacheWaitMs > 0,
+      catchUpMs: config.listCacheWaitMs,
+      onList: metrics.recordListCacheAnswer,
+    });
+    undo.push(() => store.close());
+    const orchestrator = createOrchestrator({ config, engine, store, registry, secrets, instance, health, logger });
+    undo.push(() => orchestrator.close());
+    await orchestrator.start();
+    // The local backend starts the store; another backend may not need it, but the lists do.
+    await store.start();
+    const rpc = connectNodeAdapter({
+      routes: createRoutes({ engine: withStoreLists(engine, store), registry, orchestrator, config, health, secrets }),
+      // Logging outermost and errors innermost, so both others see the final Connect code; the
+      // access check refuses before any handler runs.
+      interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), createAuthInterceptor(access, logger), errorInterceptor, requestShapeInterceptor],
+      contextValues: (req) => createContextValues().set(certSubjectKey, certSubjectOf(req)),
+      // Larger messages are refused with RESOURCE_EXHAUSTED as their size is known, never
+      // buffered whole (LoadImage's own, larger, limit is set on its route).
+      readMaxBytes: config.maxMessageBytes,
+      fallback: createHttpEndpoints({ health, metrics }),
+      // Clients on loopback or a LAN gain nothing from gzip, and compressing a 200-container
+      // listing cost more CPU than the engine's own list call (bench/agent.ts). Compressed
+      // requests are still accepted; only messages over 4 MiB are compressed.
+      compressMinBytes: 4 * 1024 * 1024,
+      // Strict input: an unknown JSON field is refused (connect-es ignores it by default), and
+      // a body that does not decode is the client's error, not an internal one.
+      jsonOptions: { ignoreUnknownFields: false },
+      requestGate: clientErrorGate,
+    });
+    // Plain-HTTP routes beside the RPCs (the seeds' APIs, the dashboard), tried before them.
+    const httpRoutes: HttpRoute[] = [];
+    if (config.compatGenisys) httpRoutes.push(createGenisysRoute({ registry, orchestrator, access, logger, metrics }));
+    if (config.compatMistify) httpRoutes.push(createMistifyRoute({ engine, imageService: config.mistifyImageService, limits: config, access, logger, metrics }));
+    if (config.dashboard) httpRoutes.push(createDashboardRoute({ protocol: config.dashboardProtocol, logger }));
+    const handler = createRequestHandler({
+      cors: config.corsOrigins.length > 0 ? createCors({ origins: config.corsOrigins }) : undefined,
+      routes: httpRoutes,
+      rpc,
+      access,
+      metricsAuth: config.metricsAuth,
+    });
+    const statusFastPath = createStatusFastPath({
+      status: orchestrator.status,
+      onStatusChange: orchestrator.onStatusChange,
+      trusted: orchestrator.isTrusted,
+      metrics,
+      logger,
+      // Callers the access check would refuse go the Connect way, which refuses them.
+      admits: (authorization, socket) => !access.enabled || access.check("/dockhand.v1.Scaler/GetStatus", { authorization, certSubject: certSubjectOfSocket(socket) }).allowed,
+    });
+    const server = createOnePortServer({
+      handler,
+      takeStream: statusFastPath,
+      limits: config,
+      tls: tlsContext && { context: tlsContext, requireClientCertificate: config.tlsClientCa !== "" },
+    });
+    const reloadTls = () => {
+      if (!tlsFiles) return;
+      try {
+        server.setSecureContext(readTlsMaterial(tlsFiles));
+        logger.info({ cert: tlsFiles.cert }, "TLS certificate and key reloaded");
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, "TLS files changed but cannot be used; the previous certificate stays in use");
+      }
+    };
+    const stopWatchingTls = tlsFiles ? watchFiles([tlsFiles.cert, tlsFiles.key, ...(tlsFiles.clientCa ? [tlsFiles.clientCa] : [])], reloadTls, 1000) : () => undefined;
+    undo.push(stopWatchingTls);
+    const address = await server.listen(config.port, config.bind);
+    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    return {
+      port: address.port,
+      url: `${tlsFiles ? "https" : "http"}://${host}:${address.port}`,
+      reload: () => {
+        reloadTls();
+        access.reload();
+      },
+      instance,
+      registry,
+      orchestrator,
+      close: async () => {
+        // Work under way (a reconcile pass) ends before the store it reads closes, so no container
+        // it creates appears after close. It ends alongside the drain of calls, within the same grace.
+        const closing = Promise.race([orchestrator.close(), sleep(config.shutdownGraceMs, undefined, { ref: false })]);
+        await server.close(config.shutdownGraceMs);
+        await closing;
+        store.close();
+        health.close();
+        stopWatchingTls();
+        access.close();
+      },
+    };
+  } catch (err) {
+    for (const close of undo.reverse()) await Promise.resolve().then(close).catch(() => undefined);
+    throw err;
+  }
 }
 
 const loopback = (address: string) => address === "localhost" || address === "::1" || /^127\./.test(address) || /^::ffff:127\./.test(address);

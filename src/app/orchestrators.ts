@@ -33,10 +33,9 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       maxReplicas: config.maxReplicas,
       orphanGraceMs: config.orphanGraceMs,
     });
-    // The manager's own containers still feed ContainerAgent's lists and the GetStatus fast
-    // path's trust, as with the local backend (whose start starts the store).
-    // The swarm starts first: an engine that is no manager stops start-up before anything runs.
-    return { ...swarm, start: async () => (await swarm.start(), deps.store.start()) };
+    // The server starts the store after the orchestrator: an engine that is no manager stops
+    // start-up before anything runs.
+    return swarm;
   }
   return createLocalOrchestrator({
     engine,

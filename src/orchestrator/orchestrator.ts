@@ -88,6 +88,8 @@ export interface Orchestrator {
    * reads: containers, the definition, failures and restart delays, the rollout.
    */
   onStatusChange(listener: (service: string) => void): () => void;
+  /** True while status answers from memory that matches what runs (so an answer may be cached). */
+  isTrusted(): boolean;
 
   /**
    * The registry recorded a new definition or a rollback of `name`: replace its containers by

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +72,20 @@ describe("the dockhand process", () => {
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/state file .*state\.json is corrupt/);
     expect(readFileSync(join(dir, "state.json"), "utf8")).toBe('{"format": 1, "services": {"web": ');
+  });
+
+  it("exits when start-up fails late (its port is taken), leaving nothing running that would keep it alive", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      // runDockhandToExit kills a child that has not exited within 30 s: a hang ends as SIGKILL.
+      const result = await runDockhandToExit(["--data-dir", dataDir(), "--port", String(port)]);
+      expect(result.code).toBe(1);
+      expect(result.output).toMatch(/cannot start: .*EADDRINUSE|address already in use/);
+    } finally {
+      taken.close();
+    }
   });
 
   it("stops on a bad configuration value, naming the key", async () => {

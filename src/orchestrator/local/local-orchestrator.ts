@@ -112,6 +112,7 @@ export function createLocalOrchestrator(options: LocalOrchestratorOptions): Orch
     status: (name) => cache.status(name),
     watch: (name, signal) => watcher.watch(name, signal),
     onStatusChange,
+    isTrusted: () => view.isTrusted(),
     rollOut: (name) => void updater.run(name),
     deleteService: (name, force) => scaler.deleteService(name, force),
     purgeVolumes: (name) => scaler.purgeVolumes(name),

@@ -161,6 +161,7 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
     status: (name) => cache.status(name),
     watch: (name, signal) => watcher.watch(name, signal),
     onStatusChange,
+    isTrusted: () => view.isTrusted(),
     rollOut(name) {
       const stored = registry.find(name);
       if (!stored) return;
