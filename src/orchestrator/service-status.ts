@@ -50,5 +50,10 @@ export interface ServiceStatusView {
   failures: SlotFailure[];
   /** The latest rolling update or rollback, if the definition ever changed. */
   rollout?: Rollout;
+  /**
+   * The latest change made to the service outside dockhand (on Swarm: scaled, updated or removed
+   * behind its back), and when dockhand put it back; absent when nothing drifted lately.
+   */
+  drift?: { what: string; detectedAt: Date; repairedAt?: Date };
 }
 

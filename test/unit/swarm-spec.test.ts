@@ -21,8 +21,10 @@ function stored(extra: Partial<StoredService["definition"]> = {}, version = 3): 
 describe("a definition as a Swarm service", () => {
   it("carries dockhand's labels with the instance, on the service and on each task's container", () => {
     const spec = toSwarmSpec(stored({ labels: { team: "a" } }), "inst-1", 4);
-    expect(spec.labels).toEqual({ "dockhand.managed-by": "dockhand", "dockhand.instance": "inst-1", "dockhand.service": "web", "dockhand.definition": "3" });
+    expect(spec.labels).toEqual({ "dockhand.managed-by": "dockhand", "dockhand.instance": "inst-1", "dockhand.service": "web", "dockhand.definition": "3", "dockhand.desired-replicas": "4" });
     expect(spec.containerLabels).toMatchObject({ team: "a", "dockhand.instance": "inst-1", "dockhand.service": "web" });
+    // The count is on the service only: a scale never changes what its tasks run.
+    expect(spec.containerLabels).not.toHaveProperty("dockhand.desired-replicas");
     expect(spec.replicas).toBe(4);
   });
 

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/scaler.proto.
  */
 export const file_dockhand_v1_scaler: GenFile = /*@__PURE__*/
-  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIokBCgxTY2FsZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCghyZXBsaWNhcxgCIAEoBUgAiAEBEhEKBHdhaXQYAyABKAhIAYgBARIrCgh3YWl0X2ZvchgEIAEoDjIZLmRvY2toYW5kLnYxLlNjYWxlV2FpdEZvckILCglfcmVwbGljYXNCBwoFX3dhaXQiOwoNU2NhbGVSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiAKEEdldFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChFHZXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiIKEldhdGNoU3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIkEKE1dhdGNoU3RhdHVzUmVzcG9uc2USKgoGc3RhdHVzGAEgASgLMhouZG9ja2hhbmQudjEuU2VydmljZVN0YXR1cyIWChRXYXRjaFNlcnZpY2VzUmVxdWVzdCJlChVXYXRjaFNlcnZpY2VzUmVzcG9uc2USDQoFcmVzZXQYASABKAgSLAoIc3RhdHVzZXMYAiADKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzEg8KB3JlbW92ZWQYAyADKAkixQIKDVNlcnZpY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0SMAoKY29udGFpbmVycxgEIAMoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIPCgd2ZXJzaW9uGAUgASgEEhUKDWNyYXNoX2xvb3BpbmcYBiABKAgSKgoIZmFpbHVyZXMYByADKAsyGC5kb2NraGFuZC52MS5TbG90RmFpbHVyZRIpCgZ1cGRhdGUYCCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMSDgoGcGF1c2VkGAkgASgNEg8KB2hlYWx0aHkYCiABKA0SEAoIc3RhcnRpbmcYCyABKA0SEQoJdW5oZWFsdGh5GAwgASgNEg0KBXJlYWR5GA0gASgNIr0BCgtTbG90RmFpbHVyZRIMCgRzbG90GAEgASgNEhEKCWV4aXRfY29kZRgCIAEoBRIOCgZyZWFzb24YAyABKAkSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYBSABKA0SNQoRbmV4dF9hdHRlbXB0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr4CCg9Db250YWluZXJTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRzbG90GAMgASgNEioKBXN0YXRlGAQgASgOMhsuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdGUSKQoGaGVhbHRoGAUgASgOMhkuZG9ja2hhbmQudjEuSGVhbHRoU3RhdHVzEikKBXBvcnRzGAYgAygLMhouZG9ja2hhbmQudjEuUHVibGlzaGVkUG9ydBIuCgpzdGFydF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJkZWZpbml0aW9uX3ZlcnNpb24YCCABKAQSEQoJZXhpdF9jb2RlGAkgASgFEg8KB25vZGVfaWQYCiABKAkSEQoJbm9kZV9uYW1lGAsgASgJInQKDVB1Ymxpc2hlZFBvcnQSFgoOY29udGFpbmVyX3BvcnQYASABKA0SJwoIcHJvdG9jb2wYAiABKA4yFS5kb2NraGFuZC52MS5Qcm90b2NvbBIPCgdob3N0X2lwGAMgASgJEhEKCWhvc3RfcG9ydBgEIAEoDSI/Cg1TY2FsZVByb2dyZXNzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNIhQKEkxpc3RPcnBoYW5zUmVxdWVzdCJEChNMaXN0T3JwaGFuc1Jlc3BvbnNlEi0KB29ycGhhbnMYASADKAsyHC5kb2NraGFuZC52MS5PcnBoYW5Db250YWluZXIiuQEKD09ycGhhbkNvbnRhaW5lchIPCgdzZXJ2aWNlGAEgASgJEi8KCWNvbnRhaW5lchgCIAEoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIzCg9maXJzdF9zZWVuX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlbW92ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIfCg9Sb2xsYmFja1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI5ChBSb2xsYmFja1Jlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlIhoKGExpc3RVbnVzZWRWb2x1bWVzUmVxdWVzdCJHChlMaXN0VW51c2VkVm9sdW1lc1Jlc3BvbnNlEioKB3ZvbHVtZXMYASADKAsyGS5kb2NraGFuZC52MS5VbnVzZWRWb2x1bWUibAoMVW51c2VkVm9sdW1lEgwKBG5hbWUYASABKAkSDwoHc2VydmljZRgCIAEoCRIMCgRzbG90GAMgASgNEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJUChhTdHJlYW1TZXJ2aWNlTG9nc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIOCgZmb2xsb3cYAiABKAgSEQoEdGFpbBgDIAEoBUgAiAEBQgcKBV90YWlsIqsBChlTdHJlYW1TZXJ2aWNlTG9nc1Jlc3BvbnNlEgwKBHNsb3QYASABKA0SFAoMY29udGFpbmVyX2lkGAIgASgJEg8KB25vZGVfaWQYAyABKAkSEQoJbm9kZV9uYW1lGAQgASgJEg4KBnN0ZGVychgFIAEoCBIMCgRsaW5lGAYgASgJEigKBHRpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKmQKDFNjYWxlV2FpdEZvchIeChpTQ0FMRV9XQUlUX0ZPUl9VTlNQRUNJRklFRBAAEhoKFlNDQUxFX1dBSVRfRk9SX1JVTk5JTkcQARIYChRTQ0FMRV9XQUlUX0ZPUl9SRUFEWRACKvsBCg5Db250YWluZXJTdGF0ZRIfChtDT05UQUlORVJfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdDT05UQUlORVJfU1RBVEVfQ1JFQVRFRBABEhsKF0NPTlRBSU5FUl9TVEFURV9SVU5OSU5HEAISGgoWQ09OVEFJTkVSX1NUQVRFX1BBVVNFRBADEh4KGkNPTlRBSU5FUl9TVEFURV9SRVNUQVJUSU5HEAQSHAoYQ09OVEFJTkVSX1NUQVRFX1JFTU9WSU5HEAUSGgoWQ09OVEFJTkVSX1NUQVRFX0VYSVRFRBAGEhgKFENPTlRBSU5FUl9TVEFURV9ERUFEEAcqgQEKDEhlYWx0aFN0YXR1cxIdChlIRUFMVEhfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWSEVBTFRIX1NUQVRVU19TVEFSVElORxABEhkKFUhFQUxUSF9TVEFUVVNfSEVBTFRIWRACEhsKF0hFQUxUSF9TVEFUVVNfVU5IRUFMVEhZEAMypwUKBlNjYWxlchI+CgVTY2FsZRIZLmRvY2toYW5kLnYxLlNjYWxlUmVxdWVzdBoaLmRvY2toYW5kLnYxLlNjYWxlUmVzcG9uc2USSgoJR2V0U3RhdHVzEh0uZG9ja2hhbmQudjEuR2V0U3RhdHVzUmVxdWVzdBoeLmRvY2toYW5kLnYxLkdldFN0YXR1c1Jlc3BvbnNlElIKC1dhdGNoU3RhdHVzEh8uZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXNwb25zZTABEmQKEVN0cmVhbVNlcnZpY2VMb2dzEiUuZG9ja2hhbmQudjEuU3RyZWFtU2VydmljZUxvZ3NSZXF1ZXN0GiYuZG9ja2hhbmQudjEuU3RyZWFtU2VydmljZUxvZ3NSZXNwb25zZTABElgKDVdhdGNoU2VydmljZXMSIS5kb2NraGFuZC52MS5XYXRjaFNlcnZpY2VzUmVxdWVzdBoiLmRvY2toYW5kLnYxLldhdGNoU2VydmljZXNSZXNwb25zZTABElAKC0xpc3RPcnBoYW5zEh8uZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXNwb25zZRJHCghSb2xsYmFjaxIcLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVxdWVzdBodLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVzcG9uc2USYgoRTGlzdFVudXNlZFZvbHVtZXMSJS5kb2NraGFuZC52MS5MaXN0VW51c2VkVm9sdW1lc1JlcXVlc3QaJi5kb2NraGFuZC52MS5MaXN0VW51c2VkVm9sdW1lc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
+  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIokBCgxTY2FsZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCghyZXBsaWNhcxgCIAEoBUgAiAEBEhEKBHdhaXQYAyABKAhIAYgBARIrCgh3YWl0X2ZvchgEIAEoDjIZLmRvY2toYW5kLnYxLlNjYWxlV2FpdEZvckILCglfcmVwbGljYXNCBwoFX3dhaXQiOwoNU2NhbGVSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiAKEEdldFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChFHZXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiIKEldhdGNoU3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIkEKE1dhdGNoU3RhdHVzUmVzcG9uc2USKgoGc3RhdHVzGAEgASgLMhouZG9ja2hhbmQudjEuU2VydmljZVN0YXR1cyIWChRXYXRjaFNlcnZpY2VzUmVxdWVzdCJlChVXYXRjaFNlcnZpY2VzUmVzcG9uc2USDQoFcmVzZXQYASABKAgSLAoIc3RhdHVzZXMYAiADKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzEg8KB3JlbW92ZWQYAyADKAki6AIKDVNlcnZpY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0SMAoKY29udGFpbmVycxgEIAMoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIPCgd2ZXJzaW9uGAUgASgEEhUKDWNyYXNoX2xvb3BpbmcYBiABKAgSKgoIZmFpbHVyZXMYByADKAsyGC5kb2NraGFuZC52MS5TbG90RmFpbHVyZRIpCgZ1cGRhdGUYCCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMSDgoGcGF1c2VkGAkgASgNEg8KB2hlYWx0aHkYCiABKA0SEAoIc3RhcnRpbmcYCyABKA0SEQoJdW5oZWFsdGh5GAwgASgNEg0KBXJlYWR5GA0gASgNEiEKBWRyaWZ0GA4gASgLMhIuZG9ja2hhbmQudjEuRHJpZnQiewoFRHJpZnQSDAoEd2hhdBgBIAEoCRIxCg1kZXRlY3RlZF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1yZXBhaXJlZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK9AQoLU2xvdEZhaWx1cmUSDAoEc2xvdBgBIAEoDRIRCglleGl0X2NvZGUYAiABKAUSDgoGcmVhc29uGAMgASgJEigKBHRpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAUgASgNEjUKEW5leHRfYXR0ZW1wdF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK+AgoPQ29udGFpbmVyU3RhdHVzEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEc2xvdBgDIAEoDRIqCgVzdGF0ZRgEIAEoDjIbLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXRlEikKBmhlYWx0aBgFIAEoDjIZLmRvY2toYW5kLnYxLkhlYWx0aFN0YXR1cxIpCgVwb3J0cxgGIAMoCzIaLmRvY2toYW5kLnYxLlB1Ymxpc2hlZFBvcnQSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSZGVmaW5pdGlvbl92ZXJzaW9uGAggASgEEhEKCWV4aXRfY29kZRgJIAEoBRIPCgdub2RlX2lkGAogASgJEhEKCW5vZGVfbmFtZRgLIAEoCSJ0Cg1QdWJsaXNoZWRQb3J0EhYKDmNvbnRhaW5lcl9wb3J0GAEgASgNEicKCHByb3RvY29sGAIgASgOMhUuZG9ja2hhbmQudjEuUHJvdG9jb2wSDwoHaG9zdF9pcBgDIAEoCRIRCglob3N0X3BvcnQYBCABKA0iPwoNU2NhbGVQcm9ncmVzcxIMCgRuYW1lGAEgASgJEg8KB2Rlc2lyZWQYAiABKA0SDwoHcnVubmluZxgDIAEoDSIUChJMaXN0T3JwaGFuc1JlcXVlc3QiRAoTTGlzdE9ycGhhbnNSZXNwb25zZRItCgdvcnBoYW5zGAEgAygLMhwuZG9ja2hhbmQudjEuT3JwaGFuQ29udGFpbmVyIrkBCg9PcnBoYW5Db250YWluZXISDwoHc2VydmljZRgBIAEoCRIvCgljb250YWluZXIYAiABKAsyHC5kb2NraGFuZC52MS5Db250YWluZXJTdGF0dXMSMwoPZmlyc3Rfc2Vlbl90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZW1vdmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiHwoPUm9sbGJhY2tSZXF1ZXN0EgwKBG5hbWUYASABKAkiOQoQUm9sbGJhY2tSZXNwb25zZRIlCgdzZXJ2aWNlGAEgASgLMhQuZG9ja2hhbmQudjEuU2VydmljZSIaChhMaXN0VW51c2VkVm9sdW1lc1JlcXVlc3QiRwoZTGlzdFVudXNlZFZvbHVtZXNSZXNwb25zZRIqCgd2b2x1bWVzGAEgAygLMhkuZG9ja2hhbmQudjEuVW51c2VkVm9sdW1lImwKDFVudXNlZFZvbHVtZRIMCgRuYW1lGAEgASgJEg8KB3NlcnZpY2UYAiABKAkSDAoEc2xvdBgDIAEoDRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVAoYU3RyZWFtU2VydmljZUxvZ3NSZXF1ZXN0EgwKBG5hbWUYASABKAkSDgoGZm9sbG93GAIgASgIEhEKBHRhaWwYAyABKAVIAIgBAUIHCgVfdGFpbCKrAQoZU3RyZWFtU2VydmljZUxvZ3NSZXNwb25zZRIMCgRzbG90GAEgASgNEhQKDGNvbnRhaW5lcl9pZBgCIAEoCRIPCgdub2RlX2lkGAMgASgJEhEKCW5vZGVfbmFtZRgEIAEoCRIOCgZzdGRlcnIYBSABKAgSDAoEbGluZRgGIAEoCRIoCgR0aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpkCgxTY2FsZVdhaXRGb3ISHgoaU0NBTEVfV0FJVF9GT1JfVU5TUEVDSUZJRUQQABIaChZTQ0FMRV9XQUlUX0ZPUl9SVU5OSU5HEAESGAoUU0NBTEVfV0FJVF9GT1JfUkVBRFkQAir7AQoOQ29udGFpbmVyU3RhdGUSHwobQ09OVEFJTkVSX1NUQVRFX1VOU1BFQ0lGSUVEEAASGwoXQ09OVEFJTkVSX1NUQVRFX0NSRUFURUQQARIbChdDT05UQUlORVJfU1RBVEVfUlVOTklORxACEhoKFkNPTlRBSU5FUl9TVEFURV9QQVVTRUQQAxIeChpDT05UQUlORVJfU1RBVEVfUkVTVEFSVElORxAEEhwKGENPTlRBSU5FUl9TVEFURV9SRU1PVklORxAFEhoKFkNPTlRBSU5FUl9TVEFURV9FWElURUQQBhIYChRDT05UQUlORVJfU1RBVEVfREVBRBAHKoEBCgxIZWFsdGhTdGF0dXMSHQoZSEVBTFRIX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFkhFQUxUSF9TVEFUVVNfU1RBUlRJTkcQARIZChVIRUFMVEhfU1RBVFVTX0hFQUxUSFkQAhIbChdIRUFMVEhfU1RBVFVTX1VOSEVBTFRIWRADMqcFCgZTY2FsZXISPgoFU2NhbGUSGS5kb2NraGFuZC52MS5TY2FsZVJlcXVlc3QaGi5kb2NraGFuZC52MS5TY2FsZVJlc3BvbnNlEkoKCUdldFN0YXR1cxIdLmRvY2toYW5kLnYxLkdldFN0YXR1c1JlcXVlc3QaHi5kb2NraGFuZC52MS5HZXRTdGF0dXNSZXNwb25zZRJSCgtXYXRjaFN0YXR1cxIfLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVxdWVzdBogLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVzcG9uc2UwARJkChFTdHJlYW1TZXJ2aWNlTG9ncxIlLmRvY2toYW5kLnYxLlN0cmVhbVNlcnZpY2VMb2dzUmVxdWVzdBomLmRvY2toYW5kLnYxLlN0cmVhbVNlcnZpY2VMb2dzUmVzcG9uc2UwARJYCg1XYXRjaFNlcnZpY2VzEiEuZG9ja2hhbmQudjEuV2F0Y2hTZXJ2aWNlc1JlcXVlc3QaIi5kb2NraGFuZC52MS5XYXRjaFNlcnZpY2VzUmVzcG9uc2UwARJQCgtMaXN0T3JwaGFucxIfLmRvY2toYW5kLnYxLkxpc3RPcnBoYW5zUmVxdWVzdBogLmRvY2toYW5kLnYxLkxpc3RPcnBoYW5zUmVzcG9uc2USRwoIUm9sbGJhY2sSHC5kb2NraGFuZC52MS5Sb2xsYmFja1JlcXVlc3QaHS5kb2NraGFuZC52MS5Sb2xsYmFja1Jlc3BvbnNlEmIKEUxpc3RVbnVzZWRWb2x1bWVzEiUuZG9ja2hhbmQudjEuTGlzdFVudXNlZFZvbHVtZXNSZXF1ZXN0GiYuZG9ja2hhbmQudjEuTGlzdFVudXNlZFZvbHVtZXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
 
 /**
  * Request of Scaler.Scale.
@@ -324,6 +324,16 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
    * @generated from field: uint32 ready = 13;
    */
   ready: number;
+
+  /**
+   * The latest drift: the engine's service was changed outside dockhand (on Swarm, scaled,
+   * updated or removed behind its back) and dockhand restored its definition and count. Kept for
+   * 10 minutes after it was found, or until the definition changes. Unset when nothing drifted
+   * (and always on the local backend, which reports a removed container in `failures`).
+   *
+   * @generated from field: dockhand.v1.Drift drift = 14;
+   */
+  drift?: Drift | undefined;
 };
 
 /**
@@ -332,6 +342,44 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
  */
 export const ServiceStatusSchema: GenMessage<ServiceStatus> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 8);
+
+/**
+ * Something changed a service outside dockhand, and when dockhand put it back.
+ *
+ * @generated from message dockhand.v1.Drift
+ */
+export type Drift = Message<"dockhand.v1.Drift"> & {
+  /**
+   * What drifted, for a person: "the Swarm service was scaled to 2 outside dockhand (desired 5)",
+   * "the Swarm service was removed outside dockhand", or "the Swarm service's env, image were
+   * changed outside dockhand".
+   *
+   * @generated from field: string what = 1;
+   */
+  what: string;
+
+  /**
+   * When dockhand found the drift.
+   *
+   * @generated from field: google.protobuf.Timestamp detected_time = 2;
+   */
+  detectedTime?: Timestamp | undefined;
+
+  /**
+   * When dockhand wrote the repair (its definition and desired count) back. Unset while the
+   * repair has not been written yet, for example while it keeps failing.
+   *
+   * @generated from field: google.protobuf.Timestamp repaired_time = 3;
+   */
+  repairedTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message dockhand.v1.Drift.
+ * Use `create(DriftSchema)` to create a new message.
+ */
+export const DriftSchema: GenMessage<Drift> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 9);
 
 /**
  * Why the container of a slot stopped, and when the slot will be filled again.
@@ -387,7 +435,7 @@ export type SlotFailure = Message<"dockhand.v1.SlotFailure"> & {
  * Use `create(SlotFailureSchema)` to create a new message.
  */
 export const SlotFailureSchema: GenMessage<SlotFailure> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 9);
+  messageDesc(file_dockhand_v1_scaler, 10);
 
 /**
  * One container of a service.
@@ -481,7 +529,7 @@ export type ContainerStatus = Message<"dockhand.v1.ContainerStatus"> & {
  * Use `create(ContainerStatusSchema)` to create a new message.
  */
 export const ContainerStatusSchema: GenMessage<ContainerStatus> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 10);
+  messageDesc(file_dockhand_v1_scaler, 11);
 
 /**
  * A container port and where the engine published it.
@@ -523,7 +571,7 @@ export type PublishedPort = Message<"dockhand.v1.PublishedPort"> & {
  * Use `create(PublishedPortSchema)` to create a new message.
  */
 export const PublishedPortSchema: GenMessage<PublishedPort> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 11);
+  messageDesc(file_dockhand_v1_scaler, 12);
 
 /**
  * Error detail of a Scale that failed part-way: how far it got.
@@ -558,7 +606,7 @@ export type ScaleProgress = Message<"dockhand.v1.ScaleProgress"> & {
  * Use `create(ScaleProgressSchema)` to create a new message.
  */
 export const ScaleProgressSchema: GenMessage<ScaleProgress> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 12);
+  messageDesc(file_dockhand_v1_scaler, 13);
 
 /**
  * Request of Scaler.ListOrphans. It has no fields.
@@ -573,7 +621,7 @@ export type ListOrphansRequest = Message<"dockhand.v1.ListOrphansRequest"> & {
  * Use `create(ListOrphansRequestSchema)` to create a new message.
  */
 export const ListOrphansRequestSchema: GenMessage<ListOrphansRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 13);
+  messageDesc(file_dockhand_v1_scaler, 14);
 
 /**
  * Response of Scaler.ListOrphans.
@@ -594,7 +642,7 @@ export type ListOrphansResponse = Message<"dockhand.v1.ListOrphansResponse"> & {
  * Use `create(ListOrphansResponseSchema)` to create a new message.
  */
 export const ListOrphansResponseSchema: GenMessage<ListOrphansResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 14);
+  messageDesc(file_dockhand_v1_scaler, 15);
 
 /**
  * A container with dockhand's labels whose service has no definition.
@@ -636,7 +684,7 @@ export type OrphanContainer = Message<"dockhand.v1.OrphanContainer"> & {
  * Use `create(OrphanContainerSchema)` to create a new message.
  */
 export const OrphanContainerSchema: GenMessage<OrphanContainer> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 15);
+  messageDesc(file_dockhand_v1_scaler, 16);
 
 /**
  * Request of Scaler.Rollback.
@@ -657,7 +705,7 @@ export type RollbackRequest = Message<"dockhand.v1.RollbackRequest"> & {
  * Use `create(RollbackRequestSchema)` to create a new message.
  */
 export const RollbackRequestSchema: GenMessage<RollbackRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 16);
+  messageDesc(file_dockhand_v1_scaler, 17);
 
 /**
  * Response of Scaler.Rollback.
@@ -678,7 +726,7 @@ export type RollbackResponse = Message<"dockhand.v1.RollbackResponse"> & {
  * Use `create(RollbackResponseSchema)` to create a new message.
  */
 export const RollbackResponseSchema: GenMessage<RollbackResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 17);
+  messageDesc(file_dockhand_v1_scaler, 18);
 
 /**
  * Request of Scaler.ListUnusedVolumes. It has no fields.
@@ -693,7 +741,7 @@ export type ListUnusedVolumesRequest = Message<"dockhand.v1.ListUnusedVolumesReq
  * Use `create(ListUnusedVolumesRequestSchema)` to create a new message.
  */
 export const ListUnusedVolumesRequestSchema: GenMessage<ListUnusedVolumesRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 18);
+  messageDesc(file_dockhand_v1_scaler, 19);
 
 /**
  * Response of Scaler.ListUnusedVolumes.
@@ -714,7 +762,7 @@ export type ListUnusedVolumesResponse = Message<"dockhand.v1.ListUnusedVolumesRe
  * Use `create(ListUnusedVolumesResponseSchema)` to create a new message.
  */
 export const ListUnusedVolumesResponseSchema: GenMessage<ListUnusedVolumesResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 19);
+  messageDesc(file_dockhand_v1_scaler, 20);
 
 /**
  * A volume dockhand created that no definition mounts.
@@ -756,7 +804,7 @@ export type UnusedVolume = Message<"dockhand.v1.UnusedVolume"> & {
  * Use `create(UnusedVolumeSchema)` to create a new message.
  */
 export const UnusedVolumeSchema: GenMessage<UnusedVolume> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 20);
+  messageDesc(file_dockhand_v1_scaler, 21);
 
 /**
  * Request of Scaler.StreamServiceLogs.
@@ -792,7 +840,7 @@ export type StreamServiceLogsRequest = Message<"dockhand.v1.StreamServiceLogsReq
  * Use `create(StreamServiceLogsRequestSchema)` to create a new message.
  */
 export const StreamServiceLogsRequestSchema: GenMessage<StreamServiceLogsRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 21);
+  messageDesc(file_dockhand_v1_scaler, 22);
 
 /**
  * One line of a service's merged logs.
@@ -855,7 +903,7 @@ export type StreamServiceLogsResponse = Message<"dockhand.v1.StreamServiceLogsRe
  * Use `create(StreamServiceLogsResponseSchema)` to create a new message.
  */
 export const StreamServiceLogsResponseSchema: GenMessage<StreamServiceLogsResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 22);
+  messageDesc(file_dockhand_v1_scaler, 23);
 
 /**
  * What a Scale with `wait` waits for.

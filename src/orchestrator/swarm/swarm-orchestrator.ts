@@ -8,6 +8,7 @@ import type { ServiceLogLine as SwarmLogLine, SwarmEngine } from "../../engine/s
 import { createStatusCache } from "../status-cache.js";
 import { createStatusWatcher } from "../status-watcher.js";
 import { createSwarmServiceWriter } from "./swarm-service-writer.js";
+import { createDriftRecord } from "./drift-record.js";
 import { buildStatus, currentTasks, runningTasks } from "./swarm-status.js";
 import { createSwarmTaskView } from "./swarm-task-view.js";
 import { waitForCount } from "./swarm-scale-wait.js";
@@ -24,6 +25,8 @@ export interface SwarmOrchestratorOptions {
   maxReplicas?: number;
   /** How often every service is compared with its definition and repaired, in ms. Default 2000. */
   resyncIntervalMs?: number;
+  /** How long status shows a drift after it was found, in ms. Default 600000. */
+  driftKeepMs?: number;
   /** How long a Swarm service with this dockhand's labels and no definition is kept, in ms. Default 60000. */
   orphanGraceMs?: number;
   /** How often all tasks are listed again, in ms. Default 1000. */
@@ -36,6 +39,7 @@ export interface SwarmOrchestratorOptions {
  * The `swarm` backend. The parts:
  * - the task view (services, tasks, nodes of the manager, kept by events, resyncs and polling);
  * - the writer (a definition and count into a Swarm service, at its version);
+ * - the drift record (what changed outside dockhand, and when it was put back, for status);
  * - here: Scale with its wait, delete, drift repair and orphans on a timer, rollout records.
  * Swarm itself keeps the count, places tasks and rolls updates.
  */
@@ -44,7 +48,8 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
   const maxReplicas = options.maxReplicas ?? 100;
   const orphanGraceMs = options.orphanGraceMs ?? 60_000;
   const view = createSwarmTaskView({ swarm, instance, logger, pollIntervalMs: options.pollIntervalMs });
-  const writer = createSwarmServiceWriter({ swarm, view, instance, logger });
+  const drifts = createDriftRecord({ onChange: (service) => changed(service), keepMs: options.driftKeepMs });
+  const writer = createSwarmServiceWriter({ swarm, view, instance, logger, drifts });
   const lock = createKeyedLock();
   let requests = 0;
   const latestRequest = new Map<string, number>();
@@ -59,7 +64,14 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
     listeners.add(listener);
     return () => listeners.delete(listener);
   };
-  const unsubscribe = [view.onChange(changed), registry.onChange(changed), view.onChange((name) => void recordRolloutEnd(name))];
+  const unsubscribe = [
+    view.onChange((name) => {
+      if (view.service(name)) drifts.saw(name);
+    }),
+    view.onChange(changed),
+    registry.onChange(changed),
+    view.onChange((name) => void recordRolloutEnd(name)),
+  ];
 
   /** Start-up says plainly when the engine URL names no swarm manager. */
   async function checkManager(): Promise<void> {
@@ -78,7 +90,9 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
   async function statusNow(name: string) {
     const stored = registry.get(name);
     if (!view.isTrusted()) await view.refresh(name);
-    return buildStatus(stored, view.service(name), view.tasks(name), view.nodes());
+    const status = buildStatus(stored, view.service(name), view.tasks(name), view.nodes());
+    const drift = drifts.latest(name, stored.version);
+    return drift ? { ...status, drift } : status;
   }
   const cache = createStatusCache({ source: { status: statusNow, onStatusChange }, trusted: view.isTrusted });
   const watcher = createStatusWatcher({ source: { status: cache.status, onStatusChange }, coalesceMs: options.watchCoalesceMs });
@@ -93,8 +107,14 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
 
   async function repair(): Promise<void> {
     for (const stored of registry.list()) {
-      await lock.run(stored.definition.name, () => writer.write(stored, "drift")).catch((err: unknown) => {
-        if (!isDockhandError(err, "FailedPrecondition")) logger.warn({ err, service: stored.definition.name }, "swarm drift repair failed");
+      const name = stored.definition.name;
+      // Read again under the lock: a Scale, rollout or delete may have run while this pass waited.
+      const write = async () => {
+        const latest = registry.find(name);
+        if (latest) await writer.write(latest, "drift");
+      };
+      await lock.run(name, write).catch((err: unknown) => {
+        if (!isDockhandError(err, "FailedPrecondition")) logger.warn({ err, service: name }, "swarm drift repair failed");
       });
     }
     const now = Date.now();
@@ -130,6 +150,7 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
       for (const off of unsubscribe) off();
       cache.close();
       view.close();
+      drifts.close();
     },
     async scale(name, replicas, scaleOptions) {
       if (!Number.isInteger(replicas) || replicas < 0 || replicas > maxReplicas) {
@@ -190,6 +211,7 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
           });
         }
         await registry.remove(name);
+        drifts.forget(name);
         await view.refresh(name).catch(() => undefined);
         return count;
       });

@@ -6,6 +6,12 @@ import { definitionLabel, instanceLabel, managedByLabel, serviceLabel } from "..
 import type { RestartMode } from "../../model/container-options.js";
 import type { StoredService, UpdatePolicy } from "../../model/service-definition.js";
 
+/**
+ * The count dockhand last wrote, on the Swarm service (not on its containers, so a scale never
+ * restarts a task). A `docker service scale` changes the count and leaves the label: drift.
+ */
+export const desiredReplicasLabel = "dockhand.desired-replicas";
+
 /** Parts of a definition this backend cannot run yet: refused by name rather than dropped. */
 const unsupportedFields = ["mounts", "networks", "secrets", "configs", "healthCheck"] as const;
 
@@ -52,7 +58,7 @@ export function toSwarmSpec(stored: StoredService, instance: string, replicas: n
   };
   return {
     name: def.name,
-    labels: ownership,
+    labels: { ...ownership, [desiredReplicasLabel]: String(replicas) },
     image: def.image,
     command: def.command,
     env: def.environment,

@@ -1,10 +1,12 @@
 import type { Logger } from "pino";
 import type { SwarmEngine, SwarmService, SwarmServiceSpec } from "../../engine/swarm.js";
 import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
-import { definitionLabel } from "../../model/ownership-labels.js";
 import type { StoredService } from "../../model/service-definition.js";
 import type { SwarmTaskView } from "./swarm-task-view.js";
-import { checkSwarmSupport, toSwarmSpec } from "./swarm-service-spec.js";
+import { checkSwarmSupport, desiredReplicasLabel, toSwarmSpec } from "./swarm-service-spec.js";
+import { differingSpecFields } from "./swarm-spec-diff.js";
+import type { DriftRecord } from "./drift-record.js";
+import { describeDrift, isRollingBack } from "./swarm-drift.js";
 
 export interface SwarmServiceWriterOptions {
   swarm: SwarmEngine;
@@ -13,6 +15,8 @@ export interface SwarmServiceWriterOptions {
   logger: Logger;
   /** Tries of an update that lost a race with another writer before it answers Aborted. Default 5. */
   conflictRetries?: number;
+  /** Where drift found on a write is recorded, and its repair. */
+  drifts?: Pick<DriftRecord, "existed" | "detected" | "repaired">;
 }
 
 export type WriteReason = "scale" | "rollout" | "rollback" | "drift";
@@ -31,21 +35,13 @@ export interface SwarmServiceWriter {
   write(stored: StoredService, reason: WriteReason): Promise<WriteResult>;
 }
 
-/** The spec without the definition-version label: a Swarm rollback returns the old label, yet the same content. */
-function content(spec: SwarmServiceSpec): string {
-  const strip = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).filter(([key]) => key !== definitionLabel).sort());
-  // Keys sorted at every level: a spec read back from Swarm lists its fields in another order.
-  return JSON.stringify({ ...spec, labels: strip(spec.labels), containerLabels: strip(spec.containerLabels), env: Object.entries(spec.env).sort() }, (_key, value: unknown) =>
-    value && typeof value === "object" && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))) : value,
-  );
-}
-
+/** Same content, whatever the definition-version label says. */
 export function sameSwarmSpec(a: SwarmServiceSpec, b: SwarmServiceSpec): boolean {
-  return content(a) === content(b);
+  return differingSpecFields(a, b).length === 0;
 }
 
 export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): SwarmServiceWriter {
-  const { swarm, view, instance, logger } = options;
+  const { swarm, view, instance, logger, drifts } = options;
   const retries = options.conflictRetries ?? 5;
 
   async function current(name: string): Promise<SwarmService | undefined> {
@@ -61,12 +57,23 @@ export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): Sw
     const name = stored.definition.name;
     const wanted = toSwarmSpec(stored, instance, stored.replicas);
     const service = await current(name);
+    if (service && service.spec.labels["dockhand.instance"] !== instance) {
+      throw new DockhandError("AlreadyExists", `a swarm service named "${name}" exists that this dockhand does not own`, { details: { field: "name" } });
+    }
+    const drift = describeDrift(stored, service, instance, drifts?.existed(name) ?? false);
+    if (drift) {
+      logger.warn({ service: name, drift, swarmReplicas: service?.spec.replicas, desired: stored.replicas }, "swarm service drifted from its definition; restoring it");
+      drifts?.detected(name, drift, stored.version);
+    }
+    const result = await writeWanted(stored, reason, wanted, service);
+    if (drift) drifts?.repaired(name);
+    return result;
+  }
+
+  async function writeWanted(stored: StoredService, reason: WriteReason, wanted: SwarmServiceSpec, service: SwarmService | undefined): Promise<WriteResult> {
     if (!service) {
       await swarm.services.create(wanted);
       return "created";
-    }
-    if (service.spec.labels["dockhand.instance"] !== instance) {
-      throw new DockhandError("AlreadyExists", `a swarm service named "${name}" exists that this dockhand does not own`, { details: { field: "name" } });
     }
     if (reason === "rollback" && service.previousSpec && sameSwarmSpec(service.previousSpec, wanted)) {
       await swarm.services.update(service.id, service.version, { ...service.spec, replicas: stored.replicas }, { rollback: true });
@@ -74,12 +81,9 @@ export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): Sw
     }
     // While Swarm rolls back a failed update (or holds one paused), its spec is the one to keep:
     // only the count and the service's existence are repaired.
-    const rollingBack = service.updateStatus && service.updateStatus.state !== "completed" && service.updateStatus.state !== "updating";
-    const target = reason === "drift" && rollingBack ? { ...service.spec, replicas: stored.replicas } : wanted;
+    const countOnly = { ...service.spec, labels: { ...service.spec.labels, [desiredReplicasLabel]: String(stored.replicas) }, replicas: stored.replicas };
+    const target = reason === "drift" && isRollingBack(service) ? countOnly : wanted;
     if (sameSwarmSpec(service.spec, target)) return "unchanged";
-    if (reason === "drift") {
-      logger.warn({ service: name, swarmReplicas: service.spec.replicas, desired: stored.replicas }, "swarm service drifted from its definition; restoring it");
-    }
     await swarm.services.update(service.id, service.version, target);
     return "updated";
   }

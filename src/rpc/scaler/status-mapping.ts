@@ -79,5 +79,12 @@ export function statusToProto(view: ServiceStatusView): ServiceStatus {
       consecutiveFailures: f.consecutive,
       nextAttemptTime: timestampFromDate(f.nextAttemptAt),
     })),
+    drift: view.drift
+      ? {
+          what: view.drift.what,
+          detectedTime: timestampFromDate(view.drift.detectedAt),
+          repairedTime: view.drift.repairedAt ? timestampFromDate(view.drift.repairedAt) : undefined,
+        }
+      : undefined,
   });
 }
