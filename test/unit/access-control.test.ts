@@ -58,6 +58,18 @@ describe("access control", () => {
     access.close();
   });
 
+  it("follows a reload of the tokens file: a changed role applies and a removed token is refused at once", () => {
+    const path = file(`tokens:\n  - {name: ci, role: operator, sha256: ${sha("s3cret")}}\n  - {name: eye, role: viewer, sha256: ${sha("look")}}\n`);
+    const access = createAccessControl({ tokensFile: path, clientCertificates: false, pollMs: 60_000 });
+    for (let i = 0; i < 3; i++) expect(access.check("/dockhand.v1.Scaler/Scale", { authorization: "Bearer s3cret" })).toMatchObject({ allowed: true, caller: { name: "ci", role: "operator" } });
+    writeFileSync(path, `tokens:\n  - {name: ci, role: viewer, sha256: ${sha("s3cret")}}\n`);
+    access.reload();
+    expect(access.check("/dockhand.v1.Scaler/Scale", { authorization: "Bearer s3cret" })).toMatchObject({ allowed: false, reason: "permission_denied" });
+    expect(access.check("/dockhand.v1.Scaler/GetStatus", { authorization: "Bearer s3cret" })).toMatchObject({ allowed: true, caller: { name: "ci", role: "viewer", via: "token" } });
+    expect(access.check("/dockhand.v1.Scaler/GetStatus", { authorization: "Bearer look" })).toMatchObject({ allowed: false, reason: "unauthenticated" });
+    access.close();
+  });
+
   it("says the same for a missing, unknown or malformed credential, never whether a token exists", () => {
     const access = createAccessControl({ tokensFile: tokens, clientCertificates: false });
     const unknown = access.check("/dockhand.v1.Scaler/GetStatus", { authorization: "Bearer nope" });
