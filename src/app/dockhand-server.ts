@@ -113,7 +113,9 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       onList: metrics.recordListCacheAnswer,
     });
     undo.push(() => store.close());
-    const orchestrator = createOrchestrator({ config, engine, store, registry, secrets, instance, health, logger });
+    // The orchestrator's lists (each Scale and reconcile pass reads its service's containers) come
+    // from the store too: an engine list walks every container the engine holds.
+    const orchestrator = createOrchestrator({ config, engine: withStoreLists(engine, store), store, registry, secrets, instance, health, logger });
     undo.push(() => orchestrator.close());
     await orchestrator.start();
     // The local backend starts the store; another backend may not need it, but the lists do.

@@ -22,16 +22,16 @@ export interface StatusCache {
  * restart delays, and the rollout). All three protocols and the watches read through it, so a
  * dashboard polling GetStatus costs a map lookup, not a status build.
  *
- * A read that began before a change is never cached: every change bumps the service's
- * generation, and a read stores its answer only if the generation it began with still holds.
+ * A read that began before a change is never cached: a change bumps the generation of the
+ * reads of that service under way, and a read stores its answer only if its generation holds.
  */
 export function createStatusCache(options: StatusCacheOptions): StatusCache {
   const { source, trusted } = options;
   const cached = new Map<string, ServiceStatusView>();
-  const generations = new Map<string, number>();
+  const reading = createReadTracker();
   const unsubscribe = source.onStatusChange((name) => {
     cached.delete(name);
-    generations.set(name, (generations.get(name) ?? 0) + 1);
+    reading.changed(name);
   });
 
   function peek(name: string): ServiceStatusView | undefined {
@@ -43,14 +43,45 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
     async status(name) {
       const hit = peek(name);
       if (hit) return hit;
-      const generation = generations.get(name) ?? 0;
-      const view = await source.status(name);
-      if ((generations.get(name) ?? 0) === generation && trusted()) cached.set(name, view);
-      return view;
+      const read = reading.begin(name);
+      try {
+        const view = await source.status(name);
+        if (!read.overtaken() && trusted()) cached.set(name, view);
+        return view;
+      } finally {
+        read.end();
+      }
     },
     close() {
       unsubscribe();
       cached.clear();
+    },
+  };
+}
+
+/**
+ * Which status reads under way a change overtook. It holds only the services being read, so
+ * the names of deleted services are not kept.
+ */
+export function createReadTracker(): { begin(name: string): { overtaken(): boolean; end(): void }; changed(name: string): void } {
+  const reads = new Map<string, { count: number; generation: number }>();
+  return {
+    changed(name) {
+      const entry = reads.get(name);
+      if (entry) entry.generation++;
+    },
+    begin(name) {
+      let entry = reads.get(name);
+      if (!entry) reads.set(name, (entry = { count: 0, generation: 0 }));
+      entry.count++;
+      const own = entry;
+      const generation = own.generation;
+      return {
+        overtaken: () => own.generation !== generation,
+        end() {
+          if (--own.count === 0 && reads.get(name) === own) reads.delete(name);
+        },
+      };
     },
   };
 }

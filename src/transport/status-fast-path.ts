@@ -7,6 +7,7 @@ import { grpcStatusOk, parseTimeout } from "@connectrpc/connect/protocol-grpc";
 import type { Logger } from "pino";
 import { DockhandError } from "../model/dockhand-error.js";
 import type { Orchestrator } from "../orchestrator/orchestrator.js";
+import { createReadTracker } from "../orchestrator/status-cache.js";
 import { statusToProto } from "../rpc/scaler/status-mapping.js";
 import { GetStatusRequestSchema, GetStatusResponseSchema } from "../../gen/dockhand/v1/scaler_pb.js";
 import { toConnectError } from "./error-codes.js";
@@ -50,11 +51,11 @@ const maxRequestBytes = 1024;
 export function createStatusFastPath(options: StatusFastPathOptions): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean {
   const { metrics, logger, trusted } = options;
   const cache = new Map<string, Buffer>();
-  const generations = new Map<string, number>();
+  const reading = createReadTracker();
   // Dropped at every change of what status reads.
   options.onStatusChange((service) => {
     cache.delete(service);
-    generations.set(service, (generations.get(service) ?? 0) + 1);
+    reading.changed(service);
   });
 
   /** The cached answer, when it is still the answer: read without a promise, on the hot path. */
@@ -63,13 +64,17 @@ export function createStatusFastPath(options: StatusFastPathOptions): (stream: h
   }
 
   async function frameFor(name: string): Promise<Buffer> {
-    const generation = generations.get(name) ?? 0;
-    const status = await options.status(name);
-    const envelope = encodeEnvelope(0, toBinary(GetStatusResponseSchema, create(GetStatusResponseSchema, { status: statusToProto(status) })));
-    const frame = Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength);
-    // Cached only when nothing changed while it was read.
-    if ((generations.get(name) ?? 0) === generation && trusted()) cache.set(name, frame);
-    return frame;
+    const read = reading.begin(name);
+    try {
+      const status = await options.status(name);
+      const envelope = encodeEnvelope(0, toBinary(GetStatusResponseSchema, create(GetStatusResponseSchema, { status: statusToProto(status) })));
+      const frame = Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength);
+      // Cached only when nothing changed while it was read.
+      if (!read.overtaken() && trusted()) cache.set(name, frame);
+      return frame;
+    } finally {
+      read.end();
+    }
   }
 
   function decodeName(body: Buffer): string {

@@ -42,7 +42,7 @@ describe("request ids in logs", () => {
     const rpc = lines.find((l) => l.msg === "rpc" && l.procedure === "/dockhand.v1.Scaler/Scale");
     expect(rpc?.requestId).toBe("scale-42");
     const engineCalls = lines.filter((l) => l.msg === "engine call" && l.requestId === "scale-42");
-    expect(engineCalls.map((l) => l.operation)).toEqual(expect.arrayContaining(["createContainer", "startContainer", "listContainers"]));
+    expect(engineCalls.map((l) => l.operation)).toEqual(expect.arrayContaining(["createContainer", "startContainer", "inspectContainer"]));
     expect(engineCalls.find((l) => l.operation === "startContainer")?.containerId).toMatch(/^[0-9a-f]+$/);
   });
 });

@@ -73,6 +73,8 @@ export interface ContainerStore {
   refresh(id: string): Promise<void>;
   /** Lists the containers that match `query` and reads each again; those gone are dropped. */
   refreshMatching(query: ContainerQuery): Promise<void>;
+  /** Drops a container dockhand itself just removed, without waiting for the engine's destroy event (or reading it again). */
+  dropRemoved(id: string): void;
   /** Called for each container read, changed or removed. */
   onChange(listener: (change: ContainerChange) => void): () => void;
   /** What the engine's list would answer now; undefined when the store cannot vouch for it. */
@@ -94,7 +96,8 @@ function toSummary(c: ContainerDetails, now: number): ContainerSummary {
     labels: c.labels,
     state: c.state,
     status: containerStatusText(c, now),
-    createdAt: c.createdAt,
+    // The engine's list gives whole seconds (an inspect gives nanoseconds): answered as it would.
+    createdAt: new Date(Math.floor(c.createdAt.getTime() / 1000) * 1000),
     ports: c.ports,
   };
 }
@@ -106,7 +109,7 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
   const onList = options.onList ?? (() => undefined);
   const held = new Map<string, ContainerDetails>();
   const listeners = new Set<(change: ContainerChange) => void>();
-  /** Per container, the number of its newest read; an older read's answer is dropped. */
+  /** Per container that exists, the number of its newest read; an older read's answer is dropped. */
   const readNumbers = new Map<string, number>();
   /** The newest read under way, per container. */
   const pending = new Map<string, Promise<void>>();
@@ -172,7 +175,9 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
       },
       (err: unknown) => {
         if (!isDockhandError(err, "NotFound")) throw err;
-        if (readNumbers.get(id) === number) put(id, undefined);
+        if (readNumbers.get(id) !== number) return;
+        readNumbers.delete(id);
+        put(id, undefined);
       },
     ).then(async () => {
       // Overtaken: the newer read's answer is the one the caller must find.
@@ -196,8 +201,11 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
     while (pending.size > 0 || queued.size > 0) await Promise.allSettled([...pending.values(), ...queued.values()]);
   }
 
+  /** The container is gone: dropped now, and every read of it still under way made stale. */
   function forget(id: string): void {
-    readNumbers.set(id, ++reads);
+    // No number is newer than a missing one: reads under way are dropped, and the map holds
+    // only containers that exist.
+    readNumbers.delete(id);
     pending.delete(id);
     put(id, undefined);
   }
@@ -362,6 +370,7 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
     containers: () => held.values(),
     refresh: (id) => read(id),
     refreshMatching: (query) => readMatching(query),
+    dropRemoved: (id) => forget(id),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -372,10 +381,11 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
       onList(answer);
       if (answer !== "cache") return undefined;
       const now = Date.now();
-      const found: ContainerSummary[] = [];
-      for (const c of held.values()) if (matchesContainerQuery(c, query)) found.push(toSummary(c, now));
-      // Newest first, as the engine lists them.
-      return found.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.id.localeCompare(b.id));
+      const found: ContainerDetails[] = [];
+      for (const c of held.values()) if (matchesContainerQuery(c, query)) found.push(c);
+      // Newest first by the precise creation time, as the engine lists them.
+      found.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.id.localeCompare(b.id));
+      return found.map((c) => toSummary(c, now));
     },
   };
 }

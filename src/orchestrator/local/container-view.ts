@@ -35,6 +35,8 @@ export interface ContainerView {
   isTrusted(): boolean;
   /** Re-reads one container, after dockhand changed it, so reads see the change at once. */
   refresh(id: string): Promise<void>;
+  /** Drops a container this dockhand just removed, at once (read-your-writes without another read). */
+  removed(id: string): void;
   /** Re-reads all containers of a service from the engine. */
   resyncService(service: string): Promise<void>;
   /** Called with a service's name whenever one of its containers changed. */
@@ -135,6 +137,7 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
     },
     isTrusted: () => store.isTrusted(),
     refresh: (id) => store.refresh(id),
+    removed: (id) => store.dropRemoved(id),
     resyncService: (service) => store.refreshMatching({ all: true, labels: [serviceFilter(service), instanceFilter(instance)] }),
     onChange(listener) {
       listeners.add(listener);

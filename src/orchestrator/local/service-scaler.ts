@@ -117,7 +117,7 @@ export function createScaler(options: ScalerOptions): Scaler {
   /** Removes a container and drops it from the view at once, for read-your-writes. */
   async function remove(container: ContainerSummary, graceSeconds: number): Promise<void> {
     await slots.removeContainer(container, graceSeconds);
-    await view.refresh(container.id).catch(() => undefined);
+    view.removed(container.id);
   }
 
   /** Fills a slot and reads the new container into the view at once, for read-your-writes. */
@@ -134,8 +134,10 @@ export function createScaler(options: ScalerOptions): Scaler {
   async function converge(stored: StoredService, target: number, mode: { current: () => boolean; heal: boolean }): Promise<number> {
     const name = stored.definition.name;
     const grace = stored.definition.stopGraceSeconds;
-    const known = new Map((await view.containersOf(name).catch(() => [])).map((c) => [c.id, c]));
     const containers = await listServiceContainers(engine, instance, name);
+    // Read after the list, which has waited for the events the engine logged before it: the view
+    // then knows at least what the list shows (why a listed container stopped, its health).
+    const known = new Map((await view.containersOf(name).catch(() => [])).map((c) => [c.id, c]));
     const failedHealth = (c: ContainerSummary) => stored.definition.replaceUnhealthy && known.get(c.id)?.health === "unhealthy";
     // A paused container is present: an operator froze it, and replacing it would lose its
     // writable layer. It is neither replaced nor healed, but counts towards the target.
@@ -264,6 +266,8 @@ export function createScaler(options: ScalerOptions): Scaler {
         if (failure) throw failure;
         await registry.remove(name);
         backoff.forgetService(name);
+        // A Scale still queued behind this one finds no latest request of its own: superseded.
+        latestRequest.delete(name);
         return containers.length;
       });
     },
