@@ -1,12 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { ContainerState, Scaler, type ServiceStatus } from "../../gen/dockhand/v1/scaler_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { UpdateState } from "../../gen/dockhand/v1/service_pb.js";
 import { clientFor } from "../support/clients.js";
 import { until } from "../support/until.js";
+import { failureOf } from "../support/failure.js";
 import { useSwarmServer } from "../support/swarm/swarm-server.js";
 import { testImage } from "../support/engine.js";
 import { debianPython, run } from "../support/run.js";
@@ -155,15 +157,55 @@ describe("swarm backend on three nodes", () => {
     await scaler().scale({ name, replicas: 0 });
   });
 
-  it("repairs drift: a service scaled or removed behind dockhand's back comes back", async () => {
+  it("repairs drift: a service scaled or removed behind dockhand's back comes back, and status says what drifted and when it was repaired", async () => {
     const name = fixture.service("drift");
     await fixture.createService(name);
     await scaler().scale({ name, replicas: 3 });
+    expect((await status(name)).drift).toBeUndefined();
+    const millis = (t: { seconds: bigint; nanos: number } | undefined) => Number(t!.seconds) * 1000 + t!.nanos / 1e6;
+    /** The drift status shows once its repair was written, and the count is back. */
+    const repaired = async (what: string) => {
+      await until(async () => {
+        const now = await status(name);
+        return now.drift?.what === what && now.drift.repairedTime !== undefined && now.running === 3;
+      }, 90_000);
+      const drift = (await status(name)).drift!;
+      expect(millis(drift.repairedTime)).toBeGreaterThanOrEqual(millis(drift.detectedTime));
+      return drift;
+    };
+
+    // WatchStatus is told as well: a watch started before the drift sees it repaired.
+    const controller = new AbortController();
+    const watched = (async () => {
+      for await (const message of scaler().watchStatus({ name }, { signal: controller.signal })) {
+        if (message.status!.drift?.repairedTime) return message.status!.drift;
+      }
+      return undefined;
+    })();
+
+    const before = Date.now();
     await fixture.swarm.manager.docker(["service", "scale", "--detach", `${name}=1`]);
-    await until(async () => (await swarmReplicas(name)) === 3 && (await status(name)).running === 3, 90_000);
+    const scaled = await repaired("the Swarm service was scaled to 1 outside dockhand (desired 3)");
+    expect(millis(scaled.detectedTime)).toBeGreaterThanOrEqual(before - 1000);
+    expect(await swarmReplicas(name)).toBe(3);
+    expect((await watched)?.what).toBe(scaled.what);
+    controller.abort();
+
     await fixture.swarm.manager.docker(["service", "rm", name]);
-    await until(async () => (await swarmReplicas(name).catch(() => 0)) === 3 && (await status(name)).running === 3, 90_000);
+    const removed = await repaired("the Swarm service was removed outside dockhand");
+    expect(millis(removed.detectedTime)).toBeGreaterThan(millis(scaled.detectedTime));
+    await until(async () => (await swarmReplicas(name).catch(() => 0)) === 3, 90_000);
     await scaler().scale({ name, replicas: 0 });
+  });
+
+  it("refuses a Scale of a definition it cannot run yet, naming the field, as the README says", async () => {
+    const name = fixture.service("unsupported");
+    await fixture.createService(name, { healthCheck: { command: ["true"] } });
+    const refused = await failureOf(scaler().scale({ name, replicas: 1 }));
+    expect(refused.code).toBe(Code.FailedPrecondition);
+    expect(refused.rawMessage).toBe(`service "${name}": healthCheck is not supported by the swarm orchestrator yet; remove it or run with --orchestrator local`);
+    await expect(fixture.swarm.manager.docker(["service", "inspect", name])).rejects.toThrow();
+    await clientFor(ServiceRegistry, fixture.server.url).deleteService({ name });
   });
 
   it("reports a stopped worker's tasks as lost, and Swarm brings the count back on the others", async () => {
