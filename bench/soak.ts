@@ -36,6 +36,7 @@ import { waitForConvergence } from "./soak/convergence.js";
 import { runFaults } from "./soak/faults.js";
 import { growingSets, growingStringShapes, heapSnapshotArgs, largestChanges, takeHeapSnapshot, totalBytes, type HeapSummary } from "./soak/heap-snapshots.js";
 import { createIntents } from "./soak/intents.js";
+import { endLeftoverShims } from "./soak/leftover-shims.js";
 import { answeredCodes, settledLeaks, steadyLeaks } from "./soak/leak-probes.js";
 import { createOutcomeLog } from "./soak/outcomes.js";
 import { createRpcCaller, type SoakProtocol } from "./soak/rpc-caller.js";
@@ -62,6 +63,8 @@ let dockhand: DockhandChild | undefined;
 const cleanup = cleanupOnExit(async () => {
   await dockhand?.stop();
   await engine.destroy();
+  const ended = endLeftoverShims(engine.socketPath);
+  if (ended) log(`soak: ended ${ended} processes (containerd shims and their containers) that outlived the private engine`);
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(snapshotDir, { recursive: true, force: true });
 });
