@@ -212,6 +212,7 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
         }
         await registry.remove(name);
         drifts.forget(name);
+        latestRequest.delete(name);
         await view.refresh(name).catch(() => undefined);
         return count;
       });
