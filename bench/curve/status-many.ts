@@ -10,7 +10,7 @@ import { GetStatusRequestSchema, Scaler } from "../../gen/dockhand/v1/scaler_pb.
 import { serviceFilter } from "../../src/model/ownership-labels.js";
 import { closedLoop, describeLoad, type LoadResult } from "./closed-loop.js";
 import type { Fleet } from "./fleet.js";
-import { openThinGrpcConnection } from "./thin-grpc-connection.js";
+import { grpcFrame, openThinGrpcConnection } from "../raw-grpc-client.js";
 
 export interface StatusManyResult {
   /** Thin client (replies not decoded), 4 HTTP/2 connections: the headline. */
@@ -29,7 +29,7 @@ export async function measureStatusMany(url: string, docker: Docker, fleet: Flee
     if (status?.running !== replicas) throw new Error(`GetStatus of ${name} reported ${status?.running} running of ${replicas}`);
   };
   // Each request encoded once; calls go round the 4 connections.
-  const requests = services.map((name) => toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name })));
+  const requests = services.map((name) => grpcFrame(toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name }))));
   const connections = Array.from({ length: 4 }, () => openThinGrpcConnection(url));
   const viaThin = async (i: number) => {
     const size = await connections[i % connections.length]!.call("/dockhand.v1.Scaler/GetStatus", requests[i % requests.length]!);
