@@ -13,7 +13,7 @@ import { makeBody } from "../../test/support/fuzz/body-mutations.js";
 import { fuzzPrefix, type FuzzFixtures } from "../../test/support/fuzz/fuzz-values.js";
 import { randomMessage } from "../../test/support/fuzz/message-generator.js";
 import type { Prng } from "../../test/support/fuzz/prng.js";
-import { createWireClient, framings, type Protocol } from "../../test/support/fuzz/wire-client.js";
+import { answerName, callMethod, createWireClient, framings, type Protocol } from "../../test/support/fuzz/wire-client.js";
 import { testImage } from "../../test/support/engine.js";
 
 const methods: DescMethod[] = [
@@ -53,18 +53,8 @@ export function createBadRequestSender(baseUrl: string): { send: BadRequestSende
     let body = makeBody(method.input, message, binary ? "binary" : "json", rng);
     for (let i = 0; i < 20 && body.kind === "valid"; i++) body = makeBody(method.input, message, binary ? "binary" : "json", rng);
     const framing = rng.chance(0.2) ? rng.pick(framings) : "normal";
-    const result = await client.call({
-      protocol,
-      path: `/${method.parent.typeName}/${method.name}`,
-      binary,
-      streaming: method.methodKind !== "unary",
-      body: body.bytes,
-      framing,
-      timeoutMs: 5000,
-      windowMs: 300,
-      maxMessages: 3,
-    });
-    const answer = result.code === undefined ? (result.broken ? "broken" : "open") : result.code === "ok" ? "ok" : Code[result.code];
+    const result = await callMethod(client, method, { protocol, binary, body: body.bytes, framing, timeoutMs: 5000, windowMs: 300, maxMessages: 3 });
+    const answer = answerName(result);
     const problem = result.broken
       ? `no well-formed answer: ${result.broken}`
       : result.code === Code.Internal || result.code === Code.Unknown

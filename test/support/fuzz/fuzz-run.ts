@@ -5,7 +5,7 @@ import type { FuzzTarget } from "./fuzz-target.js";
 import { randomMessage } from "./message-generator.js";
 import { createPrng } from "./prng.js";
 import { discoverMethods } from "./service-discovery.js";
-import { createWireClient, framings, type CallResult, type Protocol } from "./wire-client.js";
+import { answerName, callMethod, createWireClient, framings, type CallResult, type Protocol } from "./wire-client.js";
 
 export interface FuzzRunOptions {
   target: FuzzTarget;
@@ -97,19 +97,9 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
       const body = makeBody(method.input, message, binary ? "binary" : "json", rng);
       const framing = rng.chance(0.1) ? rng.pick(framings) : "normal";
       const before = await snapshot();
-      const result = await client.call({
-        protocol,
-        path: `/${method.parent.typeName}/${method.name}`,
-        binary,
-        streaming: method.methodKind !== "unary",
-        body: body.bytes,
-        framing,
-        timeoutMs: 2000,
-        windowMs: 300,
-        maxMessages: 5,
-      });
+      const result = await callMethod(client, method, { protocol, binary, body: body.bytes, framing, timeoutMs: 2000, windowMs: 300, maxMessages: 5 });
       calls++;
-      const codeName = result.code === undefined ? (result.broken ? "broken" : "open") : result.code === "ok" ? "ok" : Code[result.code];
+      const codeName = answerName(result);
       codes[codeName] = (codes[codeName] ?? 0) + 1;
       const bodyName = `${protocol} ${binary ? "binary" : "json"} ${body.kind}${framing === "normal" ? "" : ` ${framing}`}`;
       bodies[bodyName] = (bodies[bodyName] ?? 0) + 1;

@@ -1,5 +1,6 @@
 import http2 from "node:http2";
 import { gzipSync } from "node:zlib";
+import type { DescMethod } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 
 export type Protocol = "grpc" | "connect";
@@ -243,3 +244,13 @@ export function createWireClient(baseUrl: string) {
 }
 
 export type WireClient = ReturnType<typeof createWireClient>;
+
+/** Calls one RPC of the contract: its path and whether it streams come from the method. */
+export function callMethod(client: ReturnType<typeof createWireClient>, method: DescMethod, options: Omit<CallOptions, "path" | "streaming">): Promise<CallResult> {
+  return client.call({ ...options, path: `/${method.parent.typeName}/${method.name}`, streaming: method.methodKind !== "unary" });
+}
+
+/** How an answer is counted: the code's name, "ok", "broken" (no well-formed answer) or "open" (a stream still open). */
+export function answerName(result: CallResult): string {
+  return result.code === undefined ? (result.broken ? "broken" : "open") : result.code === "ok" ? "ok" : Code[result.code];
+}
