@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
@@ -6,15 +5,8 @@ import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { useTestServer } from "../support/server-fixture.js";
 import { failureOf } from "../support/failure.js";
+import { docker, dockerQuietly } from "../support/run.js";
 
-const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-const quietly = (...args: string[]) => {
-  try {
-    return docker(...args);
-  } catch {
-    return "";
-  }
-};
 
 describe("ContainerAgent volume and network calls", () => {
   const fixture = useTestServer();
@@ -26,9 +18,9 @@ describe("ContainerAgent volume and network calls", () => {
   const peer = `t-agent-peer-${suffix}`;
 
   afterAll(() => {
-    quietly("rm", "-f", user, peer);
-    quietly("volume", "rm", volume);
-    quietly("network", "rm", network);
+    dockerQuietly("rm", "-f", user, peer);
+    dockerQuietly("volume", "rm", volume);
+    dockerQuietly("network", "rm", network);
   });
 
   it("creates, lists, gets and deletes a volume idempotently; refuses to delete one in use", async () => {

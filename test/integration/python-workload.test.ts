@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,16 +6,9 @@ import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { useTestServer } from "../support/server-fixture.js";
-import { bufBin, debianPython, run, type RunResult } from "../support/run.js";
+import { bufBin, debianPython, dockerQuietly, run, type RunResult } from "../support/run.js";
 
 type Json = Record<string, unknown>;
-const quietly = (...args: string[]) => {
-  try {
-    return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-  } catch {
-    return "";
-  }
-};
 
 /** A service for a real workload, made and scaled from Python grpcio (schema from a descriptor set). */
 describe("Python grpcio: a service with a health check, a per-slot volume, a network and a secret", () => {
@@ -47,7 +39,7 @@ describe("Python grpcio: a service with a health check, a per-slot volume, a net
   });
   afterAll(async () => {
     await clientFor(ServiceRegistry, fixture.server.url).deleteService({ name, force: true, purgeVolumes: true }).catch(() => undefined);
-    quietly("network", "rm", network);
+    dockerQuietly("network", "rm", network);
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -76,6 +68,6 @@ describe("Python grpcio: a service with a health check, a per-slot volume, a net
     const status = (await python("Scaler/GetStatus", { name })).status as Json;
     expect(status).toMatchObject({ running: 2, ready: 2, healthy: 2 });
     expect((status.containers as Json[]).map((c) => c.health)).toEqual(["HEALTH_STATUS_HEALTHY", "HEALTH_STATUS_HEALTHY"]);
-    expect(quietly("volume", "ls", "-q", "--filter", `label=dockhand.service=${name}`).split("\n").sort()).toEqual([`${name}-1-data`, `${name}-2-data`]);
+    expect(dockerQuietly("volume", "ls", "-q", "--filter", `label=dockhand.service=${name}`).split("\n").sort()).toEqual([`${name}-1-data`, `${name}-2-data`]);
   });
 });

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
@@ -8,15 +7,8 @@ import { clientFor } from "../support/clients.js";
 import { useTestServer } from "../support/server-fixture.js";
 import { removeServiceContainers } from "../support/test-server.js";
 import { until } from "../support/until.js";
+import { docker, dockerQuietly } from "../support/run.js";
 
-const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-const quietly = (...args: string[]) => {
-  try {
-    return docker(...args);
-  } catch {
-    return "";
-  }
-};
 /** Serves its own hostname (the container id's first 12 characters) on port 8080. */
 const serveHostname = ["sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"];
 /** Ready once httpd answers, so a Scale that waits for READY returns with every replica serving. */
@@ -35,14 +27,14 @@ describe("networks with the service name as a DNS alias", () => {
   afterAll(async () => {
     for (const name of names) await registry().deleteService({ name, force: true }).catch(() => undefined);
     await removeServiceContainers(fixture.engine, names);
-    quietly("rm", "-f", client);
-    quietly("network", "rm", created);
-    quietly("network", "rm", existing);
+    dockerQuietly("rm", "-f", client);
+    dockerQuietly("network", "rm", created);
+    dockerQuietly("network", "rm", existing);
   });
 
   /** The IPv4 addresses `nslookup` gives for a name, from the client container. */
   const lookup = (name: string) =>
-    [...quietly("exec", client, "nslookup", "-type=a", name).matchAll(/^Address: (\d+\.\d+\.\d+\.\d+)$/gm)].map((m) => m[1]!).sort();
+    [...dockerQuietly("exec", client, "nslookup", "-type=a", name).matchAll(/^Address: (\d+\.\d+\.\d+\.\d+)$/gm)].map((m) => m[1]!).sort();
   const addressesOn = async (name: string, network: string) =>
     Promise.all(
       (await scaler().getStatus({ name })).status!.containers.map((c) =>
@@ -67,7 +59,7 @@ describe("networks with the service name as a DNS alias", () => {
       const hostnames = (await scaler().getStatus({ name })).status!.containers.map((c) => c.id.slice(0, 12));
       const seen = new Set<string>();
       await until(() => {
-        seen.add(quietly("exec", client, "wget", "-qO-", `http://${name}:8080/`));
+        seen.add(dockerQuietly("exec", client, "wget", "-qO-", `http://${name}:8080/`));
         return seen.size === Math.min(replicas, 2);
       });
       for (const answer of seen) expect(hostnames).toContain(answer);

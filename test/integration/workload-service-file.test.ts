@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,15 +8,8 @@ import { clientFor } from "../support/clients.js";
 import { useTestServer } from "../support/server-fixture.js";
 import { uniqueServiceName } from "../support/test-server.js";
 import { until } from "../support/until.js";
+import { docker, dockerQuietly } from "../support/run.js";
 
-const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-const quietly = (...args: string[]) => {
-  try {
-    return docker(...args);
-  } catch {
-    return "";
-  }
-};
 
 /** The README's service-file example, with its service and network renamed so runs never clash. */
 const block = /<!-- readme-test: service-file -->\n```yaml\n([\s\S]*?)```/.exec(readFileSync("README.md", "utf8"))![1]!;
@@ -34,7 +26,7 @@ describe("the README's service-file example, run", () => {
 
   afterAll(async () => {
     await registry().deleteService({ name, force: true, purgeVolumes: true }).catch(() => undefined);
-    quietly("network", "rm", network);
+    dockerQuietly("network", "rm", network);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -52,7 +44,7 @@ describe("the README's service-file example, run", () => {
     expect(docker("exec", first!, "sh", "-c", "grep ' /scratch ' /proc/mounts")).toMatch(/^tmpfs \/scratch tmpfs rw.*size=16384k/);
     expect(docker("volume", "ls", "-q", "--filter", `label=dockhand.service=${name}`).split("\n").sort()).toEqual([`${name}-1-data`, `${name}-2-data`]);
     const ips = [first!, second!].map((id) => docker("inspect", "--format", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, id)).sort();
-    const resolved = () => [...quietly("exec", first!, "nslookup", "-type=a", name).matchAll(/^Address: (\d+\.\d+\.\d+\.\d+)$/gm)].map((m) => m[1]).sort();
+    const resolved = () => [...dockerQuietly("exec", first!, "nslookup", "-type=a", name).matchAll(/^Address: (\d+\.\d+\.\d+\.\d+)$/gm)].map((m) => m[1]).sort();
     await until(() => JSON.stringify(resolved()) === JSON.stringify(ips));
   });
 });

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 
 export interface RunResult {
   code: number;
@@ -24,3 +24,17 @@ export function run(command: string, args: string[], options: { timeoutMs?: numb
 export const bufBin = "node_modules/.bin/buf";
 /** Debian's interpreter, which has python3-grpcio and python3-protobuf. */
 export const debianPython = "/usr/bin/python3";
+
+/** Runs the docker CLI against the shared engine and returns its trimmed output; throws on a non-zero exit. */
+export function docker(...args: string[]): string {
+  return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+/** The same, answering "" when the command fails (clean-up of what may already be gone). */
+export function dockerQuietly(...args: string[]): string {
+  try {
+    return docker(...args);
+  } catch {
+    return "";
+  }
+}
