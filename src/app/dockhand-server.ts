@@ -113,15 +113,16 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       onList: metrics.recordListCacheAnswer,
     });
     undo.push(() => store.close());
-    // The orchestrator's lists (each Scale and reconcile pass reads its service's containers) come
-    // from the store too: an engine list walks every container the engine holds.
-    const orchestrator = createOrchestrator({ config, engine: withStoreLists(engine, store), store, registry, secrets, instance, health, logger });
+    // Container lists (ContainerAgent's, and each Scale and reconcile pass's) come from the store
+    // whenever it can vouch for them: an engine list walks every container the engine holds.
+    const listingEngine = withStoreLists(engine, store);
+    const orchestrator = createOrchestrator({ config, engine: listingEngine, store, registry, secrets, instance, health, logger });
     undo.push(() => orchestrator.close());
     await orchestrator.start();
     // The local backend starts the store; another backend may not need it, but the lists do.
     await store.start();
     const rpc = connectNodeAdapter({
-      routes: createRoutes({ engine: withStoreLists(engine, store), registry, orchestrator, config, health, secrets }),
+      routes: createRoutes({ engine: listingEngine, registry, orchestrator, config, health, secrets }),
       // Logging outermost and errors innermost, so both others see the final Connect code; the
       // access check refuses before any handler runs.
       interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), createAuthInterceptor(access, logger), errorInterceptor, requestShapeInterceptor],
