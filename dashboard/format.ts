@@ -36,3 +36,8 @@ export function time(t: Timestamp | undefined): string {
 export function shortId(id: string): string {
   return id.replace(/^sha256:/, "").slice(0, 12);
 }
+
+/** A line shortened to at most `max` characters for the page, marked where it was cut. */
+export function shortLine(line: string, max: number): string {
+  return line.length > max ? `${line.slice(0, max)} … (${line.length - max} more characters)` : line;
+}

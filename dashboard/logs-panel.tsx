@@ -1,9 +1,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { agent } from "./api.js";
 import { follow } from "./follow.js";
+import { shortLine } from "./format.js";
 
 /** Lines kept on the page; older ones are dropped so a chatty container cannot grow the page. */
 export const maxLogLines = 500;
+/** Characters kept of each line (dockhand hands on at most 64 KiB of one): 500 lines stay under 1 MB of text. */
+export const maxLineChars = 2000;
 
 /** A container's output, live (StreamLogs follow), with a pause button and a bounded buffer. */
 export function LogsPanel({ id, label }: { id: string; label: string }) {
@@ -19,7 +22,7 @@ export function LogsPanel({ id, label }: { id: string; label: string }) {
     return follow(
       (signal) => agent.streamLogs({ id, follow: true, tail: 100 }, { signal }),
       (message, fresh) => {
-        const incoming = message.runs.flatMap((run) => run.lines);
+        const incoming = message.runs.flatMap((run) => run.lines.map((line) => shortLine(line, maxLineChars)));
         if (fresh) held.current = [];
         held.current = [...held.current, ...incoming].slice(-maxLogLines);
         if (!pausedRef.current) setLines(held.current);

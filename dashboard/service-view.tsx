@@ -3,10 +3,13 @@ import type { ContainerStatus, ServiceStatus } from "../gen/dockhand/v1/scaler_p
 import { agent, scaler } from "./api.js";
 import { DefinitionEditor } from "./definition-editor.js";
 import { follow } from "./follow.js";
-import { healthName, isReady, stateName, time } from "./format.js";
+import { healthName, isReady, shortLine, stateName, time } from "./format.js";
 import { LogsPanel } from "./logs-panel.js";
 import { ScaleControl } from "./scale-control.js";
 import { StatsPanel } from "./stats-panel.js";
+
+/** Characters of a container's last line shown in its row: a 30 KB line must not slow the table. */
+const lastLineChars = 200;
 
 /** The last line a container wrote, read again whenever it starts or stops. */
 function LastLine({ container }: { container: ContainerStatus }) {
@@ -20,7 +23,7 @@ function LastLine({ container }: { container: ContainerStatus }) {
         for await (const message of agent.streamLogs({ id: container.id, follow: false, tail: 1 }, { signal: stop.signal })) {
           last = message.runs.flatMap((r) => r.lines).at(-1) ?? last;
         }
-        setLine(last);
+        setLine(shortLine(last, lastLineChars));
       } catch {
         // A container removed meanwhile has no last line; the row goes with the next status.
       }

@@ -34,9 +34,14 @@ import { createDashboardRoute } from "../transport/dashboard/dashboard-route.js"
 import { createRequestHandler } from "../transport/request-handler.js";
 import { readTlsMaterial, type TlsFiles } from "../transport/tls-material.js";
 import { watchFiles } from "../lib/watch-files.js";
-import { createContextValues } from "@connectrpc/connect";
+import { Code, createContextValues } from "@connectrpc/connect";
+import { randomUUID } from "node:crypto";
+import { createAccessGate } from "../transport/auth/access-gate.js";
+import { writeRpcLine } from "../transport/rpc-log.js";
 import { createRoutes } from "./routes.js";
 import { createStatusFastPath } from "../transport/status-fast-path.js";
+import { createBrowserBoundary } from "../transport/browser-boundary.js";
+import { isLoopback } from "../lib/loopback-address.js";
 
 export interface DockhandServer {
   readonly port: number;
@@ -61,7 +66,7 @@ export interface DockhandServerOptions {
 /** Loads state, applies the service file, and serves every protocol on one port. */
 export async function startDockhandServer(options: DockhandServerOptions): Promise<DockhandServer> {
   const { config, logger } = options;
-  checkExposure(config);
+  const loopbackBind = await checkExposure(config);
   const tlsFiles: TlsFiles | undefined = config.tlsCert ? { cert: config.tlsCert, key: config.tlsKey, clientCa: config.tlsClientCa } : undefined;
   const tlsContext = tlsFiles && readTlsMaterial(tlsFiles);
   const access = createAccessControl({
@@ -121,6 +126,14 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     await orchestrator.start();
     // The local backend starts the store; another backend may not need it, but the lists do.
     await store.start();
+    const accessGate = createAccessGate({
+      access,
+      audit: logger,
+      onRefused(procedure, err, requestId) {
+        metrics.recordRpc(procedure.slice(1), Code[err.code] ?? "Unknown", 0);
+        writeRpcLine(logger, 0, err, { requestId: requestId ?? randomUUID(), procedure });
+      },
+    });
     const rpc = connectNodeAdapter({
       routes: createRoutes({ engine: listingEngine, registry, orchestrator, config, health, secrets }),
       // Logging outermost and errors innermost, so both others see the final Connect code; the
@@ -138,14 +151,29 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       // Strict input: an unknown JSON field is refused (connect-es ignores it by default), and
       // a body that does not decode is the client's error, not an internal one.
       jsonOptions: { ignoreUnknownFields: false },
-      requestGate: clientErrorGate,
+      // Before the body is read: the error correction is armed, then the caller is checked.
+      requestGate: (context) => {
+        clientErrorGate(context);
+        accessGate(context);
+      },
     });
     // Plain-HTTP routes beside the RPCs (the seeds' APIs, the dashboard), tried before them.
     const httpRoutes: HttpRoute[] = [];
     if (config.compatGenisys) httpRoutes.push(createGenisysRoute({ registry, orchestrator, access, logger, metrics }));
     if (config.compatMistify) httpRoutes.push(createMistifyRoute({ engine, imageService: config.mistifyImageService, limits: config, access, logger, metrics }));
     if (config.dashboard) httpRoutes.push(createDashboardRoute({ protocol: config.dashboardProtocol, logger }));
+    // Against DNS rebinding and cross-origin pages: loopback trusts only its own names; a host
+    // with credentials checks names too once the operator lists them.
+    const auth = config.authTokensFile !== "" || config.tlsClientCa !== "";
+    const boundary = createBrowserBoundary({
+      checkHost: loopbackBind || !auth || config.allowedHosts.length > 0,
+      bind: config.bind,
+      allowedHosts: config.allowedHosts,
+      corsOrigins: config.corsOrigins,
+      tls: tlsFiles !== undefined,
+    });
     const handler = createRequestHandler({
+      boundary: boundary.route,
       cors: config.corsOrigins.length > 0 ? createCors({ origins: config.corsOrigins }) : undefined,
       routes: httpRoutes,
       rpc,
@@ -163,7 +191,8 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     });
     const server = createOnePortServer({
       handler,
-      takeStream: statusFastPath,
+      // A stream the boundary refuses goes on to the request handler, which answers the refusal.
+      takeStream: (stream, headers) => boundary.refusal(headers) === undefined && statusFastPath(stream, headers),
       limits: config,
       tls: tlsContext && { context: tlsContext, requireClientCertificate: config.tlsClientCa !== "" },
     });
@@ -208,19 +237,22 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   }
 }
 
-const loopback = (address: string) => address === "localhost" || address === "::1" || /^127\./.test(address) || /^::ffff:127\./.test(address);
-
 /**
  * The port is as powerful as the Docker socket: off loopback it needs TLS and credentials
- * (tokens or mTLS) unless the operator says --insecure.
+ * (tokens or mTLS) unless the operator says --insecure. Returns whether the bind is loopback.
  */
-function checkExposure(config: Config): void {
+async function checkExposure(config: Config): Promise<boolean> {
   if (config.tlsCert === "" && config.tlsKey !== "") throw new ConfigError("--tls-key is set without --tls-cert: give both, or neither");
   if (config.tlsCert !== "" && config.tlsKey === "") throw new ConfigError("--tls-cert is set without --tls-key: give both, or neither");
   if (config.tlsClientCa !== "" && config.tlsCert === "") throw new ConfigError("--tls-client-ca (mTLS) needs TLS: give --tls-cert and --tls-key too");
   const auth = config.authTokensFile !== "" || config.tlsClientCa !== "";
-  if (auth && config.corsOrigins.includes("*")) throw new ConfigError("--cors-origins: * is only allowed without auth; list the dashboard origins instead");
-  if (loopback(config.bind) || config.insecure) return;
+  // Any origin may call only where each call must carry a token, which no page holds unless its
+  // user typed it in; a browser would present a client certificate, or reach a loopback port, by itself.
+  if (config.corsOrigins.includes("*") && config.authTokensFile === "") {
+    throw new ConfigError("--cors-origins: * (any origin) needs --auth-tokens, so that every call carries a token; list the dashboard origins instead");
+  }
+  const loopback = await isLoopback(config.bind);
+  if (loopback || config.insecure) return loopback;
   if (config.tlsCert === "" || !auth) {
     throw new ConfigError(
       `--bind ${config.bind} is not loopback, and dockhand's port is as powerful as root on the Docker host. ` +
@@ -228,4 +260,5 @@ function checkExposure(config: Config): void {
         "bind to 127.0.0.1, or accept the risk with --insecure.",
     );
   }
+  return false;
 }

@@ -26,6 +26,8 @@ export interface LogLine {
   text: string;
   /** When the engine logged the line, in nanoseconds since the epoch; set with `timestamps`. */
   timeNano?: bigint;
+  /** The line was longer than the cap (64 KiB) and was cut here: the next line of its stream goes on with it. */
+  continued?: boolean;
 }
 
 /** A container's resource usage at one moment. */

@@ -1,4 +1,4 @@
-import type { ContainerStreams } from "../engine/container-streams.js";
+import type { ContainerStreams, LogLine } from "../engine/container-streams.js";
 import type { ServiceLogLine, ServiceLogOptions } from "./orchestrator.js";
 import type { ContainerStatusView } from "./service-status.js";
 
@@ -14,19 +14,20 @@ export async function* mergedContainerLogs(
 ): AsyncGenerator<ServiceLogLine> {
   const read = (container: ContainerStatusView) =>
     containers.logs(container.id, { follow: options.follow, tail: options.tail, timestamps: true, stdout: true, stderr: true, signal: options.signal });
-  const toLine = (container: ContainerStatusView, stream: "stdout" | "stderr", text: string, timeNano: bigint | undefined): ServiceLogLine => ({
+  const toLine = (container: ContainerStatusView, { stream, text, timeNano, continued }: LogLine): ServiceLogLine => ({
     slot: container.slot,
     containerId: container.id,
     ...(container.node ? { node: container.node } : {}),
     stream,
     line: text,
     at: new Date(Number((timeNano ?? 0n) / 1_000_000n)),
+    ...(continued ? { continued } : {}),
   });
   if (!options.follow) {
     const all: Array<ServiceLogLine & { nano: bigint }> = [];
     for (const container of of) {
       for await (const batch of read(container)) {
-        for (const line of batch) all.push({ ...toLine(container, line.stream, line.text, line.timeNano), nano: line.timeNano ?? 0n });
+        for (const line of batch) all.push({ ...toLine(container, line), nano: line.timeNano ?? 0n });
       }
     }
     all.sort((a, b) => (a.nano < b.nano ? -1 : a.nano > b.nano ? 1 : 0));
@@ -41,7 +42,7 @@ export async function* mergedContainerLogs(
   const readers = of.map(async (container) => {
     try {
       for await (const batch of read(container)) {
-        for (const line of batch) queue.push(toLine(container, line.stream, line.text, line.timeNano));
+        for (const line of batch) queue.push(toLine(container, line));
         wake?.();
       }
     } catch (err) {

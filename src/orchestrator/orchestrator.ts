@@ -25,6 +25,8 @@ export interface ServiceLogLine {
   stream: "stdout" | "stderr";
   line: string;
   at: Date;
+  /** The line was cut at the cap (64 KiB): the next line of this container and stream goes on with it. */
+  continued?: boolean;
 }
 
 export interface ServiceLogOptions {

@@ -2,7 +2,7 @@ import { cors as connectCors } from "@connectrpc/connect";
 import type { HttpRequest, HttpResponse, HttpRoute } from "./http-route.js";
 
 export interface CorsOptions {
-  /** Exact origins allowed to call from a browser; `*` allows any (only without auth). */
+  /** Exact origins allowed to call from a browser; `*` allows any (only with tokens: see checkExposure). */
   origins: readonly string[];
 }
 
@@ -44,6 +44,9 @@ export function createCors(options: CorsOptions): HttpRoute {
       "access-control-allow-methods": allowMethods,
       "access-control-allow-headers": allowHeaders,
       "access-control-max-age": maxAge,
+      // Private Network Access: a page on a public origin asks before it calls a loopback
+      // dockhand. Granted only to an origin the operator listed, and only when it asks.
+      ...(req.headers["access-control-request-private-network"] === "true" && !anyOrigin ? { "access-control-allow-private-network": "true" } : {}),
     });
     res.end();
     return true;

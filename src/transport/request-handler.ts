@@ -5,7 +5,9 @@ import { certSubjectOf } from "./auth/peer-identity.js";
 import type { HttpRequest, HttpResponse, HttpRoute } from "./http-route.js";
 
 export interface RequestHandlerOptions {
-  /** Answers first, or adds headers for those after it: CORS. */
+  /** Refuses, before anything reads the request, what a browser must not send (foreign Host, Origin). */
+  boundary: HttpRoute;
+  /** Answers next, or adds headers for those after it: CORS. */
   cors?: HttpRoute;
   /** Plain-HTTP routes tried in order before the RPCs. */
   routes: readonly HttpRoute[];
@@ -29,10 +31,14 @@ function metricsGuard(access: AccessControl): HttpRoute {
   };
 }
 
-/** The one request handler behind the port: CORS, plain-HTTP routes, then the RPCs. */
+/**
+ * The one request handler behind the port: the browser boundary, CORS, plain-HTTP routes, then
+ * the RPCs. Every answer says `nosniff`, so no browser reads an error that quotes its input as a page.
+ */
 export function createRequestHandler(options: RequestHandlerOptions): (req: HttpRequest, res: HttpResponse) => void {
-  const routes = [...(options.cors ? [options.cors] : []), ...(options.metricsAuth && options.access.enabled ? [metricsGuard(options.access)] : []), ...options.routes];
+  const routes = [options.boundary, ...(options.cors ? [options.cors] : []), ...(options.metricsAuth && options.access.enabled ? [metricsGuard(options.access)] : []), ...options.routes];
   return (req, res) => {
+    res.setHeader("x-content-type-options", "nosniff");
     for (const route of routes) if (route(req, res)) return;
     options.rpc(req, res);
   };

@@ -133,6 +133,29 @@ describe("ContainerAgent.StreamLogs", () => {
     });
   }
 
+  it("cuts a line longer than 64 KiB into parts marked continued, and hands on a line without end as it grows", async () => {
+    const id = await runDirect("head -c 200000 /dev/zero | tr '\\0' a; echo; head -c 100000 /dev/zero | tr '\\0' b; sleep 3600", false);
+    const parts: Array<{ text: string; continued: boolean }> = [];
+    const stop = new AbortController();
+    const has = (letter: string) => parts.filter((p) => p.text.startsWith(letter)).reduce((n, p) => n + p.text.length, 0);
+    try {
+      for await (const message of clientFor(ContainerAgent, fx.server.url, "grpc").streamLogs({ id, follow: true }, { signal: stop.signal })) {
+        for (const run of message.runs) run.lines.forEach((text, i) => parts.push({ text, continued: run.continued.includes(i) }));
+        // The b line has no end: only its first 64 KiB can come while the container runs.
+        if (has("a") === 200_000 && has("b") >= 64 * 1024) break;
+      }
+    } finally {
+      stop.abort();
+    }
+    expect(parts.every((p) => Buffer.byteLength(p.text) <= 64 * 1024)).toBe(true);
+    const a = parts.filter((p) => p.text.startsWith("a"));
+    expect(a.map((p) => p.text).join("")).toBe("a".repeat(200_000));
+    expect(a.map((p) => p.continued)).toEqual([true, true, true, false]);
+    const b = parts.filter((p) => p.text.startsWith("b"));
+    expect(b).toEqual([{ text: "b".repeat(64 * 1024), continued: true }]);
+    await fx.engine.docker.getContainer(id).remove({ force: true });
+  });
+
   it("over gRPC-web to buf curl", async () => {
     const result = await runCommand("npx", [
       "buf", "curl", "--protocol", "grpcweb", "--schema", "proto",

@@ -396,13 +396,15 @@ describe("the process", () => {
 });
 
 describe("exposure", () => {
-  it("refuses CORS for any origin when auth is on", async () => {
-    const started = spawnDockhand(["--auth-tokens", tokensFile, "--cors-origins", "*", "--data-dir", join(work, "never")]);
-    const err = (await started.then(
-      () => undefined,
-      (e: Error) => e,
-    )) as Error | undefined;
-    expect(err?.message).toContain("--cors-origins: * is only allowed without auth");
+  it("refuses CORS for any origin unless every call needs a token", async () => {
+    for (const args of [[], ["--tls-cert", pki.serverCert, "--tls-key", pki.serverKey, "--tls-client-ca", pki.caCert]]) {
+      const started = spawnDockhand([...args, "--cors-origins", "*", "--data-dir", join(work, "never")]);
+      const err = (await started.then(
+        () => undefined,
+        (e: Error) => e,
+      )) as Error | undefined;
+      expect(err?.message).toContain("--cors-origins: * (any origin) needs --auth-tokens");
+    }
   });
 
   it("refuses to serve cleartext or no auth off loopback unless --insecure, saying what to do", async () => {

@@ -21,11 +21,11 @@ export function launchBrowser(): Promise<Browser> {
   return launchChromium();
 }
 
-/** Headless Debian chromium, for pages that are not the dashboard. */
-export function launchChromium(): Promise<Browser> {
+/** Headless Debian chromium, for pages that are not the dashboard; `extraArgs` go on its command line. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", ...extraArgs],
   });
 }
 

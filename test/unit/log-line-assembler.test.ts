@@ -65,4 +65,55 @@ describe("log line assembler", () => {
     ]);
     expect(lines.flush()).toEqual([]);
   });
+
+  describe("caps a line at maxLineBytes", () => {
+    it("hands a long line on in parts, each but the last continued, and keeps its time on every part", () => {
+      const lines = createLogLineAssembler({ tty: false, timestamps: true, maxLineBytes: 4 });
+      expect(lines.push("stdout", Buffer.from(`${t1} abcdefghij\nk\n`))).toEqual([
+        { stream: "stdout", text: "abcd", timeNano: nano1, continued: true },
+        { stream: "stdout", text: "efgh", timeNano: nano1, continued: true },
+        { stream: "stdout", text: "ij", timeNano: nano1 },
+        { stream: "stdout", text: "k", timeNano: nano1 },
+      ]);
+    });
+
+    it("hands a line without end on as it grows, holding less than the cap", () => {
+      const lines = createLogLineAssembler({ tty: false, timestamps: false, maxLineBytes: 4 });
+      const got: LogLine[] = [];
+      for (let i = 0; i < 5; i++) got.push(...lines.push("stdout", Buffer.from("xyz")));
+      expect(got.map((line) => line.text)).toEqual(["xyzx", "yzxy", "zxyz"]);
+      expect(got.every((line) => line.continued)).toBe(true);
+      expect(lines.push("stdout", Buffer.from("!\n"))).toEqual([{ stream: "stdout", text: "xyz!" }]);
+      expect(lines.flush()).toEqual([]);
+    });
+
+    it("never cuts a UTF-8 character in two", () => {
+      const lines = createLogLineAssembler({ tty: false, timestamps: false, maxLineBytes: 4 });
+      const got = lines.push("stdout", Buffer.from("a☃☃b\n"));
+      expect(got.map((line) => line.text)).toEqual(["a☃", "☃b"]);
+      expect(got.map((line) => line.text).join("")).toBe("a☃☃b");
+    });
+
+    it("parses a Tty line's time once, before its first part", () => {
+      const lines = createLogLineAssembler({ tty: true, timestamps: true, maxLineBytes: 4 });
+      const got = [...lines.push("stdout", Buffer.from(`${t1} abcdef`)), ...lines.push("stdout", Buffer.from("gh\n"))];
+      expect(got).toEqual([
+        { stream: "stdout", text: "abcd", timeNano: nano1, continued: true },
+        { stream: "stdout", text: "efgh", timeNano: nano1 },
+      ]);
+    });
+
+    it("keeps a 60 MB line without newline to parts of 64 KiB by default", () => {
+      const lines = createLogLineAssembler({ tty: false, timestamps: false });
+      const chunk = Buffer.alloc(16 * 1024, 0x61);
+      let parts = 0;
+      for (let i = 0; i < 60 * 64; i++) {
+        for (const line of lines.push("stdout", chunk)) {
+          expect(line.text.length).toBe(64 * 1024);
+          parts++;
+        }
+      }
+      expect(parts).toBeGreaterThanOrEqual(60 * 16 - 1);
+    });
+  });
 });

@@ -3,6 +3,7 @@ import type { Engine } from "../../engine/engine.js";
 import { isDockhandError } from "../../model/dockhand-error.js";
 import { boundMessage, quote } from "../../model/quote.js";
 import { toConnectError } from "../../transport/error-codes.js";
+import { certSubjectOf } from "../../transport/auth/peer-identity.js";
 import type { HttpResponse, HttpRoute } from "../../transport/http-route.js";
 import { createLoadUrlPolicy } from "../../rpc/container-agent/load-url-policy.js";
 import { mediaTypeOf, readRequestBody } from "../request-body.js";
@@ -106,6 +107,13 @@ export function createMistifyRoute(options: MistifyRouteOptions): HttpRoute {
     if (contentType !== "application/json") {
       const header = req.headers["content-type"];
       answerText(res, 415, `rpc: unrecognized Content-Type: ${String(Array.isArray(header) ? header[0] : (header ?? ""))}`);
+      return true;
+    }
+    // The method is named in the body, so its role is checked after the body is read; but a
+    // caller without valid credentials is refused before a byte of it is.
+    const identity = options.access.authenticate({ authorization: req.headers.authorization, certSubject: certSubjectOf(req) });
+    if (!identity.allowed) {
+      refuseMistify(res, { status: 401, code: Code.Unauthenticated, message: identity.message });
       return true;
     }
     serve(req, res).catch((err: unknown) => {

@@ -64,14 +64,15 @@ function logOptionsFromProto(req: StreamLogsRequest): Omit<LogOptions, "signal">
 
 /** Consecutive lines of one stream become one run: far cheaper to encode than a message per line. */
 function logLinesToProto(lines: readonly LogLine[]): MessageInitShape<typeof StreamLogsResponseSchema> {
-  const runs: Array<{ stream: OutputStream; lines: string[]; times: Timestamp[] }> = [];
+  const runs: Array<{ stream: OutputStream; lines: string[]; times: Timestamp[]; continued: number[] }> = [];
   let run: (typeof runs)[number] | undefined;
   for (const line of lines) {
     const stream = outputStreams[line.stream];
     if (run?.stream !== stream) {
-      run = { stream, lines: [], times: [] };
+      run = { stream, lines: [], times: [], continued: [] };
       runs.push(run);
     }
+    if (line.continued) run.continued.push(run.lines.length);
     run.lines.push(line.text);
     if (line.timeNano !== undefined) run.times.push(timestampFromNano(line.timeNano));
   }

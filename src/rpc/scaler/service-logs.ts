@@ -25,6 +25,7 @@ export async function* streamServiceLogs(
       stderr: line.stream === "stderr",
       line: line.line,
       time: timestampFromDate(line.at),
+      continued: line.continued === true,
     };
   }
 }

@@ -27,6 +27,8 @@ export interface AccessControl {
   readonly enabled: boolean;
   /** Decides whether the caller may call `procedure` (an RPC path or a route's procedure name). */
   check(procedure: string, presented: Presented): AccessDecision;
+  /** Decides whether the caller's credentials are valid at all, before the procedure is known. */
+  authenticate(presented: Presented): AccessDecision;
   /** Reads the tokens file again now (also done when it changes on disk). */
   reload(): void;
   close(): void;
@@ -65,6 +67,13 @@ function callersOf(credentials: Credentials): readonly Caller[] {
     tokenCallers.set(credentials, callers);
   }
   return callers;
+}
+
+function refusedIdentity(caller: "bad" | undefined): AccessDecision {
+  if (caller === undefined) {
+    return { allowed: false, reason: "unauthenticated", message: "this call needs credentials: send 'authorization: Bearer <token>' or a client certificate" };
+  }
+  return { allowed: false, reason: "unauthenticated", message: "the credentials sent are not valid" };
 }
 
 /**
@@ -110,17 +119,18 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
 
   return {
     enabled,
+    authenticate(presented) {
+      if (!enabled) return { allowed: true, caller: anonymous };
+      const caller = identify(presented);
+      if (caller === undefined || caller === "bad") return refusedIdentity(caller);
+      return { allowed: true, caller };
+    },
     check(procedure, presented) {
       const need = roleFor(procedure);
       if (!enabled) return { allowed: true, caller: anonymous };
       if (need === undefined) return { allowed: true, caller: undefined };
       const caller = identify(presented);
-      if (caller === undefined) {
-        return { allowed: false, reason: "unauthenticated", message: "this call needs credentials: send 'authorization: Bearer <token>' or a client certificate" };
-      }
-      if (caller === "bad") {
-        return { allowed: false, reason: "unauthenticated", message: "the credentials sent are not valid" };
-      }
+      if (caller === undefined || caller === "bad") return refusedIdentity(caller);
       if (!roleCovers(caller.role, need)) {
         return { allowed: false, reason: "permission_denied", message: `${procedure} needs the ${need} role; caller "${caller.name}" has ${caller.role}` };
       }

@@ -1,11 +1,14 @@
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import type { AccessControl, Caller } from "./access-control.js";
+import type { AccessControl, AccessDecision, Caller } from "./access-control.js";
 import { isAudited, refusalCode, writeAudit } from "./audit.js";
 import { callerKey } from "../../rpc/session/caller-key.js";
 
 /** The verified mTLS subject of the connection a call came on, set by the adapter's contextValues. */
 export const certSubjectKey = createContextKey<string | undefined>(undefined, { description: "mTLS client certificate subject" });
+
+/** The access check's decision on a call, made by the access gate before its body was read. */
+export const accessDecisionKey = createContextKey<AccessDecision | undefined>(undefined, { description: "access decision of the call" });
 
 function codeOf(err: unknown): string {
   return Code[err instanceof ConnectError ? err.code : Code.Internal] ?? "Unknown";
@@ -20,7 +23,10 @@ function codeOf(err: unknown): string {
 export function createAuthInterceptor(access: AccessControl, audit: Logger): Interceptor {
   return (next) => async (req) => {
     const procedure = `/${req.service.typeName}/${req.method.name}`;
-    const decision = access.check(procedure, { authorization: req.header.get("authorization"), certSubject: req.contextValues.get(certSubjectKey) });
+    // The access gate decided before the body was read; a call that did not pass it (a test's
+    // own router) is checked here.
+    const decision =
+      req.contextValues.get(accessDecisionKey) ?? access.check(procedure, { authorization: req.header.get("authorization"), certSubject: req.contextValues.get(certSubjectKey) });
     const audited = isAudited(procedure);
     const record = (caller: Caller | undefined, outcome: string) => {
       if (audited) writeAudit(audit, procedure, caller, outcome);
