@@ -90,7 +90,7 @@ export function createStatusFastPath(options: StatusFastPathOptions): (stream: h
 
   function answer(stream: http2.ServerHttp2Stream, frame: Buffer | undefined, failure?: ConnectError): void {
     if (stream.destroyed) return;
-    stream.respond({ ":status": 200, "content-type": "application/grpc+proto" }, { waitForTrailers: true });
+    stream.respond({ ":status": 200, "content-type": "application/grpc+proto", "x-content-type-options": "nosniff" }, { waitForTrailers: true });
     stream.once("wantTrailers", () => {
       stream.sendTrailers(
         failure ? { "grpc-status": String(failure.code), "grpc-message": encodeURIComponent(failure.rawMessage) } : { "grpc-status": grpcStatusOk },
