@@ -93,11 +93,6 @@ export interface Orchestrator {
   /** True while status answers from memory that matches what runs (so an answer may be cached). */
   isTrusted(): boolean;
 
-  /**
-   * The registry recorded a new definition or a rollback of `name`: replace its containers by
-   * the definition's rollout rules, in the background. Progress shows in `status().rollout`.
-   */
-  rollOut(name: string): void;
   /** Deletes a service; with `force`, scales it to 0 first. Resolves with how many containers went. */
   deleteService(name: string, force: boolean): Promise<number>;
   /** Removes the volumes this dockhand created for a service (one in use stays); returns their names. */

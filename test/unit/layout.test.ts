@@ -74,4 +74,30 @@ describe("src/ layout", () => {
     expect([...named].filter((path) => !folders.includes(path))).toEqual([]);
     expect(folders.filter((path) => !named.has(path))).toEqual([]);
   });
+
+  describe("the service controller above the backends", () => {
+    const text = (file: string) => readFileSync(file, "utf8");
+    const controller = "src/orchestrator/service-controller.ts";
+
+    it("is the only code that starts a rollout: no handler, route or registry caller calls rollOut", () => {
+      const callers = sources.filter((file) => /\.rollOut\(/.test(text(file)));
+      expect(callers).toEqual([controller]);
+    });
+
+    it("holds the delete refusal, the replica check and last-Scale-wins once in src/", () => {
+      const once = (pattern: RegExp) => sources.filter((file) => pattern.test(text(file)));
+      expect(once(/scale it to 0 first, or delete with force/)).toEqual([controller]);
+      expect(once(/invalidArgument\("replicas", `must be between/)).toEqual([controller]);
+      expect(once(/was superseded by a later Scale call/)).toEqual([controller]);
+      expect(once(/latestRequest/)).toEqual([controller]);
+    });
+
+    it("leaves the backends only the verbs of ServiceBackend: neither makes a status cache or a watcher", () => {
+      for (const dir of ["src/orchestrator/local", "src/orchestrator/swarm"]) {
+        for (const file of filesUnder(dir).filter((f) => f.endsWith(".ts"))) {
+          expect(text(file), file).not.toMatch(/createStatusCache|createStatusWatcher/);
+        }
+      }
+    });
+  });
 });

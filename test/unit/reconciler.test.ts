@@ -7,7 +7,8 @@ import { createFakeEngine, type FakeEngine } from "../support/fake-engine.js";
 import { createServiceRegistry } from "../../src/registry/service-registry.js";
 import { createStateFile } from "../../src/registry/state-file.js";
 import { definitionWithDefaults } from "../../src/model/service-definition.js";
-import { startLocalParts } from "../support/local-parts.js";
+import { controllerOver, startLocalParts } from "../support/local-parts.js";
+import { createKeyedLock } from "../../src/lib/keyed-lock.js";
 import { until } from "../support/until.js";
 import { createSlotOperations } from "../../src/orchestrator/local/slot-operations.js";
 import type { ContainerView } from "../../src/orchestrator/local/container-view.js";
@@ -29,10 +30,13 @@ async function setup(options: { orphanGraceMs?: number; backoffBaseMs?: number }
   await registry.create(definitionWithDefaults({ name: "web", image: "busybox:1" }));
   const { view, slots } = await startLocalParts(engine, logger);
   const backoff = createRestartBackoff({ baseMs: options.backoffBaseMs ?? 200, capMs: 1000 });
-  const scaler = createScaler({ engine, instance: "test", registry, view, logger, slots, backoff });
-  const reconciler = createReconciler({ scaler, slots, registry, view, logger, orphanGraceMs: options.orphanGraceMs ?? 60_000, debounceMs: 5 });
+  const lock = createKeyedLock();
+  const localScaler = createScaler({ engine, instance: "test", registry, view, logger, slots, backoff, lock });
+  const reconciler = createReconciler({ scaler: localScaler, slots, registry, view, logger, orphanGraceMs: options.orphanGraceMs ?? 60_000, debounceMs: 5 });
   reconciler.start();
   closers.push(() => reconciler.close(), () => view.close());
+  // Scale as the local orchestrator answers it, through the service controller.
+  const scaler = controllerOver(localScaler, { registry, view, logger, lock });
   return { engine, registry, view, slots, scaler, reconciler };
 }
 

@@ -10,7 +10,8 @@ import { createStateFile } from "../../src/registry/state-file.js";
 import { definitionWithDefaults } from "../../src/model/service-definition.js";
 import { createScaler } from "../../src/orchestrator/local/service-scaler.js";
 import { ownershipOf } from "../../src/model/ownership-labels.js";
-import { startLocalParts } from "../support/local-parts.js";
+import { controllerOver, startLocalParts } from "../support/local-parts.js";
+import { createKeyedLock } from "../../src/lib/keyed-lock.js";
 
 async function setup(concurrency = 4) {
   const engine = createFakeEngine();
@@ -18,7 +19,8 @@ async function setup(concurrency = 4) {
   const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-scaler-"))));
   const logger = pino({ level: "silent" });
   const { view, slots } = await startLocalParts(engine, logger);
-  const scaler = createScaler({ engine, instance: "test", registry, view, logger, slots, concurrency, maxReplicas: 50 });
+  const lock = createKeyedLock();
+  const scaler = controllerOver(createScaler({ engine, instance: "test", registry, view, logger, slots, concurrency, lock }), { registry, view, logger, lock }, 50);
   await registry.create(definitionWithDefaults({ name: "web", image: "busybox:1" }));
   return { engine, registry, scaler, view, logger };
 }

@@ -16,7 +16,7 @@ export type GenisysHandler = (req: HttpRequest, res: HttpResponse, name: string,
 
 export interface GenisysHandlerDeps {
   registry: ServiceRegistry;
-  orchestrator: Pick<Orchestrator, "scale" | "status" | "rollOut">;
+  orchestrator: Pick<Orchestrator, "scale" | "status">;
   publishHostIp: string;
   maxBodyBytes: number;
 }
@@ -78,8 +78,7 @@ export function createGenisysHandlers(deps: GenisysHandlerDeps): Record<"list" |
     let def: ServiceDefinition;
     try {
       def = definitionFromGenisys(name, body, { current: registry.find(name)?.definition, publishHostIp: deps.publishHostIp });
-      const { service } = await registry.update(def, { expectedVersion: 0, allowMissing: true });
-      if (service.rollout?.state === "updating") deps.orchestrator.rollOut(name);
+      await registry.update(def, { expectedVersion: 0, allowMissing: true });
     } catch (err) {
       return failWith(res, err);
     }

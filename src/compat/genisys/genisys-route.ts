@@ -9,7 +9,7 @@ import { createGenisysHandlers, type GenisysHandler } from "./genisys-handlers.j
 export interface GenisysRouteOptions extends RouteCallsOptions {
   registry: ServiceRegistry;
   /** Scales and reports services, and rolls out a changed definition of a running service. */
-  orchestrator: Pick<Orchestrator, "scale" | "status" | "rollOut">;
+  orchestrator: Pick<Orchestrator, "scale" | "status">;
   /** Host address each port string is published on (on a free host port). Default `127.0.0.1`. */
   publishHostIp?: string;
   /** Largest request body, in bytes; more is 413. Default 102400, the seed's. */

@@ -4,14 +4,16 @@ import type { ContainerStore, EngineReachability } from "../../engine/store/cont
 import type { SecretStore } from "../../registry/secret-store.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
 import type { Orchestrator } from "../orchestrator.js";
-import { createStatusCache } from "../status-cache.js";
-import { createStatusWatcher } from "../status-watcher.js";
+import type { ServiceBackend } from "../service-backend.js";
+import { createServiceController } from "../service-controller.js";
+import { createKeyedLock, type KeyedLock } from "../../lib/keyed-lock.js";
+import { waitUntilReady } from "./ready-wait.js";
 import { mergedContainerLogs } from "../merged-container-logs.js";
-import { createContainerView } from "./container-view.js";
+import { createContainerView, type ContainerView } from "./container-view.js";
 import { createReconciler } from "./reconciler.js";
 import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
 import { createRollingUpdater } from "./rolling-updater.js";
-import { createScaler } from "./service-scaler.js";
+import { createScaler, type Scaler } from "./service-scaler.js";
 import { createSlotOperations } from "./slot-operations.js";
 
 export interface LocalOrchestratorOptions {
@@ -38,16 +40,23 @@ export interface LocalOrchestratorOptions {
   watchCoalesceMs?: number;
 }
 
+/** The `local` backend under the service controller: what `--orchestrator local` runs. */
+export function createLocalOrchestrator(options: LocalOrchestratorOptions): Orchestrator {
+  const lock = createKeyedLock();
+  const backend = createLocalBackend({ ...options, lock });
+  return createServiceController({ registry: options.registry, backend, lock, logger: options.logger, maxReplicas: options.maxReplicas, watchCoalesceMs: options.watchCoalesceMs });
+}
+
 /**
- * The `local` backend: dockhand keeps each service's count itself on the one engine it is
- * connected to. The parts, each in its own file, are wired here and nowhere else:
+ * The `local` backend's verbs: dockhand keeps each service's count itself on the one engine it
+ * is connected to. The parts, each in its own file, are wired here and nowhere else:
  * - the view (this dockhand's containers, projected from the engine's container store);
  * - slot operations (fill a slot, remove a container, pull an image once for all);
- * - the scaler (Scale, delete, the convergence pass) with restart backoff per slot;
+ * - the scaler (converge, remove, the convergence pass) with restart backoff per slot;
  * - the reconciler (heals from the view's changes, resyncs, sweeps orphans);
  * - the rolling updater (replaces containers when the definition changes, or rolls back).
  */
-export function createLocalOrchestrator(options: LocalOrchestratorOptions): Orchestrator {
+export function createLocalBackend(options: LocalOrchestratorOptions & { lock: KeyedLock }): ServiceBackend {
   const { engine, store, registry, instance, logger } = options;
   const view = createContainerView({ store, instance, logger });
   const backoff = options.backoff ?? createRestartBackoff();
@@ -60,9 +69,9 @@ export function createLocalOrchestrator(options: LocalOrchestratorOptions): Orch
     logger,
     backoff,
     slots,
+    lock: options.lock,
     lastLogLine: options.lastLogLine,
     concurrency: options.concurrency,
-    maxReplicas: options.maxReplicas,
   });
   const reconciler = createReconciler({
     scaler,
@@ -74,22 +83,6 @@ export function createLocalOrchestrator(options: LocalOrchestratorOptions): Orch
     orphanGraceMs: options.orphanGraceMs,
   });
   const updater = createRollingUpdater({ instance, scaler, slots, registry, view, engine, logger });
-
-  // Every input status reads says when it changed: the containers, the failures and restart
-  // delays, and the stored definition (desired count and rollout included).
-  const listeners = new Set<(service: string) => void>();
-  const changed = (service: string) => {
-    for (const listener of listeners) listener(service);
-  };
-  view.onChange(changed);
-  backoff.onChange(changed);
-  registry.onChange(changed);
-  const onStatusChange = (listener: (service: string) => void) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  };
-  const cache = createStatusCache({ source: { status: scaler.status, onStatusChange }, trusted: view.isTrusted });
-  const watcher = createStatusWatcher({ source: { status: cache.status, onStatusChange }, coalesceMs: options.watchCoalesceMs });
   let stopResuming: (() => void) | undefined;
 
   return {
@@ -108,21 +101,44 @@ export function createLocalOrchestrator(options: LocalOrchestratorOptions): Orch
       // it projects closes.
       await reconciler.close();
     },
-    scale: (name, replicas, scaleOptions) => scaler.scale(name, replicas, scaleOptions),
-    status: (name) => cache.status(name),
-    watch: (name, signal) => watcher.watch(name, signal),
-    onStatusChange,
-    isTrusted: () => view.isTrusted(),
+    ...scalerVerbs(scaler, view),
     rollOut: (name) => void updater.run(name),
-    deleteService: (name, force) => scaler.deleteService(name, force),
     purgeVolumes: (name) => scaler.purgeVolumes(name),
     unusedVolumes: () => scaler.unusedVolumes(),
     async orphans() {
       return (await reconciler.orphans()).map((o) => ({ service: o.container.service, container: o.container, firstSeen: o.firstSeen, removeAt: o.removeAt }));
     },
     resync: () => reconciler.resync(),
-    async *serviceLogs(name, logOptions) {
+    async *logs(name, logOptions) {
       yield* mergedContainerLogs(engine.containers, (await scaler.status(name)).containers, logOptions);
     },
+  };
+}
+
+/** The verbs the scaler and the view answer: converge, observe, count, remove. */
+export function scalerVerbs(
+  scaler: Scaler,
+  view: ContainerView,
+): Pick<ServiceBackend, "checkRunnable" | "converge" | "awaitScaled" | "observe" | "onChange" | "isTrusted" | "runningCount" | "remove"> {
+  return {
+    checkRunnable: (stored, replicas) => scaler.checkRunnable(stored, replicas),
+    converge: (stored, current) => scaler.converge(stored, current),
+    async awaitScaled(name, desired, scaleOptions) {
+      // The pass already left the count running; readiness may take longer.
+      if (scaleOptions.waitFor === "ready") await waitUntilReady(view, name, desired, scaleOptions.signal);
+    },
+    observe: (name) => scaler.status(name),
+    // Every input status reads says when it changed: the containers, and the failures and restart delays.
+    onChange(listener) {
+      const offView = view.onChange(listener);
+      const offScaler = scaler.onStatusChange(listener);
+      return () => {
+        offView();
+        offScaler();
+      };
+    },
+    isTrusted: () => view.isTrusted(),
+    runningCount: (name) => scaler.runningCount(name),
+    remove: (stored) => scaler.remove(stored),
   };
 }

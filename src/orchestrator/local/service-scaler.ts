@@ -1,20 +1,19 @@
 import type { Logger } from "pino";
 import type { Engine } from "../../engine/engine.js";
 import type { ContainerSummary } from "../../engine/types.js";
-import { DockhandError, invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
+import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
 import { hasFixedHostPort } from "../../model/definition-rules.js";
 import type { StoredService } from "../../model/service-definition.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
 import { runBounded } from "../../lib/bounded.js";
 import type { ContainerView, OwnedContainer } from "./container-view.js";
-import { createKeyedLock } from "../../lib/keyed-lock.js";
+import { createKeyedLock, type KeyedLock } from "../../lib/keyed-lock.js";
 import { ownershipOf } from "../../model/ownership-labels.js";
 import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
 import { listServiceContainers } from "./service-containers.js";
 import type { ServiceStatusView } from "../service-status.js";
-import type { ScaleOptions, UnusedVolume } from "../orchestrator.js";
+import type { UnusedVolume } from "../orchestrator.js";
 import type { SlotOperations } from "./slot-operations.js";
-import { waitUntilReady } from "./ready-wait.js";
 import { purgeVolumes, unusedVolumes } from "./service-volumes.js";
 
 export interface ScalerOptions {
@@ -31,22 +30,36 @@ export interface ScalerOptions {
   lastLogLine?: (id: string) => Promise<string>;
   /** Most containers created, started, stopped or removed at once per service. Default 8. */
   concurrency?: number;
-  /** Largest replica count a Scale may ask for. Default 100. */
-  maxReplicas?: number;
   /** The container operations (fill a slot, remove a container, pull), shared with the updater and the reconciler. */
   slots: SlotOperations;
+  /** The per-service lock, shared with the service controller. Default: one of its own. */
+  lock?: KeyedLock;
 }
 
+/**
+ * The local backend's work on one service's containers: bring them to the stored count
+ * (converge), read what runs (status), heal, remove and purge. The decisions above it (the
+ * replica check, last-Scale-wins, the delete rule) are the service controller's.
+ */
 export interface Scaler {
-  scale(name: string, replicas: number, options: ScaleOptions): Promise<ServiceStatusView>;
+  /** Refuses a count the definition cannot run on one engine (a fixed host port binds once). */
+  checkRunnable(stored: StoredService, replicas: number): void;
+  /**
+   * One pass bringing the service to its stored count; `current` turns false once a later Scale
+   * superseded this one. Fails with the progress reached, or with FailedPrecondition when
+   * fewer than the count run afterwards (a container exited at once).
+   */
+  converge(stored: StoredService, current: () => boolean): Promise<void>;
   status(name: string): Promise<ServiceStatusView>;
   /**
    * Tells `listener` when a service's status changed for a reason the live view does not see
    * (its slots' failures and crash-looping), so that caches of statuses can drop it.
    */
   onStatusChange(listener: (service: string) => void): () => void;
-  /** Deletes a service; with `force`, scales it to 0 first. Returns how many containers went. */
-  deleteService(name: string, force: boolean): Promise<number>;
+  /** How many containers of the service run now, from a fresh engine list. */
+  runningCount(name: string): Promise<number>;
+  /** Removes every container of a service being deleted, and forgets its restart delays; returns how many went. */
+  remove(stored: StoredService): Promise<number>;
   /**
    * Brings a service back to its desired count after something outside a Scale call changed
    * it (a container died, was removed, turned unhealthy). Honours each slot's restart delay and
@@ -64,13 +77,9 @@ export interface Scaler {
 export function createScaler(options: ScalerOptions): Scaler {
   const { engine, registry, view, logger, instance } = options;
   const concurrency = options.concurrency ?? 8;
-  const maxReplicas = options.maxReplicas ?? 100;
   const backoff = options.backoff ?? createRestartBackoff();
   const { slots } = options;
-  const lock = createKeyedLock();
-  /** The latest Scale request per service; an older one is superseded. */
-  const latestRequest = new Map<string, number>();
-  let requests = 0;
+  const lock = options.lock ?? createKeyedLock();
 
   async function status(name: string, stored = registry.get(name)): Promise<ServiceStatusView> {
     const containers = await view.containersOf(name);
@@ -173,11 +182,9 @@ export function createScaler(options: ScalerOptions): Scaler {
     return wait;
   }
 
-  async function scaleLocked(name: string, request: number): Promise<ServiceStatusView> {
-    const current = () => latestRequest.get(name) === request;
-    const superseded = () => new DockhandError("Aborted", `scale of service "${name}" was superseded by a later Scale call`);
-    if (!current()) throw superseded();
-    const stored = registry.get(name);
+  /** A Scale's pass: converge, then check that the count holds (a container may exit at once). */
+  async function convergeForScale(stored: StoredService, current: () => boolean): Promise<void> {
+    const name = stored.definition.name;
     try {
       await converge(stored, stored.replicas, { current, heal: false });
     } catch (err) {
@@ -189,7 +196,7 @@ export function createScaler(options: ScalerOptions): Scaler {
         { cause: err, details: { ...wrapped.details, progress: { name, desired: stored.replicas, running: reached?.running ?? 0 } } },
       );
     }
-    if (!current()) throw superseded();
+    if (!current()) return;
     const result = await status(name, stored);
     if (result.running + result.paused !== stored.replicas) {
       const exited = result.containers.find((c) => c.state === "exited" || c.state === "dead");
@@ -199,16 +206,6 @@ export function createScaler(options: ScalerOptions): Scaler {
         { details: { progress: { name, desired: stored.replicas, running: result.running } } },
       );
     }
-    return result;
-  }
-
-  function untilAborted(signal: AbortSignal | undefined): Promise<never> | undefined {
-    if (!signal) return undefined;
-    return new Promise<never>((_, reject) => {
-      const fail = () => reject(new DockhandError("Timeout", "the call's deadline passed before the scale finished; it goes on in the background"));
-      if (signal.aborted) fail();
-      else signal.addEventListener("abort", fail, { once: true });
-    });
   }
 
   return {
@@ -217,33 +214,16 @@ export function createScaler(options: ScalerOptions): Scaler {
     exclusive: (name, task) => lock.run(name, task),
     purgeVolumes: (name) => lock.run(name, () => purgeVolumes(engine, instance, name)),
     unusedVolumes: () => unusedVolumes(engine, instance, registry),
-    async scale(name, replicas, scaleOptions) {
-      if (!Number.isInteger(replicas) || replicas < 0 || replicas > maxReplicas) {
-        throw invalidArgument("replicas", `must be between 0 and ${maxReplicas} (got ${replicas})`);
-      }
-      const stored = registry.get(name);
+    checkRunnable(stored, replicas) {
       if (replicas > 1 && hasFixedHostPort(stored.definition)) {
         throw new DockhandError(
           "FailedPrecondition",
-          `service "${name}" publishes a fixed host port, which only one container can bind; it cannot run ${replicas} replicas (use host_port 0)`,
+          `service "${stored.definition.name}" publishes a fixed host port, which only one container can bind; it cannot run ${replicas} replicas (use host_port 0)`,
           { details: { field: "replicas" } },
         );
       }
-      const request = ++requests;
-      latestRequest.set(name, request);
-      await registry.setReplicas(name, replicas);
-      const work = lock.run(name, () => scaleLocked(name, request));
-      if (!scaleOptions.wait) {
-        work.catch((err: unknown) => logger.warn({ err, service: name }, "background scale failed"));
-        return status(name);
-      }
-      const aborted = untilAborted(scaleOptions.signal);
-      if (aborted) work.catch(() => undefined);
-      const running = await (aborted ? Promise.race([work, aborted]) : work);
-      if (scaleOptions.waitFor !== "ready") return running;
-      await waitUntilReady(view, name, () => registry.find(name)?.replicas ?? 0, scaleOptions.signal);
-      return status(name);
     },
+    converge: convergeForScale,
     reconcile(name) {
       return lock.run(name, async () => {
         const stored = registry.find(name);
@@ -251,25 +231,17 @@ export function createScaler(options: ScalerOptions): Scaler {
         return converge(stored, stored.replicas, { current: () => true, heal: true });
       });
     },
-    deleteService(name, force) {
-      return lock.run(name, async () => {
-        const stored = registry.get(name);
-        const containers = await listServiceContainers(engine, instance, name);
-        const running = containers.filter((c) => c.state === "running").length;
-        if (running > 0 && !force) {
-          throw new DockhandError("FailedPrecondition", `service "${name}" has ${running} running container(s); scale it to 0 first, or delete with force`);
-        }
-        latestRequest.set(name, ++requests);
-        if (stored.replicas !== 0) await registry.setReplicas(name, 0);
-        const failure = await runBounded(containers, concurrency, (c) => slots.removeContainer(c, stored.definition.stopGraceSeconds));
-        await view.resyncService(name).catch(() => undefined);
-        if (failure) throw failure;
-        await registry.remove(name);
-        backoff.forgetService(name);
-        // A Scale still queued behind this one finds no latest request of its own: superseded.
-        latestRequest.delete(name);
-        return containers.length;
-      });
+    async runningCount(name) {
+      return (await listServiceContainers(engine, instance, name)).filter((c) => c.state === "running").length;
+    },
+    async remove(stored) {
+      const name = stored.definition.name;
+      const containers = await listServiceContainers(engine, instance, name);
+      const failure = await runBounded(containers, concurrency, (c) => slots.removeContainer(c, stored.definition.stopGraceSeconds));
+      await view.resyncService(name).catch(() => undefined);
+      if (failure) throw failure;
+      backoff.forgetService(name);
+      return containers.length;
     },
   };
 }

@@ -1,12 +1,12 @@
 import type { Logger } from "pino";
-import { createKeyedLock } from "../../lib/keyed-lock.js";
+import { createKeyedLock, type KeyedLock } from "../../lib/keyed-lock.js";
 import { sleep } from "../../lib/sleep.js";
-import { DockhandError, invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
+import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
 import type { Orchestrator, OrphanView, ServiceLogLine } from "../orchestrator.js";
+import type { ServiceBackend } from "../service-backend.js";
+import { createServiceController } from "../service-controller.js";
 import type { ServiceLogLine as SwarmLogLine, SwarmEngine } from "../../engine/swarm.js";
-import { createStatusCache } from "../status-cache.js";
-import { createStatusWatcher } from "../status-watcher.js";
 import { createSwarmServiceWriter } from "./swarm-service-writer.js";
 import { createDriftRecord } from "./drift-record.js";
 import { buildStatus, currentTasks, runningTasks } from "./swarm-status.js";
@@ -35,24 +35,28 @@ export interface SwarmOrchestratorOptions {
   watchCoalesceMs?: number;
 }
 
+/** The `swarm` backend under the service controller: what `--orchestrator swarm` runs. */
+export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orchestrator {
+  const lock = createKeyedLock();
+  const backend = createSwarmBackend({ ...options, lock });
+  return createServiceController({ registry: options.registry, backend, lock, logger: options.logger, maxReplicas: options.maxReplicas, watchCoalesceMs: options.watchCoalesceMs });
+}
+
 /**
- * The `swarm` backend. The parts:
+ * The `swarm` backend's verbs. The parts:
  * - the task view (services, tasks, nodes of the manager, kept by events, resyncs and polling);
  * - the writer (a definition and count into a Swarm service, at its version);
  * - the drift record (what changed outside dockhand, and when it was put back, for status);
- * - here: Scale with its wait, delete, drift repair and orphans on a timer, rollout records.
+ * - here: converge (a write) with its wait, removal, drift repair and orphans on a timer,
+ *   rollout records.
  * Swarm itself keeps the count, places tasks and rolls updates.
  */
-export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orchestrator {
-  const { swarm, registry, instance, logger } = options;
-  const maxReplicas = options.maxReplicas ?? 100;
+export function createSwarmBackend(options: SwarmOrchestratorOptions & { lock: KeyedLock }): ServiceBackend {
+  const { swarm, registry, instance, logger, lock } = options;
   const orphanGraceMs = options.orphanGraceMs ?? 60_000;
   const view = createSwarmTaskView({ swarm, instance, logger, pollIntervalMs: options.pollIntervalMs });
   const drifts = createDriftRecord({ onChange: (service) => changed(service), keepMs: options.driftKeepMs });
   const writer = createSwarmServiceWriter({ swarm, view, instance, logger, drifts });
-  const lock = createKeyedLock();
-  let requests = 0;
-  const latestRequest = new Map<string, number>();
   const orphansSeen = new Map<string, Date>();
   const stop = new AbortController();
 
@@ -60,16 +64,11 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
   const changed = (service: string) => {
     for (const listener of listeners) listener(service);
   };
-  const onStatusChange = (listener: (service: string) => void) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  };
   const unsubscribe = [
     view.onChange((name) => {
       if (view.service(name)) drifts.saw(name);
     }),
     view.onChange(changed),
-    registry.onChange(changed),
     view.onChange((name) => void recordRolloutEnd(name)),
   ];
 
@@ -94,8 +93,6 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
     const drift = drifts.latest(name, stored.version);
     return drift ? { ...status, drift } : status;
   }
-  const cache = createStatusCache({ source: { status: statusNow, onStatusChange }, trusted: view.isTrusted });
-  const watcher = createStatusWatcher({ source: { status: cache.status, onStatusChange }, coalesceMs: options.watchCoalesceMs });
 
   /** Swarm said the rollout ended: the registry keeps that, so it survives the Swarm service. */
   async function recordRolloutEnd(name: string): Promise<void> {
@@ -148,41 +145,41 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
     async close() {
       stop.abort();
       for (const off of unsubscribe) off();
-      cache.close();
       view.close();
       drifts.close();
     },
-    async scale(name, replicas, scaleOptions) {
-      if (!Number.isInteger(replicas) || replicas < 0 || replicas > maxReplicas) {
-        throw invalidArgument("replicas", `must be between 0 and ${maxReplicas} (got ${replicas})`);
-      }
-      registry.get(name);
-      // The last Scale of a service wins; an earlier one still waiting answers Aborted, as on the local backend.
-      const request = ++requests;
-      latestRequest.set(name, request);
-      const superseded = () => latestRequest.get(name) !== request;
-      await registry.setReplicas(name, replicas);
-      const write = lock.run(name, () => writer.write(registry.get(name), "scale"));
-      if (!scaleOptions.wait) {
-        write.catch((err: unknown) => logger.warn({ err, service: name }, "background swarm scale failed"));
-        return statusNow(name);
-      }
-      await write;
-      const result = await waitForCount({
-        view,
-        name,
-        desired: () => registry.find(name)?.replicas ?? 0,
-        status: () => statusNow(name),
-        signal: scaleOptions.signal,
-        superseded,
-      });
-      if (superseded()) throw new DockhandError("Aborted", `scale of service "${name}" was superseded by a later Scale call`);
-      return result;
+    // What Swarm cannot take is refused when the definition is written, naming the field.
+    checkRunnable: () => undefined,
+    async converge(stored) {
+      await writer.write(stored, "scale");
     },
-    status: (name) => cache.status(name),
-    watch: (name, signal) => watcher.watch(name, signal),
-    onStatusChange,
+    async awaitScaled(name, desired, scaleOptions, superseded) {
+      await waitForCount({ view, name, desired, status: () => statusNow(name), signal: scaleOptions.signal, superseded });
+    },
+    observe: (name) => statusNow(name),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     isTrusted: () => view.isTrusted(),
+    async runningCount(name) {
+      await view.refresh(name);
+      return runningTasks(view.tasks(name), view.nodes()).length;
+    },
+    async remove(stored) {
+      const name = stored.definition.name;
+      await view.refresh(name);
+      const count = currentTasks(view.tasks(name)).length;
+      const service = view.service(name);
+      if (service) {
+        await swarm.services.remove(service.id).catch((err: unknown) => {
+          if (!isDockhandError(err, "NotFound")) throw err;
+        });
+      }
+      drifts.forget(name);
+      await view.refresh(name).catch(() => undefined);
+      return count;
+    },
     rollOut(name) {
       const stored = registry.find(name);
       if (!stored) return;
@@ -195,33 +192,11 @@ export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orch
         }
       });
     },
-    deleteService(name, force) {
-      return lock.run(name, async () => {
-        registry.get(name);
-        await view.refresh(name);
-        const running = runningTasks(view.tasks(name), view.nodes()).length;
-        if (running > 0 && !force) {
-          throw new DockhandError("FailedPrecondition", `service "${name}" has ${running} running container(s); scale it to 0 first, or delete with force`);
-        }
-        const count = currentTasks(view.tasks(name)).length;
-        const service = view.service(name);
-        if (service) {
-          await swarm.services.remove(service.id).catch((err: unknown) => {
-            if (!isDockhandError(err, "NotFound")) throw err;
-          });
-        }
-        await registry.remove(name);
-        drifts.forget(name);
-        latestRequest.delete(name);
-        await view.refresh(name).catch(() => undefined);
-        return count;
-      });
-    },
     async resync() {
       await view.resync();
       await repair();
     },
-    async *serviceLogs(name, logOptions) {
+    async *logs(name, logOptions) {
       registry.get(name);
       await view.refresh(name);
       const service = view.service(name);

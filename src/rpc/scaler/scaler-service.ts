@@ -51,7 +51,6 @@ export function createScalerService({ orchestrator, servicesWatcher, registry }:
     async rollback(req) {
       registry.get(req.name);
       const service = await registry.rollback(req.name);
-      orchestrator.rollOut(req.name);
       return { service: serviceToProto(service) };
     },
     async listUnusedVolumes() {

@@ -5,7 +5,6 @@ import type { SecretKind, SecretMeta, SecretStore } from "../../registry/secret-
 import type { ServiceDefinition } from "../../model/service-definition.js";
 import type { ServiceRegistry as Registry } from "../../registry/service-registry.js";
 import { checkSecretName } from "../../model/workload-rules.js";
-import type { Orchestrator } from "../../orchestrator/orchestrator.js";
 import { fileKey } from "../../orchestrator/local/container-files.js";
 import type { ServiceRegistry } from "../../../gen/dockhand/v1/registry_pb.js";
 import { checkResourceLabels } from "../container-agent/resource-labels.js";
@@ -58,11 +57,10 @@ export function withFileVersions(def: ServiceDefinition, store: SecretStore): Se
 export interface SecretHandlerDeps {
   store: SecretStore;
   registry: Registry;
-  orchestrator: Pick<Orchestrator, "rollOut">;
 }
 
 /** ServiceRegistry's secret and config calls. A secret's value is never returned. */
-export function createSecretHandlers({ store, registry, orchestrator }: SecretHandlerDeps): Pick<ServiceImpl<typeof ServiceRegistry>, SecretMethods> {
+export function createSecretHandlers({ store, registry }: SecretHandlerDeps): Pick<ServiceImpl<typeof ServiceRegistry>, SecretMethods> {
   const name = (raw: string) => {
     checkSecretName(raw, "name");
     return raw;
@@ -75,8 +73,8 @@ export function createSecretHandlers({ store, registry, orchestrator }: SecretHa
       const def = stored.definition;
       if (!mounted(def, kind, secret.name)) continue;
       const next = { ...def, fileVersions: { ...def.fileVersions, [fileKey(kind, secret.name)]: secret.version } };
-      const { service } = await registry.update(next, { expectedVersion: 0, allowMissing: false });
-      if (service.rollout?.state === "updating") orchestrator.rollOut(def.name);
+      // The orchestrator starts the rollout when the registry records it.
+      await registry.update(next, { expectedVersion: 0, allowMissing: false });
       rolled.push(def.name);
     }
     return rolled.sort();

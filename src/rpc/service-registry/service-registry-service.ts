@@ -11,7 +11,7 @@ import { definitionFromProto, serviceToProto, updatePolicyFromProto } from "./se
 
 export interface ServiceRegistryServiceDeps {
   registry: Registry;
-  orchestrator: Pick<Orchestrator, "deleteService" | "purgeVolumes" | "rollOut">;
+  orchestrator: Pick<Orchestrator, "deleteService" | "purgeVolumes">;
   /** Secrets and configs, mounted by definitions as files. */
   secrets: SecretStore;
   /** Which host-power options definitions may use (bind mounts). Default: none. */
@@ -25,7 +25,7 @@ export function createServiceRegistryService({ registry, orchestrator, hostAcces
     return withFileVersions(def, secrets);
   };
   return {
-    ...createSecretHandlers({ store: secrets, registry, orchestrator }),
+    ...createSecretHandlers({ store: secrets, registry }),
     listServices() {
       return { services: registry.list().map(serviceToProto) };
     },
@@ -42,8 +42,8 @@ export function createServiceRegistryService({ registry, orchestrator, hostAcces
         allowMissing: req.allowMissing,
         updatePolicy: updatePolicyFromProto(req.service?.updateConfig),
       });
-      // The rolling update runs in the background; its progress shows in the status.
-      if (service.rollout?.state === "updating") orchestrator.rollOut(service.definition.name);
+      // The rolling update, which the orchestrator starts on the registry's change, runs in
+      // the background; its progress shows in the status.
       return { service: serviceToProto(service), created };
     },
     async deleteService(req) {
