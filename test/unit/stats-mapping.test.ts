@@ -43,6 +43,8 @@ describe("stats mapping", () => {
   it("tells the engine's zeroed samples of a container that does not run", () => {
     expect(isLiveSample({ read: "0001-01-01T00:00:00Z" })).toBe(false);
     expect(isLiveSample({})).toBe(false);
+    expect(isLiveSample({ read: "2026-12-06T02:00:00Z", pids_stats: { current: 0 } })).toBe(false);
+    expect(isLiveSample({ read: "2026-12-06T02:00:00Z", pids_stats: { current: 1 } })).toBe(true);
     expect(isLiveSample({ read: "2026-11-22T02:44:24.621964334Z" })).toBe(true);
   });
 });

@@ -16,11 +16,13 @@ export interface DockerStatsJson {
 
 /**
  * Whether a sample describes a running container. For a container that is not running the
- * engine sends zeroed samples read at the zero time (year 1), once a second, forever.
+ * engine sends zeroed samples read at the zero time (year 1), once a second, forever. As a
+ * container stops, it may send one more read of a cgroup with no process left (pids 0): that is
+ * the stop, not a measurement of the container running, and is not handed on either.
  */
 export function isLiveSample(json: DockerStatsJson): boolean {
   const read = Date.parse(json.read ?? "");
-  return Number.isFinite(read) && read > 0;
+  return Number.isFinite(read) && read > 0 && json.pids_stats?.current !== 0;
 }
 
 function onlineCpus(json: DockerStatsJson): number {

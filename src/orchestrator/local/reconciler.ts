@@ -137,17 +137,29 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   }
 
   async function resync(): Promise<void> {
-    for (const stored of registry.list()) await run(stored.definition.name);
-    await sweepOrphans();
+    const services = (async () => {
+      for (const stored of registry.list()) await run(stored.definition.name);
+    })();
+    // Orphans are swept beside the services' passes, never queued behind a service whose pass
+    // waits for its lock (a long Scale, a rollout).
+    const [sweep] = await Promise.allSettled([sweepOrphans(), services]);
+    if (sweep.status === "rejected") throw sweep.reason;
+  }
+
+  /** A timer's resync, unless the last one is still under way (they would only queue up). */
+  let periodic: Promise<void> | undefined;
+  function resyncOnTimer(): void {
+    if (periodic) return;
+    periodic = resync()
+      .catch((err: unknown) => logger.debug({ err }, "periodic resync failed"))
+      .finally(() => (periodic = undefined));
   }
 
   return {
     start() {
       unsubscribe = view.onChange((service) => schedule(service));
       for (const stored of registry.list()) schedule(stored.definition.name, 0);
-      resyncTimer = setInterval(() => {
-        resync().catch((err: unknown) => logger.debug({ err }, "periodic resync failed"));
-      }, resyncIntervalMs);
+      resyncTimer = setInterval(resyncOnTimer, resyncIntervalMs);
       resyncTimer.unref();
     },
     async close() {
@@ -156,7 +168,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       if (resyncTimer) clearInterval(resyncTimer);
       for (const { timer } of timers.values()) clearTimeout(timer);
       timers.clear();
-      await Promise.allSettled([...underWay]);
+      await Promise.allSettled([...underWay, periodic]);
     },
     orphans,
     resync,
