@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { iterateInRequest, runInRequest } from "./request-context.js";
 import { writeRpcLine } from "./rpc-log.js";
+import { withStreamOutcome } from "./stream-outcome.js";
 
 /**
  * One structured line per RPC: procedure, code, duration and a request id (taken from the
@@ -22,26 +23,7 @@ export function createLoggingInterceptor(logger: Logger): Interceptor {
         done();
         return res;
       }
-      const messages = iterateInRequest(context, res.message);
-      return {
-        ...res,
-        message: (async function* () {
-          let ended = false;
-          try {
-            yield* messages;
-            ended = !req.signal.aborted;
-            if (ended) done();
-          } catch (err) {
-            ended = true;
-            // A client that went away makes the last write fail: that is its cancel, not our error.
-            done(req.signal.aborted ? new ConnectError("the client cancelled the stream", Code.Canceled) : err);
-            throw err;
-          } finally {
-            // A stream the client abandons is neither finished nor failed, and is logged too.
-            if (!ended) done(new ConnectError("the client cancelled the stream", Code.Canceled));
-          }
-        })(),
-      };
+      return withStreamOutcome(req.signal, { ...res, message: iterateInRequest(context, res.message) }, done);
     } catch (err) {
       done(err);
       throw err;

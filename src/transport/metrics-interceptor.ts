@@ -1,9 +1,7 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Interceptor } from "@connectrpc/connect";
+import { codeName } from "./rpc-log.js";
+import { withStreamOutcome } from "./stream-outcome.js";
 import type { Metrics } from "./metrics.js";
-
-function codeOf(err: unknown): string {
-  return Code[ConnectError.from(err).code] ?? "Unknown";
-}
 
 /**
  * Counts and times every RPC by procedure and final code, and keeps the open-streams gauge.
@@ -18,39 +16,17 @@ export function createMetricsInterceptor(metrics: Metrics): Interceptor {
     try {
       res = await next(req);
     } catch (err) {
-      record(codeOf(err));
+      record(codeName(err));
       throw err;
     }
     if (!res.stream) {
       record("OK");
       return res;
     }
-    const messages = res.message;
-    let open = true;
-    const closed = (code: string) => {
-      if (!open) return;
-      open = false;
-      metrics.streamOpened(procedure, -1);
-      record(code);
-    };
     metrics.streamOpened(procedure, 1);
-    // A stream closed before its first message never runs the generator below, nor its finally.
-    req.signal.addEventListener("abort", () => closed("Canceled"), { once: true });
-    return {
-      ...res,
-      message: (async function* () {
-        let code = "Canceled";
-        try {
-          yield* messages;
-          code = req.signal.aborted ? "Canceled" : "OK";
-        } catch (err) {
-          // A client that went away makes the last write fail: that is its cancel, not our error.
-          code = req.signal.aborted ? "Canceled" : codeOf(err);
-          throw err;
-        } finally {
-          closed(code);
-        }
-      })(),
-    };
+    return withStreamOutcome(req.signal, res, (err) => {
+      metrics.streamOpened(procedure, -1);
+      record(codeName(err));
+    });
   };
 }

@@ -15,6 +15,7 @@ import type { ServiceStatusView } from "../service-status.js";
 import type { UnusedVolume } from "../orchestrator.js";
 import type { SlotOperations } from "./slot-operations.js";
 import { purgeVolumes, unusedVolumes } from "./service-volumes.js";
+import { engineWentAway, mayBeEngineShutdown } from "./engine-stopping.js";
 
 export interface ScalerOptions {
   engine: Engine;
@@ -73,6 +74,8 @@ export interface Scaler {
   /** Runs `task` while no Scale, reconcile or delete of the service runs. */
   exclusive<T>(name: string, task: () => Promise<T>): Promise<T>;
 }
+
+const engineGone = "the Docker engine stopped answering meanwhile: scale again once it is back";
 
 export function createScaler(options: ScalerOptions): Scaler {
   const { engine, registry, view, logger, instance } = options;
@@ -190,9 +193,11 @@ export function createScaler(options: ScalerOptions): Scaler {
     } catch (err) {
       const reached = await status(name, stored).catch(() => undefined);
       const wrapped = isDockhandError(err) ? err : new DockhandError("Internal", String(err), { cause: err });
+      const kind = mayBeEngineShutdown(wrapped) && !isDockhandError(wrapped, "Unavailable") && (await engineWentAway(engine)) ? "Unavailable" : wrapped.kind;
       throw new DockhandError(
-        wrapped.kind,
-        `scale of service "${name}" to ${stored.replicas} stopped with ${reached?.running ?? "an unknown number of"} running: ${wrapped.message}`,
+        kind,
+        `scale of service "${name}" to ${stored.replicas} stopped with ${reached?.running ?? "an unknown number of"} running: ${wrapped.message}` +
+          (kind !== wrapped.kind ? `; ${engineGone}` : ""),
         { cause: err, details: { ...wrapped.details, progress: { name, desired: stored.replicas, running: reached?.running ?? 0 } } },
       );
     }
@@ -200,9 +205,13 @@ export function createScaler(options: ScalerOptions): Scaler {
     const result = await status(name, stored);
     if (result.running + result.paused !== stored.replicas) {
       const exited = result.containers.find((c) => c.state === "exited" || c.state === "dead");
+      // Containers the engine itself stopped as it shut down: retry once it is back.
+      const kind = mayBeEngineShutdown(undefined, exited?.exitCode) && (await engineWentAway(engine)) ? "Unavailable" : "FailedPrecondition";
       throw new DockhandError(
-        "FailedPrecondition",
-        `service "${name}" has ${result.running} of ${stored.replicas} containers running` + (exited ? `: ${exited.name} exited with code ${exited.exitCode}` : ""),
+        kind,
+        `service "${name}" has ${result.running} of ${stored.replicas} containers running` +
+          (exited ? `: ${exited.name} exited with code ${exited.exitCode}` : "") +
+          (kind === "Unavailable" ? `; ${engineGone}` : ""),
         { details: { progress: { name, desired: stored.replicas, running: result.running } } },
       );
     }

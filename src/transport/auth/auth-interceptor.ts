@@ -2,6 +2,8 @@ import { Code, ConnectError, createContextKey, type Interceptor } from "@connect
 import type { Logger } from "pino";
 import type { AccessControl, AccessDecision, Caller } from "./access-control.js";
 import { isAudited, refusalCode, writeAudit } from "./audit.js";
+import { codeName } from "../rpc-log.js";
+import { withStreamOutcome } from "../stream-outcome.js";
 import { callerKey } from "../../rpc/session/caller-key.js";
 
 /** The verified mTLS subject of the connection a call came on, set by the adapter's contextValues. */
@@ -10,9 +12,6 @@ export const certSubjectKey = createContextKey<string | undefined>(undefined, { 
 /** The access check's decision on a call, made by the access gate before its body was read. */
 export const accessDecisionKey = createContextKey<AccessDecision | undefined>(undefined, { description: "access decision of the call" });
 
-function codeOf(err: unknown): string {
-  return Code[err instanceof ConnectError ? err.code : Code.Internal] ?? "Unknown";
-}
 
 /**
  * Refuses calls whose caller lacks the procedure's least role (UNAUTHENTICATED without valid
@@ -44,24 +43,9 @@ export function createAuthInterceptor(access: AccessControl, audit: Logger): Int
         record(decision.caller, "OK");
         return res;
       }
-      const messages = res.message;
-      return {
-        ...res,
-        message: (async function* () {
-          let outcome = "Canceled";
-          try {
-            yield* messages;
-            outcome = "OK";
-          } catch (err) {
-            outcome = req.signal.aborted ? "Canceled" : codeOf(err);
-            throw err;
-          } finally {
-            record(decision.caller, outcome);
-          }
-        })(),
-      };
+      return withStreamOutcome(req.signal, res, (err) => record(decision.caller, codeName(err)));
     } catch (err) {
-      record(decision.caller, codeOf(err));
+      record(decision.caller, codeName(err));
       throw err;
     }
   };

@@ -1,0 +1,34 @@
+import type { Engine } from "../../engine/engine.js";
+import { isDockhandError } from "../../model/dockhand-error.js";
+
+/** How long a failed Scale watches the engine for going away, and how often it asks. */
+const watchMs = 2000;
+const everyMs = 250;
+
+/**
+ * Whether a Scale's failure is one an engine shutting down causes: dockerd stops every container
+ * with SIGTERM (exit 143, or 137 once it kills) and refuses starts with a 500 while it stops.
+ */
+export function mayBeEngineShutdown(err: unknown, exitCode?: number): boolean {
+  if (exitCode === 143 || exitCode === 137) return true;
+  const cause = err instanceof Error ? err.cause : undefined;
+  return isDockhandError(err, "Internal") || isDockhandError(err, "Unavailable") || isDockhandError(cause, "Internal") || isDockhandError(cause, "Unavailable");
+}
+
+/**
+ * True when the engine stops answering within a short watch: the failure was its shutdown,
+ * which a client should retry once it is back (UNAVAILABLE), not the definition's fault. An
+ * engine that goes on answering leaves the failure as it was.
+ */
+export async function engineWentAway(engine: Pick<Engine, "system">): Promise<boolean> {
+  const until = Date.now() + watchMs;
+  for (;;) {
+    try {
+      await engine.system.ping(AbortSignal.timeout(1000));
+    } catch {
+      return true;
+    }
+    if (Date.now() >= until) return false;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
