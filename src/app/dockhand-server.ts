@@ -182,8 +182,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     });
     const statusFastPath = createStatusFastPath({
       status: orchestrator.status,
-      onStatusChange: orchestrator.onStatusChange,
-      trusted: orchestrator.isTrusted,
+      peek: orchestrator.peekStatus,
       metrics,
       logger,
       // Callers the access check would refuse go the Connect way, which refuses them.

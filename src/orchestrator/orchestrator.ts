@@ -92,6 +92,8 @@ export interface Orchestrator {
   onStatusChange(listener: (service: string) => void): () => void;
   /** True while status answers from memory that matches what runs (so an answer may be cached). */
   isTrusted(): boolean;
+  /** The status cache's answer when it holds one that is still the answer; never reads (for the hot path). */
+  peekStatus(name: string): ServiceStatusView | undefined;
 
   /** Deletes a service; with `force`, scales it to 0 first. Resolves with how many containers went. */
   deleteService(name: string, force: boolean): Promise<number>;

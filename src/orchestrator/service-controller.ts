@@ -119,6 +119,7 @@ export function createServiceController(options: ServiceControllerOptions): Orch
     watch: (name, signal) => watcher.watch(name, signal),
     onStatusChange,
     isTrusted: () => backend.isTrusted(),
+    peekStatus: (name) => cache.peek(name),
     deleteService(name, force) {
       return lock.run(name, async () => {
         const stored = registry.get(name);

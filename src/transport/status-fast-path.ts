@@ -7,7 +7,7 @@ import { grpcStatusOk, parseTimeout } from "@connectrpc/connect/protocol-grpc";
 import type { Logger } from "pino";
 import { DockhandError } from "../model/dockhand-error.js";
 import type { Orchestrator } from "../orchestrator/orchestrator.js";
-import { createReadTracker } from "../orchestrator/status-cache.js";
+import type { ServiceStatusView } from "../orchestrator/service-status.js";
 import { statusToProto } from "../rpc/scaler/status-mapping.js";
 import { GetStatusRequestSchema, GetStatusResponseSchema } from "../../gen/dockhand/v1/scaler_pb.js";
 import { toConnectError } from "./error-codes.js";
@@ -17,10 +17,8 @@ import { codeName, writeRpcLine } from "./rpc-log.js";
 export interface StatusFastPathOptions {
   /** Reads a service's status (through the domain's status cache). */
   status: Orchestrator["status"];
-  /** Names each service whose status may have changed, for every input status reads. */
-  onStatusChange: Orchestrator["onStatusChange"];
-  /** False while status may lag what runs: nothing cached is answered. */
-  trusted: () => boolean;
+  /** The domain status cache's answer when it holds one that is still the answer; never reads. */
+  peek: Orchestrator["peekStatus"];
   metrics: Pick<Metrics, "recordRpc">;
   logger: Logger;
   /** False for a caller the access check would refuse: such calls go on to Connect, which refuses them. */
@@ -43,38 +41,26 @@ const maxRequestBytes = 1024;
  * It is a transport detail only: status comes from the orchestrator (through the domain status
  * cache), the frame from connect-es's envelope helper, the deadline from connect-es's
  * `grpc-timeout` parser, the error code from the one error mapping, and the log line and
- * metrics from the same functions the interceptors use. On top, it keeps each service's encoded
- * answer until the orchestrator says that service changed. It takes only plain (uncompressed)
+ * metrics from the same functions the interceptors use. It keeps no cache of its own: it peeks
+ * at the domain status cache and remembers only the encoding of the answer that cache holds. It
+ * takes only plain (uncompressed)
  * gRPC over HTTP/2; everything else goes on to the Connect handler. Returns false when the
  * request is not its to answer.
  */
 export function createStatusFastPath(options: StatusFastPathOptions): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean {
-  const { metrics, logger, trusted } = options;
-  const cache = new Map<string, Buffer>();
-  const reading = createReadTracker();
-  // Dropped at every change of what status reads.
-  options.onStatusChange((service) => {
-    cache.delete(service);
-    reading.changed(service);
-  });
+  const { metrics, logger } = options;
+  // The encoded answer of each status the domain cache holds: the cache hands out the same
+  // object until that service changes, so the encoding lives exactly as long as the answer.
+  const encoded = new WeakMap<ServiceStatusView, Buffer>();
 
-  /** The cached answer, when it is still the answer: read without a promise, on the hot path. */
-  function cachedFrame(name: string): Buffer | undefined {
-    return trusted() ? cache.get(name) : undefined;
-  }
-
-  async function frameFor(name: string): Promise<Buffer> {
-    const read = reading.begin(name);
-    try {
-      const status = await options.status(name);
+  function frameOf(status: ServiceStatusView): Buffer {
+    let frame = encoded.get(status);
+    if (!frame) {
       const envelope = encodeEnvelope(0, toBinary(GetStatusResponseSchema, create(GetStatusResponseSchema, { status: statusToProto(status) })));
-      const frame = Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength);
-      // Cached only when nothing changed while it was read.
-      if (!read.overtaken() && trusted()) cache.set(name, frame);
-      return frame;
-    } finally {
-      read.end();
+      frame = Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength);
+      encoded.set(status, frame);
     }
+    return frame;
   }
 
   function decodeName(body: Buffer): string {
@@ -146,13 +132,14 @@ export function createStatusFastPath(options: StatusFastPathOptions): (stream: h
         fail(err);
         return;
       }
-      const cached = cachedFrame(name);
+      // Read without a promise on the hot path when the domain cache holds the answer.
+      const cached = options.peek(name);
       if (cached) {
-        answer(stream, cached);
+        answer(stream, frameOf(cached));
         done();
         return;
       }
-      withinDeadline(frameFor(name), deadline.timeoutMs).then((frame) => {
+      withinDeadline(options.status(name).then(frameOf), deadline.timeoutMs).then((frame) => {
         answer(stream, frame);
         done();
       }, fail);

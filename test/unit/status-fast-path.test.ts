@@ -39,8 +39,7 @@ async function setup() {
   await orchestrator.start();
   const fastPath = createStatusFastPath({
     status: orchestrator.status,
-    onStatusChange: orchestrator.onStatusChange,
-    trusted: store.isTrusted,
+    peek: orchestrator.peekStatus,
     metrics: createMetrics({ registry, engine }),
     logger,
   });
@@ -82,8 +81,7 @@ describe("gRPC GetStatus fast path", () => {
     const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-fast-"))));
     const fastPath = createStatusFastPath({
       status: () => new Promise(() => undefined),
-      onStatusChange: () => () => undefined,
-      trusted: () => true,
+      peek: () => undefined,
       metrics: createMetrics({ registry, engine }),
       logger,
     });

@@ -75,6 +75,8 @@ export interface Scaler {
   exclusive<T>(name: string, task: () => Promise<T>): Promise<T>;
 }
 
+/** How long a Scale waits before its one retry of a pass the engine's own trouble failed. */
+const retryAfterMs = 1000;
 const engineGone = "the Docker engine stopped answering meanwhile: scale again once it is back";
 
 export function createScaler(options: ScalerOptions): Scaler {
@@ -189,7 +191,13 @@ export function createScaler(options: ScalerOptions): Scaler {
   async function convergeForScale(stored: StoredService, current: () => boolean): Promise<void> {
     const name = stored.definition.name;
     try {
-      await converge(stored, stored.replicas, { current, heal: false });
+      await converge(stored, stored.replicas, { current, heal: false }).catch(async (err: unknown) => {
+        // What an engine stopping or just restarted causes (its 500s, containers it stopped) is
+        // tried once more after a moment, as a client would be told to.
+        if (!mayBeEngineShutdown(err) || !current()) throw err;
+        await new Promise((resolve) => setTimeout(resolve, retryAfterMs));
+        await converge(stored, stored.replicas, { current, heal: false });
+      });
     } catch (err) {
       const reached = await status(name, stored).catch(() => undefined);
       const wrapped = isDockhandError(err) ? err : new DockhandError("Internal", String(err), { cause: err });
