@@ -9,7 +9,7 @@ import { createSecretStore } from "../registry/secret-store.js";
 import { readOrCreateInstanceId } from "../registry/instance-id.js";
 import type { Orchestrator } from "../orchestrator/orchestrator.js";
 import { createOrchestrator } from "./orchestrators.js";
-import { instrumentEngine } from "../engine/instrumented-engine.js";
+import { instrumentEngine, type InstrumentOptions } from "../engine/instrumented-engine.js";
 import { ConfigError, type Config } from "./config.js";
 import { createEngineHealth } from "../engine/engine-health.js";
 import { clientErrorGate } from "../transport/client-error-gate.js";
@@ -84,7 +84,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     undo.push(() => health.close());
     // Every engine call is timed, counted and logged at debug with its request id; a call that
     // finds the engine gone makes health look again at once instead of at the next tick.
-    const engine = instrumentEngine(options.engine, {
+    const instrumentation: InstrumentOptions = {
       logger,
       context: () => ({ requestId: currentRequest()?.requestId }),
       onCall(record) {
@@ -94,7 +94,8 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
         if (reached !== (health.current() === "SERVING")) void health.checkNow();
       },
       onStream: metrics.engineStreamOpened,
-    });
+    };
+    const engine = instrumentEngine(options.engine, instrumentation);
     await health.checkNow();
     if (config.serviceFile) {
       // The genisys connector's services.py is read as literals, never executed.
@@ -121,7 +122,17 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     // Container lists (ContainerAgent's, and each Scale and reconcile pass's) come from the store
     // whenever it can vouch for them: an engine list walks every container the engine holds.
     const listingEngine = withStoreLists(engine, store);
-    const orchestrator = createOrchestrator({ config, engine: listingEngine, store, registry, secrets, instance, health, logger });
+    const orchestrator = createOrchestrator({
+      config,
+      engine: listingEngine,
+      store,
+      registry,
+      secrets,
+      instance,
+      health,
+      logger,
+      instrument: (client) => instrumentEngine(client, instrumentation),
+    });
     undo.push(() => orchestrator.close());
     await orchestrator.start();
     // The local backend starts the store; another backend may not need it, but the lists do.

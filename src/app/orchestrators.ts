@@ -19,6 +19,8 @@ export interface OrchestratorDeps {
   instance: string;
   health: EngineReachability;
   logger: Logger;
+  /** Times, counts and logs every call of an engine client, as the container engine's are. */
+  instrument: <E extends object>(engine: E) => E;
 }
 
 /** The backend the settings ask for, built from the process's shared parts. */
@@ -26,7 +28,8 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const { config, engine } = deps;
   if (config.orchestrator === "swarm") {
     const swarm = createSwarmOrchestrator({
-      swarm: createDockerSwarm({ url: config.dockerUrl, certPath: config.dockerCertPath || undefined }),
+      // Built as the container engine is: the same default deadline, metrics and debug lines.
+      swarm: deps.instrument(createDockerSwarm({ url: config.dockerUrl, certPath: config.dockerCertPath || undefined, callTimeoutMs: config.engineCallTimeoutMs })),
       registry: deps.registry,
       instance: deps.instance,
       logger: deps.logger,

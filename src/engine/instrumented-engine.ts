@@ -32,6 +32,10 @@ const operationNames: Record<string, Record<string, string>> = {
   networks: { create: "createNetwork", inspect: "inspectNetwork", list: "listNetworks", remove: "removeNetwork", connect: "connectNetwork", disconnect: "disconnectNetwork" },
   events: { watch: "watchEvents", logged: "loggedEvents" },
   system: { ping: "ping", info: "engineInfo" },
+  // The Swarm API of a manager (engine/swarm.ts), instrumented the same way.
+  services: { list: "listSwarmServices", inspect: "inspectSwarmService", create: "createSwarmService", update: "updateSwarmService", remove: "removeSwarmService" },
+  tasks: { list: "listSwarmTasks" },
+  nodes: { list: "listSwarmNodes" },
 };
 
 function isPromise(value: unknown): value is Promise<unknown> {

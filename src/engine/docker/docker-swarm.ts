@@ -6,7 +6,8 @@ import { abortable } from "../abortable-iterable.js";
 import { createFrameDemuxer, demuxBuffer, type OutputFrame } from "../frame-demuxer.js";
 import { createLineBuffer, readLines } from "../line-buffer.js";
 import type { SwarmEngine, SwarmEvent, SwarmEventItem } from "../swarm.js";
-import { engineCall, toEngineError } from "./docker-errors.js";
+import { toEngineError } from "./docker-errors.js";
+import { createEngineCall } from "./docker-deadline.js";
 import { parseServiceLogLine } from "./docker-swarm-logs.js";
 import {
   toDockerServiceSpec, toSwarmNode, toSwarmService, toSwarmTask, type DockerNode, type DockerService, type DockerTask,
@@ -29,16 +30,8 @@ export function createDockerSwarm(options: DockerSwarmOptions = {}): SwarmEngine
   const docker = new Docker(dockerOptionsFromUrl(options.url ?? "unix:///var/run/docker.sock", options.certPath));
   const callTimeoutMs = options.callTimeoutMs ?? 30_000;
 
-  /** One call with the caller's signal, or a deadline of its own that fails as Timeout. */
-  async function timed<T>(operation: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const deadline = signal ?? AbortSignal.timeout(callTimeoutMs);
-    try {
-      return await engineCall(operation, () => run(deadline));
-    } catch (err) {
-      if (signal || !deadline.aborted) throw err;
-      throw new DockhandError("Timeout", `${operation}: the swarm manager did not answer within ${callTimeoutMs / 1000} s`, { cause: err });
-    }
-  }
+  // The same default deadline as every container-engine call (docker-deadline.ts).
+  const timed = createEngineCall(callTimeoutMs);
 
   async function* followLogs(id: string, follow: boolean, tail: number | undefined, signal: AbortSignal) {
     const query = { follow, stdout: true, stderr: true, timestamps: true, details: true, ...(tail !== undefined ? { tail } : {}), abortSignal: signal };

@@ -35,6 +35,13 @@ export interface SwarmServiceWriter {
   write(stored: StoredService, reason: WriteReason): Promise<WriteResult>;
 }
 
+/** A Swarm service of the name that another owner made: no retry makes it ours. Told by its class, not its words. */
+class NotOwnedError extends DockhandError {
+  constructor(message: string, options: ConstructorParameters<typeof DockhandError>[2]) {
+    super("AlreadyExists", message, options);
+  }
+}
+
 /** Same content, whatever the definition-version label says. */
 export function sameSwarmSpec(a: SwarmServiceSpec, b: SwarmServiceSpec): boolean {
   return differingSpecFields(a, b).length === 0;
@@ -58,7 +65,7 @@ export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): Sw
     const wanted = toSwarmSpec(stored, instance, stored.replicas);
     const service = await current(name);
     if (service && service.spec.labels["dockhand.instance"] !== instance) {
-      throw new DockhandError("AlreadyExists", `a swarm service named "${name}" exists that this dockhand does not own`, { details: { field: "name" } });
+      throw new NotOwnedError(`a swarm service named "${name}" exists that this dockhand does not own`, { details: { field: "name" } });
     }
     const drift = describeDrift(stored, service, instance, drifts?.existed(name) ?? false);
     if (drift) {
@@ -98,7 +105,7 @@ export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): Sw
           if (result !== "unchanged") await view.refresh(name).catch(() => undefined);
           return result;
         } catch (err) {
-          const raced = isDockhandError(err, "Conflict") || isDockhandError(err, "AlreadyExists") && !(err as DockhandError).message.includes("does not own");
+          const raced = isDockhandError(err, "Conflict") || (isDockhandError(err, "AlreadyExists") && !(err instanceof NotOwnedError));
           if (!raced) throw err;
           if (tries >= retries) {
             throw new DockhandError("Aborted", `swarm service "${name}" kept changing under this ${reason} (${tries} tries); try again`, { cause: err });
