@@ -1,20 +1,9 @@
-import { create } from "@bufbuild/protobuf";
-import { createHandlerContext } from "@connectrpc/connect";
 import type { Engine } from "../../engine/engine.js";
-import type { ContainerStateName } from "../../engine/types.js";
+import type { ContainerDescription, ContainerStateName } from "../../engine/types.js";
 import { isDockhandError } from "../../model/dockhand-error.js";
-import { createContainerLifecycleMethods } from "../../rpc/container-agent/container-lifecycle.js";
+import { createContainerLifecycle } from "../../rpc/container-agent/container-lifecycle.js";
 import { checkContainerName, checkContainerRef } from "../../rpc/container-agent/container-refs.js";
 import { checkImageRef } from "../../rpc/container-agent/images.js";
-import { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
-import { ContainerState } from "../../../gen/dockhand/v1/scaler_pb.js";
-import {
-  PauseContainerRequestSchema,
-  RestartContainerRequestSchema,
-  StartContainerRequestSchema,
-  StopContainerRequestSchema,
-  UnpauseContainerRequestSchema,
-} from "../../../gen/dockhand/v1/agent_containers_pb.js";
 import { member, RpcMethodError, unmarshalError } from "./json-rpc-envelope.js";
 import { asMethodError, checkedInput } from "./mistify-errors.js";
 import { decodeGuest, withState, type Guest } from "./mistify-guest.js";
@@ -27,9 +16,9 @@ type GuestMethods =
 const MiB = 1024 * 1024;
 
 /** The state word the seed wrote into the guest. */
-function stateWord(state: ContainerState | ContainerStateName): string {
-  if (state === ContainerState.PAUSED || state === "paused") return "paused";
-  if (state === ContainerState.RUNNING || state === "running") return "running";
+function stateWord(state: ContainerStateName): string {
+  if (state === "paused") return "paused";
+  if (state === "running") return "running";
   return "stopped";
 }
 
@@ -42,30 +31,27 @@ function guestOf(param: unknown): Guest {
 }
 
 /**
- * MDocker's guest methods over the ContainerAgent's own lifecycle handlers, so their rules
+ * MDocker's guest methods over the same lifecycle functions as ContainerAgent's verbs, so their rules
  * apply: starting a running container, stopping a stopped one, pausing a paused one succeed.
  * Each answers the request's guest with `state` set.
  */
 export function createGuestMethods(engine: Engine): Record<GuestMethods, GuestMethod> {
-  const agent = createContainerLifecycleMethods(engine);
-  const context = (name: keyof typeof ContainerAgent.method, signal: AbortSignal) =>
-    createHandlerContext({ service: ContainerAgent, method: ContainerAgent.method[name], protocolName: "mistify", requestMethod: "POST", url: "/_mistify_RPC_", requestSignal: signal });
+  const life = createContainerLifecycle(engine);
 
-  /** Runs one lifecycle handler and checks the state it left, as the seed re-inspected. */
-  type Answer = { container?: { state?: ContainerState } };
-  function transition(run: (id: string, signal: AbortSignal) => Answer | Promise<Answer>, expected: string): GuestMethod {
+  /** Runs one lifecycle step and checks the state it left, as the seed re-inspected. */
+  function transition(run: (id: string, signal: AbortSignal) => Promise<ContainerDescription>, expected: string): GuestMethod {
     return async (param, signal) => {
       const guest = guestOf(param);
       const id = checkedInput(() => checkContainerRef(guest.id, "guest.id"));
       const res = await asMethodError({ container: id }, async () => run(id, signal));
-      const state = stateWord(res.container?.state ?? ContainerState.UNSPECIFIED);
+      const state = stateWord(res.state);
       if (state !== expected) throw new RpcMethodError("unexpected container state");
       return { guest: withState(guest, state) };
     };
   }
 
-  const restart = transition((id, signal) => agent.restartContainer(create(RestartContainerRequestSchema, { id }), context("restartContainer", signal)), "running");
-  const stop = transition((id, signal) => agent.stopContainer(create(StopContainerRequestSchema, { id }), context("stopContainer", signal)), "stopped");
+  const restart = transition((id, signal) => life.restart(id, undefined, signal), "running");
+  const stop = transition((id, signal) => life.stop(id, undefined, signal), "stopped");
 
   return {
     async CreateContainer(param, signal) {
@@ -91,13 +77,13 @@ export function createGuestMethods(engine: Engine): Record<GuestMethods, GuestMe
       });
       return { guest: withState(guest, stateWord(details.state)) };
     },
-    StartContainer: transition((id, signal) => agent.startContainer(create(StartContainerRequestSchema, { id }), context("startContainer", signal)), "running"),
+    StartContainer: transition((id, signal) => life.start(id, signal), "running"),
     StopContainer: stop,
     RestartContainer: restart,
     // The seed's reboot was its restart: a graceful stop, then a start.
     RebootContainer: restart,
-    PauseContainer: transition((id, signal) => agent.pauseContainer(create(PauseContainerRequestSchema, { id }), context("pauseContainer", signal)), "paused"),
-    UnpauseContainer: transition((id, signal) => agent.unpauseContainer(create(UnpauseContainerRequestSchema, { id }), context("unpauseContainer", signal)), "running"),
+    PauseContainer: transition((id, signal) => life.pause(id, signal), "paused"),
+    UnpauseContainer: transition((id, signal) => life.unpause(id, signal), "running"),
     async DeleteContainer(param, signal) {
       const guest = guestOf(param);
       const id = checkedInput(() => checkContainerRef(guest.id, "guest.id"));
