@@ -24,3 +24,14 @@ export function healthCounts(containers: readonly Pick<ContainerStatusView, "sta
   }
   return counts;
 }
+
+/**
+ * What counts toward a service's target, the one rule the scaler's Scale and the reconciler's
+ * healing both apply: a running container, unless it is unhealthy and the definition replaces
+ * unhealthy ones; and a paused one (an operator froze it, and replacing it would lose its
+ * writable layer: it is neither replaced nor healed).
+ */
+export function countsTowardTarget(c: { state: string; health?: string }, replaceUnhealthy: boolean): boolean {
+  if (c.state === "paused") return true;
+  return c.state === "running" && !(replaceUnhealthy && c.health === "unhealthy");
+}

@@ -5,6 +5,7 @@ import { runBounded } from "../../lib/bounded.js";
 import type { ContainerView, OwnedContainer } from "./container-view.js";
 import type { Scaler } from "./service-scaler.js";
 import type { SlotOperations } from "./slot-operations.js";
+import { countsTowardTarget } from "./readiness.js";
 
 export interface OrphanView {
   container: OwnedContainer;
@@ -61,17 +62,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const stored = registry.find(service);
     if (!stored) return false;
     const containers = await view.containersOf(service);
-    let healthy = 0;
-    for (const c of containers) {
-      // A paused container is left alone: an operator froze it (see the scaler's converge).
-      if (c.state === "paused") {
-        healthy++;
-        continue;
-      }
-      if (c.state !== "running" || (stored.definition.replaceUnhealthy && c.health === "unhealthy")) return true;
-      healthy++;
-    }
-    return healthy !== stored.replicas;
+    // Any container that does not count toward the target is replaced or removed by a pass.
+    if (!containers.every((c) => countsTowardTarget(c, stored.definition.replaceUnhealthy))) return true;
+    return containers.length !== stored.replicas;
   }
 
   function run(service: string): Promise<void> {

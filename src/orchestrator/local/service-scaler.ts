@@ -16,6 +16,7 @@ import type { UnusedVolume } from "../orchestrator.js";
 import type { SlotOperations } from "./slot-operations.js";
 import { purgeVolumes, unusedVolumes } from "./service-volumes.js";
 import { engineWentAway, mayBeEngineShutdown } from "./engine-stopping.js";
+import { countsTowardTarget } from "./readiness.js";
 
 export interface ScalerOptions {
   engine: Engine;
@@ -152,10 +153,7 @@ export function createScaler(options: ScalerOptions): Scaler {
     // Read after the list, which has waited for the events the engine logged before it: the view
     // then knows at least what the list shows (why a listed container stopped, its health).
     const known = new Map((await view.containersOf(name).catch(() => [])).map((c) => [c.id, c]));
-    const failedHealth = (c: ContainerSummary) => stored.definition.replaceUnhealthy && known.get(c.id)?.health === "unhealthy";
-    // A paused container is present: an operator froze it, and replacing it would lose its
-    // writable layer. It is neither replaced nor healed, but counts towards the target.
-    const running = containers.filter((c) => (c.state === "running" && !failedHealth(c)) || c.state === "paused");
+    const running = containers.filter((c) => countsTowardTarget({ state: c.state, health: known.get(c.id)?.health }, stored.definition.replaceUnhealthy));
     const idle = containers.filter((c) => !running.includes(c));
     await recordFailures(name, idle, known);
     for (const c of running) {
