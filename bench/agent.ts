@@ -44,7 +44,12 @@ async function createContainers(engine: ReturnType<typeof createDockerEngine>): 
   const worker = async () => {
     while (next < containerCount) {
       const slot = next++;
-      await engine.containers.create({ name: `bench-agent-${run}-${slot}`, image, command: ["sleep", "3600"], labels: { [labelKey]: run } });
+      await engine.containers.create({
+        name: `bench-agent-${run}-${slot}`,
+        image,
+        command: ["sleep", "3600"],
+        labels: { [labelKey]: run },
+      });
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
@@ -59,7 +64,8 @@ async function removeContainers(engine: ReturnType<typeof createDockerEngine>): 
     const worker = async () => {
       while (next < left.length) {
         const container = left[next++];
-        if (container) await engine.containers.remove(container.id, { force: true, volumes: true }).catch(() => undefined);
+        if (container)
+          await engine.containers.remove(container.id, { force: true, volumes: true }).catch(() => undefined);
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
@@ -105,7 +111,8 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
 }
 
 async function measure(agent: Client<typeof ContainerAgent>, docker: ReturnType<typeof createDockerEngine>["docker"]) {
-  const viaDockhand = async () => (await agent.listContainers({ all: true, labelSelector: [selector] })).containers.length;
+  const viaDockhand = async () =>
+    (await agent.listContainers({ all: true, labelSelector: [selector] })).containers.length;
   const viaDockerode = async () => (await docker.listContainers({ all: true, filters: { label: [selector] } })).length;
   for (let i = 0; i < warmup; i++) {
     await timed(viaDockhand, containerCount);

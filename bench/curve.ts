@@ -39,7 +39,16 @@ import { measureListMany } from "./curve/list-many.js";
 import { measureScaleCurve, removeBaselineContainers } from "./curve/scale-curve.js";
 import { measureStatusMany } from "./curve/status-many.js";
 import { measureWatchers } from "./curve/watchers.js";
-import { cleanupOnExit, median, memoryOf, percentile, printFigure, startDockhandChild, startPrivateEngine, type DockhandChild } from "./support.js";
+import {
+  cleanupOnExit,
+  median,
+  memoryOf,
+  percentile,
+  printFigure,
+  startDockhandChild,
+  startPrivateEngine,
+  type DockhandChild,
+} from "./support.js";
 
 const list = (value: string | undefined, fallback: number[]) => (value ? value.split(",").map(Number) : fallback);
 const sizes = list(process.env.BENCH_SIZES, [10, 50, 100, 200]);
@@ -52,7 +61,10 @@ const kills = 20;
 const run = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 /** How busy the machine is: the figures are ratios, but a busy machine bends them. */
-const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`;
+const load = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`;
 
 ensureTestImage();
 const engine = await startPrivateEngine("bench-curve");
@@ -75,14 +87,28 @@ try {
   const coldStartEmpty = await timeToFirstStatus(dockhand, `curve-${run}-absent`, notFound);
   await sleep(3000);
   const rssEmptyMb = memoryOf(dockhand.pid).rssMb;
-  log(`a new dockhand with no containers: first GetStatus after ${coldStartEmpty.toFixed(2)} s, RSS ${rssEmptyMb.toFixed(1)} MB`);
+  log(
+    `a new dockhand with no containers: first GetStatus after ${coldStartEmpty.toFixed(2)} s, RSS ${rssEmptyMb.toFixed(1)} MB`,
+  );
 
   // The curve.
   const registry = createClient(ServiceRegistry, createGrpcTransport({ baseUrl: dockhand.url }));
   const scaler = createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url }));
   const curveService = `curve-${run}`;
-  await registry.createService({ service: { name: curveService, image: testImage, command: ["sleep", "3600"], init: true } });
-  const points = await measureScaleCurve({ scaler, service: curveService, docker, dockhandPid: dockhand.pid, dockhandUrl: dockhand.url, baselineLabel, sizes, concurrencies, log }).catch(async (err: unknown) => {
+  await registry.createService({
+    service: { name: curveService, image: testImage, command: ["sleep", "3600"], init: true },
+  });
+  const points = await measureScaleCurve({
+    scaler,
+    service: curveService,
+    docker,
+    dockhandPid: dockhand.pid,
+    dockhandUrl: dockhand.url,
+    baselineLabel,
+    sizes,
+    concurrencies,
+    log,
+  }).catch(async (err: unknown) => {
     await removeBaselineContainers(docker, baselineLabel);
     throw err;
   });
@@ -93,10 +119,21 @@ try {
   const perContainerMb = Math.max(4.5, ...points.map((p) => p.hostMbPerContainer));
   const fits = containersThatFit(perContainerMb);
   const containers = Math.min(wantedContainers, fits);
-  log(`fleet: ${Math.round(availableMb())} MB available, ${perContainerMb.toFixed(2)} MB per container measured; ${fits} fit above the ${reserveMb} MB reserve; building ${containers}`);
+  log(
+    `fleet: ${Math.round(availableMb())} MB available, ${perContainerMb.toFixed(2)} MB per container measured; ${fits} fit above the ${reserveMb} MB reserve; building ${containers}`,
+  );
   const fleetStarted = performance.now();
-  const fleet = await buildFleet({ registry, scaler, prefix: `curve-${run}`, services: Math.floor(containers / replicasPerService), replicas: replicasPerService, log });
-  log(`fleet: ${fleet.services.length} services, ${fleet.containers} containers in ${((performance.now() - fleetStarted) / 1000).toFixed(0)} s; ${Math.round(availableMb())} MB available; ${load()}`);
+  const fleet = await buildFleet({
+    registry,
+    scaler,
+    prefix: `curve-${run}`,
+    services: Math.floor(containers / replicasPerService),
+    replicas: replicasPerService,
+    log,
+  });
+  log(
+    `fleet: ${fleet.services.length} services, ${fleet.containers} containers in ${((performance.now() - fleetStarted) / 1000).toFixed(0)} s; ${Math.round(availableMb())} MB available; ${load()}`,
+  );
 
   const beforeStatus = await engineCalls(dockhand.url);
   const statusMany = await measureStatusMany(dockhand.url, docker, fleet, 32, seconds, log);
@@ -104,8 +141,12 @@ try {
   const statusCalls = statusMany.thin.latencies.length + statusMany.decoded.latencies.length;
   log(`  engine calls per GetStatus: ${describeCalls(callsPer(beforeStatus, afterStatus, statusCalls))}`);
   const listMany = await measureListMany(dockhand.url, docker, fleet.containers, 30);
-  log(`  engine calls per ListContainers: ${describeCalls(callsPer(afterStatus, await engineCalls(dockhand.url), listMany.dockhand.length + 3))}`);
-  log(`  ListContainers of ${listMany.listed}: dockhand p50 ${median(listMany.dockhand).toFixed(1)} ms, dockerode p50 ${median(listMany.engine).toFixed(1)} ms`);
+  log(
+    `  engine calls per ListContainers: ${describeCalls(callsPer(afterStatus, await engineCalls(dockhand.url), listMany.dockhand.length + 3))}`,
+  );
+  log(
+    `  ListContainers of ${listMany.listed}: dockhand p50 ${median(listMany.dockhand).toFixed(1)} ms, dockerode p50 ${median(listMany.engine).toFixed(1)} ms`,
+  );
 
   // A new dockhand over the same state and engine.
   await dockhand.stop();
@@ -113,40 +154,160 @@ try {
   const restarted = await startDockhandChild("dockhand-bench-curve", engine.url, [], settings);
   dockhand = restarted;
   const coldStart = await timeToFirstStatus(restarted, fleet.services.at(-1)!, allRunning(fleet.replicas));
-  log(`  engine calls per container until then: ${describeCalls(callsPer(new Map(), await engineCalls(restarted.url), fleet.containers))}`);
+  log(
+    `  engine calls per container until then: ${describeCalls(callsPer(new Map(), await engineCalls(restarted.url), fleet.containers))}`,
+  );
   await sleep(3000);
   const rssFleetMb = memoryOf(restarted.pid).rssMb;
-  log(`a new dockhand over ${fleet.containers} containers: correct GetStatus after ${coldStart.toFixed(2)} s, RSS ${rssFleetMb.toFixed(1)} MB`);
+  log(
+    `a new dockhand over ${fleet.containers} containers: correct GetStatus after ${coldStart.toFixed(2)} s, RSS ${rssFleetMb.toFixed(1)} MB`,
+  );
 
   const beforeWatchers = await engineCalls(restarted.url);
-  const watchers = await measureWatchers({ url: restarted.url, docker, dockhandPid: restarted.pid, fleet, watchers: fleet.containers, connections: watcherConnections, kills, log });
-  log(`  engine calls per kill (opening the watchers included): ${describeCalls(callsPer(beforeWatchers, await engineCalls(restarted.url), kills))}`);
+  const watchers = await measureWatchers({
+    url: restarted.url,
+    docker,
+    dockhandPid: restarted.pid,
+    fleet,
+    watchers: fleet.containers,
+    connections: watcherConnections,
+    kills,
+    log,
+  });
+  log(
+    `  engine calls per kill (opening the watchers included): ${describeCalls(callsPer(beforeWatchers, await engineCalls(restarted.url), kills))}`,
+  );
   log(
     `  kill→seen by every watcher: p50 ${percentile(watchers.seen, 50).toFixed(1)} ms, p99 ${percentile(watchers.seen, 99).toFixed(1)} ms over ${watchers.seen.length} sightings; ` +
       `engine die event p50 ${percentile(watchers.engineSeen, 50).toFixed(1)} ms; ${watchers.missed} missed, ${watchers.streamErrors} stream errors; ${load()}`,
   );
 
   for (const p of points) {
-    printFigure({ bench: `scale-curve-up-${p.n}`, unit: "s", dockhand: p.dockhandUp, baseline: p.baselineUp, target: null, digits: 3 });
-    printFigure({ bench: `scale-curve-down-${p.n}`, unit: "s", dockhand: p.dockhandDown, baseline: p.baselineDown, target: null, digits: 3 });
+    printFigure({
+      bench: `scale-curve-up-${p.n}`,
+      unit: "s",
+      dockhand: p.dockhandUp,
+      baseline: p.baselineUp,
+      target: null,
+      digits: 3,
+    });
+    printFigure({
+      bench: `scale-curve-down-${p.n}`,
+      unit: "s",
+      dockhand: p.dockhandDown,
+      baseline: p.baselineDown,
+      target: null,
+      digits: 3,
+    });
   }
   const first = points[0]!;
   const last = points.at(-1)!;
-  printFigure({ bench: `scale-up-${last.n}`, unit: "s", dockhand: last.dockhandUp, baseline: last.baselineUp, target: "<=1.0", digits: 3 });
+  printFigure({
+    bench: `scale-up-${last.n}`,
+    unit: "s",
+    dockhand: last.dockhandUp,
+    baseline: last.baselineUp,
+    target: "<=1.0",
+    digits: 3,
+  });
   const slope = (time: number, n: number) => time / n;
-  printFigure({ bench: "scale-slope", unit: `s/container at N=${last.n} over N=${first.n}`, dockhand: slope(last.dockhandUp, last.n) / slope(first.dockhandUp, first.n), baseline: slope(last.baselineUp, last.n) / slope(first.baselineUp, first.n), target: "dockhand<=1.25", digits: 3 });
-  printFigure({ bench: "scale-slope-down", unit: `s/container at N=${last.n} over N=${first.n}`, dockhand: slope(last.dockhandDown, last.n) / slope(first.dockhandDown, first.n), baseline: slope(last.baselineDown, last.n) / slope(first.baselineDown, first.n), target: null, digits: 3 });
-  printFigure({ bench: `engine-calls-up-${last.n}`, unit: "calls/container", dockhand: last.callsUp.total, baseline: 2, target: null, digits: 2 });
-  printFigure({ bench: `engine-calls-down-${last.n}`, unit: "calls/container", dockhand: last.callsDown.total, baseline: 2, target: null, digits: 2 });
+  printFigure({
+    bench: "scale-slope",
+    unit: `s/container at N=${last.n} over N=${first.n}`,
+    dockhand: slope(last.dockhandUp, last.n) / slope(first.dockhandUp, first.n),
+    baseline: slope(last.baselineUp, last.n) / slope(first.baselineUp, first.n),
+    target: "dockhand<=1.25",
+    digits: 3,
+  });
+  printFigure({
+    bench: "scale-slope-down",
+    unit: `s/container at N=${last.n} over N=${first.n}`,
+    dockhand: slope(last.dockhandDown, last.n) / slope(first.dockhandDown, first.n),
+    baseline: slope(last.baselineDown, last.n) / slope(first.baselineDown, first.n),
+    target: null,
+    digits: 3,
+  });
+  printFigure({
+    bench: `engine-calls-up-${last.n}`,
+    unit: "calls/container",
+    dockhand: last.callsUp.total,
+    baseline: 2,
+    target: null,
+    digits: 2,
+  });
+  printFigure({
+    bench: `engine-calls-down-${last.n}`,
+    unit: "calls/container",
+    dockhand: last.callsDown.total,
+    baseline: 2,
+    target: null,
+    digits: 2,
+  });
   const size = fleet.containers;
-  printFigure({ bench: "status-many", unit: "req/s", dockhand: statusMany.thin.perSecond, baseline: statusMany.engine.perSecond, target: ">=20", digits: 0 });
-  printFigure({ bench: "status-many-p99", unit: "ms", dockhand: percentile(statusMany.thin.latencies, 99), baseline: percentile(statusMany.engine.latencies, 99), target: null, digits: 3 });
-  printFigure({ bench: "status-many-connect-client", unit: "req/s", dockhand: statusMany.decoded.perSecond, baseline: statusMany.engine.perSecond, target: ">=20", digits: 0 });
-  printFigure({ bench: `list-${size}`, unit: "ms", dockhand: median(listMany.dockhand), baseline: median(listMany.engine), target: "<=1.0", digits: 2 });
-  printFigure({ bench: "rss-per-container", unit: "KB", dockhand: ((rssFleetMb - rssEmptyMb) * 1024) / size, baseline: null, target: "<=64", digits: 1 });
-  printFigure({ bench: `cold-start-${size}`, unit: "s", dockhand: coldStart, baseline: coldStartEmpty, target: "dockhand<=3", digits: 3 });
-  printFigure({ bench: `watchers-${watchers.watchers}`, unit: "ms p99", dockhand: percentile(watchers.seen, 99), baseline: percentile(watchers.engineSeen, 99), target: "dockhand<=250", digits: 1 });
-  printFigure({ bench: `watchers-${watchers.watchers}-rss`, unit: "MB", dockhand: watchers.rssWatchingMb, baseline: watchers.rssIdleMb, target: "dockhand<=250", digits: 1 });
+  printFigure({
+    bench: "status-many",
+    unit: "req/s",
+    dockhand: statusMany.thin.perSecond,
+    baseline: statusMany.engine.perSecond,
+    target: ">=20",
+    digits: 0,
+  });
+  printFigure({
+    bench: "status-many-p99",
+    unit: "ms",
+    dockhand: percentile(statusMany.thin.latencies, 99),
+    baseline: percentile(statusMany.engine.latencies, 99),
+    target: null,
+    digits: 3,
+  });
+  printFigure({
+    bench: "status-many-connect-client",
+    unit: "req/s",
+    dockhand: statusMany.decoded.perSecond,
+    baseline: statusMany.engine.perSecond,
+    target: ">=20",
+    digits: 0,
+  });
+  printFigure({
+    bench: `list-${size}`,
+    unit: "ms",
+    dockhand: median(listMany.dockhand),
+    baseline: median(listMany.engine),
+    target: "<=1.0",
+    digits: 2,
+  });
+  printFigure({
+    bench: "rss-per-container",
+    unit: "KB",
+    dockhand: ((rssFleetMb - rssEmptyMb) * 1024) / size,
+    baseline: null,
+    target: "<=64",
+    digits: 1,
+  });
+  printFigure({
+    bench: `cold-start-${size}`,
+    unit: "s",
+    dockhand: coldStart,
+    baseline: coldStartEmpty,
+    target: "dockhand<=3",
+    digits: 3,
+  });
+  printFigure({
+    bench: `watchers-${watchers.watchers}`,
+    unit: "ms p99",
+    dockhand: percentile(watchers.seen, 99),
+    baseline: percentile(watchers.engineSeen, 99),
+    target: "dockhand<=250",
+    digits: 1,
+  });
+  printFigure({
+    bench: `watchers-${watchers.watchers}-rss`,
+    unit: "MB",
+    dockhand: watchers.rssWatchingMb,
+    baseline: watchers.rssIdleMb,
+    target: "dockhand<=250",
+    digits: 1,
+  });
   if (watchers.missed || watchers.streamErrors) process.exitCode = 1;
 } finally {
   await cleanup();

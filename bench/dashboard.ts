@@ -22,7 +22,14 @@ import { createDockerEngine } from "../src/engine/docker/docker-engine.js";
 import { chromiumPath } from "../test/support/browser.js";
 import { ensureTestImage, testImage } from "../test/support/engine.js";
 import type { SecondEngine } from "../test/support/second-engine.js";
-import { cleanupOnExit, median, printFigure, startDockhandChild, startPrivateEngine, type DockhandChild } from "./support.js";
+import {
+  cleanupOnExit,
+  median,
+  printFigure,
+  startDockhandChild,
+  startPrivateEngine,
+  type DockhandChild,
+} from "./support.js";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
 const streamMinutes = Number(process.env.BENCH_STREAM_MINUTES ?? 5);
@@ -33,7 +40,10 @@ const loadReplicas = 4;
 const only = new Set((process.env.BENCH_ONLY ?? "live,load,memory").split(","));
 
 // Functions passed to page.evaluate run in the browser; bench/ is type-checked without the DOM.
-declare const document: { querySelector(selector: string): { textContent: string | null } | null; querySelectorAll(selector: string): { length: number } };
+declare const document: {
+  querySelector(selector: string): { textContent: string | null } | null;
+  querySelectorAll(selector: string): { length: number };
+};
 declare const window: { changes: Array<[number, string]> };
 declare const MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void };
 
@@ -53,7 +63,11 @@ async function recordCell(page: Page, selector: string): Promise<void> {
   await page.evaluate((s) => {
     window.changes = [];
     const el = document.querySelector(s)!;
-    new MutationObserver(() => window.changes.push([Date.now(), el.textContent ?? ""])).observe(el, { childList: true, characterData: true, subtree: true });
+    new MutationObserver(() => window.changes.push([Date.now(), el.textContent ?? ""])).observe(el, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
   }, selector);
 }
 
@@ -87,34 +101,49 @@ async function liveLatency({ browser, url, registry, scaler, docker }: Bench): P
     const victim = status!.containers.find((c) => c.slot === (round % 10) + 1)!;
     const killedAt = Date.now();
     await docker.getContainer(victim.id).kill();
-    const seenByGrpc = await waitUntil("GetStatus to show the drop", async () => ((await scaler.getStatus({ name: live })).status!.running < 10 ? Date.now() : undefined));
+    const seenByGrpc = await waitUntil("GetStatus to show the drop", async () =>
+      (await scaler.getStatus({ name: live })).status!.running < 10 ? Date.now() : undefined,
+    );
     const seenByPage = await waitUntil("the page to show the drop", async () => {
       const changes = await page.evaluate(() => window.changes);
       return changes.find(([, text]) => Number(text) < 10)?.[0];
     });
     pageMs.push(seenByPage - killedAt);
     grpcMs.push(seenByGrpc - killedAt);
-    await waitUntil("the service to heal", async () => ((await scaler.getStatus({ name: live })).status!.running === 10 ? true : undefined));
+    await waitUntil("the service to heal", async () =>
+      (await scaler.getStatus({ name: live })).status!.running === 10 ? true : undefined,
+    );
     await page.waitForFunction((s) => document.querySelector(s)?.textContent === "10", cell, { timeout: 60_000 });
   }
   console.error(`bench: page ${pageMs.join(" ")} ms; GetStatus ${grpcMs.join(" ")} ms`);
   await page.close();
   await registry.deleteService({ name: live, force: true });
-  printFigure({ bench: "dashboard-live-latency", unit: "ms", dockhand: median(pageMs), baseline: median(grpcMs), target: "<=1.5", digits: 0 });
+  printFigure({
+    bench: "dashboard-live-latency",
+    unit: "ms",
+    dockhand: median(pageMs),
+    baseline: median(grpcMs),
+    target: "<=1.5",
+    digits: 0,
+  });
 }
 
 async function load({ browser, url, registry, scaler }: Bench): Promise<void> {
   console.error(`bench: dashboard-load: creating ${loadServices} services of ${loadReplicas} containers`);
   const names = Array.from({ length: loadServices }, (_, i) => `bench-dash-load-${run}-${String(i).padStart(2, "0")}`);
-  for (const name of names) await registry.createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
-  for (let i = 0; i < names.length; i += 5) await Promise.all(names.slice(i, i + 5).map((name) => scaler.scale({ name, replicas: loadReplicas })));
+  for (const name of names)
+    await registry.createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
+  for (let i = 0; i < names.length; i += 5)
+    await Promise.all(names.slice(i, i + 5).map((name) => scaler.scale({ name, replicas: loadReplicas })));
   const loadMs: number[] = [];
   const firstMessageMs: number[] = [];
   for (let i = 0; i < 5; i++) {
     const fresh = await browser.newPage();
     const started = Date.now();
     await fresh.goto(`${url}/#/services`);
-    await fresh.waitForFunction((n) => document.querySelectorAll("table.services tbody tr").length >= n, loadServices, { timeout: 30_000 });
+    await fresh.waitForFunction((n) => document.querySelectorAll("table.services tbody tr").length >= n, loadServices, {
+      timeout: 30_000,
+    });
     loadMs.push(Date.now() - started);
     await fresh.close();
     const stop = new AbortController();
@@ -126,14 +155,24 @@ async function load({ browser, url, registry, scaler }: Bench): Promise<void> {
     stop.abort();
   }
   for (const name of names) await registry.deleteService({ name, force: true });
-  printFigure({ bench: "dashboard-load", unit: "s", dockhand: median(loadMs) / 1000, baseline: median(firstMessageMs) / 1000, target: "dockhand<=1.5", digits: 3 });
+  printFigure({
+    bench: "dashboard-load",
+    unit: "s",
+    dockhand: median(loadMs) / 1000,
+    baseline: median(firstMessageMs) / 1000,
+    target: "dockhand<=1.5",
+    digits: 3,
+  });
 }
 
 async function streamMemory({ browser, url, registry, scaler }: Bench): Promise<void> {
   console.error(`bench: dashboard-stream-memory: ${streamMinutes} min of 100 log lines/s`);
   const chatty = `bench-dash-logs-${run}`;
-  const hundredLines = "while true; do i=0; while [ $i -lt 100 ]; do echo log line $i of a chatty container with some text to carry; i=$((i+1)); done; sleep 1; done";
-  await registry.createService({ service: { name: chatty, image: testImage, command: ["sh", "-c", hundredLines], init: true } });
+  const hundredLines =
+    "while true; do i=0; while [ $i -lt 100 ]; do echo log line $i of a chatty container with some text to carry; i=$((i+1)); done; sleep 1; done";
+  await registry.createService({
+    service: { name: chatty, image: testImage, command: ["sh", "-c", hundredLines], init: true },
+  });
   await scaler.scale({ name: chatty, replicas: 1 });
   const page = await browser.newPage();
   await page.goto(`${url}/#/services/${chatty}`);
@@ -149,10 +188,19 @@ async function streamMemory({ browser, url, registry, scaler }: Bench): Promise<
   const afterOne = await heapMb();
   await minutes(streamMinutes - 1);
   const afterAll = await heapMb();
-  console.error(`bench: page heap ${afterOne.toFixed(2)} MB after 1 min, ${afterAll.toFixed(2)} MB after ${streamMinutes} min`);
+  console.error(
+    `bench: page heap ${afterOne.toFixed(2)} MB after 1 min, ${afterAll.toFixed(2)} MB after ${streamMinutes} min`,
+  );
   await page.close();
   await registry.deleteService({ name: chatty, force: true });
-  printFigure({ bench: "dashboard-stream-memory", unit: "MB", dockhand: afterAll, baseline: afterOne, target: "<=1.2", digits: 2 });
+  printFigure({
+    bench: "dashboard-stream-memory",
+    unit: "MB",
+    dockhand: afterAll,
+    baseline: afterOne,
+    target: "<=1.2",
+    digits: 2,
+  });
 }
 
 execFileSync(process.execPath, ["--import", "tsx", "scripts/build-dashboard.ts"], { stdio: ["ignore", 2, 2] });
@@ -172,7 +220,14 @@ try {
   const transport = createGrpcTransport({ baseUrl: dockhand.url });
   browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   const bench: Bench = {
     browser,

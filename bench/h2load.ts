@@ -18,12 +18,22 @@ export interface H2loadResult {
 export function ensureH2load(): string | undefined {
   if (spawnSync("h2load", ["--version"]).status === 0) return "h2load";
   if (process.getuid?.() !== 0) return undefined;
-  const installed = spawnSync("apt-get", ["install", "-y", "-q", "nghttp2-client"], { stdio: "ignore", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  const installed = spawnSync("apt-get", ["install", "-y", "-q", "nghttp2-client"], {
+    stdio: "ignore",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
   return installed.status === 0 ? "h2load" : undefined;
 }
 
 /** Unary gRPC calls of `path` with one request message, `clients` connections, one call in flight each. */
-export function runH2load(url: string, path: string, message: Uint8Array, clients: number, seconds: number, headers: string[] = []): H2loadResult {
+export function runH2load(
+  url: string,
+  path: string,
+  message: Uint8Array,
+  clients: number,
+  seconds: number,
+  headers: string[] = [],
+): H2loadResult {
   const dir = mkdtempSync(join(tmpdir(), "dockhand-h2load-"));
   try {
     const frame = Buffer.alloc(5 + message.length);
@@ -33,16 +43,38 @@ export function runH2load(url: string, path: string, message: Uint8Array, client
     const log = join(dir, "requests.log");
     const output = execFileSync(
       "h2load",
-      ["-c", String(clients), "-m", "1", "-D", String(seconds), "--warm-up-time", "2", "-d", join(dir, "request"),
-        "-H", "content-type: application/grpc", "-H", "te: trailers", ...headers.flatMap((h) => ["-H", h]), `--log-file=${log}`, `${url}${path}`],
+      [
+        "-c",
+        String(clients),
+        "-m",
+        "1",
+        "-D",
+        String(seconds),
+        "--warm-up-time",
+        "2",
+        "-d",
+        join(dir, "request"),
+        "-H",
+        "content-type: application/grpc",
+        "-H",
+        "te: trailers",
+        ...headers.flatMap((h) => ["-H", h]),
+        `--log-file=${log}`,
+        `${url}${path}`,
+      ],
       { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
     );
     // Each line: start time (µs since the epoch), HTTP status, duration (µs). Status 0 marks a
     // call still in flight when the time was up: neither answered nor failed, so not counted.
-    const lines = readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((line) => line.split("\t"));
+    const lines = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split("\t"));
     const finished = lines.filter((fields) => fields[1] !== "0");
     const latencies = finished.map((fields) => Number(fields[2]) / 1000);
-    const failed = Number(/(\d+) failed/.exec(output)?.[1] ?? 0) + finished.filter((fields) => fields[1] !== "200").length;
+    const failed =
+      Number(/(\d+) failed/.exec(output)?.[1] ?? 0) + finished.filter((fields) => fields[1] !== "200").length;
     return { perSecond: finished.length / seconds, latencies, failed };
   } finally {
     rmSync(dir, { recursive: true, force: true });

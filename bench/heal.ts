@@ -30,7 +30,14 @@ import { ContainerState, HealthStatus, Scaler } from "../gen/dockhand/v1/scaler_
 import { createDockerEngine } from "../src/engine/docker/docker-engine.js";
 import { ensureTestImage, testImage } from "../test/support/engine.js";
 import type { SecondEngine } from "../test/support/second-engine.js";
-import { cleanupOnExit, median, printFigure, startDockhandChild, startPrivateEngine, type DockhandChild } from "./support.js";
+import {
+  cleanupOnExit,
+  median,
+  printFigure,
+  startDockhandChild,
+  startPrivateEngine,
+  type DockhandChild,
+} from "./support.js";
 
 const replicas = 10;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -104,7 +111,9 @@ async function healRound(side: Orchestrator, docker: Docker, slots: number[]): P
     const members = await side.members();
     seen ??= members.every((m) => !killed.has(m.id) || !m.running) ? since() : undefined;
     replaced ??= members.filter((m) => !before.has(m.id)).length >= killed.size ? since() : undefined;
-    const healed = members.filter((m) => m.running && !killed.has(m.id)).length === replicas && members.every((m) => !killed.has(m.id) || !m.running);
+    const healed =
+      members.filter((m) => m.running && !killed.has(m.id)).length === replicas &&
+      members.every((m) => !killed.has(m.id) || !m.running);
     return healed ? since() : undefined;
   });
   return { total, seen: seen ?? total, replaced: replaced ?? total };
@@ -123,7 +132,9 @@ async function readyRound(side: Orchestrator, docker: Docker): Promise<number> {
   await docker.getContainer(victim.id).kill();
   return waitFor("the replacement to be healthy", async () => {
     const members = await side.members(readyService);
-    return members.some((m) => m.id !== victim.id && m.running && m.healthy) ? (performance.now() - started) / 1000 : undefined;
+    return members.some((m) => m.id !== victim.id && m.running && m.healthy)
+      ? (performance.now() - started) / 1000
+      : undefined;
   });
 }
 
@@ -131,7 +142,9 @@ async function measureReady(name: string, side: Orchestrator, docker: Docker): P
   const samples: number[] = [];
   for (let round = 0; round < rounds; round++) {
     samples.push(await readyRound(side, docker));
-    process.stderr.write(`${name}: the health-checked container killed: its replacement healthy after ${samples.at(-1)!.toFixed(3)} s\n`);
+    process.stderr.write(
+      `${name}: the health-checked container killed: its replacement healthy after ${samples.at(-1)!.toFixed(3)} s\n`,
+    );
   }
   return samples;
 }
@@ -210,7 +223,8 @@ function bringLoopbackUp(engine: SecondEngine): void {
 ensureTestImage();
 const engine = await startPrivateEngine("bench-heal");
 const docker = createDockerEngine({ url: engine.url }).docker;
-const cli = (...args: string[]) => execFileSync("docker", ["-H", engine.url, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const cli = (...args: string[]) =>
+  execFileSync("docker", ["-H", engine.url, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 let dockhand: DockhandChild | undefined;
 let swarmJoined = false;
 const cleanup = cleanupOnExit(async () => {
@@ -226,7 +240,12 @@ const cleanup = cleanupOnExit(async () => {
   await engine.destroy();
 });
 
-const figures: { one: number[]; five: number[]; ready: number[]; swarm: { one: number[]; five: number[]; ready?: number[] } | undefined } = {
+const figures: {
+  one: number[];
+  five: number[];
+  ready: number[];
+  swarm: { one: number[]; five: number[]; ready?: number[] } | undefined;
+} = {
   one: [],
   five: [],
   ready: [],
@@ -237,13 +256,25 @@ try {
   await createClient(ServiceRegistry, createGrpcTransport({ baseUrl: dockhand.url })).createService({
     service: { name: service, image: testImage, command: ["sleep", "3600"], init: true },
   });
-  await createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url })).scale({ name: service, replicas }, { timeoutMs: 120_000 });
+  await createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url })).scale(
+    { name: service, replicas },
+    { timeoutMs: 120_000 },
+  );
   Object.assign(figures, await measure("dockhand", dockhandSide(dockhand), docker));
   const registry = createClient(ServiceRegistry, createGrpcTransport({ baseUrl: dockhand.url }));
   await registry.createService({
-    service: { name: readyService, image: testImage, command: ["sleep", "3600"], init: true, healthCheck: { command: ["true"], interval: { seconds: 1n, nanos: 0 } } },
+    service: {
+      name: readyService,
+      image: testImage,
+      command: ["sleep", "3600"],
+      init: true,
+      healthCheck: { command: ["true"], interval: { seconds: 1n, nanos: 0 } },
+    },
   });
-  await createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url })).scale({ name: readyService, replicas: 1 }, { timeoutMs: 120_000 });
+  await createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url })).scale(
+    { name: readyService, replicas: 1 },
+    { timeoutMs: 120_000 },
+  );
   figures.ready = await measureReady("dockhand", dockhandSide(dockhand), docker);
   await dockhand.stop();
   dockhand = undefined;
@@ -259,13 +290,48 @@ try {
   }
   if (swarmJoined) {
     // --no-resolve-image: the image exists only locally; there is no registry to ask.
-    cli("service", "create", "-d", "--no-resolve-image", "--name", service, "--replicas", String(replicas), "--restart-delay", swarmRestartDelay, testImage, "sleep", "3600");
+    cli(
+      "service",
+      "create",
+      "-d",
+      "--no-resolve-image",
+      "--name",
+      service,
+      "--replicas",
+      String(replicas),
+      "--restart-delay",
+      swarmRestartDelay,
+      testImage,
+      "sleep",
+      "3600",
+    );
     const side = swarmSide(docker);
-    await waitFor("the swarm service to run 10", async () => ((await side.members()).filter((m) => m.running).length === replicas ? true : undefined), 120_000);
+    await waitFor(
+      "the swarm service to run 10",
+      async () => ((await side.members()).filter((m) => m.running).length === replicas ? true : undefined),
+      120_000,
+    );
     figures.swarm = await measure(`swarm (restart delay ${swarmRestartDelay})`, side, docker);
     cli("service", "rm", service);
-    cli("service", "create", "-d", "--no-resolve-image", "--name", readyService, "--replicas", "1", "--restart-delay", swarmRestartDelay,
-      "--health-cmd", "true", "--health-interval", "1s", testImage, "sleep", "3600");
+    cli(
+      "service",
+      "create",
+      "-d",
+      "--no-resolve-image",
+      "--name",
+      readyService,
+      "--replicas",
+      "1",
+      "--restart-delay",
+      swarmRestartDelay,
+      "--health-cmd",
+      "true",
+      "--health-interval",
+      "1s",
+      testImage,
+      "sleep",
+      "3600",
+    );
     figures.swarm.ready = await measureReady(`swarm (restart delay ${swarmRestartDelay})`, side, docker);
   }
 } finally {
@@ -277,5 +343,12 @@ for (const [bench, mine, theirs] of [
   ["heal-5", figures.five, figures.swarm?.five],
   ["heal-ready", figures.ready, figures.swarm?.ready],
 ] as const) {
-  printFigure({ bench, unit: "s", dockhand: median(mine), baseline: theirs ? median(theirs) : null, target: "<1.5", digits: 3 });
+  printFigure({
+    bench,
+    unit: "s",
+    dockhand: median(mine),
+    baseline: theirs ? median(theirs) : null,
+    target: "<1.5",
+    digits: 3,
+  });
 }

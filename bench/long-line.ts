@@ -48,7 +48,11 @@ const engine = await requireEngine();
 ensureTestImage();
 
 /** RSS growth of a fresh dockhand while one follower reads all of `script`'s output, in MB. */
-async function growthMb(label: string, script: string, bytes: number): Promise<{ idle: number; peak: number; growth: number; longest: number }> {
+async function growthMb(
+  label: string,
+  script: string,
+  bytes: number,
+): Promise<{ idle: number; peak: number; growth: number; longest: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), "dockhand-bench-long-line-"));
   const server = await spawnDockhand(["--data-dir", dataDir, "--docker-url", dockerUrl, "--log-level", "info"]);
   const agent = createClient(ContainerAgent, createGrpcTransport({ baseUrl: server.url }));

@@ -28,7 +28,12 @@ export function openThinGrpcConnection(baseUrl: string): ThinGrpcConnection {
     call(path, frame) {
       return new Promise((resolve, reject) => {
         const stream = session.request(
-          { [constants.HTTP2_HEADER_METHOD]: "POST", [constants.HTTP2_HEADER_PATH]: path, [constants.HTTP2_HEADER_CONTENT_TYPE]: "application/grpc+proto", te: "trailers" },
+          {
+            [constants.HTTP2_HEADER_METHOD]: "POST",
+            [constants.HTTP2_HEADER_PATH]: path,
+            [constants.HTTP2_HEADER_CONTENT_TYPE]: "application/grpc+proto",
+            te: "trailers",
+          },
           { endStream: false },
         );
         let size = 0;

@@ -33,7 +33,13 @@ const server = await startDockhandServer({
 const service = `bench-scale-${process.pid}`;
 const baselineLabel = `dockhand-bench-baseline-${process.pid}`;
 await clientFor(ServiceRegistry, server.url).createService({
-  service: { name: service, image: testImage, command: ["sleep", "3600"], init: true, ports: [{ containerPort: 80, hostIp: "127.0.0.1" }] },
+  service: {
+    name: service,
+    image: testImage,
+    command: ["sleep", "3600"],
+    init: true,
+    ports: [{ containerPort: 80, hostIp: "127.0.0.1" }],
+  },
 });
 const scaler = clientFor(Scaler, server.url);
 
@@ -69,7 +75,12 @@ async function baselineDown(): Promise<void> {
   if (failure) throw failure;
 }
 
-const samples = { dockhandUp: [] as number[], dockhandDown: [] as number[], baselineUp: [] as number[], baselineDown: [] as number[] };
+const samples = {
+  dockhandUp: [] as number[],
+  dockhandDown: [] as number[],
+  baselineUp: [] as number[],
+  baselineDown: [] as number[],
+};
 try {
   for (let round = 0; round < rounds; round++) {
     samples.dockhandUp.push(await timed(() => scaler.scale({ name: service, replicas })));
@@ -96,5 +107,14 @@ for (const [bench, mine, theirs] of [
 ] as const) {
   const dockhand = median(mine);
   const baseline = median(theirs);
-  console.log(JSON.stringify({ bench, unit: "s", dockhand: round3(dockhand), baseline: round3(baseline), ratio: round3(dockhand / baseline), target: `<=${target}` }));
+  console.log(
+    JSON.stringify({
+      bench,
+      unit: "s",
+      dockhand: round3(dockhand),
+      baseline: round3(baseline),
+      ratio: round3(dockhand / baseline),
+      target: `<=${target}`,
+    }),
+  );
 }

@@ -63,7 +63,9 @@ function connectCall(url: string, agent: http.Agent, headers: Record<string, str
     });
     request.once("response", (res) => {
       res.resume();
-      res.once("end", () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`status ${res.statusCode}`))));
+      res.once("end", () =>
+        res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`status ${res.statusCode}`)),
+      );
     });
     request.once("error", reject);
     request.end(body);
@@ -71,7 +73,9 @@ function connectCall(url: string, agent: http.Agent, headers: Record<string, str
 }
 
 async function connectP50(url: string, headers: Record<string, string>): Promise<number> {
-  const agent = url.startsWith("https:") ? new https.Agent({ keepAlive: true, maxSockets: 1, ca }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const agent = url.startsWith("https:")
+    ? new https.Agent({ keepAlive: true, maxSockets: 1, ca })
+    : new http.Agent({ keepAlive: true, maxSockets: 1 });
   const latencies: number[] = [];
   for (let i = 0; i < 100; i++) await connectCall(url, agent, headers);
   for (let i = 0; i < connectCalls; i++) latencies.push(await connectCall(url, agent, headers));
@@ -87,7 +91,11 @@ function bigBody(url: string, chunked: boolean): Promise<number> {
     const request = https.request(`${url}/dockhand.v1.ServiceRegistry/CreateService`, {
       method: "POST",
       ca,
-      headers: { "content-type": "application/json", authorization: `Bearer ${tokens.admin.token}`, ...(chunked ? {} : { "content-length": String(size) }) },
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${tokens.admin.token}`,
+        ...(chunked ? {} : { "content-length": String(size) }),
+      },
     });
     let answered = false;
     request.once("response", (res) => {
@@ -114,13 +122,21 @@ try {
     args: ["--tls-cert", pki.serverCert, "--tls-key", pki.serverKey, "--auth-tokens", join(work, "tokens.yml")],
     tlsCa: ca,
   });
-  for (const [url, auth] of [[plain.url, {}], [secure.url, { tlsCa: ca, token: tokens.admin.token }]] as const) {
+  for (const [url, auth] of [
+    [plain.url, {}],
+    [secure.url, { tlsCa: ca, token: tokens.admin.token }],
+  ] as const) {
     const transport = createGrpcTransport({
       baseUrl: url,
       nodeOptions: "tlsCa" in auth ? { ca: auth.tlsCa } : {},
-      interceptors: "token" in auth ? [(next) => (req) => (req.header.set("authorization", `Bearer ${auth.token}`), next(req))] : [],
+      interceptors:
+        "token" in auth
+          ? [(next) => (req) => (req.header.set("authorization", `Bearer ${auth.token}`), next(req))]
+          : [],
     });
-    await createClient(ServiceRegistry, transport).createService({ service: { name: service, image: testImage, command: ["sleep", "3600"] } });
+    await createClient(ServiceRegistry, transport).createService({
+      service: { name: service, image: testImage, command: ["sleep", "3600"] },
+    });
   }
 
   const message = toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name: service }));
@@ -130,7 +146,9 @@ try {
   let p50Secure = Infinity;
   for (let round = 0; round < rounds; round++) {
     const a = runH2load(plain.url, "/dockhand.v1.Scaler/GetStatus", message, 32, seconds);
-    const b = runH2load(secure.url, "/dockhand.v1.Scaler/GetStatus", message, 32, seconds, [`authorization: Bearer ${token}`]);
+    const b = runH2load(secure.url, "/dockhand.v1.Scaler/GetStatus", message, 32, seconds, [
+      `authorization: Bearer ${token}`,
+    ]);
     if (a.failed || b.failed) throw new Error(`h2load: ${a.failed} failed in cleartext, ${b.failed} over TLS`);
     bestPlain = Math.max(bestPlain, a.perSecond);
     bestSecure = Math.max(bestSecure, b.perSecond);
@@ -138,18 +156,44 @@ try {
     const d = await connectP50(secure.url, { authorization: `Bearer ${token}` });
     p50Plain = Math.min(p50Plain, c);
     p50Secure = Math.min(p50Secure, d);
-    process.stderr.write(`round ${round + 1}: gRPC ${Math.round(a.perSecond)} req/s h2c vs ${Math.round(b.perSecond)} TLS+token; Connect p50 ${c.toFixed(3)} ms vs ${d.toFixed(3)} ms\n`);
+    process.stderr.write(
+      `round ${round + 1}: gRPC ${Math.round(a.perSecond)} req/s h2c vs ${Math.round(b.perSecond)} TLS+token; Connect p50 ${c.toFixed(3)} ms vs ${d.toFixed(3)} ms\n`,
+    );
   }
 
   const before = memoryOf(secure.pid).rssMb;
   const statuses = await Promise.all(Array.from({ length: 10 }, (_, i) => bigBody(secure!.url, i % 2 === 1)));
-  if (!statuses.every((s) => s === 429)) throw new Error(`a 50 MB body was answered ${statuses.join(", ")}, not 429 (resource_exhausted)`);
+  if (!statuses.every((s) => s === 429))
+    throw new Error(`a 50 MB body was answered ${statuses.join(", ")}, not 429 (resource_exhausted)`);
   const after = memoryOf(secure.pid);
-  process.stderr.write(`big bodies: RSS ${before.toFixed(1)} MB before, ${after.rssMb.toFixed(1)} MB after (peak ${after.peakMb.toFixed(1)} MB)\n`);
+  process.stderr.write(
+    `big bodies: RSS ${before.toFixed(1)} MB before, ${after.rssMb.toFixed(1)} MB after (peak ${after.peakMb.toFixed(1)} MB)\n`,
+  );
 
-  printFigure({ bench: "status-tls-throughput", unit: "req/s", dockhand: bestSecure, baseline: bestPlain, target: ">=0.8", digits: 0 });
-  printFigure({ bench: "connect-tls-p50", unit: "ms", dockhand: p50Secure, baseline: p50Plain, target: "<=1.25", digits: 3 });
-  printFigure({ bench: "big-body-rss", unit: "MB", dockhand: after.rssMb, baseline: before, target: "dockhand<=200", digits: 1 });
+  printFigure({
+    bench: "status-tls-throughput",
+    unit: "req/s",
+    dockhand: bestSecure,
+    baseline: bestPlain,
+    target: ">=0.8",
+    digits: 0,
+  });
+  printFigure({
+    bench: "connect-tls-p50",
+    unit: "ms",
+    dockhand: p50Secure,
+    baseline: p50Plain,
+    target: "<=1.25",
+    digits: 3,
+  });
+  printFigure({
+    bench: "big-body-rss",
+    unit: "MB",
+    dockhand: after.rssMb,
+    baseline: before,
+    target: "dockhand<=200",
+    digits: 1,
+  });
 } finally {
   await cleanup();
 }

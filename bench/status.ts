@@ -26,7 +26,15 @@ import { createDockerEngine } from "../src/engine/docker/docker-engine.js";
 import { dockerUrl, ensureTestImage, testImage } from "../test/support/engine.js";
 import { ensureH2load, runH2load } from "./h2load.js";
 import { createRawUnaryCaller } from "./raw-grpc-client.js";
-import { cleanupOnExit, cpuTimeOf, memoryOf, percentile, printFigure, startDockhandChild, startPrivateEngine } from "./support.js";
+import {
+  cleanupOnExit,
+  cpuTimeOf,
+  memoryOf,
+  percentile,
+  printFigure,
+  startDockhandChild,
+  startPrivateEngine,
+} from "./support.js";
 
 const replicas = 50;
 const otherContainers = 150;
@@ -46,7 +54,12 @@ interface Load {
 }
 
 /** `callers` loops calling `call` back to back for `durationMs`; every answer is checked. */
-async function load(call: () => Promise<unknown>, callers: number, durationMs: number, serverPid?: number): Promise<Load> {
+async function load(
+  call: () => Promise<unknown>,
+  callers: number,
+  durationMs: number,
+  serverPid?: number,
+): Promise<Load> {
   const latencies: number[] = [];
   const serverCpu = serverPid === undefined ? 0 : cpuTimeOf(serverPid);
   const clientCpu = process.cpuUsage();
@@ -72,13 +85,18 @@ async function load(call: () => Promise<unknown>, callers: number, durationMs: n
 
 function describe(name: string, result: Load): string {
   const p = (q: number) => percentile(result.latencies, q).toFixed(2);
-  const cpu = `CPU per call: client ${Math.round(result.clientCpuUs)} µs` + (result.serverCpuUs === undefined ? "" : `, dockhand ${Math.round(result.serverCpuUs)} µs`);
+  const cpu =
+    `CPU per call: client ${Math.round(result.clientCpuUs)} µs` +
+    (result.serverCpuUs === undefined ? "" : `, dockhand ${Math.round(result.serverCpuUs)} µs`);
   return `${name}: ${Math.round(result.perSecond)} req/s, p50 ${p(50)} ms, p99 ${p(99)} ms (${result.latencies.length} calls; ${cpu})`;
 }
 
 /** The V8 heap as dockhand's own /metrics reports it, to tell heap from the rest of the RSS. */
 async function heapOf(url: string): Promise<string> {
-  const text = await fetch(`${url}/metrics`).then((res) => res.text(), () => "");
+  const text = await fetch(`${url}/metrics`).then(
+    (res) => res.text(),
+    () => "",
+  );
   const mb = (name: string) => {
     const match = new RegExp(`^${name} ([0-9.e+]+)$`, "m").exec(text);
     return match ? `${(Number(match[1]) / 2 ** 20).toFixed(1)} MB` : "?";
@@ -93,7 +111,11 @@ const engineUrl = privateEngine?.url ?? dockerUrl;
 const docker = createDockerEngine({ url: engineUrl }).docker;
 process.stderr.write(`engine: ${shared ? "the shared one" : "a private dockerd"} at ${engineUrl}\n`);
 // BENCH_NODE_ARGS passes flags to dockhand's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-const dockhand = await startDockhandChild("dockhand-bench-status", engineUrl, process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean)).catch(async (err: unknown) => {
+const dockhand = await startDockhandChild(
+  "dockhand-bench-status",
+  engineUrl,
+  process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean),
+).catch(async (err: unknown) => {
   await privateEngine?.destroy();
   throw err;
 });
@@ -102,30 +124,53 @@ async function removeAll(): Promise<void> {
   if (!privateEngine) {
     await createClient(ServiceRegistry, createGrpcTransport({ baseUrl: dockhand.url }))
       .deleteService({ name: service, force: true }, { timeoutMs: 120_000 })
-      .catch((err: unknown) => console.error(`bench: DeleteService failed (${String(err)}); removing its containers directly`));
+      .catch((err: unknown) =>
+        console.error(`bench: DeleteService failed (${String(err)}); removing its containers directly`),
+      );
   }
   await dockhand.stop();
   // A private engine goes with everything on it (also when Ctrl-C already stopped it).
   if (privateEngine) return privateEngine.destroy();
   for (const label of [serviceFilter(service), `${plainLabel}=${run}`]) {
     const left = await docker.listContainers({ all: true, filters: { label: [label] } });
-    await runBounded(left, 8, (c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined));
+    await runBounded(left, 8, (c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    );
   }
 }
 const cleanup = cleanupOnExit(removeAll);
 
 try {
   const registry = createClient(ServiceRegistry, createGrpcTransport({ baseUrl: dockhand.url }));
-  await registry.createService({ service: { name: service, image: testImage, command: ["sleep", "3600"], init: true } });
-  const setupStarted = performance.now();
-  await createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url })).scale({ name: service, replicas }, { timeoutMs: 300_000 });
-  // Created, never started: listing them costs the engine the same, the machine much less.
-  const failure = await runBounded(Array.from({ length: otherContainers }, (_, i) => i), 8, async (i) => {
-    await docker.createContainer({ name: `bench-status-plain-${run}-${i}`, Image: testImage, Cmd: ["sleep", "3600"], Labels: { [plainLabel]: run } });
+  await registry.createService({
+    service: { name: service, image: testImage, command: ["sleep", "3600"], init: true },
   });
+  const setupStarted = performance.now();
+  await createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url })).scale(
+    { name: service, replicas },
+    { timeoutMs: 300_000 },
+  );
+  // Created, never started: listing them costs the engine the same, the machine much less.
+  const failure = await runBounded(
+    Array.from({ length: otherContainers }, (_, i) => i),
+    8,
+    async (i) => {
+      await docker.createContainer({
+        name: `bench-status-plain-${run}-${i}`,
+        Image: testImage,
+        Cmd: ["sleep", "3600"],
+        Labels: { [plainLabel]: run },
+      });
+    },
+  );
   if (failure) throw failure;
   const onEngine = (await docker.listContainers({ all: true })).length;
-  process.stderr.write(`set up ${replicas} + ${otherContainers} containers in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s; ${onEngine} on the engine\n`);
+  process.stderr.write(
+    `set up ${replicas} + ${otherContainers} containers in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s; ${onEngine} on the engine\n`,
+  );
 
   const scalers = (connections: number): Client<typeof Scaler>[] =>
     Array.from({ length: connections }, () => createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url })));
@@ -134,8 +179,12 @@ try {
     return async () => {
       const { status } = await clients[next++ % clients.length]!.getStatus({ name: service });
       if (status?.running !== replicas || status.containers.length !== replicas) {
-        const odd = status?.containers.filter((c) => c.state !== ContainerState.RUNNING).map((c) => `${c.name} ${ContainerState[c.state]}`);
-        throw new Error(`GetStatus reported ${status?.running} running of ${status?.containers.length}: ${odd?.join(", ")}`);
+        const odd = status?.containers
+          .filter((c) => c.state !== ContainerState.RUNNING)
+          .map((c) => `${c.name} ${ContainerState[c.state]}`);
+        throw new Error(
+          `GetStatus reported ${status?.running} running of ${status?.containers.length}: ${odd?.join(", ")}`,
+        );
       }
     };
   };
@@ -145,7 +194,11 @@ try {
   };
 
   const raw = Array.from({ length: 4 }, () =>
-    createRawUnaryCaller(dockhand.url, "/dockhand.v1.Scaler/GetStatus", toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name: service }))),
+    createRawUnaryCaller(
+      dockhand.url,
+      "/dockhand.v1.Scaler/GetStatus",
+      toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name: service })),
+    ),
   );
   let nextRaw = 0;
   const viaRaw = async () => {
@@ -154,7 +207,11 @@ try {
 
   const runs = [
     { name: "dockhand GetStatus, 32 callers on 1 HTTP/2 connection", call: viaDockhand(scalers(1)), pid: dockhand.pid },
-    { name: "dockhand GetStatus, 32 callers on 4 HTTP/2 connections", call: viaDockhand(scalers(4)), pid: dockhand.pid },
+    {
+      name: "dockhand GetStatus, 32 callers on 4 HTTP/2 connections",
+      call: viaDockhand(scalers(4)),
+      pid: dockhand.pid,
+    },
     { name: "dockhand GetStatus, thin client (no decoding), 4 connections", call: viaRaw, pid: dockhand.pid },
     { name: "engine listContainers with the label filter, 32 callers", call: viaEngine, pid: undefined },
   ];
@@ -169,9 +226,18 @@ try {
   const [oneConnection, fourConnections, thin, baseline] = results as [Load, Load, Load, Load];
   // The headline figures come from h2load when it can be had: 32 clients, one call in flight each.
   const h2load = ensureH2load()
-    ? runH2load(dockhand.url, "/dockhand.v1.Scaler/GetStatus", toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name: service })), concurrency, seconds)
+    ? runH2load(
+        dockhand.url,
+        "/dockhand.v1.Scaler/GetStatus",
+        toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name: service })),
+        concurrency,
+        seconds,
+      )
     : undefined;
-  if (h2load) process.stderr.write(`dockhand GetStatus, h2load with 32 clients: ${Math.round(h2load.perSecond)} req/s, p50 ${percentile(h2load.latencies, 50).toFixed(2)} ms, p99 ${percentile(h2load.latencies, 99).toFixed(2)} ms, ${h2load.failed} failed\n`);
+  if (h2load)
+    process.stderr.write(
+      `dockhand GetStatus, h2load with 32 clients: ${Math.round(h2load.perSecond)} req/s, p50 ${percentile(h2load.latencies, 50).toFixed(2)} ms, p99 ${percentile(h2load.latencies, 99).toFixed(2)} ms, ${h2load.failed} failed\n`,
+    );
   else process.stderr.write("h2load (Debian nghttp2-client) could not be had: figures from the connect-node client\n");
   const headline = h2load ?? oneConnection;
   const memory = memoryOf(dockhand.pid);
@@ -181,12 +247,40 @@ try {
       "\n",
   );
 
-  printFigure({ bench: "status-throughput", unit: "req/s", dockhand: headline.perSecond, baseline: baseline.perSecond, target: ">=20", digits: 0 });
+  printFigure({
+    bench: "status-throughput",
+    unit: "req/s",
+    dockhand: headline.perSecond,
+    baseline: baseline.perSecond,
+    target: ">=20",
+    digits: 0,
+  });
   for (const p of [50, 99]) {
-    printFigure({ bench: `status-p${p}`, unit: "ms", dockhand: percentile(headline.latencies, p), baseline: percentile(baseline.latencies, p), target: null, digits: 3 });
+    printFigure({
+      bench: `status-p${p}`,
+      unit: "ms",
+      dockhand: percentile(headline.latencies, p),
+      baseline: percentile(baseline.latencies, p),
+      target: null,
+      digits: 3,
+    });
   }
-  printFigure({ bench: "status-throughput-connect-client", unit: "req/s", dockhand: oneConnection.perSecond, baseline: baseline.perSecond, target: ">=20", digits: 0 });
-  printFigure({ bench: "status-throughput-thin-client", unit: "req/s", dockhand: thin.perSecond, baseline: baseline.perSecond, target: ">=20", digits: 0 });
+  printFigure({
+    bench: "status-throughput-connect-client",
+    unit: "req/s",
+    dockhand: oneConnection.perSecond,
+    baseline: baseline.perSecond,
+    target: ">=20",
+    digits: 0,
+  });
+  printFigure({
+    bench: "status-throughput-thin-client",
+    unit: "req/s",
+    dockhand: thin.perSecond,
+    baseline: baseline.perSecond,
+    target: ">=20",
+    digits: 0,
+  });
   printFigure({ bench: "status-rss", unit: "MB", dockhand: memory.rssMb, baseline: null, target: "<=150", digits: 1 });
   const best = Math.max(headline.perSecond, oneConnection.perSecond, fourConnections.perSecond);
   process.stderr.write(

@@ -43,16 +43,41 @@ function freePort(): Promise<number> {
  * /healthz instead of parsing the log. By default it runs the tsc output as `npm start` and the
  * Docker image do; BENCH_SERVER=tsx runs src/main.ts through tsx instead.
  */
-export async function startDockhandChild(prefix: string, dockerUrl: string, nodeArgs: string[] = [], serve: { args?: string[]; tlsCa?: Buffer; dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<DockhandChild> {
+export async function startDockhandChild(
+  prefix: string,
+  dockerUrl: string,
+  nodeArgs: string[] = [],
+  serve: { args?: string[]; tlsCa?: Buffer; dataDir?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<DockhandChild> {
   // A data directory the caller passes is the caller's to keep (a restart over the same state).
   const dataDir = serve.dataDir ?? mkdtempSync(join(tmpdir(), `${prefix}-`));
   const port = await freePort();
   // By default dockhand runs as `npm start` runs it: compiled, with the same memory settings.
-  const entry = process.env.BENCH_SERVER === "tsx" ? ["--import", "tsx", "src/main.ts"] : ["--max-semi-space-size=4", compileDockhand()];
-  const args = [...nodeArgs, ...entry, "--bind", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--docker-url", dockerUrl, "--log-level", "warn", ...(serve.args ?? [])];
+  const entry =
+    process.env.BENCH_SERVER === "tsx"
+      ? ["--import", "tsx", "src/main.ts"]
+      : ["--max-semi-space-size=4", compileDockhand()];
+  const args = [
+    ...nodeArgs,
+    ...entry,
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--data-dir",
+    dataDir,
+    "--docker-url",
+    dockerUrl,
+    "--log-level",
+    "warn",
+    ...(serve.args ?? []),
+  ];
   // Its log goes to our stderr, keeping stdout for the figures.
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ["ignore", 2, 2], env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2", ...serve.env } });
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", 2, 2],
+    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2", ...serve.env },
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `${serve.tlsCa ? "https" : "http"}://127.0.0.1:${port}`;
   const stop = async () => {
@@ -142,7 +167,14 @@ export const median = (samples: readonly number[]) => percentile(samples, 50);
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** One figure as a JSON line on stdout; ratio is dockhand / baseline in the figure's unit. */
-export function printFigure(figure: { bench: string; unit: string; dockhand: number; baseline: number | null; target: string | null; digits?: number }): void {
+export function printFigure(figure: {
+  bench: string;
+  unit: string;
+  dockhand: number;
+  baseline: number | null;
+  target: string | null;
+  digits?: number;
+}): void {
   const digits = figure.digits ?? 2;
   const { bench, unit, target } = figure;
   const dockhand = round(figure.dockhand, digits);

@@ -47,15 +47,36 @@ async function throughput(call: () => Promise<unknown>): Promise<number> {
 
 /** The raw baseline's service: what dockhand makes of the same definition. */
 function rawSpec(name: string): SwarmServiceSpec {
-  const update = { parallelism: 1, delayMs: 0, order: "stop-first" as const, monitorMs: 5000, failureAction: "pause" as const };
+  const update = {
+    parallelism: 1,
+    delayMs: 0,
+    order: "stop-first" as const,
+    monitorMs: 5000,
+    failureAction: "pause" as const,
+  };
   return {
-    name, labels: {}, image: testImage, command: ["sleep", "3600"], env: {}, containerLabels: {}, ports: [], memoryBytes: 0, nanoCpus: 0,
-    init: true, restart: { condition: "any", maxAttempts: 0 }, stopGraceSeconds: 1, replicas: 0, update, rollback: update,
+    name,
+    labels: {},
+    image: testImage,
+    command: ["sleep", "3600"],
+    env: {},
+    containerLabels: {},
+    ports: [],
+    memoryBytes: 0,
+    nanoCpus: 0,
+    init: true,
+    restart: { condition: "any", maxAttempts: 0 },
+    stopGraceSeconds: 1,
+    replicas: 0,
+    update,
+    rollback: update,
   };
 }
 
 async function runningTasks(swarm: SwarmEngine, name: string): Promise<Array<{ nodeId: string }>> {
-  return (await swarm.tasks.list({ service: name })).filter((t) => t.state === "running" && t.desiredState === "running");
+  return (await swarm.tasks.list({ service: name })).filter(
+    (t) => t.state === "running" && t.desiredState === "running",
+  );
 }
 
 /** Raw: update to `replicas` at the service's version, then poll its tasks until that many run and no other is current. */
@@ -86,7 +107,9 @@ try {
   const registry = createClient(ServiceRegistry, transport);
   const name = `bench-swarm-${process.pid}`;
   const raw = `bench-swarm-raw-${process.pid}`;
-  await registry.createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true, stopGracePeriod: { seconds: 1n } } });
+  await registry.createService({
+    service: { name, image: testImage, command: ["sleep", "3600"], init: true, stopGracePeriod: { seconds: 1n } },
+  });
   await swarm.services.create(rawSpec(raw));
 
   const dockhandTimes: number[] = [];
@@ -104,14 +127,17 @@ try {
         rawTimes.push(await rawScale(swarm, raw, count));
       }
     }
-    console.error(`round ${round + 1}: dockhand ${dockhandTimes.at(-1)!.toFixed(2)} s, raw ${rawTimes.at(-1)!.toFixed(2)} s`);
+    console.error(
+      `round ${round + 1}: dockhand ${dockhandTimes.at(-1)!.toFixed(2)} s, raw ${rawTimes.at(-1)!.toFixed(2)} s`,
+    );
     if (round < rounds - 1) {
       await scaler.scale({ name, replicas: 0 });
       await rawScale(swarm, raw, 0);
     }
   }
 
-  const spread = (nodeOfTask: string[]) => Math.min(...cluster.nodes.map((node) => nodeOfTask.filter((n) => n === node.hostname).length));
+  const spread = (nodeOfTask: string[]) =>
+    Math.min(...cluster.nodes.map((node) => nodeOfTask.filter((n) => n === node.hostname).length));
   const status = (await scaler.getStatus({ name })).status!;
   const dockhandSpread = spread(status.containers.map((c) => c.nodeName));
   const hostnames = new Map([...(await cluster.nodeIds()).entries()].map(([hostname, id]) => [id, hostname]));
@@ -120,7 +146,13 @@ try {
   // h2load (C) as the gRPC client where it can be had: a JavaScript client would take more of
   // the two cores per call than dockhand does, and measure itself.
   const h2load = ensureH2load()
-    ? runH2load(dockhand.url, "/dockhand.v1.Scaler/GetStatus", toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name })), callers, seconds)
+    ? runH2load(
+        dockhand.url,
+        "/dockhand.v1.Scaler/GetStatus",
+        toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name })),
+        callers,
+        seconds,
+      )
     : undefined;
   if (h2load?.failed) throw new Error(`${h2load.failed} GetStatus calls failed`);
   const viaDockhand =
@@ -129,7 +161,11 @@ try {
       const answer = await scaler.getStatus({ name });
       if (answer.status?.running !== count) throw new Error("GetStatus lost tasks");
     }));
-  console.error(h2load ? "GetStatus measured with h2load, 32 connections" : "h2load could not be had: GetStatus measured with the connect-node client");
+  console.error(
+    h2load
+      ? "GetStatus measured with h2load, 32 connections"
+      : "h2load could not be had: GetStatus measured with the connect-node client",
+  );
   const viaTasks = await throughput(async () => {
     if ((await runningTasks(swarm, raw)).length !== count) throw new Error("task list lost tasks");
   });
@@ -138,9 +174,29 @@ try {
   await scaler.scale({ name, replicas: 0 });
   await rawScale(swarm, raw, 0);
 
-  printFigure({ bench: "swarm-scale-up-30", unit: "s", dockhand: median(dockhandTimes), baseline: median(rawTimes), target: "<=1.1" });
-  printFigure({ bench: "swarm-status-throughput", unit: "calls/s", dockhand: viaDockhand, baseline: viaTasks, target: ">=20", digits: 0 });
-  printFigure({ bench: "swarm-spread", unit: "tasks", dockhand: dockhandSpread, baseline: rawSpread, target: "dockhand>=8", digits: 0 });
+  printFigure({
+    bench: "swarm-scale-up-30",
+    unit: "s",
+    dockhand: median(dockhandTimes),
+    baseline: median(rawTimes),
+    target: "<=1.1",
+  });
+  printFigure({
+    bench: "swarm-status-throughput",
+    unit: "calls/s",
+    dockhand: viaDockhand,
+    baseline: viaTasks,
+    target: ">=20",
+    digits: 0,
+  });
+  printFigure({
+    bench: "swarm-spread",
+    unit: "tasks",
+    dockhand: dockhandSpread,
+    baseline: rawSpread,
+    target: "dockhand>=8",
+    digits: 0,
+  });
 } finally {
   await cleanup();
 }

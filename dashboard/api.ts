@@ -23,7 +23,9 @@ export function setToken(token: string): void {
 
 /** The server's choice (a meta tag it fills in), unless the address asks for another. */
 export function chosenProtocol(): Protocol {
-  const asked = new URLSearchParams(location.search).get("protocol") ?? document.querySelector<HTMLMetaElement>('meta[name="dockhand-protocol"]')?.content;
+  const asked =
+    new URLSearchParams(location.search).get("protocol") ??
+    document.querySelector<HTMLMetaElement>('meta[name="dockhand-protocol"]')?.content;
   return asked === "connect" ? "connect" : "grpcweb";
 }
 

@@ -120,7 +120,10 @@ export function App() {
       </header>
       {lost ? (
         <p class="banner" role="status">
-          The connection to dockhand was lost; reconnecting… <span class="muted">({lost.code}: {lost.message})</span>
+          The connection to dockhand was lost; reconnecting…{" "}
+          <span class="muted">
+            ({lost.code}: {lost.message})
+          </span>
         </p>
       ) : null}
       <Errors />

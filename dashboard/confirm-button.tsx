@@ -1,7 +1,19 @@
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 
 /** A button that asks "sure?" in place before it acts: no modal, keyboard friendly. */
-export function ConfirmButton({ label, question, onConfirm, disabled, title }: { label: string; question: string; onConfirm: () => void; disabled?: boolean; title?: string | undefined }) {
+export function ConfirmButton({
+  label,
+  question,
+  onConfirm,
+  disabled,
+  title,
+}: {
+  label: string;
+  question: string;
+  onConfirm: () => void;
+  disabled?: boolean;
+  title?: string | undefined;
+}) {
   const [asking, setAsking] = useState(false);
   const yes = useRef<HTMLButtonElement>(null);
   const ask = useRef<HTMLButtonElement>(null);

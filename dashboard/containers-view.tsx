@@ -35,14 +35,27 @@ export function ContainersView() {
       }
     })();
   };
-  useEffect(() => follow((signal) => agent.watchEvents({ types: [EventType.CONTAINER] }, { signal }), () => list(), { procedure: path("WatchEvents") }), []);
+  useEffect(
+    () =>
+      follow(
+        (signal) => agent.watchEvents({ types: [EventType.CONTAINER] }, { signal }),
+        () => list(),
+        { procedure: path("WatchEvents") },
+      ),
+    [],
+  );
 
   const stopDenied = useDenied(path("StopContainer"));
   const startDenied = useDenied(path("StartContainer"));
   const operatorDenied = stopDenied ?? startDenied;
   const deleteDenied = useDenied(path("DeleteContainer"));
-  const act = (method: "startContainer" | "stopContainer" | "restartContainer" | "pauseContainer" | "unpauseContainer", id: string) =>
-    void attempt(path(method.charAt(0).toUpperCase() + method.slice(1)), async (): Promise<unknown> => agent[method]({ id }));
+  const act = (
+    method: "startContainer" | "stopContainer" | "restartContainer" | "pauseContainer" | "unpauseContainer",
+    id: string,
+  ) =>
+    void attempt(path(method.charAt(0).toUpperCase() + method.slice(1)), async (): Promise<unknown> =>
+      agent[method]({ id }),
+    );
   const selected = containers?.find((c) => c.id === chosen);
   return (
     <section aria-labelledby="containers-title">
@@ -80,16 +93,28 @@ export function ContainersView() {
                     <button type="button" aria-pressed={c.id === chosen} onClick={() => setChosen(c.id)}>
                       Details<span class="visually-hidden"> of {c.name}</span>
                     </button>
-                    <button type="button" disabled={running || paused || !!operatorDenied} onClick={() => act("startContainer", c.id)}>
+                    <button
+                      type="button"
+                      disabled={running || paused || !!operatorDenied}
+                      onClick={() => act("startContainer", c.id)}
+                    >
                       Start
                     </button>
-                    <button type="button" disabled={!running || !!operatorDenied} onClick={() => act("stopContainer", c.id)}>
+                    <button
+                      type="button"
+                      disabled={!running || !!operatorDenied}
+                      onClick={() => act("stopContainer", c.id)}
+                    >
                       Stop
                     </button>
                     <button type="button" disabled={!!operatorDenied} onClick={() => act("restartContainer", c.id)}>
                       Restart
                     </button>
-                    <button type="button" disabled={!(running || paused) || !!operatorDenied} onClick={() => act(paused ? "unpauseContainer" : "pauseContainer", c.id)}>
+                    <button
+                      type="button"
+                      disabled={!(running || paused) || !!operatorDenied}
+                      onClick={() => act(paused ? "unpauseContainer" : "pauseContainer", c.id)}
+                    >
                       {paused ? "Unpause" : "Pause"}
                     </button>
                     <ConfirmButton
@@ -97,7 +122,9 @@ export function ContainersView() {
                       question={`Delete ${c.name}?`}
                       disabled={!!deleteDenied}
                       title={deleteDenied}
-                      onConfirm={() => void attempt(path("DeleteContainer"), () => agent.deleteContainer({ id: c.id, force: true }))}
+                      onConfirm={() =>
+                        void attempt(path("DeleteContainer"), () => agent.deleteContainer({ id: c.id, force: true }))
+                      }
                     />
                   </td>
                 </tr>

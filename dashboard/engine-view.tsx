@@ -35,7 +35,10 @@ export function EngineView() {
         ["Kernel", info.kernelVersion],
         ["CPUs", String(info.cpus)],
         ["Memory", bytes(info.memoryBytes)],
-        ["Containers", `${info.containers} (${info.containersRunning} running, ${info.containersPaused} paused, ${info.containersStopped} stopped)`],
+        [
+          "Containers",
+          `${info.containers} (${info.containersRunning} running, ${info.containersPaused} paused, ${info.containersStopped} stopped)`,
+        ],
         ["Images", String(info.images)],
         ["Storage driver", info.storageDriver],
       ]
@@ -44,7 +47,8 @@ export function EngineView() {
     <section aria-labelledby="engine-title">
       <h2 id="engine-title">Engine</h2>
       <p>
-        dockhand is <strong data-health={serving}>{serving}</strong> (its health service, live); this page speaks {protocol === "connect" ? "Connect" : "gRPC-web"}.
+        dockhand is <strong data-health={serving}>{serving}</strong> (its health service, live); this page speaks{" "}
+        {protocol === "connect" ? "Connect" : "gRPC-web"}.
       </p>
       <button type="button" onClick={() => void read()}>
         Refresh

@@ -55,13 +55,22 @@ export function EventsView() {
         }}
       >
         <label for="event-type">Type</label>
-        <select id="event-type" value={draft.type} onChange={(e) => setDraft({ ...draft, type: Number(e.currentTarget.value) as EventType })}>
+        <select
+          id="event-type"
+          value={draft.type}
+          onChange={(e) => setDraft({ ...draft, type: Number(e.currentTarget.value) as EventType })}
+        >
           <option value={EventType.UNSPECIFIED}>all</option>
           <option value={EventType.CONTAINER}>container</option>
           <option value={EventType.IMAGE}>image</option>
         </select>
         <label for="event-service">Service</label>
-        <input id="event-service" value={draft.service} placeholder="any" onInput={(e) => setDraft({ ...draft, service: e.currentTarget.value.trim() })} />
+        <input
+          id="event-service"
+          value={draft.service}
+          placeholder="any"
+          onInput={(e) => setDraft({ ...draft, service: e.currentTarget.value.trim() })}
+        />
         <button type="submit">Apply filters</button>
         <span role="status" class="muted">
           {note}

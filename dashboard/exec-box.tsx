@@ -37,7 +37,12 @@ export function ExecBox({ id, label }: { id: string; label: string }) {
     <form class="exec" onSubmit={(e) => void run(e)} aria-label={`Run a command in ${label}`}>
       <h3>Run a command in {label}</h3>
       <label for="exec-command">Command</label>
-      <input id="exec-command" value={command} placeholder="ls -l /" onInput={(e) => setCommand(e.currentTarget.value)} />
+      <input
+        id="exec-command"
+        value={command}
+        placeholder="ls -l /"
+        onInput={(e) => setCommand(e.currentTarget.value)}
+      />
       <button type="submit" disabled={running || !!denied} title={denied}>
         Run
       </button>

@@ -2,7 +2,14 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { connectionLost, describe, report } from "./errors.js";
 
 /** Codes after which opening the stream again cannot help. */
-const final = new Set([Code.Unauthenticated, Code.PermissionDenied, Code.NotFound, Code.InvalidArgument, Code.FailedPrecondition, Code.Unimplemented]);
+const final = new Set([
+  Code.Unauthenticated,
+  Code.PermissionDenied,
+  Code.NotFound,
+  Code.InvalidArgument,
+  Code.FailedPrecondition,
+  Code.Unimplemented,
+]);
 
 export interface FollowOptions {
   /** The RPC path, for PERMISSION_DENIED reports. */
@@ -26,7 +33,11 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
  * the stream) it opens it again after a growing delay with jitter, and `fresh` is true on the
  * first message of each opening, so the caller can drop what the earlier one gave. Returns stop.
  */
-export function follow<T>(open: (signal: AbortSignal) => AsyncIterable<T>, onMessage: (message: T, fresh: boolean) => void, options: FollowOptions): () => void {
+export function follow<T>(
+  open: (signal: AbortSignal) => AsyncIterable<T>,
+  onMessage: (message: T, fresh: boolean) => void,
+  options: FollowOptions,
+): () => void {
   const stop = new AbortController();
   void (async () => {
     let failures = 0;

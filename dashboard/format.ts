@@ -16,7 +16,9 @@ export function updateName(state: UpdateState): string {
 
 /** Running, and healthy or without a healthcheck. */
 export function isReady(c: ContainerStatus): boolean {
-  return c.state === ContainerState.RUNNING && (c.health === HealthStatus.HEALTHY || c.health === HealthStatus.UNSPECIFIED);
+  return (
+    c.state === ContainerState.RUNNING && (c.health === HealthStatus.HEALTHY || c.health === HealthStatus.UNSPECIFIED)
+  );
 }
 
 export function bytes(n: bigint | number): string {

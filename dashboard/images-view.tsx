@@ -82,7 +82,10 @@ export function ImagesView() {
           });
           state = { ...state, layers };
         } else if (message.event.case === "result") {
-          state = { ...state, outcome: `Pulled ${message.event.value.image} (${shortId(message.event.value.imageId)})` };
+          state = {
+            ...state,
+            outcome: `Pulled ${message.event.value.image} (${shortId(message.event.value.imageId)})`,
+          };
         }
         setPull(state);
       }
@@ -109,8 +112,17 @@ export function ImagesView() {
       <h2 id="images-title">Images</h2>
       <form class="toolbar" onSubmit={(e) => void startPull(e)}>
         <label for="pull-reference">Image to pull</label>
-        <input id="pull-reference" value={reference} placeholder="127.0.0.1:5000/team/app:1" onInput={(e) => setReference(e.currentTarget.value)} />
-        <button type="submit" disabled={!!pullDenied || (pull !== undefined && pull.outcome === undefined)} title={pullDenied}>
+        <input
+          id="pull-reference"
+          value={reference}
+          placeholder="127.0.0.1:5000/team/app:1"
+          onInput={(e) => setReference(e.currentTarget.value)}
+        />
+        <button
+          type="submit"
+          disabled={!!pullDenied || (pull !== undefined && pull.outcome === undefined)}
+          title={pullDenied}
+        >
           Pull
         </button>
       </form>
@@ -118,7 +130,11 @@ export function ImagesView() {
       {tagging ? (
         <form class="toolbar" onSubmit={(e) => void tag(e)}>
           <label for="tag-target">New tag for {tagging.source}</label>
-          <input id="tag-target" value={tagging.target} onInput={(e) => setTagging({ ...tagging, target: e.currentTarget.value })} />
+          <input
+            id="tag-target"
+            value={tagging.target}
+            onInput={(e) => setTagging({ ...tagging, target: e.currentTarget.value })}
+          />
           <button type="submit">Tag</button>
           <button type="button" onClick={() => setTagging(undefined)}>
             Cancel
@@ -148,7 +164,12 @@ export function ImagesView() {
                   </td>
                   <td>{bytes(image.sizeBytes)}</td>
                   <td class="actions">
-                    <button type="button" disabled={!!tagDenied} title={tagDenied} onClick={() => setTagging({ source: name, target: "" })}>
+                    <button
+                      type="button"
+                      disabled={!!tagDenied}
+                      title={tagDenied}
+                      onClick={() => setTagging({ source: name, target: "" })}
+                    >
                       Tag<span class="visually-hidden"> {name}</span>
                     </button>
                     <ConfirmButton
@@ -156,7 +177,9 @@ export function ImagesView() {
                       question={`Delete ${name}?`}
                       disabled={!!deleteDenied}
                       title={deleteDenied}
-                      onConfirm={() => void attempt(path("DeleteImage"), () => agent.deleteImage({ image: name })).then(() => list())}
+                      onConfirm={() =>
+                        void attempt(path("DeleteImage"), () => agent.deleteImage({ image: name })).then(() => list())
+                      }
                     />
                   </td>
                 </tr>

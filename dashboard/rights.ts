@@ -37,5 +37,7 @@ export function useDenied(procedure: string): string | undefined {
   if (refused) return refused;
   if (!mine) return undefined;
   const need = mine.procedureRoles[procedure] ?? Role.ADMIN;
-  return mine.role < need ? `${procedure} needs the ${roleName(need)} role; ${mine.name} has ${roleName(mine.role)}` : undefined;
+  return mine.role < need
+    ? `${procedure} needs the ${roleName(need)} role; ${mine.name} has ${roleName(mine.role)}`
+    : undefined;
 }

@@ -14,7 +14,9 @@ export function ScaleControl({ name, desired }: { name: string; desired: number 
     if (!Number.isInteger(replicas) || replicas < 0) return;
     setValue(String(replicas));
     // A refused count goes back to the one in force.
-    void attempt(procedure, () => scaler.scale({ name, replicas, wait: false })).then((done) => done || setValue(String(desired)));
+    void attempt(procedure, () => scaler.scale({ name, replicas, wait: false })).then(
+      (done) => done || setValue(String(desired)),
+    );
   };
   const id = `scale-${name}`;
   return (
@@ -26,14 +28,31 @@ export function ScaleControl({ name, desired }: { name: string; desired: number 
       }}
       title={denied}
     >
-      <button type="button" aria-label={`Scale ${name} down by one`} disabled={!!denied || desired === 0} onClick={() => scale(desired - 1)}>
+      <button
+        type="button"
+        aria-label={`Scale ${name} down by one`}
+        disabled={!!denied || desired === 0}
+        onClick={() => scale(desired - 1)}
+      >
         −
       </button>
       <label class="visually-hidden" for={id}>
         Replicas of {name}
       </label>
-      <input id={id} type="number" min={0} value={value} disabled={!!denied} onInput={(e) => setValue(e.currentTarget.value)} />
-      <button type="button" aria-label={`Scale ${name} up by one`} disabled={!!denied} onClick={() => scale(desired + 1)}>
+      <input
+        id={id}
+        type="number"
+        min={0}
+        value={value}
+        disabled={!!denied}
+        onInput={(e) => setValue(e.currentTarget.value)}
+      />
+      <button
+        type="button"
+        aria-label={`Scale ${name} up by one`}
+        disabled={!!denied}
+        onClick={() => scale(desired + 1)}
+      >
         +
       </button>
       <button type="submit" disabled={!!denied}>

@@ -20,7 +20,10 @@ function LastLine({ container }: { container: ContainerStatus }) {
     void (async () => {
       try {
         let last = "";
-        for await (const message of agent.streamLogs({ id: container.id, follow: false, tail: 1 }, { signal: stop.signal })) {
+        for await (const message of agent.streamLogs(
+          { id: container.id, follow: false, tail: 1 },
+          { signal: stop.signal },
+        )) {
           last = message.runs.flatMap((r) => r.lines).at(-1) ?? last;
         }
         setLine(shortLine(last, lastLineChars));
@@ -39,7 +42,11 @@ export function ServiceView({ name }: { name: string }) {
   const [chosen, setChosen] = useState<string | undefined>(undefined);
   useEffect(() => {
     setStatus(undefined);
-    return follow((signal) => scaler.watchStatus({ name }, { signal }), (m) => setStatus(m.status), { procedure: "/dockhand.v1.Scaler/WatchStatus" });
+    return follow(
+      (signal) => scaler.watchStatus({ name }, { signal }),
+      (m) => setStatus(m.status),
+      { procedure: "/dockhand.v1.Scaler/WatchStatus" },
+    );
   }, [name]);
 
   const containers = status?.containers ?? [];
@@ -74,7 +81,8 @@ export function ServiceView({ name }: { name: string }) {
             <ul class="failures" aria-label="Recent failures">
               {status.failures.map((f) => (
                 <li key={f.slot}>
-                  Slot {f.slot}: exit {f.exitCode}, {f.reason} ({f.consecutiveFailures} in a row; next try {time(f.nextAttemptTime)})
+                  Slot {f.slot}: exit {f.exitCode}, {f.reason} ({f.consecutiveFailures} in a row; next try{" "}
+                  {time(f.nextAttemptTime)})
                 </li>
               ))}
             </ul>

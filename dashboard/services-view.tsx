@@ -112,7 +112,8 @@ export function ServicesView() {
                     {update ? `${updateName(update.state)} v${update.fromVersion}→v${update.toVersion}` : "—"}
                     {update && (update.state === UpdateState.UPDATING || update.state === UpdateState.ROLLING_BACK) ? (
                       <div>
-                        {s.containers.filter((c) => c.definitionVersion === s.version).length} of {s.containers.length} on v{String(s.version)}
+                        {s.containers.filter((c) => c.definitionVersion === s.version).length} of {s.containers.length}{" "}
+                        on v{String(s.version)}
                       </div>
                     ) : null}
                     {update?.message ? <div class="muted">{update.message}</div> : null}
@@ -127,7 +128,9 @@ export function ServicesView() {
                       type="button"
                       disabled={!!rollbackDenied || !update}
                       title={rollbackDenied}
-                      onClick={() => void attempt("/dockhand.v1.Scaler/Rollback", () => scaler.rollback({ name: s.name }))}
+                      onClick={() =>
+                        void attempt("/dockhand.v1.Scaler/Rollback", () => scaler.rollback({ name: s.name }))
+                      }
                     >
                       Rollback
                     </button>
@@ -136,7 +139,11 @@ export function ServicesView() {
                       question={`Delete ${s.name} and its containers?`}
                       disabled={!!deleteDenied}
                       title={deleteDenied}
-                      onConfirm={() => void attempt("/dockhand.v1.ServiceRegistry/DeleteService", () => registry.deleteService({ name: s.name, force: true }))}
+                      onConfirm={() =>
+                        void attempt("/dockhand.v1.ServiceRegistry/DeleteService", () =>
+                          registry.deleteService({ name: s.name, force: true }),
+                        )
+                      }
                     />
                   </td>
                 </tr>

@@ -31,7 +31,15 @@ export function SignIn() {
         <h2 id="sign-in-title">Sign in</h2>
         <p>This dockhand needs a token. It is kept in this tab's session storage only.</p>
         <label for="token">Token</label>
-        <input id="token" type="password" autoComplete="off" autoFocus required value={token} onInput={(e) => setValue(e.currentTarget.value)} />
+        <input
+          id="token"
+          type="password"
+          autoComplete="off"
+          autoFocus
+          required
+          value={token}
+          onInput={(e) => setValue(e.currentTarget.value)}
+        />
         <button type="submit" disabled={busy}>
           Sign in
         </button>

@@ -14,11 +14,15 @@ interface Sample {
 function Sparkline({ values, label, max }: { values: number[]; label: string; max: number }) {
   const top = Math.max(max, ...values, 1e-9);
   // The newest sample at the right edge, each older one a step to the left.
-  const points = values.map((v, i) => `${200 - ((values.length - 1 - i) * 200) / (samples - 1)},${40 - (v / top) * 38}`).join(" ");
+  const points = values
+    .map((v, i) => `${200 - ((values.length - 1 - i) * 200) / (samples - 1)},${40 - (v / top) * 38}`)
+    .join(" ");
   return (
     <svg class="sparkline" viewBox="0 0 200 40" role="img" aria-label={label}>
       <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />
-      {values.length > 0 ? <circle cx={200} cy={40 - (values[values.length - 1] / top) * 38} r={2.5} fill="currentColor" /> : null}
+      {values.length > 0 ? (
+        <circle cx={200} cy={40 - (values[values.length - 1] / top) * 38} r={2.5} fill="currentColor" />
+      ) : null}
     </svg>
   );
 }
@@ -34,7 +38,9 @@ export function StatsPanel({ id, label }: { id: string; label: string }) {
       ({ stats }, fresh) => {
         if (!stats) return;
         setLimit(Number(stats.memoryLimitBytes));
-        setHistory((before) => [...(fresh ? [] : before), { cpu: stats.cpuPercent, memory: Number(stats.memoryUsageBytes) }].slice(-samples));
+        setHistory((before) =>
+          [...(fresh ? [] : before), { cpu: stats.cpuPercent, memory: Number(stats.memoryUsageBytes) }].slice(-samples),
+        );
       },
       { procedure: "/dockhand.v1.ContainerAgent/StreamStats" },
     );

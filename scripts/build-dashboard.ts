@@ -11,7 +11,9 @@ import { build } from "esbuild";
 const source = "dashboard";
 const out = join("dist", "dashboard");
 
-const check = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", join(source, "tsconfig.json")], { stdio: "inherit" });
+const check = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", join(source, "tsconfig.json")], {
+  stdio: "inherit",
+});
 if (check.status !== 0) {
   console.error("build-dashboard: the dashboard does not type-check");
   process.exit(1);
@@ -75,6 +77,11 @@ for (const file of filesUnder(out)) {
   gzipped += gz.length;
   if (file.endsWith("index.html")) continue;
   writeFileSync(`${file}.gz`, gz);
-  writeFileSync(`${file}.br`, brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }));
+  writeFileSync(
+    `${file}.br`,
+    brotliCompressSync(body, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+    }),
+  );
 }
 console.log(`build-dashboard: ${out} (${outputs.join(", ")}, index.html), ${(gzipped / 1024).toFixed(1)} KiB gzipped`);

@@ -30,11 +30,18 @@ async function main(): Promise<number> {
     return 0;
   }
   const logger = pino({ level: config.logLevel, base: { service: "dockhand" } });
-  const engine = createDockerEngine({ url: config.dockerUrl, certPath: config.dockerCertPath || undefined, callTimeoutMs: config.engineCallTimeoutMs });
+  const engine = createDockerEngine({
+    url: config.dockerUrl,
+    certPath: config.dockerCertPath || undefined,
+    callTimeoutMs: config.engineCallTimeoutMs,
+  });
   try {
     await engine.system.ping(AbortSignal.timeout(5000));
   } catch (err) {
-    logger.warn({ dockerUrl: config.dockerUrl, err: (err as Error).message }, "Docker engine does not answer yet; calls that need it fail with UNAVAILABLE until it does");
+    logger.warn(
+      { dockerUrl: config.dockerUrl, err: (err as Error).message },
+      "Docker engine does not answer yet; calls that need it fail with UNAVAILABLE until it does",
+    );
   }
   // Signals are taken before start-up: one that came with no handler would end the process at
   // once, with no drain (a supervisor may signal as soon as it reads the "listening" line).
@@ -62,7 +69,10 @@ async function main(): Promise<number> {
     process.stderr.write(`dockhand: cannot start: ${reason}\n`);
     return 1;
   }
-  logger.info({ url: server.url, dockerUrl: config.dockerUrl, dataDir: config.dataDir }, "dockhand listening (gRPC, gRPC-web and Connect)");
+  logger.info(
+    { url: server.url, dockerUrl: config.dockerUrl, dataDir: config.dataDir },
+    "dockhand listening (gRPC, gRPC-web and Connect)",
+  );
 
   logger.info({ signal: await stopSignal }, "shutting down: draining in-flight calls");
   const forced = setTimeout(() => {

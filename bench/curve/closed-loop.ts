@@ -12,7 +12,11 @@ export interface LoadResult {
 }
 
 /** `call(i)` gets a running call number, to spread calls over services. */
-export async function closedLoop(call: (i: number) => Promise<unknown>, callers: number, durationMs: number): Promise<LoadResult> {
+export async function closedLoop(
+  call: (i: number) => Promise<unknown>,
+  callers: number,
+  durationMs: number,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();

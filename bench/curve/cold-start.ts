@@ -26,11 +26,16 @@ export async function timeToFirstStatus(
       (err: unknown) => ({ status: undefined, error: ConnectError.from(err) }),
     );
     if (correct(answer.status, answer.error)) return (performance.now() - dockhand.spawnedAt) / 1000;
-    if (performance.now() > deadline) throw new Error(`no correct GetStatus of ${service} within ${timeoutMs} ms (last: ${answer.error?.message ?? `${answer.status?.running} running`})`);
+    if (performance.now() > deadline)
+      throw new Error(
+        `no correct GetStatus of ${service} within ${timeoutMs} ms (last: ${answer.error?.message ?? `${answer.status?.running} running`})`,
+      );
     await sleep(10);
   }
 }
 
-export const allRunning = (replicas: number) => (status: ServiceStatus | undefined) => status?.running === replicas && status.containers.length === replicas;
+export const allRunning = (replicas: number) => (status: ServiceStatus | undefined) =>
+  status?.running === replicas && status.containers.length === replicas;
 
-export const notFound = (_status: ServiceStatus | undefined, error: ConnectError | undefined) => error?.code === Code.NotFound;
+export const notFound = (_status: ServiceStatus | undefined, error: ConnectError | undefined) =>
+  error?.code === Code.NotFound;

@@ -17,7 +17,11 @@ export async function engineCalls(url: string): Promise<EngineCalls> {
 }
 
 /** Calls made between two readings, per unit of work (per container, per call ...). */
-export function callsPer(before: EngineCalls, after: EngineCalls, units: number): { total: number; byOperation: Record<string, number> } {
+export function callsPer(
+  before: EngineCalls,
+  after: EngineCalls,
+  units: number,
+): { total: number; byOperation: Record<string, number> } {
   const byOperation: Record<string, number> = {};
   let total = 0;
   for (const [operation, count] of after) {
@@ -30,4 +34,7 @@ export function callsPer(before: EngineCalls, after: EngineCalls, units: number)
 }
 
 export const describeCalls = (calls: ReturnType<typeof callsPer>) =>
-  `${calls.total} (${Object.entries(calls.byOperation).sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op} ${n}`).join(", ")})`;
+  `${calls.total} (${Object.entries(calls.byOperation)
+    .sort((a, b) => b[1] - a[1])
+    .map(([op, n]) => `${op} ${n}`)
+    .join(", ")})`;

@@ -35,12 +35,16 @@ export async function buildFleet(options: {
       await registry.createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
       await scaler.scale({ name, replicas, wait: true }, { timeoutMs: 300_000 });
       built.push(name);
-      if (built.length % 20 === 0) log(`  fleet: ${built.length} services, ${built.length * replicas} containers; ${Math.round(availableMb())} MB available`);
+      if (built.length % 20 === 0)
+        log(
+          `  fleet: ${built.length} services, ${built.length * replicas} containers; ${Math.round(availableMb())} MB available`,
+        );
       if (availableMb() < reserveMb + 512) lowMemory = true;
     },
     () => !lowMemory,
   );
   if (failure) throw failure;
-  if (lowMemory) log(`  fleet: stopped at ${built.length} services, as free memory came near the ${reserveMb} MB reserve`);
+  if (lowMemory)
+    log(`  fleet: stopped at ${built.length} services, as free memory came near the ${reserveMb} MB reserve`);
   return { services: built, replicas, containers: built.length * replicas };
 }

@@ -16,7 +16,12 @@ export interface ListManyResult {
   listed: number;
 }
 
-export async function measureListMany(url: string, docker: Docker, expected: number, calls: number): Promise<ListManyResult> {
+export async function measureListMany(
+  url: string,
+  docker: Docker,
+  expected: number,
+  calls: number,
+): Promise<ListManyResult> {
   const agent = createClient(ContainerAgent, createGrpcTransport({ baseUrl: url }));
   const result: ListManyResult = { dockhand: [], engine: [], listed: 0 };
   for (let i = -3; i < calls; i++) {

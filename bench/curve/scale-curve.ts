@@ -46,16 +46,20 @@ export interface ScaleCurveOptions {
 }
 
 async function rawUp(docker: Docker, label: string, n: number, concurrency: number): Promise<void> {
-  const failure = await runBounded(Array.from({ length: n }, (_, i) => i), concurrency, async (i) => {
-    const container = await docker.createContainer({
-      name: `${label}-${n}-${i}`,
-      Image: testImage,
-      Cmd: ["sleep", "3600"],
-      Labels: { [label]: "1" },
-      HostConfig: { Init: true },
-    });
-    await container.start();
-  });
+  const failure = await runBounded(
+    Array.from({ length: n }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const container = await docker.createContainer({
+        name: `${label}-${n}-${i}`,
+        Image: testImage,
+        Cmd: ["sleep", "3600"],
+        Labels: { [label]: "1" },
+        HostConfig: { Init: true },
+      });
+      await container.start();
+    },
+  );
   if (failure) throw failure;
 }
 
@@ -75,14 +79,18 @@ export async function measureScaleCurve(options: ScaleCurveOptions): Promise<Cur
   for (const n of options.sizes) {
     const freeBefore = availableMb();
     const callsBefore = await engineCalls(options.dockhandUrl);
-    const dockhandUp = await timed(() => scaler.scale({ name: service, replicas: n, wait: true }, { timeoutMs: 600_000 }));
+    const dockhandUp = await timed(() =>
+      scaler.scale({ name: service, replicas: n, wait: true }, { timeoutMs: 600_000 }),
+    );
     const hostMbPerContainer = (freeBefore - availableMb()) / n;
     const rssMb = memoryOf(options.dockhandPid).rssMb;
     // The events of the last containers are read after the answer: let them come in.
     await sleep(2000);
     const callsUpDone = await engineCalls(options.dockhandUrl);
     const callsUp = callsPer(callsBefore, callsUpDone, n);
-    const dockhandDown = await timed(() => scaler.scale({ name: service, replicas: 0, wait: true }, { timeoutMs: 600_000 }));
+    const dockhandDown = await timed(() =>
+      scaler.scale({ name: service, replicas: 0, wait: true }, { timeoutMs: 600_000 }),
+    );
     await sleep(2000);
     const callsDown = callsPer(callsUpDone, await engineCalls(options.dockhandUrl), n);
     let best = { up: Infinity, upAt: 0, down: Infinity, downAt: 0 };
@@ -93,13 +101,27 @@ export async function measureScaleCurve(options: ScaleCurveOptions): Promise<Cur
       if (up < best.up) best = { ...best, up, upAt: concurrency };
       if (down < best.down) best = { ...best, down, downAt: concurrency };
     }
-    const point = { n, dockhandUp, dockhandDown, baselineUp: best.up, baselineUpConcurrency: best.upAt, baselineDown: best.down, baselineDownConcurrency: best.downAt, rssMb, hostMbPerContainer, callsUp, callsDown };
+    const point = {
+      n,
+      dockhandUp,
+      dockhandDown,
+      baselineUp: best.up,
+      baselineUpConcurrency: best.upAt,
+      baselineDown: best.down,
+      baselineDownConcurrency: best.downAt,
+      rssMb,
+      hostMbPerContainer,
+      callsUp,
+      callsDown,
+    };
     log(
       `N=${n}: dockhand up ${dockhandUp.toFixed(2)} s, down ${dockhandDown.toFixed(2)} s, RSS ${rssMb.toFixed(1)} MB; ` +
         `raw best up ${best.up.toFixed(2)} s (concurrency ${best.upAt}), down ${best.down.toFixed(2)} s (concurrency ${best.downAt}); ` +
         `host memory ${hostMbPerContainer.toFixed(2)} MB per container`,
     );
-    log(`  engine calls per container by dockhand (raw: 2 each way): up ${describeCalls(callsUp)}; down ${describeCalls(callsDown)}`);
+    log(
+      `  engine calls per container by dockhand (raw: 2 each way): up ${describeCalls(callsUp)}; down ${describeCalls(callsDown)}`,
+    );
     points.push(point);
   }
   return points;

@@ -20,23 +20,39 @@ export interface StatusManyResult {
   engine: LoadResult;
 }
 
-export async function measureStatusMany(url: string, docker: Docker, fleet: Fleet, callers: number, seconds: number, log: (line: string) => void): Promise<StatusManyResult> {
+export async function measureStatusMany(
+  url: string,
+  docker: Docker,
+  fleet: Fleet,
+  callers: number,
+  seconds: number,
+  log: (line: string) => void,
+): Promise<StatusManyResult> {
   const { services, replicas } = fleet;
   const scaler = createClient(Scaler, createGrpcTransport({ baseUrl: url }));
   const viaDecoded = async (i: number) => {
     const name = services[i % services.length]!;
     const { status } = await scaler.getStatus({ name });
-    if (status?.running !== replicas) throw new Error(`GetStatus of ${name} reported ${status?.running} running of ${replicas}`);
+    if (status?.running !== replicas)
+      throw new Error(`GetStatus of ${name} reported ${status?.running} running of ${replicas}`);
   };
   // Each request encoded once; calls go round the 4 connections.
-  const requests = services.map((name) => grpcFrame(toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name }))));
+  const requests = services.map((name) =>
+    grpcFrame(toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name }))),
+  );
   const connections = Array.from({ length: 4 }, () => openThinGrpcConnection(url));
   const viaThin = async (i: number) => {
-    const size = await connections[i % connections.length]!.call("/dockhand.v1.Scaler/GetStatus", requests[i % requests.length]!);
+    const size = await connections[i % connections.length]!.call(
+      "/dockhand.v1.Scaler/GetStatus",
+      requests[i % requests.length]!,
+    );
     if (size < replicas * 50) throw new Error(`GetStatus answered only ${size} bytes`);
   };
   const viaEngine = async (i: number) => {
-    const found = await docker.listContainers({ all: true, filters: { label: [serviceFilter(services[i % services.length]!)] } });
+    const found = await docker.listContainers({
+      all: true,
+      filters: { label: [serviceFilter(services[i % services.length]!)] },
+    });
     if (found.length !== replicas) throw new Error(`the engine listed ${found.length} containers`);
   };
   try {
@@ -44,7 +60,9 @@ export async function measureStatusMany(url: string, docker: Docker, fleet: Flee
     const thin = await closedLoop(viaThin, callers, seconds * 1000);
     log(describeLoad(`  dockhand GetStatus over ${services.length} services, thin client, 4 connections`, thin));
     const decoded = await closedLoop(viaDecoded, callers, seconds * 1000);
-    log(describeLoad(`  dockhand GetStatus over ${services.length} services, connect-node client, 1 connection`, decoded));
+    log(
+      describeLoad(`  dockhand GetStatus over ${services.length} services, connect-node client, 1 connection`, decoded),
+    );
     const engine = await closedLoop(viaEngine, callers, seconds * 1000);
     log(describeLoad(`  engine listContainers with the label filter over ${services.length} services`, engine));
     return { thin, decoded, engine };

@@ -39,11 +39,19 @@ interface Watcher {
   onMessage?: (status: ServiceStatus, at: number) => void;
 }
 
-const stillRuns = (status: ServiceStatus, id: string) => status.containers.some((c) => c.id === id && c.state === ContainerState.RUNNING);
+const stillRuns = (status: ServiceStatus, id: string) =>
+  status.containers.some((c) => c.id === id && c.state === ContainerState.RUNNING);
 
 /** Resolves with each die event's container id and arrival time, until the signal aborts. */
-async function engineDeaths(docker: Docker, signal: AbortSignal, onDeath: (id: string, at: number) => void): Promise<void> {
-  const stream = (await (docker.getEvents as (options: object) => Promise<unknown>)({ filters: { type: ["container"], event: ["die"] }, abortSignal: signal })) as IncomingMessage;
+async function engineDeaths(
+  docker: Docker,
+  signal: AbortSignal,
+  onDeath: (id: string, at: number) => void,
+): Promise<void> {
+  const stream = (await (docker.getEvents as (options: object) => Promise<unknown>)({
+    filters: { type: ["container"], event: ["die"] },
+    abortSignal: signal,
+  })) as IncomingMessage;
   let buffered = "";
   stream.on("data", (chunk: Buffer) => {
     const at = performance.now();
@@ -69,17 +77,25 @@ export async function measureWatchers(options: {
   log: (line: string) => void;
 }): Promise<WatchersResult> {
   const { fleet, docker, log } = options;
-  const clients: Client<typeof Scaler>[] = Array.from({ length: options.connections }, () => createClient(Scaler, createGrpcTransport({ baseUrl: options.url })));
+  const clients: Client<typeof Scaler>[] = Array.from({ length: options.connections }, () =>
+    createClient(Scaler, createGrpcTransport({ baseUrl: options.url })),
+  );
   const stop = new AbortController();
   // Every stream listens on it.
   setMaxListeners(0, stop.signal);
   const rssIdleMb = memoryOf(options.dockhandPid).rssMb;
-  const watchers: Watcher[] = Array.from({ length: options.watchers }, (_, i) => ({ service: fleet.services[i % fleet.services.length]!, latest: undefined }));
+  const watchers: Watcher[] = Array.from({ length: options.watchers }, (_, i) => ({
+    service: fleet.services[i % fleet.services.length]!,
+    latest: undefined,
+  }));
   let streamErrors = 0;
   const opened = performance.now();
   const streams = watchers.map(async (watcher, i) => {
     try {
-      for await (const { status } of clients[i % clients.length]!.watchStatus({ name: watcher.service }, { signal: stop.signal })) {
+      for await (const { status } of clients[i % clients.length]!.watchStatus(
+        { name: watcher.service },
+        { signal: stop.signal },
+      )) {
         if (!status) continue;
         watcher.latest = status;
         watcher.onMessage?.(status, performance.now());
@@ -95,13 +111,16 @@ export async function measureWatchers(options: {
   await engineDeaths(docker, stop.signal, (id, at) => engineSeenAt.set(id, at));
   try {
     while (watchers.some((w) => w.latest === undefined)) {
-      if (performance.now() - opened > 120_000) throw new Error(`${watchers.filter((w) => !w.latest).length} watchers had no first status after 120 s`);
+      if (performance.now() - opened > 120_000)
+        throw new Error(`${watchers.filter((w) => !w.latest).length} watchers had no first status after 120 s`);
       await sleep(20);
     }
     const openSeconds = (performance.now() - opened) / 1000;
     await sleep(2000);
     const rssWatchingMb = memoryOf(options.dockhandPid).rssMb;
-    log(`  ${watchers.length} watchers over ${clients.length} connections open in ${openSeconds.toFixed(1)} s; dockhand RSS ${rssIdleMb.toFixed(1)} MB before, ${rssWatchingMb.toFixed(1)} MB with them`);
+    log(
+      `  ${watchers.length} watchers over ${clients.length} connections open in ${openSeconds.toFixed(1)} s; dockhand RSS ${rssIdleMb.toFixed(1)} MB before, ${rssWatchingMb.toFixed(1)} MB with them`,
+    );
 
     const seen: number[] = [];
     const engineSeen: number[] = [];
@@ -136,7 +155,17 @@ export async function measureWatchers(options: {
       // Let the replacement start before the next kill.
       await sleep(1000);
     }
-    return { watchers: watchers.length, connections: clients.length, seen, engineSeen, missed, streamErrors, rssIdleMb, rssWatchingMb, openSeconds };
+    return {
+      watchers: watchers.length,
+      connections: clients.length,
+      seen,
+      engineSeen,
+      missed,
+      streamErrors,
+      rssIdleMb,
+      rssWatchingMb,
+      openSeconds,
+    };
   } finally {
     stop.abort();
     await Promise.allSettled(streams);

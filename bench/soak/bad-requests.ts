@@ -13,7 +13,13 @@ import { makeBody } from "../../test/support/fuzz/body-mutations.js";
 import { fuzzPrefix, type FuzzFixtures } from "../../test/support/fuzz/fuzz-values.js";
 import { randomMessage } from "../../test/support/fuzz/message-generator.js";
 import type { Prng } from "../../test/support/fuzz/prng.js";
-import { answerName, callMethod, createWireClient, framings, type Protocol } from "../../test/support/fuzz/wire-client.js";
+import {
+  answerName,
+  callMethod,
+  createWireClient,
+  framings,
+  type Protocol,
+} from "../../test/support/fuzz/wire-client.js";
 import { testImage } from "../../test/support/engine.js";
 
 const methods: DescMethod[] = [
@@ -29,7 +35,12 @@ const methods: DescMethod[] = [
   ContainerAgent.method.streamLogs,
 ];
 
-const fixtures: FuzzFixtures = { service: `${fuzzPrefix}-soak-absent`, container: `${fuzzPrefix}-soak-absent-box`, image: testImage, registry: "127.0.0.1:9" };
+const fixtures: FuzzFixtures = {
+  service: `${fuzzPrefix}-soak-absent`,
+  container: `${fuzzPrefix}-soak-absent-box`,
+  image: testImage,
+  registry: "127.0.0.1:9",
+};
 
 export interface BadRequestResult {
   procedure: string;
@@ -51,16 +62,31 @@ export function createBadRequestSender(baseUrl: string): { send: BadRequestSende
     const binary = protocol === "grpc" ? rng.chance(0.8) : rng.chance(0.3);
     const message = randomMessage(method.input, rng, { fixtures });
     let body = makeBody(method.input, message, binary ? "binary" : "json", rng);
-    for (let i = 0; i < 20 && body.kind === "valid"; i++) body = makeBody(method.input, message, binary ? "binary" : "json", rng);
+    for (let i = 0; i < 20 && body.kind === "valid"; i++)
+      body = makeBody(method.input, message, binary ? "binary" : "json", rng);
     const framing = rng.chance(0.2) ? rng.pick(framings) : "normal";
-    const result = await callMethod(client, method, { protocol, binary, body: body.bytes, framing, timeoutMs: 5000, windowMs: 300, maxMessages: 3 });
+    const result = await callMethod(client, method, {
+      protocol,
+      binary,
+      body: body.bytes,
+      framing,
+      timeoutMs: 5000,
+      windowMs: 300,
+      maxMessages: 3,
+    });
     const answer = answerName(result);
     const problem = result.broken
       ? `no well-formed answer: ${result.broken}`
       : result.code === Code.Internal || result.code === Code.Unknown
         ? `answered ${answer}: ${result.message.slice(0, 200)}`
         : undefined;
-    return { procedure: `${method.parent.name}/${method.name}`, protocol, kind: `${body.kind}${framing === "normal" ? "" : ` ${framing}`}`, answer, problem };
+    return {
+      procedure: `${method.parent.name}/${method.name}`,
+      protocol,
+      kind: `${body.kind}${framing === "normal" ? "" : ` ${framing}`}`,
+      answer,
+      problem,
+    };
   };
   return { send, close: () => client.close() };
 }

@@ -37,7 +37,10 @@ export async function runFaults(options: {
     const ms = rng.between(3000, Math.max(3001, durationMs - 5000));
     if (!quiet(ms)) killTimes.push(ms);
   }
-  const events = [...killTimes.map((ms) => ({ ms, kind: "kill" as const })), { ms: restartMs, kind: "restart" as const }].sort((a, b) => a.ms - b.ms);
+  const events = [
+    ...killTimes.map((ms) => ({ ms, kind: "kill" as const })),
+    { ms: restartMs, kind: "restart" as const },
+  ].sort((a, b) => a.ms - b.ms);
   const report: FaultReport = { outage: undefined, killed: 0, killFailures: 0 };
   const scaled = new Set(options.scaled);
   for (const event of events) {
@@ -48,15 +51,26 @@ export async function runFaults(options: {
       await engine.stop("SIGTERM");
       await engine.start();
       report.outage = { from, to: performance.now() };
-      log(`soak: engine restarted at ${((from - startedAt) / 1000).toFixed(1)} s, down for ${((report.outage.to - from) / 1000).toFixed(1)} s`);
+      log(
+        `soak: engine restarted at ${((from - startedAt) / 1000).toFixed(1)} s, down for ${((report.outage.to - from) / 1000).toFixed(1)} s`,
+      );
       continue;
     }
     // A victim may be gone before the kill lands, or none may run (all scaled to 0, or not yet
     // restarted after the engine's restart): try again for a few seconds.
     let done = false;
     for (let attempt = 0; attempt < 20 && !done; attempt++) {
-      const running = (await docker.listContainers({ filters: { label: [serviceLabel], status: ["running"] } }).catch(() => [])).filter((c) => scaled.has(c.Labels[serviceLabel] ?? ""));
-      if (running.length) done = await docker.getContainer(rng.pick(running).Id).kill().then(() => true, () => false);
+      const running = (
+        await docker.listContainers({ filters: { label: [serviceLabel], status: ["running"] } }).catch(() => [])
+      ).filter((c) => scaled.has(c.Labels[serviceLabel] ?? ""));
+      if (running.length)
+        done = await docker
+          .getContainer(rng.pick(running).Id)
+          .kill()
+          .then(
+            () => true,
+            () => false,
+          );
       if (!done) await sleep(250);
     }
     if (done) report.killed++;

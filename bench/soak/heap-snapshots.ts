@@ -11,7 +11,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 export const heapSnapshotSignal = "SIGUSR2";
 
 /** Node flags that let `takeHeapSnapshot` ask for a snapshot written into `dir`. */
-export const heapSnapshotArgs = (dir: string) => [`--heapsnapshot-signal=${heapSnapshotSignal}`, `--diagnostic-dir=${dir}`];
+export const heapSnapshotArgs = (dir: string) => [
+  `--heapsnapshot-signal=${heapSnapshotSignal}`,
+  `--diagnostic-dir=${dir}`,
+];
 
 /** Per constructor (or node type for strings, code, arrays ...): count and bytes. */
 export type HeapSummary = Map<string, { count: number; bytes: number }> & {
@@ -20,7 +23,12 @@ export type HeapSummary = Map<string, { count: number; bytes: number }> & {
 };
 
 /** A string's shape: ids, numbers and times made alike, so that strings of one kind count together. */
-const shapeOf = (text: string) => text.slice(0, 200).replace(/[0-9a-f]{12,}/g, "<hex>").replace(/\d+/g, "<n>").slice(0, 80);
+const shapeOf = (text: string) =>
+  text
+    .slice(0, 200)
+    .replace(/[0-9a-f]{12,}/g, "<hex>")
+    .replace(/\d+/g, "<n>")
+    .slice(0, 80);
 
 interface SnapshotJson {
   snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
@@ -43,7 +51,8 @@ function summarise(path: string): HeapSummary {
       const shape = `${type}: ${shapeOf(json.strings[json.nodes[i + nameAt]!] ?? "")}`;
       stringShapes.set(shape, (stringShapes.get(shape) ?? 0) + 1);
     }
-    const key = type === "object" || type === "closure" ? `${json.strings[json.nodes[i + nameAt]!]} (${type})` : `(${type})`;
+    const key =
+      type === "object" || type === "closure" ? `${json.strings[json.nodes[i + nameAt]!]} (${type})` : `(${type})`;
     const entry = summary.get(key) ?? { count: 0, bytes: 0 };
     entry.count++;
     entry.bytes += json.nodes[i + sizeAt]!;
@@ -104,7 +113,11 @@ export function growingSets(snapshots: HeapSummary[], minBytes: number): Growth[
 export function largestChanges(snapshots: HeapSummary[], top: number): Growth[] {
   const keys = new Set(snapshots.flatMap((s) => [...s.keys()]));
   return [...keys]
-    .map((key) => ({ key, bytes: snapshots.map((s) => s.get(key)?.bytes ?? 0), counts: snapshots.map((s) => s.get(key)?.count ?? 0) }))
+    .map((key) => ({
+      key,
+      bytes: snapshots.map((s) => s.get(key)?.bytes ?? 0),
+      counts: snapshots.map((s) => s.get(key)?.count ?? 0),
+    }))
     .sort((a, b) => Math.abs(b.bytes.at(-1)! - b.bytes[0]!) - Math.abs(a.bytes.at(-1)! - a.bytes[0]!))
     .slice(0, top);
 }

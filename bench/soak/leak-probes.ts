@@ -49,7 +49,9 @@ export async function probeLeaks(url: string, pid: number, engineSocket: string)
     engineConnections,
     fds: readdirSync(`/proc/${pid}/fd`).length,
     rssMb: memoryOf(pid).rssMb,
-    openStreams: text.split("\n").filter((line) => line.startsWith("dockhand_rpc_open_streams{") && !line.endsWith(" 0")),
+    openStreams: text
+      .split("\n")
+      .filter((line) => line.startsWith("dockhand_rpc_open_streams{") && !line.endsWith(" 0")),
   };
 }
 
@@ -76,7 +78,14 @@ export async function steadyLeaks(url: string, pid: number, engineSocket: string
  * `timeoutMs` passed: idle keep-alive connections, dockhand's to the engine and the clients'
  * to dockhand, close after their idle timeout (5 s for Node's agent and server).
  */
-export async function settledLeaks(url: string, pid: number, engineSocket: string, baseline: LeakProbe, fdSlack: number, timeoutMs: number): Promise<{ probe: LeakProbe; seconds: number }> {
+export async function settledLeaks(
+  url: string,
+  pid: number,
+  engineSocket: string,
+  baseline: LeakProbe,
+  fdSlack: number,
+  timeoutMs: number,
+): Promise<{ probe: LeakProbe; seconds: number }> {
   const started = performance.now();
   for (;;) {
     const probe = await probeLeaks(url, pid, engineSocket);

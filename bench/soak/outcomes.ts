@@ -43,13 +43,20 @@ export function createOutcomeLog(): OutcomeLog {
   const counts: Record<string, number> = {};
   const failures: Answer[] = [];
   const count = (key: string) => (counts[key] = (counts[key] ?? 0) + 1);
-  const inOutage = (a: Answer, outage: Outage | undefined, graceMs: number) => outage !== undefined && a.at >= outage.from && a.at <= outage.to + graceMs;
+  const inOutage = (a: Answer, outage: Outage | undefined, graceMs: number) =>
+    outage !== undefined && a.at >= outage.from && a.at <= outage.to + graceMs;
   const allowed = (a: Answer, outage: Outage | undefined, graceMs: number) => {
     // A bad request is logged as a failure only when its answer is one no request may get.
     if (a.action.startsWith("bad ")) return false;
     if (outageCodes.has(a.code) && inOutage(a, outage, graceMs)) return true;
-    if (a.action === "Scale" && a.code === "FailedPrecondition" && a.message.includes("exited with code 137")) return true;
-    if (a.action === "StreamLogs" && a.code === "FailedPrecondition" && a.message.includes("dead or marked for removal")) return true;
+    if (a.action === "Scale" && a.code === "FailedPrecondition" && a.message.includes("exited with code 137"))
+      return true;
+    if (
+      a.action === "StreamLogs" &&
+      a.code === "FailedPrecondition" &&
+      a.message.includes("dead or marked for removal")
+    )
+      return true;
     return a.action === "StreamLogs" && a.code === "NotFound";
   };
   return {
@@ -62,10 +69,12 @@ export function createOutcomeLog(): OutcomeLog {
     },
     bad(procedure, protocol, answer, problem) {
       count(`bad ${protocol} ${answer}`);
-      if (problem) failures.push({ action: `bad ${procedure}`, protocol, code: answer, at: performance.now(), message: problem });
+      if (problem)
+        failures.push({ action: `bad ${procedure}`, protocol, code: answer, at: performance.now(), message: problem });
     },
     counts: () => counts,
     unexpected: (outage, graceMs) => failures.filter((a) => !allowed(a, outage, graceMs)),
-    duringOutage: (outage, graceMs) => failures.filter((a) => !a.action.startsWith("bad ") && outageCodes.has(a.code) && inOutage(a, outage, graceMs)),
+    duringOutage: (outage, graceMs) =>
+      failures.filter((a) => !a.action.startsWith("bad ") && outageCodes.has(a.code) && inOutage(a, outage, graceMs)),
   };
 }

@@ -3,7 +3,16 @@
  * with JSON bodies and gRPC-web, both through connect-node over HTTP/1.1. Every failure is a
  * ConnectError, so that the soak judges codes the same way for all three.
  */
-import { create, fromBinary, toBinary, type DescMessage, type DescMethodServerStreaming, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethodServerStreaming,
+  type DescMethodUnary,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
@@ -12,9 +21,17 @@ export type SoakProtocol = "grpc" | "connect" | "grpcweb";
 
 export interface RpcCaller {
   readonly protocol: SoakProtocol;
-  unary<I extends DescMessage, O extends DescMessage>(method: DescMethodUnary<I, O>, request: MessageInitShape<I>, timeoutMs?: number): Promise<MessageShape<O>>;
+  unary<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    request: MessageInitShape<I>,
+    timeoutMs?: number,
+  ): Promise<MessageShape<O>>;
   /** Messages of a server stream until it ends or `signal` aborts (the loop then ends quietly). */
-  serverStream<I extends DescMessage, O extends DescMessage>(method: DescMethodServerStreaming<I, O>, request: MessageInitShape<I>, signal: AbortSignal): AsyncIterable<MessageShape<O>>;
+  serverStream<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodServerStreaming<I, O>,
+    request: MessageInitShape<I>,
+    signal: AbortSignal,
+  ): AsyncIterable<MessageShape<O>>;
   close(): void;
 }
 
@@ -23,7 +40,10 @@ const pathOf = (method: { parent: { typeName: string }; name: string }) => `/${m
 function fromGrpcJs(err: unknown): ConnectError {
   const status = err as Partial<grpc.ServiceError>;
   // grpc-js numbers its status codes as Connect does.
-  return new ConnectError(status.details ?? String(err), typeof status.code === "number" ? (status.code as number as Code) : Code.Unknown);
+  return new ConnectError(
+    status.details ?? String(err),
+    typeof status.code === "number" ? (status.code as number as Code) : Code.Unknown,
+  );
 }
 
 function grpcJsCaller(baseUrl: string): RpcCaller {
@@ -66,7 +86,9 @@ function grpcJsCaller(baseUrl: string): RpcCaller {
 
 function connectNodeCaller(baseUrl: string, protocol: "connect" | "grpcweb"): RpcCaller {
   const transport =
-    protocol === "connect" ? createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false }) : createGrpcWebTransport({ baseUrl, httpVersion: "1.1" });
+    protocol === "connect"
+      ? createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false })
+      : createGrpcWebTransport({ baseUrl, httpVersion: "1.1" });
   return {
     protocol,
     async unary(method, request, timeoutMs = 60_000) {
@@ -77,9 +99,15 @@ function connectNodeCaller(baseUrl: string, protocol: "connect" | "grpcweb"): Rp
     },
     async *serverStream(method, request, signal) {
       try {
-        const response = await transport.stream(method, signal, undefined, undefined, (async function* () {
-          yield request;
-        })());
+        const response = await transport.stream(
+          method,
+          signal,
+          undefined,
+          undefined,
+          (async function* () {
+            yield request;
+          })(),
+        );
         for await (const message of response.message) yield message;
       } catch (err) {
         if (!signal.aborted) throw ConnectError.from(err);

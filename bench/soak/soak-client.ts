@@ -40,7 +40,8 @@ export function rolledDefinition(name: string, generation: string) {
   };
 }
 
-type Action = "GetStatus" | "ListContainers" | "Scale" | "StreamLogs" | "WatchStatus" | "UpdateService" | "CreateService" | "bad";
+type Action =
+  "GetStatus" | "ListContainers" | "Scale" | "StreamLogs" | "WatchStatus" | "UpdateService" | "CreateService" | "bad";
 const weights: Array<[Action, number]> = [
   ["GetStatus", 30],
   ["ListContainers", 12],
@@ -93,7 +94,13 @@ async function logged<T>(client: SoakClient, action: string, call: () => Promise
 }
 
 /** Reads a server stream for a while, then cancels it. */
-async function readThenCancel(client: SoakClient, action: string, open: (signal: AbortSignal) => AsyncIterable<unknown>, maxMessages: number, maxMs: number): Promise<void> {
+async function readThenCancel(
+  client: SoakClient,
+  action: string,
+  open: (signal: AbortSignal) => AsyncIterable<unknown>,
+  maxMessages: number,
+  maxMs: number,
+): Promise<void> {
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), maxMs);
   await logged(client, action, async () => {
@@ -112,7 +119,13 @@ async function oneAction(client: SoakClient, action: Action): Promise<void> {
       await logged(client, action, () => caller.unary(Scaler.method.getStatus, { name: anyService() }, 15_000));
       return;
     case "ListContainers":
-      await logged(client, action, () => caller.unary(ContainerAgent.method.listContainers, rng.chance(0.5) ? { all: true } : { service: anyService() }, 15_000));
+      await logged(client, action, () =>
+        caller.unary(
+          ContainerAgent.method.listContainers,
+          rng.chance(0.5) ? { all: true } : { service: anyService() },
+          15_000,
+        ),
+      );
       return;
     case "Scale": {
       const name = rng.pick(plan.scaled);
@@ -121,20 +134,37 @@ async function oneAction(client: SoakClient, action: Action): Promise<void> {
       const replicas = rng.int(4);
       const settled = client.intents.setting(name, String(replicas));
       const wait = rng.chance(0.5);
-      const done = await logged(client, action, () => caller.unary(Scaler.method.scale, { name, replicas, wait }, 30_000));
+      const done = await logged(client, action, () =>
+        caller.unary(Scaler.method.scale, { name, replicas, wait }, 30_000),
+      );
       settled(done !== undefined);
       plan.busy.delete(name);
       return;
     }
     case "StreamLogs": {
-      const answer = await logged(client, "GetStatus", () => caller.unary(Scaler.method.getStatus, { name: rng.pick(plan.scaled) }, 15_000));
+      const answer = await logged(client, "GetStatus", () =>
+        caller.unary(Scaler.method.getStatus, { name: rng.pick(plan.scaled) }, 15_000),
+      );
       const running = answer?.status?.containers.find((c) => c.state === ContainerState.RUNNING);
       if (!running) return;
-      await readThenCancel(client, action, (signal) => caller.serverStream(ContainerAgent.method.streamLogs, { id: running.id, follow: true, tail: 5 }, signal), 5, rng.between(200, 600));
+      await readThenCancel(
+        client,
+        action,
+        (signal) =>
+          caller.serverStream(ContainerAgent.method.streamLogs, { id: running.id, follow: true, tail: 5 }, signal),
+        5,
+        rng.between(200, 600),
+      );
       return;
     }
     case "WatchStatus":
-      await readThenCancel(client, action, (signal) => caller.serverStream(Scaler.method.watchStatus, { name: anyService() }, signal), rng.between(1, 3), rng.between(300, 1000));
+      await readThenCancel(
+        client,
+        action,
+        (signal) => caller.serverStream(Scaler.method.watchStatus, { name: anyService() }, signal),
+        rng.between(1, 3),
+        rng.between(300, 1000),
+      );
       return;
     case "UpdateService": {
       const name = rng.pick(plan.rolled);
@@ -142,7 +172,9 @@ async function oneAction(client: SoakClient, action: Action): Promise<void> {
       plan.busy.add(name);
       const generation = client.nextGeneration();
       const settled = client.intents.setting(name, generation);
-      const done = await logged(client, action, () => caller.unary(ServiceRegistry.method.updateService, { service: rolledDefinition(name, generation) }, 15_000));
+      const done = await logged(client, action, () =>
+        caller.unary(ServiceRegistry.method.updateService, { service: rolledDefinition(name, generation) }, 15_000),
+      );
       settled(done !== undefined);
       plan.busy.delete(name);
       return;
@@ -150,10 +182,18 @@ async function oneAction(client: SoakClient, action: Action): Promise<void> {
     case "CreateService": {
       // A fresh name each time: one whose create or delete failed with the engine down may be left.
       const name = `${plan.createdPrefix}-${client.index}-${++client.created}`;
-      const created = await logged(client, action, () => caller.unary(ServiceRegistry.method.createService, { service: { name, image: testImage, command: ["sleep", "3600"], init: true } }, 15_000));
+      const created = await logged(client, action, () =>
+        caller.unary(
+          ServiceRegistry.method.createService,
+          { service: { name, image: testImage, command: ["sleep", "3600"], init: true } },
+          15_000,
+        ),
+      );
       if (created) {
         await logged(client, "GetStatus", () => caller.unary(Scaler.method.getStatus, { name }, 15_000));
-        await logged(client, "DeleteService", () => caller.unary(ServiceRegistry.method.deleteService, { name, force: true }, 15_000));
+        await logged(client, "DeleteService", () =>
+          caller.unary(ServiceRegistry.method.deleteService, { name, force: true }, 15_000),
+        );
       } else {
         // It may have been stored before the failure: remove it, whatever the answer.
         await caller.unary(ServiceRegistry.method.deleteService, { name, force: true }, 15_000).catch(() => undefined);

@@ -10,19 +10,26 @@ interface StateDocument {
   services: Record<string, { replicas: number; definition: { environment?: Record<string, string> } }>;
 }
 
-export function checkStateFile(dataDir: string, scaled: readonly string[], rolled: readonly string[], intents: Intents): string[] {
+export function checkStateFile(
+  dataDir: string,
+  scaled: readonly string[],
+  rolled: readonly string[],
+  intents: Intents,
+): string[] {
   const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as StateDocument;
   const problems: string[] = [];
   for (const name of scaled) {
     const stored = state.services[name];
     const wanted = [...intents.acceptable(name)];
     if (!stored) problems.push(`${name}: not in the state file`);
-    else if (!wanted.includes(String(stored.replicas))) problems.push(`${name}: ${stored.replicas} replicas stored, clients last set ${wanted.join(" or ")}`);
+    else if (!wanted.includes(String(stored.replicas)))
+      problems.push(`${name}: ${stored.replicas} replicas stored, clients last set ${wanted.join(" or ")}`);
   }
   for (const name of rolled) {
     const stored = state.services[name]?.definition.environment?.SOAK_GEN;
     const wanted = [...intents.acceptable(name)];
-    if (stored === undefined || !wanted.includes(stored)) problems.push(`${name}: generation ${stored} stored, clients last set ${wanted.join(" or ")}`);
+    if (stored === undefined || !wanted.includes(stored))
+      problems.push(`${name}: generation ${stored} stored, clients last set ${wanted.join(" or ")}`);
   }
   return problems;
 }

@@ -12,7 +12,9 @@ const keys = Object.keys(settings) as Key[];
 const declared = settings as Record<Key, Setting<unknown>>;
 
 /** All defaults, in one place: each setting's declaration. */
-export const defaults: Readonly<Config> = Object.freeze(Object.fromEntries(keys.map((key) => [key, declared[key].default])) as Config);
+export const defaults: Readonly<Config> = Object.freeze(
+  Object.fromEntries(keys.map((key) => [key, declared[key].default])) as Config,
+);
 
 export const defaultConfigFile = "dockhand.yml";
 
@@ -36,7 +38,10 @@ ${defaultConfigFile} if present; env DOCKHAND_CONFIG).
 Options:
 ${keys
   .filter((key) => declared[key].flag)
-  .map((key) => `  ${flagUsage(key).padEnd(24)} ${declared[key].doc} (default ${defaultText(key)}; env ${declared[key].env[0]})`)
+  .map(
+    (key) =>
+      `  ${flagUsage(key).padEnd(24)} ${declared[key].doc} (default ${defaultText(key)}; env ${declared[key].env[0]})`,
+  )
   .join("\n")}
   --help                   print this and exit
 
@@ -56,7 +61,12 @@ export function settingsTable(): string {
     const setting = declared[key];
     return `| ${setting.flag ? `\`${flagUsage(key)}\`` : ""} | ${code(setting.env)} | ${code(setting.yaml)} | \`${defaultText(key)}\` | ${setting.doc} |`;
   });
-  return ["| flag | environment | YAML key | default | what |", "| --- | --- | --- | --- | --- |", "| `--config FILE` | `DOCKHAND_CONFIG` | | `dockhand.yml` (if present) | the YAML file |", ...rows].join("\n");
+  return [
+    "| flag | environment | YAML key | default | what |",
+    "| --- | --- | --- | --- | --- |",
+    "| `--config FILE` | `DOCKHAND_CONFIG` | | `dockhand.yml` (if present) | the YAML file |",
+    ...rows,
+  ].join("\n");
 }
 
 function lookup(doc: unknown, dotted: string): unknown {
@@ -88,7 +98,8 @@ function fromYaml(file: string, text: string): Partial<Record<Key, Found>> {
       // Booleans and lists arrive as their text, as from the environment: one parser for both.
       if (typeof value === "boolean") value = String(value);
       if (Array.isArray(value) && value.every((item) => typeof item === "string")) value = value.join(",");
-      if (typeof value !== "string" && typeof value !== "number") throw new ConfigError(`config file ${file}: ${yamlKey} must be a string or number`);
+      if (typeof value !== "string" && typeof value !== "number")
+        throw new ConfigError(`config file ${file}: ${yamlKey} must be a string or number`);
       found[key] = { value, where: `${file}: ${yamlKey}` };
       break;
     }
@@ -97,7 +108,10 @@ function fromYaml(file: string, text: string): Partial<Record<Key, Found>> {
 }
 
 function fromFlags(argv: string[]): { config?: string; help: boolean; found: Partial<Record<Key, Found>> } {
-  const options: Record<string, { type: "string" | "boolean" }> = { config: { type: "string" }, help: { type: "boolean" } };
+  const options: Record<string, { type: "string" | "boolean" }> = {
+    config: { type: "string" },
+    help: { type: "boolean" },
+  };
   for (const key of keys) {
     const { flag, flagArg } = declared[key];
     if (flag) options[flag] = { type: flagArg ? "string" : "boolean" };

@@ -67,12 +67,15 @@ export interface DockhandServerOptions {
 export async function startDockhandServer(options: DockhandServerOptions): Promise<DockhandServer> {
   const { config, logger } = options;
   const loopbackBind = await checkExposure(config);
-  const tlsFiles: TlsFiles | undefined = config.tlsCert ? { cert: config.tlsCert, key: config.tlsKey, clientCa: config.tlsClientCa } : undefined;
+  const tlsFiles: TlsFiles | undefined = config.tlsCert
+    ? { cert: config.tlsCert, key: config.tlsKey, clientCa: config.tlsClientCa }
+    : undefined;
   const tlsContext = tlsFiles && readTlsMaterial(tlsFiles);
   const access = createAccessControl({
     tokensFile: config.authTokensFile,
     clientCertificates: config.tlsClientCa !== "",
-    onReloadError: (err) => logger.error({ err: err.message }, "tokens file changed but cannot be used; the previous tokens stay in force"),
+    onReloadError: (err) =>
+      logger.error({ err: err.message }, "tokens file changed but cannot be used; the previous tokens stay in force"),
   });
   // What has been started so far, closed again (newest first) when a later step fails, so a
   // failed start-up leaves nothing running that would keep the process alive.
@@ -149,7 +152,13 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       routes: createRoutes({ engine: listingEngine, registry, orchestrator, config, health, secrets }),
       // Logging outermost and errors innermost, so both others see the final Connect code; the
       // access check refuses before any handler runs.
-      interceptors: [createLoggingInterceptor(logger), createMetricsInterceptor(metrics), createAuthInterceptor(access, logger), errorInterceptor, requestShapeInterceptor],
+      interceptors: [
+        createLoggingInterceptor(logger),
+        createMetricsInterceptor(metrics),
+        createAuthInterceptor(access, logger),
+        errorInterceptor,
+        requestShapeInterceptor,
+      ],
       contextValues: (req) => createContextValues().set(certSubjectKey, certSubjectOf(req)),
       // Larger messages are refused with RESOURCE_EXHAUSTED as their size is known, never
       // buffered whole (LoadImage's own, larger, limit is set on its route).
@@ -171,7 +180,17 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     // Plain-HTTP routes beside the RPCs (the seeds' APIs, the dashboard), tried before them.
     const httpRoutes: HttpRoute[] = [];
     if (config.compatGenisys) httpRoutes.push(createGenisysRoute({ registry, orchestrator, access, logger, metrics }));
-    if (config.compatMistify) httpRoutes.push(createMistifyRoute({ engine, imageService: config.mistifyImageService, limits: config, access, logger, metrics }));
+    if (config.compatMistify)
+      httpRoutes.push(
+        createMistifyRoute({
+          engine,
+          imageService: config.mistifyImageService,
+          limits: config,
+          access,
+          logger,
+          metrics,
+        }),
+      );
     if (config.dashboard) httpRoutes.push(createDashboardRoute({ protocol: config.dashboardProtocol, logger }));
     // Against DNS rebinding and cross-origin pages: loopback trusts only its own names; a host
     // with credentials checks names too once the operator lists them.
@@ -197,7 +216,10 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       metrics,
       logger,
       // Callers the access check would refuse go the Connect way, which refuses them.
-      admits: (authorization, socket) => !access.enabled || access.check("/dockhand.v1.Scaler/GetStatus", { authorization, certSubject: certSubjectOfSocket(socket) }).allowed,
+      admits: (authorization, socket) =>
+        !access.enabled ||
+        access.check("/dockhand.v1.Scaler/GetStatus", { authorization, certSubject: certSubjectOfSocket(socket) })
+          .allowed,
     });
     const server = createOnePortServer({
       handler,
@@ -212,10 +234,15 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
         server.setSecureContext(readTlsMaterial(tlsFiles));
         logger.info({ cert: tlsFiles.cert }, "TLS certificate and key reloaded");
       } catch (err) {
-        logger.error({ err: (err as Error).message }, "TLS files changed but cannot be used; the previous certificate stays in use");
+        logger.error(
+          { err: (err as Error).message },
+          "TLS files changed but cannot be used; the previous certificate stays in use",
+        );
       }
     };
-    const stopWatchingTls = tlsFiles ? watchFiles([tlsFiles.cert, tlsFiles.key, ...(tlsFiles.clientCa ? [tlsFiles.clientCa] : [])], reloadTls, 1000) : () => undefined;
+    const stopWatchingTls = tlsFiles
+      ? watchFiles([tlsFiles.cert, tlsFiles.key, ...(tlsFiles.clientCa ? [tlsFiles.clientCa] : [])], reloadTls, 1000)
+      : () => undefined;
     undo.push(stopWatchingTls);
     const address = await server.listen(config.port, config.bind);
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -242,7 +269,10 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       },
     };
   } catch (err) {
-    for (const close of undo.reverse()) await Promise.resolve().then(close).catch(() => undefined);
+    for (const close of undo.reverse())
+      await Promise.resolve()
+        .then(close)
+        .catch(() => undefined);
     throw err;
   }
 }
@@ -252,14 +282,19 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
  * (tokens or mTLS) unless the operator says --insecure. Returns whether the bind is loopback.
  */
 async function checkExposure(config: Config): Promise<boolean> {
-  if (config.tlsCert === "" && config.tlsKey !== "") throw new ConfigError("--tls-key is set without --tls-cert: give both, or neither");
-  if (config.tlsCert !== "" && config.tlsKey === "") throw new ConfigError("--tls-cert is set without --tls-key: give both, or neither");
-  if (config.tlsClientCa !== "" && config.tlsCert === "") throw new ConfigError("--tls-client-ca (mTLS) needs TLS: give --tls-cert and --tls-key too");
+  if (config.tlsCert === "" && config.tlsKey !== "")
+    throw new ConfigError("--tls-key is set without --tls-cert: give both, or neither");
+  if (config.tlsCert !== "" && config.tlsKey === "")
+    throw new ConfigError("--tls-cert is set without --tls-key: give both, or neither");
+  if (config.tlsClientCa !== "" && config.tlsCert === "")
+    throw new ConfigError("--tls-client-ca (mTLS) needs TLS: give --tls-cert and --tls-key too");
   const auth = config.authTokensFile !== "" || config.tlsClientCa !== "";
   // Any origin may call only where each call must carry a token, which no page holds unless its
   // user typed it in; a browser would present a client certificate, or reach a loopback port, by itself.
   if (config.corsOrigins.includes("*") && config.authTokensFile === "") {
-    throw new ConfigError("--cors-origins: * (any origin) needs --auth-tokens, so that every call carries a token; list the dashboard origins instead");
+    throw new ConfigError(
+      "--cors-origins: * (any origin) needs --auth-tokens, so that every call carries a token; list the dashboard origins instead",
+    );
   }
   const loopback = await isLoopback(config.bind);
   if (loopback || config.insecure) return loopback;

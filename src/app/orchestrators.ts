@@ -29,7 +29,13 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   if (config.orchestrator === "swarm") {
     const swarm = createSwarmOrchestrator({
       // Built as the container engine is: the same default deadline, metrics and debug lines.
-      swarm: deps.instrument(createDockerSwarm({ url: config.dockerUrl, certPath: config.dockerCertPath || undefined, callTimeoutMs: config.engineCallTimeoutMs })),
+      swarm: deps.instrument(
+        createDockerSwarm({
+          url: config.dockerUrl,
+          certPath: config.dockerCertPath || undefined,
+          callTimeoutMs: config.engineCallTimeoutMs,
+        }),
+      ),
       registry: deps.registry,
       instance: deps.instance,
       logger: deps.logger,

@@ -37,7 +37,15 @@ const served = [ServiceRegistry, Scaler, ContainerAgent, Session, Health, Reflec
 /** Every RPC service dockhand serves, registered in one place. */
 export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(ServiceRegistry, createServiceRegistryService({ registry: deps.registry, orchestrator: deps.orchestrator, hostAccess: deps.config, secrets: deps.secrets }));
+    router.service(
+      ServiceRegistry,
+      createServiceRegistryService({
+        registry: deps.registry,
+        orchestrator: deps.orchestrator,
+        hostAccess: deps.config,
+        secrets: deps.secrets,
+      }),
+    );
     router.service(
       Scaler,
       createScalerService({
@@ -46,16 +54,28 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
         registry: deps.registry,
       }),
     );
-    const agent = createContainerAgentService({ engine: deps.engine, hostAccess: deps.config, imageLimits: deps.config });
+    const agent = createContainerAgentService({
+      engine: deps.engine,
+      hostAccess: deps.config,
+      imageLimits: deps.config,
+    });
     router.service(ContainerAgent, agent);
     // An inline image archive may be larger than any other message: LoadImage alone reads up to
     // its own limit (registered after the service, so this handler is the one its path finds).
     if (agent.loadImage) {
       const framing = 64 * 1024;
-      router.rpc(ContainerAgent.method.loadImage, agent.loadImage, { readMaxBytes: Math.max(deps.config.maxMessageBytes, deps.config.loadInlineMaxBytes + framing) });
+      router.rpc(ContainerAgent.method.loadImage, agent.loadImage, {
+        readMaxBytes: Math.max(deps.config.maxMessageBytes, deps.config.loadInlineMaxBytes + framing),
+      });
     }
     router.service(Session, createSessionService({ procedureRoles }));
-    router.service(Health, createHealthService(deps.health, served.map((s) => s.typeName)));
+    router.service(
+      Health,
+      createHealthService(
+        deps.health,
+        served.map((s) => s.typeName),
+      ),
+    );
     const descriptors = createDescriptorIndex(served);
     router.service(ReflectionV1, createReflectionService<typeof ReflectionV1>(descriptors));
     router.service(ReflectionV1Alpha, createReflectionService<typeof ReflectionV1Alpha>(descriptors));

@@ -26,5 +26,5 @@ export async function readRequestBody(req: HttpRequest, maxBytes: number): Promi
 /** The media type of the request without parameters, lower-cased; "" when absent. */
 export function mediaTypeOf(req: HttpRequest): string {
   const header = req.headers["content-type"];
-  return (Array.isArray(header) ? header[0] : header ?? "").split(";", 1)[0].trim().toLowerCase();
+  return (Array.isArray(header) ? header[0] : (header ?? "")).split(";", 1)[0].trim().toLowerCase();
 }

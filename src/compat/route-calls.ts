@@ -54,11 +54,15 @@ export function createRouteCalls(options: RouteCallsOptions): RunCall {
     const started = performance.now();
     const abort = new AbortController();
     res.once("close", () => abort.abort());
-    const decision = options.access.check(procedure, { authorization: req.headers.authorization, certSubject: certSubjectOf(req) });
+    const decision = options.access.check(procedure, {
+      authorization: req.headers.authorization,
+      certSubject: certSubjectOf(req),
+    });
     const audited = isAudited(procedure);
     const done = (code: Code | undefined, err?: unknown) => {
       const name = code === undefined ? "OK" : (Code[code] ?? "Unknown");
-      if (audited && options.logger) writeAudit(options.logger, procedure, decision.allowed ? decision.caller : undefined, name);
+      if (audited && options.logger)
+        writeAudit(options.logger, procedure, decision.allowed ? decision.caller : undefined, name);
       options.metrics?.recordRpc(procedure, name, (performance.now() - started) / 1000);
       const fields = { code: name, durationMs: Math.round((performance.now() - started) * 10) / 10 };
       const log = options.logger?.child({ requestId, procedure });

@@ -4,7 +4,10 @@
  * stream (a followed log, a long exec) would otherwise keep the engine connection open until
  * the next chunk came. `outer` aborting aborts it too.
  */
-export function abortable<T>(outer: AbortSignal | undefined, run: (signal: AbortSignal) => AsyncGenerator<T>): AsyncIterable<T> {
+export function abortable<T>(
+  outer: AbortSignal | undefined,
+  run: (signal: AbortSignal) => AsyncGenerator<T>,
+): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]() {
       const controller = new AbortController();

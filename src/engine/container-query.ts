@@ -9,9 +9,13 @@ export function matchesLabelFilters(labels: Record<string, string>, filters: rea
 }
 
 /** Whether the engine's container list, asked `query`, includes `container`. */
-export function matchesContainerQuery(container: Pick<ContainerSummary, "state" | "name" | "labels">, query: ContainerQuery): boolean {
+export function matchesContainerQuery(
+  container: Pick<ContainerSummary, "state" | "name" | "labels">,
+  query: ContainerQuery,
+): boolean {
   // The engine's "running" list holds every container whose process runs, paused or not.
-  if (!query.all && container.state !== "running" && container.state !== "paused" && container.state !== "restarting") return false;
+  if (!query.all && container.state !== "running" && container.state !== "paused" && container.state !== "restarting")
+    return false;
   if (query.name && !container.name.includes(query.name)) return false;
   return matchesLabelFilters(container.labels, query.labels);
 }

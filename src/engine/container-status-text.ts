@@ -28,7 +28,12 @@ export function containerStatusText(container: StatusFields, now: number): strin
   const since = (date: Date | undefined) => humanDuration(Math.max(0, now - (date?.getTime() ?? now)));
   switch (container.state) {
     case "running": {
-      const health = container.health === "none" ? "" : container.health === "starting" ? " (health: starting)" : ` (${container.health})`;
+      const health =
+        container.health === "none"
+          ? ""
+          : container.health === "starting"
+            ? " (health: starting)"
+            : ` (${container.health})`;
       return `Up ${since(container.startedAt)}${health}`;
     }
     case "paused":

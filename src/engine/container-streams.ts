@@ -66,9 +66,7 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
-export type ExecItem =
-  | { kind: "output"; stream: OutputStreamName; data: Buffer }
-  | { kind: "exit"; exitCode: number };
+export type ExecItem = { kind: "output"; stream: OutputStreamName; data: Buffer } | { kind: "exit"; exitCode: number };
 
 /**
  * Following a container's output, resource usage and commands. Every stream closes its engine

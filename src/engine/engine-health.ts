@@ -32,7 +32,11 @@ export function createEngineHealth(options: EngineHealthOptions): EngineHealth {
     if (next === state) return;
     state = next;
     if (next === "SERVING") options.logger?.info("Docker engine answers: serving");
-    else options.logger?.warn({ err: reason instanceof Error ? reason.message : reason }, "Docker engine does not answer: not serving");
+    else
+      options.logger?.warn(
+        { err: reason instanceof Error ? reason.message : reason },
+        "Docker engine does not answer: not serving",
+      );
     for (const listener of listeners) listener(next);
   }
 

@@ -41,7 +41,10 @@ export function createFrameDemuxer(): FrameDemuxer {
         const end = offset + headerBytes + size;
         if (end > input.length) break;
         if (size > 0) {
-          frames.push({ stream: streamNames[input[offset] as number] ?? "stdout", data: input.subarray(offset + headerBytes, end) });
+          frames.push({
+            stream: streamNames[input[offset] as number] ?? "stdout",
+            data: input.subarray(offset + headerBytes, end),
+          });
         }
         offset = end;
       }
@@ -53,7 +56,10 @@ export function createFrameDemuxer(): FrameDemuxer {
       if (pending.length > 0) {
         const held = pending.length;
         pending = Buffer.alloc(0);
-        throw new DockhandError("Unavailable", `the engine's output stream broke off inside a frame (${held} bytes left over)`);
+        throw new DockhandError(
+          "Unavailable",
+          `the engine's output stream broke off inside a frame (${held} bytes left over)`,
+        );
       }
     },
   };

@@ -26,14 +26,56 @@ export interface InstrumentOptions {
  * grouped by resource, so that dashboards and alerts keep their series.
  */
 const operationNames: Record<string, Record<string, string>> = {
-  containers: { list: "listContainers", inspect: "inspectContainer", describe: "describeContainer", describeMany: "describeContainers", create: "createContainer", start: "startContainer", stop: "stopContainer", restart: "restartContainer", kill: "killContainer", pause: "pauseContainer", unpause: "unpauseContainer", wait: "waitContainer", remove: "removeContainer", rename: "renameContainer", copyFiles: "copyFilesToContainer", commit: "commitContainer", logs: "containerLogs", stats: "containerStats", exec: "execInContainer" },
-  images: { inspect: "inspectImage", describe: "getImage", list: "listImages", remove: "removeImage", tag: "tagImage", pull: "pullImage", push: "pushImage", load: "loadImage" },
+  containers: {
+    list: "listContainers",
+    inspect: "inspectContainer",
+    describe: "describeContainer",
+    describeMany: "describeContainers",
+    create: "createContainer",
+    start: "startContainer",
+    stop: "stopContainer",
+    restart: "restartContainer",
+    kill: "killContainer",
+    pause: "pauseContainer",
+    unpause: "unpauseContainer",
+    wait: "waitContainer",
+    remove: "removeContainer",
+    rename: "renameContainer",
+    copyFiles: "copyFilesToContainer",
+    commit: "commitContainer",
+    logs: "containerLogs",
+    stats: "containerStats",
+    exec: "execInContainer",
+  },
+  images: {
+    inspect: "inspectImage",
+    describe: "getImage",
+    list: "listImages",
+    remove: "removeImage",
+    tag: "tagImage",
+    pull: "pullImage",
+    push: "pushImage",
+    load: "loadImage",
+  },
   volumes: { create: "createVolume", inspect: "inspectVolume", list: "listVolumes", remove: "removeVolume" },
-  networks: { create: "createNetwork", inspect: "inspectNetwork", list: "listNetworks", remove: "removeNetwork", connect: "connectNetwork", disconnect: "disconnectNetwork" },
+  networks: {
+    create: "createNetwork",
+    inspect: "inspectNetwork",
+    list: "listNetworks",
+    remove: "removeNetwork",
+    connect: "connectNetwork",
+    disconnect: "disconnectNetwork",
+  },
   events: { watch: "watchEvents", logged: "loggedEvents" },
   system: { ping: "ping", info: "engineInfo" },
   // The Swarm API of a manager (engine/swarm.ts), instrumented the same way.
-  services: { list: "listSwarmServices", inspect: "inspectSwarmService", create: "createSwarmService", update: "updateSwarmService", remove: "removeSwarmService" },
+  services: {
+    list: "listSwarmServices",
+    inspect: "inspectSwarmService",
+    create: "createSwarmService",
+    update: "updateSwarmService",
+    remove: "removeSwarmService",
+  },
   tasks: { list: "listSwarmTasks" },
   nodes: { list: "listSwarmNodes" },
 };
@@ -68,7 +110,13 @@ export function instrumentEngine<E extends object>(engine: E, options: Instrumen
     const outcome = err === undefined ? "ok" : isDockhandError(err) ? err.kind : "error";
     options.onCall?.({ operation, seconds, outcome });
     if (!logger.isLevelEnabled("debug")) return;
-    const fields = { ...options.context?.(), operation, containerId: containerOf(args), durationMs: Math.round(seconds * 10000) / 10, outcome };
+    const fields = {
+      ...options.context?.(),
+      operation,
+      containerId: containerOf(args),
+      durationMs: Math.round(seconds * 10000) / 10,
+      outcome,
+    };
     logger.debug(err === undefined ? fields : { ...fields, error: (err as Error).message }, "engine call");
   }
 
@@ -105,7 +153,11 @@ export function instrumentEngine<E extends object>(engine: E, options: Instrumen
     };
   }
 
-  function wrap(operation: string, method: (...args: unknown[]) => unknown, self: object): (...args: unknown[]) => unknown {
+  function wrap(
+    operation: string,
+    method: (...args: unknown[]) => unknown,
+    self: object,
+  ): (...args: unknown[]) => unknown {
     return (...args) => {
       const started = performance.now();
       let result: unknown;
@@ -133,7 +185,10 @@ export function instrumentEngine<E extends object>(engine: E, options: Instrumen
     const names = operationNames[group] ?? {};
     const wrapped: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(members)) {
-      wrapped[key] = typeof value === "function" ? wrap(names[key] ?? `${group}.${key}`, value as (...args: unknown[]) => unknown, members) : value;
+      wrapped[key] =
+        typeof value === "function"
+          ? wrap(names[key] ?? `${group}.${key}`, value as (...args: unknown[]) => unknown, members)
+          : value;
     }
     return wrapped;
   }

@@ -78,8 +78,13 @@ export function createLogLineAssembler(options: LogLineAssemblerOptions): LogLin
   const pending: Record<OutputStreamName, Pending> = { stdout: empty(), stderr: empty() };
 
   /** With a Tty and timestamps, the time at the start of a line not yet begun on (else the time given). */
-  function timeOf(state: Pending, bytes: Buffer, timeNano: bigint | undefined): { time: bigint | undefined; rest: Buffer } {
-    if (!options.tty || !options.timestamps || state.timeRead) return { time: state.timeRead ? state.timeNano : timeNano, rest: bytes };
+  function timeOf(
+    state: Pending,
+    bytes: Buffer,
+    timeNano: bigint | undefined,
+  ): { time: bigint | undefined; rest: Buffer } {
+    if (!options.tty || !options.timestamps || state.timeRead)
+      return { time: state.timeRead ? state.timeNano : timeNano, rest: bytes };
     const split = splitTime(bytes);
     state.timeRead = true;
     state.timeNano = split.timeNano;
@@ -97,7 +102,13 @@ export function createLogLineAssembler(options: LogLineAssemblerOptions): LogLin
   }
 
   /** Hands on a complete line: in parts when it is longer than `max`. */
-  function emit(lines: LogLine[], stream: OutputStreamName, state: Pending, bytes: Buffer, timeNano: bigint | undefined): void {
+  function emit(
+    lines: LogLine[],
+    stream: OutputStreamName,
+    state: Pending,
+    bytes: Buffer,
+    timeNano: bigint | undefined,
+  ): void {
     const { time, rest } = timeOf(state, bytes, timeNano);
     lines.push(line(stream, emitParts(lines, stream, rest, time), time, false));
     state.timeRead = false;

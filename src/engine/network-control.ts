@@ -7,7 +7,10 @@ import type { NetworkDetails } from "./types.js";
  */
 export interface NetworkControl {
   /** Creates a user-defined bridge network. AlreadyExists when the name is taken. */
-  create(spec: { name: string; labels: Record<string, string>; internal: boolean }, signal?: AbortSignal): Promise<NetworkDetails>;
+  create(
+    spec: { name: string; labels: Record<string, string>; internal: boolean },
+    signal?: AbortSignal,
+  ): Promise<NetworkDetails>;
   /** By id or name. */
   inspect(idOrName: string, signal?: AbortSignal): Promise<NetworkDetails>;
   /** Every network, or those carrying each `key` or `key=value` label. */

@@ -41,7 +41,8 @@ export interface SwarmServiceSpec {
 }
 
 /** Swarm's UpdateStatus.State. */
-export type SwarmUpdateState = "updating" | "paused" | "completed" | "rollback_started" | "rollback_paused" | "rollback_completed";
+export type SwarmUpdateState =
+  "updating" | "paused" | "completed" | "rollback_started" | "rollback_paused" | "rollback_completed";
 
 export interface SwarmService {
   id: string;
@@ -57,8 +58,21 @@ export interface SwarmService {
 
 /** Swarm's task states, in the order a task moves through them. */
 export type SwarmTaskState =
-  | "new" | "allocated" | "pending" | "assigned" | "accepted" | "preparing" | "ready" | "starting"
-  | "running" | "complete" | "shutdown" | "failed" | "rejected" | "remove" | "orphaned";
+  | "new"
+  | "allocated"
+  | "pending"
+  | "assigned"
+  | "accepted"
+  | "preparing"
+  | "ready"
+  | "starting"
+  | "running"
+  | "complete"
+  | "shutdown"
+  | "failed"
+  | "rejected"
+  | "remove"
+  | "orphaned";
 
 export interface SwarmTask {
   id: string;
@@ -139,7 +153,12 @@ export interface SwarmEngine {
      * Replaces the spec at `version`; Conflict (an out-of-sequence update) when the service
      * changed since. `rollback`: Swarm's own rollback to the previous spec.
      */
-    update(id: string, version: number, spec: SwarmServiceSpec, options?: { rollback?: boolean; signal?: AbortSignal }): Promise<void>;
+    update(
+      id: string,
+      version: number,
+      spec: SwarmServiceSpec,
+      options?: { rollback?: boolean; signal?: AbortSignal },
+    ): Promise<void>;
     remove(id: string, signal?: AbortSignal): Promise<void>;
   };
   tasks: {

@@ -5,14 +5,7 @@ export type { HealthCheckSpec, PortProtocol, RestartMode };
 /** Domain types of the engine module: no dockerode type leaks past `src/engine/`. */
 
 export type ContainerStateName =
-  | "created"
-  | "running"
-  | "paused"
-  | "restarting"
-  | "removing"
-  | "exited"
-  | "dead"
-  | "unknown";
+  "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead" | "unknown";
 
 export type HealthName = "none" | "starting" | "healthy" | "unhealthy";
 

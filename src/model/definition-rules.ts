@@ -46,18 +46,27 @@ export function checkContainerFields(def: ContainerFields, prefix = ""): void {
   for (const key of Object.keys(def.labels)) {
     if (key === "") throw invalidArgument(`${prefix}labels`, "keys must not be empty");
     if (key.startsWith(reservedLabelPrefix)) {
-      throw invalidArgument(`${prefix}labels[${quote(key)}]`, `keys starting with "${reservedLabelPrefix}" are reserved for dockhand`);
+      throw invalidArgument(
+        `${prefix}labels[${quote(key)}]`,
+        `keys starting with "${reservedLabelPrefix}" are reserved for dockhand`,
+      );
     }
   }
   const grace = def.stopGraceSeconds ?? 0;
   if (!Number.isFinite(grace) || grace < 0 || grace > maxStopGraceSeconds) {
-    throw invalidArgument(`${prefix}stop_grace_period`, `must be between 0s and ${maxStopGraceSeconds}s (got ${grace}s)`);
+    throw invalidArgument(
+      `${prefix}stop_grace_period`,
+      `must be between 0s and ${maxStopGraceSeconds}s (got ${grace}s)`,
+    );
   }
   if (def.restart.mode !== "on-failure" && def.restart.maxRetries !== 0) {
     throw invalidArgument(`${prefix}restart_policy.max_retries`, "is only allowed with mode ON_FAILURE");
   }
   if (def.memoryBytes !== 0 && def.memoryBytes < minMemoryBytes) {
-    throw invalidArgument(`${prefix}resources.memory_bytes`, `must be 0 (no limit) or at least ${minMemoryBytes} (got ${def.memoryBytes})`);
+    throw invalidArgument(
+      `${prefix}resources.memory_bytes`,
+      `must be 0 (no limit) or at least ${minMemoryBytes} (got ${def.memoryBytes})`,
+    );
   }
   if (def.cpuMillis < 0 || def.cpuMillis > 1_000_000) {
     throw invalidArgument(`${prefix}resources.cpu_millis`, `must be between 0 and 1000000 (got ${def.cpuMillis})`);
@@ -114,7 +123,10 @@ export function checkUpdatePolicy(policy: UpdatePolicy, prefix = "update_config.
   if (!Number.isInteger(policy.parallelism) || policy.parallelism < 1 || policy.parallelism > 100) {
     throw invalidArgument(`${prefix}parallelism`, `must be between 1 and 100 (got ${policy.parallelism})`);
   }
-  for (const [field, value] of [["delay", policy.delayMs], ["monitor", policy.monitorMs]] as const) {
+  for (const [field, value] of [
+    ["delay", policy.delayMs],
+    ["monitor", policy.monitorMs],
+  ] as const) {
     if (!Number.isFinite(value) || value < 0 || value > maxUpdateWaitMs) {
       throw invalidArgument(`${prefix}${field}`, `must be between 0s and 1h (got ${value / 1000}s)`);
     }

@@ -24,11 +24,7 @@ export class DockhandError extends Error {
   /** Structured facts a caller may need (for example how far a scale got). */
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(
-    kind: ErrorKind,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
+  constructor(kind: ErrorKind, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, { cause: options.cause });
     this.kind = kind;
     this.details = options.details ?? {};

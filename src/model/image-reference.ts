@@ -12,7 +12,8 @@ export interface ImageReference {
 }
 
 const pathComponent = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const registryHost = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+const registryHost =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
 const tagPattern = /^[\w][\w.-]{0,127}$/;
 const digestPattern = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 /** The algorithms the engine can verify, and their lower-case hex lengths (opencontainers/go-digest). */
@@ -23,7 +24,8 @@ function digestProblem(digest: string): string | undefined {
   if (!digestPattern.test(digest)) return `has an invalid digest ${quote(digest)}`;
   const [algorithm = "", hex = ""] = digest.split(":");
   const length = digestHexLength[algorithm];
-  if (length === undefined) return `has a digest with an unsupported algorithm ${quote(algorithm)} (sha256, sha384 or sha512)`;
+  if (length === undefined)
+    return `has a digest with an unsupported algorithm ${quote(algorithm)} (sha256, sha384 or sha512)`;
   if (!new RegExp(`^[a-f0-9]{${length}}$`).test(hex)) {
     return `has an invalid ${algorithm} digest ${quote(digest)}: ${length} lower-case hex digits are needed`;
   }

@@ -21,7 +21,10 @@ export function checkWorkload(def: ServiceDefinition, prefix = ""): void {
   checkFileMounts(def.secrets ?? [], `${prefix}secrets`, targets);
   checkFileMounts(def.configs ?? [], `${prefix}configs`, targets);
   if (def.readOnlyRootFs && (def.secrets?.length || def.configs?.length)) {
-    throw invalidArgument(`${prefix}${def.secrets?.length ? "secrets" : "configs"}`, "cannot be used with read_only_root_filesystem: the files are copied into the container before it starts");
+    throw invalidArgument(
+      `${prefix}${def.secrets?.length ? "secrets" : "configs"}`,
+      "cannot be used with read_only_root_filesystem: the files are copied into the container before it starts",
+    );
   }
 }
 
@@ -31,7 +34,10 @@ export const secretNamePattern = /^[a-z0-9](?:[a-z0-9.-]{0,61}[a-z0-9])?$/;
 export function checkSecretName(name: string, field: string): void {
   if (name === "") throw invalidArgument(field, "is required");
   if (!secretNamePattern.test(name)) {
-    throw invalidArgument(field, `${quote(name)} is not DNS-safe: 1-63 lower-case letters, digits, '-' or '.', starting and ending with a letter or digit`);
+    throw invalidArgument(
+      field,
+      `${quote(name)} is not DNS-safe: 1-63 lower-case letters, digits, '-' or '.', starting and ending with a letter or digit`,
+    );
   }
 }
 
@@ -45,10 +51,14 @@ function checkFileMounts(files: FileMount[], field: string, targets: string[]): 
       throw invalidArgument(`${at}.target`, `${quote(file.target)} must be an absolute file path`);
     }
     const clean = normalize(file.target);
-    const clash = targets.find((other) => other === clean || clean.startsWith(`${other}/`) || other.startsWith(`${clean}/`));
-    if (clash !== undefined) throw invalidArgument(`${at}.target`, `${quote(file.target)} collides with ${quote(clash)}`);
+    const clash = targets.find(
+      (other) => other === clean || clean.startsWith(`${other}/`) || other.startsWith(`${clean}/`),
+    );
+    if (clash !== undefined)
+      throw invalidArgument(`${at}.target`, `${quote(file.target)} collides with ${quote(clash)}`);
     targets.push(clean);
-    if (!Number.isInteger(file.mode) || file.mode < 0 || file.mode > 0o777) throw invalidArgument(`${at}.mode`, `must be between 0 and 0777 (got ${file.mode.toString(8)})`);
+    if (!Number.isInteger(file.mode) || file.mode < 0 || file.mode > 0o777)
+      throw invalidArgument(`${at}.mode`, `must be between 0 and 0777 (got ${file.mode.toString(8)})`);
   });
 }
 
@@ -65,7 +75,10 @@ function checkNetworks(networks: string[], field: string): void {
   networks.forEach((network, i) => {
     const at = `${field}[${i}]`;
     if (network === "bridge" || network === "none") {
-      throw invalidArgument(at, `${quote(network)} has no DNS for the service's name; name a network of your own, or leave networks empty for the default bridge`);
+      throw invalidArgument(
+        at,
+        `${quote(network)} has no DNS for the service's name; name a network of your own, or leave networks empty for the default bridge`,
+      );
     }
     if (isSharedNetworkMode(network)) {
       if (networks.length > 1) throw invalidArgument(at, `${quote(network)} must be the only network`);
@@ -75,7 +88,10 @@ function checkNetworks(networks: string[], field: string): void {
       return;
     }
     if (!networkNamePattern.test(network)) {
-      throw invalidArgument(at, `${quote(network)} is not a network name (1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)`);
+      throw invalidArgument(
+        at,
+        `${quote(network)} is not a network name (1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)`,
+      );
     }
     if (networks.indexOf(network) !== i) throw invalidArgument(at, `${quote(network)} is named twice`);
   });
@@ -97,13 +113,21 @@ function checkMounts(mounts: ServiceMount[], field: string): void {
       throw invalidArgument(`${at}.target`, `${quote(target)} must be an absolute path other than "/"`);
     }
     const clean = normalize(target).replace(/\/+$/, "");
-    const clash = targets.find((other) => other === clean || other.startsWith(`${clean}/`) || clean.startsWith(`${other}/`));
-    if (clash !== undefined) throw invalidArgument(`${at}.target`, `${quote(target)} collides with the mount at ${quote(clash)}`);
+    const clash = targets.find(
+      (other) => other === clean || other.startsWith(`${clean}/`) || clean.startsWith(`${other}/`),
+    );
+    if (clash !== undefined)
+      throw invalidArgument(`${at}.target`, `${quote(target)} collides with the mount at ${quote(clash)}`);
     targets.push(clean);
-    if (mount.type !== "volume" && mount.perSlot) throw invalidArgument(`${at}.per_slot`, "is only allowed for volumes");
-    if (mount.type !== "tmpfs" && mount.tmpfsSizeBytes !== 0) throw invalidArgument(`${at}.tmpfs_size_bytes`, "is only allowed for tmpfs");
+    if (mount.type !== "volume" && mount.perSlot)
+      throw invalidArgument(`${at}.per_slot`, "is only allowed for volumes");
+    if (mount.type !== "tmpfs" && mount.tmpfsSizeBytes !== 0)
+      throw invalidArgument(`${at}.tmpfs_size_bytes`, "is only allowed for tmpfs");
     if (mount.type === "volume" && !volumeNamePattern.test(mount.source)) {
-      throw invalidArgument(`${at}.source`, `${quote(mount.source)} is not a volume name (1-64 letters, digits, '_', '.' or '-', starting with a letter or digit; host paths need type BIND)`);
+      throw invalidArgument(
+        `${at}.source`,
+        `${quote(mount.source)} is not a volume name (1-64 letters, digits, '_', '.' or '-', starting with a letter or digit; host paths need type BIND)`,
+      );
     }
     if (mount.type === "bind" && (!isAbsolute(mount.source) || mount.source.includes("\0"))) {
       throw invalidArgument(`${at}.source`, `${quote(mount.source)} must be an absolute host path`);
@@ -111,8 +135,15 @@ function checkMounts(mounts: ServiceMount[], field: string): void {
     if (mount.type === "tmpfs") {
       if (mount.source !== "") throw invalidArgument(`${at}.source`, "must be empty for tmpfs");
       if (mount.readOnly) throw invalidArgument(`${at}.read_only`, "is not allowed for tmpfs");
-      if (!Number.isSafeInteger(mount.tmpfsSizeBytes) || mount.tmpfsSizeBytes < 0 || mount.tmpfsSizeBytes > maxTmpfsBytes) {
-        throw invalidArgument(`${at}.tmpfs_size_bytes`, `must be between 0 and ${maxTmpfsBytes} (got ${mount.tmpfsSizeBytes})`);
+      if (
+        !Number.isSafeInteger(mount.tmpfsSizeBytes) ||
+        mount.tmpfsSizeBytes < 0 ||
+        mount.tmpfsSizeBytes > maxTmpfsBytes
+      ) {
+        throw invalidArgument(
+          `${at}.tmpfs_size_bytes`,
+          `must be between 0 and ${maxTmpfsBytes} (got ${mount.tmpfsSizeBytes})`,
+        );
       }
     }
   });
@@ -124,11 +155,16 @@ function checkHealthCheck(check: HealthCheckSpec, prefix: string): void {
     throw invalidArgument(`${prefix}none`, "disables the check, so no timing may be set with it");
   }
   if (kind === "CMD" && rest.length === 0) throw invalidArgument(`${prefix}command`, "must not be empty");
-  if (kind === "CMD-SHELL" && (rest[0] ?? "").trim() === "") throw invalidArgument(`${prefix}shell`, "must not be empty");
+  if (kind === "CMD-SHELL" && (rest[0] ?? "").trim() === "")
+    throw invalidArgument(`${prefix}shell`, "must not be empty");
   rest.forEach((arg, i) => {
-    if (arg.includes("\0")) throw invalidArgument(kind === "CMD" ? `${prefix}command[${i}]` : `${prefix}shell`, "must not contain NUL");
+    if (arg.includes("\0"))
+      throw invalidArgument(kind === "CMD" ? `${prefix}command[${i}]` : `${prefix}shell`, "must not contain NUL");
   });
-  for (const [field, ms] of [["interval", check.intervalMs], ["timeout", check.timeoutMs]] as const) {
+  for (const [field, ms] of [
+    ["interval", check.intervalMs],
+    ["timeout", check.timeoutMs],
+  ] as const) {
     if (ms !== 0 && (!Number.isFinite(ms) || ms < minHealthCheckMs || ms > maxHealthCheckMs)) {
       throw invalidArgument(`${prefix}${field}`, `must be between 100ms and 1h (got ${ms / 1000}s)`);
     }
@@ -142,14 +178,30 @@ function checkHealthCheck(check: HealthCheckSpec, prefix: string): void {
 }
 
 /** Rules of the health gate of a rolling update (`min_healthy_time`, `healthy_deadline`). */
-export function checkHealthGate(policy: Pick<UpdatePolicy, "minHealthyMs" | "healthyDeadlineMs">, prefix: string): void {
+export function checkHealthGate(
+  policy: Pick<UpdatePolicy, "minHealthyMs" | "healthyDeadlineMs">,
+  prefix: string,
+): void {
   if (!Number.isFinite(policy.minHealthyMs) || policy.minHealthyMs < 0 || policy.minHealthyMs > maxHealthCheckMs) {
-    throw invalidArgument(`${prefix}min_healthy_time`, `must be between 0s and 1h (got ${policy.minHealthyMs / 1000}s)`);
+    throw invalidArgument(
+      `${prefix}min_healthy_time`,
+      `must be between 0s and 1h (got ${policy.minHealthyMs / 1000}s)`,
+    );
   }
-  if (!Number.isFinite(policy.healthyDeadlineMs) || policy.healthyDeadlineMs < 1000 || policy.healthyDeadlineMs > maxHealthCheckMs) {
-    throw invalidArgument(`${prefix}healthy_deadline`, `must be between 1s and 1h (got ${policy.healthyDeadlineMs / 1000}s)`);
+  if (
+    !Number.isFinite(policy.healthyDeadlineMs) ||
+    policy.healthyDeadlineMs < 1000 ||
+    policy.healthyDeadlineMs > maxHealthCheckMs
+  ) {
+    throw invalidArgument(
+      `${prefix}healthy_deadline`,
+      `must be between 1s and 1h (got ${policy.healthyDeadlineMs / 1000}s)`,
+    );
   }
   if (policy.healthyDeadlineMs <= policy.minHealthyMs) {
-    throw invalidArgument(`${prefix}healthy_deadline`, `must be longer than min_healthy_time (${policy.minHealthyMs / 1000}s; got ${policy.healthyDeadlineMs / 1000}s)`);
+    throw invalidArgument(
+      `${prefix}healthy_deadline`,
+      `must be longer than min_healthy_time (${policy.minHealthyMs / 1000}s; got ${policy.healthyDeadlineMs / 1000}s)`,
+    );
   }
 }

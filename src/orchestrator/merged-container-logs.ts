@@ -13,7 +13,14 @@ export async function* mergedContainerLogs(
   options: ServiceLogOptions,
 ): AsyncGenerator<ServiceLogLine> {
   const read = (container: ContainerStatusView) =>
-    containers.logs(container.id, { follow: options.follow, tail: options.tail, timestamps: true, stdout: true, stderr: true, signal: options.signal });
+    containers.logs(container.id, {
+      follow: options.follow,
+      tail: options.tail,
+      timestamps: true,
+      stdout: true,
+      stderr: true,
+      signal: options.signal,
+    });
   const toLine = (container: ContainerStatusView, { stream, text, timeNano, continued }: LogLine): ServiceLogLine => ({
     slot: container.slot,
     containerId: container.id,

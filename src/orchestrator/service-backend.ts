@@ -1,6 +1,13 @@
 import type { KeyedLock } from "../lib/keyed-lock.js";
 import type { StoredService } from "../model/service-definition.js";
-import type { OrchestratorKind, OrphanView, ScaleOptions, ServiceLogLine, ServiceLogOptions, UnusedVolume } from "./orchestrator.js";
+import type {
+  OrchestratorKind,
+  OrphanView,
+  ScaleOptions,
+  ServiceLogLine,
+  ServiceLogOptions,
+  UnusedVolume,
+} from "./orchestrator.js";
 import type { ServiceStatusView } from "./service-status.js";
 
 /**

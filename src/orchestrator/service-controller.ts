@@ -52,9 +52,19 @@ export function createServiceController(options: ServiceControllerOptions): Orch
     listeners.add(listener);
     return () => listeners.delete(listener);
   };
-  const unsubscribe = [backend.onChange(changed), registry.onChange(changed), registry.onChange(startRolloutIfRecorded)];
-  const cache = createStatusCache({ source: { status: (name) => backend.observe(name), onStatusChange }, trusted: () => backend.isTrusted() });
-  const watcher = createStatusWatcher({ source: { status: cache.status, onStatusChange }, coalesceMs: options.watchCoalesceMs });
+  const unsubscribe = [
+    backend.onChange(changed),
+    registry.onChange(changed),
+    registry.onChange(startRolloutIfRecorded),
+  ];
+  const cache = createStatusCache({
+    source: { status: (name) => backend.observe(name), onStatusChange },
+    trusted: () => backend.isTrusted(),
+  });
+  const watcher = createStatusWatcher({
+    source: { status: cache.status, onStatusChange },
+    coalesceMs: options.watchCoalesceMs,
+  });
 
   /** A rollout the registry recorded and the backend was not yet given starts now. */
   function startRolloutIfRecorded(name: string): void {
@@ -69,12 +79,19 @@ export function createServiceController(options: ServiceControllerOptions): Orch
     backend.rollOut(name);
   }
 
-  const superseded = (name: string) => new DockhandError("Aborted", `scale of service "${name}" was superseded by a later Scale call`);
+  const superseded = (name: string) =>
+    new DockhandError("Aborted", `scale of service "${name}" was superseded by a later Scale call`);
 
   function untilAborted(signal: AbortSignal | undefined): Promise<never> | undefined {
     if (!signal) return undefined;
     return new Promise<never>((_, reject) => {
-      const fail = () => reject(new DockhandError("Timeout", "the call's deadline passed before the scale finished; it goes on in the background"));
+      const fail = () =>
+        reject(
+          new DockhandError(
+            "Timeout",
+            "the call's deadline passed before the scale finished; it goes on in the background",
+          ),
+        );
       if (signal.aborted) fail();
       else signal.addEventListener("abort", fail, { once: true });
     });
@@ -111,7 +128,12 @@ export function createServiceController(options: ServiceControllerOptions): Orch
       const aborted = untilAborted(scaleOptions.signal);
       if (aborted) work.catch(() => undefined);
       await (aborted ? Promise.race([work, aborted]) : work);
-      await backend.awaitScaled(name, () => registry.find(name)?.replicas ?? 0, scaleOptions, () => !current());
+      await backend.awaitScaled(
+        name,
+        () => registry.find(name)?.replicas ?? 0,
+        scaleOptions,
+        () => !current(),
+      );
       if (!current()) throw superseded(name);
       return backend.observe(name);
     },
@@ -125,7 +147,10 @@ export function createServiceController(options: ServiceControllerOptions): Orch
         const stored = registry.get(name);
         const running = await backend.runningCount(name);
         if (running > 0 && !force) {
-          throw new DockhandError("FailedPrecondition", `service "${name}" has ${running} running container(s); scale it to 0 first, or delete with force`);
+          throw new DockhandError(
+            "FailedPrecondition",
+            `service "${name}" has ${running} running container(s); scale it to 0 first, or delete with force`,
+          );
         }
         // A Scale still queued behind this one is superseded.
         latestRequest.set(name, ++requests);

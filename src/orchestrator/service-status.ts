@@ -56,4 +56,3 @@ export interface ServiceStatusView {
    */
   drift?: { what: string; detectedAt: Date; repairedAt?: Date };
 }
-

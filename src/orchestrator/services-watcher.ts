@@ -30,7 +30,6 @@ export interface ServicesWatcher {
   watch(signal: AbortSignal): AsyncIterable<ServicesChange>;
 }
 
-
 export function createServicesWatcher(options: ServicesWatcherOptions): ServicesWatcher {
   const { source, registry } = options;
   const coalesceMs = options.coalesceMs ?? 100;

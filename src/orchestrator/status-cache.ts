@@ -63,7 +63,10 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
  * Which status reads under way a change overtook. It holds only the services being read, so
  * the names of deleted services are not kept.
  */
-export function createReadTracker(): { begin(name: string): { overtaken(): boolean; end(): void }; changed(name: string): void } {
+export function createReadTracker(): {
+  begin(name: string): { overtaken(): boolean; end(): void };
+  changed(name: string): void;
+} {
   const reads = new Map<string, { count: number; generation: number }>();
   return {
     changed(name) {

@@ -16,7 +16,10 @@ export async function readOrCreateInstanceId(dataDir: string): Promise<string> {
   try {
     const id = (await readFile(path, "utf8")).trim();
     if (!/^[a-z0-9]{8,64}$/.test(id)) {
-      throw new DockhandError("FailedPrecondition", `instance id file ${path} is corrupt; dockhand will not overwrite it: restore or remove it`);
+      throw new DockhandError(
+        "FailedPrecondition",
+        `instance id file ${path} is corrupt; dockhand will not overwrite it: restore or remove it`,
+      );
     }
     return id;
   } catch (err) {

@@ -14,7 +14,10 @@ export async function loadSecretKey(path: string): Promise<Buffer> {
   try {
     const key = await readFile(path);
     if (key.length !== keyBytes) {
-      throw new DockhandError("FailedPrecondition", `secrets key file ${path} holds ${key.length} bytes, not ${keyBytes}; dockhand will not replace it`);
+      throw new DockhandError(
+        "FailedPrecondition",
+        `secrets key file ${path} holds ${key.length} bytes, not ${keyBytes}; dockhand will not replace it`,
+      );
     }
     return key;
   } catch (err) {

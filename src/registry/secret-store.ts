@@ -60,11 +60,16 @@ export async function createSecretStore(dataDir: string, keyFile?: string): Prom
   let entries = new Map<string, Entry>();
   try {
     const doc = JSON.parse(await readFile(path, "utf8")) as { format: number; entries: Record<string, Entry> };
-    if (doc.format !== 1 || typeof doc.entries !== "object" || doc.entries === null) throw new Error("unexpected format");
+    if (doc.format !== 1 || typeof doc.entries !== "object" || doc.entries === null)
+      throw new Error("unexpected format");
     entries = new Map(Object.entries(doc.entries));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new DockhandError("FailedPrecondition", `secrets file ${path} is corrupt (${(err as Error).message}); dockhand will not overwrite it`, { cause: err });
+      throw new DockhandError(
+        "FailedPrecondition",
+        `secrets file ${path} is corrupt (${(err as Error).message}); dockhand will not overwrite it`,
+        { cause: err },
+      );
     }
   }
   let queue: Promise<unknown> = Promise.resolve();
@@ -73,7 +78,8 @@ export async function createSecretStore(dataDir: string, keyFile?: string): Prom
 
   function existing(kind: SecretKind, name: string, from = entries): Entry {
     const entry = from.get(id(kind, name));
-    if (!entry) throw new DockhandError("NotFound", `${kind} ${quote(name)} does not exist`, { details: { field: "name" } });
+    if (!entry)
+      throw new DockhandError("NotFound", `${kind} ${quote(name)} does not exist`, { details: { field: "name" } });
     return entry;
   }
 
@@ -81,7 +87,12 @@ export async function createSecretStore(dataDir: string, keyFile?: string): Prom
     const iv = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", key, iv);
     const data = Buffer.concat([cipher.update(value), cipher.final()]);
-    return { version, iv: iv.toString("base64"), tag: cipher.getAuthTag().toString("base64"), data: data.toString("base64") };
+    return {
+      version,
+      iv: iv.toString("base64"),
+      tag: cipher.getAuthTag().toString("base64"),
+      data: data.toString("base64"),
+    };
   }
 
   function mutate<T>(change: (next: Map<string, Entry>) => T): Promise<T> {
@@ -97,7 +108,11 @@ export async function createSecretStore(dataDir: string, keyFile?: string): Prom
   }
 
   return {
-    list: (kind) => [...entries.values()].filter((e) => e.kind === kind).map(meta).sort((a, b) => a.name.localeCompare(b.name)),
+    list: (kind) =>
+      [...entries.values()]
+        .filter((e) => e.kind === kind)
+        .map(meta)
+        .sort((a, b) => a.name.localeCompare(b.name)),
     get: (kind, name) => meta(existing(kind, name)),
     find: (kind, name) => {
       const entry = entries.get(id(kind, name));
@@ -112,9 +127,21 @@ export async function createSecretStore(dataDir: string, keyFile?: string): Prom
     },
     create: (kind, name, value, labels) =>
       mutate((next) => {
-        if (next.has(id(kind, name))) throw new DockhandError("AlreadyExists", `${kind} ${quote(name)} already exists`, { details: { field: "name" } });
+        if (next.has(id(kind, name)))
+          throw new DockhandError("AlreadyExists", `${kind} ${quote(name)} already exists`, {
+            details: { field: "name" },
+          });
         const now = new Date().toISOString();
-        const entry: Entry = { kind, name, version: 1, labels: { ...labels }, createdAt: now, updatedAt: now, sizeBytes: value.length, versions: [seal(1, value)] };
+        const entry: Entry = {
+          kind,
+          name,
+          version: 1,
+          labels: { ...labels },
+          createdAt: now,
+          updatedAt: now,
+          sizeBytes: value.length,
+          versions: [seal(1, value)],
+        };
         next.set(id(kind, name), entry);
         return meta(entry);
       }),
@@ -122,7 +149,13 @@ export async function createSecretStore(dataDir: string, keyFile?: string): Prom
       mutate((next) => {
         const current = existing(kind, name, next);
         const version = current.version + 1;
-        const entry: Entry = { ...current, version, updatedAt: new Date().toISOString(), sizeBytes: value.length, versions: [...current.versions, seal(version, value)].slice(-keptVersions) };
+        const entry: Entry = {
+          ...current,
+          version,
+          updatedAt: new Date().toISOString(),
+          sizeBytes: value.length,
+          versions: [...current.versions, seal(version, value)].slice(-keptVersions),
+        };
         next.set(id(kind, name), entry);
         return meta(entry);
       }),

@@ -5,7 +5,14 @@ import type { FileMount, ServiceDefinition, ServiceMount } from "../model/servic
 type Raw = Record<string, unknown>;
 
 /** The service file's keys for the workload parts of a definition. */
-export const workloadKeys = ["health_check", "mounts", "read_only_root_filesystem", "networks", "secrets", "configs"] as const;
+export const workloadKeys = [
+  "health_check",
+  "mounts",
+  "read_only_root_filesystem",
+  "networks",
+  "secrets",
+  "configs",
+] as const;
 
 function fail(where: string, problem: string): never {
   throw new DockhandError("InvalidArgument", `${where}: ${problem}`);
@@ -32,7 +39,8 @@ function milliseconds(value: unknown, where: string): number {
   if (typeof value === "number") return value * 1000;
   const text = String(value).trim();
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)?/gy)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) fail(where, `"${text}" is not a duration like 500ms or 1m30s`);
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text)
+    fail(where, `"${text}" is not a duration like 500ms or 1m30s`);
   const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   return Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * (unit[p[2] ?? "s"] ?? 1000), 0));
 }
@@ -41,7 +49,14 @@ function healthCheck(value: unknown, where: string): HealthCheckSpec {
   const raw = mapping(value, where);
   onlyKeys(raw, ["command", "shell", "none", "interval", "timeout", "retries", "start_period"], where);
   const command = list(raw.command, `${where}.command`).map(String);
-  const test = raw.none === true ? ["NONE"] : command.length > 0 ? ["CMD", ...command] : raw.shell !== undefined ? ["CMD-SHELL", String(raw.shell)] : [];
+  const test =
+    raw.none === true
+      ? ["NONE"]
+      : command.length > 0
+        ? ["CMD", ...command]
+        : raw.shell !== undefined
+          ? ["CMD-SHELL", String(raw.shell)]
+          : [];
   return {
     test,
     intervalMs: milliseconds(raw.interval, `${where}.interval`),

@@ -28,7 +28,8 @@ function seconds(value: unknown, where: string): number {
   if (typeof value === "number") return value;
   const text = String(value).trim();
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)?/gy)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) fail(where, `"${text}" is not a duration like 10s or 1m30s`);
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text)
+    fail(where, `"${text}" is not a duration like 10s or 1m30s`);
   const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
   return Math.ceil(parts.reduce((sum, p) => sum + Number(p[1]) * (unit[p[2] ?? "s"] ?? 1), 0));
 }
@@ -40,7 +41,19 @@ function unhealthyAction(value: unknown, where: string): boolean {
 }
 
 function definitionFromYaml(name: string, raw: Raw, where: string): ServiceDefinition {
-  const known = new Set(["image", "command", "environment", "ports", "labels", "stop_grace_period", "init", "restart_policy", "resources", "unhealthy_action", ...workloadKeys]);
+  const known = new Set([
+    "image",
+    "command",
+    "environment",
+    "ports",
+    "labels",
+    "stop_grace_period",
+    "init",
+    "restart_policy",
+    "resources",
+    "unhealthy_action",
+    ...workloadKeys,
+  ]);
   for (const key of Object.keys(raw)) if (!known.has(key)) fail(`${where}.${key}`, "is not a known field");
   const command = raw.command === undefined ? [] : raw.command;
   if (!Array.isArray(command)) fail(`${where}.command`, "must be a list of strings");
@@ -63,7 +76,9 @@ function definitionFromYaml(name: string, raw: Raw, where: string): ServiceDefin
       };
     }),
     labels: stringMap(raw.labels, `${where}.labels`),
-    ...(raw.stop_grace_period === undefined ? {} : { stopGraceSeconds: seconds(raw.stop_grace_period, `${where}.stop_grace_period`) }),
+    ...(raw.stop_grace_period === undefined
+      ? {}
+      : { stopGraceSeconds: seconds(raw.stop_grace_period, `${where}.stop_grace_period`) }),
     init: raw.init === true,
     restart: { mode: String(restart.mode ?? "no") as RestartMode, maxRetries: Number(restart.max_retries ?? 0) },
     memoryBytes: Number(resources.memory_bytes ?? 0),
@@ -90,7 +105,9 @@ export async function readServiceFile(path: string): Promise<ServiceDefinition[]
     const where = `${path}: services.${name}`;
     const def = definitionFromYaml(name, record(raw, where), where);
     const protocols = new Set(["tcp", "udp", "sctp"]);
-    def.ports.forEach((p, i) => protocols.has(p.protocol) || fail(`${where}.ports[${i}].protocol`, "must be tcp, udp or sctp"));
+    def.ports.forEach(
+      (p, i) => protocols.has(p.protocol) || fail(`${where}.ports[${i}].protocol`, "must be tcp, udp or sctp"),
+    );
     if (!["no", "always", "on-failure", "unless-stopped"].includes(def.restart.mode)) {
       fail(`${where}.restart_policy.mode`, "must be no, always, on-failure or unless-stopped");
     }
@@ -100,7 +117,10 @@ export async function readServiceFile(path: string): Promise<ServiceDefinition[]
 }
 
 /** Creates the file's services that are missing and updates those that differ. */
-export async function applyServiceFile(registry: ServiceRegistry, definitions: ServiceDefinition[]): Promise<{ created: string[]; updated: string[] }> {
+export async function applyServiceFile(
+  registry: ServiceRegistry,
+  definitions: ServiceDefinition[],
+): Promise<{ created: string[]; updated: string[] }> {
   const created: string[] = [];
   const updated: string[] = [];
   for (const fileDef of definitions) {
@@ -118,7 +138,10 @@ export async function applyServiceFile(registry: ServiceRegistry, definitions: S
  * pins for those it still mounts, so that a restart after UpdateSecret starts no rollout.
  */
 function withStoredFileVersions(def: ServiceDefinition, stored: ServiceDefinition | undefined): ServiceDefinition {
-  const keys = [...(def.secrets ?? []).map((f) => `secret/${f.name}`), ...(def.configs ?? []).map((f) => `config/${f.name}`)];
+  const keys = [
+    ...(def.secrets ?? []).map((f) => `secret/${f.name}`),
+    ...(def.configs ?? []).map((f) => `config/${f.name}`),
+  ];
   const kept = Object.fromEntries(Object.entries(stored?.fileVersions ?? {}).filter(([key]) => keys.includes(key)));
   return Object.keys(kept).length > 0 ? { ...def, fileVersions: kept } : def;
 }

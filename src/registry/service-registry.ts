@@ -54,7 +54,11 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
   let services = await stateFile.load();
   // Services stored by an older dockhand lack newer fields: give them their defaults.
   for (const [name, stored] of services) {
-    services.set(name, { ...stored, definition: definitionWithDefaults(stored.definition), updatePolicy: { ...defaultUpdatePolicy, ...stored.updatePolicy } });
+    services.set(name, {
+      ...stored,
+      definition: definitionWithDefaults(stored.definition),
+      updatePolicy: { ...defaultUpdatePolicy, ...stored.updatePolicy },
+    });
   }
   let queue: Promise<unknown> = Promise.resolve();
   const listeners = new Set<(name: string) => void>();
@@ -87,7 +91,14 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
 
   function fresh(def: ServiceDefinition, updatePolicy: UpdatePolicy = defaultUpdatePolicy): StoredService {
     const now = new Date().toISOString();
-    return { definition: def, version: 1, replicas: 0, createdAt: now, updatedAt: now, updatePolicy: { ...updatePolicy } };
+    return {
+      definition: def,
+      version: 1,
+      replicas: 0,
+      createdAt: now,
+      updatedAt: now,
+      updatePolicy: { ...updatePolicy },
+    };
   }
 
   /** The next version of a service with `def` current; a rollout starts when containers run. */
@@ -103,7 +114,14 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       rollout:
         current.replicas > 0
           ? { state, message: "", fromVersion: current.version, toVersion: version, startedAt: now }
-          : { state: state === "updating" ? "completed" : "rolled_back", message: "no containers to replace", fromVersion: current.version, toVersion: version, startedAt: now, endedAt: now },
+          : {
+              state: state === "updating" ? "completed" : "rolled_back",
+              message: "no containers to replace",
+              fromVersion: current.version,
+              toVersion: version,
+              startedAt: now,
+              endedAt: now,
+            },
     };
   }
 
@@ -121,7 +139,9 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       if (updatePolicy) checkUpdatePolicy(updatePolicy);
       return mutate((next) => {
         if (next.has(def.name)) {
-          throw new DockhandError("AlreadyExists", `service ${quote(def.name)} already exists`, { details: { field: "name" } });
+          throw new DockhandError("AlreadyExists", `service ${quote(def.name)} already exists`, {
+            details: { field: "name" },
+          });
         }
         const stored = fresh(def, updatePolicy);
         next.set(def.name, stored);
@@ -179,7 +199,10 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       return mutate((next) => {
         const current = existing(next, name);
         if (!current.previous) {
-          throw new DockhandError("FailedPrecondition", `service ${quote(name)} has no previous definition to roll back to`);
+          throw new DockhandError(
+            "FailedPrecondition",
+            `service ${quote(name)} has no previous definition to roll back to`,
+          );
         }
         const stored = changed(current, current.previous.definition, "rolling_back");
         next.set(name, stored);

@@ -49,12 +49,23 @@ export function createStateFile(dataDir: string): StateFile {
       } catch (cause) {
         throw corrupt("not valid JSON", cause);
       }
-      if (!doc || typeof doc !== "object" || doc.format !== formatVersion || typeof doc.services !== "object" || doc.services === null) {
+      if (
+        !doc ||
+        typeof doc !== "object" ||
+        doc.format !== formatVersion ||
+        typeof doc.services !== "object" ||
+        doc.services === null
+      ) {
         throw corrupt(`expected {"format": ${formatVersion}, "services": {...}}`);
       }
       const services = new Map<string, StoredService>();
       for (const [name, stored] of Object.entries(doc.services)) {
-        if (!stored?.definition || stored.definition.name !== name || typeof stored.version !== "number" || typeof stored.replicas !== "number") {
+        if (
+          !stored?.definition ||
+          stored.definition.name !== name ||
+          typeof stored.version !== "number" ||
+          typeof stored.replicas !== "number"
+        ) {
           throw corrupt(`entry "${name}" is malformed`);
         }
         services.set(name, stored);

@@ -7,7 +7,13 @@ import { durationMs, type Duration } from "@bufbuild/protobuf/wkt";
 import type { PortProtocol, RestartMode } from "../model/container-options.js";
 import { maxStopGraceSeconds, type ContainerFields } from "../model/definition-rules.js";
 import { invalidArgument } from "../model/dockhand-error.js";
-import { Protocol, RestartPolicyMode, type PortMapping, type Resources, type RestartPolicy } from "../../gen/dockhand/v1/service_pb.js";
+import {
+  Protocol,
+  RestartPolicyMode,
+  type PortMapping,
+  type Resources,
+  type RestartPolicy,
+} from "../../gen/dockhand/v1/service_pb.js";
 
 /** The shared fields as both messages carry them. */
 export interface ContainerFieldsMessage {
@@ -83,7 +89,8 @@ export function containerFieldsFromProto(message: ContainerFieldsMessage, prefix
   if (!mode) throw invalidArgument(`${prefix}restart_policy.mode`, `unknown mode ${message.restartPolicy?.mode}`);
   const stopGraceSeconds = graceSecondsFromProto(message.stopGracePeriod, `${prefix}stop_grace_period`);
   const memoryBytes = message.resources?.memoryBytes ?? 0n;
-  if (memoryBytes > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidArgument(`${prefix}resources.memory_bytes`, "is too large");
+  if (memoryBytes > BigInt(Number.MAX_SAFE_INTEGER))
+    throw invalidArgument(`${prefix}resources.memory_bytes`, "is too large");
   return {
     image: message.image,
     command: [...message.command],

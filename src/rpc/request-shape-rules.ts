@@ -71,7 +71,10 @@ function checkDuration(r: ReflectMessage, path: string): void {
     throw invalidArgument(where, `is not a valid duration (seconds ${seconds}, nanos ${nanos}): out of range`);
   }
   if ((seconds > 0n && nanos < 0) || (seconds < 0n && nanos > 0)) {
-    throw invalidArgument(where, `is not a normalized duration (seconds ${seconds}, nanos ${nanos}): both must have the same sign`);
+    throw invalidArgument(
+      where,
+      `is not a normalized duration (seconds ${seconds}, nanos ${nanos}): both must have the same sign`,
+    );
   }
 }
 
@@ -79,6 +82,9 @@ function checkTimestamp(r: ReflectMessage, path: string): void {
   const seconds = r.get(field(r, "seconds")) as bigint;
   const nanos = r.get(field(r, "nanos")) as number;
   if (seconds < minTimestampSeconds || seconds > maxTimestampSeconds || nanos < 0 || nanos > maxNanos) {
-    throw invalidArgument(path.replace(/\.$/, ""), `is not a valid timestamp (seconds ${seconds}, nanos ${nanos}): out of range`);
+    throw invalidArgument(
+      path.replace(/\.$/, ""),
+      `is not a valid timestamp (seconds ${seconds}, nanos ${nanos}): out of range`,
+    );
   }
 }

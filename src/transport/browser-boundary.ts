@@ -92,7 +92,11 @@ export function createBrowserBoundary(options: BrowserBoundaryOptions): BrowserB
     route(req: HttpRequest, res: HttpResponse) {
       const reason = refusal(req.headers as Headers);
       if (reason === undefined) return false;
-      res.writeHead(403, { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff", "cache-control": "no-store" });
+      res.writeHead(403, {
+        "content-type": "text/plain; charset=utf-8",
+        "x-content-type-options": "nosniff",
+        "cache-control": "no-store",
+      });
       res.end(`${reason}\n`);
       return true;
     },

@@ -14,7 +14,8 @@ const clientCaused: ReadonlyArray<{ raised: (message: string) => boolean; said: 
   {
     // envelopeDecompress (whose own comment says it raises InvalidArgument).
     raised: (m) => m === "received compressed envelope, but do not know how to decompress",
-    said: () => "request: a message is flagged compressed, but the call names no compression (grpc-encoding or connect-content-encoding)",
+    said: () =>
+      "request: a message is flagged compressed, but the call names no compression (grpc-encoding or connect-content-encoding)",
   },
   {
     // connect-node's gunzip of a request cut short.

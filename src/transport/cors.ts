@@ -46,7 +46,9 @@ export function createCors(options: CorsOptions): HttpRoute {
       "access-control-max-age": maxAge,
       // Private Network Access: a page on a public origin asks before it calls a loopback
       // dockhand. Granted only to an origin the operator listed, and only when it asks.
-      ...(req.headers["access-control-request-private-network"] === "true" && !anyOrigin ? { "access-control-allow-private-network": "true" } : {}),
+      ...(req.headers["access-control-request-private-network"] === "true" && !anyOrigin
+        ? { "access-control-allow-private-network": "true" }
+        : {}),
     });
     res.end();
     return true;

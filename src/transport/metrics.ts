@@ -31,7 +31,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const rpcs = new Counter({ name: "dockhand_rpc_requests_total", help: "RPCs handled, by procedure and final code", labelNames: ["procedure", "code"], registers });
+  const rpcs = new Counter({
+    name: "dockhand_rpc_requests_total",
+    help: "RPCs handled, by procedure and final code",
+    labelNames: ["procedure", "code"],
+    registers,
+  });
   const rpcSeconds = new Histogram({
     name: "dockhand_rpc_duration_seconds",
     help: "RPC latency (for a stream: until it ended), by procedure and final code",
@@ -39,7 +44,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     buckets: latencyBuckets,
     registers,
   });
-  const streams = new Gauge({ name: "dockhand_rpc_open_streams", help: "Response streams open now, by procedure", labelNames: ["procedure"], registers });
+  const streams = new Gauge({
+    name: "dockhand_rpc_open_streams",
+    help: "Response streams open now, by procedure",
+    labelNames: ["procedure"],
+    registers,
+  });
   const engineSeconds = new Histogram({
     name: "dockhand_engine_call_duration_seconds",
     help: "Docker engine call latency, by engine operation and outcome (ok or error kind)",
@@ -47,7 +57,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     buckets: latencyBuckets,
     registers,
   });
-  const engineStreams = new Gauge({ name: "dockhand_engine_open_streams", help: "Docker engine streams (events, logs ...) open now, by operation", labelNames: ["operation"], registers });
+  const engineStreams = new Gauge({
+    name: "dockhand_engine_open_streams",
+    help: "Docker engine streams (events, logs ...) open now, by operation",
+    labelNames: ["operation"],
+    registers,
+  });
 
   const listCacheAnswers = new Counter({
     name: "dockhand_container_list_cache_lists_total",
@@ -75,7 +90,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
       this.reset();
       const counts = new Map(options.registry.list().map((s) => [s.definition.name, 0]));
       try {
-        const running = await options.engine.containers.list({ all: false, labels: [serviceLabel] }, AbortSignal.timeout(2000));
+        const running = await options.engine.containers.list(
+          { all: false, labels: [serviceLabel] },
+          AbortSignal.timeout(2000),
+        );
         for (const c of running) {
           const service = c.labels[serviceLabel];
           if (service !== undefined && counts.has(service)) counts.set(service, (counts.get(service) ?? 0) + 1);
@@ -88,7 +106,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
   });
 
-  const rpcSeries = new Map<string, { count: ReturnType<typeof rpcs.labels>; seconds: ReturnType<typeof rpcSeconds.labels> }>();
+  const rpcSeries = new Map<
+    string,
+    { count: ReturnType<typeof rpcs.labels>; seconds: ReturnType<typeof rpcSeconds.labels> }
+  >();
 
   return {
     registry,

@@ -4,7 +4,10 @@ import net from "node:net";
 import tls from "node:tls";
 import { trackIdleSessions } from "./idle-sessions.js";
 
-type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+type Handler = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => void;
 
 /** Answers an HTTP/2 stream itself and returns true, or returns false to leave it to `handler`. */
 export type StreamTaker = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
@@ -66,7 +69,10 @@ export function createOnePortServer(options: OnePortServerOptions): OnePortServe
     handler as http.RequestListener,
   );
   const h2 = http2.createServer(
-    { settings: { maxConcurrentStreams: limits.maxStreamsPerConnection, maxHeaderListSize: limits.maxHeaderBytes }, maxSessionInvalidFrames: 100 },
+    {
+      settings: { maxConcurrentStreams: limits.maxStreamsPerConnection, maxHeaderListSize: limits.maxHeaderBytes },
+      maxSessionInvalidFrames: 100,
+    },
     handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
   if (takeStream) {

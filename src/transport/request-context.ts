@@ -25,7 +25,11 @@ export function iterateInRequest<T>(context: RequestContext, messages: AsyncIter
       const iterator = messages[Symbol.asyncIterator]();
       return {
         next: (...args: [] | [unknown]) => storage.run(context, () => iterator.next(...args)),
-        return: (value?: unknown) => storage.run(context, () => iterator.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined })),
+        return: (value?: unknown) =>
+          storage.run(
+            context,
+            () => iterator.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined }),
+          ),
         throw: (err?: unknown) => storage.run(context, () => iterator.throw?.(err) ?? Promise.reject(err)),
       };
     },

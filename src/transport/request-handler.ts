@@ -22,10 +22,16 @@ export interface RequestHandlerOptions {
 function metricsGuard(access: AccessControl): HttpRoute {
   return (req, res) => {
     if ((req.url ?? "").split("?")[0] !== "/metrics") return false;
-    const decision = access.check("/metrics", { authorization: req.headers.authorization, certSubject: certSubjectOf(req) });
+    const decision = access.check("/metrics", {
+      authorization: req.headers.authorization,
+      certSubject: certSubjectOf(req),
+    });
     if (decision.allowed) return false;
     const status = codeToHttpStatus(refusalCode(decision));
-    res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...(status === 401 ? { "www-authenticate": "Bearer" } : {}) });
+    res.writeHead(status, {
+      "content-type": "text/plain; charset=utf-8",
+      ...(status === 401 ? { "www-authenticate": "Bearer" } : {}),
+    });
     res.end(`${decision.message}\n`);
     return true;
   };
@@ -36,7 +42,12 @@ function metricsGuard(access: AccessControl): HttpRoute {
  * the RPCs. Every answer says `nosniff`, so no browser reads an error that quotes its input as a page.
  */
 export function createRequestHandler(options: RequestHandlerOptions): (req: HttpRequest, res: HttpResponse) => void {
-  const routes = [options.boundary, ...(options.cors ? [options.cors] : []), ...(options.metricsAuth && options.access.enabled ? [metricsGuard(options.access)] : []), ...options.routes];
+  const routes = [
+    options.boundary,
+    ...(options.cors ? [options.cors] : []),
+    ...(options.metricsAuth && options.access.enabled ? [metricsGuard(options.access)] : []),
+    ...options.routes,
+  ];
   return (req, res) => {
     res.setHeader("x-content-type-options", "nosniff");
     for (const route of routes) if (route(req, res)) return;

@@ -14,9 +14,15 @@ export function codeName(err: unknown): string {
  * message; an internal failure at error with the whole error. `bound` adds the request's
  * fields for a caller that has no child logger.
  */
-export function writeRpcLine(log: Logger, durationMs: number, err?: unknown, bound?: { requestId: string; procedure: string }): void {
+export function writeRpcLine(
+  log: Logger,
+  durationMs: number,
+  err?: unknown,
+  bound?: { requestId: string; procedure: string },
+): void {
   const fields = { ...bound, code: codeName(err), durationMs: Math.round(durationMs * 10) / 10 };
   if (err === undefined) log.info(fields, "rpc");
-  else if (err instanceof ConnectError && err.code !== Code.Internal && err.code !== Code.Unknown) log.info({ ...fields, error: err.rawMessage }, "rpc");
+  else if (err instanceof ConnectError && err.code !== Code.Internal && err.code !== Code.Unknown)
+    log.info({ ...fields, error: err.rawMessage }, "rpc");
   else log.error({ ...fields, err }, "rpc");
 }

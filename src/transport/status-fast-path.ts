@@ -47,7 +47,9 @@ const maxRequestBytes = 1024;
  * gRPC over HTTP/2; everything else goes on to the Connect handler. Returns false when the
  * request is not its to answer.
  */
-export function createStatusFastPath(options: StatusFastPathOptions): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean {
+export function createStatusFastPath(
+  options: StatusFastPathOptions,
+): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean {
   const { metrics, logger } = options;
   // The encoded answer of each status the domain cache holds: the cache hands out the same
   // object until that service changes, so the encoding lives exactly as long as the answer.
@@ -56,7 +58,10 @@ export function createStatusFastPath(options: StatusFastPathOptions): (stream: h
   function frameOf(status: ServiceStatusView): Buffer {
     let frame = encoded.get(status);
     if (!frame) {
-      const envelope = encodeEnvelope(0, toBinary(GetStatusResponseSchema, create(GetStatusResponseSchema, { status: statusToProto(status) })));
+      const envelope = encodeEnvelope(
+        0,
+        toBinary(GetStatusResponseSchema, create(GetStatusResponseSchema, { status: statusToProto(status) })),
+      );
       frame = Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength);
       encoded.set(status, frame);
     }
@@ -76,10 +81,15 @@ export function createStatusFastPath(options: StatusFastPathOptions): (stream: h
 
   function answer(stream: http2.ServerHttp2Stream, frame: Buffer | undefined, failure?: ConnectError): void {
     if (stream.destroyed) return;
-    stream.respond({ ":status": 200, "content-type": "application/grpc+proto", "x-content-type-options": "nosniff" }, { waitForTrailers: true });
+    stream.respond(
+      { ":status": 200, "content-type": "application/grpc+proto", "x-content-type-options": "nosniff" },
+      { waitForTrailers: true },
+    );
     stream.once("wantTrailers", () => {
       stream.sendTrailers(
-        failure ? { "grpc-status": String(failure.code), "grpc-message": encodeURIComponent(failure.rawMessage) } : { "grpc-status": grpcStatusOk },
+        failure
+          ? { "grpc-status": String(failure.code), "grpc-message": encodeURIComponent(failure.rawMessage) }
+          : { "grpc-status": grpcStatusOk },
       );
     });
     stream.end(frame);
@@ -90,18 +100,25 @@ export function createStatusFastPath(options: StatusFastPathOptions): (stream: h
     if (timeoutMs === undefined) return reading;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ConnectError(`the call's deadline of ${timeoutMs} ms passed`, Code.DeadlineExceeded)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new ConnectError(`the call's deadline of ${timeoutMs} ms passed`, Code.DeadlineExceeded)),
+        timeoutMs,
+      );
     });
     return Promise.race([reading, expired]).finally(() => clearTimeout(timer));
   }
 
   return (stream, headers) => {
-    if (headers[":method"] !== "POST" || headers[":path"] !== path || !grpcTypes.has(String(headers["content-type"]))) return false;
+    if (headers[":method"] !== "POST" || headers[":path"] !== path || !grpcTypes.has(String(headers["content-type"])))
+      return false;
     const encoding = headers["grpc-encoding"];
     if (encoding !== undefined && encoding !== "identity") return false;
     if (options.admits && !options.admits(headers.authorization, stream.session?.socket)) return false;
     const started = performance.now();
-    const deadline = parseTimeout(typeof headers["grpc-timeout"] === "string" ? headers["grpc-timeout"] : null, maxTimeoutMs);
+    const deadline = parseTimeout(
+      typeof headers["grpc-timeout"] === "string" ? headers["grpc-timeout"] : null,
+      maxTimeoutMs,
+    );
     // Each call's log line carries a request id; none is made up when that line is not written.
     const logged = logger.isLevelEnabled("info");
     const requestId = logged ? String(headers["x-request-id"] ?? randomUUID()) : "";
@@ -126,7 +143,8 @@ export function createStatusFastPath(options: StatusFastPathOptions): (stream: h
       let name: string;
       try {
         if (deadline.error) throw deadline.error;
-        if (size > maxRequestBytes) throw new DockhandError("ResourceExhausted", `a GetStatusRequest is at most ${maxRequestBytes} bytes`);
+        if (size > maxRequestBytes)
+          throw new DockhandError("ResourceExhausted", `a GetStatusRequest is at most ${maxRequestBytes} bytes`);
         name = decodeName(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
       } catch (err) {
         fail(err);

@@ -12,7 +12,11 @@ export function clientCancelled(): ConnectError {
  * away, whether the last write failed, the stream was abandoned, or it was closed before its
  * first message (then the stream's generator never runs at all).
  */
-export function withStreamOutcome(signal: AbortSignal, res: StreamResponse, done: (err?: unknown) => void): StreamResponse {
+export function withStreamOutcome(
+  signal: AbortSignal,
+  res: StreamResponse,
+  done: (err?: unknown) => void,
+): StreamResponse {
   let ended = false;
   const end = (err?: unknown) => {
     if (ended) return;

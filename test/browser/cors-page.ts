@@ -18,7 +18,9 @@ function transport(protocol: "grpcweb" | "connect", baseUrl: string, token: stri
     if (token) req.header.set("authorization", `Bearer ${token}`);
     return next(req);
   };
-  return protocol === "grpcweb" ? createGrpcWebTransport({ baseUrl, interceptors: [auth] }) : createConnectTransport({ baseUrl, interceptors: [auth] });
+  return protocol === "grpcweb"
+    ? createGrpcWebTransport({ baseUrl, interceptors: [auth] })
+    : createConnectTransport({ baseUrl, interceptors: [auth] });
 }
 
 async function outcome(run: () => Promise<CallResult>): Promise<CallResult> {
@@ -39,10 +41,18 @@ export function listServices(protocol: "grpcweb" | "connect", baseUrl: string, t
 }
 
 /** The first message of a WatchStatus server stream, then the stream is cancelled. */
-export function firstStatus(protocol: "grpcweb" | "connect", baseUrl: string, name: string, token?: string): Promise<CallResult> {
+export function firstStatus(
+  protocol: "grpcweb" | "connect",
+  baseUrl: string,
+  name: string,
+  token?: string,
+): Promise<CallResult> {
   return outcome(async () => {
     const abort = new AbortController();
-    for await (const update of createClient(Scaler, transport(protocol, baseUrl, token)).watchStatus({ name }, { signal: abort.signal })) {
+    for await (const update of createClient(Scaler, transport(protocol, baseUrl, token)).watchStatus(
+      { name },
+      { signal: abort.signal },
+    )) {
       abort.abort();
       return { ok: true, firstStatus: { name: update.status?.name ?? "", desired: update.status?.desired ?? -1 } };
     }

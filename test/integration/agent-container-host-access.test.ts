@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { expectCode, useContainerFixture, type ContainerFixture } from "../support/container-fixture.js";
 
 /** Exits 0 when CAP_NET_ADMIN (bit 12) is in the effective set, 1 otherwise. */
-const hasNetAdmin = ["sh", "-c", 'cap=$(grep CapEff /proc/self/status | cut -f2); [ $(( 0x$cap & 0x1000 )) -ne 0 ]'];
+const hasNetAdmin = ["sh", "-c", "cap=$(grep CapEff /proc/self/status | cut -f2); [ $(( 0x$cap & 0x1000 )) -ne 0 ]"];
 
 describe("ContainerAgent: options with power over the host", () => {
   const strict = useContainerFixture("strict");
@@ -51,14 +51,20 @@ describe("ContainerAgent: options with power over the host", () => {
     expect(readFileSync(join(hostDir, "out.txt"), "utf8")).toBe("from-container\n");
     const { container } = await allowing.agent.getContainer({ id: writer.id });
     expect(container?.mounts).toEqual([
-      expect.objectContaining({ containerPath: "/host", source: { case: "hostPath", value: hostDir }, readOnly: false }),
+      expect.objectContaining({
+        containerPath: "/host",
+        source: { case: "hostPath", value: hostDir },
+        readOnly: false,
+      }),
     ]);
   });
 
   it("adds an allowed capability, and only an allowed one", async () => {
     const withCap = await allowing.run({ command: hasNetAdmin, hostAccess: { addCapabilities: ["cap_net_admin"] } });
     expect((await allowing.agent.waitContainer({ id: withCap.id })).exitCode).toBe(0);
-    expect((await allowing.agent.getContainer({ id: withCap.id })).container?.hostAccess?.addCapabilities).toEqual(["NET_ADMIN"]);
+    expect((await allowing.agent.getContainer({ id: withCap.id })).container?.hostAccess?.addCapabilities).toEqual([
+      "NET_ADMIN",
+    ]);
 
     const without = await allowing.run({ command: hasNetAdmin });
     expect((await allowing.agent.waitContainer({ id: without.id })).exitCode).toBe(1);

@@ -36,7 +36,11 @@ describe("ContainerAgent containers: bad input is INVALID_ARGUMENT naming the fi
       await expectCode(fx.agent.killContainer({ id }), Code.InvalidArgument, expected);
       await expectCode(fx.agent.pauseContainer({ id }), Code.InvalidArgument, expected);
       await expectCode(fx.agent.unpauseContainer({ id }), Code.InvalidArgument, expected);
-      await expectCode(fx.agent.deleteContainer({ id, force: true, allowMissing: true }), Code.InvalidArgument, expected);
+      await expectCode(
+        fx.agent.deleteContainer({ id, force: true, allowMissing: true }),
+        Code.InvalidArgument,
+        expected,
+      );
       await expectCode(fx.agent.waitContainer({ id }), Code.InvalidArgument, expected);
       await expectCode(fx.agent.saveContainer({ id, image: "dockhand-test/x:1" }), Code.InvalidArgument, expected);
     }
@@ -47,10 +51,28 @@ describe("ContainerAgent containers: bad input is INVALID_ARGUMENT naming the fi
     const before = await snapshot();
     const started = await startTime(running.id);
     const negative = { seconds: -1n };
-    await expectCode(fx.agent.stopContainer({ id: running.id, gracePeriod: negative }), Code.InvalidArgument, "grace_period", "negative");
-    await expectCode(fx.agent.restartContainer({ id: running.id, gracePeriod: { nanos: -5 } }), Code.InvalidArgument, "grace_period");
-    await expectCode(fx.agent.stopContainer({ id: running.id, gracePeriod: { seconds: 7200n } }), Code.InvalidArgument, "grace_period");
-    await expectCode(fx.agent.waitContainer({ id: running.id, timeout: negative }), Code.InvalidArgument, "timeout", "negative");
+    await expectCode(
+      fx.agent.stopContainer({ id: running.id, gracePeriod: negative }),
+      Code.InvalidArgument,
+      "grace_period",
+      "negative",
+    );
+    await expectCode(
+      fx.agent.restartContainer({ id: running.id, gracePeriod: { nanos: -5 } }),
+      Code.InvalidArgument,
+      "grace_period",
+    );
+    await expectCode(
+      fx.agent.stopContainer({ id: running.id, gracePeriod: { seconds: 7200n } }),
+      Code.InvalidArgument,
+      "grace_period",
+    );
+    await expectCode(
+      fx.agent.waitContainer({ id: running.id, timeout: negative }),
+      Code.InvalidArgument,
+      "timeout",
+      "negative",
+    );
     await expectCode(fx.create({ stopGracePeriod: negative }), Code.InvalidArgument, "spec.stop_grace_period");
     expect(await snapshot()).toEqual(before);
     expect(await startTime(running.id)).toBe(started);
@@ -87,7 +109,10 @@ describe("ContainerAgent containers: bad input is INVALID_ARGUMENT naming the fi
       [{ ports: [{ containerPort: 0 }] }, "spec.ports[0].container_port"],
       [{ ports: [{ containerPort: 80, hostIp: "localhost" }] }, "spec.ports[0].host_ip"],
       [{ resources: { memoryBytes: 1024n } }, "spec.resources.memory_bytes"],
-      [{ mounts: [{ containerPath: "relative", source: { case: "volume", value: "v1" } }] }, "spec.mounts[0].container_path"],
+      [
+        { mounts: [{ containerPath: "relative", source: { case: "volume", value: "v1" } }] },
+        "spec.mounts[0].container_path",
+      ],
       [{ mounts: [{ containerPath: "/data" }] }, "spec.mounts[0]"],
       [{ mounts: [{ containerPath: "/data", source: { case: "volume", value: "../up" } }] }, "spec.mounts[0].volume"],
       [{ hostAccess: { addCapabilities: ["CAP_MAKE_COFFEE"] } }, "spec.host_access.add_capabilities[0]"],

@@ -48,7 +48,9 @@ describe("ContainerAgent containers: create, get, list, delete, save", () => {
     ]);
     expect(container?.hostAccess).toMatchObject({ privileged: false, hostNetwork: false, addCapabilities: [] });
     expect(container?.startTime).toBeUndefined();
-    expect(container?.createTime && timestampDate(container.createTime).getTime()).toBeGreaterThan(Date.now() - 600_000);
+    expect(container?.createTime && timestampDate(container.createTime).getTime()).toBeGreaterThan(
+      Date.now() - 600_000,
+    );
 
     const started = await fx.agent.startContainer({ id: created.id });
     expect(started.container?.state).toBe(ContainerState.RUNNING);
@@ -82,7 +84,11 @@ describe("ContainerAgent containers: create, get, list, delete, save", () => {
     const basic = await fx.agent.listContainers({ labelSelector: [fx.selector], name: running.name });
     expect(basic.containers[0]).toMatchObject({ name: running.name, state: ContainerState.RUNNING, image: testImage });
     expect(basic.containers[0]?.command).toEqual([]);
-    const full = await fx.agent.listContainers({ labelSelector: [fx.selector], name: running.name, view: ContainerView.FULL });
+    const full = await fx.agent.listContainers({
+      labelSelector: [fx.selector],
+      name: running.name,
+      view: ContainerView.FULL,
+    });
     expect(full.containers[0]).toMatchObject({ name: running.name, command: ["sleep", "3600"], init: true });
     expect(full.containers[0]?.startTime).toBeDefined();
   });
@@ -118,7 +124,12 @@ describe("ContainerAgent containers: create, get, list, delete, save", () => {
     const image = `dockhand-test/agent-save:${process.pid}`;
     fx.trackImage(image);
 
-    const saved = await fx.agent.saveContainer({ id: writer.id, image, message: "snapshot 1", author: "Test <t@example.com>" });
+    const saved = await fx.agent.saveContainer({
+      id: writer.id,
+      image,
+      message: "snapshot 1",
+      author: "Test <t@example.com>",
+    });
     expect(saved.imageId).toMatch(/^sha256:/);
     expect(saved.image).toBe(image);
     expect(saved.sizeBytes).toBeGreaterThan(0n);
@@ -171,5 +182,4 @@ describe("ContainerAgent containers: create, get, list, delete, save", () => {
     expect((await fx.agent.listContainers({ all: true, name })).containers).toEqual([]);
     await expect(fx.engine.images.inspect(image)).rejects.toMatchObject({ kind: "NotFound" });
   });
-
 });

@@ -43,7 +43,8 @@ function watch(env: { agent: SecondEngineServer["agent"] }, request: WatchReques
   };
 }
 
-const has = (events: Event[], id: string, action: EventAction) => events.some((e) => e.id === id && e.action === action);
+const has = (events: Event[], id: string, action: EventAction) =>
+  events.some((e) => e.id === id && e.action === action);
 
 describe("ContainerAgent.WatchEvents on an engine of its own", () => {
   const env = useSecondEngineServer("agentevt");
@@ -73,18 +74,35 @@ describe("ContainerAgent.WatchEvents on an engine of its own", () => {
     await container.kill({ signal: "SIGKILL" });
     await container.remove();
     const events = await stream.until((seen) => has(seen, id, EventAction.DESTROY));
-    const actions = [EventAction.CREATE, EventAction.START, EventAction.PAUSE, EventAction.UNPAUSE, EventAction.KILL, EventAction.DIE, EventAction.DESTROY];
+    const actions = [
+      EventAction.CREATE,
+      EventAction.START,
+      EventAction.PAUSE,
+      EventAction.UNPAUSE,
+      EventAction.KILL,
+      EventAction.DIE,
+      EventAction.DESTROY,
+    ];
     // Under load the engine can log a pause and an unpause twice: its containerd event monitor
     // logs them again when containerd's own notice comes after the call already did. Such a
     // repeated pair is the engine's, and is passed on as it came; it is folded here.
-    const folded = events.map((e) => e.action).filter((_, i, all) => {
-      const pair = [EventAction.PAUSE, EventAction.UNPAUSE];
-      const repeat = (at: number) => all[at] === pair[0] && all[at + 1] === pair[1] && all[at - 2] === pair[0] && all[at - 1] === pair[1];
-      return !(repeat(i) || repeat(i - 1));
-    });
+    const folded = events
+      .map((e) => e.action)
+      .filter((_, i, all) => {
+        const pair = [EventAction.PAUSE, EventAction.UNPAUSE];
+        const repeat = (at: number) =>
+          all[at] === pair[0] && all[at + 1] === pair[1] && all[at - 2] === pair[0] && all[at - 1] === pair[1];
+        return !(repeat(i) || repeat(i - 1));
+      });
     expect(folded).toEqual(actions);
     const died = events.find((e) => e.action === EventAction.DIE);
-    expect(died).toMatchObject({ type: EventType.CONTAINER, rawAction: "die", id, name: `evt-typed-${run}`, exitCode: 137 });
+    expect(died).toMatchObject({
+      type: EventType.CONTAINER,
+      rawAction: "die",
+      id,
+      name: `evt-typed-${run}`,
+      exitCode: 137,
+    });
     expect(died?.attributes.case).toBe("typed");
     expect(died?.time?.seconds).toBeGreaterThan(0n);
     expect(events.find((e) => e.action === EventAction.CREATE)?.exitCode).toBeUndefined();
@@ -92,18 +110,40 @@ describe("ContainerAgent.WatchEvents on an engine of its own", () => {
   });
 
   it("reports health_status with the new health, and oom", async () => {
-    const stream = watch(env, { labels: [`dockhand.test=${run}`, "case=health"], actions: [EventAction.HEALTH_STATUS, EventAction.OOM, EventAction.DIE] });
+    const stream = watch(env, {
+      labels: [`dockhand.test=${run}`, "case=health"],
+      actions: [EventAction.HEALTH_STATUS, EventAction.OOM, EventAction.DIE],
+    });
     await stream.until((_, messages) => messages.length === 1);
-    const healthy = await create(`evt-health-${run}`, { case: "health" }, { Healthcheck: { Test: ["CMD", "true"], Interval: 1e9, Timeout: 1e9, Retries: 1 } });
+    const healthy = await create(
+      `evt-health-${run}`,
+      { case: "health" },
+      { Healthcheck: { Test: ["CMD", "true"], Interval: 1e9, Timeout: 1e9, Retries: 1 } },
+    );
     await env.engine.docker.getContainer(healthy).start();
-    const hungry = await create(`evt-oom-${run}`, { case: "health" }, { Cmd: ["tail", "/dev/zero"], HostConfig: { Init: true, NetworkMode: "none", Memory: 8 << 20, MemorySwap: 8 << 20 } });
+    const hungry = await create(
+      `evt-oom-${run}`,
+      { case: "health" },
+      {
+        Cmd: ["tail", "/dev/zero"],
+        HostConfig: { Init: true, NetworkMode: "none", Memory: 8 << 20, MemorySwap: 8 << 20 },
+      },
+    );
     await env.engine.docker.getContainer(hungry).start();
-    const events = await stream.until((seen) => has(seen, healthy, EventAction.HEALTH_STATUS) && has(seen, hungry, EventAction.DIE));
-    expect(events.find((e) => e.id === healthy)).toMatchObject({ rawAction: "health_status", detail: "healthy", health: HealthStatus.HEALTHY });
+    const events = await stream.until(
+      (seen) => has(seen, healthy, EventAction.HEALTH_STATUS) && has(seen, hungry, EventAction.DIE),
+    );
+    expect(events.find((e) => e.id === healthy)).toMatchObject({
+      rawAction: "health_status",
+      detail: "healthy",
+      health: HealthStatus.HEALTHY,
+    });
     expect(events.filter((e) => e.id === hungry).map((e) => e.action)).toEqual([EventAction.OOM, EventAction.DIE]);
     expect(events.find((e) => e.id === hungry && e.action === EventAction.DIE)?.exitCode).toBe(137);
     // Only the actions asked for.
-    expect(events.every((e) => [EventAction.HEALTH_STATUS, EventAction.OOM, EventAction.DIE].includes(e.action))).toBe(true);
+    expect(events.every((e) => [EventAction.HEALTH_STATUS, EventAction.OOM, EventAction.DIE].includes(e.action))).toBe(
+      true,
+    );
     await stream.close();
     for (const id of [healthy, hungry]) await env.engine.docker.getContainer(id).remove({ force: true });
   });
@@ -165,7 +205,11 @@ describe("ContainerAgent.WatchEvents on an engine of its own", () => {
     const listeners = env.second.eventListeners();
     const first = (request: WatchRequest) => env.agent.watchEvents(request)[Symbol.asyncIterator]().next();
     await expectCode(first({ types: [EventType.UNSPECIFIED] }), Code.InvalidArgument, "types[0]");
-    await expectCode(first({ actions: [EventAction.START, EventAction.UNSPECIFIED] }), Code.InvalidArgument, "actions[1]");
+    await expectCode(
+      first({ actions: [EventAction.START, EventAction.UNSPECIFIED] }),
+      Code.InvalidArgument,
+      "actions[1]",
+    );
     await expectCode(first({ services: ["Not A Service"] }), Code.InvalidArgument, "services[0]");
     await expectCode(first({ containers: ["a/b"] }), Code.InvalidArgument, "containers[0]");
     await expectCode(first({ labels: ["=x"] }), Code.InvalidArgument, "labels[0]");
@@ -191,8 +235,14 @@ describe("ContainerAgent.WatchEvents: image events", () => {
       await fx.agent.deleteImage({ image: ref });
       const mine = (events: Event[]) => events.filter((e) => e.id === ref || e.id === id || e.name === ref);
       const events = await stream.until((seen) => mine(seen).some((e) => e.action === EventAction.DELETE));
-      expect(mine(events).find((e) => e.action === EventAction.PULL)).toMatchObject({ type: EventType.IMAGE, id: ref, rawAction: "pull" });
-      expect(mine(events).map((e) => e.action)).toEqual(expect.arrayContaining([EventAction.PULL, EventAction.UNTAG, EventAction.DELETE]));
+      expect(mine(events).find((e) => e.action === EventAction.PULL)).toMatchObject({
+        type: EventType.IMAGE,
+        id: ref,
+        rawAction: "pull",
+      });
+      expect(mine(events).map((e) => e.action)).toEqual(
+        expect.arrayContaining([EventAction.PULL, EventAction.UNTAG, EventAction.DELETE]),
+      );
       await stream.close();
     } finally {
       removeImages(local);

@@ -21,7 +21,11 @@ interface ExecOutcome {
   afterResult: number;
 }
 
-async function execute(agent: ReturnType<typeof clientFor<typeof ContainerAgent>>, request: ExecInit, signal?: AbortSignal): Promise<ExecOutcome> {
+async function execute(
+  agent: ReturnType<typeof clientFor<typeof ContainerAgent>>,
+  request: ExecInit,
+  signal?: AbortSignal,
+): Promise<ExecOutcome> {
   const outcome: ExecOutcome = { stdout: "", stderr: "", order: [], exitCode: undefined, afterResult: 0 };
   for await (const message of agent.exec(request, { signal })) {
     if (outcome.exitCode !== undefined) outcome.afterResult++;
@@ -51,7 +55,10 @@ describe("ContainerAgent.Exec", () => {
   for (const protocol of ["grpc", "grpcweb", "connect"] satisfies WireProtocol[]) {
     it(`streams stdout and stderr apart and ends with the exit code (${protocol})`, async () => {
       const agent = clientFor(ContainerAgent, fx.server.url, protocol);
-      const outcome = await execute(agent, { id: running, command: ["sh", "-c", "echo out; sleep 0.5; echo err >&2; sleep 0.5; echo more; exit 3"] });
+      const outcome = await execute(agent, {
+        id: running,
+        command: ["sh", "-c", "echo out; sleep 0.5; echo err >&2; sleep 0.5; echo more; exit 3"],
+      });
       expect(outcome).toMatchObject({ stdout: "out\nmore\n", stderr: "err\n", exitCode: 3, afterResult: 0 });
       expect(outcome.order).toEqual(["stdout", "stderr", "stdout"]);
     });
@@ -85,7 +92,11 @@ describe("ContainerAgent.Exec", () => {
 
   it("fails with DEADLINE_EXCEEDED when the timeout passes, and kills the command", async () => {
     const err = await expectCode(
-      execute(fx.agent, { id: running, command: ["sh", "-c", "echo started; exec sleep 4242"], timeout: { seconds: 1n } }),
+      execute(fx.agent, {
+        id: running,
+        command: ["sh", "-c", "echo started; exec sleep 4242"],
+        timeout: { seconds: 1n },
+      }),
       Code.DeadlineExceeded,
       "timeout",
     );
@@ -130,7 +141,9 @@ describe("ContainerAgent.Exec: cancelling", () => {
     const socket = dockerUrl.replace(/^unix:\/\//, "");
     const { id } = await fx.run();
     const controller = new AbortController();
-    const stream = fx.agent.exec({ id, command: ["sh", "-c", "echo started; exec sleep 4343"] }, { signal: controller.signal })[Symbol.asyncIterator]();
+    const stream = fx.agent
+      .exec({ id, command: ["sh", "-c", "echo started; exec sleep 4343"] }, { signal: controller.signal })
+      [Symbol.asyncIterator]();
     const first = await stream.next();
     expect(first.value?.item.case).toBe("output");
     // The connection carrying the exec's output, found by its request and paired with the daemon's end.
@@ -140,7 +153,8 @@ describe("ContainerAgent.Exec: cancelling", () => {
     controller.abort();
     expect(await stream.next().catch((err: unknown) => ConnectError.from(err).code)).toBe(Code.Canceled);
     const [connection] = execConnections as [{ ours: string; daemon: string }];
-    const closed = () => !holdsSocket(connection.ours) && daemonSockets(socket).get(connection.daemon) !== connection.ours;
+    const closed = () =>
+      !holdsSocket(connection.ours) && daemonSockets(socket).get(connection.daemon) !== connection.ours;
     await until(closed, 10_000);
     expect(closed()).toBe(true);
     const top = async () => JSON.stringify(await fx.engine.docker.getContainer(id).top());

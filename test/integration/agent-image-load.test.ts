@@ -110,7 +110,9 @@ describe("LoadImage from URLs and inline bytes", () => {
     const gzipped = await failureOf(fx.agent.loadImage({ source: { case: "archive", value: halfGz } }));
     expect(gzipped.code).toBe(Code.InvalidArgument);
     expect(gzipped.rawMessage).toContain("archive");
-    const garbage = await failureOf(fx.agent.loadImage({ source: { case: "archive", value: Buffer.from("not an archive") } }));
+    const garbage = await failureOf(
+      fx.agent.loadImage({ source: { case: "archive", value: Buffer.from("not an archive") } }),
+    );
     expect(garbage.code).toBe(Code.InvalidArgument);
     expect((await failureOf(fx.agent.getImage({ image: ref }))).code).toBe(Code.NotFound);
   });
@@ -136,18 +138,14 @@ describe("LoadImage from URLs and inline bytes", () => {
     expect(endless.code).toBe(Code.ResourceExhausted);
     expect(abandoned.has("/endless")).toBe(true);
 
-    const inline = await failureOf(
-      strict.agent.loadImage({ source: { case: "archive", value: Buffer.alloc(1001) } }),
-    );
+    const inline = await failureOf(strict.agent.loadImage({ source: { case: "archive", value: Buffer.alloc(1001) } }));
     expect(inline.code).toBe(Code.ResourceExhausted);
     expect(inline.rawMessage).toContain("archive");
   });
 
   it("gives up on a download that takes longer than the configured timeout", async () => {
     routes.set("/stalled", (res) => res.writeHead(200).write(Buffer.alloc(1024)));
-    const stalled = await failureOf(
-      strict.agent.loadImage({ source: { case: "url", value: `${base}/stalled` } }),
-    );
+    const stalled = await failureOf(strict.agent.loadImage({ source: { case: "url", value: `${base}/stalled` } }));
     expect(stalled.code).toBe(Code.DeadlineExceeded);
     expect(stalled.rawMessage).toContain("url");
   });

@@ -83,7 +83,9 @@ describe("ContainerAgent images against a real engine", () => {
     const again = await fx.agent.tagImage({ source: id, target });
     expect(again.image?.repoTags).toHaveLength(2);
 
-    expect((await failureOf(fx.agent.tagImage({ source: `${uniqueRepository("absent")}:1`, target }))).code).toBe(Code.NotFound);
+    expect((await failureOf(fx.agent.tagImage({ source: `${uniqueRepository("absent")}:1`, target }))).code).toBe(
+      Code.NotFound,
+    );
     const untaggedTarget = await failureOf(fx.agent.tagImage({ source: ref, target: uniqueRepository("x") }));
     expect(untaggedTarget.code).toBe(Code.InvalidArgument);
     expect(untaggedTarget.rawMessage).toContain("target");
@@ -137,7 +139,9 @@ describe("ContainerAgent images against a real engine", () => {
     expect(info?.cpus).toBeGreaterThan(0);
     expect(info?.memoryBytes).toBeGreaterThan(0n);
     expect(info?.images).toBeGreaterThan(0);
-    expect(info?.containers).toBe((info?.containersRunning ?? 0) + (info?.containersPaused ?? 0) + (info?.containersStopped ?? 0));
+    expect(info?.containers).toBe(
+      (info?.containersRunning ?? 0) + (info?.containersPaused ?? 0) + (info?.containersStopped ?? 0),
+    );
     expect(info?.swarmState).not.toBe(SwarmState.UNSPECIFIED);
   });
 

@@ -42,7 +42,13 @@ describe("ContainerAgent ListContainers from the container cache", () => {
     const listsBefore = await metric(fx.server.url, engineLists);
     const cachedBefore = await metric(fx.server.url, cacheAnswers("cache"));
     for (let round = 0; round < 5; round++) {
-      const id = await fx.engine.containers.create({ name: fx.name(`direct-${round}`), image: testImage, command: ["sleep", "3600"], init: true, labels: fx.labels });
+      const id = await fx.engine.containers.create({
+        name: fx.name(`direct-${round}`),
+        image: testImage,
+        command: ["sleep", "3600"],
+        init: true,
+        labels: fx.labels,
+      });
       expect((await list()).map((c) => c.id)).toContain(id);
       expect((await list(false)).map((c) => c.id)).not.toContain(id);
       await fx.engine.containers.start(id);
@@ -79,7 +85,9 @@ describe("ContainerAgent ListContainers from the container cache", () => {
       });
       expect(wording(cached.status)).toBe(wording(engine.status));
       expect(Math.floor(timestampDate(cached.createTime!).getTime() / 1000)).toBe(engine.createdAt.getTime() / 1000);
-      expect(cached.ports.map((p) => [p.containerPort, p.hostIp, p.hostPort])).toEqual(engine.ports.map((p) => [p.containerPort, p.hostIp, p.hostPort]));
+      expect(cached.ports.map((p) => [p.containerPort, p.hostIp, p.hostPort])).toEqual(
+        engine.ports.map((p) => [p.containerPort, p.hostIp, p.hostPort]),
+      );
     }
     expect(ours.find((c) => c.id === exited.id)?.status).toMatch(/^Exited \(3\) /);
     expect(ours.find((c) => c.id === paused.id)?.status).toMatch(/\(Paused\)$/);
@@ -99,6 +107,8 @@ describe("ContainerAgent ListContainers with the cache turned off", () => {
       expect(listed.containers.map((c) => c.id)).toEqual([created.id]);
     }
     expect(await metric(fx.server.url, engineLists)).toBe(listsBefore + 3);
-    expect((await (await fetch(`${fx.server.url}/metrics`)).text()).includes("dockhand_container_list_cache_lists_total{")).toBe(false);
+    expect(
+      (await (await fetch(`${fx.server.url}/metrics`)).text()).includes("dockhand_container_list_cache_lists_total{"),
+    ).toBe(false);
   });
 });

@@ -34,7 +34,10 @@ describe("ContainerAgent.StreamLogs", () => {
   /** Exited container: out1 err1 out2 err2 ... out5 err5, then "no newline" on stdout without one. */
   let mixed: string;
 
-  async function readAll(request: LogsRequest, protocol: WireProtocol = "grpc"): Promise<{ lines: LogLine[]; messages: number }> {
+  async function readAll(
+    request: LogsRequest,
+    protocol: WireProtocol = "grpc",
+  ): Promise<{ lines: LogLine[]; messages: number }> {
     const lines: LogLine[] = [];
     let messages = 0;
     for await (const message of clientFor(ContainerAgent, fx.server.url, protocol).streamLogs(request)) {
@@ -66,7 +69,9 @@ describe("ContainerAgent.StreamLogs", () => {
     await fx.agent.waitContainer({ id: mixed });
   });
 
-  const all = ["out1", "err1", "out2", "err2", "out3", "err3", "out4", "err4", "out5", "err5"].map((t) => `${t.startsWith("out") ? "STDOUT" : "STDERR"}:${t}`);
+  const all = ["out1", "err1", "out2", "err2", "out3", "err3", "out4", "err4", "out5", "err5"].map(
+    (t) => `${t.startsWith("out") ? "STDOUT" : "STDERR"}:${t}`,
+  );
 
   for (const protocol of ["grpc", "grpcweb", "connect"] satisfies WireProtocol[]) {
     it(`sends each line once, marked with its stream, without frame headers (${protocol})`, async () => {
@@ -81,10 +86,18 @@ describe("ContainerAgent.StreamLogs", () => {
       ...all.filter((l) => l.startsWith("STDOUT")),
       "STDOUT:no newline",
     ]);
-    expect(plain((await readAll({ id: mixed, streams: [OutputStream.STDERR] })).lines)).toEqual(all.filter((l) => l.startsWith("STDERR")));
-    expect(plain((await readAll({ id: mixed, tail: 3 })).lines)).toEqual(["STDOUT:out5", "STDERR:err5", "STDOUT:no newline"]);
+    expect(plain((await readAll({ id: mixed, streams: [OutputStream.STDERR] })).lines)).toEqual(
+      all.filter((l) => l.startsWith("STDERR")),
+    );
+    expect(plain((await readAll({ id: mixed, tail: 3 })).lines)).toEqual([
+      "STDOUT:out5",
+      "STDERR:err5",
+      "STDOUT:no newline",
+    ]);
     // The engine counts the tail over both streams, then leaves out the stream not asked for.
-    expect(plain((await readAll({ id: mixed, tail: 3, streams: [OutputStream.STDERR] })).lines)).toEqual(["STDERR:err5"]);
+    expect(plain((await readAll({ id: mixed, tail: 3, streams: [OutputStream.STDERR] })).lines)).toEqual([
+      "STDERR:err5",
+    ]);
     expect((await readAll({ id: mixed, tail: 0 })).lines).toEqual([]);
   });
 
@@ -134,13 +147,21 @@ describe("ContainerAgent.StreamLogs", () => {
   }
 
   it("cuts a line longer than 64 KiB into parts marked continued, and hands on a line without end as it grows", async () => {
-    const id = await runDirect("head -c 200000 /dev/zero | tr '\\0' a; echo; head -c 100000 /dev/zero | tr '\\0' b; sleep 3600", false);
+    const id = await runDirect(
+      "head -c 200000 /dev/zero | tr '\\0' a; echo; head -c 100000 /dev/zero | tr '\\0' b; sleep 3600",
+      false,
+    );
     const parts: Array<{ text: string; continued: boolean }> = [];
     const stop = new AbortController();
-    const has = (letter: string) => parts.filter((p) => p.text.startsWith(letter)).reduce((n, p) => n + p.text.length, 0);
+    const has = (letter: string) =>
+      parts.filter((p) => p.text.startsWith(letter)).reduce((n, p) => n + p.text.length, 0);
     try {
-      for await (const message of clientFor(ContainerAgent, fx.server.url, "grpc").streamLogs({ id, follow: true }, { signal: stop.signal })) {
-        for (const run of message.runs) run.lines.forEach((text, i) => parts.push({ text, continued: run.continued.includes(i) }));
+      for await (const message of clientFor(ContainerAgent, fx.server.url, "grpc").streamLogs(
+        { id, follow: true },
+        { signal: stop.signal },
+      )) {
+        for (const run of message.runs)
+          run.lines.forEach((text, i) => parts.push({ text, continued: run.continued.includes(i) }));
         // The b line has no end: only its first 64 KiB can come while the container runs.
         if (has("a") === 200_000 && has("b") >= 64 * 1024) break;
       }
@@ -158,12 +179,20 @@ describe("ContainerAgent.StreamLogs", () => {
 
   it("over gRPC-web to buf curl", async () => {
     const result = await runCommand("npx", [
-      "buf", "curl", "--protocol", "grpcweb", "--schema", "proto",
-      "-d", JSON.stringify({ id: mixed, streams: ["OUTPUT_STREAM_STDERR"], timestamps: true }),
+      "buf",
+      "curl",
+      "--protocol",
+      "grpcweb",
+      "--schema",
+      "proto",
+      "-d",
+      JSON.stringify({ id: mixed, streams: ["OUTPUT_STREAM_STDERR"], timestamps: true }),
       `${fx.server.url}/dockhand.v1.ContainerAgent/StreamLogs`,
     ]);
     expect(result.code, result.stderr).toBe(0);
-    const texts = [...result.stdout.matchAll(/"lines": (\[[^\]]*\])/g)].flatMap((m) => JSON.parse(m[1] as string) as string[]);
+    const texts = [...result.stdout.matchAll(/"lines": (\[[^\]]*\])/g)].flatMap(
+      (m) => JSON.parse(m[1] as string) as string[],
+    );
     expect(texts).toEqual(["err1", "err2", "err3", "err4", "err5"]);
     expect(result.stdout).toMatch(/"times": \[\s*"20\d\d-/);
     expect(result.stdout).toContain('"stream": "OUTPUT_STREAM_STDERR"');
@@ -174,9 +203,17 @@ describe("ContainerAgent.StreamLogs", () => {
     await expectCode(read({ id: "" }), Code.InvalidArgument, "id");
     await expectCode(read({ id: "../etc" }), Code.InvalidArgument, "id");
     await expectCode(read({ id: mixed, tail: -1 }), Code.InvalidArgument, "tail");
-    await expectCode(read({ id: mixed, since: { seconds: 2000n }, until: { seconds: 1000n } }), Code.InvalidArgument, "until");
+    await expectCode(
+      read({ id: mixed, since: { seconds: 2000n }, until: { seconds: 1000n } }),
+      Code.InvalidArgument,
+      "until",
+    );
     await expectCode(read({ id: mixed, streams: [OutputStream.UNSPECIFIED] }), Code.InvalidArgument, "streams[0]");
-    await expectCode(read({ id: mixed, streams: [OutputStream.STDOUT, 7 as OutputStream] }), Code.InvalidArgument, "streams[1]");
+    await expectCode(
+      read({ id: mixed, streams: [OutputStream.STDOUT, 7 as OutputStream] }),
+      Code.InvalidArgument,
+      "streams[1]",
+    );
     await expectCode(read({ id: `t-logs-absent-${process.pid}` }), Code.NotFound, `t-logs-absent-${process.pid}`);
   });
 });
@@ -193,7 +230,9 @@ describe("ContainerAgent.StreamLogs: cancelling closes the engine connection", (
     const before = await steady(() => daemonConnections(second.socketPath));
 
     const controllers = [new AbortController(), new AbortController(), new AbortController()];
-    const streams = controllers.map((c) => env.agent.streamLogs({ id, follow: true }, { signal: c.signal })[Symbol.asyncIterator]());
+    const streams = controllers.map((c) =>
+      env.agent.streamLogs({ id, follow: true }, { signal: c.signal })[Symbol.asyncIterator](),
+    );
     for (const stream of streams) expect((await stream.next()).value?.runs[0]?.lines[0]).toBe("tick");
     // The server's engine health ping can hold one more for a moment.
     await until(() => inUse() === idle + 3, 10_000);
@@ -202,16 +241,31 @@ describe("ContainerAgent.StreamLogs: cancelling closes the engine connection", (
     expect(daemonConnections(second.socketPath)).toBeGreaterThanOrEqual(idle + 3);
 
     for (const controller of controllers) controller.abort();
-    for (const stream of streams) await stream.next().catch((err: unknown) => expect(ConnectError.from(err).code).toBe(Code.Canceled));
+    for (const stream of streams)
+      await stream.next().catch((err: unknown) => expect(ConnectError.from(err).code).toBe(Code.Canceled));
     await until(() => inUse() === idle && daemonConnections(second.socketPath) <= before, 10_000);
     expect(inUse()).toBe(idle);
     expect(daemonConnections(second.socketPath)).toBeLessThanOrEqual(before);
 
     // buf curl killed mid-stream: the server sees the connection drop.
-    const curl = spawn("npx", ["buf", "curl", "--protocol", "grpcweb", "--schema", "proto", "-d", JSON.stringify({ id, follow: true }), `${env.server.url}/dockhand.v1.ContainerAgent/StreamLogs`], {
-      stdio: ["ignore", "pipe", "ignore"],
-      detached: true,
-    });
+    const curl = spawn(
+      "npx",
+      [
+        "buf",
+        "curl",
+        "--protocol",
+        "grpcweb",
+        "--schema",
+        "proto",
+        "-d",
+        JSON.stringify({ id, follow: true }),
+        `${env.server.url}/dockhand.v1.ContainerAgent/StreamLogs`,
+      ],
+      {
+        stdio: ["ignore", "pipe", "ignore"],
+        detached: true,
+      },
+    );
     let out = "";
     curl.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
     const exited = new Promise<void>((resolve) => curl.once("exit", () => resolve()));

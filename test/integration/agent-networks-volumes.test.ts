@@ -7,7 +7,6 @@ import { useTestServer } from "../support/server-fixture.js";
 import { failureOf } from "../support/failure.js";
 import { docker, dockerQuietly } from "../support/run.js";
 
-
 describe("ContainerAgent volume and network calls", () => {
   const fixture = useTestServer();
   const agent = () => clientFor(ContainerAgent, fixture.server.url);
@@ -43,15 +42,24 @@ describe("ContainerAgent volume and network calls", () => {
 
   it("creates a network, connects a container with an alias others resolve, disconnects, deletes: each twice", async () => {
     const first = await agent().createNetwork({ name: network, labels: { team: "edge" } });
-    expect(first).toMatchObject({ created: true, network: { name: network, driver: "bridge", labels: { team: "edge" } } });
+    expect(first).toMatchObject({
+      created: true,
+      network: { name: network, driver: "bridge", labels: { team: "edge" } },
+    });
     const again = await agent().createNetwork({ name: network });
     expect(again).toMatchObject({ created: false, network: { id: first.network!.id } });
-    expect((await agent().listNetworks({ labelSelector: ["team=edge"] })).networks.map((n) => n.name)).toContain(network);
+    expect((await agent().listNetworks({ labelSelector: ["team=edge"] })).networks.map((n) => n.name)).toContain(
+      network,
+    );
 
     const id = docker("run", "-d", "--name", user, "--init", testImage, "sleep", "3600");
     docker("run", "-d", "--name", peer, "--network", network, "--init", testImage, "sleep", "3600");
-    expect(await agent().connectNetwork({ network, container: user, aliases: ["db"] })).toMatchObject({ connected: true });
-    expect(await agent().connectNetwork({ network, container: user, aliases: ["db"] })).toMatchObject({ connected: false });
+    expect(await agent().connectNetwork({ network, container: user, aliases: ["db"] })).toMatchObject({
+      connected: true,
+    });
+    expect(await agent().connectNetwork({ network, container: user, aliases: ["db"] })).toMatchObject({
+      connected: false,
+    });
     const got = (await agent().getNetwork({ network })).network!;
     const endpoint = got.containers.find((c) => c.containerId === id)!;
     expect(endpoint.containerName).toBe(user);
@@ -65,7 +73,9 @@ describe("ContainerAgent volume and network calls", () => {
     expect(await agent().deleteNetwork({ network })).toMatchObject({ deleted: true });
     expect(await agent().deleteNetwork({ network })).toMatchObject({ deleted: false });
     expect(await failureOf(agent().getNetwork({ network }))).toMatchObject({ code: Code.NotFound });
-    expect(await failureOf(agent().connectNetwork({ network, container: user }))).toMatchObject({ code: Code.NotFound });
+    expect(await failureOf(agent().connectNetwork({ network, container: user }))).toMatchObject({
+      code: Code.NotFound,
+    });
   });
 
   it.each([

@@ -60,7 +60,9 @@ describe("PullImage and PushImage against a real registry", () => {
     expect(pushAgain.at(-1)?.event).toMatchObject({ case: "result", value: { digest: pushResult.value.digest } });
 
     await fx.agent.deleteImage({ image: ref });
-    expect((await fx.agent.getImage({ image: ref }).catch((e: unknown) => ConnectError.from(e))) instanceof ConnectError).toBe(true);
+    expect(
+      (await fx.agent.getImage({ image: ref }).catch((e: unknown) => ConnectError.from(e))) instanceof ConnectError,
+    ).toBe(true);
 
     const pullMessages = await collect<PullImageResponse>(fx.agent.pullImage({ image: ref }));
     expect(pullMessages.filter((m) => m.event.case === "progress").length).toBeGreaterThan(0);
@@ -68,7 +70,9 @@ describe("PullImage and PushImage against a real registry", () => {
     expect(pullResult?.case).toBe("result");
     if (pullResult?.case !== "result") return;
     expect(pullResult.value).toMatchObject({ image: ref, imageId: id, digest: pushResult.value.digest });
-    expect((await fx.agent.getImage({ image: ref })).image?.repoDigests).toContain(`${repository}@${pushResult.value.digest}`);
+    expect((await fx.agent.getImage({ image: ref })).image?.repoDigests).toContain(
+      `${repository}@${pushResult.value.digest}`,
+    );
   });
 
   it("pulls by digest, and pulling what is already there just succeeds", async () => {
@@ -113,7 +117,9 @@ describe("PullImage and PushImage against a real registry", () => {
 
   it.each<WireProtocol>(["grpcweb", "connect"])("streams a pull over %s with the typed client", async (protocol) => {
     const { ref, id, digest } = await publish(`typed-${protocol}`);
-    const messages = await collect<PullImageResponse>(clientFor(ContainerAgent, fx.server.url, protocol).pullImage({ image: ref }));
+    const messages = await collect<PullImageResponse>(
+      clientFor(ContainerAgent, fx.server.url, protocol).pullImage({ image: ref }),
+    );
     expect(messages.length).toBeGreaterThan(1);
     expect(messages.at(-1)?.event).toMatchObject({ case: "result", value: { imageId: id, digest } });
   });

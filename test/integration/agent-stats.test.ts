@@ -18,7 +18,12 @@ describe("ContainerAgent.GetStats and StreamStats", () => {
   let idle: string;
 
   beforeAll(async () => {
-    busy = (await fx.run({ command: ["sh", "-c", "sleep 1000 & sleep 1000 & yes > /dev/null; true"], resources: { memoryBytes: 64n * mib } })).id;
+    busy = (
+      await fx.run({
+        command: ["sh", "-c", "sleep 1000 & sleep 1000 & yes > /dev/null; true"],
+        resources: { memoryBytes: 64n * mib },
+      })
+    ).id;
     idle = (await fx.run()).id;
   });
 
@@ -44,9 +49,14 @@ describe("ContainerAgent.GetStats and StreamStats", () => {
   it("counts network bytes both ways", async () => {
     const server = await fx.run({ command: ["httpd", "-f", "-p", "8080", "-h", "/"] });
     const { container } = await fx.agent.getContainer({ id: server.id });
-    const address = Object.values((await fx.engine.docker.getContainer(server.id).inspect()).NetworkSettings.Networks)[0]?.IPAddress;
+    const address = Object.values(
+      (await fx.engine.docker.getContainer(server.id).inspect()).NetworkSettings.Networks,
+    )[0]?.IPAddress;
     expect(container?.id).toBe(server.id);
-    const client = await fx.run({ command: ["wget", "-q", "-O", "/dev/null", `http://${address}:8080/bin/busybox`], init: false });
+    const client = await fx.run({
+      command: ["wget", "-q", "-O", "/dev/null", `http://${address}:8080/bin/busybox`],
+      init: false,
+    });
     expect((await fx.agent.waitContainer({ id: client.id })).exitCode).toBe(0);
     const s = (await fx.agent.getStats({ id: server.id })).stats as ContainerStats;
     const busyboxBytes = BigInt((await fx.engine.docker.getImage("dockhand-test/busybox:1").inspect()).Size);
@@ -61,7 +71,10 @@ describe("ContainerAgent.GetStats and StreamStats", () => {
     const controller = new AbortController();
     const samples: ContainerStats[] = [];
     try {
-      for await (const { stats } of fx.agent.streamStats({ id: busy, interval: { seconds: 2n } }, { signal: controller.signal })) {
+      for await (const { stats } of fx.agent.streamStats(
+        { id: busy, interval: { seconds: 2n } },
+        { signal: controller.signal },
+      )) {
         samples.push(stats as ContainerStats);
         if (samples.length === 3) controller.abort();
       }
@@ -86,7 +99,8 @@ describe("ContainerAgent.GetStats and StreamStats", () => {
   it("refuses a container that is not running, a missing one, and bad intervals", async () => {
     const stopped = await fx.create();
     await expectCode(fx.agent.getStats({ id: stopped.id }), Code.FailedPrecondition, "not running");
-    const first = (request: Parameters<typeof fx.agent.streamStats>[0]) => fx.agent.streamStats(request)[Symbol.asyncIterator]().next();
+    const first = (request: Parameters<typeof fx.agent.streamStats>[0]) =>
+      fx.agent.streamStats(request)[Symbol.asyncIterator]().next();
     await expectCode(first({ id: stopped.id }), Code.FailedPrecondition, "not running");
     await expectCode(fx.agent.getStats({ id: `t-stats-absent-${process.pid}` }), Code.NotFound);
     await expectCode(first({ id: `t-stats-absent-${process.pid}` }), Code.NotFound);
@@ -109,7 +123,9 @@ describe("ContainerAgent.StreamStats: cancelling closes the engine connection", 
 
     await env.agent.getStats({ id });
     const controllers = [new AbortController(), new AbortController()];
-    const streams = controllers.map((c) => env.agent.streamStats({ id, interval: { seconds: 60n } }, { signal: c.signal })[Symbol.asyncIterator]());
+    const streams = controllers.map((c) =>
+      env.agent.streamStats({ id, interval: { seconds: 60n } }, { signal: c.signal })[Symbol.asyncIterator](),
+    );
     // A first sample, then a wait of a minute for the next one: only the cancel ends it.
     for (const stream of streams) expect((await stream.next()).done).toBe(false);
     const pending = streams.map((stream) => stream.next().catch((err: unknown) => ConnectError.from(err).code));

@@ -17,7 +17,13 @@ import { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection
 import { launchChromium } from "../support/browser.js";
 import { clientFor } from "../support/clients.js";
 import { requireEngine, testImage } from "../support/engine.js";
-import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
+import {
+  removeDataDir,
+  removeServiceContainers,
+  startTestServer,
+  uniqueServiceName,
+  type TestServer,
+} from "../support/test-server.js";
 import { makeTokens, writeTokensFile } from "../support/tokens-file.js";
 
 interface Answer {
@@ -37,11 +43,20 @@ interface Sent {
 function overHttp1(port: number, sent: Sent, host: string, origin?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, method: sent.method, path: sent.path, headers: { ...sent.headers, host, ...(origin ? { origin } : {}) }, agent: false },
+      {
+        host: "127.0.0.1",
+        port,
+        method: sent.method,
+        path: sent.path,
+        headers: { ...sent.headers, host, ...(origin ? { origin } : {}) },
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
+        );
       },
     );
     req.on("error", reject);
@@ -54,7 +69,13 @@ function overHttp2(port: number, sent: Sent, authority: string, origin?: string)
   return new Promise((resolve, reject) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     session.on("error", reject);
-    const stream = session.request({ ":method": sent.method, ":path": sent.path, ":authority": authority, ...sent.headers, ...(origin ? { origin } : {}) });
+    const stream = session.request({
+      ":method": sent.method,
+      ":path": sent.path,
+      ":authority": authority,
+      ...sent.headers,
+      ...(origin ? { origin } : {}),
+    });
     let status = 0;
     let headers: http.IncomingHttpHeaders = {};
     const chunks: Buffer[] = [];
@@ -100,7 +121,12 @@ const families: readonly Family[] = [
       method: "POST",
       path: "/dockhand.v1.ServiceRegistry/CreateService",
       headers: { "content-type": "application/grpc", te: "trailers" },
-      body: frame(toBinary(CreateServiceRequestSchema, create(CreateServiceRequestSchema, { service: { name, image: testImage, command: ["sleep", "3600"] } }))),
+      body: frame(
+        toBinary(
+          CreateServiceRequestSchema,
+          create(CreateServiceRequestSchema, { service: { name, image: testImage, command: ["sleep", "3600"] } }),
+        ),
+      ),
     }),
   },
   {
@@ -110,7 +136,12 @@ const families: readonly Family[] = [
       method: "POST",
       path: "/dockhand.v1.ServiceRegistry/CreateService",
       headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
-      body: frame(toBinary(CreateServiceRequestSchema, create(CreateServiceRequestSchema, { service: { name, image: testImage, command: ["sleep", "3600"] } }))),
+      body: frame(
+        toBinary(
+          CreateServiceRequestSchema,
+          create(CreateServiceRequestSchema, { service: { name, image: testImage, command: ["sleep", "3600"] } }),
+        ),
+      ),
     }),
   },
   {
@@ -126,12 +157,22 @@ const families: readonly Family[] = [
   {
     name: "REST (genisys)",
     h2: false,
-    sent: (name) => ({ method: "POST", path: "/service", headers: { "content-type": "application/json" }, body: JSON.stringify({ name, image: testImage, command: "sleep 3600" }) }),
+    sent: (name) => ({
+      method: "POST",
+      path: "/service",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name, image: testImage, command: "sleep 3600" }),
+    }),
   },
   {
     name: "JSON-RPC (mistify)",
     h2: false,
-    sent: () => ({ method: "POST", path: "/_mistify_RPC_", headers: { "content-type": "application/json" }, body: JSON.stringify({ method: "MDocker.GetInfo", params: [{}], id: 1 }) }),
+    sent: () => ({
+      method: "POST",
+      path: "/_mistify_RPC_",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ method: "MDocker.GetInfo", params: [{}], id: 1 }),
+    }),
   },
   { name: "dashboard", h2: false, sent: () => ({ method: "GET", path: "/" }) },
   { name: "metrics", h2: false, sent: () => ({ method: "GET", path: "/metrics" }) },
@@ -139,8 +180,18 @@ const families: readonly Family[] = [
 ];
 
 /** Every procedure dockhand serves, by path. */
-const servedServices: readonly DescService[] = [ServiceRegistry, Scaler, ContainerAgent, Session, Health, ReflectionV1, ReflectionV1Alpha];
-const procedures = servedServices.flatMap((service) => service.methods.map((method) => `/${service.typeName}/${method.name}`));
+const servedServices: readonly DescService[] = [
+  ServiceRegistry,
+  Scaler,
+  ContainerAgent,
+  Session,
+  Health,
+  ReflectionV1,
+  ReflectionV1Alpha,
+];
+const procedures = servedServices.flatMap((service) =>
+  service.methods.map((method) => `/${service.typeName}/${method.name}`),
+);
 
 describe("the browser boundary (DNS rebinding, foreign origins)", () => {
   let engine: Awaited<ReturnType<typeof requireEngine>>;
@@ -153,8 +204,11 @@ describe("the browser boundary (DNS rebinding, foreign origins)", () => {
     return name;
   };
   const send = (family: Family, name: string, host: string, origin?: string) =>
-    family.h2 ? overHttp2(server.port, family.sent(name), host, origin) : overHttp1(server.port, family.sent(name), host, origin);
-  const exists = async (name: string) => (await clientFor(ServiceRegistry, server.url).listServices({})).services.some((s) => s.name === name);
+    family.h2
+      ? overHttp2(server.port, family.sent(name), host, origin)
+      : overHttp1(server.port, family.sent(name), host, origin);
+  const exists = async (name: string) =>
+    (await clientFor(ServiceRegistry, server.url).listServices({})).services.some((s) => s.name === name);
 
   beforeAll(async () => {
     engine = await requireEngine();
@@ -193,10 +247,22 @@ describe("the browser boundary (DNS rebinding, foreign origins)", () => {
   });
 
   it("admits dockhand's own names, its own origin, a listed origin and a listed host on every route family", async () => {
-    const own = [`127.0.0.1:${server.port}`, `localhost:${server.port}`, `[::1]:${server.port}`, `LOCALHOST:${server.port}`, "dockhand.test", "dockhand.test:443"];
+    const own = [
+      `127.0.0.1:${server.port}`,
+      `localhost:${server.port}`,
+      `[::1]:${server.port}`,
+      `LOCALHOST:${server.port}`,
+      "dockhand.test",
+      "dockhand.test:443",
+    ];
     for (const family of families) {
       for (const host of own) {
-        const answer = await send(family, service("own"), host, family.name === "dashboard" ? undefined : `http://${host.toLowerCase()}`);
+        const answer = await send(
+          family,
+          service("own"),
+          host,
+          family.name === "dashboard" ? undefined : `http://${host.toLowerCase()}`,
+        );
         expect(answer.status, `${family.name} ${host}`).not.toBe(403);
       }
       const listed = await send(family, service("listed"), `127.0.0.1:${server.port}`, allowedOrigin);
@@ -204,12 +270,20 @@ describe("the browser boundary (DNS rebinding, foreign origins)", () => {
     }
     // What was admitted really ran: the Connect call created its service.
     const name = service("admitted");
-    expect((await send(families[0]!, name, `localhost:${server.port}`, `http://localhost:${server.port}`)).status).toBe(200);
+    expect((await send(families[0]!, name, `localhost:${server.port}`, `http://localhost:${server.port}`)).status).toBe(
+      200,
+    );
     expect(await exists(name)).toBe(true);
   });
 
   it("refuses names that only look like dockhand's, and a Host that is not a host", async () => {
-    for (const host of [`127.0.0.2:${server.port}`, `localhost.:${server.port}`, `localhost.attacker.test:${server.port}`, "a b", `evil.test@127.0.0.1:${server.port}`]) {
+    for (const host of [
+      `127.0.0.2:${server.port}`,
+      `localhost.:${server.port}`,
+      `localhost.attacker.test:${server.port}`,
+      "a b",
+      `evil.test@127.0.0.1:${server.port}`,
+    ]) {
       expect((await send(families[0]!, service("port"), host)).status, host).toBe(403);
     }
   });
@@ -230,7 +304,9 @@ describe("the browser boundary (DNS rebinding, foreign origins)", () => {
       for (const protocol of protocols) {
         for (const { host, origin } of foreign) {
           const sent = { method: "POST", path, headers: protocol.headers, body: protocol.body };
-          const answer = protocol.h2 ? await overHttp2(server.port, sent, host, origin) : await overHttp1(server.port, sent, host, origin);
+          const answer = protocol.h2
+            ? await overHttp2(server.port, sent, host, origin)
+            : await overHttp1(server.port, sent, host, origin);
           expect(answer.status, `${path} ${JSON.stringify(protocol.headers)} ${host} ${origin}`).toBe(403);
           sentCount++;
         }
@@ -240,7 +316,11 @@ describe("the browser boundary (DNS rebinding, foreign origins)", () => {
   });
 
   it("says nosniff on every answer, also on an error that quotes its input", async () => {
-    const quoted = await overHttp1(server.port, { method: "GET", path: "/service/%3Cimg%20src%3Dx%3E" }, `127.0.0.1:${server.port}`);
+    const quoted = await overHttp1(
+      server.port,
+      { method: "GET", path: "/service/%3Cimg%20src%3Dx%3E" },
+      `127.0.0.1:${server.port}`,
+    );
     expect(quoted.status).toBeGreaterThanOrEqual(400);
     expect(quoted.headers["x-content-type-options"]).toBe("nosniff");
     for (const family of families) {
@@ -256,7 +336,10 @@ describe("the browser boundary (DNS rebinding, foreign origins)", () => {
         {
           method: "OPTIONS",
           path: "/dockhand.v1.ServiceRegistry/ListServices",
-          headers: { "access-control-request-method": "POST", ...(privateNetwork ? { "access-control-request-private-network": "true" } : {}) },
+          headers: {
+            "access-control-request-method": "POST",
+            ...(privateNetwork ? { "access-control-request-private-network": "true" } : {}),
+          },
         },
         `127.0.0.1:${server.port}`,
         origin,
@@ -289,9 +372,18 @@ describe("the browser boundary (DNS rebinding, foreign origins)", () => {
         const landing = await page.goto(`http://attacker.test:${server.port}/`);
         expect(landing?.status()).toBe(403);
         const answers = await page.evaluate(async (serviceName) => {
-          const post = (path: string, body: string) => fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body }).then(async (r) => ({ status: r.status, text: await r.text() }));
+          const post = (path: string, body: string) =>
+            fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body }).then(async (r) => ({
+              status: r.status,
+              text: await r.text(),
+            }));
           return {
-            create: await post("/dockhand.v1.ServiceRegistry/CreateService", JSON.stringify({ service: { name: serviceName, image: "dockhand-test/busybox:1", command: ["sleep", "3600"] } })),
+            create: await post(
+              "/dockhand.v1.ServiceRegistry/CreateService",
+              JSON.stringify({
+                service: { name: serviceName, image: "dockhand-test/busybox:1", command: ["sleep", "3600"] },
+              }),
+            ),
             list: await post("/dockhand.v1.ContainerAgent/ListContainers", JSON.stringify({ all: true })),
             rest: await fetch("/service").then(async (r) => ({ status: r.status, text: await r.text() })),
             rpc: await post("/_mistify_RPC_", JSON.stringify({ method: "MDocker.GetInfo", params: [{}], id: 1 })),
@@ -327,7 +419,12 @@ describe("auth before the body", () => {
   });
 
   /** Sends only the headers of a request that announces `length` bytes of body; resolves with the answer. */
-  function headersOnlyHttp1(path: string, contentType: string, length: number, authorization?: string): Promise<{ status: number; body: string }> {
+  function headersOnlyHttp1(
+    path: string,
+    contentType: string,
+    length: number,
+    authorization?: string,
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
@@ -336,7 +433,11 @@ describe("auth before the body", () => {
           method: "POST",
           path,
           agent: false,
-          headers: { "content-type": contentType, "content-length": String(length), ...(authorization ? { authorization } : {}) },
+          headers: {
+            "content-type": contentType,
+            "content-length": String(length),
+            ...(authorization ? { authorization } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -357,11 +458,25 @@ describe("auth before the body", () => {
     const connect = await headersOnlyHttp1("/dockhand.v1.ContainerAgent/LoadImage", "application/proto", twelveMb);
     expect(connect.status).toBe(401);
     expect(connect.body).toContain("unauthenticated");
-    const grpcWeb = await headersOnlyHttp1("/dockhand.v1.ContainerAgent/LoadImage", "application/grpc-web+proto", twelveMb);
+    const grpcWeb = await headersOnlyHttp1(
+      "/dockhand.v1.ContainerAgent/LoadImage",
+      "application/grpc-web+proto",
+      twelveMb,
+    );
     expect(grpcWeb.status).toBe(200);
-    const wrongToken = await headersOnlyHttp1("/dockhand.v1.ContainerAgent/LoadImage", "application/proto", twelveMb, "Bearer nope");
+    const wrongToken = await headersOnlyHttp1(
+      "/dockhand.v1.ContainerAgent/LoadImage",
+      "application/proto",
+      twelveMb,
+      "Bearer nope",
+    );
     expect(wrongToken.status).toBe(401);
-    const viewer = await headersOnlyHttp1("/dockhand.v1.ContainerAgent/LoadImage", "application/proto", twelveMb, `Bearer ${tokens.viewer.token}`);
+    const viewer = await headersOnlyHttp1(
+      "/dockhand.v1.ContainerAgent/LoadImage",
+      "application/proto",
+      twelveMb,
+      `Bearer ${tokens.viewer.token}`,
+    );
     expect(viewer.status).toBe(403);
     expect(viewer.body).toContain("permission_denied");
     const mistify = await headersOnlyHttp1("/_mistify_RPC_", "application/json", 1000_000);
@@ -372,7 +487,15 @@ describe("auth before the body", () => {
     const trailers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
       const session = http2.connect(`http://127.0.0.1:${server.port}`);
       session.on("error", reject);
-      const stream = session.request({ ":method": "POST", ":path": "/dockhand.v1.ContainerAgent/LoadImage", "content-type": "application/grpc", te: "trailers" }, { endStream: false });
+      const stream = session.request(
+        {
+          ":method": "POST",
+          ":path": "/dockhand.v1.ContainerAgent/LoadImage",
+          "content-type": "application/grpc",
+          te: "trailers",
+        },
+        { endStream: false },
+      );
       let head: http2.IncomingHttpHeaders = {};
       stream.on("response", (headers) => {
         head = headers;

@@ -25,7 +25,9 @@ async function servePage(bundle: string): Promise<{ origin: string; close(): Pro
       return;
     }
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-    res.end('<!doctype html><html><head><title>cors page</title><script src="/page.js"></script></head><body>page</body></html>');
+    res.end(
+      '<!doctype html><html><head><title>cors page</title><script src="/page.js"></script></head><body>page</body></html>',
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
@@ -51,14 +53,32 @@ describe("a browser on another origin (Chromium, connect-web)", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    const bundled = await build({ entryPoints: ["test/browser/cors-page.ts"], bundle: true, write: false, format: "iife", globalName: "corsPage", platform: "browser", target: "es2022" });
+    const bundled = await build({
+      entryPoints: ["test/browser/cors-page.ts"],
+      bundle: true,
+      write: false,
+      format: "iife",
+      globalName: "corsPage",
+      platform: "browser",
+      target: "es2022",
+    });
     const bundle = bundled.outputFiles[0]!.text;
     allowedPage = await servePage(bundle);
     otherPage = await servePage(bundle);
     writeTokensFile(join(work, "tokens.yml"), Object.values(tokens));
-    server = await startLoggedServer({ authTokensFile: join(work, "tokens.yml"), corsOrigins: [allowedPage.origin], logLevel: "silent" });
-    const admin = createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${tokens.admin.token}`), next(req))] });
-    await createClient(ServiceRegistry, admin).createService({ service: { name: service, image: testImage, command: ["sleep", "3600"] } });
+    server = await startLoggedServer({
+      authTokensFile: join(work, "tokens.yml"),
+      corsOrigins: [allowedPage.origin],
+      logLevel: "silent",
+    });
+    const admin = createConnectTransport({
+      baseUrl: server.url,
+      httpVersion: "1.1",
+      interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${tokens.admin.token}`), next(req))],
+    });
+    await createClient(ServiceRegistry, admin).createService({
+      service: { name: service, image: testImage, command: ["sleep", "3600"] },
+    });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -70,7 +90,11 @@ describe("a browser on another origin (Chromium, connect-web)", () => {
   });
 
   type PageArgs = { url: string; token: string; service: string; protocol: Protocol };
-  async function inPage<T>(origin: string, run: (args: PageArgs) => Promise<T>, protocol: Protocol = "grpcweb"): Promise<T> {
+  async function inPage<T>(
+    origin: string,
+    run: (args: PageArgs) => Promise<T>,
+    protocol: Protocol = "grpcweb",
+  ): Promise<T> {
     const page = await browser.newPage();
     try {
       await page.goto(origin);
@@ -82,28 +106,46 @@ describe("a browser on another origin (Chromium, connect-web)", () => {
 
   for (const protocol of ["grpcweb", "connect"] as const) {
     it(`makes a unary call and reads a server stream over ${protocol}, with a token`, async () => {
-      const unary = await inPage(allowedPage.origin, (a) => corsPage.listServices(a.protocol, a.url, a.token), protocol);
+      const unary = await inPage(
+        allowedPage.origin,
+        (a) => corsPage.listServices(a.protocol, a.url, a.token),
+        protocol,
+      );
       expect(unary).toMatchObject({ ok: true });
       expect(unary.services).toContain(service);
-      const stream = await inPage(allowedPage.origin, (a) => corsPage.firstStatus(a.protocol, a.url, a.service, a.token), protocol);
+      const stream = await inPage(
+        allowedPage.origin,
+        (a) => corsPage.firstStatus(a.protocol, a.url, a.service, a.token),
+        protocol,
+      );
       expect(stream).toEqual({ ok: true, firstStatus: { name: service, desired: 0 } });
     });
 
     it(`shows UNAUTHENTICATED in the browser when the token is missing, over ${protocol}`, async () => {
       const unary = await inPage(allowedPage.origin, (a) => corsPage.listServices(a.protocol, a.url), protocol);
       expect(unary).toMatchObject({ ok: false, code: String(Code.Unauthenticated) });
-      const stream = await inPage(allowedPage.origin, (a) => corsPage.firstStatus(a.protocol, a.url, a.service), protocol);
+      const stream = await inPage(
+        allowedPage.origin,
+        (a) => corsPage.firstStatus(a.protocol, a.url, a.service),
+        protocol,
+      );
       expect(stream).toMatchObject({ ok: false, code: String(Code.Unauthenticated) });
     });
   }
 
   it("refuses a page from an origin that is not allowed, even with a valid token", async () => {
     for (const protocol of ["grpcweb", "connect"] as const) {
-      const refused = await inPage(otherPage.origin, (a) => corsPage.listServices(a.protocol, a.url, a.token), protocol);
+      const refused = await inPage(
+        otherPage.origin,
+        (a) => corsPage.listServices(a.protocol, a.url, a.token),
+        protocol,
+      );
       expect(refused.ok, protocol).toBe(false);
       expect(refused.services, protocol).toBeUndefined();
     }
     // The same page and token from the allowed origin succeed: the origin alone made the difference.
-    expect(await inPage(allowedPage.origin, (a) => corsPage.listServices(a.protocol, a.url, a.token))).toMatchObject({ ok: true });
+    expect(await inPage(allowedPage.origin, (a) => corsPage.listServices(a.protocol, a.url, a.token))).toMatchObject({
+      ok: true,
+    });
   });
 });

@@ -35,24 +35,44 @@ function genisysCore(base: string) {
 }
 
 async function call(base: string, method: string, path: string, body?: string, contentType = "application/json") {
-  const res = await fetch(`${base}${path}`, { method, headers: body === undefined ? {} : { "content-type": contentType }, body });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": contentType },
+    body,
+  });
   const text = await res.text();
-  return { status: res.status, text, json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined, headers: res.headers };
+  return {
+    status: res.status,
+    text,
+    json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+    headers: res.headers,
+  };
 }
 
 describe("genisys connector REST API on dockhand's port", () => {
   const fixture = useTestServer();
-  const running = async (name: string) => (await fixture.engine.containers.list({ all: false, labels: [serviceFilter(name)] })).length;
-  const all = async (name: string) => (await fixture.engine.containers.list({ all: true, labels: [serviceFilter(name)] })).length;
+  const running = async (name: string) =>
+    (await fixture.engine.containers.list({ all: false, labels: [serviceFilter(name)] })).length;
+  const all = async (name: string) =>
+    (await fixture.engine.containers.list({ all: true, labels: [serviceFilter(name)] })).length;
 
   it("scales 0 -> 3 -> 1 -> 0 as the genisys core drives it, counted on the engine", async () => {
     const name = fixture.service("gen");
     const base = fixture.server.url;
-    const created = await call(base, "POST", "/service", JSON.stringify({ name, image: testImage, command: "sleep 3600", environment: { ROLE: "web" }, ports: ["8080"] }));
+    const created = await call(
+      base,
+      "POST",
+      "/service",
+      JSON.stringify({ name, image: testImage, command: "sleep 3600", environment: { ROLE: "web" }, ports: ["8080"] }),
+    );
     expect(created).toMatchObject({ status: 200, text: "" });
     const core = genisysCore(base);
     expect(await core.status(name)).toBe(0);
-    for (const [value, want] of [[3, 3], ["1", 1], [0, 0]] as const) {
+    for (const [value, want] of [
+      [3, 3],
+      ["1", 1],
+      [0, 0],
+    ] as const) {
       expect(await core.scale(name, value)).toBe(true);
       // Scale answers once the count holds: no waiting needed before these checks.
       expect(await core.status(name)).toBe(want);
@@ -61,17 +81,37 @@ describe("genisys connector REST API on dockhand's port", () => {
       expect(await all(name)).toBe(want);
     }
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(sample(metrics, 'dockhand_rpc_requests_total{procedure="genisys/Scale",code="OK"}')).toBeGreaterThanOrEqual(3);
-    expect(sample(metrics, 'dockhand_rpc_requests_total{procedure="genisys/Status",code="OK"}')).toBeGreaterThanOrEqual(4);
+    expect(sample(metrics, 'dockhand_rpc_requests_total{procedure="genisys/Scale",code="OK"}')).toBeGreaterThanOrEqual(
+      3,
+    );
+    expect(sample(metrics, 'dockhand_rpc_requests_total{procedure="genisys/Status",code="OK"}')).toBeGreaterThanOrEqual(
+      4,
+    );
   });
 
   it("publishes each port string on a free loopback port and splits the command as a shell would", async () => {
     const name = fixture.service("genports");
     const base = fixture.server.url;
-    const put = await call(base, "PUT", `/service/${name}`, JSON.stringify({ name: "ignored", image: testImage, command: `sh -c 'echo "$0 started" && exec httpd -f -p 8080'`, ports: ["8080"] }));
+    const put = await call(
+      base,
+      "PUT",
+      `/service/${name}`,
+      JSON.stringify({
+        name: "ignored",
+        image: testImage,
+        command: `sh -c 'echo "$0 started" && exec httpd -f -p 8080'`,
+        ports: ["8080"],
+      }),
+    );
     expect(put.status).toBe(200);
     const got = await call(base, "GET", `/service/${name}`);
-    expect(got.json).toEqual({ name, image: testImage, command: `sh -c 'echo "$0 started" && exec httpd -f -p 8080'`, environment: null, ports: ["8080"] });
+    expect(got.json).toEqual({
+      name,
+      image: testImage,
+      command: `sh -c 'echo "$0 started" && exec httpd -f -p 8080'`,
+      environment: null,
+      ports: ["8080"],
+    });
     expect(await genisysCore(base).scale(name, 1)).toBe(true);
     const [container] = await fixture.engine.containers.list({ all: false, labels: [serviceFilter(name)] });
     expect(container.ports).toEqual([expect.objectContaining({ containerPort: 8080, hostIp: "127.0.0.1" })]);
@@ -103,14 +143,44 @@ describe("genisys connector REST API on dockhand's port", () => {
       ["PUT", `/service/${name}`, JSON.stringify({ image: testImage, environment: [1] }), 400, /environment/],
       ["POST", `/service/${name}/scale`, undefined, 400, /^No data received$/],
       ["POST", `/service/${name}/scale`, JSON.stringify({ count: 2 }), 400, /^Missing parameter\.$/],
-      ["POST", `/service/${name}/scale`, JSON.stringify({ number: null }), 400, /^Invalid value for number parameter\./],
+      [
+        "POST",
+        `/service/${name}/scale`,
+        JSON.stringify({ number: null }),
+        400,
+        /^Invalid value for number parameter\./,
+      ],
       ["POST", `/service/${name}/scale`, JSON.stringify({ number: [2] }), 400, /^Invalid value for number parameter\./],
-      ["POST", `/service/${name}/scale`, JSON.stringify({ number: { n: 2 } }), 400, /^Invalid value for number parameter\./],
+      [
+        "POST",
+        `/service/${name}/scale`,
+        JSON.stringify({ number: { n: 2 } }),
+        400,
+        /^Invalid value for number parameter\./,
+      ],
       ["POST", `/service/${name}/scale`, JSON.stringify({ number: -1 }), 400, /negative/],
-      ["POST", `/service/${name}/scale`, JSON.stringify({ number: "two" }), 400, /^Invalid value for number parameter\./],
-      ["POST", `/service/${name}/scale`, JSON.stringify({ number: 1000000 }), 400, /^Invalid value for number parameter\..*100/],
+      [
+        "POST",
+        `/service/${name}/scale`,
+        JSON.stringify({ number: "two" }),
+        400,
+        /^Invalid value for number parameter\./,
+      ],
+      [
+        "POST",
+        `/service/${name}/scale`,
+        JSON.stringify({ number: 1000000 }),
+        400,
+        /^Invalid value for number parameter\..*100/,
+      ],
       ["POST", "/service/t-nothing-here/scale", JSON.stringify({ number: null }), 400, /^Invalid value/],
-      ["POST", "/service/t-nothing-here/scale", JSON.stringify({ number: 1 }), 501, /^Undefined service: t-nothing-here\.$/],
+      [
+        "POST",
+        "/service/t-nothing-here/scale",
+        JSON.stringify({ number: 1 }),
+        501,
+        /^Undefined service: t-nothing-here\.$/,
+      ],
       ["GET", "/service/t-nothing-here/status", undefined, 501, /^Undefined service: t-nothing-here\.$/],
       ["GET", "/service/t-nothing-here", undefined, 501, /^Undefined service: t-nothing-here\.$/],
       ["GET", "/service/Not%20Valid", undefined, 501, /^Undefined service: Not Valid\.$/],
@@ -132,7 +202,12 @@ describe("genisys connector REST API on dockhand's port", () => {
     expect(wrong.json).toEqual({ error: "Method not allowed." });
     expect((await call(base, "GET", `/service/${name}/scale`)).status).toBe(405);
 
-    const big = await call(base, "PUT", `/service/${name}`, JSON.stringify({ image: testImage, command: "x".repeat(102_400) }));
+    const big = await call(
+      base,
+      "PUT",
+      `/service/${name}`,
+      JSON.stringify({ image: testImage, command: "x".repeat(102_400) }),
+    );
     expect(big.status).toBe(413);
     expect((await call(base, "GET", `/service/${name}`)).json).toEqual(before);
   });
@@ -141,12 +216,25 @@ describe("genisys connector REST API on dockhand's port", () => {
     const base = fixture.server.url;
     const name = fixture.service("gencurl");
     // curl runs beside the server in this process, so it must not block the event loop.
-    const curl = async (...args: string[]) => (await promisify(execFile)("curl", ["-sS", "-w", "\n%{http_code}", ...args], { encoding: "utf8" })).stdout;
-    expect(await curl("-H", "content-type: application/json", "-d", JSON.stringify({ name, image: testImage, command: "sleep 3600" }), `${base}/service`)).toBe("\n200");
-    expect(await curl("-H", "content-type: application/json", "-d", '{"number": "1"}', `${base}/service/${name}/scale`)).toBe("\n200");
+    const curl = async (...args: string[]) =>
+      (await promisify(execFile)("curl", ["-sS", "-w", "\n%{http_code}", ...args], { encoding: "utf8" })).stdout;
+    expect(
+      await curl(
+        "-H",
+        "content-type: application/json",
+        "-d",
+        JSON.stringify({ name, image: testImage, command: "sleep 3600" }),
+        `${base}/service`,
+      ),
+    ).toBe("\n200");
+    expect(
+      await curl("-H", "content-type: application/json", "-d", '{"number": "1"}', `${base}/service/${name}/scale`),
+    ).toBe("\n200");
     expect(await curl(`${base}/service/${name}/status`)).toBe('{"running_resources":1}\n\n200');
     expect(await curl("-I", `${base}/service/${name}/status`)).toMatch(/^HTTP\/1\.1 200/);
-    expect(await curl("-H", "content-type: application/json", "-d", '{"number": 0}', `${base}/service/${name}/scale`)).toBe("\n200");
+    expect(
+      await curl("-H", "content-type: application/json", "-d", '{"number": 0}', `${base}/service/${name}/scale`),
+    ).toBe("\n200");
   });
 });
 
@@ -159,17 +247,28 @@ describe("genisys services.py as the service file", () => {
     const engine = await requireEngine();
     const name = `t-genfile-${process.pid}-${Date.now().toString(36)}`;
     const file = join(dir, "services.py");
-    writeFileSync(file, `# as the seed's sample\n${name.replace(/-/g, "_")} = {'name': 'web', 'image': '${testImage}',\n  'command': 'sleep 3600', 'environment': {'N': 1}, 'ports': ['8080']}\n`);
+    writeFileSync(
+      file,
+      `# as the seed's sample\n${name.replace(/-/g, "_")} = {'name': 'web', 'image': '${testImage}',\n  'command': 'sleep 3600', 'environment': {'N': 1}, 'ports': ['8080']}\n`,
+    );
     const server = await startTestServer(engine, { serviceFile: file });
     try {
       const listed = (await (await fetch(`${server.url}/service`)).json()) as Record<string, unknown>;
-      expect(listed[name.replace(/-/g, "_")]).toEqual({ name: name.replace(/-/g, "_"), image: testImage, command: "sleep 3600", environment: { N: "1" }, ports: ["8080"] });
+      expect(listed[name.replace(/-/g, "_")]).toEqual({
+        name: name.replace(/-/g, "_"),
+        image: testImage,
+        command: "sleep 3600",
+        environment: { N: "1" },
+        ports: ["8080"],
+      });
     } finally {
       await server.close();
       removeDataDir(server.dataDir);
     }
     writeFileSync(file, `ok = {'image': '${testImage}'}\nimport os\n`);
-    await expect(startTestServer(engine, { serviceFile: file, dataDir: join(dir, "data") })).rejects.toThrow(/services\.py line 2: /);
+    await expect(startTestServer(engine, { serviceFile: file, dataDir: join(dir, "data") })).rejects.toThrow(
+      /services\.py line 2: /,
+    );
   });
 });
 
@@ -205,7 +304,9 @@ describe("genisys connector REST API with tokens and switched off", () => {
       expect(denied.status).toBe(403);
       expect(((await denied.json()) as { error: string }).error).toContain("operator");
       expect((await send(viewer.token, "GET", `/service/${name}`)).status).toBe(501);
-      expect((await send(operator.token, "POST", "/service", { name, image: testImage, command: "sleep 3600" })).status).toBe(200);
+      expect(
+        (await send(operator.token, "POST", "/service", { name, image: testImage, command: "sleep 3600" })).status,
+      ).toBe(200);
       expect((await send(viewer.token, "POST", `/service/${name}/scale`, { number: 1 })).status).toBe(403);
       expect((await send(viewer.token, "GET", `/service/${name}/status`)).status).toBe(200);
 
@@ -217,7 +318,9 @@ describe("genisys connector REST API with tokens and switched off", () => {
           body: JSON.stringify({ method: `MDocker.${method}`, params: [params], id: 7 }),
         });
       expect((await rpc(viewer.token, "GetInfo", {})).status).toBe(200);
-      const refused = await rpc(operator.token, "CreateContainer", { guest: { id: name, image: testImage, nics: [{ network: "br0" }] } });
+      const refused = await rpc(operator.token, "CreateContainer", {
+        guest: { id: name, image: testImage, nics: [{ network: "br0" }] },
+      });
       expect(refused.status).toBe(403);
       expect(await refused.text()).toContain("admin");
       expect(await engine.containers.list({ all: true, name })).toEqual([]);

@@ -25,7 +25,11 @@ const run = promisify(execFile);
 /** The mistify agent's client (MA rpc/client.go, WIRE.md §1.2): random 63-bit ids, status >= 400 and `error` are errors. */
 function mdocker(base: string) {
   async function raw(body: string, contentType = "application/json") {
-    const res = await fetch(`${base}/_mistify_RPC_`, { method: "POST", headers: { "content-type": contentType }, body });
+    const res = await fetch(`${base}/_mistify_RPC_`, {
+      method: "POST",
+      headers: { "content-type": contentType },
+      body,
+    });
     return { status: res.status, text: await res.text(), contentType: res.headers.get("content-type") };
   }
   async function call(method: string, params: unknown): Promise<Record<string, unknown>> {
@@ -49,7 +53,18 @@ function guestFor(id: string, image: string) {
     id,
     type: "container",
     image,
-    nics: [{ name: "eth0", network: "br0", model: "", mac, address: "10.0.0.5", netmask: "255.255.255.0", gateway: "10.0.0.1", vlans: [10] }],
+    nics: [
+      {
+        name: "eth0",
+        network: "br0",
+        model: "",
+        mac,
+        address: "10.0.0.5",
+        netmask: "255.255.255.0",
+        gateway: "10.0.0.1",
+        vlans: [10],
+      },
+    ],
     state: "create",
     memory: 64,
     cpu: 1,
@@ -75,7 +90,10 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
     overrides.mistifyImageService = `127.0.0.1:${(imageServer.address() as net.AddressInfo).port}`;
     // A UUID-named image whose main process stops at SIGTERM, as the seed's images were named.
     imageId = randomUUID();
-    writeFileSync(join(dir, "Dockerfile"), `FROM ${testImage}\nCMD ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]\n`);
+    writeFileSync(
+      join(dir, "Dockerfile"),
+      `FROM ${testImage}\nCMD ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]\n`,
+    );
     await run("docker", ["build", "-q", "-t", `${imageId}:latest`, dir]);
     images.push(`${imageId}:latest`);
   });
@@ -110,7 +128,9 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
     expect(inspected.Config.OpenStdin).toBe(true);
     expect(inspected.HostConfig.Memory).toBe(64 * 1024 * 1024);
     await stage("StartContainer", "running", "running");
-    expect((await fixture.engine.docker.getContainer(id).inspect()).NetworkSettings.Networks.bridge?.MacAddress).toBe(sent.nics[0].mac);
+    expect((await fixture.engine.docker.getContainer(id).inspect()).NetworkSettings.Networks.bridge?.MacAddress).toBe(
+      sent.nics[0].mac,
+    );
     // containerStart on a running one, containerShutdown twice, containerStart
     await stage("StartContainer", "running", "running");
     await stage("StopContainer", "stopped", "exited");
@@ -129,11 +149,18 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
     const deleted = await client.call("DeleteContainer", { guest, action: "containerDelete" });
     expect(deleted.guest).toEqual({ ...sent, state: "deleted" });
     expect(await fixture.engine.containers.list({ all: true, name: id })).toEqual([]);
-    expect((await client.call("DeleteContainer", { guest, action: "containerDelete" })).guest).toEqual({ ...sent, state: "deleted" });
+    expect((await client.call("DeleteContainer", { guest, action: "containerDelete" })).guest).toEqual({
+      ...sent,
+      state: "deleted",
+    });
 
     const metrics = await (await fetch(`${fixture.server.url}/metrics`)).text();
-    expect(sample(metrics, 'dockhand_rpc_requests_total{procedure="mistify/MDocker.CreateContainer",code="OK"}')).toBe(1);
-    expect(sample(metrics, 'dockhand_rpc_requests_total{procedure="mistify/MDocker.PauseContainer",code="OK"}')).toBe(2);
+    expect(sample(metrics, 'dockhand_rpc_requests_total{procedure="mistify/MDocker.CreateContainer",code="OK"}')).toBe(
+      1,
+    );
+    expect(sample(metrics, 'dockhand_rpc_requests_total{procedure="mistify/MDocker.PauseContainer",code="OK"}')).toBe(
+      2,
+    );
   });
 
   it("deletes a running guest by stopping it first", async () => {
@@ -143,7 +170,9 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
     const guest = guestFor(id, imageId);
     await client.call("CreateContainer", { guest, action: "containerCreate" });
     await client.call("StartContainer", { guest, action: "containerStart" });
-    expect((await client.call("DeleteContainer", { guest, action: "containerDelete" })).guest).toMatchObject({ state: "deleted" });
+    expect((await client.call("DeleteContainer", { guest, action: "containerDelete" })).guest).toMatchObject({
+      state: "deleted",
+    });
     expect(await fixture.engine.containers.list({ all: true, name: id })).toEqual([]);
   });
 
@@ -157,26 +186,50 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
 
     const got = (await client.call("GetContainer", { id, opts: null })).containers as Array<Record<string, any>>;
     expect(got).toHaveLength(1);
-    expect(got[0]).toMatchObject({ Name: `/${id}`, State: { Running: true, Paused: false }, Config: { Image: imageId } });
+    expect(got[0]).toMatchObject({
+      Name: `/${id}`,
+      State: { Running: true, Paused: false },
+      Config: { Image: imageId },
+    });
     expect(got[0].Id).toMatch(/^[0-9a-f]{64}$/);
-    const listed = (await client.call("ListContainers", { id: "", opts: { All: true, Size: false, Limit: 0, Since: "", Before: "", Filters: { name: [id] } } })).containers as Array<Record<string, any>>;
+    const listed = (
+      await client.call("ListContainers", {
+        id: "",
+        opts: { All: true, Size: false, Limit: 0, Since: "", Before: "", Filters: { name: [id] } },
+      })
+    ).containers as Array<Record<string, any>>;
     expect(listed.map((c) => c.Name)).toEqual([`/${id}`]);
-    const lower = (await client.call("ListContainers", { id: "", opts: { all: false, filters: { label: ["no.such.label"] } } })).containers;
+    const lower = (
+      await client.call("ListContainers", { id: "", opts: { all: false, filters: { label: ["no.such.label"] } } })
+    ).containers;
     expect(lower).toEqual([]);
 
     const untagged = (await run("docker", ["build", "-q", dir])).stdout.trim();
     images.push(untagged);
-    const allImages = (await client.call("ListImages", { id: "", type: "", dest: "", source: "" })).images as Array<Record<string, unknown>>;
+    const allImages = (await client.call("ListImages", { id: "", type: "", dest: "", source: "" })).images as Array<
+      Record<string, unknown>
+    >;
     expect(allImages).toContainEqual({ id: imageId, type: "container", size: expect.any(Number) });
     expect(allImages.every((i) => /^[0-9a-f-]{36}$/.test(String(i.id)))).toBe(true);
-    expect((await client.call("GetImage", { id: imageId, type: "", dest: "", source: "" })).images).toEqual([{ id: imageId, type: "container", size: expect.any(Number) }]);
+    expect((await client.call("GetImage", { id: imageId, type: "", dest: "", source: "" })).images).toEqual([
+      { id: imageId, type: "container", size: expect.any(Number) },
+    ]);
 
     const info = await client.call("GetInfo", {});
     expect(info.ID).toMatch(/\S/);
-    expect(info).toMatchObject({ ContainersRunning: expect.any(Number), NCPU: expect.any(Number), ServerVersion: expect.any(String) });
+    expect(info).toMatchObject({
+      ContainersRunning: expect.any(Number),
+      NCPU: expect.any(Number),
+      ServerVersion: expect.any(String),
+    });
 
     const repository = `dockhand-imgtest/saved-${process.pid}-${randomInt(1e9)}`;
-    const saved = (await client.call("SaveContainer", { id, opts: { Repository: repository, Tag: "v1", Message: "from mistify", Author: "tests" } })).images as Array<Record<string, unknown>>;
+    const saved = (
+      await client.call("SaveContainer", {
+        id,
+        opts: { Repository: repository, Tag: "v1", Message: "from mistify", Author: "tests" },
+      })
+    ).images as Array<Record<string, unknown>>;
     images.push(`${repository}:v1`);
     expect(saved).toEqual([{ id: expect.stringMatching(/^sha256:/), type: "container", size: expect.any(Number) }]);
     const committed = await fixture.engine.docker.getImage(`${repository}:v1`).inspect();
@@ -185,8 +238,12 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
     const other = randomUUID();
     await run("docker", ["tag", untagged, `${other}:latest`]);
     images.push(`${other}:latest`);
-    expect((await client.call("DeleteImage", { id: other, type: "", dest: "", source: "" })).images).toEqual([{ id: other, type: "container", size: expect.any(Number) }]);
-    await expect(client.call("GetImage", { id: other, type: "", dest: "", source: "" })).rejects.toThrow(/^no such image$/);
+    expect((await client.call("DeleteImage", { id: other, type: "", dest: "", source: "" })).images).toEqual([
+      { id: other, type: "container", size: expect.any(Number) },
+    ]);
+    await expect(client.call("GetImage", { id: other, type: "", dest: "", source: "" })).rejects.toThrow(
+      /^no such image$/,
+    );
   });
 
   it("loads images from the image service, plain and gzipped, as <id>:latest", async () => {
@@ -197,7 +254,9 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
     for (const body of [archive, gzipSync(archive)]) {
       const id = randomUUID();
       images.push(`${id}:latest`);
-      served.set(`/images/${id}/download`, (res) => res.writeHead(200, { "content-type": "application/octet-stream" }).end(body));
+      served.set(`/images/${id}/download`, (res) =>
+        res.writeHead(200, { "content-type": "application/octet-stream" }).end(body),
+      );
       const loaded = await client.call("LoadImage", { id, type: "container", dest: "", source: "" });
       expect(loaded.images).toEqual([{ id, type: "container", size: expect.any(Number) }]);
       expect((await fixture.engine.images.describe(`${id}:latest`)).repoTags).toContain(`${id}:latest`);
@@ -216,14 +275,26 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
     const client = mdocker(fixture.server.url);
     const agent = clientFor(ContainerAgent, fixture.server.url);
     const attempts: string[] = [];
-    const onSocket = (message: unknown) => (message as { socket: net.Socket }).socket.on("connectionAttempt", (ip: string) => attempts.push(ip));
+    const onSocket = (message: unknown) =>
+      (message as { socket: net.Socket }).socket.on("connectionAttempt", (ip: string) => attempts.push(ip));
     diagnostics.subscribe("net.client.socket", onSocket);
     try {
-      for (const target of ["http://169.254.169.254/latest/meta-data/", "http://2852039166/", "http://0xa9fea9fe/", "http://[::ffff:169.254.169.254]/"]) {
+      for (const target of [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://2852039166/",
+        "http://0xa9fea9fe/",
+        "http://[::ffff:169.254.169.254]/",
+      ]) {
         const id = randomUUID();
         served.set(`/images/${id}/download`, (res) => res.writeHead(302, { location: target }).end());
-        await expect(client.call("LoadImage", { id, type: "", dest: "", source: "" })).rejects.toThrow(/refused: .*link-local or cloud-metadata/);
-        const typed = await agent.loadImage({ source: { case: "url", value: `http://${overrides.mistifyImageService}/images/${id}/download` } }).catch((err: unknown) => ConnectError.from(err));
+        await expect(client.call("LoadImage", { id, type: "", dest: "", source: "" })).rejects.toThrow(
+          /refused: .*link-local or cloud-metadata/,
+        );
+        const typed = await agent
+          .loadImage({
+            source: { case: "url", value: `http://${overrides.mistifyImageService}/images/${id}/download` },
+          })
+          .catch((err: unknown) => ConnectError.from(err));
         expect(typed).toBeInstanceOf(ConnectError);
         expect((typed as ConnectError).code).toBe(Code.PermissionDenied);
       }
@@ -236,11 +307,16 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
   });
 
   it("narrows downloads to dockhand.load_allowed_hosts, for mistify and the typed LoadImage alike", async () => {
-    const narrow = await startTestServer(fixture.engine, { loadAllowedHosts: ["10.0.0.0/8", "images.example"], mistifyImageService: overrides.mistifyImageService });
+    const narrow = await startTestServer(fixture.engine, {
+      loadAllowedHosts: ["10.0.0.0/8", "images.example"],
+      mistifyImageService: overrides.mistifyImageService,
+    });
     try {
       const id = randomUUID();
       served.set(`/images/${id}/download`, (res) => res.writeHead(200).end("never read"));
-      await expect(mdocker(narrow.url).call("LoadImage", { id, type: "", dest: "", source: "" })).rejects.toThrow(/not in dockhand\.load_allowed_hosts/);
+      await expect(mdocker(narrow.url).call("LoadImage", { id, type: "", dest: "", source: "" })).rejects.toThrow(
+        /not in dockhand\.load_allowed_hosts/,
+      );
       const typed = await clientFor(ContainerAgent, narrow.url)
         .loadImage({ source: { case: "url", value: `http://${overrides.mistifyImageService}/images/${id}/download` } })
         .catch((err: unknown) => ConnectError.from(err));
@@ -256,7 +332,12 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
     const url = `${fixture.server.url}/_mistify_RPC_`;
     const transport: Array<[string, RequestInit, number, string]> = [
       ["GET", { method: "GET" }, 405, "rpc: POST method required, received GET"],
-      ["text/plain", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" }, 415, "rpc: unrecognized Content-Type: text/plain"],
+      [
+        "text/plain",
+        { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" },
+        415,
+        "rpc: unrecognized Content-Type: text/plain",
+      ],
       ["no type", { method: "POST", body: new TextEncoder().encode("{}") }, 415, "rpc: unrecognized Content-Type:"],
     ];
     for (const [what, init, status, text] of transport) {
@@ -271,10 +352,26 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
       ['{"method":"Foo.Bar","params":[{}],"id":1}', 400, 'rpc: can\'t find service "Foo.Bar"'],
       ['{"method":"MDocker.GetImages","params":[{}],"id":1}', 400, 'rpc: can\'t find method "MDocker.GetImages"'],
       ['{"method":"MDocker.GetInfo","id":1}', 400, "rpc: method request ill-formed: missing params field"],
-      ['{"method":"MDocker.GetInfo","params":null,"id":1}', 400, "rpc: method request ill-formed: missing params field"],
-      ['{"method":"MDocker.GetInfo","params":{},"id":1}', 400, "json: cannot unmarshal object into Go value of type [1]interface {}"],
-      [`{"method":"MDocker.CreateContainer","params":[{"guest":{"id":"${id}","memory":"lots"}}],"id":1}`, 400, "json: cannot unmarshal string into Go value of type uint"],
-      [`{"method":"MDocker.CreateContainer","params":[{"guest":{"id":"${id}","memory":-1}}],"id":1}`, 400, "json: cannot unmarshal number -1 into Go value of type uint"],
+      [
+        '{"method":"MDocker.GetInfo","params":null,"id":1}',
+        400,
+        "rpc: method request ill-formed: missing params field",
+      ],
+      [
+        '{"method":"MDocker.GetInfo","params":{},"id":1}',
+        400,
+        "json: cannot unmarshal object into Go value of type [1]interface {}",
+      ],
+      [
+        `{"method":"MDocker.CreateContainer","params":[{"guest":{"id":"${id}","memory":"lots"}}],"id":1}`,
+        400,
+        "json: cannot unmarshal string into Go value of type uint",
+      ],
+      [
+        `{"method":"MDocker.CreateContainer","params":[{"guest":{"id":"${id}","memory":-1}}],"id":1}`,
+        400,
+        "json: cannot unmarshal number -1 into Go value of type uint",
+      ],
     ];
     for (const [body, status, text] of bodies) {
       const answer = await client.raw(body);
@@ -317,7 +414,9 @@ describe("mistify agent JSON-RPC on dockhand's port", () => {
     const guest = guestFor(dup, imageId);
     await client.call("CreateContainer", { guest });
     await expect(client.call("CreateContainer", { guest })).rejects.toThrow(/^container already exists$/);
-    const notification = await client.raw(`{"method":"MDocker.StartContainer","params":[${JSON.stringify({ guest })}],"id":null}`);
+    const notification = await client.raw(
+      `{"method":"MDocker.StartContainer","params":[${JSON.stringify({ guest })}],"id":null}`,
+    );
     expect(notification).toMatchObject({ status: 200, text: "" });
     await until(async () => (await stateOf(dup)) === "running");
     // Keys match whatever their case (Go's decoder), and a string id is echoed as sent.

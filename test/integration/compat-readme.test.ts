@@ -5,7 +5,9 @@ import { useTestServer } from "../support/server-fixture.js";
 
 /** The README's `<!-- readme-test: genisys -->` and `mistify` blocks, from the section for the seeds' users. */
 function example(kind: "genisys" | "mistify"): string {
-  const match = new RegExp(`<!-- readme-test: ${kind} -->\\n\`\`\`bash\\n([\\s\\S]*?)\`\`\``).exec(readFileSync("README.md", "utf8"));
+  const match = new RegExp(`<!-- readme-test: ${kind} -->\\n\`\`\`bash\\n([\\s\\S]*?)\`\`\``).exec(
+    readFileSync("README.md", "utf8"),
+  );
   if (!match) throw new Error(`README.md has no readme-test: ${kind} block`);
   return match[1];
 }
@@ -25,8 +27,13 @@ describe("README: coming from genisys-connector-docker or mistify-agent-docker",
 
   it("runs the genisys curl examples", async () => {
     // The example ends at 0 containers; any left by a failure are removed here.
-    const stdout = await runExample("genisys").finally(() => fixture.engine.containers.list({ all: true, labels: ["dockhand.service=skynet_web"] })
-      .then((left) => Promise.all(left.map((c) => fixture.engine.containers.remove(c.id, { force: true, volumes: true })))));
+    const stdout = await runExample("genisys").finally(() =>
+      fixture.engine.containers
+        .list({ all: true, labels: ["dockhand.service=skynet_web"] })
+        .then((left) =>
+          Promise.all(left.map((c) => fixture.engine.containers.remove(c.id, { force: true, volumes: true }))),
+        ),
+    );
     const lines = stdout.split("\n").filter((line) => line !== "");
     expect(lines[0]).toBe('{"running_resources":2}');
     expect(JSON.parse(lines[1])).toEqual({
@@ -43,7 +50,10 @@ describe("README: coming from genisys-connector-docker or mistify-agent-docker",
     const stdout = await runExample("mistify").finally(() =>
       fixture.engine.containers.remove(mistifyGuest, { force: true, volumes: false }).catch(() => undefined),
     );
-    const replies = stdout.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as { result: Record<string, any>; error: unknown; id: number });
+    const replies = stdout
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line) as { result: Record<string, any>; error: unknown; id: number });
     expect(replies).toHaveLength(5);
     for (const reply of replies) expect(reply).toMatchObject({ error: null, id: 1 });
     expect(replies.map((r) => r.result.guest?.state)).toEqual(["stopped", "running", undefined, "deleted", undefined]);

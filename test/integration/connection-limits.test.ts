@@ -26,7 +26,13 @@ function healthz(url: string): Promise<boolean> {
 describe("connection limits", () => {
   let server: LoggedServer;
   beforeAll(async () => {
-    server = await startLoggedServer({ maxConnections: 4, maxStreamsPerConnection: 3, idleTimeoutMs: 1000, headerTimeoutMs: 30_000, logLevel: "silent" });
+    server = await startLoggedServer({
+      maxConnections: 4,
+      maxStreamsPerConnection: 3,
+      idleTimeoutMs: 1000,
+      headerTimeoutMs: 30_000,
+      logLevel: "silent",
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -42,7 +48,10 @@ describe("connection limits", () => {
     const held = await Promise.all([1, 2, 3, 4].map(connect));
     const extra = await connect();
     let extraClosed = false;
-    extra.on("close", () => (extraClosed = true)).on("error", () => undefined).resume();
+    extra
+      .on("close", () => (extraClosed = true))
+      .on("error", () => undefined)
+      .resume();
     await until(() => extraClosed, 20_000);
     expect(held.every((s) => !s.destroyed)).toBe(true);
     for (const s of held) s.destroy();
@@ -60,13 +69,19 @@ describe("connection limits", () => {
     // A WatchEvents stream that has nothing to say keeps its connection past the idle time.
     const busy = http2.connect(server.url);
     busy.on("error", () => undefined);
-    const stream = busy.request({ ":method": "POST", ":path": "/dockhand.v1.ContainerAgent/WatchEvents", "content-type": "application/connect+json" });
+    const stream = busy.request({
+      ":method": "POST",
+      ":path": "/dockhand.v1.ContainerAgent/WatchEvents",
+      "content-type": "application/connect+json",
+    });
     const body = Buffer.from("{}");
     const frame = Buffer.alloc(5 + body.length);
     frame.writeUInt32BE(body.length, 1);
     body.copy(frame, 5);
     stream.end(frame);
-    const status = await new Promise<number>((resolve) => stream.once("response", (h) => resolve(Number(h[":status"]))));
+    const status = await new Promise<number>((resolve) =>
+      stream.once("response", (h) => resolve(Number(h[":status"]))),
+    );
     expect(status).toBe(200);
     const openedAt = Date.now();
     await until(() => Date.now() - openedAt > 2500, 10_000);

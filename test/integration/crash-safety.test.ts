@@ -9,7 +9,11 @@ import { spawnDockhand } from "../support/dockhand-process.js";
 import { removeServiceContainers, uniqueServiceName } from "../support/test-server.js";
 
 async function call(url: string, procedure: string, body: object): Promise<Record<string, any>> {
-  const res = await fetch(`${url}/${procedure}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/${procedure}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as Record<string, any>;
 }
 
@@ -30,7 +34,9 @@ describe("crash safety", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "dockhand-crash-"));
     // Two containers at a time: the scale stays under way long enough for the kill to land in it.
     const first = await spawnDockhand(["--data-dir", dataDir], { DOCKHAND_SCALE_CONCURRENCY: "2" });
-    await call(first.url, "dockhand.v1.ServiceRegistry/CreateService", { service: { name, image: testImage, command: ["sleep", "3600"], init: true, labels: { keep: "me" } } });
+    await call(first.url, "dockhand.v1.ServiceRegistry/CreateService", {
+      service: { name, image: testImage, command: ["sleep", "3600"], init: true, labels: { keep: "me" } },
+    });
     void call(first.url, "dockhand.v1.Scaler/Scale", { name, replicas: 12 }).catch(() => undefined);
     // Kill it once the scale is under way: some containers exist, others do not yet.
     for (let i = 0; i < 200; i++) {
@@ -67,11 +73,17 @@ describe("crash safety", () => {
     const definition = { name: rolling, image: testImage, command: ["sleep", "3600"], init: true, updateConfig };
     const first = await spawnDockhand(["--data-dir", dataDir]);
     await call(first.url, "dockhand.v1.ServiceRegistry/CreateService", { service: definition });
-    expect(await call(first.url, "dockhand.v1.Scaler/Scale", { name: rolling, replicas: 3 })).toMatchObject({ status: { running: 3 } });
-    await call(first.url, "dockhand.v1.ServiceRegistry/UpdateService", { service: { ...definition, environment: { REV: "2" } } });
+    expect(await call(first.url, "dockhand.v1.Scaler/Scale", { name: rolling, replicas: 3 })).toMatchObject({
+      status: { running: 3 },
+    });
+    await call(first.url, "dockhand.v1.ServiceRegistry/UpdateService", {
+      service: { ...definition, environment: { REV: "2" } },
+    });
     // Kill it once the first batch is replaced and the rest still runs the old version.
     for (let i = 0; i < 200; i++) {
-      const labels = (await engine.containers.list({ all: false, labels: [serviceFilter(rolling)] })).map((c) => c.labels["dockhand.definition"]);
+      const labels = (await engine.containers.list({ all: false, labels: [serviceFilter(rolling)] })).map(
+        (c) => c.labels["dockhand.definition"],
+      );
       if (labels.includes("2")) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

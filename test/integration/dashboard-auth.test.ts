@@ -59,7 +59,9 @@ describe("the dashboard with tokens on, over Connect", () => {
 
   it("asks for a token, refuses a bad one, and shows a viewer the services with no enabled Scale button", async () => {
     const name = fx.service("dash-viewer");
-    await createClient(ServiceRegistry, operator()).createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
+    await createClient(ServiceRegistry, operator()).createService({
+      service: { name, image: testImage, command: ["sleep", "3600"], init: true },
+    });
     const { page, pageErrors } = await openPage(browser, `${fx.server.url}/`);
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     await screenshot(page, "sign-in");
@@ -72,12 +74,23 @@ describe("the dashboard with tokens on, over Connect", () => {
     await row.waitFor();
     await page.locator('[data-caller="dash-viewer"]', { hasText: "(viewer)" }).waitFor();
     expect(await page.locator("header").textContent()).toContain("over Connect");
-    expect(await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.getItem("dockhand.token") }))).toEqual({ local: 0, session: viewerToken });
+    expect(
+      await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.getItem("dockhand.token") })),
+    ).toEqual({ local: 0, session: viewerToken });
 
     // Disabled from the start (Session.WhoAmI), each saying which role it needs.
     const scale = row.getByRole("button", { name: "Scale", exact: true });
-    await page.waitForFunction((n) => (document.querySelector(`tr[data-service="${n}"] .scale button[type=submit]`) as { disabled: boolean } | null)?.disabled === true, name);
-    for (const button of [scale, row.getByRole("button", { name: `Scale ${name} up by one` }), row.getByRole("button", { name: "Delete" })]) {
+    await page.waitForFunction(
+      (n) =>
+        (document.querySelector(`tr[data-service="${n}"] .scale button[type=submit]`) as { disabled: boolean } | null)
+          ?.disabled === true,
+      name,
+    );
+    for (const button of [
+      scale,
+      row.getByRole("button", { name: `Scale ${name} up by one` }),
+      row.getByRole("button", { name: "Delete" }),
+    ]) {
       expect(await button.isDisabled()).toBe(true);
     }
     expect(await row.locator("form.scale").getAttribute("title")).toContain("needs the operator role");
@@ -88,14 +101,20 @@ describe("the dashboard with tokens on, over Connect", () => {
 
   it("lets an operator scale, shows PERMISSION_DENIED with the role needed once the token is demoted, and signs out", async () => {
     const name = fx.service("dash-operator");
-    await createClient(ServiceRegistry, operator()).createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
+    await createClient(ServiceRegistry, operator()).createService({
+      service: { name, image: testImage, command: ["sleep", "3600"], init: true },
+    });
     const { page, pageErrors } = await openPage(browser, `${fx.server.url}/`);
     await signIn(page, operatorToken);
     const row = page.locator(`tr[data-service="${name}"]`);
     await row.waitFor();
     await page.locator('[data-caller="dash-operator"]', { hasText: "(operator)" }).waitFor();
     await row.getByRole("button", { name: `Scale ${name} up by one` }).click();
-    await page.waitForFunction((n) => document.querySelector(`tr[data-service="${n}"] [data-col=running]`)?.textContent === "1", name, { timeout: 60_000 });
+    await page.waitForFunction(
+      (n) => document.querySelector(`tr[data-service="${n}"] [data-col=running]`)?.textContent === "1",
+      name,
+      { timeout: 60_000 },
+    );
 
     // The token loses its role while the page is open: the page learns it from the refusal.
     writeTokens("viewer");
@@ -111,8 +130,16 @@ describe("the dashboard with tokens on, over Connect", () => {
     const denied = page.locator('.errors [data-code="PermissionDenied"]');
     await denied.waitFor();
     expect(await denied.textContent()).toContain("needs the operator role");
-    await page.waitForFunction((n) => (document.querySelector(`tr[data-service="${n}"] .scale button[type=submit]`) as { disabled: boolean } | null)?.disabled === true, name);
-    const { status } = await createClient(Scaler, createGrpcTransport({ baseUrl: fx.server.url, interceptors: [bearer(viewerToken)] })).getStatus({ name });
+    await page.waitForFunction(
+      (n) =>
+        (document.querySelector(`tr[data-service="${n}"] .scale button[type=submit]`) as { disabled: boolean } | null)
+          ?.disabled === true,
+      name,
+    );
+    const { status } = await createClient(
+      Scaler,
+      createGrpcTransport({ baseUrl: fx.server.url, interceptors: [bearer(viewerToken)] }),
+    ).getStatus({ name });
     expect(status?.desired).toBe(1);
     await screenshot(page, "permission-denied");
 

@@ -8,7 +8,13 @@ import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { launchBrowser, openPage, screenshot } from "../support/browser.js";
 import { clientFor } from "../support/clients.js";
 import { requireEngine, testImage } from "../support/engine.js";
-import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
+import {
+  removeDataDir,
+  removeServiceContainers,
+  startTestServer,
+  uniqueServiceName,
+  type TestServer,
+} from "../support/test-server.js";
 
 // Functions passed to page.waitForFunction run in the browser; the tests are type-checked without the DOM.
 declare const document: { querySelector(selector: string): { textContent: string | null } | null };
@@ -34,11 +40,17 @@ describe("the dashboard when dockhand goes away and comes back", () => {
   it("shows a banner while dockhand is gone, then reconnects its stream by itself, with no reload", async () => {
     const first = await startTestServer(engine, { dataDir, shutdownGraceMs: 500 });
     servers.push(first);
-    await clientFor(ServiceRegistry, first.url).createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
+    await clientFor(ServiceRegistry, first.url).createService({
+      service: { name, image: testImage, command: ["sleep", "3600"], init: true },
+    });
     await clientFor(Scaler, first.url).scale({ name, replicas: 1 });
     const { page, pageErrors } = await openPage(browser, `${first.url}/#/services`);
     const running = (n: string) =>
-      page.waitForFunction(([s, want]) => document.querySelector(s)?.textContent === want, [`tr[data-service="${name}"] [data-col=running]`, n] as const, { timeout: 60_000 });
+      page.waitForFunction(
+        ([s, want]) => document.querySelector(s)?.textContent === want,
+        [`tr[data-service="${name}"] [data-col=running]`, n] as const,
+        { timeout: 60_000 },
+      );
     await running("1");
     const navigations: string[] = [];
     page.on("framenavigated", (frame) => navigations.push(frame.url()));

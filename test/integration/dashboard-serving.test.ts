@@ -53,7 +53,9 @@ describe("dockhand serves the dashboard's built assets", () => {
     for (const path of assetPaths(html)) {
       const plain = await raw(`${fx.server.url}${path}`);
       expect(plain.status).toBe(200);
-      expect(plain.headers["content-type"]).toBe(path.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8");
+      expect(plain.headers["content-type"]).toBe(
+        path.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8",
+      );
       expect(plain.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
       expect(plain.headers["content-encoding"]).toBeUndefined();
       expect(plain.headers.vary).toBe("accept-encoding");

@@ -22,7 +22,11 @@ interface DomElement {
   parentElement: DomElement | null;
   getAttribute(name: string): string | null;
 }
-declare const document: { querySelector(selector: string): DomElement | null; querySelectorAll(selector: string): Iterable<DomElement>; activeElement: DomElement | null };
+declare const document: {
+  querySelector(selector: string): DomElement | null;
+  querySelectorAll(selector: string): Iterable<DomElement>;
+  activeElement: DomElement | null;
+};
 
 /** Prints a numbered line each second, so its logs always have something new. */
 const ticker = ["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done"];
@@ -95,7 +99,11 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
       const seen: string[] = [];
       window.seen = seen;
       const el = document.querySelector(selector)!;
-      new MutationObserver(() => seen.push(el.textContent ?? "")).observe(el, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(() => seen.push(el.textContent ?? "")).observe(el, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
     }, cell);
     const navigations: string[] = [];
     page.on("framenavigated", (frame) => navigations.push(frame.url()));
@@ -173,7 +181,9 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
     const badImage = "Not A Valid Image";
     let expected = "";
     try {
-      await clientFor(ServiceRegistry, fx.server.url).updateService({ service: { name, image: badImage, command: ticker } });
+      await clientFor(ServiceRegistry, fx.server.url).updateService({
+        service: { name, image: badImage, command: ticker },
+      });
     } catch (err) {
       expect(ConnectError.from(err).code).toBe(Code.InvalidArgument);
       expected = ConnectError.from(err).rawMessage;
@@ -213,11 +223,17 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
       const seen: string[] = [];
       window.seen = seen;
       const el = document.querySelector(selector)!;
-      new MutationObserver(() => seen.push(el.textContent ?? "")).observe(el, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(() => seen.push(el.textContent ?? "")).observe(el, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
     }, cell);
 
     const registry = clientFor(ServiceRegistry, fx.server.url);
-    await registry.updateService({ service: { name, image: testImage, command: ticker, init: true, environment: { ROUND: "2" }, updateConfig: fast } });
+    await registry.updateService({
+      service: { name, image: testImage, command: ticker, init: true, environment: { ROUND: "2" }, updateConfig: fast },
+    });
     await waitForText(page, cell, { includes: "completed v1→v2" }, 120_000);
     const steps = await page.evaluate(() => window.seen);
     expect(steps.some((t) => t.startsWith("updating v1→v2"))).toBe(true);
@@ -236,10 +252,11 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
     await fx.createService(name, { command: ticker });
     const { page, pageErrors } = await openPage(browser, `${fx.server.url}/#/services`);
     await waitForText(page, `tr[data-service="${name}"] [data-col=running]`, { equals: "0" });
-    const focused = () => page.evaluate(() => {
-      const el = document.activeElement;
-      return { id: el?.id ?? "", text: el?.textContent ?? "", label: el?.getAttribute("aria-label") ?? "" };
-    });
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement;
+        return { id: el?.id ?? "", text: el?.textContent ?? "", label: el?.getAttribute("aria-label") ?? "" };
+      });
 
     await page.keyboard.press("Tab");
     expect((await focused()).text).toBe("Skip to content");
@@ -293,12 +310,18 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
     const { page, pageErrors } = await openPage(browser, `${fx.server.url}/#/events`);
     await waitForText(page, "[role=status]", { equals: "Watching." });
     await clientFor(Scaler, fx.server.url).scale({ name, replicas: 1 });
-    await page.locator("table.events tbody tr", { hasText: `${name}-1` }).first().waitFor();
+    await page
+      .locator("table.events tbody tr", { hasText: `${name}-1` })
+      .first()
+      .waitFor();
     await screenshot(page, "events");
 
     await page.getByRole("link", { name: "Containers" }).click();
     await page.locator(`tr[data-container="${name}-1"]`).waitFor();
-    await page.locator(`tr[data-container="${name}-1"]`).getByRole("button", { name: /^Details/ }).click();
+    await page
+      .locator(`tr[data-container="${name}-1"]`)
+      .getByRole("button", { name: /^Details/ })
+      .click();
     await page.getByLabel("Command", { exact: true }).fill("echo hello-from-exec");
     await page.getByRole("button", { name: "Run", exact: true }).click();
     await waitForText(page, "form.exec pre", { includes: "[exit code" });

@@ -1,5 +1,15 @@
 import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -27,7 +37,7 @@ function buildBaseImage(dir: string): void {
     mkdirSync(join(root, dirname(path)), { recursive: true });
     cpSync(path, join(root, path), { dereference: true, recursive: true });
   };
-  const node = execFileSync("bash", ["-c", "readlink -f \"$(command -v node)\""], { encoding: "utf8" }).trim();
+  const node = execFileSync("bash", ["-c", 'readlink -f "$(command -v node)"'], { encoding: "utf8" }).trim();
   copy(node);
   const libraries = execFileSync("ldd", [node], { encoding: "utf8" }).match(/\/\S+/g) ?? [];
   for (const library of libraries) copy(library);
@@ -54,10 +64,23 @@ function buildBaseImage(dir: string): void {
 
 /** The build context of an offline build: the repository's build inputs plus node_modules. */
 function makeContext(dir: string): void {
-  for (const entry of ["Dockerfile", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "src", "gen", "node_modules", "scripts", "dashboard"]) {
+  for (const entry of [
+    "Dockerfile",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "tsconfig.build.json",
+    "src",
+    "gen",
+    "node_modules",
+    "scripts",
+    "dashboard",
+  ]) {
     cpSync(entry, join(dir, entry), { recursive: true, verbatimSymlinks: true });
   }
-  const ignore = readFileSync(".dockerignore", "utf8").split("\n").filter((line) => line.trim() !== "node_modules");
+  const ignore = readFileSync(".dockerignore", "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "node_modules");
   writeFileSync(join(dir, ".dockerignore"), ignore.join("\n"));
 }
 
@@ -70,17 +93,40 @@ describe("the Dockerfile", () => {
     mkdirSync(join(work, "context"));
     buildBaseImage(join(work, "base"));
     makeContext(join(work, "context"));
-    await run("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${baseImage}`, "--build-arg", "NPM_CI=false", "-t", appImage, join(work, "context")], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    await run(
+      "docker",
+      [
+        "build",
+        "-q",
+        "--build-arg",
+        `BASE_IMAGE=${baseImage}`,
+        "--build-arg",
+        "NPM_CI=false",
+        "-t",
+        appImage,
+        join(work, "context"),
+      ],
+      {
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     await docker(
-      "run", "-d", "--name", containerName, "--label", `dockhand.test=dockerfile-${id}`,
-      "-v", "/var/run/docker.sock:/var/run/docker.sock",
+      "run",
+      "-d",
+      "--name",
+      containerName,
+      "--label",
+      `dockhand.test=dockerfile-${id}`,
+      "-v",
+      "/var/run/docker.sock:/var/run/docker.sock",
       // Published on the host's loopback only: cleartext is then the operator's stated choice.
-      "-e", "DOCKHAND_INSECURE=true",
-      "-p", "127.0.0.1:0:7051",
+      "-e",
+      "DOCKHAND_INSECURE=true",
+      "-p",
+      "127.0.0.1:0:7051",
       // The image's own HEALTHCHECK command, polled faster so the test need not wait 15 s.
-      "--health-interval", "1s",
+      "--health-interval",
+      "1s",
       appImage,
     );
     url = `http://${await docker("port", containerName, "7051/tcp")}`;
@@ -98,23 +144,42 @@ describe("the Dockerfile", () => {
   });
 
   it("keeps only production dependencies in the runtime image", async () => {
-    const check = "Promise.all([import('dockerode'), import('typescript').then(() => 'dev', () => 'absent')]).then(([, dev]) => console.log(dev))";
-    expect(await docker("run", "--rm", "--entrypoint", "node", "-w", "/app", appImage, "--input-type=module", "-e", check)).toBe("absent");
+    const check =
+      "Promise.all([import('dockerode'), import('typescript').then(() => 'dev', () => 'absent')]).then(([, dev]) => console.log(dev))";
+    expect(
+      await docker("run", "--rm", "--entrypoint", "node", "-w", "/app", appImage, "--input-type=module", "-e", check),
+    ).toBe("absent");
   });
 
   it("answers on the published port: liveness, readiness and Connect JSON", async () => {
     // Each try has a deadline: a connection the port proxy accepted before dockhand listened can hang.
     let health = 0;
-    await until(async () => (health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0)) === 200, 60_000, 500);
+    await until(
+      async () =>
+        (health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+      60_000,
+      500,
+    );
     expect(health).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
-    const check = await fetch(`${url}/grpc.health.v1.Health/Check`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const check = await fetch(`${url}/grpc.health.v1.Health/Check`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(await check.json()).toEqual({ status: "SERVING" });
   });
 
   it("drives the host's engine through the mounted socket", async () => {
     const call = (path: string, body: unknown) =>
-      fetch(`${url}/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => ({
+      fetch(`${url}/${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({
         status: r.status,
         body: (await r.json()) as Record<string, unknown>,
       }));
@@ -146,15 +211,44 @@ describe("the Dockerfile", () => {
     const name = `${containerName}-tls`;
     try {
       await docker(
-        "run", "-d", "--name", name, "--label", `dockhand.test=dockerfile-${id}`,
-        "-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", `${pki.dir}:/certs:ro`,
-        "-e", "DOCKHAND_TLS_CERT=/certs/server.pem", "-e", "DOCKHAND_TLS_KEY=/certs/server.key", "-e", "DOCKHAND_AUTH_TOKENS=/certs/tokens.yml",
-        "-p", "127.0.0.1:0:7051", "--health-interval", "1s",
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--label",
+        `dockhand.test=dockerfile-${id}`,
+        "-v",
+        "/var/run/docker.sock:/var/run/docker.sock",
+        "-v",
+        `${pki.dir}:/certs:ro`,
+        "-e",
+        "DOCKHAND_TLS_CERT=/certs/server.pem",
+        "-e",
+        "DOCKHAND_TLS_KEY=/certs/server.key",
+        "-e",
+        "DOCKHAND_AUTH_TOKENS=/certs/tokens.yml",
+        "-p",
+        "127.0.0.1:0:7051",
+        "--health-interval",
+        "1s",
         appImage,
       );
       const address = await docker("port", name, "7051/tcp");
       const list = () =>
-        run("curl", ["-sS", "--max-time", "5", "--cacert", pki.caCert, "-H", `authorization: Bearer ${tokens.viewer.token}`, "-H", "content-type: application/json", "-d", "{}", `https://${address}/dockhand.v1.ServiceRegistry/ListServices`]).then(
+        run("curl", [
+          "-sS",
+          "--max-time",
+          "5",
+          "--cacert",
+          pki.caCert,
+          "-H",
+          `authorization: Bearer ${tokens.viewer.token}`,
+          "-H",
+          "content-type: application/json",
+          "-d",
+          "{}",
+          `https://${address}/dockhand.v1.ServiceRegistry/ListServices`,
+        ]).then(
           (r) => r.stdout,
           () => "",
         );
@@ -162,7 +256,11 @@ describe("the Dockerfile", () => {
       await until(async () => (body = await list()).startsWith("{"), 60_000, 500);
       expect(body).toMatch(/^\{/);
       let health = "";
-      await until(async () => (health = await docker("inspect", "-f", "{{.State.Health.Status}}", name)) === "healthy", 60_000, 500);
+      await until(
+        async () => (health = await docker("inspect", "-f", "{{.State.Health.Status}}", name)) === "healthy",
+        60_000,
+        500,
+      );
       expect(health).toBe("healthy");
     } finally {
       await docker("rm", "-f", name).catch(() => undefined);
@@ -172,7 +270,11 @@ describe("the Dockerfile", () => {
 
   it("reports healthy through its HEALTHCHECK", async () => {
     let status = "";
-    await until(async () => (status = await docker("inspect", "-f", "{{.State.Health.Status}}", containerName)) === "healthy", 60_000, 500);
+    await until(
+      async () => (status = await docker("inspect", "-f", "{{.State.Health.Status}}", containerName)) === "healthy",
+      60_000,
+      500,
+    );
     expect(status).toBe("healthy");
   });
 });

@@ -22,7 +22,8 @@ async function readUntil(
 }
 
 const events = (items: EngineEventItem[]): EngineEvent[] => items.flatMap((i) => (i.kind === "event" ? [i.event] : []));
-const has = (items: EngineEventItem[], id: string, action: string) => events(items).some((e) => e.id === id && e.action === action);
+const has = (items: EngineEventItem[], id: string, action: string) =>
+  events(items).some((e) => e.id === id && e.action === action);
 
 describe("engine events against a second dockerd that restarts", () => {
   let second: SecondEngine;
@@ -49,7 +50,10 @@ describe("engine events against a second dockerd that restarts", () => {
 
   it("delivers typed container events filtered by label, with the exit code on die", async () => {
     const controller = new AbortController();
-    const stream = engine.events.watch({ filters: { types: ["container"], labels: [label] }, signal: controller.signal });
+    const stream = engine.events.watch({
+      filters: { types: ["container"], labels: [label] },
+      signal: controller.signal,
+    });
     const iterator = stream[Symbol.asyncIterator]();
     expect((await iterator.next()).value).toEqual({ kind: "connected" });
     const id = await engine.containers.create(spec(`evt-typed-${process.pid}`));
@@ -80,7 +84,10 @@ describe("engine events against a second dockerd that restarts", () => {
 
       await second.stop(signal);
       await second.start();
-      const resumed = await readUntil(iterator, (seen) => seen.some((i) => i.kind === "resynced") && has(seen, keeper, "start"));
+      const resumed = await readUntil(
+        iterator,
+        (seen) => seen.some((i) => i.kind === "resynced") && has(seen, keeper, "start"),
+      );
       const resync = resumed.find((i) => i.kind === "resynced");
       expect(resync).toMatchObject({ kind: "resynced", reason: expect.any(String) });
 
@@ -89,7 +96,9 @@ describe("engine events against a second dockerd that restarts", () => {
       const after = await readUntil(iterator, (seen) => has(seen, fresh, "start"));
       expect(has(after, fresh, "create")).toBe(true);
       // A replay never repeats an event already delivered.
-      const keys = [...resumed, ...after].flatMap((i) => (i.kind === "event" ? [`${i.event.timeNano}${i.event.action}${i.event.id}`] : []));
+      const keys = [...resumed, ...after].flatMap((i) =>
+        i.kind === "event" ? [`${i.event.timeNano}${i.event.action}${i.event.id}`] : [],
+      );
       expect(new Set(keys).size).toBe(keys.length);
 
       await iterator.return?.();
@@ -110,7 +119,11 @@ describe("engine events against a second dockerd that restarts", () => {
 
   it("fails with Unavailable when the engine cannot be reached at the start", async () => {
     const absent = createDockerEngine({ url: `unix:///tmp/dockhand-absent-${process.pid}.sock` });
-    const failure = await absent.events.watch({})[Symbol.asyncIterator]().next().catch((err: unknown) => err);
+    const failure = await absent.events
+      .watch({})
+      [Symbol.asyncIterator]()
+      .next()
+      .catch((err: unknown) => err);
     expect(isDockhandError(failure, "Unavailable")).toBe(true);
   });
 });

@@ -43,7 +43,10 @@ describe("engine outage", () => {
 
     await second.stop("SIGKILL");
     await until(async () => (await health.check({ service: "" })).status === Status.NOT_SERVING);
-    for (const call of [() => scaler.getStatus({ name: "outage-a" }), () => scaler.scale({ name: "outage-b", replicas: 2 })]) {
+    for (const call of [
+      () => scaler.getStatus({ name: "outage-a" }),
+      () => scaler.scale({ name: "outage-b", replicas: 2 }),
+    ]) {
       const err = await failureOf(call());
       expect(err.code).toBe(Code.Unavailable);
       expect(err.rawMessage).toMatch(/Docker engine/);
@@ -53,7 +56,10 @@ describe("engine outage", () => {
 
     await second.start();
     const healedMs = await until(async () => {
-      const [a, b] = await Promise.all([scaler.getStatus({ name: "outage-a" }), scaler.getStatus({ name: "outage-b" })]);
+      const [a, b] = await Promise.all([
+        scaler.getStatus({ name: "outage-a" }),
+        scaler.getStatus({ name: "outage-b" }),
+      ]);
       return a.status?.running === 3 && b.status?.running === 2;
     });
     expect((await health.check({ service: "" })).status).toBe(Status.SERVING);

@@ -25,7 +25,13 @@ describe("health: grpc.health.v1 and /healthz, /readyz follow the Docker engine"
 
   it("answers SERVING for the server and each service, NOT_FOUND for an unknown one", async () => {
     const health = clientFor(Health, server.url);
-    for (const service of ["", "dockhand.v1.Scaler", "dockhand.v1.ServiceRegistry", "dockhand.v1.ContainerAgent", "grpc.health.v1.Health"]) {
+    for (const service of [
+      "",
+      "dockhand.v1.Scaler",
+      "dockhand.v1.ServiceRegistry",
+      "dockhand.v1.ContainerAgent",
+      "grpc.health.v1.Health",
+    ]) {
       expect((await health.check({ service })).status).toBe(Status.SERVING);
     }
     const err = await health.check({ service: "no.such.Service" }).catch((e: unknown) => ConnectError.from(e));

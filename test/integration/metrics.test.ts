@@ -6,7 +6,13 @@ import type { Engine } from "../../src/engine/engine.js";
 import { requireEngine, testImage } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { sample } from "../support/metrics.js";
-import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
+import {
+  removeDataDir,
+  removeServiceContainers,
+  startTestServer,
+  uniqueServiceName,
+  type TestServer,
+} from "../support/test-server.js";
 
 describe("Prometheus /metrics", () => {
   let engine: Engine;
@@ -31,17 +37,29 @@ describe("Prometheus /metrics", () => {
   });
 
   it("counts RPCs by procedure and code, times them and the engine calls, and counts containers per service", async () => {
-    await clientFor(ServiceRegistry, server.url).createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
+    await clientFor(ServiceRegistry, server.url).createService({
+      service: { name, image: testImage, command: ["sleep", "3600"], init: true },
+    });
     await clientFor(Scaler, server.url).scale({ name, replicas: 1 });
-    await clientFor(Scaler, server.url, "connect").getStatus({ name: "t-metrics-absent" }).catch(() => undefined);
+    await clientFor(Scaler, server.url, "connect")
+      .getStatus({ name: "t-metrics-absent" })
+      .catch(() => undefined);
 
     const text = await scrape();
     expect(sample(text, 'dockhand_rpc_requests_total{procedure="dockhand.v1.Scaler/Scale",code="OK"}')).toBe(1);
-    expect(sample(text, 'dockhand_rpc_requests_total{procedure="dockhand.v1.Scaler/GetStatus",code="NotFound"}')).toBe(1);
+    expect(sample(text, 'dockhand_rpc_requests_total{procedure="dockhand.v1.Scaler/GetStatus",code="NotFound"}')).toBe(
+      1,
+    );
     expect(sample(text, 'dockhand_rpc_duration_seconds_count{procedure="dockhand.v1.Scaler/Scale",code="OK"}')).toBe(1);
-    expect(text).toContain('dockhand_rpc_duration_seconds_bucket{le="0.001",procedure="dockhand.v1.Scaler/Scale",code="OK"}');
-    expect(sample(text, 'dockhand_engine_call_duration_seconds_count{operation="createContainer",outcome="ok"}')).toBe(1);
-    expect(sample(text, 'dockhand_engine_call_duration_seconds_count{operation="startContainer",outcome="ok"}')).toBe(1);
+    expect(text).toContain(
+      'dockhand_rpc_duration_seconds_bucket{le="0.001",procedure="dockhand.v1.Scaler/Scale",code="OK"}',
+    );
+    expect(sample(text, 'dockhand_engine_call_duration_seconds_count{operation="createContainer",outcome="ok"}')).toBe(
+      1,
+    );
+    expect(sample(text, 'dockhand_engine_call_duration_seconds_count{operation="startContainer",outcome="ok"}')).toBe(
+      1,
+    );
     expect(sample(text, `dockhand_service_containers_desired{service="${name}"}`)).toBe(1);
     expect(sample(text, `dockhand_service_containers_running{service="${name}"}`)).toBe(1);
     expect(sample(text, "process_cpu_seconds_total")).toBeGreaterThan(0);
@@ -54,7 +72,9 @@ describe("Prometheus /metrics", () => {
     // The server may follow engine events of its own (its container view).
     const engineBefore = sample(await scrape(), engineSeries) ?? 0;
     const controller = new AbortController();
-    const watch = clientFor(Scaler, server.url).watchStatus({ name }, { signal: controller.signal })[Symbol.asyncIterator]();
+    const watch = clientFor(Scaler, server.url)
+      .watchStatus({ name }, { signal: controller.signal })
+      [Symbol.asyncIterator]();
     await watch.next();
     expect(sample(await scrape(), series)).toBe(1);
     // A WatchStatus follows the server's live view and opens no engine stream of its own.
@@ -65,7 +85,9 @@ describe("Prometheus /metrics", () => {
     const text = await scrape();
     expect(sample(text, series)).toBe(0);
     expect(sample(text, engineSeries)).toBe(engineBefore);
-    expect(sample(text, 'dockhand_rpc_requests_total{procedure="dockhand.v1.Scaler/WatchStatus",code="Canceled"}')).toBe(1);
+    expect(
+      sample(text, 'dockhand_rpc_requests_total{procedure="dockhand.v1.Scaler/WatchStatus",code="Canceled"}'),
+    ).toBe(1);
   });
 
   it("follows the engine through one event stream for the whole process, with a list, a Scale and watches in flight", async () => {
@@ -76,7 +98,9 @@ describe("Prometheus /metrics", () => {
         .filter((line) => line.startsWith("dockhand_engine_open_streams{"))
         .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)), 0);
     const controller = new AbortController();
-    const watches = [0, 1].map(() => clientFor(Scaler, server.url).watchStatus({ name }, { signal: controller.signal })[Symbol.asyncIterator]());
+    const watches = [0, 1].map(() =>
+      clientFor(Scaler, server.url).watchStatus({ name }, { signal: controller.signal })[Symbol.asyncIterator](),
+    );
     try {
       await Promise.all(watches.map((w) => w.next()));
       const scaling = clientFor(Scaler, server.url).scale({ name, replicas: 3 });

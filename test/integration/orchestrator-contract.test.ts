@@ -25,7 +25,8 @@ function orchestratorContract(backend: () => Backend) {
   const scaler = () => clientFor(Scaler, backend().server.url);
   const registry = () => clientFor(ServiceRegistry, backend().server.url);
   const status = async (name: string) => (await scaler().getStatus({ name })).status!;
-  const runningCount = (s: Awaited<ReturnType<typeof status>>) => s.containers.filter((c) => c.state === ContainerState.RUNNING).length;
+  const runningCount = (s: Awaited<ReturnType<typeof status>>) =>
+    s.containers.filter((c) => c.state === ContainerState.RUNNING).length;
 
   it("Scale with wait returns with exactly that many running, and GetStatus agrees", async () => {
     const name = backend().service("c-scale");
@@ -44,10 +45,12 @@ function orchestratorContract(backend: () => Backend) {
   it("the last of two concurrent Scales wins; the earlier one finishes or answers ABORTED, never undoes it", async () => {
     const name = backend().service("c-race");
     await backend().createService(name);
-    const first = scaler().scale({ name, replicas: 6 }).then(
-      () => "ok",
-      (err: unknown) => ConnectError.from(err).code,
-    );
+    const first = scaler()
+      .scale({ name, replicas: 6 })
+      .then(
+        () => "ok",
+        (err: unknown) => ConnectError.from(err).code,
+      );
     // The first is recorded (its count reads back) before the second is sent: the order is known.
     await until(async () => (await status(name)).desired === 6);
     const second = (await scaler().scale({ name, replicas: 2 })).status!;
@@ -90,7 +93,9 @@ function orchestratorContract(backend: () => Backend) {
     const failure = await failureOf(scaler().scale({ name, replicas: 2 }));
     expect(failure.code).toBe(Code.FailedPrecondition);
     expect(failure.rawMessage).toContain(image);
-    expect(failure.findDetails(ScaleProgressSchema)).toEqual([expect.objectContaining({ name, desired: 2, running: 0 })]);
+    expect(failure.findDetails(ScaleProgressSchema)).toEqual([
+      expect.objectContaining({ name, desired: 2, running: 0 }),
+    ]);
     expect((await status(name)).running).toBe(0);
     await scaler().scale({ name, replicas: 0, wait: false });
   });
@@ -120,11 +125,22 @@ function orchestratorContract(backend: () => Backend) {
     await backend().createService(name, { updateConfig: { parallelism: 2, monitor: { seconds: 1n } } });
     await scaler().scale({ name, replicas: 2 });
     await registry().updateService({
-      service: { name, image: testImage, command: ["sleep", "3601"], init: true, stopGracePeriod: { seconds: 1n }, updateConfig: { parallelism: 2, monitor: { seconds: 1n } } },
+      service: {
+        name,
+        image: testImage,
+        command: ["sleep", "3601"],
+        init: true,
+        stopGracePeriod: { seconds: 1n },
+        updateConfig: { parallelism: 2, monitor: { seconds: 1n } },
+      },
     });
     await until(async () => {
       const now = await status(name);
-      return now.update?.state === UpdateState.COMPLETED && now.running === 2 && now.containers.every((c) => c.definitionVersion === 2n);
+      return (
+        now.update?.state === UpdateState.COMPLETED &&
+        now.running === 2 &&
+        now.containers.every((c) => c.definitionVersion === 2n)
+      );
     }, 90_000);
     await scaler().scale({ name, replicas: 0 });
   });
@@ -140,7 +156,12 @@ function orchestratorContract(backend: () => Backend) {
     };
     await until(async () => (await read()).length === 4, 60_000);
     const lines = await read();
-    expect(lines.filter((l) => l.line === "started").map((l) => l.slot).sort()).toEqual([1, 2]);
+    expect(
+      lines
+        .filter((l) => l.line === "started")
+        .map((l) => l.slot)
+        .sort(),
+    ).toEqual([1, 2]);
     expect(lines.filter((l) => l.line === "oops").every((l) => l.stderr)).toBe(true);
     const running = (await status(name)).containers.map((c) => c.id);
     expect(new Set(lines.map((l) => l.containerId))).toEqual(new Set(running));

@@ -8,8 +8,16 @@ import { requireEngine, testImage } from "../support/engine.js";
 import { runDockhandToExit, spawnDockhand } from "../support/dockhand-process.js";
 import { removeServiceContainers, uniqueServiceName } from "../support/test-server.js";
 
-async function call(url: string, procedure: string, body: object): Promise<{ code?: string; message?: string } & Record<string, any>> {
-  const res = await fetch(`${url}/${procedure}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+async function call(
+  url: string,
+  procedure: string,
+  body: object,
+): Promise<{ code?: string; message?: string } & Record<string, any>> {
+  const res = await fetch(`${url}/${procedure}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as Record<string, any>;
 }
 
@@ -35,8 +43,12 @@ describe("the dockhand process", () => {
     const dir = dataDir();
     const name = serviceName("restart");
     const first = await spawnDockhand(["--data-dir", dir]);
-    await call(first.url, "dockhand.v1.ServiceRegistry/CreateService", { service: { name, image: testImage, command: ["sleep", "3600"], init: true, environment: { A: "1" } } });
-    expect(await call(first.url, "dockhand.v1.Scaler/Scale", { name, replicas: 2 })).toMatchObject({ status: { running: 2 } });
+    await call(first.url, "dockhand.v1.ServiceRegistry/CreateService", {
+      service: { name, image: testImage, command: ["sleep", "3600"], init: true, environment: { A: "1" } },
+    });
+    expect(await call(first.url, "dockhand.v1.Scaler/Scale", { name, replicas: 2 })).toMatchObject({
+      status: { running: 2 },
+    });
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
 
@@ -44,7 +56,9 @@ describe("the dockhand process", () => {
     try {
       const got = await call(second.url, "dockhand.v1.ServiceRegistry/GetService", { name });
       expect(got.service).toMatchObject({ name, image: testImage, replicas: 2, version: "1", environment: { A: "1" } });
-      expect(await call(second.url, "dockhand.v1.Scaler/GetStatus", { name })).toMatchObject({ status: { desired: 2, running: 2 } });
+      expect(await call(second.url, "dockhand.v1.Scaler/GetStatus", { name })).toMatchObject({
+        status: { desired: 2, running: 2 },
+      });
     } finally {
       second.child.kill("SIGTERM");
       await second.exited;
@@ -54,7 +68,9 @@ describe("the dockhand process", () => {
   it("drains an in-flight Scale on SIGTERM and exits within 10 s", async () => {
     const name = serviceName("drain");
     const proc = await spawnDockhand(["--data-dir", dataDir()]);
-    await call(proc.url, "dockhand.v1.ServiceRegistry/CreateService", { service: { name, image: testImage, command: ["sleep", "3600"], init: true } });
+    await call(proc.url, "dockhand.v1.ServiceRegistry/CreateService", {
+      service: { name, image: testImage, command: ["sleep", "3600"], init: true },
+    });
     const inFlight = call(proc.url, "dockhand.v1.Scaler/Scale", { name, replicas: 4 });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const signalled = Date.now();
@@ -98,10 +114,15 @@ describe("the dockhand process", () => {
     const dir = dataDir();
     const name = serviceName("file");
     const file = join(dir, "services.yml");
-    writeFileSync(file, `services:\n  ${name}:\n    image: ${testImage}\n    command: [sleep, "3600"]\n    init: true\n`);
+    writeFileSync(
+      file,
+      `services:\n  ${name}:\n    image: ${testImage}\n    command: [sleep, "3600"]\n    init: true\n`,
+    );
     const proc = await spawnDockhand(["--data-dir", dir, "--service-file", file]);
     try {
-      expect(await call(proc.url, "dockhand.v1.ServiceRegistry/GetService", { name })).toMatchObject({ service: { name, command: ["sleep", "3600"] } });
+      expect(await call(proc.url, "dockhand.v1.ServiceRegistry/GetService", { name })).toMatchObject({
+        service: { name, command: ["sleep", "3600"] },
+      });
     } finally {
       proc.child.kill("SIGTERM");
       await proc.exited;
@@ -110,13 +131,20 @@ describe("the dockhand process", () => {
 
   it("starts without an engine and answers UNAVAILABLE with a clear message", async () => {
     const name = serviceName("noengine");
-    const proc = await spawnDockhand(["--data-dir", dataDir(), "--docker-url", "unix:///tmp/dockhand-no-such-engine.sock"]);
+    const proc = await spawnDockhand([
+      "--data-dir",
+      dataDir(),
+      "--docker-url",
+      "unix:///tmp/dockhand-no-such-engine.sock",
+    ]);
     try {
       await call(proc.url, "dockhand.v1.ServiceRegistry/CreateService", { service: { name, image: testImage } });
       const res = await call(proc.url, "dockhand.v1.Scaler/Scale", { name, replicas: 1 });
       expect(res.code).toBe("unavailable");
       expect(res.message).toContain("Docker engine unreachable");
-      expect(await call(proc.url, "dockhand.v1.ServiceRegistry/GetService", { name })).toMatchObject({ service: { name, replicas: 1 } });
+      expect(await call(proc.url, "dockhand.v1.ServiceRegistry/GetService", { name })).toMatchObject({
+        service: { name, replicas: 1 },
+      });
     } finally {
       proc.child.kill("SIGTERM");
       await proc.exited;

@@ -53,7 +53,10 @@ describe("Python grpcio: ContainerAgent ListContainers, StopContainer, PullImage
     expect((await run(bufBin, ["build", "-o", descriptors])).code).toBe(0);
   });
   afterAll(async () => {
-    for (const name of services) await clientFor(ServiceRegistry, fx.server.url).deleteService({ name, force: true }).catch(() => undefined);
+    for (const name of services)
+      await clientFor(ServiceRegistry, fx.server.url)
+        .deleteService({ name, force: true })
+        .catch(() => undefined);
     removeImages(localImages);
     for (const p of pushed) await deleteFromRegistry(p.repository, p.digest);
     await fx?.close();
@@ -68,19 +71,28 @@ describe("Python grpcio: ContainerAgent ListContainers, StopContainer, PullImage
     expect(all.stderr).toBe("");
     const listed = messages(all)[0]?.containers as Json[];
     expect(listed.map((c) => c.id).sort()).toEqual([running.id, stopped.id].sort());
-    expect(listed.find((c) => c.id === running.id)).toMatchObject({ name: running.name, image: testImage, state: "CONTAINER_STATE_RUNNING" });
+    expect(listed.find((c) => c.id === running.id)).toMatchObject({
+      name: running.name,
+      image: testImage,
+      state: "CONTAINER_STATE_RUNNING",
+    });
     expect(listed.find((c) => c.id === stopped.id)).toMatchObject({ state: "CONTAINER_STATE_CREATED" });
 
-    const runningOnly = messages(await python("ListContainers", { labelSelector: [fx.selector] }))[0]?.containers as Json[];
+    const runningOnly = messages(await python("ListContainers", { labelSelector: [fx.selector] }))[0]
+      ?.containers as Json[];
     expect(runningOnly.map((c) => c.id)).toEqual([running.id]);
-    const byName = messages(await python("ListContainers", { all: true, name: stopped.name, view: "CONTAINER_VIEW_FULL" }))[0]?.containers as Json[];
+    const byName = messages(
+      await python("ListContainers", { all: true, name: stopped.name, view: "CONTAINER_VIEW_FULL" }),
+    )[0]?.containers as Json[];
     expect(byName).toEqual([expect.objectContaining({ id: stopped.id, init: true, command: ["sleep", "3600"] })]);
     // Nothing matches: proto3 JSON leaves the empty list out.
     expect(messages(await python("ListContainers", { labelSelector: [`${fx.selector}-none`] }))).toEqual([{}]);
 
     const service = uniqueServiceName("pyagent");
     services.push(service);
-    await clientFor(ServiceRegistry, fx.server.url).createService({ service: { name: service, image: testImage, command: ["sleep", "3600"], init: true } });
+    await clientFor(ServiceRegistry, fx.server.url).createService({
+      service: { name: service, image: testImage, command: ["sleep", "3600"], init: true },
+    });
     await clientFor(Scaler, fx.server.url).scale({ name: service, replicas: 1 });
     const owned = messages(await python("ListContainers", { service }))[0]?.containers as Json[];
     expect(owned).toEqual([expect.objectContaining({ name: `${service}-1`, state: "CONTAINER_STATE_RUNNING" })]);
@@ -105,11 +117,15 @@ describe("Python grpcio: ContainerAgent ListContainers, StopContainer, PullImage
     expectFailure(await python("StopContainer", { id: fx.name("absent") }), "NOT_FOUND", "absent");
     expectFailure(await python("StopContainer", { id: "" }), "INVALID_ARGUMENT", "id");
     const running = await fx.run({ name: fx.name("negative") });
-    expectFailure(await python("StopContainer", { id: running.id, gracePeriod: "-1s" }), "INVALID_ARGUMENT", "grace_period");
+    expectFailure(
+      await python("StopContainer", { id: running.id, gracePeriod: "-1s" }),
+      "INVALID_ARGUMENT",
+      "grace_period",
+    );
     // A refused request changes nothing: the container still runs.
-    expect(messages(await python("ListContainers", { labelSelector: [fx.selector], name: running.name }))[0]?.containers).toEqual([
-      expect.objectContaining({ id: running.id, state: "CONTAINER_STATE_RUNNING" }),
-    ]);
+    expect(
+      messages(await python("ListContainers", { labelSelector: [fx.selector], name: running.name }))[0]?.containers,
+    ).toEqual([expect.objectContaining({ id: running.id, state: "CONTAINER_STATE_RUNNING" })]);
   });
 
   it("streams a pull from the local registry: progress, then the image id and digest", async () => {

@@ -14,7 +14,16 @@ describe("Python grpcio: health Check and a server stream", () => {
   const work = mkdtempSync(join(tmpdir(), "dockhand-pyops-"));
   const descriptors = join(work, "dockhand.binpb");
   const python = (method: string, request: object, extra: string[] = []) =>
-    run(debianPython, ["examples/python/dockhand_client.py", "--target", server.url.replace("http://", ""), "--descriptors", descriptors, ...extra, method, JSON.stringify(request)]);
+    run(debianPython, [
+      "examples/python/dockhand_client.py",
+      "--target",
+      server.url.replace("http://", ""),
+      "--descriptors",
+      descriptors,
+      ...extra,
+      method,
+      JSON.stringify(request),
+    ]);
 
   beforeAll(async () => {
     server = await startTestServer(await requireEngine());
@@ -38,7 +47,9 @@ describe("Python grpcio: health Check and a server stream", () => {
 
   it("reads Scaler.WatchStatus until its deadline ends it", async () => {
     const name = uniqueServiceName("pywatch");
-    await clientFor(ServiceRegistry, server.url).createService({ service: { name, image: testImage, command: ["sleep", "3600"] } });
+    await clientFor(ServiceRegistry, server.url).createService({
+      service: { name, image: testImage, command: ["sleep", "3600"] },
+    });
     const watched = await python("dockhand.v1.Scaler/WatchStatus", { name }, ["--timeout", "2"]);
     expect(JSON.parse(watched.stdout.split("\n")[0] ?? "")).toMatchObject({ status: { name, version: "1" } });
     expect(watched.stderr).toMatch(/^DEADLINE_EXCEEDED: /);

@@ -38,13 +38,18 @@ describe("Python grpcio: a service with a health check, a per-slot volume, a net
     expect((await run(bufBin, ["build", "-o", descriptors])).code).toBe(0);
   });
   afterAll(async () => {
-    await clientFor(ServiceRegistry, fixture.server.url).deleteService({ name, force: true, purgeVolumes: true }).catch(() => undefined);
+    await clientFor(ServiceRegistry, fixture.server.url)
+      .deleteService({ name, force: true, purgeVolumes: true })
+      .catch(() => undefined);
     dockerQuietly("network", "rm", network);
     rmSync(work, { recursive: true, force: true });
   });
 
   it("creates the secret and the service, scales to 2 waiting for ready, and reads the status", async () => {
-    const secret = await python("ServiceRegistry/CreateSecret", { name: "api-token", value: Buffer.from("py-token-1").toString("base64") });
+    const secret = await python("ServiceRegistry/CreateSecret", {
+      name: "api-token",
+      value: Buffer.from("py-token-1").toString("base64"),
+    });
     expect(secret.secret).toMatchObject({ name: "api-token", version: "1" });
     expect(JSON.stringify(secret)).not.toContain(Buffer.from("py-token-1").toString("base64"));
 
@@ -60,14 +65,23 @@ describe("Python grpcio: a service with a health check, a per-slot volume, a net
         secrets: [{ name: "api-token" }],
       },
     });
-    expect(created.service).toMatchObject({ name, networks: [network], secrets: [{ name: "api-token", target: "/run/secrets/api-token", mode: 292 }] });
+    expect(created.service).toMatchObject({
+      name,
+      networks: [network],
+      secrets: [{ name: "api-token", target: "/run/secrets/api-token", mode: 292 }],
+    });
 
     const scaled = await python("Scaler/Scale", { name, replicas: 2, waitFor: "SCALE_WAIT_FOR_READY" });
     expect(scaled.status).toMatchObject({ desired: 2, running: 2, ready: 2, healthy: 2 });
 
     const status = (await python("Scaler/GetStatus", { name })).status as Json;
     expect(status).toMatchObject({ running: 2, ready: 2, healthy: 2 });
-    expect((status.containers as Json[]).map((c) => c.health)).toEqual(["HEALTH_STATUS_HEALTHY", "HEALTH_STATUS_HEALTHY"]);
-    expect(dockerQuietly("volume", "ls", "-q", "--filter", `label=dockhand.service=${name}`).split("\n").sort()).toEqual([`${name}-1-data`, `${name}-2-data`]);
+    expect((status.containers as Json[]).map((c) => c.health)).toEqual([
+      "HEALTH_STATUS_HEALTHY",
+      "HEALTH_STATUS_HEALTHY",
+    ]);
+    expect(
+      dockerQuietly("volume", "ls", "-q", "--filter", `label=dockhand.service=${name}`).split("\n").sort(),
+    ).toEqual([`${name}-1-data`, `${name}-2-data`]);
   });
 });

@@ -38,11 +38,16 @@ describe("README: Running on a network", () => {
       const made = await run("bash", ["-euo", "pipefail", "-c", examples[kind]!], { cwd: work });
       expect(made.code, `${kind}: ${made.stderr}`).toBe(0);
     }
-    expect(readFileSync(join(work, "tokens.yml"), "utf8")).not.toContain(readFileSync(join(work, "ci-deployer.token"), "utf8").trim());
+    expect(readFileSync(join(work, "tokens.yml"), "utf8")).not.toContain(
+      readFileSync(join(work, "ci-deployer.token"), "utf8").trim(),
+    );
 
     // The start line's flags, on loopback and a free port here (the README binds every address).
     const start = examples.start!.trim();
-    const flags = start.slice(start.indexOf(" -- ") + 4).trim().split(/\s+/);
+    const flags = start
+      .slice(start.indexOf(" -- ") + 4)
+      .trim()
+      .split(/\s+/);
     const args: string[] = [];
     for (let i = 0; i < flags.length; i += 2) {
       if (flags[i] === "--bind") continue;
@@ -54,7 +59,10 @@ describe("README: Running on a network", () => {
 
     const address = dockhand.url.replace("https://", "");
     const script = examples.clients!.replaceAll("127.0.0.1:7051", address).replace(/^python3 /m, `${debianPython} `);
-    const lines = script.replace(/\\\n\s*/g, "").split("\n").filter((line) => line.trim() !== "");
+    const lines = script
+      .replace(/\\\n\s*/g, "")
+      .split("\n")
+      .filter((line) => line.trim() !== "");
     expect(lines).toHaveLength(4);
     for (const line of lines) {
       const result = await run("bash", ["-euo", "pipefail", "-c", line], { cwd: work });

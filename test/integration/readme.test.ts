@@ -37,7 +37,8 @@ describe("README examples", () => {
   // The ContainerAgent examples make a container "hello-box" and push this image to the local registry.
   const exampleContainer = "hello-box";
   const exampleRepository = `${registryHost}/examples/busybox`;
-  const removeExampleContainer = () => engine.containers.remove(exampleContainer, { force: true, volumes: true }).catch(() => undefined);
+  const removeExampleContainer = () =>
+    engine.containers.remove(exampleContainer, { force: true, volumes: true }).catch(() => undefined);
 
   beforeAll(async () => {
     engine = await requireEngine();
@@ -64,20 +65,27 @@ describe("README examples", () => {
 
   it("has the examples this test expects", () => {
     expect(shellExamples).toHaveLength(6);
-    expect(examples.map((e) => e.kind)).toEqual(expect.arrayContaining(["commands", "config", "service-file", "python"]));
+    expect(examples.map((e) => e.kind)).toEqual(
+      expect.arrayContaining(["commands", "config", "service-file", "python"]),
+    );
   });
 
-  it.each(shellExamples.map((e, i) => [i + 1, e] as const))("shell example %i runs and succeeds", async (_n, example) => {
-    const script = `set -euo pipefail\n${example.code.replaceAll("127.0.0.1:7051", address)}`;
-    // Debian's python3 has grpcio; put it first, after the project's own tools.
-    const res = await run("bash", ["-c", script], { env: { PATH: `${process.cwd()}/node_modules/.bin:/usr/bin:${process.env.PATH}` } });
-    // This machine's npm prints a warning about its own configuration on every npx.
-    const stderr = res.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("npm warn"));
-    expect(stderr).toEqual([]);
-    expect(res.code).toBe(0);
-    expect(res.stdout).not.toMatch(/"code":/);
-    expect(res.stdout.length).toBeGreaterThan(0);
-  });
+  it.each(shellExamples.map((e, i) => [i + 1, e] as const))(
+    "shell example %i runs and succeeds",
+    async (_n, example) => {
+      const script = `set -euo pipefail\n${example.code.replaceAll("127.0.0.1:7051", address)}`;
+      // Debian's python3 has grpcio; put it first, after the project's own tools.
+      const res = await run("bash", ["-c", script], {
+        env: { PATH: `${process.cwd()}/node_modules/.bin:/usr/bin:${process.env.PATH}` },
+      });
+      // This machine's npm prints a warning about its own configuration on every npx.
+      const stderr = res.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("npm warn"));
+      expect(stderr).toEqual([]);
+      expect(res.code).toBe(0);
+      expect(res.stdout).not.toMatch(/"code":/);
+      expect(res.stdout.length).toBeGreaterThan(0);
+    },
+  );
 
   it("the curl example scaled to 3 and the Python example deleted the service", async () => {
     const status = await fetch(`${server.url}/dockhand.v1.ServiceRegistry/GetService`, {
@@ -98,8 +106,15 @@ describe("README examples", () => {
       body: JSON.stringify({ service: { name: "hello", image: "dockhand-test/busybox:1" } }),
     });
     const dir = mkdtempSync(join(tmpdir(), "dockhand-readme-py-"));
-    writeFileSync(join(dir, "snippet.py"), example.code.replaceAll("127.0.0.1:7051", address).replaceAll('"dockhand.binpb"', JSON.stringify(join(process.cwd(), "dockhand.binpb"))));
-    const res = await run(debianPython, [join(dir, "snippet.py")], { env: { PYTHONPATH: join(process.cwd(), "examples/python") } });
+    writeFileSync(
+      join(dir, "snippet.py"),
+      example.code
+        .replaceAll("127.0.0.1:7051", address)
+        .replaceAll('"dockhand.binpb"', JSON.stringify(join(process.cwd(), "dockhand.binpb"))),
+    );
+    const res = await run(debianPython, [join(dir, "snippet.py")], {
+      env: { PYTHONPATH: join(process.cwd(), "examples/python") },
+    });
     expect(res.stderr).toBe("");
     expect(res.stdout.trim()).toBe("0");
   });
@@ -107,13 +122,19 @@ describe("README examples", () => {
   it("the configuration example is valid and uses the seed's keys", () => {
     const dir = mkdtempSync(join(tmpdir(), "dockhand-readme-cfg-"));
     writeFileSync(join(dir, "dockhand.yml"), examples.find((e) => e.kind === "config")!.code);
-    expect(loadConfig(["--config", join(dir, "dockhand.yml")], {})).toMatchObject({ port: 7051, serviceFile: "./services.yml", maxReplicas: 100 });
+    expect(loadConfig(["--config", join(dir, "dockhand.yml")], {})).toMatchObject({
+      port: 7051,
+      serviceFile: "./services.yml",
+      maxReplicas: 100,
+    });
   });
 
   it("the service file example is valid", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dockhand-readme-sf-"));
     writeFileSync(join(dir, "services.yml"), examples.find((e) => e.kind === "service-file")!.code);
-    expect(await readServiceFile(join(dir, "services.yml"))).toEqual([expect.objectContaining({ name: "hello", stopGraceSeconds: 10 })]);
+    expect(await readServiceFile(join(dir, "services.yml"))).toEqual([
+      expect.objectContaining({ name: "hello", stopGraceSeconds: 10 }),
+    ]);
   });
 
   it("npm start runs the service (the README's first command)", async () => {
@@ -121,7 +142,10 @@ describe("README examples", () => {
     expect(block).toMatch(/^npm start/m);
     expect(block).toMatch(/^npm test/m);
     const dataDir = mkdtempSync(join(tmpdir(), "dockhand-readme-start-"));
-    const child = spawn("npm", ["start", "--", "--port", "0", "--data-dir", dataDir], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", ["start", "--", "--port", "0", "--data-dir", dataDir], {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         const lines: string[] = [];
@@ -134,7 +158,11 @@ describe("README examples", () => {
         }
         child.once("exit", (code) => reject(new Error(`npm start exited ${code}:\n${lines.join("\n")}`)));
       });
-      const res = await fetch(`${url}/dockhand.v1.ServiceRegistry/ListServices`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      const res = await fetch(`${url}/dockhand.v1.ServiceRegistry/ListServices`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
       expect(res.status).toBe(200);
     } finally {
       if (child.exitCode === null) {

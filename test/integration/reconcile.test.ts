@@ -93,15 +93,29 @@ describe("self-healing on a real engine", () => {
       image: testImage,
       command: ["sleep", "3600"],
       init: true,
-      labels: ownershipLabels({ instance: fixture.server.instance, service: "orphaned-by-test", slot: 1, definitionVersion: 1 }),
+      labels: ownershipLabels({
+        instance: fixture.server.instance,
+        service: "orphaned-by-test",
+        slot: 1,
+        definitionVersion: 1,
+      }),
     });
     await fixture.engine.containers.start(orphan);
-    const foreign = await fixture.engine.containers.create({ name: `foreign-${process.pid}`, image: testImage, command: ["sleep", "3600"], init: true, labels: { "dockhand.test": "foreign" } });
+    const foreign = await fixture.engine.containers.create({
+      name: `foreign-${process.pid}`,
+      image: testImage,
+      command: ["sleep", "3600"],
+      init: true,
+      labels: { "dockhand.test": "foreign" },
+    });
     await fixture.engine.containers.start(foreign);
     try {
       const scaler = clientFor(Scaler, fixture.server.url);
       await until(async () => (await scaler.listOrphans({})).orphans.some((o) => o.container?.id === orphan));
-      await until(async () => !(await fixture.engine.containers.list({ all: true, labels: [serviceFilter("orphaned-by-test")] })).length);
+      await until(
+        async () =>
+          !(await fixture.engine.containers.list({ all: true, labels: [serviceFilter("orphaned-by-test")] })).length,
+      );
       expect((await fixture.engine.containers.inspect(foreign)).state).toBe("running");
     } finally {
       await fixture.engine.containers.remove(foreign, { force: true, volumes: true });

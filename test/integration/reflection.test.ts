@@ -9,7 +9,13 @@ const run = promisify(execFile);
 /** buf curl with no --schema: everything it knows comes from the server's reflection. */
 async function bufCurl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run("node_modules/.bin/buf", ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args]);
+    const { stdout, stderr } = await run("node_modules/.bin/buf", [
+      "curl",
+      "--protocol",
+      "grpc",
+      "--http2-prior-knowledge",
+      ...args,
+    ]);
     return { code: 0, stdout, stderr };
   } catch (err) {
     const failure = err as { code: number; stdout: string; stderr: string };
@@ -47,14 +53,25 @@ describe("server reflection (grpc.reflection v1 and v1alpha)", () => {
   it("lists the methods of a service, resolved from the reflected descriptors", async () => {
     const methods = await bufCurl(["--list-methods", server.url]);
     expect(methods.stdout.trim().split("\n")).toEqual(
-      expect.arrayContaining(["dockhand.v1.Scaler/Scale", "dockhand.v1.Scaler/GetStatus", "dockhand.v1.Scaler/WatchStatus"]),
+      expect.arrayContaining([
+        "dockhand.v1.Scaler/Scale",
+        "dockhand.v1.Scaler/GetStatus",
+        "dockhand.v1.Scaler/WatchStatus",
+      ]),
     );
   });
 
   it("calls an RPC with a JSON body encoded from the reflected schema", async () => {
-    const call = await bufCurl(["-d", JSON.stringify({ name: "t-reflect-absent" }), `${server.url}/dockhand.v1.ServiceRegistry/GetService`]);
+    const call = await bufCurl([
+      "-d",
+      JSON.stringify({ name: "t-reflect-absent" }),
+      `${server.url}/dockhand.v1.ServiceRegistry/GetService`,
+    ]);
     // NOT_FOUND proves the request was encoded and reached the handler with the right name.
-    expect(JSON.parse(call.stderr)).toMatchObject({ code: "not_found", message: expect.stringContaining("t-reflect-absent") });
+    expect(JSON.parse(call.stderr)).toMatchObject({
+      code: "not_found",
+      message: expect.stringContaining("t-reflect-absent"),
+    });
     const health = await bufCurl(["-d", "{}", `${server.url}/grpc.health.v1.Health/Check`]);
     expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
   });

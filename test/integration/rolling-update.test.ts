@@ -21,7 +21,14 @@ describe("rolling updates on a real engine", () => {
 
   async function deploy(name: string, updateConfig: Record<string, unknown>) {
     await registry().createService({
-      service: { name, image: testImage, command: ["sleep", "3600"], init: true, environment: { REV: "1" }, updateConfig },
+      service: {
+        name,
+        image: testImage,
+        command: ["sleep", "3600"],
+        init: true,
+        environment: { REV: "1" },
+        updateConfig,
+      },
     });
     await scaler().scale({ name, replicas: 3 });
   }
@@ -34,7 +41,15 @@ describe("rolling updates on a real engine", () => {
     await deploy(name, { parallelism: 2, order, monitor: { seconds: 0n, nanos: 200_000_000 } });
     const before = (await scaler().getStatus({ name })).status!;
     const updated = await registry().updateService({
-      service: { name, image: testImage, command: ["sleep", "3600"], init: true, environment: { REV: "2" }, version: 1n, updateConfig: { parallelism: 2, order, monitor: { seconds: 0n, nanos: 200_000_000 } } },
+      service: {
+        name,
+        image: testImage,
+        command: ["sleep", "3600"],
+        init: true,
+        environment: { REV: "2" },
+        version: 1n,
+        updateConfig: { parallelism: 2, order, monitor: { seconds: 0n, nanos: 200_000_000 } },
+      },
     });
     expect(updated.service?.version).toBe(2n);
     expect(updated.service?.updateStatus?.state).toBe(UpdateState.UPDATING);
@@ -53,14 +68,27 @@ describe("rolling updates on a real engine", () => {
 
   it("rolls back by itself when new containers fail within the monitor window", async () => {
     const name = service("rollback");
-    const updateConfig = { parallelism: 1, monitor: { seconds: 1n, nanos: 0 }, failureAction: UpdateFailureAction.ROLLBACK };
+    const updateConfig = {
+      parallelism: 1,
+      monitor: { seconds: 1n, nanos: 0 },
+      failureAction: UpdateFailureAction.ROLLBACK,
+    };
     await deploy(name, updateConfig);
     await registry().updateService({
-      service: { name, image: testImage, command: ["sh", "-c", "exit 7"], init: true, environment: { REV: "2" }, updateConfig },
+      service: {
+        name,
+        image: testImage,
+        command: ["sh", "-c", "exit 7"],
+        init: true,
+        environment: { REV: "2" },
+        updateConfig,
+      },
     });
     await until(async () => (await scaler().getStatus({ name })).status?.update?.state === UpdateState.ROLLED_BACK);
     const status = (await scaler().getStatus({ name })).status!;
-    expect(status.update?.message).toMatch(/^rolled back: container .*-1 (exited \(exit code 7\) within the monitor window|failed within the monitor window: exited with code 7 \(exit code 7\))$/);
+    expect(status.update?.message).toMatch(
+      /^rolled back: container .*-1 (exited \(exit code 7\) within the monitor window|failed within the monitor window: exited with code 7 \(exit code 7\))$/,
+    );
     const restored = (await registry().getService({ name })).service!;
     expect(restored.command).toEqual(["sleep", "3600"]);
     expect(restored.version).toBe(3n);
@@ -72,14 +100,18 @@ describe("rolling updates on a real engine", () => {
     const name = service("pause");
     const updateConfig = { parallelism: 1, monitor: { seconds: 1n, nanos: 0 } };
     await deploy(name, updateConfig);
-    await registry().updateService({ service: { name, image: testImage, command: ["sh", "-c", "exit 7"], init: true, updateConfig } });
+    await registry().updateService({
+      service: { name, image: testImage, command: ["sh", "-c", "exit 7"], init: true, updateConfig },
+    });
     await until(async () => (await scaler().getStatus({ name })).status?.update?.state === UpdateState.PAUSED);
     expect((await scaler().getStatus({ name })).status?.update?.message).toMatch(/monitor window/);
     const back = await scaler().rollback({ name });
     expect(back.service?.command).toEqual(["sleep", "3600"]);
     await until(async () => (await scaler().getStatus({ name })).status?.update?.state === UpdateState.ROLLED_BACK);
     await until(async () => (await scaler().getStatus({ name })).status?.running === 3);
-    const err = await scaler().rollback({ name: "no-such-service" }).catch((e: unknown) => ConnectError.from(e));
+    const err = await scaler()
+      .rollback({ name: "no-such-service" })
+      .catch((e: unknown) => ConnectError.from(e));
     expect(err).toMatchObject({ code: Code.NotFound });
   });
 });

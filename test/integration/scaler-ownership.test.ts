@@ -18,7 +18,11 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
   const owned = async (name: string) => fixture.engine.containers.list({ all: true, labels: [serviceFilter(name)] });
 
   afterAll(async () => {
-    await Promise.all(foreignIds.map((id) => fixture.engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined)));
+    await Promise.all(
+      foreignIds.map((id) =>
+        fixture.engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined),
+      ),
+    );
   });
 
   it("counts only its own containers: same image, other services and foreign containers do not collide", async () => {
@@ -26,7 +30,13 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     const b = service("own-b");
     await createService(a);
     await createService(b);
-    const foreign = await fixture.engine.containers.create({ name: `${a}-foreign`, image: testImage, command: ["sleep", "3600"], init: true, labels: { "dockhand.test": "foreign" } });
+    const foreign = await fixture.engine.containers.create({
+      name: `${a}-foreign`,
+      image: testImage,
+      command: ["sleep", "3600"],
+      init: true,
+      labels: { "dockhand.test": "foreign" },
+    });
     foreignIds.push(foreign);
     await fixture.engine.containers.start(foreign);
 
@@ -55,12 +65,16 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     const name = service("delete");
     await createService(name);
     await scaler().scale({ name, replicas: 2 });
-    const refused = await registry().deleteService({ name }).catch((e: unknown) => ConnectError.from(e));
+    const refused = await registry()
+      .deleteService({ name })
+      .catch((e: unknown) => ConnectError.from(e));
     expect(refused).toMatchObject({ code: Code.FailedPrecondition });
     expect(await owned(name)).toHaveLength(2);
     expect(await registry().deleteService({ name, force: true })).toMatchObject({ removedContainers: 2 });
     expect(await owned(name)).toHaveLength(0);
-    const gone = await registry().getService({ name }).catch((e: unknown) => ConnectError.from(e));
+    const gone = await registry()
+      .getService({ name })
+      .catch((e: unknown) => ConnectError.from(e));
     expect(gone).toMatchObject({ code: Code.NotFound });
   });
 
@@ -71,15 +85,23 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     const name = service("conflict");
     await createService(name, { ports: [{ containerPort: 80, hostIp: "127.0.0.1", hostPort: blocked }] });
     const since = BigInt(Date.now() - 1000) * 1_000_000n;
-    const err = await scaler().scale({ name, replicas: 1 }).catch((e: unknown) => ConnectError.from(e));
+    const err = await scaler()
+      .scale({ name, replicas: 1 })
+      .catch((e: unknown) => ConnectError.from(e));
     const returned = new Date();
     expect(err).toMatchObject({ code: Code.FailedPrecondition });
     expect((err as ConnectError).rawMessage).toMatch(/stopped with 0 running: .*could not start/);
-    expect((err as ConnectError).findDetails(ScaleProgressSchema)).toEqual([expect.objectContaining({ name, desired: 1, running: 0 })]);
+    expect((err as ConnectError).findDetails(ScaleProgressSchema)).toEqual([
+      expect.objectContaining({ name, desired: 1, running: 0 }),
+    ]);
     // The count stays stored, so the reconciler goes on retrying (with back-off) and a retry's
     // container can exist for a moment: the engine's event log tells the Scale's own apart.
     const logged = async () =>
-      fixture.engine.events.logged({ since, until: new Date(), filters: { types: ["container"], labels: [serviceFilter(name)], actions: ["create", "destroy"] } });
+      fixture.engine.events.logged({
+        since,
+        until: new Date(),
+        filters: { types: ["container"], labels: [serviceFilter(name)], actions: ["create", "destroy"] },
+      });
     const events = await logged();
     const first = events.find((e) => e.action === "create");
     // The Scale removed the container it could not start before it answered.
@@ -97,9 +119,12 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
   it("honours the deadline with DEADLINE_EXCEEDED and keeps converging in the background", async () => {
     const name = service("deadline");
     await createService(name);
-    const err = await scaler().scale({ name, replicas: 4 }, { timeoutMs: 30 }).catch((e: unknown) => ConnectError.from(e));
+    const err = await scaler()
+      .scale({ name, replicas: 4 }, { timeoutMs: 30 })
+      .catch((e: unknown) => ConnectError.from(e));
     expect(err).toMatchObject({ code: Code.DeadlineExceeded });
-    for (let i = 0; i < 100 && (await scaler().getStatus({ name })).status?.running !== 4; i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 100 && (await scaler().getStatus({ name })).status?.running !== 4; i++)
+      await new Promise((r) => setTimeout(r, 200));
     expect((await scaler().getStatus({ name })).status).toMatchObject({ desired: 4, running: 4 });
   });
 
@@ -109,7 +134,8 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     const res = await scaler().scale({ name, replicas: 2, wait: false });
     expect(res.status?.desired).toBe(2);
     expect((await registry().getService({ name })).service?.replicas).toBe(2);
-    for (let i = 0; i < 100 && (await scaler().getStatus({ name })).status?.running !== 2; i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 100 && (await scaler().getStatus({ name })).status?.running !== 2; i++)
+      await new Promise((r) => setTimeout(r, 200));
     expect((await scaler().getStatus({ name })).status?.running).toBe(2);
   });
 
@@ -121,7 +147,10 @@ describe("Scaler ownership, deletion and failures on a real engine", () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        peak = Math.max(peak, (await fixture.engine.containers.list({ all: false, labels: [serviceFilter(name)] })).length);
+        peak = Math.max(
+          peak,
+          (await fixture.engine.containers.list({ all: false, labels: [serviceFilter(name)] })).length,
+        );
         await new Promise((r) => setTimeout(r, 20));
       }
     })();

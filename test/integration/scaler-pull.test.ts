@@ -7,7 +7,13 @@ import type { Engine } from "../../src/engine/engine.js";
 import { requireEngine } from "../support/engine.js";
 import { clientFor } from "../support/clients.js";
 import { buildImage, deleteFromRegistry, registryHost, removeImages, uniqueRepository } from "../support/images.js";
-import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
+import {
+  removeDataDir,
+  removeServiceContainers,
+  startTestServer,
+  uniqueServiceName,
+  type TestServer,
+} from "../support/test-server.js";
 
 describe("Scaler pulls a missing image once", () => {
   let engine: Engine;
@@ -63,7 +69,10 @@ describe("Scaler pulls a missing image once", () => {
     const first = await createService("pull-a", image);
     const second = await createService("pull-b", image);
     const scaler = clientFor(Scaler, server.url);
-    const [a, b] = await Promise.all([scaler.scale({ name: first, replicas: 3 }), scaler.scale({ name: second, replicas: 3 })]);
+    const [a, b] = await Promise.all([
+      scaler.scale({ name: first, replicas: 3 }),
+      scaler.scale({ name: second, replicas: 3 }),
+    ]);
     expect(a.status?.running).toBe(3);
     expect(b.status?.running).toBe(3);
     expect(pulls.filter((ref) => ref === image)).toHaveLength(1);

@@ -9,7 +9,11 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ListServicesRequestSchema, ListServicesResponseSchema, ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
+import {
+  ListServicesRequestSchema,
+  ListServicesResponseSchema,
+  ServiceRegistry,
+} from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { testImage } from "../support/engine.js";
@@ -41,7 +45,12 @@ function bearer(token: string | undefined): Interceptor[] {
 }
 
 type Protocol = "grpc" | "connect" | "grpcweb";
-function tlsClient<T extends typeof ServiceRegistry | typeof Scaler | typeof Health>(service: T, url: string, token?: string, protocol: Protocol = "grpc") {
+function tlsClient<T extends typeof ServiceRegistry | typeof Scaler | typeof Health>(
+  service: T,
+  url: string,
+  token?: string,
+  protocol: Protocol = "grpc",
+) {
   const common = { baseUrl: url, nodeOptions: { ca }, interceptors: bearer(token) };
   const transport =
     protocol === "grpc"
@@ -79,10 +88,15 @@ describe("TLS with tokens and roles", () => {
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const name = uniqueServiceName("tls");
     created.push(name);
-    await tlsClient(ServiceRegistry, server.url, tokens.admin.token).createService({ service: { name, image: testImage, command: ["sleep", "3600"] } });
+    await tlsClient(ServiceRegistry, server.url, tokens.admin.token).createService({
+      service: { name, image: testImage, command: ["sleep", "3600"] },
+    });
     for (const protocol of ["grpc", "connect", "grpcweb"] as const) {
       const answer = await tlsClient(ServiceRegistry, server.url, tokens.viewer.token, protocol).listServices({});
-      expect(answer.services.map((s) => s.name), protocol).toContain(name);
+      expect(
+        answer.services.map((s) => s.name),
+        protocol,
+      ).toContain(name);
     }
   });
 
@@ -90,19 +104,25 @@ describe("TLS with tokens and roles", () => {
     const none = await failureOf(tlsClient(ServiceRegistry, server.url).listServices({}));
     expect(none.code).toBe(Code.Unauthenticated);
     const unknown = await failureOf(tlsClient(ServiceRegistry, server.url, "not-a-token").listServices({}));
-    const wrongCase = await failureOf(tlsClient(ServiceRegistry, server.url, tokens.viewer.token.toUpperCase()).listServices({}));
+    const wrongCase = await failureOf(
+      tlsClient(ServiceRegistry, server.url, tokens.viewer.token.toUpperCase()).listServices({}),
+    );
     expect([unknown.code, wrongCase.code]).toEqual([Code.Unauthenticated, Code.Unauthenticated]);
     // Nothing tells an unknown token from a malformed one.
     expect(unknown.rawMessage).toBe(wrongCase.rawMessage);
     // GetStatus over gRPC (answered by its fast path when allowed) refuses the same way.
     const status = await failureOf(tlsClient(Scaler, server.url).getStatus({ name: "nothing-here" }));
     expect(status.code).toBe(Code.Unauthenticated);
-    const allowed = await failureOf(tlsClient(Scaler, server.url, tokens.viewer.token).getStatus({ name: "nothing-here" }));
+    const allowed = await failureOf(
+      tlsClient(Scaler, server.url, tokens.viewer.token).getStatus({ name: "nothing-here" }),
+    );
     expect(allowed.code).toBe(Code.NotFound);
   });
 
   it("refuses a call above the caller's role as PERMISSION_DENIED naming the role it needs", async () => {
-    const viewerScale = await failureOf(tlsClient(Scaler, server.url, tokens.viewer.token).scale({ name: "nothing-here", replicas: 1 }));
+    const viewerScale = await failureOf(
+      tlsClient(Scaler, server.url, tokens.viewer.token).scale({ name: "nothing-here", replicas: 1 }),
+    );
     expect(viewerScale.code).toBe(Code.PermissionDenied);
     expect(viewerScale.rawMessage).toContain("operator");
 
@@ -113,14 +133,25 @@ describe("TLS with tokens and roles", () => {
     const deleting = await failureOf(operator.deleteService({ name }));
     expect(deleting.code).toBe(Code.PermissionDenied);
     expect(deleting.rawMessage).toContain("admin");
-    expect((await tlsClient(ServiceRegistry, server.url, tokens.viewer.token).getService({ name })).service?.name).toBe(name);
+    expect((await tlsClient(ServiceRegistry, server.url, tokens.viewer.token).getService({ name })).service?.name).toBe(
+      name,
+    );
     await tlsClient(ServiceRegistry, server.url, tokens.admin.token).deleteService({ name });
   });
 
   it("leaves health open without credentials: grpc.health.v1, /healthz and /readyz", async () => {
     expect((await tlsClient(Health, server.url).check({})).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
     for (const path of ["/healthz", "/readyz", "/metrics"]) {
-      const result = await run("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", pki.caCert, `${server.url}${path}`]);
+      const result = await run("curl", [
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--cacert",
+        pki.caCert,
+        `${server.url}${path}`,
+      ]);
       expect(result.stdout, path).toBe("200");
     }
   });
@@ -133,8 +164,17 @@ describe("TLS with tokens and roles", () => {
     await failureOf(tlsClient(Scaler, server.url, tokens.viewer.token).scale({ name, replicas: 0 }));
     await until(() => server.lines.some((l) => l.audit && l.procedure === "/dockhand.v1.Scaler/Scale"));
     const audit = server.lines.filter((l) => l.audit === true);
-    expect(audit).toContainEqual(expect.objectContaining({ caller: "test-operator", role: "operator", procedure: "/dockhand.v1.ServiceRegistry/CreateService", outcome: "OK" }));
-    expect(audit).toContainEqual(expect.objectContaining({ procedure: "/dockhand.v1.Scaler/Scale", outcome: "PermissionDenied" }));
+    expect(audit).toContainEqual(
+      expect.objectContaining({
+        caller: "test-operator",
+        role: "operator",
+        procedure: "/dockhand.v1.ServiceRegistry/CreateService",
+        outcome: "OK",
+      }),
+    );
+    expect(audit).toContainEqual(
+      expect.objectContaining({ procedure: "/dockhand.v1.Scaler/Scale", outcome: "PermissionDenied" }),
+    );
     // Reading calls are not audited.
     expect(audit.some((l) => l.procedure === "/dockhand.v1.ServiceRegistry/ListServices")).toBe(false);
     for (const t of Object.values(tokens)) expect(server.text()).not.toContain(t.token);
@@ -143,11 +183,20 @@ describe("TLS with tokens and roles", () => {
   it("stops honouring a revoked token within seconds of the file changing, with no restart", async () => {
     const revoked = { ...tokens.operator, name: "short-lived", token: `${tokens.operator.token}-2` };
     writeTokensFile(tokensFile, [...Object.values(tokens), revoked]);
-    await until(async () => (await tlsClient(ServiceRegistry, server.url, revoked.token).listServices({})).services !== undefined, 20_000);
+    await until(
+      async () => (await tlsClient(ServiceRegistry, server.url, revoked.token).listServices({})).services !== undefined,
+      20_000,
+    );
     writeTokensFile(tokensFile, Object.values(tokens));
-    await until(async () => (await failureOf(tlsClient(ServiceRegistry, server.url, revoked.token).listServices({}))).code === Code.Unauthenticated, 20_000);
+    await until(
+      async () =>
+        (await failureOf(tlsClient(ServiceRegistry, server.url, revoked.token).listServices({}))).code ===
+        Code.Unauthenticated,
+      20_000,
+    );
     // The tokens still in the file go on working, and see what an admin sees.
-    const names = async (token: string) => (await tlsClient(ServiceRegistry, server.url, token).listServices({})).services.map((s) => s.name);
+    const names = async (token: string) =>
+      (await tlsClient(ServiceRegistry, server.url, token).listServices({})).services.map((s) => s.name);
     expect(await names(tokens.operator.token)).toEqual(await names(tokens.admin.token));
   });
 });
@@ -156,23 +205,49 @@ describe("real clients over TLS", () => {
   it("curl --cacert with a bearer header: Connect JSON over HTTP/1.1 and HTTP/2", async () => {
     for (const version of ["--http1.1", "--http2"]) {
       const result = await run("curl", [
-        "-sS", version, "--cacert", pki.caCert,
-        "-H", `authorization: Bearer ${tokens.viewer.token}`, "-H", "content-type: application/json",
-        "-d", "{}", `${server.url}/dockhand.v1.ServiceRegistry/ListServices`,
+        "-sS",
+        version,
+        "--cacert",
+        pki.caCert,
+        "-H",
+        `authorization: Bearer ${tokens.viewer.token}`,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        "{}",
+        `${server.url}/dockhand.v1.ServiceRegistry/ListServices`,
       ]);
       expect(result.code, result.stderr).toBe(0);
       expect(JSON.parse(result.stdout), version).toBeTypeOf("object");
     }
-    const refused = await run("curl", ["-sS", "--cacert", pki.caCert, "-H", "content-type: application/json", "-d", "{}", `${server.url}/dockhand.v1.ServiceRegistry/ListServices`]);
+    const refused = await run("curl", [
+      "-sS",
+      "--cacert",
+      pki.caCert,
+      "-H",
+      "content-type: application/json",
+      "-d",
+      "{}",
+      `${server.url}/dockhand.v1.ServiceRegistry/ListServices`,
+    ]);
     expect(JSON.parse(refused.stdout)).toMatchObject({ code: "unauthenticated" });
   });
 
   it("buf curl with TLS over gRPC and gRPC-web, using reflection with the same token", async () => {
     for (const protocol of ["grpc", "grpcweb"]) {
       const result = await run(bufBin, [
-        "curl", "--protocol", protocol, "--cacert", pki.caCert,
-        "-H", `authorization: Bearer ${tokens.viewer.token}`, "--reflect-header", "*",
-        "-d", "{}", `${server.url}/dockhand.v1.ServiceRegistry/ListServices`,
+        "curl",
+        "--protocol",
+        protocol,
+        "--cacert",
+        pki.caCert,
+        "-H",
+        `authorization: Bearer ${tokens.viewer.token}`,
+        "--reflect-header",
+        "*",
+        "-d",
+        "{}",
+        `${server.url}/dockhand.v1.ServiceRegistry/ListServices`,
       ]);
       expect(result.code, `${protocol}: ${result.stderr}`).toBe(0);
       expect(JSON.parse(result.stdout), protocol).toBeTypeOf("object");
@@ -184,8 +259,16 @@ describe("real clients over TLS", () => {
     expect((await run(bufBin, ["build", "-o", descriptors])).code).toBe(0);
     const python = (token?: string) =>
       run(debianPython, [
-        "examples/python/dockhand_client.py", "--target", server.url.replace("https://", ""), "--descriptors", descriptors,
-        "--cacert", pki.caCert, ...(token ? ["--token", token] : []), "dockhand.v1.ServiceRegistry/ListServices", "{}",
+        "examples/python/dockhand_client.py",
+        "--target",
+        server.url.replace("https://", ""),
+        "--descriptors",
+        descriptors,
+        "--cacert",
+        pki.caCert,
+        ...(token ? ["--token", token] : []),
+        "dockhand.v1.ServiceRegistry/ListServices",
+        "{}",
       ]);
     const ok = await python(tokens.viewer.token);
     expect(ok.code, ok.stderr).toBe(0);
@@ -232,12 +315,36 @@ describe("certificate reload", () => {
 describe("CORS for browser origins", () => {
   const preflight = (origin: string) =>
     run("curl", [
-      "-sS", "-D", "-", "-o", "/dev/null", "--cacert", pki.caCert, "-X", "OPTIONS",
-      "-H", `origin: ${origin}`, "-H", "access-control-request-method: POST",
-      "-H", "access-control-request-headers: authorization,content-type,x-grpc-web,x-user-agent",
+      "-sS",
+      "-D",
+      "-",
+      "-o",
+      "/dev/null",
+      "--cacert",
+      pki.caCert,
+      "-X",
+      "OPTIONS",
+      "-H",
+      `origin: ${origin}`,
+      "-H",
+      "access-control-request-method: POST",
+      "-H",
+      "access-control-request-headers: authorization,content-type,x-grpc-web,x-user-agent",
       `${server.url}/dockhand.v1.Scaler/WatchStatus`,
     ]);
-  const headersOf = (text: string) => Object.fromEntries(text.split("\r\n").filter((l) => l.includes(":")).map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim().toLowerCase()]));
+  const headersOf = (text: string) =>
+    Object.fromEntries(
+      text
+        .split("\r\n")
+        .filter((l) => l.includes(":"))
+        .map((l) => [
+          l.slice(0, l.indexOf(":")).toLowerCase(),
+          l
+            .slice(l.indexOf(":") + 1)
+            .trim()
+            .toLowerCase(),
+        ]),
+    );
 
   it("answers a preflight from an allowed origin with 204 and what Connect and gRPC-web need", async () => {
     const result = await preflight(dashboardOrigin);
@@ -245,17 +352,36 @@ describe("CORS for browser origins", () => {
     const headers = headersOf(result.stdout);
     expect(headers["access-control-allow-origin"]).toBe(dashboardOrigin);
     expect(headers["access-control-allow-methods"]).toContain("post");
-    for (const h of ["authorization", "content-type", "x-grpc-web", "connect-protocol-version", "grpc-timeout"]) expect(headers["access-control-allow-headers"]).toContain(h);
+    for (const h of ["authorization", "content-type", "x-grpc-web", "connect-protocol-version", "grpc-timeout"])
+      expect(headers["access-control-allow-headers"]).toContain(h);
     expect(headers["access-control-max-age"]).toMatch(/^\d+$/);
     expect(headers.vary).toContain("origin");
   });
 
   it("exposes the gRPC status headers on answers to an allowed origin, and gives another origin no CORS headers", async () => {
     const call = (origin: string) =>
-      run("curl", ["-sS", "-D", "-", "-o", "/dev/null", "--cacert", pki.caCert, "-H", `origin: ${origin}`, "-H", "content-type: application/json", "-H", `authorization: Bearer ${tokens.viewer.token}`, "-d", "{}", `${server.url}/dockhand.v1.ServiceRegistry/ListServices`]);
+      run("curl", [
+        "-sS",
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        "--cacert",
+        pki.caCert,
+        "-H",
+        `origin: ${origin}`,
+        "-H",
+        "content-type: application/json",
+        "-H",
+        `authorization: Bearer ${tokens.viewer.token}`,
+        "-d",
+        "{}",
+        `${server.url}/dockhand.v1.ServiceRegistry/ListServices`,
+      ]);
     const allowed = headersOf((await call(dashboardOrigin)).stdout);
     expect(allowed["access-control-allow-origin"]).toBe(dashboardOrigin);
-    for (const h of ["grpc-status", "grpc-message", "grpc-status-details-bin"]) expect(allowed["access-control-expose-headers"]).toContain(h);
+    for (const h of ["grpc-status", "grpc-message", "grpc-status-details-bin"])
+      expect(allowed["access-control-expose-headers"]).toContain(h);
     const other = (await call("http://evil.example")).stdout;
     expect(headersOf(other)["access-control-allow-origin"]).toBeUndefined();
     const refusedPreflight = await preflight("http://evil.example");
@@ -271,7 +397,11 @@ describe("bounded resources", () => {
       const req = https.request(`${server.url}/dockhand.v1.ServiceRegistry/CreateService`, {
         method: "POST",
         ca,
-        headers: { "content-type": "application/json", "content-length": String(size), authorization: `Bearer ${tokens.admin.token}` },
+        headers: {
+          "content-type": "application/json",
+          "content-length": String(size),
+          authorization: `Bearer ${tokens.admin.token}`,
+        },
       });
       req.once("response", (res) => {
         let body = "";
@@ -288,7 +418,11 @@ describe("bounded resources", () => {
 
   it("refuses a gRPC message over the limit with RESOURCE_EXHAUSTED", async () => {
     const big = "x".repeat(5 * 1024 * 1024);
-    const refused = await failureOf(tlsClient(ServiceRegistry, server.url, tokens.admin.token).createService({ service: { name: "too-big", image: testImage, environment: { BIG: big } } }));
+    const refused = await failureOf(
+      tlsClient(ServiceRegistry, server.url, tokens.admin.token).createService({
+        service: { name: "too-big", image: testImage, environment: { BIG: big } },
+      }),
+    );
     expect(refused.code).toBe(Code.ResourceExhausted);
   });
 
@@ -311,7 +445,12 @@ describe("mTLS", () => {
   const mtlsTokens = join(work, "mtls-tokens.yml");
   beforeAll(async () => {
     writeTokensFile(mtlsTokens, [], [{ subject: "ci-deployer", role: "operator" }]);
-    mtls = await startLoggedServer({ tlsCert: pki.serverCert, tlsKey: pki.serverKey, tlsClientCa: pki.caCert, authTokensFile: mtlsTokens });
+    mtls = await startLoggedServer({
+      tlsCert: pki.serverCert,
+      tlsKey: pki.serverKey,
+      tlsClientCa: pki.caCert,
+      authTokensFile: mtlsTokens,
+    });
   });
   afterAll(async () => {
     await mtls?.stop();
@@ -322,7 +461,8 @@ describe("mTLS", () => {
     return new Promise<unknown>((resolve, reject) => {
       client.makeUnaryRequest(
         "/dockhand.v1.ServiceRegistry/ListServices",
-        (m: ReturnType<typeof create<typeof ListServicesRequestSchema>>) => Buffer.from(toBinary(ListServicesRequestSchema, m)),
+        (m: ReturnType<typeof create<typeof ListServicesRequestSchema>>) =>
+          Buffer.from(toBinary(ListServicesRequestSchema, m)),
         (bytes: Buffer) => fromBinary(ListServicesResponseSchema, bytes),
         create(ListServicesRequestSchema, {}),
         (err, value) => (err ? reject(err) : resolve(value)),
@@ -341,11 +481,16 @@ describe("mTLS", () => {
     const client = pki.client("ci-deployer");
     const registry = createClient(
       ServiceRegistry,
-      createGrpcTransport({ baseUrl: mtls.url, nodeOptions: { ca, cert: readFileSync(client.cert), key: readFileSync(client.key) } }),
+      createGrpcTransport({
+        baseUrl: mtls.url,
+        nodeOptions: { ca, cert: readFileSync(client.cert), key: readFileSync(client.key) },
+      }),
     );
     await registry.createService({ service: { name, image: testImage, command: ["sleep", "3600"] } });
     await until(() => mtls.lines.some((l) => l.audit && l.procedure === "/dockhand.v1.ServiceRegistry/CreateService"));
-    expect(mtls.lines.find((l) => l.audit && l.procedure === "/dockhand.v1.ServiceRegistry/CreateService")).toMatchObject({ caller: "ci-deployer", role: "operator", outcome: "OK" });
+    expect(
+      mtls.lines.find((l) => l.audit && l.procedure === "/dockhand.v1.ServiceRegistry/CreateService"),
+    ).toMatchObject({ caller: "ci-deployer", role: "operator", outcome: "OK" });
     expect((await failureOf(registry.deleteService({ name }))).code).toBe(Code.PermissionDenied);
   });
 
@@ -373,7 +518,9 @@ describe("--metrics-auth", () => {
     const guarded = await startLoggedServer({ authTokensFile: tokensFile, metricsAuth: true, logLevel: "silent" });
     try {
       const get = (path: string, token?: string) =>
-        fetch(`${guarded.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then((r) => r.status);
+        fetch(`${guarded.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then(
+          (r) => r.status,
+        );
       expect(await get("/metrics")).toBe(401);
       expect(await get("/metrics", "wrong")).toBe(401);
       expect(await get("/metrics", tokens.viewer.token)).toBe(200);
@@ -386,7 +533,16 @@ describe("--metrics-auth", () => {
 
 describe("the process", () => {
   it("re-reads its TLS files and tokens on SIGHUP and goes on serving", async () => {
-    const child = await spawnDockhand(["--tls-cert", pki.serverCert, "--tls-key", pki.serverKey, "--auth-tokens", tokensFile, "--data-dir", join(work, "sighup")]);
+    const child = await spawnDockhand([
+      "--tls-cert",
+      pki.serverCert,
+      "--tls-key",
+      pki.serverKey,
+      "--auth-tokens",
+      tokensFile,
+      "--data-dir",
+      join(work, "sighup"),
+    ]);
     try {
       expect(child.url).toMatch(/^https:/);
       child.child.kill("SIGHUP");
@@ -404,7 +560,10 @@ describe("the process", () => {
 
 describe("exposure", () => {
   it("refuses CORS for any origin unless every call needs a token", async () => {
-    for (const args of [[], ["--tls-cert", pki.serverCert, "--tls-key", pki.serverKey, "--tls-client-ca", pki.caCert]]) {
+    for (const args of [
+      [],
+      ["--tls-cert", pki.serverCert, "--tls-key", pki.serverKey, "--tls-client-ca", pki.caCert],
+    ]) {
       const started = spawnDockhand([...args, "--cors-origins", "*", "--data-dir", join(work, "never")]);
       const err = (await started.then(
         () => undefined,
@@ -415,7 +574,10 @@ describe("exposure", () => {
   });
 
   it("refuses to serve cleartext or no auth off loopback unless --insecure, saying what to do", async () => {
-    for (const args of [["--bind", "0.0.0.0"], ["--bind", "0.0.0.0", "--tls-cert", pki.serverCert, "--tls-key", pki.serverKey]]) {
+    for (const args of [
+      ["--bind", "0.0.0.0"],
+      ["--bind", "0.0.0.0", "--tls-cert", pki.serverCert, "--tls-key", pki.serverKey],
+    ]) {
       const started = spawnDockhand([...args, "--data-dir", join(work, "never")]);
       const err = (await started.then(
         () => undefined,

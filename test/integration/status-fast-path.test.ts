@@ -10,7 +10,12 @@ function rawGrpc(url: string, body: Buffer): Promise<{ trailers: http2.IncomingH
   return new Promise((resolve, reject) => {
     const session = http2.connect(url);
     session.on("error", reject);
-    const stream = session.request({ ":method": "POST", ":path": "/dockhand.v1.Scaler/GetStatus", "content-type": "application/grpc", te: "trailers" });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/dockhand.v1.Scaler/GetStatus",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
     const chunks: Buffer[] = [];
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     stream.on("trailers", (trailers) => {

@@ -14,10 +14,14 @@ describe("a stream the client cancels", () => {
   const service = uniqueServiceName("cancel");
   beforeAll(async () => {
     server = await startLoggedServer({});
-    await createClient(ServiceRegistry, createGrpcTransport({ baseUrl: server.url })).createService({ service: { name: service, image: testImage, command: ["sleep", "3600"] } });
+    await createClient(ServiceRegistry, createGrpcTransport({ baseUrl: server.url })).createService({
+      service: { name: service, image: testImage, command: ["sleep", "3600"] },
+    });
   });
   afterAll(async () => {
-    await createClient(ServiceRegistry, createGrpcTransport({ baseUrl: server.url })).deleteService({ name: service, force: true }).catch(() => undefined);
+    await createClient(ServiceRegistry, createGrpcTransport({ baseUrl: server.url }))
+      .deleteService({ name: service, force: true })
+      .catch(() => undefined);
     await server?.stop();
   });
 
@@ -34,7 +38,8 @@ describe("a stream the client cancels", () => {
         if (!abort.signal.aborted) throw err;
       }
     }
-    const watchLines = () => server.lines.filter((l) => l.msg === "rpc" && l.procedure === "/dockhand.v1.Scaler/WatchStatus");
+    const watchLines = () =>
+      server.lines.filter((l) => l.msg === "rpc" && l.procedure === "/dockhand.v1.Scaler/WatchStatus");
     await until(() => watchLines().length === 5);
     for (const line of watchLines()) expect(line).toMatchObject({ code: "Canceled", level: 30 });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();

@@ -16,7 +16,13 @@ import { UpdateOrder } from "../../gen/dockhand/v1/service_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { clientFor } from "../support/clients.js";
 import { requireEngine, testImage } from "../support/engine.js";
-import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
+import {
+  removeDataDir,
+  removeServiceContainers,
+  startTestServer,
+  uniqueServiceName,
+  type TestServer,
+} from "../support/test-server.js";
 import { until } from "../support/until.js";
 
 /**
@@ -55,12 +61,21 @@ describe("strict input", () => {
     const bytes = Buffer.from(body);
     const envelope = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), bytes]);
     envelope.writeUInt32BE(bytes.length, 1);
-    const res = await fetch(`${server.url}/${procedure}`, { method: "POST", headers: { "content-type": "application/connect+json" }, body: envelope });
+    const res = await fetch(`${server.url}/${procedure}`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+json" },
+      body: envelope,
+    });
     const all = Buffer.from(await res.arrayBuffer());
     // Frames until the end-stream one (flag 2), which holds the error.
-    for (let at = 0; at + 5 <= all.length; ) {
+    for (let at = 0; at + 5 <= all.length;) {
       const length = all.readUInt32BE(at + 1);
-      if (all[at]! & 2) return (JSON.parse(all.subarray(at + 5, at + 5 + length).toString()) as { error?: { code?: string; message?: string } }).error;
+      if (all[at]! & 2)
+        return (
+          JSON.parse(all.subarray(at + 5, at + 5 + length).toString()) as {
+            error?: { code?: string; message?: string };
+          }
+        ).error;
       at += 5 + length;
     }
     return undefined;
@@ -71,7 +86,12 @@ describe("strict input", () => {
     return new Promise((resolve, reject) => {
       const session = http2.connect(server.url);
       session.on("error", reject);
-      const stream = session.request({ ":method": "POST", ":path": `/${procedure}`, "content-type": "application/grpc", te: "trailers" });
+      const stream = session.request({
+        ":method": "POST",
+        ":path": `/${procedure}`,
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
       const frame = Buffer.alloc(5 + message.length);
       frame[0] = flags;
       frame.writeUInt32BE(message.length, 1);
@@ -82,7 +102,10 @@ describe("strict input", () => {
       stream.on("data", () => undefined);
       stream.on("end", () => {
         session.close();
-        resolve({ status: String(headers["grpc-status"]), message: decodeURIComponent(String(headers["grpc-message"] ?? "")) });
+        resolve({
+          status: String(headers["grpc-status"]),
+          message: decodeURIComponent(String(headers["grpc-message"] ?? "")),
+        });
       });
       stream.on("error", reject);
       stream.end(frame);
@@ -108,8 +131,13 @@ describe("strict input", () => {
   it("requires replicas in Scale: absent is not 0", async () => {
     const before = await snapshot();
     const res = await post("dockhand.v1.Scaler/Scale", { name: existing });
-    expect(res.json).toMatchObject({ code: "invalid_argument", message: expect.stringContaining("replicas: is required") });
-    const grpc = await clientFor(Scaler, server.url).scale({ name: existing }).catch((err: unknown) => ConnectError.from(err));
+    expect(res.json).toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringContaining("replicas: is required"),
+    });
+    const grpc = await clientFor(Scaler, server.url)
+      .scale({ name: existing })
+      .catch((err: unknown) => ConnectError.from(err));
     expect(grpc).toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringContaining("replicas") });
     expect(await snapshot()).toEqual(before);
   });
@@ -117,7 +145,10 @@ describe("strict input", () => {
   it("requires the definition in CreateService and UpdateService, and refuses a misspelt one", async () => {
     const before = await snapshot();
     for (const rpc of ["CreateService", "UpdateService"]) {
-      expect((await post(`dockhand.v1.ServiceRegistry/${rpc}`, {})).json).toMatchObject({ code: "invalid_argument", message: "service: is required" });
+      expect((await post(`dockhand.v1.ServiceRegistry/${rpc}`, {})).json).toMatchObject({
+        code: "invalid_argument",
+        message: "service: is required",
+      });
       const typo = await post(`dockhand.v1.ServiceRegistry/${rpc}`, { service: { ...definition, comand: ["true"] } });
       expect(typo.json).toMatchObject({ code: "invalid_argument", message: expect.stringContaining('"comand"') });
     }
@@ -129,24 +160,42 @@ describe("strict input", () => {
       for (const method of service.methods) {
         const procedure = `${service.typeName}/${method.name}`;
         const body = '{"notAField": 1}';
-        const error = method.methodKind === "unary" ? (await post(procedure, body)).json : await postStream(procedure, body);
-        expect(error, procedure).toMatchObject({ code: "invalid_argument", message: expect.stringContaining('"notAField"') });
+        const error =
+          method.methodKind === "unary" ? (await post(procedure, body)).json : await postStream(procedure, body);
+        expect(error, procedure).toMatchObject({
+          code: "invalid_argument",
+          message: expect.stringContaining('"notAField"'),
+        });
       }
     }
   });
 
   it("refuses out-of-range enum values and non-normalized durations, over JSON and binary", async () => {
     const before = await snapshot();
-    const enumJson = await post("dockhand.v1.ServiceRegistry/UpdateService", { service: { ...definition, unhealthyAction: 99 } });
-    expect(enumJson.json).toMatchObject({ code: "invalid_argument", message: expect.stringMatching(/^service\.unhealthy_action: 99 is not a value of UnhealthyAction/) });
+    const enumJson = await post("dockhand.v1.ServiceRegistry/UpdateService", {
+      service: { ...definition, unhealthyAction: 99 },
+    });
+    expect(enumJson.json).toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringMatching(/^service\.unhealthy_action: 99 is not a value of UnhealthyAction/),
+    });
     const registry = clientFor(ServiceRegistry, server.url);
     const enumBinary = await registry
       .updateService({ service: { ...definition, updateConfig: { order: 7 as UpdateOrder } } })
       .catch((err: unknown) => ConnectError.from(err));
-    expect(enumBinary).toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringContaining("service.update_config.order: 7") });
+    expect(enumBinary).toMatchObject({
+      code: Code.InvalidArgument,
+      rawMessage: expect.stringContaining("service.update_config.order: 7"),
+    });
     const agent = clientFor(ContainerAgent, server.url);
-    for (const gracePeriod of [{ seconds: 1n, nanos: -5 }, { seconds: 0n, nanos: 2_000_000_000 }, { seconds: 10n ** 15n, nanos: 0 }]) {
-      const res = await agent.stopContainer({ id: "does-not-matter", gracePeriod }).catch((err: unknown) => ConnectError.from(err));
+    for (const gracePeriod of [
+      { seconds: 1n, nanos: -5 },
+      { seconds: 0n, nanos: 2_000_000_000 },
+      { seconds: 10n ** 15n, nanos: 0 },
+    ]) {
+      const res = await agent
+        .stopContainer({ id: "does-not-matter", gracePeriod })
+        .catch((err: unknown) => ConnectError.from(err));
       expect(res).toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringContaining("grace_period") });
     }
     expect(await snapshot()).toEqual(before);
@@ -160,38 +209,63 @@ describe("strict input", () => {
       expect(res.message).toContain("not a valid protobuf message");
     }
     const compressed = await grpcRaw("dockhand.v1.ServiceRegistry/GetService", new Uint8Array([0x0a, 0x01, 0x61]), 1);
-    expect(compressed).toMatchObject({ status: String(Code.InvalidArgument), message: expect.stringContaining("flagged compressed") });
+    expect(compressed).toMatchObject({
+      status: String(Code.InvalidArgument),
+      message: expect.stringContaining("flagged compressed"),
+    });
     const cutGzip = await fetch(`${server.url}/dockhand.v1.ServiceRegistry/GetService`, {
       method: "POST",
       headers: { "content-type": "application/json", "content-encoding": "gzip" },
       body: gzipSync(JSON.stringify({ name: existing })).subarray(0, 12),
     });
-    expect(await cutGzip.json()).toMatchObject({ code: "invalid_argument", message: expect.stringContaining("cut short") });
+    expect(await cutGzip.json()).toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringContaining("cut short"),
+    });
     // A valid message still goes through the same path.
     const valid = toBinary(StopContainerRequestSchema, create(StopContainerRequestSchema, { id: "-bad" }));
     expect((await grpcRaw("dockhand.v1.ContainerAgent/StopContainer", valid)).message).toContain("id:");
-    const json = await post("dockhand.v1.Scaler/Scale", JSON.stringify({ name: existing, replicas: 0 }), "application/proto");
-    expect(json).toMatchObject({ status: 400, json: { code: "invalid_argument", message: expect.stringContaining("not a valid protobuf message") } });
+    const json = await post(
+      "dockhand.v1.Scaler/Scale",
+      JSON.stringify({ name: existing, replicas: 0 }),
+      "application/proto",
+    );
+    expect(json).toMatchObject({
+      status: 400,
+      json: { code: "invalid_argument", message: expect.stringContaining("not a valid protobuf message") },
+    });
     expect(await snapshot()).toEqual(before);
   });
 
   it("never echoes a huge value whole, over gRPC (trailers) or JSON", async () => {
     const huge = "x".repeat(100_000);
-    const grpc = await clientFor(ServiceRegistry, server.url).getService({ name: huge }).catch((err: unknown) => ConnectError.from(err));
-    expect(grpc).toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringContaining("(100000 characters)") });
+    const grpc = await clientFor(ServiceRegistry, server.url)
+      .getService({ name: huge })
+      .catch((err: unknown) => ConnectError.from(err));
+    expect(grpc).toMatchObject({
+      code: Code.InvalidArgument,
+      rawMessage: expect.stringContaining("(100000 characters)"),
+    });
     expect((grpc as ConnectError).rawMessage.length).toBeLessThan(600);
     const unknownKey = await post("dockhand.v1.Scaler/GetStatus", `{"${huge}": 1}`);
     expect(unknownKey.json.code).toBe("invalid_argument");
     expect(unknownKey.json.message!.length).toBeLessThan(600);
-    const image = await post("dockhand.v1.ServiceRegistry/CreateService", { service: { ...definition, name: uniqueServiceName("huge"), image: `a:${huge}` } });
+    const image = await post("dockhand.v1.ServiceRegistry/CreateService", {
+      service: { ...definition, name: uniqueServiceName("huge"), image: `a:${huge}` },
+    });
     expect(image.json.code).toBe("invalid_argument");
     expect(image.json.message!.length).toBeLessThan(600);
   });
 
   it("refuses a malformed digest at CreateService", async () => {
     const before = await snapshot();
-    for (const image of [`${testImage.split(":")[0]}@sha256:${"z".repeat(64)}`, `${testImage.split(":")[0]}@sha256:${"a".repeat(40)}`]) {
-      const res = await post("dockhand.v1.ServiceRegistry/CreateService", { service: { ...definition, name: uniqueServiceName("digest"), image } });
+    for (const image of [
+      `${testImage.split(":")[0]}@sha256:${"z".repeat(64)}`,
+      `${testImage.split(":")[0]}@sha256:${"a".repeat(40)}`,
+    ]) {
+      const res = await post("dockhand.v1.ServiceRegistry/CreateService", {
+        service: { ...definition, name: uniqueServiceName("digest"), image },
+      });
       expect(res.json).toMatchObject({ code: "invalid_argument", message: expect.stringContaining("service.image:") });
     }
     expect(await snapshot()).toEqual(before);
@@ -202,7 +276,12 @@ describe("strict input", () => {
     const name = `strict-proc-${process.pid}-${Date.now().toString(36)}`;
     const volume = `${name}-vol`;
     const { container } = await agent.createContainer({
-      spec: { name, image: testImage, command: ["true"], mounts: [{ containerPath: "/proc", source: { case: "volume", value: volume } }] },
+      spec: {
+        name,
+        image: testImage,
+        command: ["true"],
+        mounts: [{ containerPath: "/proc", source: { case: "volume", value: volume } }],
+      },
     });
     const id = container!.id;
     try {
@@ -210,7 +289,10 @@ describe("strict input", () => {
       expect(res).toMatchObject({ code: Code.FailedPrecondition, rawMessage: expect.stringContaining("/proc") });
     } finally {
       await engine.containers.remove(id, { force: true, volumes: true });
-      await (engine as Engine & { docker: import("dockerode") }).docker.getVolume(volume).remove().catch(() => undefined);
+      await (engine as Engine & { docker: import("dockerode") }).docker
+        .getVolume(volume)
+        .remove()
+        .catch(() => undefined);
     }
   });
 

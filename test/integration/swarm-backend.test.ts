@@ -19,7 +19,10 @@ import { runDockhandToExit } from "../support/dockhand-process.js";
 /** The README's fenced blocks marked `<!-- readme-test[: kind] -->` (as readme.test.ts reads them). */
 function readmeExamples(): Array<{ kind: string; code: string }> {
   const text = readFileSync("README.md", "utf8");
-  return [...text.matchAll(/<!-- readme-test(?::\s*([\w-]+))? -->\n```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ kind: m[1] ?? "shell", code: m[3]! }));
+  return [...text.matchAll(/<!-- readme-test(?::\s*([\w-]+))? -->\n```(\w+)\n([\s\S]*?)```/g)].map((m) => ({
+    kind: m[1] ?? "shell",
+    code: m[3]!,
+  }));
 }
 
 /** The swarm backend on a real three-node swarm: node 1 the manager, 2 and 3 workers. */
@@ -30,7 +33,18 @@ describe("swarm backend on three nodes", () => {
   const running = (s: ServiceStatus) => s.containers.filter((c) => c.state === ContainerState.RUNNING);
   const nodesOf = (s: ServiceStatus) => new Set(running(s).map((c) => c.nodeName));
   /** Swarm's own view, read from the manager with the docker CLI. */
-  const swarmReplicas = async (name: string) => Number((await fixture.swarm.manager.docker(["service", "inspect", name, "--format", "{{.Spec.Mode.Replicated.Replicas}}"])).trim());
+  const swarmReplicas = async (name: string) =>
+    Number(
+      (
+        await fixture.swarm.manager.docker([
+          "service",
+          "inspect",
+          name,
+          "--format",
+          "{{.Spec.Mode.Replicated.Replicas}}",
+        ])
+      ).trim(),
+    );
 
   it("scales 0→9→3→0 with wait, spread over the three nodes", async () => {
     const name = fixture.service("spread");
@@ -79,13 +93,33 @@ describe("swarm backend on three nodes", () => {
   it("rolls an update out through Swarm, then rolls it back with Swarm's rollback", async () => {
     const name = fixture.service("roll");
     const registry = clientFor(ServiceRegistry, fixture.server.url);
-    await fixture.createService(name, { environment: { RELEASE: "one" }, updateConfig: { parallelism: 2, monitor: { seconds: 1n } } });
+    await fixture.createService(name, {
+      environment: { RELEASE: "one" },
+      updateConfig: { parallelism: 2, monitor: { seconds: 1n } },
+    });
     await scaler().scale({ name, replicas: 3 });
-    const env = async () => (await fixture.swarm.manager.docker(["service", "inspect", name, "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Env}}"])).trim();
+    const env = async () =>
+      (
+        await fixture.swarm.manager.docker([
+          "service",
+          "inspect",
+          name,
+          "--format",
+          "{{json .Spec.TaskTemplate.ContainerSpec.Env}}",
+        ])
+      ).trim();
     expect(await env()).toContain("RELEASE=one");
 
     await registry.updateService({
-      service: { name, image: testImage, command: ["sleep", "3600"], init: true, stopGracePeriod: { seconds: 1n }, environment: { RELEASE: "two" }, updateConfig: { parallelism: 2, monitor: { seconds: 1n } } },
+      service: {
+        name,
+        image: testImage,
+        command: ["sleep", "3600"],
+        init: true,
+        stopGracePeriod: { seconds: 1n },
+        environment: { RELEASE: "two" },
+        updateConfig: { parallelism: 2, monitor: { seconds: 1n } },
+      },
     });
     await until(async () => (await status(name)).update?.state === UpdateState.COMPLETED, 90_000);
     const updated = await status(name);
@@ -97,7 +131,9 @@ describe("swarm backend on three nodes", () => {
     await until(async () => (await status(name)).update?.state === UpdateState.ROLLED_BACK, 90_000);
     expect(await env()).toContain("RELEASE=one");
     // Swarm's own rollback, not a new update: the service's UpdateStatus says so.
-    expect((await fixture.swarm.manager.docker(["service", "inspect", name, "--format", "{{.UpdateStatus.State}}"])).trim()).toBe("rollback_completed");
+    expect(
+      (await fixture.swarm.manager.docker(["service", "inspect", name, "--format", "{{.UpdateStatus.State}}"])).trim(),
+    ).toBe("rollback_completed");
     await until(async () => (await status(name)).running === 3);
     // The rollback is version 3 of the service (the content of version 1), as the local backend counts it.
     const rolledBack = await status(name);
@@ -203,7 +239,9 @@ describe("swarm backend on three nodes", () => {
     await fixture.createService(name, { healthCheck: { command: ["true"] } });
     const refused = await failureOf(scaler().scale({ name, replicas: 1 }));
     expect(refused.code).toBe(Code.FailedPrecondition);
-    expect(refused.rawMessage).toBe(`service "${name}": healthCheck is not supported by the swarm orchestrator yet; remove it or run with --orchestrator local`);
+    expect(refused.rawMessage).toBe(
+      `service "${name}": healthCheck is not supported by the swarm orchestrator yet; remove it or run with --orchestrator local`,
+    );
     await expect(fixture.swarm.manager.docker(["service", "inspect", name])).rejects.toThrow();
     await clientFor(ServiceRegistry, fixture.server.url).deleteService({ name });
   });
@@ -218,7 +256,10 @@ describe("swarm backend on three nodes", () => {
       // Lost: the worker's tasks are no longer counted as running.
       await until(async () => {
         const now = await status(name);
-        return now.running < 6 && now.containers.some((c) => c.nodeName === worker.hostname && c.state !== ContainerState.RUNNING);
+        return (
+          now.running < 6 &&
+          now.containers.some((c) => c.nodeName === worker.hostname && c.state !== ContainerState.RUNNING)
+        );
       }, 90_000);
       // Rescheduled on the two nodes left.
       await until(async () => {
@@ -239,7 +280,16 @@ describe("swarm backend on three nodes", () => {
     await fixture.swarm.manager.stop("SIGTERM");
     await fixture.swarm.manager.start();
     await fixture.swarm.waitReady();
-    const after = await until(async () => (await scaler().scale({ name, replicas: 4 }).then(() => true, () => false)), 90_000).then(() => status(name));
+    const after = await until(
+      async () =>
+        await scaler()
+          .scale({ name, replicas: 4 })
+          .then(
+            () => true,
+            () => false,
+          ),
+      90_000,
+    ).then(() => status(name));
     expect(after.running).toBe(4);
     expect(after.containers.every((c) => fixture.hostnames().includes(c.nodeName))).toBe(true);
     await scaler().scale({ name, replicas: 0 });
@@ -253,10 +303,16 @@ describe("swarm backend on three nodes", () => {
       const examples = readmeExamples();
       // The first three shell blocks: curl (create, scale 3, status), buf curl (gRPC, gRPC-web), Python (scale 2, delete).
       const shell = examples.filter((e) => e.kind === "shell").slice(0, 3);
-      expect(shell.map((e) => e.code)).toEqual([expect.stringContaining("curl -sS"), expect.stringContaining("buf curl"), expect.stringContaining("dockhand_client.py")]);
+      expect(shell.map((e) => e.code)).toEqual([
+        expect.stringContaining("curl -sS"),
+        expect.stringContaining("buf curl"),
+        expect.stringContaining("dockhand_client.py"),
+      ]);
       for (const [index, example] of shell.entries()) {
         const script = `set -euo pipefail\n${example.code.replaceAll("127.0.0.1:7051", address).replaceAll("dockhand.binpb", descriptors)}`;
-        const res = await run("bash", ["-c", script], { env: { PATH: `${process.cwd()}/node_modules/.bin:/usr/bin:${process.env.PATH}` } });
+        const res = await run("bash", ["-c", script], {
+          env: { PATH: `${process.cwd()}/node_modules/.bin:/usr/bin:${process.env.PATH}` },
+        });
         expect(res.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("npm warn"))).toEqual([]);
         expect(res.code).toBe(0);
         expect(res.stdout).not.toMatch(/"code":/);
@@ -272,8 +328,13 @@ describe("swarm backend on three nodes", () => {
 
       const snippet = examples.find((e) => e.kind === "python")!;
       await fixture.createService("hello");
-      writeFileSync(join(dir, "snippet.py"), snippet.code.replaceAll("127.0.0.1:7051", address).replaceAll('"dockhand.binpb"', JSON.stringify(descriptors)));
-      const res = await run(debianPython, [join(dir, "snippet.py")], { env: { PYTHONPATH: join(process.cwd(), "examples/python") } });
+      writeFileSync(
+        join(dir, "snippet.py"),
+        snippet.code.replaceAll("127.0.0.1:7051", address).replaceAll('"dockhand.binpb"', JSON.stringify(descriptors)),
+      );
+      const res = await run(debianPython, [join(dir, "snippet.py")], {
+        env: { PYTHONPATH: join(process.cwd(), "examples/python") },
+      });
       expect(res.stderr).toBe("");
       expect(res.stdout.trim()).toBe("0");
       await clientFor(ServiceRegistry, fixture.server.url).deleteService({ name: "hello", force: true });
@@ -284,7 +345,10 @@ describe("swarm backend on three nodes", () => {
 
   it("refuses to start on an engine that is a swarm worker, saying so", async () => {
     const worker = fixture.swarm.nodes[1]!;
-    const failure = await startTestServer(createDockerEngine({ url: worker.url }), { orchestrator: "swarm", dockerUrl: worker.url }).then(
+    const failure = await startTestServer(createDockerEngine({ url: worker.url }), {
+      orchestrator: "swarm",
+      dockerUrl: worker.url,
+    }).then(
       (server) => server.close().then(() => undefined),
       (err: unknown) => err as Error,
     );
@@ -292,9 +356,18 @@ describe("swarm backend on three nodes", () => {
     // As a process: it stops, and its last words say why.
     const dataDir = mkdtempSync(join(tmpdir(), "dockhand-swarm-worker-"));
     try {
-      const exit = await runDockhandToExit(["--orchestrator", "swarm", "--docker-url", worker.url, "--data-dir", dataDir]);
+      const exit = await runDockhandToExit([
+        "--orchestrator",
+        "swarm",
+        "--docker-url",
+        worker.url,
+        "--data-dir",
+        dataDir,
+      ]);
       expect(exit.code).toBe(1);
-      expect(exit.output).toContain("dockhand: cannot start: --orchestrator swarm: the Docker engine is a swarm worker, not a manager; point the engine URL at a manager node");
+      expect(exit.output).toContain(
+        "dockhand: cannot start: --orchestrator swarm: the Docker engine is a swarm worker, not a manager; point the engine URL at a manager node",
+      );
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

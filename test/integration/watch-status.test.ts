@@ -8,7 +8,13 @@ import type { Engine } from "../../src/engine/engine.js";
 import { testImage } from "../support/engine.js";
 import { clientFor, type WireProtocol } from "../support/clients.js";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.js";
-import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
+import {
+  removeDataDir,
+  removeServiceContainers,
+  startTestServer,
+  uniqueServiceName,
+  type TestServer,
+} from "../support/test-server.js";
 import { until } from "../support/until.js";
 
 // Against a dockerd of its own, so that counting the engine's event listeners before and
@@ -71,7 +77,9 @@ describe("Scaler.WatchStatus", () => {
 
       controller.abort();
       const ended = await iterator.next().catch((err: unknown) => ConnectError.from(err));
-      expect(ended instanceof ConnectError ? ended.code : "done").toBe(ended instanceof ConnectError ? Code.Canceled : "done");
+      expect(ended instanceof ConnectError ? ended.code : "done").toBe(
+        ended instanceof ConnectError ? Code.Canceled : "done",
+      );
       await until(() => second.eventListeners() === listenersBefore);
     });
   }
@@ -99,7 +107,17 @@ describe("Scaler.WatchStatus", () => {
     const listenersBefore = second.eventListeners();
     const curl = spawn(
       "npx",
-      ["buf", "curl", "--protocol", "grpcweb", "--schema", "proto", "-d", JSON.stringify({ name }), `${server.url}/dockhand.v1.Scaler/WatchStatus`],
+      [
+        "buf",
+        "curl",
+        "--protocol",
+        "grpcweb",
+        "--schema",
+        "proto",
+        "-d",
+        JSON.stringify({ name }),
+        `${server.url}/dockhand.v1.Scaler/WatchStatus`,
+      ],
       // Its own process group, so that the kill reaches buf and not only npx.
       { stdio: ["ignore", "pipe", "pipe"], detached: true },
     );

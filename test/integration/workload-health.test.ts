@@ -11,13 +11,17 @@ import { until } from "../support/until.js";
 
 const ms = (n: number) => ({ seconds: BigInt(Math.floor(n / 1000)), nanos: (n % 1000) * 1_000_000 });
 /** Turns healthy about a second after it starts. */
-const slowStart = { command: ["sh", "-c", "sleep 1; touch /ready; exec sleep 3600"], healthCheck: { shell: "test -f /ready", interval: ms(200), timeout: ms(2000), retries: 2, startPeriod: ms(60_000) } };
+const slowStart = {
+  command: ["sh", "-c", "sleep 1; touch /ready; exec sleep 3600"],
+  healthCheck: { shell: "test -f /ready", interval: ms(200), timeout: ms(2000), retries: 2, startPeriod: ms(60_000) },
+};
 
 describe("health checks in the definition", () => {
   const fixture = useTestServer();
   const registry = () => clientFor(ServiceRegistry, fixture.server.url);
   const scaler = () => clientFor(Scaler, fixture.server.url);
-  const create = (name: string, extra: Record<string, unknown>) => registry().createService({ service: { name, image: testImage, init: true, ...extra } });
+  const create = (name: string, extra: Record<string, unknown>) =>
+    registry().createService({ service: { name, image: testImage, init: true, ...extra } });
 
   it("runs the definition's check, and Scale waits for READY when asked", async () => {
     const name = fixture.service("health-ready");
@@ -27,13 +31,27 @@ describe("health checks in the definition", () => {
     const scaled = await scaler().scale({ name, replicas: 2, waitFor: ScaleWaitFor.READY });
     expect(scaled.status).toMatchObject({ desired: 2, running: 2, ready: 2, healthy: 2, starting: 0, unhealthy: 0 });
     expect(scaled.status!.containers.map((c) => c.health)).toEqual([HealthStatus.HEALTHY, HealthStatus.HEALTHY]);
-    const engineCheck = execFileSync("docker", ["inspect", "--format", "{{json .Config.Healthcheck}}", scaled.status!.containers[0]!.id], { encoding: "utf8" });
-    expect(JSON.parse(engineCheck)).toEqual({ Test: ["CMD-SHELL", "test -f /ready"], Interval: 200_000_000, Timeout: 2_000_000_000, StartPeriod: 60_000_000_000, Retries: 2 });
+    const engineCheck = execFileSync(
+      "docker",
+      ["inspect", "--format", "{{json .Config.Healthcheck}}", scaled.status!.containers[0]!.id],
+      { encoding: "utf8" },
+    );
+    expect(JSON.parse(engineCheck)).toEqual({
+      Test: ["CMD-SHELL", "test -f /ready"],
+      Interval: 200_000_000,
+      Timeout: 2_000_000_000,
+      StartPeriod: 60_000_000_000,
+      Retries: 2,
+    });
   });
 
   it("counts starting containers as running but not ready, and a plain Scale waits for running only", async () => {
     const name = fixture.service("health-starting");
-    await create(name, { ...slowStart, command: ["sh", "-c", "exec sleep 3600"], healthCheck: { ...slowStart.healthCheck, startPeriod: ms(3_600_000) } });
+    await create(name, {
+      ...slowStart,
+      command: ["sh", "-c", "exec sleep 3600"],
+      healthCheck: { ...slowStart.healthCheck, startPeriod: ms(3_600_000) },
+    });
     const scaled = await scaler().scale({ name, replicas: 1 });
     expect(scaled.status).toMatchObject({ running: 1, ready: 0, healthy: 0, unhealthy: 0 });
     await until(async () => (await scaler().getStatus({ name })).status?.starting === 1);
@@ -41,8 +59,14 @@ describe("health checks in the definition", () => {
 
   it("reports unhealthy containers; a READY wait fails with FAILED_PRECONDITION; IGNORE keeps them", async () => {
     const name = fixture.service("health-bad");
-    await create(name, { command: ["sleep", "3600"], unhealthyAction: UnhealthyAction.IGNORE, healthCheck: { command: ["false"], interval: ms(200), retries: 1 } });
-    const err = await scaler().scale({ name, replicas: 1, waitFor: ScaleWaitFor.READY }).catch((e: unknown) => ConnectError.from(e));
+    await create(name, {
+      command: ["sleep", "3600"],
+      unhealthyAction: UnhealthyAction.IGNORE,
+      healthCheck: { command: ["false"], interval: ms(200), retries: 1 },
+    });
+    const err = await scaler()
+      .scale({ name, replicas: 1, waitFor: ScaleWaitFor.READY })
+      .catch((e: unknown) => ConnectError.from(e));
     expect(err).toMatchObject({ code: Code.FailedPrecondition });
     expect((err as ConnectError).rawMessage).toMatch(/0 of 1 containers ready: .*-1 is unhealthy/);
     const status = (await scaler().getStatus({ name })).status!;
@@ -54,7 +78,9 @@ describe("health checks in the definition", () => {
     const name = fixture.service("health-replace");
     await create(name, { command: ["sleep", "3600"], healthCheck: { shell: "exit 3", interval: ms(200), retries: 1 } });
     const first = (await scaler().scale({ name, replicas: 1 })).status!.containers[0]!.id;
-    await until(async () => (await scaler().getStatus({ name })).status!.failures.some((f) => f.reason === "unhealthy"));
+    await until(async () =>
+      (await scaler().getStatus({ name })).status!.failures.some((f) => f.reason === "unhealthy"),
+    );
     await until(async () => (await scaler().getStatus({ name })).status!.containers.some((c) => c.id !== first));
   });
 
@@ -78,7 +104,9 @@ describe("health checks in the definition", () => {
     ["service.health_check.shell", { shell: "   " }],
   ])("refuses a bad check naming %s", async (field, healthCheck) => {
     const name = fixture.service("health-input");
-    const err = await create(name, { command: ["sleep", "3600"], healthCheck }).catch((e: unknown) => ConnectError.from(e));
+    const err = await create(name, { command: ["sleep", "3600"], healthCheck }).catch((e: unknown) =>
+      ConnectError.from(e),
+    );
     expect(err).toMatchObject({ code: Code.InvalidArgument });
     expect((err as ConnectError).rawMessage.startsWith(`${field}:`)).toBe(true);
   });
@@ -86,7 +114,9 @@ describe("health checks in the definition", () => {
   it("refuses an unknown wait_for", async () => {
     const name = fixture.service("health-waitfor");
     await create(name, { command: ["sleep", "3600"] });
-    const err = await scaler().scale({ name, replicas: 0, waitFor: 9 as ScaleWaitFor }).catch((e: unknown) => ConnectError.from(e));
+    const err = await scaler()
+      .scale({ name, replicas: 0, waitFor: 9 as ScaleWaitFor })
+      .catch((e: unknown) => ConnectError.from(e));
     expect(err).toMatchObject({ code: Code.InvalidArgument });
     expect((err as ConnectError).rawMessage).toMatch(/wait_for/);
   });

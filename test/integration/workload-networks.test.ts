@@ -12,7 +12,11 @@ import { docker, dockerQuietly } from "../support/run.js";
 /** Serves its own hostname (the container id's first 12 characters) on port 8080. */
 const serveHostname = ["sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"];
 /** Ready once httpd answers, so a Scale that waits for READY returns with every replica serving. */
-const healthCheck = { command: ["wget", "-qO-", "http://127.0.0.1:8080/"], interval: { seconds: 0n, nanos: 200_000_000 }, startPeriod: { seconds: 60n, nanos: 0 } };
+const healthCheck = {
+  command: ["wget", "-qO-", "http://127.0.0.1:8080/"],
+  interval: { seconds: 0n, nanos: 200_000_000 },
+  startPeriod: { seconds: 60n, nanos: 0 },
+};
 
 describe("networks with the service name as a DNS alias", () => {
   const fixture = useTestServer();
@@ -25,7 +29,10 @@ describe("networks with the service name as a DNS alias", () => {
   const names: string[] = [];
 
   afterAll(async () => {
-    for (const name of names) await registry().deleteService({ name, force: true }).catch(() => undefined);
+    for (const name of names)
+      await registry()
+        .deleteService({ name, force: true })
+        .catch(() => undefined);
     await removeServiceContainers(fixture.engine, names);
     dockerQuietly("rm", "-f", client);
     dockerQuietly("network", "rm", created);
@@ -34,7 +41,9 @@ describe("networks with the service name as a DNS alias", () => {
 
   /** The IPv4 addresses `nslookup` gives for a name, from the client container. */
   const lookup = (name: string) =>
-    [...dockerQuietly("exec", client, "nslookup", "-type=a", name).matchAll(/^Address: (\d+\.\d+\.\d+\.\d+)$/gm)].map((m) => m[1]!).sort();
+    [...dockerQuietly("exec", client, "nslookup", "-type=a", name).matchAll(/^Address: (\d+\.\d+\.\d+\.\d+)$/gm)]
+      .map((m) => m[1]!)
+      .sort();
   const addressesOn = async (name: string, network: string) =>
     Promise.all(
       (await scaler().getStatus({ name })).status!.containers.map((c) =>
@@ -47,7 +56,16 @@ describe("networks with the service name as a DNS alias", () => {
     names.push(name);
     docker("network", "create", existing);
     docker("run", "-d", "--name", client, "--network", existing, "--init", testImage, "sleep", "3600");
-    await registry().createService({ service: { name, image: testImage, command: serveHostname, init: true, networks: [created, existing], healthCheck } });
+    await registry().createService({
+      service: {
+        name,
+        image: testImage,
+        command: serveHostname,
+        init: true,
+        networks: [created, existing],
+        healthCheck,
+      },
+    });
     expect(JSON.parse(docker("network", "inspect", "--format", "{{json .Labels}}", existing))).toEqual({});
 
     for (const replicas of [1, 3, 1]) {
@@ -55,7 +73,8 @@ describe("networks with the service name as a DNS alias", () => {
       const expected = await addressesOn(name, existing);
       expect(expected).toHaveLength(replicas);
       await until(async () => JSON.stringify(lookup(name)) === JSON.stringify(expected));
-      for (const ip of expected) expect(docker("exec", client, "wget", "-qO-", `http://${ip}:8080/`)).toMatch(/^[0-9a-f]{12}$/);
+      for (const ip of expected)
+        expect(docker("exec", client, "wget", "-qO-", `http://${ip}:8080/`)).toMatch(/^[0-9a-f]{12}$/);
       const hostnames = (await scaler().getStatus({ name })).status!.containers.map((c) => c.id.slice(0, 12));
       const seen = new Set<string>();
       await until(() => {
@@ -65,7 +84,9 @@ describe("networks with the service name as a DNS alias", () => {
       for (const answer of seen) expect(hostnames).toContain(answer);
     }
 
-    expect(JSON.parse(docker("network", "inspect", "--format", "{{json .Labels}}", created))).toMatchObject({ "dockhand.managed-by": "dockhand" });
+    expect(JSON.parse(docker("network", "inspect", "--format", "{{json .Labels}}", created))).toMatchObject({
+      "dockhand.managed-by": "dockhand",
+    });
     const stored = (await registry().getService({ name })).service!;
     expect(stored.networks).toEqual([created, existing]);
   });

@@ -20,17 +20,39 @@ describe("health-gated rolling updates", () => {
   const status = async (name: string) => (await scaler().getStatus({ name })).status!;
 
   async function deploy(name: string, updateConfig: Record<string, unknown>) {
-    await registry().createService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true, healthCheck: breakable, environment: { REV: "1" }, updateConfig } });
+    await registry().createService({
+      service: {
+        name,
+        image: testImage,
+        command: ["sleep", "3600"],
+        init: true,
+        healthCheck: breakable,
+        environment: { REV: "1" },
+        updateConfig,
+      },
+    });
     await scaler().scale({ name, replicas: 2, waitFor: ScaleWaitFor.READY });
   }
   const update = (name: string, updateConfig: Record<string, unknown>) =>
-    registry().updateService({ service: { name, image: testImage, command: ["sleep", "3600"], init: true, healthCheck: breakable, environment: { REV: "2" }, updateConfig } });
+    registry().updateService({
+      service: {
+        name,
+        image: testImage,
+        command: ["sleep", "3600"],
+        init: true,
+        healthCheck: breakable,
+        environment: { REV: "2" },
+        updateConfig,
+      },
+    });
 
   /** Waits until a container of definition version 2 is healthy, then makes its check fail. */
   async function breakNewContainer(name: string): Promise<string> {
     let id = "";
     await until(async () => {
-      const found = (await status(name)).containers.find((c) => c.definitionVersion === 2n && c.health === HealthStatus.HEALTHY);
+      const found = (await status(name)).containers.find(
+        (c) => c.definitionVersion === 2n && c.health === HealthStatus.HEALTHY,
+      );
       id = found?.id ?? "";
       return id !== "";
     });
@@ -40,13 +62,21 @@ describe("health-gated rolling updates", () => {
 
   it("catches a check that passes at first and fails later, within min_healthy_time, and rolls back", async () => {
     const name = fixture.service("gate-late");
-    const updateConfig = { parallelism: 1, monitor: ms(0), minHealthyTime: ms(1_800_000), healthyDeadline: ms(3_600_000), failureAction: UpdateFailureAction.ROLLBACK };
+    const updateConfig = {
+      parallelism: 1,
+      monitor: ms(0),
+      minHealthyTime: ms(1_800_000),
+      healthyDeadline: ms(3_600_000),
+      failureAction: UpdateFailureAction.ROLLBACK,
+    };
     await deploy(name, updateConfig);
     await update(name, updateConfig);
     const broken = await breakNewContainer(name);
     await until(async () => (await status(name)).update?.state === UpdateState.ROLLED_BACK);
     const after = await status(name);
-    expect(after.update?.message).toMatch(/^rolled back: container .*-1 (turned unhealthy|failed) before it was healthy for min_healthy_time/);
+    expect(after.update?.message).toMatch(
+      /^rolled back: container .*-1 (turned unhealthy|failed) before it was healthy for min_healthy_time/,
+    );
     expect((await registry().getService({ name })).service?.environment).toEqual({ REV: "1" });
     await until(async () => {
       const s = await status(name);
@@ -70,7 +100,14 @@ describe("health-gated rolling updates", () => {
     const updateConfig = { parallelism: 1, monitor: ms(0), healthyDeadline: ms(2000) };
     await deploy(name, updateConfig);
     await registry().updateService({
-      service: { name, image: testImage, command: ["sleep", "3600"], init: true, healthCheck: { shell: "false", interval: ms(200), startPeriod: ms(3_600_000) }, updateConfig },
+      service: {
+        name,
+        image: testImage,
+        command: ["sleep", "3600"],
+        init: true,
+        healthCheck: { shell: "false", interval: ms(200), startPeriod: ms(3_600_000) },
+        updateConfig,
+      },
     });
     await until(async () => (await status(name)).update?.state === UpdateState.PAUSED);
     expect((await status(name)).update?.message).toMatch(/was not healthy for 0s within the healthy_deadline of 2s/);

@@ -22,7 +22,9 @@ describe("secrets in a dockhand process", () => {
 
   afterAll(async () => {
     if (proc && proc.child.exitCode === null) {
-      await clientFor(ServiceRegistry, proc.url).deleteService({ name, force: true }).catch(() => undefined);
+      await clientFor(ServiceRegistry, proc.url)
+        .deleteService({ name, force: true })
+        .catch(() => undefined);
       proc.child.kill("SIGTERM");
       await proc.exited;
     }
@@ -40,7 +42,14 @@ describe("secrets in a dockhand process", () => {
     const scaler = clientFor(Scaler, proc.url);
     await registry.createSecret({ name: "proc-secret", value: new TextEncoder().encode(values[0]) });
     await registry.createService({
-      service: { name, image: testImage, command: ["sleep", "3600"], init: true, secrets: [{ name: "proc-secret" }], updateConfig: { monitor: { seconds: 0n, nanos: 0 } } },
+      service: {
+        name,
+        image: testImage,
+        command: ["sleep", "3600"],
+        init: true,
+        secrets: [{ name: "proc-secret" }],
+        updateConfig: { monitor: { seconds: 0n, nanos: 0 } },
+      },
     });
     await scaler.scale({ name, replicas: 1 });
     await registry.updateSecret({ name: "proc-secret", value: new TextEncoder().encode(values[1]) });

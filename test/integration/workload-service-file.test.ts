@@ -10,7 +10,6 @@ import { uniqueServiceName } from "../support/test-server.js";
 import { until } from "../support/until.js";
 import { docker, dockerQuietly } from "../support/run.js";
 
-
 /** The README's service-file example, with its service and network renamed so runs never clash. */
 const block = /<!-- readme-test: service-file -->\n```yaml\n([\s\S]*?)```/.exec(readFileSync("README.md", "utf8"))![1]!;
 const name = uniqueServiceName("readme-sf");
@@ -25,7 +24,9 @@ describe("the README's service-file example, run", () => {
   const scaler = () => clientFor(Scaler, fixture.server.url);
 
   afterAll(async () => {
-    await registry().deleteService({ name, force: true, purgeVolumes: true }).catch(() => undefined);
+    await registry()
+      .deleteService({ name, force: true, purgeVolumes: true })
+      .catch(() => undefined);
     dockerQuietly("network", "rm", network);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -41,10 +42,20 @@ describe("the README's service-file example, run", () => {
     expect(status).toMatchObject({ running: 2, ready: 2, healthy: 2 });
     const [first, second] = status.containers.map((c) => c.id);
     expect(docker("exec", first!, "cat", "/run/secrets/hello-token")).toBe("readme-token");
-    expect(docker("exec", first!, "sh", "-c", "grep ' /scratch ' /proc/mounts")).toMatch(/^tmpfs \/scratch tmpfs rw.*size=16384k/);
-    expect(docker("volume", "ls", "-q", "--filter", `label=dockhand.service=${name}`).split("\n").sort()).toEqual([`${name}-1-data`, `${name}-2-data`]);
-    const ips = [first!, second!].map((id) => docker("inspect", "--format", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, id)).sort();
-    const resolved = () => [...dockerQuietly("exec", first!, "nslookup", "-type=a", name).matchAll(/^Address: (\d+\.\d+\.\d+\.\d+)$/gm)].map((m) => m[1]).sort();
+    expect(docker("exec", first!, "sh", "-c", "grep ' /scratch ' /proc/mounts")).toMatch(
+      /^tmpfs \/scratch tmpfs rw.*size=16384k/,
+    );
+    expect(docker("volume", "ls", "-q", "--filter", `label=dockhand.service=${name}`).split("\n").sort()).toEqual([
+      `${name}-1-data`,
+      `${name}-2-data`,
+    ]);
+    const ips = [first!, second!]
+      .map((id) => docker("inspect", "--format", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, id))
+      .sort();
+    const resolved = () =>
+      [...dockerQuietly("exec", first!, "nslookup", "-type=a", name).matchAll(/^Address: (\d+\.\d+\.\d+\.\d+)$/gm)]
+        .map((m) => m[1])
+        .sort();
     await until(() => JSON.stringify(resolved()) === JSON.stringify(ips));
   });
 });

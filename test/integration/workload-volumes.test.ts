@@ -11,9 +11,14 @@ import { useTestServer } from "../support/server-fixture.js";
 import { removeServiceContainers } from "../support/test-server.js";
 import { until } from "../support/until.js";
 
-const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const docker = (...args: string[]) =>
+  execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 /** Writes a token into /data once, so a container that gets the slot's volume back finds it. */
-const keepsToken = ["sh", "-c", "test -f /data/token || cat /proc/sys/kernel/random/uuid > /data/token; exec sleep 3600"];
+const keepsToken = [
+  "sh",
+  "-c",
+  "test -f /data/token || cat /proc/sys/kernel/random/uuid > /data/token; exec sleep 3600",
+];
 
 describe("volumes, tmpfs and a read-only root file system", () => {
   const fixture = useTestServer();
@@ -31,13 +36,22 @@ describe("volumes, tmpfs and a read-only root file system", () => {
     { target: "/shared", source: shared(name) },
     { type: ServiceMountType.TMPFS, target: "/scratch", tmpfsSizeBytes: 1024n * 1024n },
   ];
-  const containerOf = async (name: string, slot: number) => (await scaler().getStatus({ name })).status!.containers.find((c) => c.slot === slot)!.id;
-  const token = async (name: string, slot: number) => docker("exec", await containerOf(name, slot), "cat", "/data/token");
-  const volumesOf = (name: string) => docker("volume", "ls", "-q", "--filter", `label=${serviceFilter(name)}`).split("\n").filter(Boolean).sort();
+  const containerOf = async (name: string, slot: number) =>
+    (await scaler().getStatus({ name })).status!.containers.find((c) => c.slot === slot)!.id;
+  const token = async (name: string, slot: number) =>
+    docker("exec", await containerOf(name, slot), "cat", "/data/token");
+  const volumesOf = (name: string) =>
+    docker("volume", "ls", "-q", "--filter", `label=${serviceFilter(name)}`)
+      .split("\n")
+      .filter(Boolean)
+      .sort();
 
   afterAll(async () => {
     // Deleting the services first stops the reconciler from filling their slots again.
-    for (const name of names) await registry().deleteService({ name, force: true, purgeVolumes: true }).catch(() => undefined);
+    for (const name of names)
+      await registry()
+        .deleteService({ name, force: true, purgeVolumes: true })
+        .catch(() => undefined);
     await removeServiceContainers(fixture.engine, names);
     for (const name of names) {
       for (const volume of [...volumesOf(name), shared(name)]) {
@@ -53,7 +67,15 @@ describe("volumes, tmpfs and a read-only root file system", () => {
   it("gives each slot its own volume back across updates and scale-down then scale-up; shares a named one", async () => {
     const name = service("vol-slot");
     await registry().createService({
-      service: { name, image: testImage, command: keepsToken, init: true, mounts: mounts(name), readOnlyRootFilesystem: true, updateConfig: { monitor: { seconds: 0n, nanos: 0 } } },
+      service: {
+        name,
+        image: testImage,
+        command: keepsToken,
+        init: true,
+        mounts: mounts(name),
+        readOnlyRootFilesystem: true,
+        updateConfig: { monitor: { seconds: 0n, nanos: 0 } },
+      },
     });
     await scaler().scale({ name, replicas: 2 });
     expect(volumesOf(name)).toEqual([`${name}-1-data`, `${name}-2-data`, shared(name)].sort());
@@ -76,10 +98,21 @@ describe("volumes, tmpfs and a read-only root file system", () => {
       }
     });
     expect(rootWrite).toMatch(/Read-only file system/);
-    expect(docker("exec", await containerOf(name, 1), "sh", "-c", "grep ' /scratch ' /proc/mounts")).toMatch(/^tmpfs \/scratch tmpfs rw.*size=1024k/);
+    expect(docker("exec", await containerOf(name, 1), "sh", "-c", "grep ' /scratch ' /proc/mounts")).toMatch(
+      /^tmpfs \/scratch tmpfs rw.*size=1024k/,
+    );
 
     await registry().updateService({
-      service: { name, image: testImage, command: keepsToken, init: true, mounts: mounts(name), readOnlyRootFilesystem: true, environment: { REV: "2" }, updateConfig: { monitor: { seconds: 0n, nanos: 0 } } },
+      service: {
+        name,
+        image: testImage,
+        command: keepsToken,
+        init: true,
+        mounts: mounts(name),
+        readOnlyRootFilesystem: true,
+        environment: { REV: "2" },
+        updateConfig: { monitor: { seconds: 0n, nanos: 0 } },
+      },
     });
     await until(async () => (await scaler().getStatus({ name })).status?.update?.state === UpdateState.COMPLETED);
     expect([await token(name, 1), await token(name, 2)]).toEqual(before);
@@ -95,14 +128,21 @@ describe("volumes, tmpfs and a read-only root file system", () => {
     const kept = service("vol-keep");
     const purged = service("vol-purge");
     for (const name of [kept, purged]) {
-      await registry().createService({ service: { name, image: testImage, command: keepsToken, init: true, mounts: mounts(name) } });
+      await registry().createService({
+        service: { name, image: testImage, command: keepsToken, init: true, mounts: mounts(name) },
+      });
       await scaler().scale({ name, replicas: 1 });
     }
     const first = await registry().deleteService({ name: kept, force: true });
     expect(first).toMatchObject({ removedContainers: 1, removedVolumes: [] });
     expect(volumesOf(kept)).toEqual([`${kept}-1-data`, shared(kept)].sort());
     const unused = (await scaler().listUnusedVolumes({})).volumes.filter((v) => v.service === kept);
-    expect(unused.map((v) => [v.name, v.slot])).toEqual([[`${kept}-1-data`, 1], [shared(kept), 0]].sort());
+    expect(unused.map((v) => [v.name, v.slot])).toEqual(
+      [
+        [`${kept}-1-data`, 1],
+        [shared(kept), 0],
+      ].sort(),
+    );
 
     const second = await registry().deleteService({ name: purged, force: true, purgeVolumes: true });
     expect(second.removedVolumes).toEqual([`${purged}-1-data`, shared(purged)].sort());
@@ -112,16 +152,42 @@ describe("volumes, tmpfs and a read-only root file system", () => {
   it.each([
     ["service.mounts[0].target", Code.InvalidArgument, [{ target: "data", source: "x" }]],
     ["service.mounts[0].target", Code.InvalidArgument, [{ target: "/", source: "x" }]],
-    ["service.mounts[1].target", Code.InvalidArgument, [{ target: "/data", source: "x" }, { target: "/data/sub", source: "y" }]],
-    ["service.mounts[1].target", Code.InvalidArgument, [{ target: "/data", source: "x" }, { type: ServiceMountType.TMPFS, target: "/data/" }]],
+    [
+      "service.mounts[1].target",
+      Code.InvalidArgument,
+      [
+        { target: "/data", source: "x" },
+        { target: "/data/sub", source: "y" },
+      ],
+    ],
+    [
+      "service.mounts[1].target",
+      Code.InvalidArgument,
+      [
+        { target: "/data", source: "x" },
+        { type: ServiceMountType.TMPFS, target: "/data/" },
+      ],
+    ],
     ["service.mounts[0].source", Code.InvalidArgument, [{ target: "/data", source: "/etc" }]],
     ["service.mounts[0].source", Code.InvalidArgument, [{ target: "/data", source: "../etc" }]],
     ["service.mounts[0].source", Code.InvalidArgument, [{ target: "/data", source: "" }]],
-    ["service.mounts[0].per_slot", Code.InvalidArgument, [{ type: ServiceMountType.TMPFS, target: "/t", perSlot: true }]],
-    ["service.mounts[0].read_only", Code.InvalidArgument, [{ type: ServiceMountType.TMPFS, target: "/t", readOnly: true }]],
+    [
+      "service.mounts[0].per_slot",
+      Code.InvalidArgument,
+      [{ type: ServiceMountType.TMPFS, target: "/t", perSlot: true }],
+    ],
+    [
+      "service.mounts[0].read_only",
+      Code.InvalidArgument,
+      [{ type: ServiceMountType.TMPFS, target: "/t", readOnly: true }],
+    ],
     ["service.mounts[0].tmpfs_size_bytes", Code.InvalidArgument, [{ target: "/t", source: "x", tmpfsSizeBytes: 5n }]],
     ["service.mounts[0].type", Code.InvalidArgument, [{ type: 9 as ServiceMountType, target: "/t", source: "x" }]],
-    ["service.mounts[0].source", Code.PermissionDenied, [{ type: ServiceMountType.BIND, target: "/host", source: "/etc" }]],
+    [
+      "service.mounts[0].source",
+      Code.PermissionDenied,
+      [{ type: ServiceMountType.BIND, target: "/host", source: "/etc" }],
+    ],
   ])("refuses %s (%s)", async (field, code, badMounts) => {
     const name = service("vol-input");
     const err = await registry()

@@ -21,7 +21,10 @@ async function freePort(): Promise<number> {
 }
 
 async function answers(url: string): Promise<boolean> {
-  return fetch(url).then((res) => res.status === 401, () => false);
+  return fetch(url).then(
+    (res) => res.status === 401,
+    () => false,
+  );
 }
 
 /**
@@ -35,7 +38,13 @@ export async function startAuthRegistry(): Promise<AuthRegistry> {
   const password = `pw-${process.pid}-${Date.now()}`;
   const hash = execFileSync(
     "python3",
-    ["-W", "ignore", "-c", "import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))", password],
+    [
+      "-W",
+      "ignore",
+      "-c",
+      "import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))",
+      password,
+    ],
     { encoding: "utf8" },
   ).trim();
   writeFileSync(join(dir, "htpasswd"), `${username}:${hash}\n`);

@@ -5,7 +5,11 @@ import type { DescService } from "@bufbuild/protobuf";
 export type WireProtocol = "connect" | "grpc" | "grpcweb";
 
 /** A typed client of one dockhand service over the chosen protocol (HTTP/2 for gRPC). */
-export function clientFor<T extends DescService>(service: T, baseUrl: string, protocol: WireProtocol = "grpc"): Client<T> {
+export function clientFor<T extends DescService>(
+  service: T,
+  baseUrl: string,
+  protocol: WireProtocol = "grpc",
+): Client<T> {
   const transport =
     protocol === "grpc"
       ? createGrpcTransport({ baseUrl })

@@ -41,7 +41,10 @@ export function useContainerFixture(prefix: string, overrides: Partial<Config> =
   return useForFile("the container fixture", () => startContainerFixture(prefix, overrides));
 }
 
-export async function startContainerFixture(prefix: string, overrides: Partial<Config> = {}): Promise<ContainerFixture> {
+export async function startContainerFixture(
+  prefix: string,
+  overrides: Partial<Config> = {},
+): Promise<ContainerFixture> {
   const engine = await requireEngine();
   const server = await startTestServer(engine, overrides);
   const agent = clientFor(ContainerAgent, server.url);
@@ -71,9 +74,19 @@ export async function startContainerFixture(prefix: string, overrides: Partial<C
     trackVolume: (name) => void volumes.push(name),
     async close() {
       const left = await engine.containers.list({ all: true, labels: [fixture.selector] });
-      await Promise.all(left.map((c) => engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined)));
-      for (const ref of images) await engine.docker.getImage(ref).remove({ force: true }).catch(() => undefined);
-      for (const name of volumes) await engine.docker.getVolume(name).remove().catch(() => undefined);
+      await Promise.all(
+        left.map((c) => engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined)),
+      );
+      for (const ref of images)
+        await engine.docker
+          .getImage(ref)
+          .remove({ force: true })
+          .catch(() => undefined);
+      for (const name of volumes)
+        await engine.docker
+          .getVolume(name)
+          .remove()
+          .catch(() => undefined);
       await server.close();
       removeDataDir(server.dataDir);
     },
@@ -82,7 +95,11 @@ export async function startContainerFixture(prefix: string, overrides: Partial<C
 }
 
 /** Asserts the call fails with `code` and a message containing each of `mentions`. */
-export async function expectCode(call: Promise<unknown> | AsyncIterable<unknown>, code: Code, ...mentions: string[]): Promise<ConnectError> {
+export async function expectCode(
+  call: Promise<unknown> | AsyncIterable<unknown>,
+  code: Code,
+  ...mentions: string[]
+): Promise<ConnectError> {
   const err = await failureOf(call);
   expect(Code[err.code], err.rawMessage).toBe(Code[code]);
   for (const text of mentions) expect(err.rawMessage).toContain(text);

@@ -24,7 +24,9 @@ export async function spawnDockhand(args: string[], env: NodeJS.ProcessEnv = {})
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
-  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const url = new Promise<string>((resolve, reject) => {
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on("line", (line) => {
@@ -39,9 +41,15 @@ export async function spawnDockhand(args: string[], env: NodeJS.ProcessEnv = {})
 }
 
 /** Runs dockhand expecting it to stop on its own (e.g. a bad start-up); returns code and output. */
-export async function runDockhandToExit(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | string; output: string }> {
+export async function runDockhandToExit(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | string; output: string }> {
   const [command, ...prefix] = dockhandCommand;
-  const child = spawn(command, [...prefix, "--port", "0", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, [...prefix, "--port", "0", ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));

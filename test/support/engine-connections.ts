@@ -91,8 +91,14 @@ export function daemonSockets(socketPath: string): Map<string, string> {
 
 /** The daemon's end of each of this process's connections to `socketPath` carrying a request to a path matching `pattern`. */
 export function requestConnections(socketPath: string, pattern: RegExp): Array<{ ours: string; daemon: string }> {
-  const ours = new Set(inUseRequests(socketPath).filter((r) => pattern.test(r.path)).map((r) => r.inode));
-  return [...daemonSockets(socketPath)].filter(([, peer]) => ours.has(peer)).map(([daemon, peer]) => ({ ours: peer, daemon }));
+  const ours = new Set(
+    inUseRequests(socketPath)
+      .filter((r) => pattern.test(r.path))
+      .map((r) => r.inode),
+  );
+  return [...daemonSockets(socketPath)]
+    .filter(([, peer]) => ours.has(peer))
+    .map(([daemon, peer]) => ({ ours: peer, daemon }));
 }
 
 /** Whether this process still has the socket with this inode open. */

@@ -22,7 +22,17 @@ import {
 } from "./fake-engine-state.js";
 
 function summary(c: FakeContainer): ContainerSummary {
-  return { id: c.id, name: c.name, image: c.image, imageId: c.imageId, labels: { ...c.labels }, state: c.state, status: c.status, createdAt: c.createdAt, ports: [...c.ports] };
+  return {
+    id: c.id,
+    name: c.name,
+    image: c.image,
+    imageId: c.imageId,
+    labels: { ...c.labels },
+    state: c.state,
+    status: c.status,
+    createdAt: c.createdAt,
+    ports: [...c.ports],
+  };
 }
 
 function description(c: FakeContainer): ContainerDescription {
@@ -94,7 +104,11 @@ export function createFakeContainers(state: FakeEngineState): ContainerControl &
         state: "created",
         status: "Created",
         createdAt: new Date(),
-        ports: (spec.ports ?? []).map((p) => ({ ...p, hostIp: p.hostIp || "0.0.0.0", hostPort: p.hostPort || nextHostPort++ })),
+        ports: (spec.ports ?? []).map((p) => ({
+          ...p,
+          hostIp: p.hostIp || "0.0.0.0",
+          hostPort: p.hostPort || nextHostPort++,
+        })),
         health: "none",
         startedAt: undefined,
         finishedAt: undefined,
@@ -112,12 +126,14 @@ export function createFakeContainers(state: FakeEngineState): ContainerControl &
     async start(id) {
       const c = await reach(id);
       if (c.state === "running") throw new DockhandError("NotModified", "container already started");
-      if (c.state === "paused") throw new DockhandError("Conflict", "cannot start a paused container, try unpause instead");
+      if (c.state === "paused")
+        throw new DockhandError("Conflict", "cannot start a paused container, try unpause instead");
       start(c);
     },
     async stop(id) {
       const c = await reach(id);
-      if (c.state !== "running" && c.state !== "paused") throw new DockhandError("NotModified", "container already stopped");
+      if (c.state !== "running" && c.state !== "paused")
+        throw new DockhandError("NotModified", "container already stopped");
       exit(c, 143);
     },
     async restart(id) {
@@ -140,7 +156,8 @@ export function createFakeContainers(state: FakeEngineState): ContainerControl &
     },
     async unpause(id) {
       const c = await reach(id);
-      if (c.state !== "paused") throw new DockhandError("Internal", `unpause container ${id}: Container ${c.id} is not paused`);
+      if (c.state !== "paused")
+        throw new DockhandError("Internal", `unpause container ${id}: Container ${c.id} is not paused`);
       Object.assign(c, { state: "running", status: "Up" });
       emitContainerEvent(state, c, "unpause");
     },
@@ -164,7 +181,10 @@ export function createFakeContainers(state: FakeEngineState): ContainerControl &
     async remove(id, options) {
       const c = await reach(id);
       if ((c.state === "running" || c.state === "paused") && !options.force) {
-        throw new DockhandError("Conflict", "You cannot remove a running container. Stop the container before attempting removal or force remove");
+        throw new DockhandError(
+          "Conflict",
+          "You cannot remove a running container. Stop the container before attempting removal or force remove",
+        );
       }
       state.containers.delete(c.id);
       emitContainerEvent(state, c, "destroy");
@@ -196,7 +216,18 @@ export function createFakeContainers(state: FakeEngineState): ContainerControl &
     async *stats(id) {
       const c = await reach(id);
       running(c, `read stats of container ${id}`);
-      yield { time: new Date(), cpuPercent: 0, onlineCpus: 1, memoryUsageBytes: 1 << 20, memoryLimitBytes: 1 << 30, networkRxBytes: 0, networkTxBytes: 0, blockReadBytes: 0, blockWriteBytes: 0, pids: 1 };
+      yield {
+        time: new Date(),
+        cpuPercent: 0,
+        onlineCpus: 1,
+        memoryUsageBytes: 1 << 20,
+        memoryLimitBytes: 1 << 30,
+        networkRxBytes: 0,
+        networkTxBytes: 0,
+        blockReadBytes: 0,
+        blockWriteBytes: 0,
+        pids: 1,
+      };
     },
     async *exec(id, options) {
       const c = await reach(id);

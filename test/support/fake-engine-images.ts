@@ -6,7 +6,15 @@ import { randomBytes } from "node:crypto";
 import { DockhandError } from "../../src/model/dockhand-error.js";
 import { matchesLabelFilters } from "../../src/engine/container-query.js";
 import type { ImageControl } from "../../src/engine/image-control.js";
-import { checkReachable, emitEvent, findImage, imageDetails, newImage, tick, type FakeEngineState } from "./fake-engine-state.js";
+import {
+  checkReachable,
+  emitEvent,
+  findImage,
+  imageDetails,
+  newImage,
+  tick,
+  type FakeEngineState,
+} from "./fake-engine-state.js";
 
 const newId = () => `sha256:${randomBytes(32).toString("hex")}`;
 
@@ -18,20 +26,39 @@ export function createFakeImages(state: FakeEngineState): ImageControl {
     if (!image) throw new DockhandError("NotFound", `No such image: ${ref}`);
     return image;
   };
-  const imageEvent = (action: string, id: string, name: string) => emitEvent(state, { type: "image", action, detail: "", id, attributes: { name } });
+  const imageEvent = (action: string, id: string, name: string) =>
+    emitEvent(state, { type: "image", action, detail: "", id, attributes: { name } });
 
   return {
     inspect: async (ref) => imageDetails(await reach(ref)),
     describe: async (ref) => {
       const image = structuredClone(await reach(ref));
-      return { ...image, config: { os: "linux", architecture: "amd64", author: "", comment: "", entrypoint: [], command: [], env: [], workingDir: "", user: "", exposedPorts: [], layers: [] } };
+      return {
+        ...image,
+        config: {
+          os: "linux",
+          architecture: "amd64",
+          author: "",
+          comment: "",
+          entrypoint: [],
+          command: [],
+          env: [],
+          workingDir: "",
+          user: "",
+          exposedPorts: [],
+          layers: [],
+        },
+      };
     },
     async list(query) {
       await tick();
       checkReachable(state);
       const unique = [...new Set(state.images.values())];
       return unique
-        .filter((image) => matchesLabelFilters(image.labels, query.labels) && (!query.danglingOnly || image.repoTags.length === 0))
+        .filter(
+          (image) =>
+            matchesLabelFilters(image.labels, query.labels) && (!query.danglingOnly || image.repoTags.length === 0),
+        )
         .map((image) => structuredClone(image));
     },
     async remove(ref) {
@@ -40,7 +67,10 @@ export function createFakeImages(state: FakeEngineState): ImageControl {
       const onlyUntags = image.repoTags.includes(ref) && image.repoTags.length > 1;
       const user = [...state.containers.values()].find((c) => c.imageId === image.id);
       if (user && !onlyUntags) {
-        throw new DockhandError("Conflict", `remove image ${ref}: container ${user.name} (${user.id.slice(0, 12)}, ${user.state}) uses the image; remove the container first`);
+        throw new DockhandError(
+          "Conflict",
+          `remove image ${ref}: container ${user.name} (${user.id.slice(0, 12)}, ${user.state}) uses the image; remove the container first`,
+        );
       }
       const untagged = onlyUntags ? [ref] : [...image.repoTags];
       image.repoTags = image.repoTags.filter((tag) => !untagged.includes(tag));
@@ -82,8 +112,14 @@ export function createFakeImages(state: FakeEngineState): ImageControl {
       // The fake's archives are text: one image reference per line.
       let text = "";
       for await (const chunk of archive) text += String(chunk);
-      const refs = text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
-      if (refs.length === 0) throw new DockhandError("InvalidArgument", "archive: the engine could not load it: no images in the archive", { details: { field: "archive" } });
+      const refs = text
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line !== "");
+      if (refs.length === 0)
+        throw new DockhandError("InvalidArgument", "archive: the engine could not load it: no images in the archive", {
+          details: { field: "archive" },
+        });
       for (const ref of refs) if (!state.images.has(ref)) state.images.set(ref, newImage(ref, newId()));
       return refs;
     },

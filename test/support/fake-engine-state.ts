@@ -26,7 +26,15 @@ export interface FakeEngineState {
 }
 
 export function createFakeEngineState(): FakeEngineState {
-  return { containers: new Map(), images: new Map(), registryImages: new Set(), pulls: [], reachable: true, log: [], subscribers: new Set() };
+  return {
+    containers: new Map(),
+    images: new Map(),
+    registryImages: new Set(),
+    pulls: [],
+    reachable: true,
+    log: [],
+    subscribers: new Set(),
+  };
 }
 
 /** Lets other work run first, as a call to a real engine would. */
@@ -39,23 +47,41 @@ export function checkReachable(state: FakeEngineState): void {
 
 /** By id, name or id prefix, as the engine resolves a container reference. */
 export function findContainer(state: FakeEngineState, ref: string): FakeContainer {
-  const found = state.containers.get(ref) ?? [...state.containers.values()].find((c) => c.name === ref || c.id.startsWith(ref));
+  const found =
+    state.containers.get(ref) ?? [...state.containers.values()].find((c) => c.name === ref || c.id.startsWith(ref));
   if (!found) throw new DockhandError("NotFound", `No such container: ${ref}`);
   return found;
 }
 
 /** By reference (any of its tags) or id, as the engine resolves an image reference. */
 export function findImage(state: FakeEngineState, ref: string): ImageSummary | undefined {
-  return state.images.get(ref) ?? [...state.images.values()].find((image) => image.id === ref || image.repoTags.includes(ref));
+  return (
+    state.images.get(ref) ??
+    [...state.images.values()].find((image) => image.id === ref || image.repoTags.includes(ref))
+  );
 }
 
 export function newImage(ref: string | undefined, id: string): ImageSummary {
-  return { id, repoTags: ref ? [ref] : [], repoDigests: [], sizeBytes: 1024, createdAt: new Date(), parentId: "", labels: {} };
+  return {
+    id,
+    repoTags: ref ? [ref] : [],
+    repoDigests: [],
+    sizeBytes: 1024,
+    createdAt: new Date(),
+    parentId: "",
+    labels: {},
+  };
 }
 
 /** The part of an image the scaler sees. */
 export function imageDetails(image: ImageSummary): ImageDetails {
-  return { id: image.id, repoTags: [...image.repoTags], repoDigests: [...image.repoDigests], sizeBytes: image.sizeBytes, createdAt: image.createdAt };
+  return {
+    id: image.id,
+    repoTags: [...image.repoTags],
+    repoDigests: [...image.repoDigests],
+    sizeBytes: image.sizeBytes,
+    createdAt: image.createdAt,
+  };
 }
 
 let lastNano = 0n;

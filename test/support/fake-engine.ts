@@ -41,7 +41,8 @@ export interface FakeEngine extends Engine {
 function matches(event: EngineEvent, filters: WatchEventsOptions["filters"]): boolean {
   if (filters?.types && !filters.types.includes(event.type)) return false;
   if (filters?.actions && !filters.actions.includes(event.action)) return false;
-  if (filters?.containers && !filters.containers.some((c) => c === event.id || c === event.attributes.name)) return false;
+  if (filters?.containers && !filters.containers.some((c) => c === event.id || c === event.attributes.name))
+    return false;
   return matchesLabelFilters(event.attributes, filters?.labels);
 }
 

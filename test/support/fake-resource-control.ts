@@ -28,11 +28,19 @@ export function createFakeResourceControl(): { volumes: VolumeControl; networks:
   };
   const volumeControl: VolumeControl = {
     async create(spec) {
-      if (!volumes.has(spec.name)) volumes.set(spec.name, { name: spec.name, driver: "local", labels: { ...spec.labels }, mountpoint: `/fake/volumes/${spec.name}`, createdAt: new Date() });
+      if (!volumes.has(spec.name))
+        volumes.set(spec.name, {
+          name: spec.name,
+          driver: "local",
+          labels: { ...spec.labels },
+          mountpoint: `/fake/volumes/${spec.name}`,
+          createdAt: new Date(),
+        });
       return structuredClone(volume(spec.name));
     },
     inspect: async (name) => structuredClone(volume(name)),
-    list: async (query) => [...volumes.values()].filter((v) => matchesLabels(v.labels, query.labels)).map((v) => structuredClone(v)),
+    list: async (query) =>
+      [...volumes.values()].filter((v) => matchesLabels(v.labels, query.labels)).map((v) => structuredClone(v)),
     async remove(name) {
       volume(name);
       volumes.delete(name);
@@ -40,26 +48,42 @@ export function createFakeResourceControl(): { volumes: VolumeControl; networks:
   };
   const networkControl: NetworkControl = {
     async create(spec) {
-      if ([...networks.values()].some((n) => n.name === spec.name)) throw new DockhandError("AlreadyExists", `network with name ${spec.name} already exists`);
+      if ([...networks.values()].some((n) => n.name === spec.name))
+        throw new DockhandError("AlreadyExists", `network with name ${spec.name} already exists`);
       const id = randomBytes(32).toString("hex");
-      networks.set(id, { id, name: spec.name, driver: "bridge", scope: "local", internal: spec.internal, labels: { ...spec.labels }, createdAt: new Date(), containers: [] });
+      networks.set(id, {
+        id,
+        name: spec.name,
+        driver: "bridge",
+        scope: "local",
+        internal: spec.internal,
+        labels: { ...spec.labels },
+        createdAt: new Date(),
+        containers: [],
+      });
       return structuredClone(network(id));
     },
     inspect: async (idOrName) => structuredClone(network(idOrName)),
-    list: async (query) => [...networks.values()].filter((n) => matchesLabels(n.labels, query.labels)).map((n) => ({ ...structuredClone(n), containers: [] })),
+    list: async (query) =>
+      [...networks.values()]
+        .filter((n) => matchesLabels(n.labels, query.labels))
+        .map((n) => ({ ...structuredClone(n), containers: [] })),
     async remove(idOrName) {
       const found = network(idOrName);
-      if (found.containers.length > 0) throw new DockhandError("Conflict", `network ${found.name} has active endpoints`);
+      if (found.containers.length > 0)
+        throw new DockhandError("Conflict", `network ${found.name} has active endpoints`);
       networks.delete(found.id);
     },
     async connect(idOrName, container) {
       const found = network(idOrName);
-      if (found.containers.some((c) => c.id === container)) throw new DockhandError("Conflict", `endpoint with name ${container} already exists in network ${found.name}`);
+      if (found.containers.some((c) => c.id === container))
+        throw new DockhandError("Conflict", `endpoint with name ${container} already exists in network ${found.name}`);
       found.containers.push({ id: container, name: container, ipv4: "" });
     },
     async disconnect(idOrName, container) {
       const found = network(idOrName);
-      if (!found.containers.some((c) => c.id === container)) throw new DockhandError("Conflict", `container ${container} is not connected to network ${found.name}`);
+      if (!found.containers.some((c) => c.id === container))
+        throw new DockhandError("Conflict", `container ${container} is not connected to network ${found.name}`);
       found.containers = found.containers.filter((c) => c.id !== container);
     },
   };

@@ -19,10 +19,16 @@ export default async function setup(): Promise<() => Promise<void>> {
    */
   return async () => {
     const left = (await engine.containers.list({ all: true, labels: ["dockhand.service"] })).filter(
-      (c) => testServiceName.exec(c.labels["dockhand.service"] ?? "")?.[1] === String(process.pid) && c.createdAt.getTime() >= startedAt - 1000,
+      (c) =>
+        testServiceName.exec(c.labels["dockhand.service"] ?? "")?.[1] === String(process.pid) &&
+        c.createdAt.getTime() >= startedAt - 1000,
     );
     if (left.length === 0) return;
-    console.warn(`test clean-up: removing ${left.length} container(s) the tests left: ${left.map((c) => c.name).join(", ")}`);
-    await Promise.all(left.map((c) => engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined)));
+    console.warn(
+      `test clean-up: removing ${left.length} container(s) the tests left: ${left.map((c) => c.name).join(", ")}`,
+    );
+    await Promise.all(
+      left.map((c) => engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined)),
+    );
   };
 }

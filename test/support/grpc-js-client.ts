@@ -1,5 +1,12 @@
 import * as grpc from "@grpc/grpc-js";
-import { fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape, create } from "@bufbuild/protobuf";
+import {
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type MessageInitShape,
+  type MessageShape,
+  create,
+} from "@bufbuild/protobuf";
 
 /** One unary call with @grpc/grpc-js, (de)serialising with the generated protobuf-es schemas. */
 export function grpcJsUnary<I extends DescMessage, O extends DescMessage>(

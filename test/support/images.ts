@@ -23,7 +23,10 @@ export function buildImage(tag?: string, marker = `${process.pid}-${counter++}-$
   const context = mkdtempSync(join(tmpdir(), "dockhand-imgtest-"));
   try {
     writeFileSync(join(context, "marker"), `${marker}\n`);
-    writeFileSync(join(context, "Dockerfile"), `FROM ${testImage}\nLABEL dockhand.imgtest=${JSON.stringify(marker)}\nCOPY marker /marker\n`);
+    writeFileSync(
+      join(context, "Dockerfile"),
+      `FROM ${testImage}\nLABEL dockhand.imgtest=${JSON.stringify(marker)}\nCOPY marker /marker\n`,
+    );
     const args = ["build", "-q", ...(tag ? ["-t", tag] : []), context];
     return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   } finally {

@@ -15,7 +15,11 @@ import type { ServiceRegistry } from "../../src/registry/service-registry.js";
  * The shared parts the local orchestrator's pieces are built on, over a fake engine: its
  * container store (started), this instance's view of it, and the slot operations.
  */
-export async function startLocalParts(engine: FakeEngine, logger: Logger, instance = "test"): Promise<{ store: ContainerStore; view: ContainerView; slots: SlotOperations }> {
+export async function startLocalParts(
+  engine: FakeEngine,
+  logger: Logger,
+  instance = "test",
+): Promise<{ store: ContainerStore; view: ContainerView; slots: SlotOperations }> {
   const store = createContainerStore({ engine, events: engine.events, logger });
   await store.start();
   const view = createContainerView({ store, instance, logger });
@@ -28,7 +32,11 @@ export async function startLocalParts(engine: FakeEngine, logger: Logger, instan
  * orchestrator answers them, without its reconciler or rolling updater (those a test builds
  * itself when it wants them). The scaler must be built with `lock`.
  */
-export function controllerOver(scaler: Scaler, parts: { registry: ServiceRegistry; view: ContainerView; logger: Logger; lock: KeyedLock }, maxReplicas?: number): Orchestrator {
+export function controllerOver(
+  scaler: Scaler,
+  parts: { registry: ServiceRegistry; view: ContainerView; logger: Logger; lock: KeyedLock },
+  maxReplicas?: number,
+): Orchestrator {
   const absent = () => {
     throw new Error("not part of this test's backend");
   };
@@ -44,5 +52,11 @@ export function controllerOver(scaler: Scaler, parts: { registry: ServiceRegistr
     orphans: absent,
     resync: absent,
   };
-  return createServiceController({ registry: parts.registry, backend, lock: parts.lock, logger: parts.logger, maxReplicas });
+  return createServiceController({
+    registry: parts.registry,
+    backend,
+    lock: parts.lock,
+    logger: parts.logger,
+    maxReplicas,
+  });
 }

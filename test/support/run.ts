@@ -7,12 +7,21 @@ export interface RunResult {
 }
 
 /** Runs a command to completion and never throws for a non-zero exit. */
-export function run(command: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(
       command,
       args,
-      { timeout: options.timeoutMs ?? 120_000, env: { ...process.env, ...options.env }, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 },
+      {
+        timeout: options.timeoutMs ?? 120_000,
+        env: { ...process.env, ...options.env },
+        cwd: options.cwd,
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });

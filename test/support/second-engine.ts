@@ -28,7 +28,9 @@ let started = 0;
 
 function ping(socketPath: string): boolean {
   try {
-    execFileSync("curl", ["-fsS", "--max-time", "1", "--unix-socket", socketPath, "http://engine/_ping"], { stdio: "ignore" });
+    execFileSync("curl", ["-fsS", "--max-time", "1", "--unix-socket", socketPath, "http://engine/_ping"], {
+      stdio: "ignore",
+    });
     return true;
   } catch {
     return false;
@@ -69,11 +71,16 @@ export async function startSecondEngine(name: string): Promise<SecondEngine> {
       rmSync(join(dir, "dockerd.pid"), { force: true });
       dropStaleContainerdPid(containerdPidFile);
       const args = [
-        "--host", `unix://${socketPath}`,
-        "--data-root", join(dir, "data"),
-        "--exec-root", join(dir, "exec"),
-        "--pidfile", join(dir, "dockerd.pid"),
-        "--bridge", "none",
+        "--host",
+        `unix://${socketPath}`,
+        "--data-root",
+        join(dir, "data"),
+        "--exec-root",
+        join(dir, "exec"),
+        "--pidfile",
+        join(dir, "dockerd.pid"),
+        "--bridge",
+        "none",
         "--iptables=false",
         "--ip-masq=false",
       ];
@@ -98,7 +105,9 @@ export async function startSecondEngine(name: string): Promise<SecondEngine> {
         rmSync(join(dir, "dockerd.pid"), { force: true });
         dropStaleContainerdPid(containerdPidFile);
       }
-      throw new Error(`second dockerd did not answer on ${socketPath}; log:\n${readFileSync(logFile, "utf8").slice(-2000)}`);
+      throw new Error(
+        `second dockerd did not answer on ${socketPath}; log:\n${readFileSync(logFile, "utf8").slice(-2000)}`,
+      );
     },
     async stop(signal = "SIGTERM") {
       const current = child;
@@ -109,10 +118,14 @@ export async function startSecondEngine(name: string): Promise<SecondEngine> {
       await exited;
     },
     loadImage(ref) {
-      execFileSync("bash", ["-c", `docker save "$1" | docker ${docker("load", "-q").join(" ")}`, "save", ref], { stdio: "ignore" });
+      execFileSync("bash", ["-c", `docker save "$1" | docker ${docker("load", "-q").join(" ")}`, "save", ref], {
+        stdio: "ignore",
+      });
     },
     eventListeners() {
-      return Number(execFileSync("docker", docker("info", "--format", "{{.NEventsListener}}"), { encoding: "utf8" }).trim());
+      return Number(
+        execFileSync("docker", docker("info", "--format", "{{.NEventsListener}}"), { encoding: "utf8" }).trim(),
+      );
     },
     async destroy() {
       if (child && ping(socketPath)) {
@@ -133,7 +146,9 @@ export async function startSecondEngine(name: string): Promise<SecondEngine> {
         rmSync(dir, { recursive: true, force: true });
       } catch {
         // A mount the daemon left behind keeps the folder busy; detach it, then retry once.
-        execFileSync("bash", ["-c", `grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`], { stdio: "ignore" });
+        execFileSync("bash", ["-c", `grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`], {
+          stdio: "ignore",
+        });
         rmSync(dir, { recursive: true, force: true });
       }
     },

@@ -19,7 +19,12 @@ export async function startLoggedServer(overrides: Partial<Config>): Promise<Log
   const raw: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      raw.push(...chunk.toString("utf8").split("\n").filter((line) => line !== ""));
+      raw.push(
+        ...chunk
+          .toString("utf8")
+          .split("\n")
+          .filter((line) => line !== ""),
+      );
       callback();
     },
   });
@@ -32,5 +37,7 @@ export async function startLoggedServer(overrides: Partial<Config>): Promise<Log
     },
   });
   // A getter, so each read parses what was written until then (Object.assign would copy one snapshot).
-  return Object.defineProperty(logged, "lines", { get: () => raw.map((line) => JSON.parse(line) as Record<string, unknown>) }) as LoggedServer;
+  return Object.defineProperty(logged, "lines", {
+    get: () => raw.map((line) => JSON.parse(line) as Record<string, unknown>),
+  }) as LoggedServer;
 }

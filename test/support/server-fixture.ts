@@ -3,7 +3,13 @@ import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import type { Config } from "../../src/app/config.js";
 import { requireEngine, testImage } from "./engine.js";
 import { clientFor } from "./clients.js";
-import { removeDataDir, removeServiceContainers, startTestServer, uniqueServiceName, type TestServer } from "./test-server.js";
+import {
+  removeDataDir,
+  removeServiceContainers,
+  startTestServer,
+  uniqueServiceName,
+  type TestServer,
+} from "./test-server.js";
 
 export interface ServerFixture {
   readonly engine: Awaited<ReturnType<typeof requireEngine>>;

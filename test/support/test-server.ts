@@ -14,7 +14,11 @@ export interface TestServer extends DockhandServer {
 }
 
 /** A dockhand server on a free loopback port with its own temporary data directory. */
-export async function startTestServer(engine: Engine, overrides: Partial<Config> = {}, logger?: Logger): Promise<TestServer> {
+export async function startTestServer(
+  engine: Engine,
+  overrides: Partial<Config> = {},
+  logger?: Logger,
+): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "dockhand-test-"));
   const config: Config = { ...defaults, port: 0, dockerUrl, dataDir, logLevel: "silent", ...overrides };
   const server = await startDockhandServer({ config, engine, logger: logger ?? pino({ level: config.logLevel }) });
@@ -31,6 +35,8 @@ export { uniqueServiceName } from "./service-names.js";
 export async function removeServiceContainers(engine: Engine, names: readonly string[]): Promise<void> {
   for (const name of names) {
     const containers = await engine.containers.list({ all: true, labels: [serviceFilter(name)] });
-    await Promise.all(containers.map((c) => engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined)));
+    await Promise.all(
+      containers.map((c) => engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined)),
+    );
   }
 }

@@ -41,32 +41,61 @@ describe("procedure roles", () => {
 });
 
 describe("access control", () => {
-  const tokens = file(`tokens:\n  - {name: ci, role: operator, sha256: ${sha("s3cret")}}\n  - {name: eye, role: viewer, sha256: ${sha("look")}}\ncert_subjects:\n  - {subject: deployer.example, role: admin}\n`);
+  const tokens = file(
+    `tokens:\n  - {name: ci, role: operator, sha256: ${sha("s3cret")}}\n  - {name: eye, role: viewer, sha256: ${sha("look")}}\ncert_subjects:\n  - {subject: deployer.example, role: admin}\n`,
+  );
 
   it("lets everything through as an anonymous admin when neither tokens nor mTLS are configured", () => {
     const access = createAccessControl({ tokensFile: "", clientCertificates: false });
     expect(access.enabled).toBe(false);
-    expect(access.check("/dockhand.v1.ContainerAgent/Exec", {})).toMatchObject({ allowed: true, caller: { name: "anonymous" } });
+    expect(access.check("/dockhand.v1.ContainerAgent/Exec", {})).toMatchObject({
+      allowed: true,
+      caller: { name: "anonymous" },
+    });
   });
 
   it("maps bearer tokens and certificate subjects to roles", () => {
     const access = createAccessControl({ tokensFile: tokens, clientCertificates: true });
-    expect(access.check("/dockhand.v1.Scaler/Scale", { authorization: "Bearer s3cret" })).toMatchObject({ allowed: true, caller: { name: "ci", role: "operator", via: "token" } });
-    expect(access.check("/dockhand.v1.Scaler/Scale", { authorization: "bearer  look" })).toMatchObject({ allowed: false, reason: "permission_denied" });
-    expect(access.check("/dockhand.v1.ContainerAgent/Exec", { certSubject: "deployer.example" })).toMatchObject({ allowed: true, caller: { via: "certificate" } });
+    expect(access.check("/dockhand.v1.Scaler/Scale", { authorization: "Bearer s3cret" })).toMatchObject({
+      allowed: true,
+      caller: { name: "ci", role: "operator", via: "token" },
+    });
+    expect(access.check("/dockhand.v1.Scaler/Scale", { authorization: "bearer  look" })).toMatchObject({
+      allowed: false,
+      reason: "permission_denied",
+    });
+    expect(access.check("/dockhand.v1.ContainerAgent/Exec", { certSubject: "deployer.example" })).toMatchObject({
+      allowed: true,
+      caller: { via: "certificate" },
+    });
     expect(access.check("/grpc.health.v1.Health/Check", {})).toMatchObject({ allowed: true });
     access.close();
   });
 
   it("follows a reload of the tokens file: a changed role applies and a removed token is refused at once", () => {
-    const path = file(`tokens:\n  - {name: ci, role: operator, sha256: ${sha("s3cret")}}\n  - {name: eye, role: viewer, sha256: ${sha("look")}}\n`);
+    const path = file(
+      `tokens:\n  - {name: ci, role: operator, sha256: ${sha("s3cret")}}\n  - {name: eye, role: viewer, sha256: ${sha("look")}}\n`,
+    );
     const access = createAccessControl({ tokensFile: path, clientCertificates: false, pollMs: 60_000 });
-    for (let i = 0; i < 3; i++) expect(access.check("/dockhand.v1.Scaler/Scale", { authorization: "Bearer s3cret" })).toMatchObject({ allowed: true, caller: { name: "ci", role: "operator" } });
+    for (let i = 0; i < 3; i++)
+      expect(access.check("/dockhand.v1.Scaler/Scale", { authorization: "Bearer s3cret" })).toMatchObject({
+        allowed: true,
+        caller: { name: "ci", role: "operator" },
+      });
     writeFileSync(path, `tokens:\n  - {name: ci, role: viewer, sha256: ${sha("s3cret")}}\n`);
     access.reload();
-    expect(access.check("/dockhand.v1.Scaler/Scale", { authorization: "Bearer s3cret" })).toMatchObject({ allowed: false, reason: "permission_denied" });
-    expect(access.check("/dockhand.v1.Scaler/GetStatus", { authorization: "Bearer s3cret" })).toMatchObject({ allowed: true, caller: { name: "ci", role: "viewer", via: "token" } });
-    expect(access.check("/dockhand.v1.Scaler/GetStatus", { authorization: "Bearer look" })).toMatchObject({ allowed: false, reason: "unauthenticated" });
+    expect(access.check("/dockhand.v1.Scaler/Scale", { authorization: "Bearer s3cret" })).toMatchObject({
+      allowed: false,
+      reason: "permission_denied",
+    });
+    expect(access.check("/dockhand.v1.Scaler/GetStatus", { authorization: "Bearer s3cret" })).toMatchObject({
+      allowed: true,
+      caller: { name: "ci", role: "viewer", via: "token" },
+    });
+    expect(access.check("/dockhand.v1.Scaler/GetStatus", { authorization: "Bearer look" })).toMatchObject({
+      allowed: false,
+      reason: "unauthenticated",
+    });
     access.close();
   });
 
@@ -76,13 +105,26 @@ describe("access control", () => {
     const malformed = access.check("/dockhand.v1.Scaler/GetStatus", { authorization: "Basic abc" });
     expect(unknown).toEqual(malformed);
     expect(unknown).toMatchObject({ allowed: false, reason: "unauthenticated" });
-    expect(access.check("/dockhand.v1.Scaler/GetStatus", {})).toMatchObject({ allowed: false, reason: "unauthenticated" });
+    expect(access.check("/dockhand.v1.Scaler/GetStatus", {})).toMatchObject({
+      allowed: false,
+      reason: "unauthenticated",
+    });
     access.close();
   });
 
   it("refuses a tokens file with a token in clear, a bad role or a repeated name, naming the entry", () => {
-    expect(() => readCredentialsFile(file("tokens:\n  - {name: a, role: admin, sha256: hunter2}\n"))).toThrow(/tokens\[0\]\.sha256 must be 64 hex digits/);
-    expect(() => readCredentialsFile(file(`tokens:\n  - {name: a, role: root, sha256: ${sha("x")}}\n`))).toThrow(/tokens\[0\]\.role/);
-    expect(() => readCredentialsFile(file(`tokens:\n  - {name: a, role: admin, sha256: ${sha("x")}}\n  - {name: a, role: admin, sha256: ${sha("y")}}\n`))).toThrow(CredentialsFileError);
+    expect(() => readCredentialsFile(file("tokens:\n  - {name: a, role: admin, sha256: hunter2}\n"))).toThrow(
+      /tokens\[0\]\.sha256 must be 64 hex digits/,
+    );
+    expect(() => readCredentialsFile(file(`tokens:\n  - {name: a, role: root, sha256: ${sha("x")}}\n`))).toThrow(
+      /tokens\[0\]\.role/,
+    );
+    expect(() =>
+      readCredentialsFile(
+        file(
+          `tokens:\n  - {name: a, role: admin, sha256: ${sha("x")}}\n  - {name: a, role: admin, sha256: ${sha("y")}}\n`,
+        ),
+      ),
+    ).toThrow(CredentialsFileError);
   });
 });

@@ -34,7 +34,9 @@ describe("archive source", () => {
 
   it("reports a truncated gzip stream as InvalidArgument naming the field", async () => {
     const gz = gzipSync(tar);
-    await expect(readAll(inlineArchive(gz.subarray(0, gz.length - 10), { maxBytes: 10_000 }).stream)).rejects.toMatchObject({
+    await expect(
+      readAll(inlineArchive(gz.subarray(0, gz.length - 10), { maxBytes: 10_000 }).stream),
+    ).rejects.toMatchObject({
       kind: "InvalidArgument",
       details: { field: "archive" },
     });

@@ -17,14 +17,24 @@ describe("genisys command strings", () => {
   });
 
   it("joins words back into a line that splits into the same words", () => {
-    for (const words of [["sleep", "3600"], ["sh", "-c", "echo 'hi' && exit 3"], ["a b", "", "$x", "it's"]]) {
+    for (const words of [
+      ["sleep", "3600"],
+      ["sh", "-c", "echo 'hi' && exit 3"],
+      ["a b", "", "$x", "it's"],
+    ]) {
       expect(splitShellWords(joinShellWords(words))).toEqual(words);
     }
   });
 });
 
 describe("genisys definitions", () => {
-  const body = { name: "ignored", image: "busybox:1", command: "httpd -f -p 8080", environment: { A: "x", N: 1, B: true }, ports: ["8080", "53/udp", 9000] };
+  const body = {
+    name: "ignored",
+    image: "busybox:1",
+    command: "httpd -f -p 8080",
+    environment: { A: "x", N: 1, B: true },
+    ports: ["8080", "53/udp", 9000],
+  };
 
   it("maps the seed's shape to dockhand's and back", () => {
     const def = definitionFromGenisys("web", body, { publishHostIp: "127.0.0.1" });
@@ -47,16 +57,37 @@ describe("genisys definitions", () => {
       environment: { A: "x", N: "1", B: "True" },
       ports: ["8080", "53/udp", "9000"],
     });
-    expect(definitionToGenisys(definitionFromGenisys("bare", { image: "busybox:1", command: null }, { publishHostIp: "127.0.0.1" }))).toEqual({
-      name: "bare", image: "busybox:1", command: null, environment: null, ports: null,
+    expect(
+      definitionToGenisys(
+        definitionFromGenisys("bare", { image: "busybox:1", command: null }, { publishHostIp: "127.0.0.1" }),
+      ),
+    ).toEqual({
+      name: "bare",
+      image: "busybox:1",
+      command: null,
+      environment: null,
+      ports: null,
     });
   });
 
   it("keeps what genisys cannot say when it overwrites a definition", () => {
-    const current = { ...definitionFromGenisys("web", body, { publishHostIp: "127.0.0.1" }), labels: { team: "edge" }, init: false };
+    const current = {
+      ...definitionFromGenisys("web", body, { publishHostIp: "127.0.0.1" }),
+      labels: { team: "edge" },
+      init: false,
+    };
     current.ports[0] = { ...current.ports[0], hostPort: 18080 };
-    const next = definitionFromGenisys("web", { image: "busybox:2", ports: ["8080"] }, { current, publishHostIp: "127.0.0.1" });
-    expect(next).toMatchObject({ labels: { team: "edge" }, init: false, image: "busybox:2", ports: [{ containerPort: 8080, hostPort: 18080 }] });
+    const next = definitionFromGenisys(
+      "web",
+      { image: "busybox:2", ports: ["8080"] },
+      { current, publishHostIp: "127.0.0.1" },
+    );
+    expect(next).toMatchObject({
+      labels: { team: "edge" },
+      init: false,
+      image: "busybox:2",
+      ports: [{ containerPort: 8080, hostPort: 18080 }],
+    });
   });
 
   it.each([
@@ -77,7 +108,8 @@ describe("genisys definitions", () => {
     expect(parseNumber(3)).toBe(3);
     expect(parseNumber("3")).toBe(3);
     expect(parseNumber(" 0 ")).toBe(0);
-    for (const bad of [null, [3], { n: 3 }, -1, "-1", "three", 1.5, true, ""]) expect(parseNumber(bad)).toMatch(/^Invalid value for number parameter\./);
+    for (const bad of [null, [3], { n: 3 }, -1, "-1", "three", 1.5, true, ""])
+      expect(parseNumber(bad)).toMatch(/^Invalid value for number parameter\./);
   });
 });
 
@@ -122,6 +154,8 @@ helloworld = {
     ["a = {'image': b'x:1'}\n", 1, "byte strings"],
     ["a = {'image': 'x:1'\n", 2, "end of the file"],
   ])("refuses %j at line %i", (text, line, problem) => {
-    expect(() => parsePythonServiceFile(text, "services.py")).toThrow(new RegExp(`^services\\.py line ${line}: .*${problem.replace(/[{(]/g, "\\$&")}`));
+    expect(() => parsePythonServiceFile(text, "services.py")).toThrow(
+      new RegExp(`^services\\.py line ${line}: .*${problem.replace(/[{(]/g, "\\$&")}`),
+    );
   });
 });

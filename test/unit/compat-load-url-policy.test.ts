@@ -28,7 +28,10 @@ describe("LoadImage URL policy", () => {
   const policy = createLoadUrlPolicy({ resolve: () => Promise.reject(new Error("a literal must not be resolved")) });
 
   it.each(metadataSpellings)("refuses %s as PermissionDenied without resolving it", async (url) => {
-    await expect(policy.addressFor(new URL(url), "url")).rejects.toMatchObject({ kind: "PermissionDenied", details: { field: "url" } });
+    await expect(policy.addressFor(new URL(url), "url")).rejects.toMatchObject({
+      kind: "PermissionDenied",
+      details: { field: "url" },
+    });
   });
 
   it("normalizes IPv4 spellings and finds IPv4 inside IPv6", () => {
@@ -46,9 +49,13 @@ describe("LoadImage URL policy", () => {
 
   it("checks every address a name resolves to and answers the checked one", async () => {
     const rebinding = createLoadUrlPolicy({ resolve: async () => ["127.0.0.1", "169.254.169.254"] });
-    await expect(rebinding.addressFor(new URL("http://images.test/x"), "url")).rejects.toMatchObject({ kind: "PermissionDenied" });
+    await expect(rebinding.addressFor(new URL("http://images.test/x"), "url")).rejects.toMatchObject({
+      kind: "PermissionDenied",
+    });
     const mapped = createLoadUrlPolicy({ resolve: async () => ["::ffff:169.254.169.254"] });
-    await expect(mapped.addressFor(new URL("http://images.test/x"), "url")).rejects.toMatchObject({ kind: "PermissionDenied" });
+    await expect(mapped.addressFor(new URL("http://images.test/x"), "url")).rejects.toMatchObject({
+      kind: "PermissionDenied",
+    });
     const fine = createLoadUrlPolicy({ resolve: async () => ["127.0.0.1", "::1"] });
     expect(await fine.addressFor(new URL("http://images.test/x"), "url")).toBe("127.0.0.1");
   });
@@ -59,8 +66,12 @@ describe("LoadImage URL policy", () => {
     expect(await listed.addressFor(new URL("http://images.test/x"), "url")).toBe("10.1.2.3");
     expect(await listed.addressFor(new URL("http://127.0.0.1:5000/x"), "url")).toBe("127.0.0.1");
     await expect(listed.addressFor(new URL("http://other.test/x"), "url")).rejects.toThrow(/load_allowed_hosts/);
-    await expect(listed.addressFor(new URL("http://10.1.2.3/x"), "url")).rejects.toMatchObject({ kind: "PermissionDenied" });
-    await expect(listed.addressFor(new URL("http://169.254.169.254/x"), "url")).rejects.toMatchObject({ kind: "PermissionDenied" });
+    await expect(listed.addressFor(new URL("http://10.1.2.3/x"), "url")).rejects.toMatchObject({
+      kind: "PermissionDenied",
+    });
+    await expect(listed.addressFor(new URL("http://169.254.169.254/x"), "url")).rejects.toMatchObject({
+      kind: "PermissionDenied",
+    });
     expect(() => createLoadUrlPolicy({ allowedHosts: ["not a host/"] })).toThrow(/not a host name/);
   });
 });
@@ -102,24 +113,33 @@ describe("policed GET", () => {
     expect(text).toBe("payload");
   });
 
-  it.each(["http://169.254.169.254/latest/meta-data/", "http://2852039166/", "http://0xa9fea9fe/", "http://[::ffff:169.254.169.254]/", "http://[fd00:ec2::254]/"])(
-    "refuses a redirect to %s before connecting to it",
-    async (target) => {
-      redirectTo.set("/evil", target);
-      attempts.length = 0;
-      const before = accepted;
-      await expect(policedGet(`${base}/evil`, { policy: createLoadUrlPolicy() })).rejects.toMatchObject({ kind: "PermissionDenied" });
-      // One connection, to the local server; none anywhere else.
-      expect(accepted - before).toBe(1);
-      expect(attempts).toEqual(["127.0.0.1"]);
-    },
-  );
+  it.each([
+    "http://169.254.169.254/latest/meta-data/",
+    "http://2852039166/",
+    "http://0xa9fea9fe/",
+    "http://[::ffff:169.254.169.254]/",
+    "http://[fd00:ec2::254]/",
+  ])("refuses a redirect to %s before connecting to it", async (target) => {
+    redirectTo.set("/evil", target);
+    attempts.length = 0;
+    const before = accepted;
+    await expect(policedGet(`${base}/evil`, { policy: createLoadUrlPolicy() })).rejects.toMatchObject({
+      kind: "PermissionDenied",
+    });
+    // One connection, to the local server; none anywhere else.
+    expect(accepted - before).toBe(1);
+    expect(attempts).toEqual(["127.0.0.1"]);
+  });
 
   it("refuses a redirect to another scheme and a redirect loop as FailedPrecondition", async () => {
     redirectTo.set("/file", "file:///etc/passwd");
-    await expect(policedGet(`${base}/file`, { policy: createLoadUrlPolicy() })).rejects.toMatchObject({ kind: "FailedPrecondition" });
+    await expect(policedGet(`${base}/file`, { policy: createLoadUrlPolicy() })).rejects.toMatchObject({
+      kind: "FailedPrecondition",
+    });
     redirectTo.set("/loop", "/loop");
-    await expect(policedGet(`${base}/loop`, { policy: createLoadUrlPolicy() })).rejects.toMatchObject({ kind: "FailedPrecondition" });
+    await expect(policedGet(`${base}/loop`, { policy: createLoadUrlPolicy() })).rejects.toMatchObject({
+      kind: "FailedPrecondition",
+    });
   });
 
   it("connects to the address the policy checked, not to a fresh resolution of the name", async () => {

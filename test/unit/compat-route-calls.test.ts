@@ -19,12 +19,21 @@ describe("compat route calls", () => {
   let server: http.Server;
   let base = "";
   let runCall: RunCall;
-  let handle: (call: Parameters<Parameters<RunCall>[4]>[0], res: http.ServerResponse) => Promise<Code | undefined> = async () => undefined;
+  let handle: (
+    call: Parameters<Parameters<RunCall>[4]>[0],
+    res: http.ServerResponse,
+  ) => Promise<Code | undefined> = async () => undefined;
 
   beforeAll(async () => {
     const tokensFile = join(dir, "tokens.yml");
-    writeFileSync(tokensFile, `tokens:\n  - name: v\n    role: viewer\n    sha256: ${createHash("sha256").update("viewer-token").digest("hex")}\n`);
-    const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    writeFileSync(
+      tokensFile,
+      `tokens:\n  - name: v\n    role: viewer\n    sha256: ${createHash("sha256").update("viewer-token").digest("hex")}\n`,
+    );
+    const logger = pino(
+      { level: "info" },
+      { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
     runCall = createRouteCalls({
       access: createAccessControl({ tokensFile, clientCertificates: false, pollMs: 60_000 }),
       logger,
@@ -32,7 +41,13 @@ describe("compat route calls", () => {
     });
     server = http.createServer((req, res) => {
       const procedure = req.url === "/scale" ? "genisys/Scale" : "genisys/Status";
-      runCall(req, res, procedure, (r, refusal) => r.writeHead(refusal.status).end(refusal.message), (call) => handle(call, res));
+      runCall(
+        req,
+        res,
+        procedure,
+        (r, refusal) => r.writeHead(refusal.status).end(refusal.message),
+        (call) => handle(call, res),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
@@ -48,16 +63,30 @@ describe("compat route calls", () => {
       res.end("ok");
       return undefined;
     };
-    const ok = await fetch(`${base}/status`, { headers: { authorization: "Bearer viewer-token", "x-request-id": "req-1" } });
+    const ok = await fetch(`${base}/status`, {
+      headers: { authorization: "Bearer viewer-token", "x-request-id": "req-1" },
+    });
     expect(ok.status).toBe(200);
     expect((await fetch(`${base}/status`)).status).toBe(401);
     const denied = await fetch(`${base}/scale`, { headers: { authorization: "Bearer viewer-token" } });
     expect(denied.status).toBe(403);
     expect(await denied.text()).toContain("operator");
-    expect(recorded).toEqual([["genisys/Status", "OK"], ["genisys/Status", "Unauthenticated"], ["genisys/Scale", "PermissionDenied"]]);
+    expect(recorded).toEqual([
+      ["genisys/Status", "OK"],
+      ["genisys/Status", "Unauthenticated"],
+      ["genisys/Scale", "PermissionDenied"],
+    ]);
     expect(lines[0]).toMatchObject({ msg: "rpc", procedure: "genisys/Status", requestId: "req-1", code: "OK" });
     // Calls that can change something are audited as the RPCs are; a viewer's query is not.
-    expect(lines.filter((l) => l.msg === "audit")).toEqual([expect.objectContaining({ audit: true, caller: "unknown", role: "none", procedure: "genisys/Scale", outcome: "PermissionDenied" })]);
+    expect(lines.filter((l) => l.msg === "audit")).toEqual([
+      expect.objectContaining({
+        audit: true,
+        caller: "unknown",
+        role: "none",
+        procedure: "genisys/Scale",
+        outcome: "PermissionDenied",
+      }),
+    ]);
     expect(lines[0].durationMs).toEqual(expect.any(Number));
   });
 

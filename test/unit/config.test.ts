@@ -35,7 +35,9 @@ describe("config", () => {
   });
 
   it("layers flags over environment over the file", () => {
-    const file = yamlFile("connector:\n  port: 7100\n  bind: 127.0.0.1\ndockhand:\n  data_dir: /from/file\n  max_replicas: 7\n");
+    const file = yamlFile(
+      "connector:\n  port: 7100\n  bind: 127.0.0.1\ndockhand:\n  data_dir: /from/file\n  max_replicas: 7\n",
+    );
     const env = { DOCKHAND_PORT: "7200", DOCKHAND_DATA_DIR: "/from/env", DOCKER_HOST: "unix:///tmp/d.sock" };
     expect(load(["--config", file, "--port", "7300"], env)).toMatchObject({
       port: 7300,
@@ -80,7 +82,10 @@ describe("settings table", () => {
   });
 
   it("boolean flags set their setting", () => {
-    expect(load(["--config", yamlFile("{}"), "--insecure", "--metrics-auth"])).toMatchObject({ insecure: true, metricsAuth: true });
+    expect(load(["--config", yamlFile("{}"), "--insecure", "--metrics-auth"])).toMatchObject({
+      insecure: true,
+      metricsAuth: true,
+    });
   });
 
   it("reads TLS, auth, CORS and limits from YAML", () => {
@@ -98,6 +103,8 @@ describe("settings table", () => {
   });
 
   it("refuses an origin with a path, naming the key", () => {
-    expect(() => load(["--config", yamlFile("{}"), "--cors-origins", "https://a.example/app"])).toThrow(/--cors-origins: "https:\/\/a.example\/app" is not an origin/);
+    expect(() => load(["--config", yamlFile("{}"), "--cors-origins", "https://a.example/app"])).toThrow(
+      /--cors-origins: "https:\/\/a.example\/app" is not an origin/,
+    );
   });
 });

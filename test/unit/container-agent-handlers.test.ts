@@ -25,7 +25,11 @@ function agentOver(engine: FakeEngine, allowPrivileged = false): Client<typeof C
 }
 
 /** Asserts the call fails with `code` and a message that names each of `mentions`. */
-async function expectFailure(call: Promise<unknown> | AsyncIterable<unknown>, code: Code, ...mentions: string[]): Promise<void> {
+async function expectFailure(
+  call: Promise<unknown> | AsyncIterable<unknown>,
+  code: Code,
+  ...mentions: string[]
+): Promise<void> {
   const err = await failureOf(call);
   expect(Code[err.code], err.rawMessage).toBe(Code[code]);
   for (const text of mentions) expect(err.rawMessage).toContain(text);
@@ -40,13 +44,23 @@ describe("ContainerAgent handlers over the fake engine", () => {
     agent = agentOver(engine);
   });
   const run = async (name: string) => {
-    const { container } = await agent.createContainer({ spec: { name, image, command: ["sleep", "60"], labels: { tier: "web" } } });
+    const { container } = await agent.createContainer({
+      spec: { name, image, command: ["sleep", "60"], labels: { tier: "web" } },
+    });
     return (await agent.startContainer({ id: container!.id })).container!;
   };
 
   it("creates a container as asked and gets it by id and by name", async () => {
-    const { container } = await agent.createContainer({ spec: { name: "web-a", image, command: ["sleep", "60"], stopGracePeriod: { seconds: 3n }, init: true } });
-    expect(container).toMatchObject({ name: "web-a", image, state: ContainerState.CREATED, command: ["sleep", "60"], init: true });
+    const { container } = await agent.createContainer({
+      spec: { name: "web-a", image, command: ["sleep", "60"], stopGracePeriod: { seconds: 3n }, init: true },
+    });
+    expect(container).toMatchObject({
+      name: "web-a",
+      image,
+      state: ContainerState.CREATED,
+      command: ["sleep", "60"],
+      init: true,
+    });
     expect((await agent.getContainer({ id: container!.id })).container?.name).toBe("web-a");
     expect((await agent.getContainer({ id: "web-a" })).container?.stopGracePeriod?.seconds).toBe(3n);
   });
@@ -55,19 +69,43 @@ describe("ContainerAgent handlers over the fake engine", () => {
     await expectFailure(agent.createContainer({}), Code.InvalidArgument, "spec");
     await expectFailure(agent.createContainer({ spec: { image: "Not An Image" } }), Code.InvalidArgument, "spec.image");
     await expectFailure(agent.createContainer({ spec: { image, name: "a/b" } }), Code.InvalidArgument, "spec.name");
-    await expectFailure(agent.createContainer({ spec: { image, stopGracePeriod: { nanos: -5 } } }), Code.InvalidArgument, "spec.stop_grace_period");
-    await expectFailure(agent.createContainer({ spec: { image, labels: { "dockhand.service": "x" } } }), Code.InvalidArgument, 'spec.labels["dockhand.service"]');
-    await expectFailure(agent.createContainer({ spec: { image, ports: [{ containerPort: 70000 }] } }), Code.InvalidArgument, "spec.ports[0].container_port");
+    await expectFailure(
+      agent.createContainer({ spec: { image, stopGracePeriod: { nanos: -5 } } }),
+      Code.InvalidArgument,
+      "spec.stop_grace_period",
+    );
+    await expectFailure(
+      agent.createContainer({ spec: { image, labels: { "dockhand.service": "x" } } }),
+      Code.InvalidArgument,
+      'spec.labels["dockhand.service"]',
+    );
+    await expectFailure(
+      agent.createContainer({ spec: { image, ports: [{ containerPort: 70000 }] } }),
+      Code.InvalidArgument,
+      "spec.ports[0].container_port",
+    );
     expect(engine.allContainers.size).toBe(0);
   });
 
   it("answers a missing image with FAILED_PRECONDITION, a taken name with ALREADY_EXISTS, host power with PERMISSION_DENIED", async () => {
-    await expectFailure(agent.createContainer({ spec: { image: "absent/image:1" } }), Code.FailedPrecondition, "spec.image", "pull it first");
+    await expectFailure(
+      agent.createContainer({ spec: { image: "absent/image:1" } }),
+      Code.FailedPrecondition,
+      "spec.image",
+      "pull it first",
+    );
     await agent.createContainer({ spec: { name: "taken", image } });
     await expectFailure(agent.createContainer({ spec: { name: "taken", image } }), Code.AlreadyExists, "taken");
-    await expectFailure(agent.createContainer({ spec: { image, hostAccess: { privileged: true } } }), Code.PermissionDenied, "spec.host_access.privileged");
+    await expectFailure(
+      agent.createContainer({ spec: { image, hostAccess: { privileged: true } } }),
+      Code.PermissionDenied,
+      "spec.host_access.privileged",
+    );
     const allowing = agentOver(engine, true);
-    expect((await allowing.createContainer({ spec: { image, hostAccess: { privileged: true } } })).container?.hostAccess?.privileged).toBe(true);
+    expect(
+      (await allowing.createContainer({ spec: { image, hostAccess: { privileged: true } } })).container?.hostAccess
+        ?.privileged,
+    ).toBe(true);
   });
 
   it("answers NOT_FOUND for a missing container and INVALID_ARGUMENT for a reference that is not one", async () => {
@@ -83,7 +121,9 @@ describe("ContainerAgent handlers over the fake engine", () => {
     await run("web-1");
     await agent.createContainer({ spec: { name: "web-10", image, labels: { tier: "db" } } });
     expect((await agent.listContainers({})).containers.map((c) => c.name)).toEqual(["web-1"]);
-    expect((await agent.listContainers({ all: true, labelSelector: ["tier=db"] })).containers.map((c) => c.name)).toEqual(["web-10"]);
+    expect(
+      (await agent.listContainers({ all: true, labelSelector: ["tier=db"] })).containers.map((c) => c.name),
+    ).toEqual(["web-10"]);
     expect((await agent.listContainers({ all: true, name: "web-1" })).containers.map((c) => c.name)).toEqual(["web-1"]);
     const [full] = (await agent.listContainers({ name: "web-1", view: ContainerView.FULL })).containers;
     expect(full?.command).toEqual(["sleep", "60"]);
@@ -100,10 +140,14 @@ describe("ContainerAgent handlers over the fake engine", () => {
     expect((await agent.pauseContainer({ id: running.id })).container?.state).toBe(ContainerState.PAUSED);
     expect((await agent.unpauseContainer({ id: running.id })).container?.state).toBe(ContainerState.RUNNING);
     expect((await agent.restartContainer({ id: running.id })).container?.restartCount).toBe(1);
-    expect((await agent.stopContainer({ id: running.id, gracePeriod: { seconds: 1n } })).container?.state).toBe(ContainerState.EXITED);
+    expect((await agent.stopContainer({ id: running.id, gracePeriod: { seconds: 1n } })).container?.state).toBe(
+      ContainerState.EXITED,
+    );
     expect((await agent.stopContainer({ id: running.id })).container?.state).toBe(ContainerState.EXITED);
     expect((await agent.rebootContainer({ id: running.id })).container?.state).toBe(ContainerState.RUNNING);
-    expect((await agent.killContainer({ id: running.id, signal: "TERM" })).container?.state).toBe(ContainerState.EXITED);
+    expect((await agent.killContainer({ id: running.id, signal: "TERM" })).container?.state).toBe(
+      ContainerState.EXITED,
+    );
   });
 
   it("refuses what a container's state does not allow with FAILED_PRECONDITION, and bad arguments by field", async () => {
@@ -113,8 +157,16 @@ describe("ContainerAgent handlers over the fake engine", () => {
     await expectFailure(agent.killContainer({ id: container!.id }), Code.FailedPrecondition);
     const running = await run("busy");
     await expectFailure(agent.killContainer({ id: running.id, signal: "SIGNOPE" }), Code.InvalidArgument, "signal");
-    await expectFailure(agent.stopContainer({ id: running.id, gracePeriod: { seconds: 7200n } }), Code.InvalidArgument, "grace_period");
-    await expectFailure(agent.restartContainer({ id: running.id, gracePeriod: { nanos: -5 } }), Code.InvalidArgument, "grace_period");
+    await expectFailure(
+      agent.stopContainer({ id: running.id, gracePeriod: { seconds: 7200n } }),
+      Code.InvalidArgument,
+      "grace_period",
+    );
+    await expectFailure(
+      agent.restartContainer({ id: running.id, gracePeriod: { nanos: -5 } }),
+      Code.InvalidArgument,
+      "grace_period",
+    );
     await expectFailure(agent.deleteContainer({ id: running.id }), Code.FailedPrecondition);
     await agent.deleteContainer({ id: running.id, force: true });
     expect(engine.allContainers.has(running.id)).toBe(false);
@@ -122,8 +174,16 @@ describe("ContainerAgent handlers over the fake engine", () => {
 
   it("waits for a container to exit, and gives up with DEADLINE_EXCEEDED at the asked timeout", async () => {
     const running = await run("waited");
-    await expectFailure(agent.waitContainer({ id: running.id, timeout: { nanos: 1_000_000 } }), Code.DeadlineExceeded, "still running");
-    await expectFailure(agent.waitContainer({ id: running.id, timeout: { seconds: -1n } }), Code.InvalidArgument, "timeout");
+    await expectFailure(
+      agent.waitContainer({ id: running.id, timeout: { nanos: 1_000_000 } }),
+      Code.DeadlineExceeded,
+      "still running",
+    );
+    await expectFailure(
+      agent.waitContainer({ id: running.id, timeout: { seconds: -1n } }),
+      Code.InvalidArgument,
+      "timeout",
+    );
     const waiting = agent.waitContainer({ id: running.id });
     engine.exitContainer(running.id, 3);
     expect((await waiting).exitCode).toBe(3);
@@ -134,7 +194,11 @@ describe("ContainerAgent handlers over the fake engine", () => {
     const saved = await agent.saveContainer({ id: running.id, image: "dockhand-test/saved:1" });
     expect(saved.image).toBe("dockhand-test/saved:1");
     expect((await agent.getImage({ image: "dockhand-test/saved:1" })).image?.id).toBe(saved.imageId);
-    await expectFailure(agent.saveContainer({ id: running.id, image: "dockhand-test/saved" }), Code.InvalidArgument, "image");
+    await expectFailure(
+      agent.saveContainer({ id: running.id, image: "dockhand-test/saved" }),
+      Code.InvalidArgument,
+      "image",
+    );
   });
 
   it("streams a container's logs, runs a command in it, and measures it; a stopped one is FAILED_PRECONDITION", async () => {
@@ -167,8 +231,15 @@ describe("ContainerAgent handlers over the fake engine", () => {
 
   it("lists, tags and deletes images; one a container uses stays, with FAILED_PRECONDITION", async () => {
     await agent.tagImage({ source: image, target: "dockhand-test/other:2" });
-    expect((await agent.listImages({})).images.flatMap((i) => i.repoTags).sort()).toEqual(["dockhand-test/busybox:1", "dockhand-test/other:2"]);
-    await expectFailure(agent.tagImage({ source: image, target: "dockhand-test/other" }), Code.InvalidArgument, "target");
+    expect((await agent.listImages({})).images.flatMap((i) => i.repoTags).sort()).toEqual([
+      "dockhand-test/busybox:1",
+      "dockhand-test/other:2",
+    ]);
+    await expectFailure(
+      agent.tagImage({ source: image, target: "dockhand-test/other" }),
+      Code.InvalidArgument,
+      "target",
+    );
     await expectFailure(agent.getImage({ image: "dockhand-test/absent:1" }), Code.NotFound);
     expect((await agent.deleteImage({ image: "dockhand-test/other:2" })).untagged).toEqual(["dockhand-test/other:2"]);
     await agent.createContainer({ spec: { image } });

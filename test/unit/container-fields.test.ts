@@ -17,7 +17,8 @@ function refusedField(run: () => unknown): string {
   return "accepted";
 }
 
-const service = (fields: Record<string, unknown>) => create(ServiceSchema, { name: "web", image: "busybox:1", ...fields });
+const service = (fields: Record<string, unknown>) =>
+  create(ServiceSchema, { name: "web", image: "busybox:1", ...fields });
 const spec = (fields: Record<string, unknown>) => create(ContainerSpecSchema, { image: "busybox:1", ...fields });
 
 describe("the fields a Service and a ContainerSpec share", () => {

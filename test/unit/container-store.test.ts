@@ -1,6 +1,10 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createContainerStore, withStoreLists, type ListAnswer as ListCacheAnswer } from "../../src/engine/store/container-store.js";
+import {
+  createContainerStore,
+  withStoreLists,
+  type ListAnswer as ListCacheAnswer,
+} from "../../src/engine/store/container-store.js";
 import type { EngineEventItem, EngineEvents } from "../../src/engine/event-stream.js";
 import { createFakeEngine, type FakeEngine } from "../support/fake-engine.js";
 import { until } from "../support/until.js";
@@ -46,7 +50,14 @@ async function started(
   catchUpMs?: number,
   answers: ListCacheAnswer[] = [],
 ) {
-  const cache = createContainerStore({ engine, events, logger, answersLists: true, onList: (answer) => answers.push(answer), ...(catchUpMs === undefined ? {} : { catchUpMs }) });
+  const cache = createContainerStore({
+    engine,
+    events,
+    logger,
+    answersLists: true,
+    onList: (answer) => answers.push(answer),
+    ...(catchUpMs === undefined ? {} : { catchUpMs }),
+  });
   await cache.start();
   return cache;
 }

@@ -21,8 +21,14 @@ const calls: Array<[string, (engine: Engine) => Promise<unknown>]> = [
   ["containers.unpause", (e) => e.containers.unpause("abc")],
   ["containers.remove", (e) => e.containers.remove("abc", { force: true, volumes: false })],
   ["containers.rename", (e) => e.containers.rename("abc", "def")],
-  ["containers.copyFiles", (e) => e.containers.copyFiles("abc", [{ path: "/a", content: Buffer.from("x"), mode: 0o444, uid: 0, gid: 0 }])],
-  ["containers.commit", (e) => e.containers.commit("abc", { repository: "x", tag: "1", message: "", author: "", pause: true })],
+  [
+    "containers.copyFiles",
+    (e) => e.containers.copyFiles("abc", [{ path: "/a", content: Buffer.from("x"), mode: 0o444, uid: 0, gid: 0 }]),
+  ],
+  [
+    "containers.commit",
+    (e) => e.containers.commit("abc", { repository: "x", tag: "1", message: "", author: "", pause: true }),
+  ],
   ["images.inspect", (e) => e.images.inspect("busybox:1")],
   ["images.describe", (e) => e.images.describe("busybox:1")],
   ["images.list", (e) => e.images.list({ all: false })],

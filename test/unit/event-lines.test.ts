@@ -41,7 +41,8 @@ describe("line buffering of the engine's event stream", () => {
   });
 
   it("keeps a multi-byte character cut between two chunks", async () => {
-    const line = '{"Type":"container","Action":"start","Actor":{"ID":"x","Attributes":{"note":"héllo ✓"}},"timeNano":1}';
+    const line =
+      '{"Type":"container","Action":"start","Actor":{"ID":"x","Attributes":{"note":"héllo ✓"}},"timeNano":1}';
     const bytes = Buffer.from(`${line}\n`);
     const cut = bytes.indexOf(Buffer.from("✓")) + 1;
     expect(await collect([bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual([line]);
@@ -63,7 +64,9 @@ describe("parsing engine events", () => {
 
   it("gives a die event its exit code and a health event its status", () => {
     expect(parseDockerEvent(die)?.exitCode).toBe(137);
-    const health = parseDockerEvent('{"Type":"container","Action":"health_status: unhealthy","Actor":{"ID":"a"},"timeNano":5}');
+    const health = parseDockerEvent(
+      '{"Type":"container","Action":"health_status: unhealthy","Actor":{"ID":"a"},"timeNano":5}',
+    );
     expect(health).toMatchObject({ action: "health_status", detail: "unhealthy", health: "unhealthy" });
   });
 

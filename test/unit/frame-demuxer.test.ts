@@ -13,7 +13,13 @@ function frame(stream: number, text: string): Buffer {
 const plain = (frames: OutputFrame[]) => frames.map((f) => [f.stream, f.data.toString()]);
 
 describe("frame demuxer", () => {
-  const input = Buffer.concat([frame(1, "out 1\n"), frame(2, "err é\n"), frame(1, ""), frame(1, "out 2\n"), frame(0, "in\n")]);
+  const input = Buffer.concat([
+    frame(1, "out 1\n"),
+    frame(2, "err é\n"),
+    frame(1, ""),
+    frame(1, "out 2\n"),
+    frame(0, "in\n"),
+  ]);
   const expected = [
     ["stdout", "out 1\n"],
     ["stderr", "err é\n"],

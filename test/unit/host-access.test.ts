@@ -21,14 +21,32 @@ const access = { privileged: false, hostNetwork: false, addCapabilities: [] as s
 
 describe("host access config", () => {
   it("allows nothing by default", () => {
-    expect(load("{}")).toMatchObject({ allowPrivileged: false, allowHostMounts: false, allowHostNetwork: false, allowedCapabilities: [] });
+    expect(load("{}")).toMatchObject({
+      allowPrivileged: false,
+      allowHostMounts: false,
+      allowHostNetwork: false,
+      allowedCapabilities: [],
+    });
   });
 
   it("reads YAML booleans and lists, and the environment over them", () => {
-    const yaml = "dockhand:\n  allow_privileged: true\n  allow_host_mounts: yes\n  allowed_capabilities: [net_admin, CAP_SYS_TIME]\n";
-    expect(load(yaml)).toMatchObject({ allowPrivileged: true, allowHostMounts: true, allowedCapabilities: ["NET_ADMIN", "SYS_TIME"] });
-    const env = { DOCKHAND_ALLOW_PRIVILEGED: "false", DOCKHAND_ALLOW_HOST_NETWORK: "1", DOCKHAND_ALLOWED_CAPABILITIES: "ALL" };
-    expect(load(yaml, env)).toMatchObject({ allowPrivileged: false, allowHostNetwork: true, allowedCapabilities: ["ALL"] });
+    const yaml =
+      "dockhand:\n  allow_privileged: true\n  allow_host_mounts: yes\n  allowed_capabilities: [net_admin, CAP_SYS_TIME]\n";
+    expect(load(yaml)).toMatchObject({
+      allowPrivileged: true,
+      allowHostMounts: true,
+      allowedCapabilities: ["NET_ADMIN", "SYS_TIME"],
+    });
+    const env = {
+      DOCKHAND_ALLOW_PRIVILEGED: "false",
+      DOCKHAND_ALLOW_HOST_NETWORK: "1",
+      DOCKHAND_ALLOWED_CAPABILITIES: "ALL",
+    };
+    expect(load(yaml, env)).toMatchObject({
+      allowPrivileged: false,
+      allowHostNetwork: true,
+      allowedCapabilities: ["ALL"],
+    });
   });
 
   it("refuses a value that is not a boolean or a capability, naming the key", () => {
@@ -40,7 +58,9 @@ describe("host access config", () => {
 
 describe("checkHostAccess", () => {
   it("lets a spec without host power through under the default policy", () => {
-    expect(() => checkHostAccess(spec({ mounts: [{ type: "volume", source: "v", target: "/v", readOnly: false }] }), none)).not.toThrow();
+    expect(() =>
+      checkHostAccess(spec({ mounts: [{ type: "volume", source: "v", target: "/v", readOnly: false }] }), none),
+    ).not.toThrow();
   });
 
   it("names the first refused option", () => {
@@ -55,15 +75,31 @@ describe("checkHostAccess", () => {
 describe("Linux names", () => {
   it("normalizes signals by name or number and refuses anything else", () => {
     expect(["term", "SIGTERM", "Term", "15", "RTMIN+3", "sigrtmax-1"].map(normalizeSignal)).toEqual([
-      "SIGTERM", "SIGTERM", "SIGTERM", "15", "SIGRTMIN+3", "SIGRTMAX-1",
+      "SIGTERM",
+      "SIGTERM",
+      "SIGTERM",
+      "15",
+      "SIGRTMIN+3",
+      "SIGRTMAX-1",
     ]);
     expect(["", "0", "65", "SIGFOO", "RTMIN+16", "-9", "9 "].map(normalizeSignal)).toEqual([
-      undefined, undefined, undefined, undefined, undefined, undefined, "9",
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      "9",
     ]);
   });
 
   it("normalizes capabilities with or without CAP_", () => {
-    expect(["cap_net_admin", "NET_ADMIN", "all", "CAP_BPF"].map(normalizeCapability)).toEqual(["NET_ADMIN", "NET_ADMIN", "ALL", "BPF"]);
+    expect(["cap_net_admin", "NET_ADMIN", "all", "CAP_BPF"].map(normalizeCapability)).toEqual([
+      "NET_ADMIN",
+      "NET_ADMIN",
+      "ALL",
+      "BPF",
+    ]);
     expect(normalizeCapability("MAKE_COFFEE")).toBeUndefined();
   });
 });

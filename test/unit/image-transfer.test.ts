@@ -17,24 +17,41 @@ describe("registry failure kinds", () => {
   });
 
   it("classifies the registry's verdict a 500 carries as text", () => {
-    const refused = httpFailure(500, 'Get "http://127.0.0.1:5999/v2/": dial tcp 127.0.0.1:5999: connect: connection refused');
+    const refused = httpFailure(
+      500,
+      'Get "http://127.0.0.1:5999/v2/": dial tcp 127.0.0.1:5999: connect: connection refused',
+    );
     expect(toTransferError(refused, "pull").kind).toBe("Unavailable");
-    expect(toTransferError(httpFailure(500, "unauthorized: authentication required"), "pull").kind).toBe("PermissionDenied");
+    expect(toTransferError(httpFailure(500, "unauthorized: authentication required"), "pull").kind).toBe(
+      "PermissionDenied",
+    );
     expect(toTransferError(httpFailure(500, "something else entirely"), "pull").kind).toBe("FailedPrecondition");
   });
 
   it("classifies in-stream errors, preferring a status code when the engine gives one", () => {
-    expect(toTransferError(new EngineStreamError("denied: requested access to the resource is denied", undefined), "push").kind).toBe("PermissionDenied");
+    expect(
+      toTransferError(new EngineStreamError("denied: requested access to the resource is denied", undefined), "push")
+        .kind,
+    ).toBe("PermissionDenied");
     expect(toTransferError(new EngineStreamError("whatever", 404), "push").kind).toBe("NotFound");
-    expect(toTransferError(new EngineStreamError("toomanyrequests: slow down", undefined), "pull").kind).toBe("ResourceExhausted");
+    expect(toTransferError(new EngineStreamError("toomanyrequests: slow down", undefined), "pull").kind).toBe(
+      "ResourceExhausted",
+    );
   });
 });
 
 describe("splitReference", () => {
   it("defaults to latest and keeps registry ports apart from tags", () => {
-    expect(splitReference("127.0.0.1:5000/app")).toEqual({ repository: "127.0.0.1:5000/app", version: "latest", explicit: "127.0.0.1:5000/app:latest" });
+    expect(splitReference("127.0.0.1:5000/app")).toEqual({
+      repository: "127.0.0.1:5000/app",
+      version: "latest",
+      explicit: "127.0.0.1:5000/app:latest",
+    });
     expect(splitReference("127.0.0.1:5000/app:2")).toMatchObject({ repository: "127.0.0.1:5000/app", version: "2" });
-    expect(splitReference(`app@sha256:${"a".repeat(64)}`)).toMatchObject({ repository: "app", version: `sha256:${"a".repeat(64)}` });
+    expect(splitReference(`app@sha256:${"a".repeat(64)}`)).toMatchObject({
+      repository: "app",
+      version: `sha256:${"a".repeat(64)}`,
+    });
   });
 });
 
@@ -46,7 +63,8 @@ describe("progressStream", () => {
       await new Promise((resolve) => setImmediate(resolve));
       report(2);
       return "done";
-    })) items.push(item);
+    }))
+      items.push(item);
     expect(items).toEqual([
       { kind: "progress", value: 1 },
       { kind: "progress", value: 2 },

@@ -22,7 +22,11 @@ describe("instrumented engine", () => {
     fake.addImage("img:1");
     const records: EngineCallRecord[] = [];
     const { lines, logger } = memoryLogger();
-    const engine = instrumentEngine(fake, { logger, context: () => ({ requestId: "req-1" }), onCall: (r) => records.push(r) });
+    const engine = instrumentEngine(fake, {
+      logger,
+      context: () => ({ requestId: "req-1" }),
+      onCall: (r) => records.push(r),
+    });
 
     const id = await engine.containers.create({ name: "web-1", image: "img:1" });
     await engine.containers.start(id);
@@ -50,23 +54,31 @@ describe("instrumented engine", () => {
     let release: (() => void) | undefined;
     const source = {
       events: {
-      stream(): AsyncIterable<number> {
-        return {
-          [Symbol.asyncIterator]() {
-            let count = 0;
-            return {
-              next: async () => (count++ < 1 ? { done: false, value: 1 } : await new Promise<IteratorResult<number>>((r) => (release = () => r({ done: true, value: undefined })))),
-              return: async () => {
-                release?.();
-                return { done: true as const, value: undefined };
-              },
-            };
-          },
-        };
-      },
+        stream(): AsyncIterable<number> {
+          return {
+            [Symbol.asyncIterator]() {
+              let count = 0;
+              return {
+                next: async () =>
+                  count++ < 1
+                    ? { done: false, value: 1 }
+                    : await new Promise<IteratorResult<number>>(
+                        (r) => (release = () => r({ done: true, value: undefined })),
+                      ),
+                return: async () => {
+                  release?.();
+                  return { done: true as const, value: undefined };
+                },
+              };
+            },
+          };
+        },
       },
     };
-    const engine = instrumentEngine(source, { logger: pino({ level: "silent" }), onStream: (_op, delta) => deltas.push(delta) });
+    const engine = instrumentEngine(source, {
+      logger: pino({ level: "silent" }),
+      onStream: (_op, delta) => deltas.push(delta),
+    });
     const iterator = engine.events.stream()[Symbol.asyncIterator]();
     expect(await iterator.next()).toEqual({ done: false, value: 1 });
     const pending = iterator.next();

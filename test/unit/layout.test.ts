@@ -30,7 +30,9 @@ function foldersUnder(dir: string): string[] {
 /** Each import of a source file: the package name, or the repository path it points at. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  return [...text.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)].map(([, spec]) => (spec!.startsWith(".") ? normalize(join(dirname(file), spec!)) : spec!));
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)].map(([, spec]) =>
+    spec!.startsWith(".") ? normalize(join(dirname(file), spec!)) : spec!,
+  );
 }
 
 const sources = filesUnder("src").filter((f) => f.endsWith(".ts"));
@@ -52,7 +54,8 @@ describe("src/ layout", () => {
     const wrong: string[] = [];
     for (const file of sources) {
       for (const target of importsOf(file)) {
-        if ((target === "dockerode" || target === "docker-modem") && !file.startsWith("src/engine/docker/")) wrong.push(`${file} imports ${target}`);
+        if ((target === "dockerode" || target === "docker-modem") && !file.startsWith("src/engine/docker/"))
+          wrong.push(`${file} imports ${target}`);
         if (target.startsWith("test/")) wrong.push(`${file} imports ${target}`);
       }
     }
@@ -67,7 +70,10 @@ describe("src/ layout", () => {
 
   it("agrees with the README's architecture section: every folder named there exists, and every folder is named", () => {
     const readme = readFileSync("README.md", "utf8");
-    const section = readme.slice(readme.indexOf("## Architecture"), readme.indexOf("\n## ", readme.indexOf("## Architecture") + 1));
+    const section = readme.slice(
+      readme.indexOf("## Architecture"),
+      readme.indexOf("\n## ", readme.indexOf("## Architecture") + 1),
+    );
     expect(section.length).toBeGreaterThan(100);
     const named = new Set([...section.matchAll(/\bsrc\/[a-z/-]+\//g)].map(([path]) => path.replace(/\/$/, "")));
     const folders = foldersUnder("src");

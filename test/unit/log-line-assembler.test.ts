@@ -28,7 +28,9 @@ describe("log line assembler", () => {
   it("joins a line the engine logged in parts, keeping its first time, and never mixes streams", () => {
     const lines = createLogLineAssembler({ tty: false, timestamps: true });
     expect(lines.push("stdout", Buffer.from(`${t1} first half `))).toEqual([]);
-    expect(lines.push("stderr", Buffer.from(`${t2} other\n`))).toEqual([{ stream: "stderr", text: "other", timeNano: parseEngineTime(t2) }]);
+    expect(lines.push("stderr", Buffer.from(`${t2} other\n`))).toEqual([
+      { stream: "stderr", text: "other", timeNano: parseEngineTime(t2) },
+    ]);
     expect(lines.push("stdout", Buffer.from(`${t2} second half\n`))).toEqual([
       { stream: "stdout", text: "first half second half", timeNano: nano1 },
     ]);
@@ -38,7 +40,9 @@ describe("log line assembler", () => {
     const lines = createLogLineAssembler({ tty: false, timestamps: false });
     const snowman = Buffer.from("☃");
     lines.push("stdout", snowman.subarray(0, 1));
-    expect(lines.push("stdout", Buffer.concat([snowman.subarray(1), Buffer.from("\n")]))).toEqual([{ stream: "stdout", text: "☃" }]);
+    expect(lines.push("stdout", Buffer.concat([snowman.subarray(1), Buffer.from("\n")]))).toEqual([
+      { stream: "stdout", text: "☃" },
+    ]);
     expect(lines.push("stdout", Buffer.from([0xff, 0x41, 0x0a]))).toEqual([{ stream: "stdout", text: "\ufffdA" }]);
   });
 

@@ -32,16 +32,29 @@ async function setup(options: { orphanGraceMs?: number; backoffBaseMs?: number }
   const backoff = createRestartBackoff({ baseMs: options.backoffBaseMs ?? 200, capMs: 1000 });
   const lock = createKeyedLock();
   const localScaler = createScaler({ engine, instance: "test", registry, view, logger, slots, backoff, lock });
-  const reconciler = createReconciler({ scaler: localScaler, slots, registry, view, logger, orphanGraceMs: options.orphanGraceMs ?? 60_000, debounceMs: 5 });
+  const reconciler = createReconciler({
+    scaler: localScaler,
+    slots,
+    registry,
+    view,
+    logger,
+    orphanGraceMs: options.orphanGraceMs ?? 60_000,
+    debounceMs: 5,
+  });
   reconciler.start();
-  closers.push(() => reconciler.close(), () => view.close());
+  closers.push(
+    () => reconciler.close(),
+    () => view.close(),
+  );
   // Scale as the local orchestrator answers it, through the service controller.
   const scaler = controllerOver(localScaler, { registry, view, logger, lock });
   return { engine, registry, view, slots, scaler, reconciler };
 }
 
 function running(engine: FakeEngine, service = "web") {
-  return [...engine.allContainers.values()].filter((c) => ownershipOf(c.labels)?.service === service && c.state === "running");
+  return [...engine.allContainers.values()].filter(
+    (c) => ownershipOf(c.labels)?.service === service && c.state === "running",
+  );
 }
 
 describe("reconciler (fake engine)", () => {
@@ -51,7 +64,11 @@ describe("reconciler (fake engine)", () => {
     const victim = running(engine).find((c) => c.name === "web-2")!;
     engine.exitContainer(victim.id, 3);
     await until(() => running(engine).length === 3 && !engine.allContainers.has(victim.id));
-    expect(running(engine).map((c) => c.name).sort()).toEqual(["web-1", "web-2", "web-3"]);
+    expect(
+      running(engine)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["web-1", "web-2", "web-3"]);
     const status = await scaler.status("web");
     expect(status.failures).toEqual([expect.objectContaining({ slot: 2, exitCode: 3, consecutive: 1 })]);
     expect(status.crashLooping).toBe(false);
@@ -73,7 +90,10 @@ describe("reconciler (fake engine)", () => {
     await until(() => !engine.allContainers.has(sick.id) && running(engine).length === 1);
     expect((await scaler.status("web")).failures[0]?.reason).toBe("unhealthy");
 
-    await registry.update(definitionWithDefaults({ name: "web", image: "busybox:1", replaceUnhealthy: false }), { expectedVersion: 0, allowMissing: false });
+    await registry.update(definitionWithDefaults({ name: "web", image: "busybox:1", replaceUnhealthy: false }), {
+      expectedVersion: 0,
+      allowMissing: false,
+    });
     const tolerated = running(engine)[0]!;
     engine.setHealth(tolerated.id, "unhealthy");
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -100,12 +120,20 @@ describe("reconciler (fake engine)", () => {
   it("reports orphans and removes them after the grace period, never touching foreign containers", async () => {
     // The grace period is long enough that a slow machine still calls the first resync inside it.
     const { engine, reconciler } = await setup({ orphanGraceMs: 1000 });
-    const orphan = await engine.containers.create({ name: "gone-1", image: "busybox:1", labels: ownershipLabels({ instance: "test", service: "gone", slot: 1, definitionVersion: 1 }) });
+    const orphan = await engine.containers.create({
+      name: "gone-1",
+      image: "busybox:1",
+      labels: ownershipLabels({ instance: "test", service: "gone", slot: 1, definitionVersion: 1 }),
+    });
     await engine.containers.start(orphan);
     const foreign = await engine.containers.create({ name: "mine", image: "busybox:1", labels: { team: "x" } });
     await engine.containers.start(foreign);
     // Another dockhand's container (another data directory) on the same engine.
-    const other = await engine.containers.create({ name: "other-1", image: "busybox:1", labels: ownershipLabels({ instance: "other", service: "gone", slot: 1, definitionVersion: 1 }) });
+    const other = await engine.containers.create({
+      name: "other-1",
+      image: "busybox:1",
+      labels: ownershipLabels({ instance: "other", service: "gone", slot: 1, definitionVersion: 1 }),
+    });
     await engine.containers.start(other);
     await until(async () => (await reconciler.orphans()).length === 1);
     expect((await reconciler.orphans())[0]?.container.name).toBe("gone-1");
@@ -149,7 +177,14 @@ describe("reconciler (fake engine)", () => {
     const gated = { ...engine, containers: gatedContainers };
     const logger = pino({ level: "silent" });
     const slots = createSlotOperations({ engine: gated, logger, instance: "test" });
-    const scaler = createScaler({ engine: gated, instance: "test", registry, view: view as ContainerView, logger, slots });
+    const scaler = createScaler({
+      engine: gated,
+      instance: "test",
+      registry,
+      view: view as ContainerView,
+      logger,
+      slots,
+    });
     const reconciler = createReconciler({ scaler, slots, registry, view, logger, debounceMs: 5 });
     await registry.setReplicas("web", 1);
     reconciler.start();

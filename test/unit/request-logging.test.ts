@@ -34,15 +34,26 @@ describe("request ids in logs", () => {
     );
     const fake = createFakeEngine();
     fake.addImage("img:1");
-    server = await startDockhandServer({ config: { ...defaults, port: 0, dataDir, shutdownGraceMs: 200 }, engine: fake as unknown as Engine, logger });
+    server = await startDockhandServer({
+      config: { ...defaults, port: 0, dataDir, shutdownGraceMs: 200 },
+      engine: fake as unknown as Engine,
+      logger,
+    });
     const transport = createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" });
-    await createClient(ServiceRegistry, transport).createService({ service: { name: "web", image: "img:1", command: ["sleep", "1"] } });
-    await createClient(Scaler, transport).scale({ name: "web", replicas: 1 }, { headers: { "x-request-id": "scale-42" } });
+    await createClient(ServiceRegistry, transport).createService({
+      service: { name: "web", image: "img:1", command: ["sleep", "1"] },
+    });
+    await createClient(Scaler, transport).scale(
+      { name: "web", replicas: 1 },
+      { headers: { "x-request-id": "scale-42" } },
+    );
 
     const rpc = lines.find((l) => l.msg === "rpc" && l.procedure === "/dockhand.v1.Scaler/Scale");
     expect(rpc?.requestId).toBe("scale-42");
     const engineCalls = lines.filter((l) => l.msg === "engine call" && l.requestId === "scale-42");
-    expect(engineCalls.map((l) => l.operation)).toEqual(expect.arrayContaining(["createContainer", "startContainer", "inspectContainer"]));
+    expect(engineCalls.map((l) => l.operation)).toEqual(
+      expect.arrayContaining(["createContainer", "startContainer", "inspectContainer"]),
+    );
     expect(engineCalls.find((l) => l.operation === "startContainer")?.containerId).toMatch(/^[0-9a-f]+$/);
   });
 });

@@ -11,7 +11,12 @@ describe("checkRequestShape", () => {
 
   it("accepts defined enum values and normalized durations", () => {
     const req = create(UpdateServiceRequestSchema, {
-      service: { ...service, unhealthyAction: UnhealthyAction.IGNORE, stopGracePeriod: { seconds: 5n, nanos: 1 }, updateConfig: { order: UpdateOrder.START_FIRST } },
+      service: {
+        ...service,
+        unhealthyAction: UnhealthyAction.IGNORE,
+        stopGracePeriod: { seconds: 5n, nanos: 1 },
+        updateConfig: { order: UpdateOrder.START_FIRST },
+      },
     });
     expect(() => checkRequestShape(UpdateServiceRequestSchema, req)).not.toThrow();
     const negative = create(StopContainerRequestSchema, { id: "x", gracePeriod: { seconds: -1n, nanos: -5 } });
@@ -19,12 +24,30 @@ describe("checkRequestShape", () => {
   });
 
   it.each([
-    [{ ...service, unhealthyAction: 99 as UnhealthyAction }, /^service\.unhealthy_action: 99 is not a value of UnhealthyAction \(one of /],
-    [{ ...service, updateConfig: { order: -1 as UpdateOrder } }, /^service\.update_config\.order: -1 is not a value of UpdateOrder/],
-    [{ ...service, ports: [{ containerPort: 80 }, { containerPort: 81, protocol: 7 }] }, /^service\.ports\[1\]\.protocol: 7/],
-    [{ ...service, stopGracePeriod: { seconds: 1n, nanos: -1 } }, /^service\.stop_grace_period: is not a normalized duration/],
-    [{ ...service, updateConfig: { delay: { seconds: 0n, nanos: 1_000_000_000 } } }, /^service\.update_config\.delay: is not a valid duration/],
-    [{ ...service, updateConfig: { monitor: { seconds: 315_576_000_001n, nanos: 0 } } }, /^service\.update_config\.monitor: is not a valid duration/],
+    [
+      { ...service, unhealthyAction: 99 as UnhealthyAction },
+      /^service\.unhealthy_action: 99 is not a value of UnhealthyAction \(one of /,
+    ],
+    [
+      { ...service, updateConfig: { order: -1 as UpdateOrder } },
+      /^service\.update_config\.order: -1 is not a value of UpdateOrder/,
+    ],
+    [
+      { ...service, ports: [{ containerPort: 80 }, { containerPort: 81, protocol: 7 }] },
+      /^service\.ports\[1\]\.protocol: 7/,
+    ],
+    [
+      { ...service, stopGracePeriod: { seconds: 1n, nanos: -1 } },
+      /^service\.stop_grace_period: is not a normalized duration/,
+    ],
+    [
+      { ...service, updateConfig: { delay: { seconds: 0n, nanos: 1_000_000_000 } } },
+      /^service\.update_config\.delay: is not a valid duration/,
+    ],
+    [
+      { ...service, updateConfig: { monitor: { seconds: 315_576_000_001n, nanos: 0 } } },
+      /^service\.update_config\.monitor: is not a valid duration/,
+    ],
   ])("refuses %#, naming the field", (serviceInit, message) => {
     const req = create(UpdateServiceRequestSchema, { service: serviceInit });
     expect(() => checkRequestShape(UpdateServiceRequestSchema, req)).toThrow(message);

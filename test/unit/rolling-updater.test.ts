@@ -27,10 +27,30 @@ async function setup(policy: Partial<UpdatePolicy> = {}, dataDir = mkdtempSync(j
   const { view, slots } = await startLocalParts(engine, logger);
   const lock = createKeyedLock();
   const localScaler = createScaler({ engine, instance: "test", registry, view, logger, slots, lock });
-  const updater = createRollingUpdater({ instance: "test", slots, scaler: localScaler, registry, view, engine, logger });
+  const updater = createRollingUpdater({
+    instance: "test",
+    slots,
+    scaler: localScaler,
+    registry,
+    view,
+    engine,
+    logger,
+  });
   const scaler = controllerOver(localScaler, { registry, view, logger, lock });
-  closers.push(() => updater.close(), () => view.close());
-  const fullPolicy: UpdatePolicy = { parallelism: 2, delayMs: 0, order: "stop-first", monitorMs: 0, failureAction: "pause", minHealthyMs: 0, healthyDeadlineMs: 60_000, ...policy };
+  closers.push(
+    () => updater.close(),
+    () => view.close(),
+  );
+  const fullPolicy: UpdatePolicy = {
+    parallelism: 2,
+    delayMs: 0,
+    order: "stop-first",
+    monitorMs: 0,
+    failureAction: "pause",
+    minHealthyMs: 0,
+    healthyDeadlineMs: 60_000,
+    ...policy,
+  };
   await registry.create(v1, fullPolicy);
   await scaler.scale("web", 3, { wait: true });
   return { engine, registry, scaler, updater, view, dataDir };
@@ -46,22 +66,27 @@ function failNewVersion(engine: ReturnType<typeof createFakeEngine>): void {
 }
 
 function containers(engine: ReturnType<typeof createFakeEngine>) {
-  return [...engine.allContainers.values()].filter((c) => c.state === "running").map((c) => ({ name: c.name, version: ownershipOf(c.labels)?.definitionVersion, command: c.command }));
+  return [...engine.allContainers.values()]
+    .filter((c) => c.state === "running")
+    .map((c) => ({ name: c.name, version: ownershipOf(c.labels)?.definitionVersion, command: c.command }));
 }
 
 describe("rolling updater (fake engine)", () => {
-  it.each(["stop-first", "start-first"] as const)("replaces every container batch by batch (%s), keeping slot names", async (order) => {
-    const { engine, registry, updater } = await setup({ order });
-    const { service } = await registry.update(v2, { expectedVersion: 1, allowMissing: false });
-    expect(service.rollout).toMatchObject({ state: "updating", fromVersion: 1, toVersion: 2 });
-    await updater.run("web");
-    expect(registry.get("web").rollout?.state).toBe("completed");
-    expect(containers(engine).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
-      { name: "web-1", version: 2, command: ["v2"] },
-      { name: "web-2", version: 2, command: ["v2"] },
-      { name: "web-3", version: 2, command: ["v2"] },
-    ]);
-  });
+  it.each(["stop-first", "start-first"] as const)(
+    "replaces every container batch by batch (%s), keeping slot names",
+    async (order) => {
+      const { engine, registry, updater } = await setup({ order });
+      const { service } = await registry.update(v2, { expectedVersion: 1, allowMissing: false });
+      expect(service.rollout).toMatchObject({ state: "updating", fromVersion: 1, toVersion: 2 });
+      await updater.run("web");
+      expect(registry.get("web").rollout?.state).toBe("completed");
+      expect(containers(engine).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+        { name: "web-1", version: 2, command: ["v2"] },
+        { name: "web-2", version: 2, command: ["v2"] },
+        { name: "web-3", version: 2, command: ["v2"] },
+      ]);
+    },
+  );
 
   it("pauses when a new container fails within the monitor window", async () => {
     const { engine, registry, updater } = await setup({ monitorMs: 30, parallelism: 1 });
@@ -104,7 +129,15 @@ describe("rolling updater (fake engine)", () => {
     const logger = pino({ level: "silent" });
     const reloaded = await createServiceRegistry(createStateFile(dataDir));
     const { view, slots } = await startLocalParts(engine, logger);
-    const updater = createRollingUpdater({ instance: "test", slots, scaler: createScaler({ engine, instance: "test", registry: reloaded, view, logger, slots }), registry: reloaded, view, engine, logger });
+    const updater = createRollingUpdater({
+      instance: "test",
+      slots,
+      scaler: createScaler({ engine, instance: "test", registry: reloaded, view, logger, slots }),
+      registry: reloaded,
+      view,
+      engine,
+      logger,
+    });
     closers.push(() => view.close());
     updater.resumeAll();
     await updater.run("web");

@@ -20,13 +20,19 @@ async function setup(concurrency = 4) {
   const logger = pino({ level: "silent" });
   const { view, slots } = await startLocalParts(engine, logger);
   const lock = createKeyedLock();
-  const scaler = controllerOver(createScaler({ engine, instance: "test", registry, view, logger, slots, concurrency, lock }), { registry, view, logger, lock }, 50);
+  const scaler = controllerOver(
+    createScaler({ engine, instance: "test", registry, view, logger, slots, concurrency, lock }),
+    { registry, view, logger, lock },
+    50,
+  );
   await registry.create(definitionWithDefaults({ name: "web", image: "busybox:1" }));
   return { engine, registry, scaler, view, logger };
 }
 
 function running(engine: ReturnType<typeof createFakeEngine>, service = "web") {
-  return [...engine.allContainers.values()].filter((c) => ownershipOf(c.labels)?.service === service && c.state === "running");
+  return [...engine.allContainers.values()].filter(
+    (c) => ownershipOf(c.labels)?.service === service && c.state === "running",
+  );
 }
 
 describe("scaler (fake engine)", () => {
@@ -36,7 +42,11 @@ describe("scaler (fake engine)", () => {
     expect(up.running).toBe(5);
     expect(up.containers.map((c) => c.name)).toEqual(["web-1", "web-2", "web-3", "web-4", "web-5"]);
     await scaler.scale("web", 2, { wait: true });
-    expect(running(engine).map((c) => c.name).sort()).toEqual(["web-1", "web-2"]);
+    expect(
+      running(engine)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["web-1", "web-2"]);
     expect(engine.allContainers.size).toBe(2);
   });
 
@@ -53,7 +63,11 @@ describe("scaler (fake engine)", () => {
 
   it("never touches containers without its labels", async () => {
     const { engine, scaler } = await setup();
-    const foreign = await engine.containers.create({ name: "someone-else", image: "busybox:1", labels: {} } satisfies ContainerSpec);
+    const foreign = await engine.containers.create({
+      name: "someone-else",
+      image: "busybox:1",
+      labels: {},
+    } satisfies ContainerSpec);
     await engine.containers.start(foreign);
     await scaler.scale("web", 2, { wait: true });
     await scaler.scale("web", 0, { wait: true });
@@ -104,11 +118,18 @@ describe("scaler (fake engine)", () => {
 
   it("refuses counts outside 0..max, unknown services, and fixed host ports with more than one replica", async () => {
     const { registry, scaler } = await setup();
-    await expect(scaler.scale("web", -1, { wait: true })).rejects.toMatchObject({ kind: "InvalidArgument", message: expect.stringContaining("replicas") });
+    await expect(scaler.scale("web", -1, { wait: true })).rejects.toMatchObject({
+      kind: "InvalidArgument",
+      message: expect.stringContaining("replicas"),
+    });
     await expect(scaler.scale("web", 51, { wait: true })).rejects.toMatchObject({ kind: "InvalidArgument" });
     await expect(scaler.scale("nope", 1, { wait: true })).rejects.toMatchObject({ kind: "NotFound" });
     await registry.update(
-      definitionWithDefaults({ name: "web", image: "busybox:1", ports: [{ containerPort: 80, protocol: "tcp", hostPort: 8080, hostIp: "127.0.0.1" }] }),
+      definitionWithDefaults({
+        name: "web",
+        image: "busybox:1",
+        ports: [{ containerPort: 80, protocol: "tcp", hostPort: 8080, hostIp: "127.0.0.1" }],
+      }),
       { expectedVersion: 0, allowMissing: false },
     );
     await expect(scaler.scale("web", 2, { wait: true })).rejects.toMatchObject({ kind: "FailedPrecondition" });

@@ -29,7 +29,13 @@ describe("service file: workload fields", () => {
   it("reads health check, mounts, networks, secrets and configs", async () => {
     const [api] = await readServiceFile(file(example));
     expect(api).toMatchObject({
-      healthCheck: { test: ["CMD-SHELL", "test -f /ready"], intervalMs: 500, timeoutMs: 2000, retries: 2, startPeriodMs: 60_000 },
+      healthCheck: {
+        test: ["CMD-SHELL", "test -f /ready"],
+        intervalMs: 500,
+        timeoutMs: 2000,
+        retries: 2,
+        startPeriodMs: 60_000,
+      },
       mounts: [
         { type: "volume", target: "/data", source: "data", perSlot: true, readOnly: false, tmpfsSizeBytes: 0 },
         { type: "tmpfs", target: "/scratch", source: "", perSlot: false, readOnly: false, tmpfsSizeBytes: 1024 },
@@ -44,18 +50,28 @@ describe("service file: workload fields", () => {
   });
 
   it("refuses an unknown key and a bad value, naming the field", async () => {
-    await expect(readServiceFile(file("services:\n  api:\n    image: busybox:1\n    mounts: [{target: /d, sorce: x}]\n"))).rejects.toThrow(/services\.api\.mounts\[0\]\.sorce: is not a known field/);
-    await expect(readServiceFile(file("services:\n  api:\n    image: busybox:1\n    networks: [bridge]\n"))).rejects.toThrow(/services\.api\.networks\[0\]/);
+    await expect(
+      readServiceFile(file("services:\n  api:\n    image: busybox:1\n    mounts: [{target: /d, sorce: x}]\n")),
+    ).rejects.toThrow(/services\.api\.mounts\[0\]\.sorce: is not a known field/);
+    await expect(
+      readServiceFile(file("services:\n  api:\n    image: busybox:1\n    networks: [bridge]\n")),
+    ).rejects.toThrow(/services\.api\.networks\[0\]/);
   });
 
   it("keeps the secret versions a stored definition pins, so a restart after UpdateSecret starts no rollout", async () => {
     const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-sfw-state-"))));
     const definitions = await readServiceFile(file(example));
     expect((await applyServiceFile(registry, definitions)).created).toEqual(["api"]);
-    const pinned = { ...registry.get("api").definition, fileVersions: { "secret/token": 2, "secret/tls-key": 1, "config/app.conf": 1 } };
+    const pinned = {
+      ...registry.get("api").definition,
+      fileVersions: { "secret/token": 2, "secret/tls-key": 1, "config/app.conf": 1 },
+    };
     await registry.update(pinned, { expectedVersion: 0, allowMissing: false });
     const version = registry.get("api").version;
-    expect(await applyServiceFile(registry, await readServiceFile(file(example)))).toEqual({ created: [], updated: [] });
+    expect(await applyServiceFile(registry, await readServiceFile(file(example)))).toEqual({
+      created: [],
+      updated: [],
+    });
     expect(registry.get("api").version).toBe(version);
   });
 });

@@ -52,16 +52,25 @@ describe("service file", () => {
 
   it("creates missing services and updates those that differ, leaving equal ones alone", async () => {
     const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-sf-state-"))));
-    expect(await applyServiceFile(registry, await readServiceFile(file(example)))).toEqual({ created: ["web", "worker"], updated: [] });
+    expect(await applyServiceFile(registry, await readServiceFile(file(example)))).toEqual({
+      created: ["web", "worker"],
+      updated: [],
+    });
     const changed = example.replace("GREETING: hello", "GREETING: bonjour");
-    expect(await applyServiceFile(registry, await readServiceFile(file(changed)))).toEqual({ created: [], updated: ["web"] });
+    expect(await applyServiceFile(registry, await readServiceFile(file(changed)))).toEqual({
+      created: [],
+      updated: ["web"],
+    });
     expect(registry.get("web").version).toBe(2);
     expect(registry.get("worker").version).toBe(1);
   });
 
   it.each([
     ["services:\n  web:\n    image: busybox\n", "services.web.image"],
-    ["services:\n  web:\n    image: busybox:1\n    ports: [{container_port: 70000}]\n", "services.web.ports[0].container_port"],
+    [
+      "services:\n  web:\n    image: busybox:1\n    ports: [{container_port: 70000}]\n",
+      "services.web.ports[0].container_port",
+    ],
     ["services:\n  web:\n    image: busybox:1\n    colour: red\n", "services.web.colour: is not a known field"],
     ["services:\n  web:\n    image: busybox:1\n    stop_grace_period: soon\n", "services.web.stop_grace_period"],
     ["services: [\n", "service file"],

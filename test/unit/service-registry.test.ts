@@ -26,19 +26,26 @@ describe("service registry", () => {
     await registry.create(web);
     const v2 = await registry.update({ ...web, image: "busybox:2" }, { expectedVersion: 1, allowMissing: false });
     expect(v2.service.version).toBe(2);
-    await expect(registry.update({ ...web, image: "busybox:3" }, { expectedVersion: 1, allowMissing: false })).rejects.toMatchObject({
+    await expect(
+      registry.update({ ...web, image: "busybox:3" }, { expectedVersion: 1, allowMissing: false }),
+    ).rejects.toMatchObject({
       kind: "Aborted",
     });
     expect(registry.get("web").definition.image).toBe("busybox:2");
     const same = await registry.update({ ...web, image: "busybox:2" }, { expectedVersion: 2, allowMissing: false });
     expect(same.service.version).toBe(2);
-    const unconditional = await registry.update({ ...web, image: "busybox:4" }, { expectedVersion: 0, allowMissing: false });
+    const unconditional = await registry.update(
+      { ...web, image: "busybox:4" },
+      { expectedVersion: 0, allowMissing: false },
+    );
     expect(unconditional.service.version).toBe(3);
   });
 
   it("creates on update only with allowMissing", async () => {
     const { registry } = await freshRegistry();
-    await expect(registry.update(web, { expectedVersion: 0, allowMissing: false })).rejects.toMatchObject({ kind: "NotFound" });
+    await expect(registry.update(web, { expectedVersion: 0, allowMissing: false })).rejects.toMatchObject({
+      kind: "NotFound",
+    });
     const result = await registry.update(web, { expectedVersion: 0, allowMissing: true });
     expect(result.created).toBe(true);
   });

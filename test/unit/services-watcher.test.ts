@@ -13,10 +13,12 @@ function createWorld(initial: ServiceStatusView[]) {
   const statuses = new Map(initial.map((s) => [s.name, s]));
   const registryListeners = new Set<() => void>();
   const viewListeners = new Set<(service: string) => void>();
-  const subscribe = <T>(set: Set<T>) => (listener: T) => {
-    set.add(listener);
-    return () => void set.delete(listener);
-  };
+  const subscribe =
+    <T>(set: Set<T>) =>
+    (listener: T) => {
+      set.add(listener);
+      return () => void set.delete(listener);
+    };
   return {
     registry: {
       list: () => [...statuses.keys()].sort().map((name) => ({ definition: { name } }) as StoredService),
@@ -72,7 +74,9 @@ describe("services watcher", () => {
   it("sends nothing for a change that leaves every status as it was", async () => {
     const world = createWorld([status("web", 2)]);
     const stop = new AbortController();
-    const iterator = createServicesWatcher({ ...world, coalesceMs: 10 }).watch(stop.signal)[Symbol.asyncIterator]();
+    const iterator = createServicesWatcher({ ...world, coalesceMs: 10 })
+      .watch(stop.signal)
+      [Symbol.asyncIterator]();
     await iterator.next();
     world.set(status("web", 2));
     world.set(status("web", 1));

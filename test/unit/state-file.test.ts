@@ -31,7 +31,9 @@ describe("state file", () => {
   ])("refuses a corrupt file (%s) with a clear message and leaves it untouched", async (_what, content) => {
     const dir = mkdtempSync(join(tmpdir(), "dockhand-state-"));
     writeFileSync(join(dir, "state.json"), content);
-    await expect(createStateFile(dir).load()).rejects.toThrow(/state file .*state\.json is corrupt .*will not overwrite it/);
+    await expect(createStateFile(dir).load()).rejects.toThrow(
+      /state file .*state\.json is corrupt .*will not overwrite it/,
+    );
     expect(readFileSync(join(dir, "state.json"), "utf8")).toBe(content);
   });
 });

@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { cpuPercent, isLiveSample, toStatsSample, type DockerStatsJson } from "../../src/engine/docker/docker-stats-mapping.js";
+import {
+  cpuPercent,
+  isLiveSample,
+  toStatsSample,
+  type DockerStatsJson,
+} from "../../src/engine/docker/docker-stats-mapping.js";
 
-const sample = (read: string, total: number, system: number, extra: Partial<DockerStatsJson> = {}): DockerStatsJson => ({
+const sample = (
+  read: string,
+  total: number,
+  system: number,
+  extra: Partial<DockerStatsJson> = {},
+): DockerStatsJson => ({
   read,
   cpu_stats: { cpu_usage: { total_usage: total }, system_cpu_usage: system, online_cpus: 2 },
   ...extra,
@@ -20,7 +30,14 @@ describe("stats mapping", () => {
     const v1 = sample("2026-01-01T00:00:01Z", 0, 0, {
       memory_stats: { usage: 10_000, limit: 50_000, stats: { total_inactive_file: 4_000 } },
       networks: { eth0: { rx_bytes: 10, tx_bytes: 20 }, eth1: { rx_bytes: 1, tx_bytes: 2 } },
-      blkio_stats: { io_service_bytes_recursive: [{ op: "Read", value: 7 }, { op: "Write", value: 9 }, { op: "Read", value: 1 }, { op: "Total", value: 17 }] },
+      blkio_stats: {
+        io_service_bytes_recursive: [
+          { op: "Read", value: 7 },
+          { op: "Write", value: 9 },
+          { op: "Read", value: 1 },
+          { op: "Total", value: 17 },
+        ],
+      },
       pids_stats: { current: 3 },
     });
     expect(toStatsSample(v1, v1)).toMatchObject({
@@ -35,9 +52,20 @@ describe("stats mapping", () => {
     });
     const v2 = sample("2026-01-01T00:00:01Z", 0, 0, {
       memory_stats: { usage: 10_000, limit: 50_000, stats: { inactive_file: 1_000 } },
-      blkio_stats: { io_service_bytes_recursive: [{ op: "read", value: 5 }, { op: "write", value: 6 }] },
+      blkio_stats: {
+        io_service_bytes_recursive: [
+          { op: "read", value: 5 },
+          { op: "write", value: 6 },
+        ],
+      },
     });
-    expect(toStatsSample(v2, v2)).toMatchObject({ memoryUsageBytes: 9_000, blockReadBytes: 5, blockWriteBytes: 6, networkRxBytes: 0, pids: 0 });
+    expect(toStatsSample(v2, v2)).toMatchObject({
+      memoryUsageBytes: 9_000,
+      blockReadBytes: 5,
+      blockWriteBytes: 6,
+      networkRxBytes: 0,
+      pids: 0,
+    });
   });
 
   it("tells the engine's zeroed samples of a container that does not run", () => {

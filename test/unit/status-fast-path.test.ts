@@ -52,7 +52,11 @@ async function setup() {
     limits: defaults,
   });
   const { port } = await server.listen(0, "127.0.0.1");
-  closers.push(() => orchestrator.close(), () => store.close(), () => server.close(0));
+  closers.push(
+    () => orchestrator.close(),
+    () => store.close(),
+    () => server.close(0),
+  );
   const client = createClient(Scaler, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
   return { engine, orchestrator, backoff, client };
 }
@@ -63,7 +67,9 @@ describe("gRPC GetStatus fast path", () => {
     await orchestrator.scale("web", 1, { wait: true });
     // The slot's container dies twice in a row: crash-looping.
     for (let i = 0; i < 2; i++) {
-      const container = [...engine.allContainers.values()].find((c) => ownershipOf(c.labels)?.service === "web" && c.state === "running")!;
+      const container = [...engine.allContainers.values()].find(
+        (c) => ownershipOf(c.labels)?.service === "web" && c.state === "running",
+      )!;
       engine.exitContainer(container.id, 1);
       await orchestrator.scale("web", 1, { wait: true });
     }
@@ -91,7 +97,13 @@ describe("gRPC GetStatus fast path", () => {
     // A raw HTTP/2 call, so that only the server's deadline can end it (a client enforces its own).
     const session = http2.connect(`http://127.0.0.1:${port}`);
     closers.push(() => session.close());
-    const call = session.request({ ":method": "POST", ":path": "/dockhand.v1.Scaler/GetStatus", "content-type": "application/grpc", te: "trailers", "grpc-timeout": "200m" });
+    const call = session.request({
+      ":method": "POST",
+      ":path": "/dockhand.v1.Scaler/GetStatus",
+      "content-type": "application/grpc",
+      te: "trailers",
+      "grpc-timeout": "200m",
+    });
     const body = toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name: "web" }));
     const frame = Buffer.alloc(5 + body.length);
     frame.writeUInt32BE(body.length, 1);

@@ -81,7 +81,11 @@ describe("status watcher", () => {
       throw new DockhandError("NotFound", 'service "web" does not exist');
     });
     const watcher = createStatusWatcher({ source: world.source });
-    const failure = await watcher.watch("web", new AbortController().signal)[Symbol.asyncIterator]().next().catch((e: unknown) => e);
+    const failure = await watcher
+      .watch("web", new AbortController().signal)
+      [Symbol.asyncIterator]()
+      .next()
+      .catch((e: unknown) => e);
     expect((failure as DockhandError).kind).toBe("NotFound");
     expect(world.listeners()).toBe(0);
   });

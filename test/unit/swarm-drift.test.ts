@@ -20,7 +20,14 @@ const stored = (replicas: number, version = 1, environment: Record<string, strin
   updatedAt: "",
   updatePolicy: defaultUpdatePolicy,
 });
-const serviceOf = (spec: SwarmServiceSpec, extra: Partial<SwarmService> = {}): SwarmService => ({ id: "s1", version: 7, spec, createdAt: new Date(), updatedAt: new Date(), ...extra });
+const serviceOf = (spec: SwarmServiceSpec, extra: Partial<SwarmService> = {}): SwarmService => ({
+  id: "s1",
+  version: 7,
+  spec,
+  createdAt: new Date(),
+  updatedAt: new Date(),
+  ...extra,
+});
 /** What `docker service scale web=<n>` leaves: the count changed, dockhand's labels as they were. */
 const scaledOutside = (spec: SwarmServiceSpec, replicas: number): SwarmServiceSpec => ({ ...spec, replicas });
 
@@ -28,7 +35,9 @@ describe("what counts as drift of a Swarm service", () => {
   const written = toSwarmSpec(stored(3), "i", 3);
 
   it("a count other than the one dockhand wrote, said with the count dockhand wants", () => {
-    expect(describeDrift(stored(3), serviceOf(scaledOutside(written, 1)), "i", true)).toBe("the Swarm service was scaled to 1 outside dockhand (desired 3)");
+    expect(describeDrift(stored(3), serviceOf(scaledOutside(written, 1)), "i", true)).toBe(
+      "the Swarm service was scaled to 1 outside dockhand (desired 3)",
+    );
   });
 
   it("a service dockhand saw that is gone; but not one it never saw", () => {
@@ -38,7 +47,9 @@ describe("what counts as drift of a Swarm service", () => {
 
   it("a spec changed outside dockhand, naming the fields", () => {
     const changed = { ...written, env: { INJECTED: "1" }, image: "other:1" };
-    expect(describeDrift(stored(3), serviceOf(changed), "i", true)).toBe("the Swarm service's env, image were changed outside dockhand");
+    expect(describeDrift(stored(3), serviceOf(changed), "i", true)).toBe(
+      "the Swarm service's env, image were changed outside dockhand",
+    );
   });
 
   it("not a write of dockhand's own that is still on its way: a Scale or a new definition", () => {
@@ -50,7 +61,10 @@ describe("what counts as drift of a Swarm service", () => {
   });
 
   it("not the spec Swarm keeps while it rolls a failed update back", () => {
-    const rollingBack = serviceOf({ ...written, env: { OLD: "1" } }, { updateStatus: { state: "rollback_started", message: "" } });
+    const rollingBack = serviceOf(
+      { ...written, env: { OLD: "1" } },
+      { updateStatus: { state: "rollback_started", message: "" } },
+    );
     expect(describeDrift(stored(3), rollingBack, "i", true)).toBeUndefined();
   });
 });
@@ -114,7 +128,10 @@ describe("the drift a write finds and repairs", () => {
     drifts.saw("web");
     fake.change(undefined);
     expect(await writer.write(stored(2), "drift")).toBe("created");
-    expect(drifts.latest("web", 1)).toMatchObject({ what: "the Swarm service was removed outside dockhand", repairedAt: expect.any(Date) });
+    expect(drifts.latest("web", 1)).toMatchObject({
+      what: "the Swarm service was removed outside dockhand",
+      repairedAt: expect.any(Date),
+    });
     drifts.close();
   });
 
@@ -177,12 +194,24 @@ describe("the drift record", () => {
 });
 
 describe("drift in the status message", () => {
-  const base = { name: "web", desired: 3, running: 3, paused: 0, version: 1, containers: [], crashLooping: false, failures: [] };
+  const base = {
+    name: "web",
+    desired: 3,
+    running: 3,
+    paused: 0,
+    version: 1,
+    containers: [],
+    crashLooping: false,
+    failures: [],
+  };
 
   it("carries what drifted and when it was found and repaired, and is unset when nothing drifted", () => {
     const detectedAt = new Date("2026-01-01T00:00:01Z");
     const repairedAt = new Date("2026-01-01T00:00:02Z");
-    const message = statusToProto({ ...base, drift: { what: "the Swarm service was removed outside dockhand", detectedAt, repairedAt } });
+    const message = statusToProto({
+      ...base,
+      drift: { what: "the Swarm service was removed outside dockhand", detectedAt, repairedAt },
+    });
     expect(message.drift?.what).toBe("the Swarm service was removed outside dockhand");
     expect(timestampDate(message.drift!.detectedTime!)).toEqual(detectedAt);
     expect(timestampDate(message.drift!.repairedTime!)).toEqual(repairedAt);

@@ -9,19 +9,36 @@ import { sameSwarmSpec } from "../../src/orchestrator/swarm/swarm-service-writer
 
 function stored(extra: Partial<StoredService["definition"]> = {}, version = 3): StoredService {
   return {
-    definition: definitionWithDefaults({ name: "web", image: "dockhand-test/busybox:1", command: ["sleep", "3600"], ...extra }),
+    definition: definitionWithDefaults({
+      name: "web",
+      image: "dockhand-test/busybox:1",
+      command: ["sleep", "3600"],
+      ...extra,
+    }),
     version,
     replicas: 4,
     createdAt: "2026-01-01T00:00:00Z",
     updatedAt: "2026-01-01T00:00:00Z",
-    updatePolicy: { ...defaultUpdatePolicy, parallelism: 2, delayMs: 500, order: "start-first", failureAction: "rollback" },
+    updatePolicy: {
+      ...defaultUpdatePolicy,
+      parallelism: 2,
+      delayMs: 500,
+      order: "start-first",
+      failureAction: "rollback",
+    },
   };
 }
 
 describe("a definition as a Swarm service", () => {
   it("carries dockhand's labels with the instance, on the service and on each task's container", () => {
     const spec = toSwarmSpec(stored({ labels: { team: "a" } }), "inst-1", 4);
-    expect(spec.labels).toEqual({ "dockhand.managed-by": "dockhand", "dockhand.instance": "inst-1", "dockhand.service": "web", "dockhand.definition": "3", "dockhand.desired-replicas": "4" });
+    expect(spec.labels).toEqual({
+      "dockhand.managed-by": "dockhand",
+      "dockhand.instance": "inst-1",
+      "dockhand.service": "web",
+      "dockhand.definition": "3",
+      "dockhand.desired-replicas": "4",
+    });
     expect(spec.containerLabels).toMatchObject({ team: "a", "dockhand.instance": "inst-1", "dockhand.service": "web" });
     // The count is on the service only: a scale never changes what its tasks run.
     expect(spec.containerLabels).not.toHaveProperty("dockhand.desired-replicas");
@@ -29,17 +46,47 @@ describe("a definition as a Swarm service", () => {
   });
 
   it("maps limits, restart policy, stop grace and the update policy field for field", () => {
-    const spec = toSwarmSpec(stored({ cpuMillis: 500, memoryBytes: 1 << 26, init: true, stopGraceSeconds: 3, restart: { mode: "on-failure", maxRetries: 2 } }), "i", 1);
-    expect(spec).toMatchObject({ nanoCpus: 500_000_000, memoryBytes: 1 << 26, init: true, stopGraceSeconds: 3, restart: { condition: "on-failure", maxAttempts: 2 } });
-    expect(spec.update).toEqual({ parallelism: 2, delayMs: 500, order: "start-first", monitorMs: 5000, failureAction: "rollback" });
+    const spec = toSwarmSpec(
+      stored({
+        cpuMillis: 500,
+        memoryBytes: 1 << 26,
+        init: true,
+        stopGraceSeconds: 3,
+        restart: { mode: "on-failure", maxRetries: 2 },
+      }),
+      "i",
+      1,
+    );
+    expect(spec).toMatchObject({
+      nanoCpus: 500_000_000,
+      memoryBytes: 1 << 26,
+      init: true,
+      stopGraceSeconds: 3,
+      restart: { condition: "on-failure", maxAttempts: 2 },
+    });
+    expect(spec.update).toEqual({
+      parallelism: 2,
+      delayMs: 500,
+      order: "start-first",
+      monitorMs: 5000,
+      failureAction: "rollback",
+    });
     // A rollback never rolls back: it pauses on failure.
     expect(spec.rollback.failureAction).toBe("pause");
-    expect(toSwarmSpec(stored({ restart: { mode: "no", maxRetries: 0 } }), "i", 1).restart).toEqual({ condition: "any", maxAttempts: 0 });
+    expect(toSwarmSpec(stored({ restart: { mode: "no", maxRetries: 0 } }), "i", 1).restart).toEqual({
+      condition: "any",
+      maxAttempts: 0,
+    });
   });
 
   it("publishes ports in host mode with dnsrr endpoints, and asks nothing about the image's digest", () => {
-    const docker = toDockerServiceSpec(toSwarmSpec(stored({ ports: [{ containerPort: 80, protocol: "tcp", hostPort: 0, hostIp: "" }] }), "i", 1));
-    expect(docker.EndpointSpec).toEqual({ Mode: "dnsrr", Ports: [{ Protocol: "tcp", TargetPort: 80, PublishedPort: undefined, PublishMode: "host" }] });
+    const docker = toDockerServiceSpec(
+      toSwarmSpec(stored({ ports: [{ containerPort: 80, protocol: "tcp", hostPort: 0, hostIp: "" }] }), "i", 1),
+    );
+    expect(docker.EndpointSpec).toEqual({
+      Mode: "dnsrr",
+      Ports: [{ Protocol: "tcp", TargetPort: 80, PublishedPort: undefined, PublishMode: "host" }],
+    });
     expect(docker.TaskTemplate?.ContainerSpec?.Image).toBe("dockhand-test/busybox:1");
   });
 
@@ -47,7 +94,16 @@ describe("a definition as a Swarm service", () => {
     const spec = toSwarmSpec(stored({ environment: { B: "2", A: "1" } }), "i", 4);
     const sent = toDockerServiceSpec(spec);
     const { UpdateConfig, ...rest } = sent;
-    const echoed = { ...rest, UpdateConfig: { Order: UpdateConfig!.Order, Monitor: UpdateConfig!.Monitor, FailureAction: UpdateConfig!.FailureAction, Parallelism: UpdateConfig!.Parallelism, Delay: UpdateConfig!.Delay } };
+    const echoed = {
+      ...rest,
+      UpdateConfig: {
+        Order: UpdateConfig!.Order,
+        Monitor: UpdateConfig!.Monitor,
+        FailureAction: UpdateConfig!.FailureAction,
+        Parallelism: UpdateConfig!.Parallelism,
+        Delay: UpdateConfig!.Delay,
+      },
+    };
     const back = toSwarmService({ ID: "s1", Version: { Index: 9 }, Spec: echoed }).spec;
     expect(sameSwarmSpec(back, spec)).toBe(true);
     expect(sameSwarmSpec({ ...back, replicas: 1 }, spec)).toBe(false);
@@ -56,7 +112,11 @@ describe("a definition as a Swarm service", () => {
   });
 
   it("refuses what Swarm services here do not carry, naming the field", () => {
-    for (const [field, value] of [["mounts", [{ type: "tmpfs", target: "/t", source: "", perSlot: false, readOnly: false, tmpfsSizeBytes: 0 }]], ["networks", ["n"]], ["healthCheck", { test: ["CMD", "true"] }]] as const) {
+    for (const [field, value] of [
+      ["mounts", [{ type: "tmpfs", target: "/t", source: "", perSlot: false, readOnly: false, tmpfsSizeBytes: 0 }]],
+      ["networks", ["n"]],
+      ["healthCheck", { test: ["CMD", "true"] }],
+    ] as const) {
       let failure: unknown;
       try {
         checkSwarmSupport(stored({ [field]: value } as never));
@@ -73,10 +133,21 @@ describe("a definition as a Swarm service", () => {
 describe("the Swarm API's answers", () => {
   it("reads a task's node, slot, container, state and host ports (once per port, not per address family)", () => {
     const task = toSwarmTask({
-      ID: "t1", ServiceID: "s1", Slot: 2, NodeID: "n1", DesiredState: "running",
+      ID: "t1",
+      ServiceID: "s1",
+      Slot: 2,
+      NodeID: "n1",
+      DesiredState: "running",
       Status: {
-        State: "running", Timestamp: "2026-01-01T00:00:01Z", ContainerStatus: { ContainerID: "c1", ExitCode: 0 },
-        PortStatus: { Ports: [{ Protocol: "tcp", TargetPort: 80, PublishedPort: 30001, PublishMode: "host" }, { Protocol: "tcp", TargetPort: 80, PublishedPort: 30001, PublishMode: "host" }] },
+        State: "running",
+        Timestamp: "2026-01-01T00:00:01Z",
+        ContainerStatus: { ContainerID: "c1", ExitCode: 0 },
+        PortStatus: {
+          Ports: [
+            { Protocol: "tcp", TargetPort: 80, PublishedPort: 30001, PublishMode: "host" },
+            { Protocol: "tcp", TargetPort: 80, PublishedPort: 30001, PublishMode: "host" },
+          ],
+        },
       },
     });
     expect(task).toMatchObject({ id: "t1", slot: 2, nodeId: "n1", state: "running", containerId: "c1" });
@@ -84,12 +155,23 @@ describe("the Swarm API's answers", () => {
   });
 
   it("parses a service log line with its task and node", () => {
-    const line = parseServiceLogLine("stderr", "2026-01-01T00:00:02.5Z com.docker.swarm.node.id=n2,com.docker.swarm.service.id=s1,com.docker.swarm.task.id=t9 hello world\n");
-    expect(line).toEqual({ taskId: "t9", nodeId: "n2", stream: "stderr", line: "hello world", at: new Date("2026-01-01T00:00:02.5Z") });
+    const line = parseServiceLogLine(
+      "stderr",
+      "2026-01-01T00:00:02.5Z com.docker.swarm.node.id=n2,com.docker.swarm.service.id=s1,com.docker.swarm.task.id=t9 hello world\n",
+    );
+    expect(line).toEqual({
+      taskId: "t9",
+      nodeId: "n2",
+      stream: "stderr",
+      line: "hello world",
+      at: new Date("2026-01-01T00:00:02.5Z"),
+    });
   });
 
   it("keeps service, node and container events and drops the rest", () => {
-    expect(parseSwarmEvent('{"Type":"service","Action":"update","Actor":{"ID":"s1","Attributes":{"name":"web"}}}')).toEqual({ type: "service", action: "update", id: "s1", attributes: { name: "web" } });
+    expect(
+      parseSwarmEvent('{"Type":"service","Action":"update","Actor":{"ID":"s1","Attributes":{"name":"web"}}}'),
+    ).toEqual({ type: "service", action: "update", id: "s1", attributes: { name: "web" } });
     expect(parseSwarmEvent('{"Type":"image","Action":"pull","Actor":{"ID":"x"}}')).toBeUndefined();
     expect(parseSwarmEvent("{not json")).toBeUndefined();
   });

@@ -4,33 +4,87 @@ import { defaultUpdatePolicy, definitionWithDefaults, type StoredService } from 
 import { buildStatus } from "../../src/orchestrator/swarm/swarm-status.js";
 
 const at = new Date("2026-01-01T00:00:10Z");
-const node = (id: string, state: SwarmNodeInfo["state"]): SwarmNodeInfo => ({ id, hostname: `host-${id}`, state, availability: "active", role: "worker", address: "" });
+const node = (id: string, state: SwarmNodeInfo["state"]): SwarmNodeInfo => ({
+  id,
+  hostname: `host-${id}`,
+  state,
+  availability: "active",
+  role: "worker",
+  address: "",
+});
 const task = (id: string, slot: number, nodeId: string, extra: Partial<SwarmTask> = {}): SwarmTask => ({
-  id, serviceId: "s1", slot, nodeId, desiredState: "running", state: "running", message: "", error: "", containerId: `c-${id}`, exitCode: 0,
-  containerLabels: { "dockhand.definition": "2" }, ports: [], createdAt: at, stateAt: at, ...extra,
+  id,
+  serviceId: "s1",
+  slot,
+  nodeId,
+  desiredState: "running",
+  state: "running",
+  message: "",
+  error: "",
+  containerId: `c-${id}`,
+  exitCode: 0,
+  containerLabels: { "dockhand.definition": "2" },
+  ports: [],
+  createdAt: at,
+  stateAt: at,
+  ...extra,
 });
 const stored = (rollout?: StoredService["rollout"]): StoredService => ({
-  definition: definitionWithDefaults({ name: "web", image: "img" }), version: 2, replicas: 3, createdAt: "", updatedAt: "", updatePolicy: defaultUpdatePolicy, ...(rollout ? { rollout } : {}),
+  definition: definitionWithDefaults({ name: "web", image: "img" }),
+  version: 2,
+  replicas: 3,
+  createdAt: "",
+  updatedAt: "",
+  updatePolicy: defaultUpdatePolicy,
+  ...(rollout ? { rollout } : {}),
 });
 
 describe("status from Swarm's tasks", () => {
   it("shows each task with its node, and does not count the tasks of a node that stopped answering", () => {
-    const nodes = new Map([["n1", node("n1", "ready")], ["n2", node("n2", "down")]]);
-    const tasks = [task("a", 1, "n1"), task("b", 2, "n2"), task("c", 3, "n1", { state: "preparing" }), task("old", 1, "n1", { desiredState: "shutdown", state: "shutdown" })];
+    const nodes = new Map([
+      ["n1", node("n1", "ready")],
+      ["n2", node("n2", "down")],
+    ]);
+    const tasks = [
+      task("a", 1, "n1"),
+      task("b", 2, "n2"),
+      task("c", 3, "n1", { state: "preparing" }),
+      task("old", 1, "n1", { desiredState: "shutdown", state: "shutdown" }),
+    ];
     const status = buildStatus(stored(), undefined, tasks, nodes);
     expect(status.running).toBe(1);
-    expect(status.containers.map((c) => [c.slot, c.state, c.node?.name])).toEqual([[1, "running", "host-n1"], [2, "unknown", "host-n2"], [3, "created", "host-n1"]]);
+    expect(status.containers.map((c) => [c.slot, c.state, c.node?.name])).toEqual([
+      [1, "running", "host-n1"],
+      [2, "unknown", "host-n2"],
+      [3, "created", "host-n1"],
+    ]);
     expect(status.containers[0]).toMatchObject({ id: "c-a", name: "web.1.a", definitionVersion: 2 });
   });
 
   it("reads the rollout's state from Swarm's UpdateStatus", () => {
-    const rollout = { state: "updating" as const, message: "", fromVersion: 1, toVersion: 2, startedAt: "2026-01-01T00:00:00Z" };
+    const rollout = {
+      state: "updating" as const,
+      message: "",
+      fromVersion: 1,
+      toVersion: 2,
+      startedAt: "2026-01-01T00:00:00Z",
+    };
     const service = (state: NonNullable<SwarmService["updateStatus"]>["state"]): SwarmService => ({
-      id: "s1", version: 5, spec: { labels: {} } as unknown as SwarmService["spec"], createdAt: at, updatedAt: at,
-      updateStatus: { state, message: `swarm says ${state}`, startedAt: new Date("2026-01-01T00:00:01Z"), completedAt: at },
+      id: "s1",
+      version: 5,
+      spec: { labels: {} } as unknown as SwarmService["spec"],
+      createdAt: at,
+      updatedAt: at,
+      updateStatus: {
+        state,
+        message: `swarm says ${state}`,
+        startedAt: new Date("2026-01-01T00:00:01Z"),
+        completedAt: at,
+      },
     });
     const nodes = new Map([["n1", node("n1", "ready")]]);
-    const of = (state: Parameters<typeof service>[0]) => buildStatus(stored(rollout), service(state), [], nodes).rollout;
+    const of = (state: Parameters<typeof service>[0]) =>
+      buildStatus(stored(rollout), service(state), [], nodes).rollout;
     expect(of("updating")?.state).toBe("updating");
     expect(of("paused")).toMatchObject({ state: "paused", message: "swarm says paused" });
     expect(of("rollback_started")?.state).toBe("rolling_back");

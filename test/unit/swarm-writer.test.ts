@@ -78,7 +78,9 @@ describe("writing a definition to Swarm", () => {
   it("refuses a service of the same name that another dockhand owns", async () => {
     const fake = fakeSwarm(0);
     await createSwarmServiceWriter({ swarm: fake.swarm, view, instance: "other", logger }).write(stored(1), "scale");
-    const failure = await createSwarmServiceWriter({ swarm: fake.swarm, view, instance: "mine", logger }).write(stored(1), "scale").catch((err: unknown) => err);
+    const failure = await createSwarmServiceWriter({ swarm: fake.swarm, view, instance: "mine", logger })
+      .write(stored(1), "scale")
+      .catch((err: unknown) => err);
     expect(isDockhandError(failure, "AlreadyExists")).toBe(true);
   });
 });

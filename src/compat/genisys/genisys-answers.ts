@@ -17,7 +17,11 @@ export const texts = {
 export function answerJson(res: HttpResponse, status: number, body: unknown): void {
   // A newline after the JSON, so that curl's output ends its line.
   const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
   res.end(text);
 }
 
@@ -28,14 +32,24 @@ export function answerEmpty(res: HttpResponse): void {
 }
 
 /** An error as a small JSON object, where the seed sent an HTML page: `{"error": "..."}`. */
-export function answerError(res: HttpResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+export function answerError(
+  res: HttpResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   const text = `${JSON.stringify({ error: boundMessage(message) })}\n`;
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
 export function refuseGenisys(res: HttpResponse, refusal: Refusal): void {
-  answerError(res, refusal.status, refusal.message, refusal.code === Code.Unauthenticated ? { "www-authenticate": "Bearer" } : {});
+  answerError(
+    res,
+    refusal.status,
+    refusal.message,
+    refusal.code === Code.Unauthenticated ? { "www-authenticate": "Bearer" } : {},
+  );
 }
 
 /** The HTTP status a failure of the domain answers with; the seed's where it had one. */

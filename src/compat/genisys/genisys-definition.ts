@@ -29,7 +29,8 @@ function commandOf(value: unknown): string[] {
 
 function environmentOf(value: unknown): Record<string, string> {
   if (isAbsent(value)) return {};
-  if (typeof value !== "object" || Array.isArray(value)) throw invalidArgument("environment", "must be an object of names to values");
+  if (typeof value !== "object" || Array.isArray(value))
+    throw invalidArgument("environment", "must be an object of names to values");
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>).map(([key, v]) => {
       // As the seed passed them on: Python's str() of a number or a boolean.
@@ -45,9 +46,11 @@ const portPattern = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/i;
 
 function portsOf(value: unknown): Array<{ containerPort: number; protocol: PortProtocol }> {
   if (isAbsent(value)) return [];
-  if (!Array.isArray(value)) throw invalidArgument("ports", 'must be a list of port strings such as "8080" or "53/udp"');
+  if (!Array.isArray(value))
+    throw invalidArgument("ports", 'must be a list of port strings such as "8080" or "53/udp"');
   return value.map((entry, i) => {
-    const match = typeof entry === "string" || typeof entry === "number" ? portPattern.exec(String(entry).trim()) : null;
+    const match =
+      typeof entry === "string" || typeof entry === "number" ? portPattern.exec(String(entry).trim()) : null;
     if (!match) throw invalidArgument(`ports[${i}]`, 'must be a port string such as "8080" or "53/udp"');
     return { containerPort: Number(match[1]), protocol: (match[2] ?? "tcp").toLowerCase() as PortProtocol };
   });
@@ -64,7 +67,11 @@ export interface FromGenisysOptions {
  * A genisys definition (`image` required; `command`, `environment`, `ports` optional or null)
  * as dockhand's, checked by the same rules as the typed API's. Throws InvalidArgument.
  */
-export function definitionFromGenisys(name: string, body: Record<string, unknown>, options: FromGenisysOptions): ServiceDefinition {
+export function definitionFromGenisys(
+  name: string,
+  body: Record<string, unknown>,
+  options: FromGenisysOptions,
+): ServiceDefinition {
   if (typeof body.image !== "string") throw invalidArgument("image", "must be a string");
   const kept = options.current;
   const ports = portsOf(body.ports).map((port) => {
@@ -93,6 +100,9 @@ export function definitionToGenisys(def: ServiceDefinition): GenisysDefinition {
     image: def.image,
     command: def.command.length > 0 ? joinShellWords(def.command) : null,
     environment: env,
-    ports: def.ports.length > 0 ? def.ports.map((p) => (p.protocol === "tcp" ? String(p.containerPort) : `${p.containerPort}/${p.protocol}`)) : null,
+    ports:
+      def.ports.length > 0
+        ? def.ports.map((p) => (p.protocol === "tcp" ? String(p.containerPort) : `${p.containerPort}/${p.protocol}`))
+        : null,
   };
 }

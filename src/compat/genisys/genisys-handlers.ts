@@ -12,7 +12,12 @@ import { answerEmpty, answerError, answerJson, statusOfCode, texts } from "./gen
 import { definitionFromGenisys, definitionToGenisys } from "./genisys-definition.js";
 
 /** Answers one call and resolves with the code it answered with (undefined: OK). */
-export type GenisysHandler = (req: HttpRequest, res: HttpResponse, name: string, call: RouteCall) => Promise<Code | undefined>;
+export type GenisysHandler = (
+  req: HttpRequest,
+  res: HttpResponse,
+  name: string,
+  call: RouteCall,
+) => Promise<Code | undefined>;
 
 export interface GenisysHandlerDeps {
   registry: ServiceRegistry;
@@ -45,7 +50,9 @@ export function parseNumber(value: unknown): number | string {
   return n;
 }
 
-export function createGenisysHandlers(deps: GenisysHandlerDeps): Record<"list" | "get" | "put" | "create" | "scale" | "status", GenisysHandler> {
+export function createGenisysHandlers(
+  deps: GenisysHandlerDeps,
+): Record<"list" | "get" | "put" | "create" | "scale" | "status", GenisysHandler> {
   const { registry } = deps;
   const defined = (name: string) => (serviceNamePattern.test(name) ? registry.find(name) : undefined);
 
@@ -69,7 +76,8 @@ export function createGenisysHandlers(deps: GenisysHandlerDeps): Record<"list" |
     // Python's falsy values ({}, [], null, 0, "") were "no data" to the seed.
     const empty = !body || (typeof body === "object" && Object.keys(body).length === 0);
     if (empty) return fail(res, Code.InvalidArgument, texts.noData);
-    if (typeof body !== "object" || Array.isArray(body)) return fail(res, Code.InvalidArgument, "the body must be a JSON object");
+    if (typeof body !== "object" || Array.isArray(body))
+      return fail(res, Code.InvalidArgument, "the body must be a JSON object");
     return body as Record<string, unknown>;
   }
 
@@ -77,7 +85,10 @@ export function createGenisysHandlers(deps: GenisysHandlerDeps): Record<"list" |
   async function upsert(res: HttpResponse, name: string, body: Record<string, unknown>): Promise<Code | undefined> {
     let def: ServiceDefinition;
     try {
-      def = definitionFromGenisys(name, body, { current: registry.find(name)?.definition, publishHostIp: deps.publishHostIp });
+      def = definitionFromGenisys(name, body, {
+        current: registry.find(name)?.definition,
+        publishHostIp: deps.publishHostIp,
+      });
       await registry.update(def, { expectedVersion: 0, allowMissing: true });
     } catch (err) {
       return failWith(res, err);
@@ -88,7 +99,11 @@ export function createGenisysHandlers(deps: GenisysHandlerDeps): Record<"list" |
 
   return {
     async list(_req, res) {
-      answerJson(res, 200, Object.fromEntries(registry.list().map((s) => [s.definition.name, definitionToGenisys(s.definition)])));
+      answerJson(
+        res,
+        200,
+        Object.fromEntries(registry.list().map((s) => [s.definition.name, definitionToGenisys(s.definition)])),
+      );
       return undefined;
     },
     async get(_req, res, name) {
@@ -100,13 +115,15 @@ export function createGenisysHandlers(deps: GenisysHandlerDeps): Record<"list" |
     async create(req, res) {
       const body = await bodyOf(req, res);
       if (typeof body === "number") return body;
-      if (typeof body.name !== "string" || body.image === undefined || body.image === null) return fail(res, Code.InvalidArgument, texts.missingParameters);
+      if (typeof body.name !== "string" || body.image === undefined || body.image === null)
+        return fail(res, Code.InvalidArgument, texts.missingParameters);
       return upsert(res, body.name, body);
     },
     async put(req, res, name) {
       const body = await bodyOf(req, res);
       if (typeof body === "number") return body;
-      if (body.image === undefined || body.image === null) return fail(res, Code.InvalidArgument, texts.missingParameter);
+      if (body.image === undefined || body.image === null)
+        return fail(res, Code.InvalidArgument, texts.missingParameter);
       return upsert(res, name, body);
     },
     async scale(req, res, name, call) {
@@ -120,7 +137,8 @@ export function createGenisysHandlers(deps: GenisysHandlerDeps): Record<"list" |
       try {
         await deps.orchestrator.scale(name, number, { wait: true, signal: call.signal });
       } catch (err) {
-        if (isDockhandError(err, "InvalidArgument")) return fail(res, Code.InvalidArgument, `${texts.invalidNumber} ${err.message}`);
+        if (isDockhandError(err, "InvalidArgument"))
+          return fail(res, Code.InvalidArgument, `${texts.invalidNumber} ${err.message}`);
         return failWith(res, err);
       }
       answerEmpty(res);

@@ -45,8 +45,16 @@ export function createGenisysRoute(options: GenisysRouteOptions): HttpRoute {
     maxBodyBytes: options.maxBodyBytes ?? 102_400,
   });
   const methods: Record<Target["route"], Record<string, [string, GenisysHandler]>> = {
-    list: { GET: ["genisys/ListServices", handlers.list], HEAD: ["genisys/ListServices", handlers.list], POST: ["genisys/CreateService", handlers.create] },
-    one: { GET: ["genisys/GetService", handlers.get], HEAD: ["genisys/GetService", handlers.get], PUT: ["genisys/PutService", handlers.put] },
+    list: {
+      GET: ["genisys/ListServices", handlers.list],
+      HEAD: ["genisys/ListServices", handlers.list],
+      POST: ["genisys/CreateService", handlers.create],
+    },
+    one: {
+      GET: ["genisys/GetService", handlers.get],
+      HEAD: ["genisys/GetService", handlers.get],
+      PUT: ["genisys/PutService", handlers.put],
+    },
     scale: { POST: ["genisys/Scale", handlers.scale] },
     status: { GET: ["genisys/Status", handlers.status], HEAD: ["genisys/Status", handlers.status] },
   };

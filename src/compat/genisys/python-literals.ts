@@ -17,21 +17,41 @@ export class PyLiteralError extends Error {
   }
 }
 
-type Token = { kind: "name" | "string" | "number" | "op" | "newline" | "end"; text: string; value?: PyValue; line: number };
+type Token = {
+  kind: "name" | "string" | "number" | "op" | "newline" | "end";
+  text: string;
+  value?: PyValue;
+  line: number;
+};
 
-const escapes: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0", a: "\x07", b: "\b", f: "\f", v: "\v", "\n": "" };
+const escapes: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  "\\": "\\",
+  "'": "'",
+  '"': '"',
+  "0": "\0",
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  v: "\v",
+  "\n": "",
+};
 
 function readString(src: string, start: number, line: number): { value: string; end: number; lines: number } {
   let i = start;
   let raw = false;
   while (/[rRuU]/.test(src[i])) raw ||= /[rR]/.test(src[i++]);
-  if (/[bBfF]/.test(src[i])) throw new PyLiteralError(line, "byte strings and f-strings are not literals dockhand reads");
+  if (/[bBfF]/.test(src[i]))
+    throw new PyLiteralError(line, "byte strings and f-strings are not literals dockhand reads");
   const quote = src.startsWith(src[i].repeat(3), i) ? src[i].repeat(3) : src[i];
   i += quote.length;
   let value = "";
   let lines = 0;
   for (;;) {
-    if (i >= src.length || (quote.length === 1 && src[i] === "\n")) throw new PyLiteralError(line, "unterminated string");
+    if (i >= src.length || (quote.length === 1 && src[i] === "\n"))
+      throw new PyLiteralError(line, "unterminated string");
     if (src.startsWith(quote, i)) return { value, end: i + quote.length, lines };
     const c = src[i];
     if (c === "\n") lines++;
@@ -80,7 +100,9 @@ function tokenize(src: string): Token[] {
       line += lines;
       i = end;
     } else if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(src[i + 1] ?? ""))) {
-      const match = /^(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(\d[\d_]*)?\.?\d[\d_]*([eE][+-]?\d+)?)/.exec(src.slice(i))!;
+      const match = /^(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(\d[\d_]*)?\.?\d[\d_]*([eE][+-]?\d+)?)/.exec(
+        src.slice(i),
+      )!;
       const text = match[0].replace(/_/g, "");
       const value = /^0[xXoObB]/.test(text) ? Number(text.toLowerCase()) : Number(text);
       if (!Number.isFinite(value)) throw new PyLiteralError(line, `"${match[0]}" is not a number`);
@@ -96,7 +118,10 @@ function tokenize(src: string): Token[] {
       push("op", c);
       i++;
     } else {
-      throw new PyLiteralError(line, `"${c}" is not part of a literal dockhand reads (only strings, numbers, lists, dicts, True, False and None)`);
+      throw new PyLiteralError(
+        line,
+        `"${c}" is not part of a literal dockhand reads (only strings, numbers, lists, dicts, True, False and None)`,
+      );
     }
   }
   push("end", "");
@@ -117,7 +142,12 @@ export function readPythonAssignments(src: string): PyAssignment[] {
     const token = next();
     if (token.text !== text) throw new PyLiteralError(token.line, `expected "${text}", found ${describe(token)}`);
   };
-  const describe = (t: Token) => (t.kind === "end" ? "the end of the file" : t.kind === "newline" ? "the end of the line" : `"${t.text.slice(0, 30)}"`);
+  const describe = (t: Token) =>
+    t.kind === "end"
+      ? "the end of the file"
+      : t.kind === "newline"
+        ? "the end of the line"
+        : `"${t.text.slice(0, 30)}"`;
 
   function value(): PyValue {
     const token = next();
@@ -137,7 +167,10 @@ export function readPythonAssignments(src: string): PyAssignment[] {
       if (token.text === "True") return true;
       if (token.text === "False") return false;
       if (token.text === "None") return null;
-      throw new PyLiteralError(token.line, `"${token.text}" is not a literal (only strings, numbers, lists, dicts, True, False and None are read)`);
+      throw new PyLiteralError(
+        token.line,
+        `"${token.text}" is not a literal (only strings, numbers, lists, dicts, True, False and None are read)`,
+      );
     }
     if (token.text === "[") {
       const items: PyValue[] = [];
@@ -173,12 +206,16 @@ export function readPythonAssignments(src: string): PyAssignment[] {
     const name = next();
     const equals = peek();
     if (name.kind !== "name" || equals.text !== "=") {
-      throw new PyLiteralError(name.line, `only NAME = {...} statements are read, found ${describe(name.kind === "name" ? equals : name)}`);
+      throw new PyLiteralError(
+        name.line,
+        `only NAME = {...} statements are read, found ${describe(name.kind === "name" ? equals : name)}`,
+      );
     }
     next();
     const v = value();
     const end = next();
-    if (end.kind !== "newline" && end.kind !== "end") throw new PyLiteralError(end.line, `expected the end of the statement, found ${describe(end)}`);
+    if (end.kind !== "newline" && end.kind !== "end")
+      throw new PyLiteralError(end.line, `expected the end of the statement, found ${describe(end)}`);
     assignments.push({ name: name.text, line: name.line, value: v });
     if (end.kind === "end") break;
   }

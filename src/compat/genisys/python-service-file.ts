@@ -28,7 +28,8 @@ export function parsePythonServiceFile(text: string, where: string, publishHostI
     if (seen.has(name)) fail(line, `${name} is defined twice`);
     seen.add(name);
     const dict = value as Record<string, unknown>;
-    for (const key of Object.keys(dict)) if (!knownKeys.has(key)) fail(line, `${name}: "${key}" is not one of ${[...knownKeys].join(", ")}`);
+    for (const key of Object.keys(dict))
+      if (!knownKeys.has(key)) fail(line, `${name}: "${key}" is not one of ${[...knownKeys].join(", ")}`);
     try {
       return definitionFromGenisys(name, dict, { publishHostIp });
     } catch (err) {

@@ -4,7 +4,10 @@ import { resolveSrv } from "node:dns/promises";
  * `HOST:PORT` of the mistify image service. Without a port, as the seed did, the port of the
  * first answer of a DNS SRV lookup of exactly HOST (the SRV target is ignored), found once.
  */
-export function createImageServiceAddress(configured: string, lookupSrv: (name: string) => Promise<Array<{ port: number }>> = resolveSrv): () => Promise<string> {
+export function createImageServiceAddress(
+  configured: string,
+  lookupSrv: (name: string) => Promise<Array<{ port: number }>> = resolveSrv,
+): () => Promise<string> {
   const hasPort = /^\[[^\]]+\]:\d+$|^[^:[\]]+:\d+$/.test(configured);
   let found: Promise<string> | undefined;
   return () => {

@@ -76,7 +76,8 @@ function rawMember(members: Map<string, string>, name: string): string | undefin
 
 /** Go's json error for a value of the wrong JSON type. */
 export function unmarshalError(value: unknown, goType: string): RpcTransportError {
-  const kind = value === null ? "null" : Array.isArray(value) ? "array" : typeof value === "object" ? "object" : typeof value;
+  const kind =
+    value === null ? "null" : Array.isArray(value) ? "array" : typeof value === "object" ? "object" : typeof value;
   return new RpcTransportError(400, `json: cannot unmarshal ${kind} into Go value of type ${goType}`);
 }
 
@@ -93,14 +94,19 @@ export function decodeRpcRequest(body: string): RpcRequest {
     envelope = JSON.parse(first);
   } catch {
     const c = trimmed[0];
-    throw new RpcTransportError(400, /[{["\d\-tfn]/.test(c) ? "unexpected EOF" : `invalid character '${c}' looking for beginning of value`);
+    throw new RpcTransportError(
+      400,
+      /[{["\d\-tfn]/.test(c) ? "unexpected EOF" : `invalid character '${c}' looking for beginning of value`,
+    );
   }
-  if (!envelope || typeof envelope !== "object" || Array.isArray(envelope)) throw unmarshalError(envelope, "json.serverRequest");
+  if (!envelope || typeof envelope !== "object" || Array.isArray(envelope))
+    throw unmarshalError(envelope, "json.serverRequest");
   const fields = envelope as Record<string, unknown>;
   const method = member(fields, "method");
   if (typeof method !== "string") throw unmarshalError(method, "string");
   const params = member(fields, "params");
-  if (params === undefined || params === null) throw new RpcTransportError(400, "rpc: method request ill-formed: missing params field");
+  if (params === undefined || params === null)
+    throw new RpcTransportError(400, "rpc: method request ill-formed: missing params field");
   if (!Array.isArray(params)) throw unmarshalError(params, "[1]interface {}");
   const rawId = rawMember(rawMembers(first), "id");
   return { method, param: params[0], rawId: rawId === undefined || rawId === "null" ? undefined : rawId };

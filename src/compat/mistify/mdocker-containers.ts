@@ -25,11 +25,17 @@ function filtersOf(raw: unknown): { labels: string[]; names: string[] } {
   const filters = objectOf(raw, "map[string][]string");
   const lists = Object.entries(filters).map(([key, values]) => {
     if (!Array.isArray(values) || values.some((v) => typeof v !== "string")) throw unmarshalError(values, "[]string");
-    if (key !== "label" && key !== "name") throw new RpcMethodError(`filter "${key.slice(0, 40)}" is not supported; use label or name`);
+    if (key !== "label" && key !== "name")
+      throw new RpcMethodError(`filter "${key.slice(0, 40)}" is not supported; use label or name`);
     return [key, values as string[]] as const;
   });
   return {
-    labels: checkedInput(() => labelFilters(lists.filter(([k]) => k === "label").flatMap(([, v]) => v), "opts.Filters.label")),
+    labels: checkedInput(() =>
+      labelFilters(
+        lists.filter(([k]) => k === "label").flatMap(([, v]) => v),
+        "opts.Filters.label",
+      ),
+    ),
     names: lists.filter(([k]) => k === "name").flatMap(([, v]) => v),
   };
 }
@@ -47,7 +53,12 @@ export function createContainerMethods(engine: Engine): Record<ContainerMethods,
         .filter((c) => names.length === 0 || names.some((n) => c.name.includes(n)))
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
       // A container removed between the list and its inspect is left out, not a failure of the whole call.
-      const described = await asMethodError({}, () => engine.containers.describeMany((limit > 0 ? matching.slice(0, limit) : matching).map((c) => c.id), signal));
+      const described = await asMethodError({}, () =>
+        engine.containers.describeMany(
+          (limit > 0 ? matching.slice(0, limit) : matching).map((c) => c.id),
+          signal,
+        ),
+      );
       return { containers: described.map(inspectShape) };
     },
     async GetContainer(param, signal) {
@@ -65,7 +76,11 @@ export function createContainerMethods(engine: Engine): Record<ContainerMethods,
       const tag = text("Tag") || "latest";
       checkedInput(() => checkTaggedRef(`${text("Repository")}:${tag}`, "opts.Repository"));
       const image = await asMethodError({ container: id }, () =>
-        engine.containers.commit(id, { repository: text("Repository"), tag, message: text("Message"), author: text("Author"), pause: true }, signal),
+        engine.containers.commit(
+          id,
+          { repository: text("Repository"), tag, message: text("Message"), author: text("Author"), pause: true },
+          signal,
+        ),
       );
       return { images: [{ id: image.id, type: "container", size: Math.floor(image.sizeBytes / (1024 * 1024)) }] };
     },

@@ -10,8 +10,14 @@ import { decodeGuest, withState, type Guest } from "./mistify-guest.js";
 
 type GuestMethod = (param: unknown, signal: AbortSignal) => Promise<{ guest: Guest }>;
 type GuestMethods =
-  | "CreateContainer" | "StartContainer" | "StopContainer" | "RestartContainer" | "RebootContainer"
-  | "PauseContainer" | "UnpauseContainer" | "DeleteContainer";
+  | "CreateContainer"
+  | "StartContainer"
+  | "StopContainer"
+  | "RestartContainer"
+  | "RebootContainer"
+  | "PauseContainer"
+  | "UnpauseContainer"
+  | "DeleteContainer";
 
 const MiB = 1024 * 1024;
 
@@ -24,7 +30,8 @@ function stateWord(state: ContainerStateName): string {
 
 /** A GuestRequest's guest, which must have an id; throws the seed's method error otherwise. */
 function guestOf(param: unknown): Guest {
-  if (param !== undefined && (param === null || typeof param !== "object" || Array.isArray(param))) throw unmarshalError(param, "rpc.GuestRequest");
+  if (param !== undefined && (param === null || typeof param !== "object" || Array.isArray(param)))
+    throw unmarshalError(param, "rpc.GuestRequest");
   const guest = decodeGuest(param === undefined ? undefined : member(param as Record<string, unknown>, "guest"));
   if (!guest || guest.id === "") throw new RpcMethodError("missing guest with id");
   return guest;
@@ -39,7 +46,10 @@ export function createGuestMethods(engine: Engine): Record<GuestMethods, GuestMe
   const life = createContainerLifecycle(engine);
 
   /** Runs one lifecycle step and checks the state it left, as the seed re-inspected. */
-  function transition(run: (id: string, signal: AbortSignal) => Promise<ContainerDescription>, expected: string): GuestMethod {
+  function transition(
+    run: (id: string, signal: AbortSignal) => Promise<ContainerDescription>,
+    expected: string,
+  ): GuestMethod {
     return async (param, signal) => {
       const guest = guestOf(param);
       const id = checkedInput(() => checkContainerRef(guest.id, "guest.id"));
@@ -65,7 +75,14 @@ export function createGuestMethods(engine: Engine): Record<GuestMethods, GuestMe
         try {
           // The OVS ports and /dev/zfs of the seed's hypervisor are not reproduced: dockhand's default network.
           const id = await engine.containers.create(
-            { name: guest.id, hostname: guest.id, image, openStdin: true, macAddress: guest.nics?.[0]?.mac || undefined, memoryBytes },
+            {
+              name: guest.id,
+              hostname: guest.id,
+              image,
+              openStdin: true,
+              macAddress: guest.nics?.[0]?.mac || undefined,
+              memoryBytes,
+            },
             signal,
           );
           return await engine.containers.describe(id, signal);

@@ -28,13 +28,16 @@ const repositoryName = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const MiB = 1024 * 1024;
 
 function idOf(param: unknown): string {
-  if (param !== undefined && (param === null || typeof param !== "object" || Array.isArray(param))) throw unmarshalError(param, "rpc.ImageRequest");
+  if (param !== undefined && (param === null || typeof param !== "object" || Array.isArray(param)))
+    throw unmarshalError(param, "rpc.ImageRequest");
   const id = param === undefined ? undefined : member(param as Record<string, unknown>, "id");
   if (id !== undefined && id !== null && typeof id !== "string") throw unmarshalError(id, "string");
   return (id as string | undefined) ?? "";
 }
 
-const imageResult = (id: string, image: ImageDetails) => ({ images: [{ id, type: "container", size: Math.floor(image.sizeBytes / MiB) }] });
+const imageResult = (id: string, image: ImageDetails) => ({
+  images: [{ id, type: "container", size: Math.floor(image.sizeBytes / MiB) }],
+});
 
 /** MDocker's image methods and GetInfo, over the engine module and LoadImage's download rules. */
 export function createImageMethods(deps: ImageMethodDeps): Record<ImageMethods, Method> {
@@ -58,7 +61,8 @@ export function createImageMethods(deps: ImageMethodDeps): Record<ImageMethods, 
         archive = await downloadArchive(url, { ...deps.limits, urlPolicy: deps.urlPolicy }, signal);
       } catch (err) {
         const status = isDockhandError(err) ? err.details.httpStatus : undefined;
-        if (typeof status === "number") throw new RpcMethodError(`unexpected http response code: expected 200, received ${status}, url: ${url}`);
+        if (typeof status === "number")
+          throw new RpcMethodError(`unexpected http response code: expected 200, received ${status}, url: ${url}`);
         throw err;
       }
       await engine.images.load(Readable.from(retagImageArchive(archive.stream, id)), signal);
@@ -87,7 +91,10 @@ export function createImageMethods(deps: ImageMethodDeps): Record<ImageMethods, 
     },
     async LoadImage(param, signal) {
       const id = idOf(param);
-      if (!repositoryName.test(id)) throw new RpcMethodError(`id: "${id.slice(0, 80)}" is not an image id (lower-case letters, digits and separators, such as a UUID)`);
+      if (!repositoryName.test(id))
+        throw new RpcMethodError(
+          `id: "${id.slice(0, 80)}" is not an image id (lower-case letters, digits and separators, such as a UUID)`,
+        );
       try {
         return imageResult(id, await engine.images.describe(id, signal));
       } catch (err) {
@@ -97,7 +104,10 @@ export function createImageMethods(deps: ImageMethodDeps): Record<ImageMethods, 
       try {
         return imageResult(id, await engine.images.describe(id, signal));
       } catch (err) {
-        if (isDockhandError(err, "NotFound")) throw new RpcMethodError("no such image", { cause: new DockhandError("NotFound", `the archive loaded, but not as ${id}:latest`) });
+        if (isDockhandError(err, "NotFound"))
+          throw new RpcMethodError("no such image", {
+            cause: new DockhandError("NotFound", `the archive loaded, but not as ${id}:latest`),
+          });
         throw err;
       }
     },

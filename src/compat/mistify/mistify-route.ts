@@ -29,12 +29,21 @@ export interface MistifyRouteOptions extends RouteCallsOptions {
 export const mistifyPath = "/_mistify_RPC_";
 
 function answerText(res: HttpResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff", ...headers });
+  res.writeHead(status, {
+    "content-type": "text/plain; charset=utf-8",
+    "x-content-type-options": "nosniff",
+    ...headers,
+  });
   res.end(`${text}\n`);
 }
 
 const refuseMistify = (res: HttpResponse, refusal: Refusal) =>
-  answerText(res, refusal.status, refusal.message, refusal.code === Code.Unauthenticated ? { "www-authenticate": "Bearer" } : {});
+  answerText(
+    res,
+    refusal.status,
+    refusal.message,
+    refusal.code === Code.Unauthenticated ? { "www-authenticate": "Bearer" } : {},
+  );
 
 /**
  * The mistify agent's JSON-RPC (`POST /_mistify_RPC_`, gorilla/rpc v1 envelope) with its 16
@@ -68,7 +77,8 @@ export function createMistifyRoute(options: MistifyRouteOptions): HttpRoute {
       return answerText(res, (err as RpcTransportError).status ?? 400, (err as Error).message);
     }
     const parts = request.method.split(".");
-    if (parts.length !== 2) return answerText(res, 400, `rpc: service/method request ill-formed: ${quote(request.method)}`);
+    if (parts.length !== 2)
+      return answerText(res, 400, `rpc: service/method request ill-formed: ${quote(request.method)}`);
     if (parts[0] !== "MDocker") return answerText(res, 400, `rpc: can't find service ${quote(request.method)}`);
     const method = Object.hasOwn(methods, parts[1]) ? methods[parts[1]] : undefined;
     if (!method) return answerText(res, 400, `rpc: can't find method ${quote(request.method)}`);
@@ -87,11 +97,18 @@ export function createMistifyRoute(options: MistifyRouteOptions): HttpRoute {
         // Every other failure is the method's: HTTP 200 with its text, never an empty 500.
         error = boundMessage(err instanceof Error ? err.message : String(err));
         const cause = err instanceof RpcMethodError ? err.cause : err;
-        code = isDockhandError(cause) || !(err instanceof RpcMethodError) ? toConnectError(cause).code : Code.FailedPrecondition;
+        code =
+          isDockhandError(cause) || !(err instanceof RpcMethodError)
+            ? toConnectError(cause).code
+            : Code.FailedPrecondition;
       }
       // A notification (null or no id) runs all the same, and is answered with an empty body.
       const body = request.rawId === undefined ? "" : encodeRpcReply(request.rawId, result, error);
-      res.writeHead(200, { "content-type": "application/json; charset=utf-8", "x-content-type-options": "nosniff", "content-length": Buffer.byteLength(body) });
+      res.writeHead(200, {
+        "content-type": "application/json; charset=utf-8",
+        "x-content-type-options": "nosniff",
+        "content-length": Buffer.byteLength(body),
+      });
       res.end(body);
       return code;
     });
@@ -106,12 +123,19 @@ export function createMistifyRoute(options: MistifyRouteOptions): HttpRoute {
     const contentType = mediaTypeOf(req);
     if (contentType !== "application/json") {
       const header = req.headers["content-type"];
-      answerText(res, 415, `rpc: unrecognized Content-Type: ${String(Array.isArray(header) ? header[0] : (header ?? ""))}`);
+      answerText(
+        res,
+        415,
+        `rpc: unrecognized Content-Type: ${String(Array.isArray(header) ? header[0] : (header ?? ""))}`,
+      );
       return true;
     }
     // The method is named in the body, so its role is checked after the body is read; but a
     // caller without valid credentials is refused before a byte of it is.
-    const identity = options.access.authenticate({ authorization: req.headers.authorization, certSubject: certSubjectOf(req) });
+    const identity = options.access.authenticate({
+      authorization: req.headers.authorization,
+      certSubject: certSubjectOf(req),
+    });
     if (!identity.allowed) {
       refuseMistify(res, { status: 401, code: Code.Unauthenticated, message: identity.message });
       return true;

@@ -83,7 +83,11 @@ export async function* retagImageArchive(source: AsyncIterable<Buffer>, id: stri
     if ((name === "repositories" || name === "manifest.json") && size <= maxRewrittenBytes) {
       if (!(await fill(block + padded))) throw invalid(`${name} is cut short`);
       const content = rewrite(name, buf.subarray(block, block + size), id);
-      yield Buffer.concat([withSize(header, content.length), content, Buffer.alloc((block - (content.length % block)) % block)]);
+      yield Buffer.concat([
+        withSize(header, content.length),
+        content,
+        Buffer.alloc((block - (content.length % block)) % block),
+      ]);
       buf = buf.subarray(block + padded);
       continue;
     }

@@ -32,7 +32,9 @@ export interface DockerContainerControlDeps {
 export function createDockerContainerControl({ docker, call, networks }: DockerContainerControlDeps): ContainerControl {
   const container = (id: string) => docker.getContainer(id);
   const describe = (id: string, signal?: AbortSignal) =>
-    call(`inspect container ${id}`, signal, async (abortSignal) => toDescription(await container(id).inspect({ abortSignal })));
+    call(`inspect container ${id}`, signal, async (abortSignal) =>
+      toDescription(await container(id).inspect({ abortSignal })),
+    );
 
   return {
     list: (query, signal) =>
@@ -43,7 +45,10 @@ export function createDockerContainerControl({ docker, call, networks }: DockerC
         const infos = await docker.listContainers({ all: query.all, filters, abortSignal });
         return infos.map(toSummary);
       }),
-    inspect: (id, signal) => call(`inspect container ${id}`, signal, async (abortSignal) => toDetails(await container(id).inspect({ abortSignal }))),
+    inspect: (id, signal) =>
+      call(`inspect container ${id}`, signal, async (abortSignal) =>
+        toDetails(await container(id).inspect({ abortSignal })),
+      ),
     describe,
     describeMany: async (ids, signal) => {
       const found: Array<ContainerDescription | undefined> = new Array(ids.length);
@@ -73,35 +78,67 @@ export function createDockerContainerControl({ docker, call, networks }: DockerC
           try {
             await networks.connect(attachment.network, id, attachment.aliases, abortSignal);
           } catch (err) {
-            await container(id).remove({ force: true, v: true }).catch(() => undefined);
+            await container(id)
+              .remove({ force: true, v: true })
+              .catch(() => undefined);
             throw err;
           }
         }
         return id;
       }),
     start: (id, signal) =>
-      call(`start container ${id}`, signal, async (abortSignal) => void (await container(id).start({ abortSignal })), { refusal: "FailedPrecondition" }),
-    stop: (id, graceSeconds, signal) =>
-      call(`stop container ${id}`, signal, async (abortSignal) => void (await container(id).stop({ t: graceSeconds, abortSignal })), {
-        extraMs: graceSeconds * 1000,
-      }),
-    restart: (id, graceSeconds, signal) =>
-      call(`restart container ${id}`, signal, async (abortSignal) => void (await container(id).restart({ t: graceSeconds, abortSignal })), {
+      call(`start container ${id}`, signal, async (abortSignal) => void (await container(id).start({ abortSignal })), {
         refusal: "FailedPrecondition",
-        extraMs: graceSeconds * 1000,
       }),
+    stop: (id, graceSeconds, signal) =>
+      call(
+        `stop container ${id}`,
+        signal,
+        async (abortSignal) => void (await container(id).stop({ t: graceSeconds, abortSignal })),
+        {
+          extraMs: graceSeconds * 1000,
+        },
+      ),
+    restart: (id, graceSeconds, signal) =>
+      call(
+        `restart container ${id}`,
+        signal,
+        async (abortSignal) => void (await container(id).restart({ t: graceSeconds, abortSignal })),
+        {
+          refusal: "FailedPrecondition",
+          extraMs: graceSeconds * 1000,
+        },
+      ),
     kill: (id, killSignal, signal) =>
-      call(`kill container ${id} with ${killSignal}`, signal, async (abortSignal) => void (await container(id).kill({ signal: killSignal, abortSignal }))),
-    pause: (id, signal) => call(`pause container ${id}`, signal, async (abortSignal) => void (await container(id).pause({ abortSignal }))),
-    unpause: (id, signal) => call(`unpause container ${id}`, signal, async (abortSignal) => void (await container(id).unpause({ abortSignal }))),
+      call(
+        `kill container ${id} with ${killSignal}`,
+        signal,
+        async (abortSignal) => void (await container(id).kill({ signal: killSignal, abortSignal })),
+      ),
+    pause: (id, signal) =>
+      call(`pause container ${id}`, signal, async (abortSignal) => void (await container(id).pause({ abortSignal }))),
+    unpause: (id, signal) =>
+      call(
+        `unpause container ${id}`,
+        signal,
+        async (abortSignal) => void (await container(id).unpause({ abortSignal })),
+      ),
     // No deadline: it waits for the container's process to end, however long that takes.
     wait: (id, signal) =>
       engineCall(`wait for container ${id}`, async () => {
-        const result = (await container(id).wait({ condition: "not-running", abortSignal: signal })) as { StatusCode: number; Error?: { Message?: string } | null };
+        const result = (await container(id).wait({ condition: "not-running", abortSignal: signal })) as {
+          StatusCode: number;
+          Error?: { Message?: string } | null;
+        };
         return { exitCode: result.StatusCode, error: result.Error?.Message ?? "" };
       }),
     remove: (id, options, signal) =>
-      call(`remove container ${id}`, signal, async (abortSignal) => void (await container(id).remove({ force: options.force, v: options.volumes, abortSignal }))),
+      call(
+        `remove container ${id}`,
+        signal,
+        async (abortSignal) =>
+          void (await container(id).remove({ force: options.force, v: options.volumes, abortSignal })),
+      ),
     rename: (id, name, signal) =>
       call(`rename container ${id}`, signal, async (abortSignal) => {
         try {

@@ -23,9 +23,19 @@ const intervalSlackMs = 250;
  */
 function dialStream(docker: Docker, path: string, options: object, signal: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const dial = docker.modem.dial.bind(docker.modem) as (opts: object, cb: (err: unknown, data: unknown) => void) => void;
+    const dial = docker.modem.dial.bind(docker.modem) as (
+      opts: object,
+      cb: (err: unknown, data: unknown) => void,
+    ) => void;
     dial(
-      { path, method: "GET", options, isStream: true, abortSignal: signal, statusCodes: { 200: true, 400: "bad parameter", 404: "no such container", 500: "server error" } },
+      {
+        path,
+        method: "GET",
+        options,
+        isStream: true,
+        abortSignal: signal,
+        statusCodes: { 200: true, 400: "bad parameter", 404: "no such container", 500: "server error" },
+      },
       (err, data) => (err ? reject(err) : resolve(data as IncomingMessage)),
     );
   });
@@ -56,7 +66,8 @@ export function createDockerContainerStreams(docker: Docker): ContainerStreams {
         batchBytes += chunk.length;
         const frames = demuxer ? demuxer.push(chunk) : [{ stream: "stdout" as const, data: chunk }];
         for (const frame of frames) {
-          if (frame.stream === "error") throw new DockhandError("Internal", `${operation}: ${frame.data.toString().trim()}`);
+          if (frame.stream === "error")
+            throw new DockhandError("Internal", `${operation}: ${frame.data.toString().trim()}`);
           for (const line of assembler.push(frame.stream, frame.data)) lines.push(line);
         }
         // What the engine already sent joins this batch: a large log goes out in few items,

@@ -40,7 +40,9 @@ export function createEngineCall(timeoutMs: number): EngineCall {
       return await Promise.race([engineCall(operation, () => run(deadline.signal), options), expired]);
     } catch (err) {
       if (!deadline.expired) throw err;
-      throw new DockhandError("Timeout", `${operation}: the Docker engine did not answer within ${limitMs / 1000} s`, { cause: err });
+      throw new DockhandError("Timeout", `${operation}: the Docker engine did not answer within ${limitMs / 1000} s`, {
+        cause: err,
+      });
     } finally {
       deadline.clear();
     }

@@ -4,7 +4,15 @@ import { isDockhandError, type DockhandError } from "../../model/dockhand-error.
 import type { EngineCall } from "./docker-deadline.js";
 import { toEngineError } from "./docker-errors.js";
 import { dockerEventFilters, dockerSince, parseDockerEvent } from "./docker-event-mapping.js";
-import { eventKey, type EngineEvent, type EngineEventItem, type EngineEventLog, type EngineEvents, type LoggedEventsOptions, type WatchEventsOptions } from "../event-stream.js";
+import {
+  eventKey,
+  type EngineEvent,
+  type EngineEventItem,
+  type EngineEventLog,
+  type EngineEvents,
+  type LoggedEventsOptions,
+  type WatchEventsOptions,
+} from "../event-stream.js";
 import { readLines } from "../line-buffer.js";
 import { abortable } from "../abortable-iterable.js";
 import { sleep } from "../../lib/sleep.js";
@@ -19,7 +27,6 @@ export interface DockerEventStreamOptions {
 /** Events remembered to drop the repeats of a replay; far more than one instant holds. */
 const rememberedEvents = 512;
 
-
 /** Reconnect after what a daemon restart looks like; give up on what retrying cannot fix. */
 function retryable(err: DockhandError): boolean {
   return isDockhandError(err, "Unavailable") || isDockhandError(err, "Internal");
@@ -29,15 +36,29 @@ function retryable(err: DockhandError): boolean {
  * Container and image events from the engine's /events, surviving engine restarts; the log of
  * past events is read through `call`, under the default deadline.
  */
-export function createDockerEventStream(docker: Docker, call: EngineCall, options: DockerEventStreamOptions = {}): EngineEvents & EngineEventLog {
+export function createDockerEventStream(
+  docker: Docker,
+  call: EngineCall,
+  options: DockerEventStreamOptions = {},
+): EngineEvents & EngineEventLog {
   const initialBackoff = options.initialBackoffMs ?? 100;
   const maxBackoff = options.maxBackoffMs ?? 2000;
 
-  async function open(filters: Record<string, string[]>, since: string | undefined, signal: AbortSignal, until?: string): Promise<IncomingMessage> {
+  async function open(
+    filters: Record<string, string[]>,
+    since: string | undefined,
+    signal: AbortSignal,
+    until?: string,
+  ): Promise<IncomingMessage> {
     try {
       // The typings want `since` as a number; the engine takes `<seconds>.<nanoseconds>`.
       const getEvents = docker.getEvents.bind(docker) as (query: object) => Promise<unknown>;
-      return (await getEvents({ filters, ...(since ? { since } : {}), ...(until ? { until } : {}), abortSignal: signal })) as IncomingMessage;
+      return (await getEvents({
+        filters,
+        ...(since ? { since } : {}),
+        ...(until ? { until } : {}),
+        abortSignal: signal,
+      })) as IncomingMessage;
     } catch (err) {
       throw toEngineError(err, "watch engine events");
     }

@@ -46,14 +46,20 @@ function* merge(frames: OutputFrame[], operation: string): Generator<ExecItem> {
 }
 
 /** Runs a command in a container without a terminal: its output, then its exit code. */
-export async function* runDockerExec(docker: Docker, id: string, options: ExecOptions, signal: AbortSignal): AsyncGenerator<ExecItem> {
+export async function* runDockerExec(
+  docker: Docker,
+  id: string,
+  options: ExecOptions,
+  signal: AbortSignal,
+): AsyncGenerator<ExecItem> {
   const operation = `exec in container ${id}`;
   const controller = new AbortController();
   const stop = () => controller.abort();
   signal.addEventListener("abort", stop, { once: true });
   let timedOut = false;
   // Its own timer: a timeout signal nobody holds on to can be collected and never fire.
-  const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), stop()), options.timeoutMs);
+  const timer =
+    options.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), stop()), options.timeoutMs);
   let exec: Docker.Exec | undefined;
   let response: IncomingMessage | undefined;
   let exited = false;
@@ -91,9 +97,13 @@ export async function* runDockerExec(docker: Docker, id: string, options: ExecOp
   } catch (err) {
     if (!controller.signal.aborted) throw toEngineError(err, operation);
     if (timedOut) {
-      throw new DockhandError("Timeout", `${operation}: ${JSON.stringify(options.command)} still running after timeout ${(options.timeoutMs ?? 0) / 1000}s`, {
-        cause: err,
-      });
+      throw new DockhandError(
+        "Timeout",
+        `${operation}: ${JSON.stringify(options.command)} still running after timeout ${(options.timeoutMs ?? 0) / 1000}s`,
+        {
+          cause: err,
+        },
+      );
     }
   } finally {
     clearTimeout(timer);

@@ -14,7 +14,8 @@ export function splitReference(ref: string): { repository: string; version: stri
   const at = ref.indexOf("@");
   if (at >= 0) return { repository: ref.slice(0, at), version: ref.slice(at + 1), explicit: ref };
   const colon = ref.lastIndexOf(":");
-  if (colon > ref.lastIndexOf("/")) return { repository: ref.slice(0, colon), version: ref.slice(colon + 1), explicit: ref };
+  if (colon > ref.lastIndexOf("/"))
+    return { repository: ref.slice(0, colon), version: ref.slice(colon + 1), explicit: ref };
   return { repository: ref, version: "latest", explicit: `${ref}:latest` };
 }
 
@@ -48,21 +49,29 @@ export function createDockerImageControl(docker: Docker, call: EngineCall): Imag
 
   return {
     // dockerode's image inspect takes no abort signal: the deadline fails the call without aborting it.
-    inspect: (ref, signal) => call(`inspect image ${ref}`, signal, async () => toImageDetails(await docker.getImage(ref).inspect())),
+    inspect: (ref, signal) =>
+      call(`inspect image ${ref}`, signal, async () => toImageDetails(await docker.getImage(ref).inspect())),
 
     async pull(ref, options = {}) {
       const { repository, version, explicit } = splitReference(ref);
       const operation = `pull image ${explicit}`;
       const messages = await transfer(
         operation,
-        () => docker.createImage(authConfig(options.credentials), { fromImage: repository, tag: version, abortSignal: options.signal }),
+        () =>
+          docker.createImage(authConfig(options.credentials), {
+            fromImage: repository,
+            tag: version,
+            abortSignal: options.signal,
+          }),
         options,
       );
       const image = await engineCall(operation, () => docker.getImage(explicit).inspect());
       // The "Digest:" line names this pull's manifest exactly; RepoDigests may also hold the
       // digests of other tags of the repository, so it is only the fallback.
       const fromStatus = messages.map((m) => /^Digest: (\S+)/.exec(m.status ?? "")?.[1]).find(Boolean);
-      const fromImage = (image.RepoDigests ?? []).find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1);
+      const fromImage = (image.RepoDigests ?? [])
+        .find((d) => d.startsWith(`${repository}@`))
+        ?.slice(repository.length + 1);
       return { image: explicit, imageId: image.Id, digest: fromStatus ?? fromImage ?? "" };
     },
 
@@ -91,7 +100,8 @@ export function createDockerImageControl(docker: Docker, call: EngineCall): Imag
         return images.map(toImageSummary);
       }),
 
-    describe: (ref, signal) => call(`inspect image ${ref}`, signal, async () => toImageInspection(await docker.getImage(ref).inspect())),
+    describe: (ref, signal) =>
+      call(`inspect image ${ref}`, signal, async () => toImageInspection(await docker.getImage(ref).inspect())),
 
     remove: (ref, options, signal) =>
       call(`remove image ${ref}`, signal, async (abortSignal) => {
@@ -112,7 +122,9 @@ export function createDockerImageControl(docker: Docker, call: EngineCall): Imag
             );
           }
         }
-        const removed = await docker.getImage(ref).remove({ force: options.force, noprune: options.noPrune, abortSignal });
+        const removed = await docker
+          .getImage(ref)
+          .remove({ force: options.force, noprune: options.noPrune, abortSignal });
         const items = removed as Array<{ Untagged?: string; Deleted?: string }>;
         return {
           untagged: items.flatMap((i) => (i.Untagged ? [i.Untagged] : [])),

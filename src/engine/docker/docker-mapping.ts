@@ -67,7 +67,9 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
       Source: mount.source,
       Target: mount.target,
       ReadOnly: mount.readOnly,
-      ...(mount.type === "tmpfs" && mount.tmpfsSizeBytes ? { TmpfsOptions: { SizeBytes: mount.tmpfsSizeBytes, Mode: 0o1777 } } : {}),
+      ...(mount.type === "tmpfs" && mount.tmpfsSizeBytes
+        ? { TmpfsOptions: { SizeBytes: mount.tmpfsSizeBytes, Mode: 0o1777 } }
+        : {}),
     }));
   }
   if (spec.readOnlyRootFs) hostConfig.ReadonlyRootfs = true;
@@ -75,7 +77,8 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
   const [firstNetwork] = spec.networks ?? [];
   if (firstNetwork) {
     hostConfig.NetworkMode = firstNetwork.network;
-    if (firstNetwork.aliases.length > 0) options.NetworkingConfig = { EndpointsConfig: { [firstNetwork.network]: { Aliases: firstNetwork.aliases } } };
+    if (firstNetwork.aliases.length > 0)
+      options.NetworkingConfig = { EndpointsConfig: { [firstNetwork.network]: { Aliases: firstNetwork.aliases } } };
   }
   if (spec.hostAccess) {
     hostConfig.Privileged = spec.hostAccess.privileged;
@@ -91,7 +94,13 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
   if (spec.healthCheck) {
     const check = spec.healthCheck;
     const ns = (ms: number) => ms * 1_000_000;
-    options.Healthcheck = { Test: check.test, Interval: ns(check.intervalMs), Timeout: ns(check.timeoutMs), Retries: check.retries, StartPeriod: ns(check.startPeriodMs) };
+    options.Healthcheck = {
+      Test: check.test,
+      Interval: ns(check.intervalMs),
+      Timeout: ns(check.timeoutMs),
+      Retries: check.retries,
+      StartPeriod: ns(check.startPeriodMs),
+    };
   }
   return options;
 }

@@ -57,7 +57,10 @@ export function followStream(
       },
       (message: EngineStreamMessage) => {
         if (message.error !== undefined || message.errorDetail !== undefined) {
-          failure ??= new EngineStreamError(message.errorDetail?.message ?? message.error ?? "unknown error", message.errorDetail?.code);
+          failure ??= new EngineStreamError(
+            message.errorDetail?.message ?? message.error ?? "unknown error",
+            message.errorDetail?.code,
+          );
           return;
         }
         if (!failure) onMessage?.(message);

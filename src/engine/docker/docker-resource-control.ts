@@ -12,8 +12,16 @@ function engineTime(raw: string | undefined): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-function toVolume(info: Pick<Docker.VolumeInspectInfo, "Name" | "Driver" | "Labels" | "Mountpoint"> & { CreatedAt?: string }): VolumeDetails {
-  return { name: info.Name, driver: info.Driver, labels: info.Labels ?? {}, mountpoint: info.Mountpoint, createdAt: engineTime(info.CreatedAt) };
+function toVolume(
+  info: Pick<Docker.VolumeInspectInfo, "Name" | "Driver" | "Labels" | "Mountpoint"> & { CreatedAt?: string },
+): VolumeDetails {
+  return {
+    name: info.Name,
+    driver: info.Driver,
+    labels: info.Labels ?? {},
+    mountpoint: info.Mountpoint,
+    createdAt: engineTime(info.CreatedAt),
+  };
 }
 
 function toNetwork(info: Docker.NetworkInspectInfo): NetworkDetails {
@@ -35,7 +43,12 @@ function toNetwork(info: Docker.NetworkInspectInfo): NetworkDetails {
  * The engine answers some refusals about networks with 403 (a network with endpoints, a
  * container already attached): a conflict of state, not a matter of permission.
  */
-async function stateful<T>(call: EngineCall, operation: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function stateful<T>(
+  call: EngineCall,
+  operation: string,
+  signal: AbortSignal | undefined,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   try {
     return await call(operation, signal, run);
   } catch (err) {
@@ -46,33 +59,63 @@ async function stateful<T>(call: EngineCall, operation: string, signal: AbortSig
 }
 
 /** Volumes and networks backed by dockerode. */
-export function createDockerResourceControl(docker: Docker, call: EngineCall): { volumes: VolumeControl; networks: NetworkControl } {
+export function createDockerResourceControl(
+  docker: Docker,
+  call: EngineCall,
+): { volumes: VolumeControl; networks: NetworkControl } {
   const labelFilters = (labels: string[] | undefined) => (labels?.length ? { label: labels } : {});
   const inspectNetwork = (idOrName: string, signal?: AbortSignal) =>
     call(`inspect network ${idOrName}`, signal, async (abortSignal) => {
-      const network = docker.getNetwork(idOrName) as unknown as { inspect(options: { abortSignal?: AbortSignal }): Promise<Docker.NetworkInspectInfo> };
+      const network = docker.getNetwork(idOrName) as unknown as {
+        inspect(options: { abortSignal?: AbortSignal }): Promise<Docker.NetworkInspectInfo>;
+      };
       return toNetwork(await network.inspect({ abortSignal }));
     });
   const volumes: VolumeControl = {
     create: (spec, signal) =>
       call(`create volume ${spec.name}`, signal, async (abortSignal) => {
         await docker.createVolume({ Name: spec.name, Labels: spec.labels, abortSignal });
-        return toVolume((await docker.getVolume(spec.name).inspect({ abortSignal })) as Docker.VolumeInspectInfo & { CreatedAt?: string });
+        return toVolume(
+          (await docker.getVolume(spec.name).inspect({ abortSignal })) as Docker.VolumeInspectInfo & {
+            CreatedAt?: string;
+          },
+        );
       }),
     inspect: (name, signal) =>
-      call(`inspect volume ${name}`, signal, async (abortSignal) => toVolume((await docker.getVolume(name).inspect({ abortSignal })) as Docker.VolumeInspectInfo & { CreatedAt?: string })),
+      call(`inspect volume ${name}`, signal, async (abortSignal) =>
+        toVolume(
+          (await docker.getVolume(name).inspect({ abortSignal })) as Docker.VolumeInspectInfo & { CreatedAt?: string },
+        ),
+      ),
     list: (query, signal) =>
       call("list volumes", signal, async (abortSignal) => {
-        const answer = await docker.listVolumes({ filters: labelFilters(query.labels), abortSignal } as Docker.VolumeListOptions);
-        return (answer.Volumes ?? []).map((v) => toVolume(v as Docker.VolumeInspectInfo & { CreatedAt?: string })).sort((a, b) => a.name.localeCompare(b.name));
+        const answer = await docker.listVolumes({
+          filters: labelFilters(query.labels),
+          abortSignal,
+        } as Docker.VolumeListOptions);
+        return (answer.Volumes ?? [])
+          .map((v) => toVolume(v as Docker.VolumeInspectInfo & { CreatedAt?: string }))
+          .sort((a, b) => a.name.localeCompare(b.name));
       }),
-    remove: (name, signal) => call(`remove volume ${name}`, signal, async (abortSignal) => void (await docker.getVolume(name).remove({ abortSignal }))),
+    remove: (name, signal) =>
+      call(
+        `remove volume ${name}`,
+        signal,
+        async (abortSignal) => void (await docker.getVolume(name).remove({ abortSignal })),
+      ),
   };
   const networks: NetworkControl = {
     create: (spec, signal) =>
       call(`create network ${spec.name}`, signal, async (abortSignal) => {
         try {
-          await docker.createNetwork({ Name: spec.name, CheckDuplicate: true, Driver: "bridge", Internal: spec.internal, Labels: spec.labels, abortSignal });
+          await docker.createNetwork({
+            Name: spec.name,
+            CheckDuplicate: true,
+            Driver: "bridge",
+            Internal: spec.internal,
+            Labels: spec.labels,
+            abortSignal,
+          });
         } catch (err) {
           const engineError = toEngineError(err, `create network ${spec.name}`);
           if (engineError.kind !== "Conflict") throw engineError;
@@ -83,11 +126,19 @@ export function createDockerResourceControl(docker: Docker, call: EngineCall): {
     inspect: inspectNetwork,
     list: (query, signal) =>
       call("list networks", signal, async (abortSignal) => {
-        const list = await docker.listNetworks({ filters: labelFilters(query.labels), abortSignal } as Docker.NetworkListOptions);
+        const list = await docker.listNetworks({
+          filters: labelFilters(query.labels),
+          abortSignal,
+        } as Docker.NetworkListOptions);
         return list.map(toNetwork).sort((a, b) => a.name.localeCompare(b.name));
       }),
     remove: (idOrName, signal) =>
-      stateful(call, `remove network ${idOrName}`, signal, async (abortSignal) => void (await docker.getNetwork(idOrName).remove({ abortSignal }))),
+      stateful(
+        call,
+        `remove network ${idOrName}`,
+        signal,
+        async (abortSignal) => void (await docker.getNetwork(idOrName).remove({ abortSignal })),
+      ),
     connect: (idOrName, container, aliases, signal) =>
       stateful(call, `connect container ${container} to network ${idOrName}`, signal, async (abortSignal) => {
         const network = docker.getNetwork(idOrName) as unknown as { connect(options: object): Promise<unknown> };

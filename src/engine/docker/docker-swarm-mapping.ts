@@ -1,6 +1,13 @@
 import type { PortProtocol } from "../../model/container-options.js";
 import type {
-  SwarmNodeInfo, SwarmRestartCondition, SwarmService, SwarmServiceSpec, SwarmTask, SwarmTaskState, SwarmUpdateConfig, SwarmUpdateState,
+  SwarmNodeInfo,
+  SwarmRestartCondition,
+  SwarmService,
+  SwarmServiceSpec,
+  SwarmTask,
+  SwarmTaskState,
+  SwarmUpdateConfig,
+  SwarmUpdateState,
 } from "../swarm.js";
 
 /** The parts of the Swarm API's JSON that dockhand reads and writes (dockerode's typings miss several). */
@@ -120,7 +127,12 @@ export function toDockerServiceSpec(spec: SwarmServiceSpec): DockerServiceSpec {
     RollbackConfig: toDockerUpdate(spec.rollback),
     EndpointSpec: {
       Mode: "dnsrr",
-      Ports: spec.ports.map((p) => ({ Protocol: p.protocol, TargetPort: p.containerPort, PublishedPort: p.hostPort || undefined, PublishMode: "host" })),
+      Ports: spec.ports.map((p) => ({
+        Protocol: p.protocol,
+        TargetPort: p.containerPort,
+        PublishedPort: p.hostPort || undefined,
+        PublishMode: "host",
+      })),
     },
   };
 }
@@ -155,7 +167,11 @@ function fromDockerServiceSpec(spec: DockerServiceSpec): SwarmServiceSpec {
 }
 
 function toPort(port: DockerPortConfig): { containerPort: number; protocol: PortProtocol; hostPort: number } {
-  return { containerPort: port.TargetPort ?? 0, protocol: (port.Protocol ?? "tcp") as PortProtocol, hostPort: port.PublishedPort ?? 0 };
+  return {
+    containerPort: port.TargetPort ?? 0,
+    protocol: (port.Protocol ?? "tcp") as PortProtocol,
+    hostPort: port.PublishedPort ?? 0,
+  };
 }
 
 const date = (text: string | undefined) => new Date(text ?? 0);
@@ -197,7 +213,11 @@ export function toSwarmTask(task: DockerTask): SwarmTask {
     exitCode: status.ContainerStatus?.ExitCode ?? 0,
     containerLabels: task.Spec?.ContainerSpec?.Labels ?? {},
     // The engine reports a host-mode port once per address family: one entry each.
-    ports: [...new Map((status.PortStatus?.Ports ?? []).map(toPort).map((p) => [`${p.containerPort}/${p.protocol}/${p.hostPort}`, p])).values()],
+    ports: [
+      ...new Map(
+        (status.PortStatus?.Ports ?? []).map(toPort).map((p) => [`${p.containerPort}/${p.protocol}/${p.hostPort}`, p]),
+      ).values(),
+    ],
     createdAt: date(task.CreatedAt),
     stateAt: date(status.Timestamp),
   };

@@ -10,7 +10,13 @@ import { toEngineError } from "./docker-errors.js";
 import { createEngineCall } from "./docker-deadline.js";
 import { parseServiceLogLine } from "./docker-swarm-logs.js";
 import {
-  toDockerServiceSpec, toSwarmNode, toSwarmService, toSwarmTask, type DockerNode, type DockerService, type DockerTask,
+  toDockerServiceSpec,
+  toSwarmNode,
+  toSwarmService,
+  toSwarmTask,
+  type DockerNode,
+  type DockerService,
+  type DockerTask,
 } from "./docker-swarm-mapping.js";
 import { dockerOptionsFromUrl } from "./docker-url.js";
 
@@ -34,7 +40,15 @@ export function createDockerSwarm(options: DockerSwarmOptions = {}): SwarmEngine
   const timed = createEngineCall(callTimeoutMs);
 
   async function* followLogs(id: string, follow: boolean, tail: number | undefined, signal: AbortSignal) {
-    const query = { follow, stdout: true, stderr: true, timestamps: true, details: true, ...(tail !== undefined ? { tail } : {}), abortSignal: signal };
+    const query = {
+      follow,
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      details: true,
+      ...(tail !== undefined ? { tail } : {}),
+      abortSignal: signal,
+    };
     let output: unknown;
     try {
       output = await docker.getService(id).logs(query as never);
@@ -74,11 +88,15 @@ export function createDockerSwarm(options: DockerSwarmOptions = {}): SwarmEngine
       let response: IncomingMessage;
       try {
         const getEvents = docker.getEvents.bind(docker) as (query: object) => Promise<unknown>;
-        response = (await getEvents({ filters: { type: [...swarmEventTypes] }, abortSignal: signal })) as IncomingMessage;
+        response = (await getEvents({
+          filters: { type: [...swarmEventTypes] },
+          abortSignal: signal,
+        })) as IncomingMessage;
       } catch (err) {
         if (signal.aborted) return;
         const engineError = toEngineError(err, "watch swarm events");
-        if (!isDockhandError(engineError, "Unavailable") && !isDockhandError(engineError, "Internal")) throw engineError;
+        if (!isDockhandError(engineError, "Unavailable") && !isDockhandError(engineError, "Internal"))
+          throw engineError;
         await sleep(Math.min(2000, 100 * 2 ** failures++), signal).catch(() => undefined);
         continue;
       }
@@ -100,7 +118,9 @@ export function createDockerSwarm(options: DockerSwarmOptions = {}): SwarmEngine
   return {
     membership: (signal) =>
       timed("swarm membership", signal, async (abortSignal) => {
-        const info = (await docker.info({ abortSignal } as never)) as unknown as { Swarm?: { NodeID?: string; LocalNodeState?: string; ControlAvailable?: boolean } };
+        const info = (await docker.info({ abortSignal } as never)) as unknown as {
+          Swarm?: { NodeID?: string; LocalNodeState?: string; ControlAvailable?: boolean };
+        };
         return {
           nodeId: info.Swarm?.NodeID ?? "",
           state: (info.Swarm?.LocalNodeState || "inactive") as "inactive",
@@ -110,12 +130,17 @@ export function createDockerSwarm(options: DockerSwarmOptions = {}): SwarmEngine
     services: {
       list: (labels, signal) =>
         timed("list swarm services", signal, async (abortSignal) => {
-          const services = (await docker.listServices({ filters: { label: [...labels] }, abortSignal } as never)) as unknown as DockerService[];
+          const services = (await docker.listServices({
+            filters: { label: [...labels] },
+            abortSignal,
+          } as never)) as unknown as DockerService[];
           return services.map(toSwarmService);
         }),
       inspect: (idOrName, signal) =>
         timed(`inspect swarm service ${idOrName}`, signal, async (abortSignal) =>
-          toSwarmService((await docker.getService(idOrName).inspect({ abortSignal } as never)) as unknown as DockerService),
+          toSwarmService(
+            (await docker.getService(idOrName).inspect({ abortSignal } as never)) as unknown as DockerService,
+          ),
         ),
       create: (spec, signal) =>
         timed(`create swarm service ${spec.name}`, signal, async (abortSignal) => {
@@ -132,7 +157,9 @@ export function createDockerSwarm(options: DockerSwarmOptions = {}): SwarmEngine
         timed(`update swarm service ${spec.name}`, updateOptions.signal, async (abortSignal) => {
           const query = { version, ...(updateOptions.rollback ? { rollback: "previous" } : {}) };
           try {
-            await docker.getService(id).update({ _query: query, _body: toDockerServiceSpec(spec), abortSignal } as never);
+            await docker
+              .getService(id)
+              .update({ _query: query, _body: toDockerServiceSpec(spec), abortSignal } as never);
           } catch (err) {
             throw outOfSequence(err, `update swarm service ${spec.name}`);
           }
@@ -159,7 +186,8 @@ export function createDockerSwarm(options: DockerSwarmOptions = {}): SwarmEngine
           return nodes.map(toSwarmNode);
         }),
     },
-    serviceLogs: (id, logOptions) => abortable(logOptions.signal, (signal) => followLogs(id, logOptions.follow, logOptions.tail, signal)),
+    serviceLogs: (id, logOptions) =>
+      abortable(logOptions.signal, (signal) => followLogs(id, logOptions.follow, logOptions.tail, signal)),
     events: (signal) => abortable(signal, (inner) => followEvents(inner)),
   };
 }
@@ -173,7 +201,12 @@ export function parseSwarmEvent(line: string): SwarmEvent | undefined {
     return undefined;
   }
   if (!raw.Type || !(swarmEventTypes as readonly string[]).includes(raw.Type)) return undefined;
-  return { type: raw.Type as SwarmEvent["type"], action: raw.Action ?? "", id: raw.Actor?.ID ?? "", attributes: raw.Actor?.Attributes ?? {} };
+  return {
+    type: raw.Type as SwarmEvent["type"],
+    action: raw.Action ?? "",
+    id: raw.Actor?.ID ?? "",
+    attributes: raw.Actor?.Attributes ?? {},
+  };
 }
 
 /**

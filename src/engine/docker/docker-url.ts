@@ -22,10 +22,7 @@ export function dockerOptionsFromUrl(url: string, certPath?: string): DockerOpti
     return { socketPath: decodeURIComponent(parsed.pathname) };
   }
   if (!["tcp:", "http:", "https:"].includes(parsed.protocol)) {
-    throw new DockhandError(
-      "InvalidArgument",
-      `docker url "${url}": scheme must be unix, tcp, http or https`,
-    );
+    throw new DockhandError("InvalidArgument", `docker url "${url}": scheme must be unix, tcp, http or https`);
   }
   const tls = parsed.protocol === "https:" || (parsed.protocol === "tcp:" && !!certPath);
   const options: DockerOptions = {

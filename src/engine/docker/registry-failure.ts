@@ -21,8 +21,14 @@ const kindByRegistryStatus: Record<number, ErrorKind> = {
  * patterns below are the distribution client's and Go's fixed wording, checked in order.
  */
 const patterns: Array<[RegExp, ErrorKind]> = [
-  [/connection refused|no such host|i\/o timeout|network is unreachable|connection reset|TLS handshake|server gave HTTP response to HTTPS client|EOF$/i, "Unavailable"],
-  [/unauthorized|authentication required|no basic auth credentials|denied|incorrect username or password/i, "PermissionDenied"],
+  [
+    /connection refused|no such host|i\/o timeout|network is unreachable|connection reset|TLS handshake|server gave HTTP response to HTTPS client|EOF$/i,
+    "Unavailable",
+  ],
+  [
+    /unauthorized|authentication required|no basic auth credentials|denied|incorrect username or password/i,
+    "PermissionDenied",
+  ],
   [/manifest unknown|not found|name unknown|does not exist/i, "NotFound"],
   [/toomanyrequests|rate limit/i, "ResourceExhausted"],
   [/timeout|deadline exceeded/i, "Timeout"],
@@ -48,7 +54,10 @@ export function toTransferError(err: unknown, operation: string): DockhandError 
   const status = engineError.details.statusCode;
   if (status === undefined) return engineError;
   // docker-modem words a streaming call's failure "(HTTP code 404) unexpected - <engine text>".
-  const message = engineError.message.slice(operation.length + 2).replace(/^\(HTTP code \d+\) [^-]*- /, "").trim();
+  const message = engineError.message
+    .slice(operation.length + 2)
+    .replace(/^\(HTTP code \d+\) [^-]*- /, "")
+    .trim();
   const kind = status === 500 ? kindOf(message, undefined) : engineError.kind;
   return new DockhandError(kind, `${operation}: ${message}`, { cause: err, details: engineError.details });
 }

@@ -85,7 +85,20 @@ export interface ContainerStore {
 const rememberedEvents = 4096;
 
 /** Actions after which a container's listing, state, health or name may differ. */
-const readActions = new Set(["create", "start", "restart", "die", "kill", "stop", "oom", "pause", "unpause", "health_status", "rename", "update"]);
+const readActions = new Set([
+  "create",
+  "start",
+  "restart",
+  "die",
+  "kill",
+  "stop",
+  "oom",
+  "pause",
+  "unpause",
+  "health_status",
+  "rename",
+  "update",
+]);
 
 function toSummary(c: ContainerDetails, now: number): ContainerSummary {
   return {
@@ -169,21 +182,24 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
   function inspect(id: string): Promise<void> {
     const number = ++reads;
     readNumbers.set(id, number);
-    const reading: Promise<void> = engine.containers.inspect(id).then(
-      (details) => {
-        if (readNumbers.get(id) === number) put(id, details);
-      },
-      (err: unknown) => {
-        if (!isDockhandError(err, "NotFound")) throw err;
-        if (readNumbers.get(id) !== number) return;
-        readNumbers.delete(id);
-        put(id, undefined);
-      },
-    ).then(async () => {
-      // Overtaken: the newer read's answer is the one the caller must find.
-      const newest = pending.get(id);
-      if (newest && newest !== reading) await newest;
-    });
+    const reading: Promise<void> = engine.containers
+      .inspect(id)
+      .then(
+        (details) => {
+          if (readNumbers.get(id) === number) put(id, details);
+        },
+        (err: unknown) => {
+          if (!isDockhandError(err, "NotFound")) throw err;
+          if (readNumbers.get(id) !== number) return;
+          readNumbers.delete(id);
+          put(id, undefined);
+        },
+      )
+      .then(async () => {
+        // Overtaken: the newer read's answer is the one the caller must find.
+        const newest = pending.get(id);
+        if (newest && newest !== reading) await newest;
+      });
     pending.set(id, reading);
     void reading.then(
       () => pending.get(id) === reading && pending.delete(id),
@@ -235,7 +251,12 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
     if (failure) throw failure;
     const present = new Set(listed.map((c) => c.id));
     for (const [id, c] of held) {
-      if (!present.has(id) && (readNumbers.get(id) ?? 0) <= listedAt && matchesContainerQuery(c, { ...query, all: true })) forget(id);
+      if (
+        !present.has(id) &&
+        (readNumbers.get(id) ?? 0) <= listedAt &&
+        matchesContainerQuery(c, { ...query, all: true })
+      )
+        forget(id);
     }
   }
 
@@ -271,7 +292,12 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
   async function coverEarlierEvents(): Promise<void> {
     if (!options.answersLists) return;
     const since = BigInt(Date.now() - 5000) * 1_000_000n;
-    const earlier = await events.logged({ since, until: new Date(), filters: { types: ["container"] }, signal: stop.signal });
+    const earlier = await events.logged({
+      since,
+      until: new Date(),
+      filters: { types: ["container"] },
+      signal: stop.signal,
+    });
     if (since > seenNano) seenNano = since;
     for (const event of earlier) {
       received.add(eventKey(event));
@@ -289,10 +315,13 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
           }
           // Subscribed first (connected), then listed: nothing in between is missed. After a
           // gap in the stream (resynced) the list shows what the missed events did.
-          if (item.kind === "resynced") logger.info({ reason: item.reason }, "engine event stream resumed: rebuilding the container store");
+          if (item.kind === "resynced")
+            logger.info({ reason: item.reason }, "engine event stream resumed: rebuilding the container store");
           trusted = false;
           if (item.kind === "connected") await coverEarlierEvents().catch(() => undefined);
-          await rebuild().catch((err: unknown) => logger.warn({ err }, "container store: rebuild failed; it is not trusted until the next one succeeds"));
+          await rebuild().catch((err: unknown) =>
+            logger.warn({ err }, "container store: rebuild failed; it is not trusted until the next one succeeds"),
+          );
           built();
         }
       } catch (err) {
@@ -363,7 +392,9 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
         await rebuild();
       } catch (err) {
         if (isDockhandError(err, "Unavailable")) throw err;
-        throw new DockhandError("Unavailable", `the container store could not be rebuilt: ${(err as Error).message}`, { cause: err });
+        throw new DockhandError("Unavailable", `the container store could not be rebuilt: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       if (!trusted) throw new DockhandError("Unavailable", "the Docker engine does not answer");
     },
@@ -391,12 +422,16 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
 }
 
 /** `engine` with its container list answered by `store` whenever the store can vouch for it. */
-export function withStoreLists<E extends Pick<Engine, "containers">>(engine: E, store: Pick<ContainerStore, "list">): E {
+export function withStoreLists<E extends Pick<Engine, "containers">>(
+  engine: E,
+  store: Pick<ContainerStore, "list">,
+): E {
   return {
     ...engine,
     containers: {
       ...engine.containers,
-      list: async (query: ContainerQuery, signal?: AbortSignal) => (await store.list(query, signal)) ?? engine.containers.list(query, signal),
+      list: async (query: ContainerQuery, signal?: AbortSignal) =>
+        (await store.list(query, signal)) ?? engine.containers.list(query, signal),
     },
   };
 }

@@ -111,7 +111,11 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
       await store.ensureTrusted();
     } catch (err) {
       if (isDockhandError(err, "Unavailable")) {
-        throw new DockhandError("Unavailable", `the Docker engine cannot be reached, so container status is unknown: ${err.message}`, { cause: err });
+        throw new DockhandError(
+          "Unavailable",
+          `the Docker engine cannot be reached, so container status is unknown: ${err.message}`,
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -126,7 +130,9 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
       await trusted();
       let sorted = sortedCache.get(service);
       if (!sorted) {
-        sorted = [...(byService.get(service)?.values() ?? [])].sort((a, b) => a.slot - b.slot || a.name.localeCompare(b.name));
+        sorted = [...(byService.get(service)?.values() ?? [])].sort(
+          (a, b) => a.slot - b.slot || a.name.localeCompare(b.name),
+        );
         sortedCache.set(service, sorted);
       }
       return sorted;
@@ -138,7 +144,8 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
     isTrusted: () => store.isTrusted(),
     refresh: (id) => store.refresh(id),
     removed: (id) => store.dropRemoved(id),
-    resyncService: (service) => store.refreshMatching({ all: true, labels: [serviceFilter(service), instanceFilter(instance)] }),
+    resyncService: (service) =>
+      store.refreshMatching({ all: true, labels: [serviceFilter(service), instanceFilter(instance)] }),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

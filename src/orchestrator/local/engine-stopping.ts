@@ -12,7 +12,12 @@ const everyMs = 250;
 export function mayBeEngineShutdown(err: unknown, exitCode?: number): boolean {
   if (exitCode === 143 || exitCode === 137) return true;
   const cause = err instanceof Error ? err.cause : undefined;
-  return isDockhandError(err, "Internal") || isDockhandError(err, "Unavailable") || isDockhandError(cause, "Internal") || isDockhandError(cause, "Unavailable");
+  return (
+    isDockhandError(err, "Internal") ||
+    isDockhandError(err, "Unavailable") ||
+    isDockhandError(cause, "Internal") ||
+    isDockhandError(cause, "Unavailable")
+  );
 }
 
 /**

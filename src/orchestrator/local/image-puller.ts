@@ -38,10 +38,14 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
       // A registry that cannot deliver the image is a precondition of the caller's work, whatever
       // the registry said (NOT_FOUND from a Scale would read as "no such service").
       const kind = failure.kind === "Cancelled" || failure.kind === "Timeout" ? failure.kind : "FailedPrecondition";
-      throw new DockhandError(kind, `image ${quote(ref)} is not on the engine and pulling it failed: ${failure.message}`, {
-        cause: err,
-        details: { field: "image", pullError: failure.kind },
-      });
+      throw new DockhandError(
+        kind,
+        `image ${quote(ref)} is not on the engine and pulling it failed: ${failure.message}`,
+        {
+          cause: err,
+          details: { field: "image", pullError: failure.kind },
+        },
+      );
     }
   }
 

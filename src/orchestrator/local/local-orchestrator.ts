@@ -44,7 +44,14 @@ export interface LocalOrchestratorOptions {
 export function createLocalOrchestrator(options: LocalOrchestratorOptions): Orchestrator {
   const lock = createKeyedLock();
   const backend = createLocalBackend({ ...options, lock });
-  return createServiceController({ registry: options.registry, backend, lock, logger: options.logger, maxReplicas: options.maxReplicas, watchCoalesceMs: options.watchCoalesceMs });
+  return createServiceController({
+    registry: options.registry,
+    backend,
+    lock,
+    logger: options.logger,
+    maxReplicas: options.maxReplicas,
+    watchCoalesceMs: options.watchCoalesceMs,
+  });
 }
 
 /**
@@ -106,7 +113,12 @@ export function createLocalBackend(options: LocalOrchestratorOptions & { lock: K
     purgeVolumes: (name) => scaler.purgeVolumes(name),
     unusedVolumes: () => scaler.unusedVolumes(),
     async orphans() {
-      return (await reconciler.orphans()).map((o) => ({ service: o.container.service, container: o.container, firstSeen: o.firstSeen, removeAt: o.removeAt }));
+      return (await reconciler.orphans()).map((o) => ({
+        service: o.container.service,
+        container: o.container,
+        firstSeen: o.firstSeen,
+        removeAt: o.removeAt,
+      }));
     },
     resync: () => reconciler.resync(),
     async *logs(name, logOptions) {
@@ -119,7 +131,10 @@ export function createLocalBackend(options: LocalOrchestratorOptions & { lock: K
 export function scalerVerbs(
   scaler: Scaler,
   view: ContainerView,
-): Pick<ServiceBackend, "checkRunnable" | "converge" | "awaitScaled" | "observe" | "onChange" | "isTrusted" | "runningCount" | "remove"> {
+): Pick<
+  ServiceBackend,
+  "checkRunnable" | "converge" | "awaitScaled" | "observe" | "onChange" | "isTrusted" | "runningCount" | "remove"
+> {
   return {
     checkRunnable: (stored, replicas) => scaler.checkRunnable(stored, replicas),
     converge: (stored, current) => scaler.converge(stored, current),

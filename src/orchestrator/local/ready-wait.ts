@@ -13,7 +13,12 @@ const recheckMs = 1000;
  * check). Fails with FailedPrecondition as soon as a running one is unhealthy (it would never
  * become ready by itself), and with Timeout when `signal` aborts or after 10 minutes.
  */
-export async function waitUntilReady(view: ContainerView, name: string, desired: () => number, signal?: AbortSignal): Promise<void> {
+export async function waitUntilReady(
+  view: ContainerView,
+  name: string,
+  desired: () => number,
+  signal?: AbortSignal,
+): Promise<void> {
   // A plain timer, not AbortSignal.timeout inside AbortSignal.any (which Node may collect unfired).
   const { signal: deadline, clear } = startDeadline(maxReadyWaitMs, signal);
   try {
@@ -23,7 +28,12 @@ export async function waitUntilReady(view: ContainerView, name: string, desired:
   }
 }
 
-async function waitLoop(view: ContainerView, name: string, desired: () => number, deadline: AbortSignal): Promise<void> {
+async function waitLoop(
+  view: ContainerView,
+  name: string,
+  desired: () => number,
+  deadline: AbortSignal,
+): Promise<void> {
   for (;;) {
     const containers = await view.containersOf(name);
     const counts = healthCounts(containers);
@@ -31,12 +41,21 @@ async function waitLoop(view: ContainerView, name: string, desired: () => number
     if (counts.ready >= target) return;
     const sick = containers.find((c) => c.state === "running" && c.health === "unhealthy");
     if (sick) {
-      throw new DockhandError("FailedPrecondition", `service "${name}" has ${counts.ready} of ${target} containers ready: ${sick.name} is unhealthy`, {
-        details: { progress: { name, desired: target, running: containers.filter((c) => c.state === "running").length } },
-      });
+      throw new DockhandError(
+        "FailedPrecondition",
+        `service "${name}" has ${counts.ready} of ${target} containers ready: ${sick.name} is unhealthy`,
+        {
+          details: {
+            progress: { name, desired: target, running: containers.filter((c) => c.state === "running").length },
+          },
+        },
+      );
     }
     if (deadline.aborted) {
-      throw new DockhandError("Timeout", `service "${name}" has ${counts.ready} of ${target} containers ready; the call's deadline passed before the rest were`);
+      throw new DockhandError(
+        "Timeout",
+        `service "${name}" has ${counts.ready} of ${target} containers ready; the call's deadline passed before the rest were`,
+      );
     }
     await new Promise<void>((resolve) => {
       const done = () => {

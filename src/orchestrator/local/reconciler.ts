@@ -121,7 +121,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const failure = await runBounded(due, 4, (orphan) =>
       scaler.exclusive(orphan.container.service, async () => {
         if (registry.find(orphan.container.service)) return;
-        logger.info({ containerId: orphan.container.id, container: orphan.container.name }, "removing an orphan container: no definition owns it");
+        logger.info(
+          { containerId: orphan.container.id, container: orphan.container.name },
+          "removing an orphan container: no definition owns it",
+        );
         await slots.removeContainer(orphan.container, 10);
         await view.refresh(orphan.container.id);
       }),

@@ -18,7 +18,11 @@ export interface RestartBackoffOptions {
  * so an image that exits at once cannot make dockhand spin.
  */
 export interface RestartBackoff {
-  recordFailure(service: string, slot: number, failure: { exitCode: number; reason: string; ranMs: number }): SlotFailure;
+  recordFailure(
+    service: string,
+    slot: number,
+    failure: { exitCode: number; reason: string; ranMs: number },
+  ): SlotFailure;
   /** Milliseconds until the slot may be filled again; 0 when it may be now. */
   waitFor(service: string, slot: number): number;
   /** The failures of a service's slots still in their back-off window or recent. */

@@ -63,7 +63,11 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
       .sort((a, b) => (ownershipOf(a.labels)?.slot ?? 0) - (ownershipOf(b.labels)?.slot ?? 0));
   }
 
-  async function replace(stored: StoredService, old: ContainerSummary, order: UpdatePolicy["order"]): Promise<Replacement> {
+  async function replace(
+    stored: StoredService,
+    old: ContainerSummary,
+    order: UpdatePolicy["order"],
+  ): Promise<Replacement> {
     const slot = ownershipOf(old.labels)?.slot ?? 0;
     const grace = stored.definition.stopGraceSeconds;
     if (order === "stop-first") {
@@ -82,11 +86,18 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
     return scaler.exclusive(name, async () => {
       const stored = registry.find(name);
       if (!stored?.rollout || !active.has(stored.rollout.state)) return undefined;
-      const batch = outdated(stored, await listServiceContainers(engine, instance, name)).slice(0, stored.updatePolicy.parallelism);
+      const batch = outdated(stored, await listServiceContainers(engine, instance, name)).slice(
+        0,
+        stored.updatePolicy.parallelism,
+      );
       if (batch.length === 0) return undefined;
       await slots.ensureImage(stored);
       const replaced: Replacement[] = [];
-      const failure = await runBounded(batch, batch.length, async (old) => void replaced.push(await replace(stored, old, stored.updatePolicy.order)));
+      const failure = await runBounded(
+        batch,
+        batch.length,
+        async (old) => void replaced.push(await replace(stored, old, stored.updatePolicy.order)),
+      );
       await view.resyncService(name).catch(() => undefined);
       if (failure) throw failure;
       return { stored, replaced };
@@ -97,13 +108,23 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
    * Why one container of a batch fails it now, or whether it is ready (healthy, or running
    * with no check; running is enough when the service ignores health).
    */
-  async function check(stored: StoredService, { id, slot }: Replacement, startedAt: number, phase: string): Promise<{ failed?: string; ready: boolean }> {
+  async function check(
+    stored: StoredService,
+    { id, slot }: Replacement,
+    startedAt: number,
+    phase: string,
+  ): Promise<{ failed?: string; ready: boolean }> {
     const name = stored.definition.name;
     try {
       const details = await engine.containers.inspect(id);
       // Unhealthy first: the reconciler may already be removing the container for it.
-      if (stored.definition.replaceUnhealthy && details.health === "unhealthy") return { failed: `container ${details.name} turned unhealthy ${phase}`, ready: false };
-      if (details.state !== "running") return { failed: `container ${details.name} ${details.state} (exit code ${details.exitCode}) ${phase}`, ready: false };
+      if (stored.definition.replaceUnhealthy && details.health === "unhealthy")
+        return { failed: `container ${details.name} turned unhealthy ${phase}`, ready: false };
+      if (details.state !== "running")
+        return {
+          failed: `container ${details.name} ${details.state} (exit code ${details.exitCode}) ${phase}`,
+          ready: false,
+        };
       return { ready: !stored.definition.replaceUnhealthy || isReady(details) };
     } catch (err) {
       if (!isDockhandError(err, "NotFound")) throw err;
@@ -125,7 +146,8 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
     const policy = { ...stored.updatePolicy, ...(stored.rollout?.state === "rolling_back" ? { minHealthyMs: 0 } : {}) };
     const deadline = startedAt + policy.healthyDeadlineMs;
     const readySince = new Map<string, number>();
-    const gatePhase = policy.minHealthyMs > 0 ? "before it was healthy for min_healthy_time" : "within the monitor window";
+    const gatePhase =
+      policy.minHealthyMs > 0 ? "before it was healthy for min_healthy_time" : "within the monitor window";
     for (;;) {
       const now = Date.now();
       for (const replacement of batch) {
@@ -140,7 +162,13 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
         const late = batch.find((r) => !readySince.has(r.id)) ?? batch[0]!;
         return `container ${slotContainerName(stored.definition.name, late.slot)} was not healthy for ${policy.minHealthyMs / 1000}s within the healthy_deadline of ${policy.healthyDeadlineMs / 1000}s`;
       }
-      await sleep(Math.min(pollMs, Math.max(1, deadline - now), since !== undefined ? Math.max(1, since + policy.minHealthyMs - now) : pollMs));
+      await sleep(
+        Math.min(
+          pollMs,
+          Math.max(1, deadline - now),
+          since !== undefined ? Math.max(1, since + policy.minHealthyMs - now) : pollMs,
+        ),
+      );
     }
     const monitorEnd = Date.now() + policy.monitorMs;
     for (;;) {
@@ -166,7 +194,12 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
       await record(stored.definition.name, { ...back.rollout!, message: `rolling back: ${reason}` });
       return true;
     }
-    await record(stored.definition.name, { ...rollout, state: "paused", message: reason, endedAt: new Date().toISOString() });
+    await record(stored.definition.name, {
+      ...rollout,
+      state: "paused",
+      message: reason,
+      endedAt: new Date().toISOString(),
+    });
     return false;
   }
 
@@ -198,7 +231,8 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
       if (!batch) {
         // A rollback keeps the reason it was started for.
         const state = stored.rollout.state === "updating" ? "completed" : "rolled_back";
-        const message = state === "rolled_back" ? stored.rollout.message.replace(/^rolling back: /, "rolled back: ") : "";
+        const message =
+          state === "rolled_back" ? stored.rollout.message.replace(/^rolling back: /, "rolled back: ") : "";
         await record(name, { ...stored.rollout, state, message, endedAt: new Date().toISOString() });
         return;
       }
@@ -217,7 +251,9 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
     let current = runs.get(name);
     if (!current) {
       current = loop(name)
-        .catch((err: unknown) => logger.warn({ err, service: name }, "rolling update stopped; it resumes on the next change or restart"))
+        .catch((err: unknown) =>
+          logger.warn({ err, service: name }, "rolling update stopped; it resumes on the next change or restart"),
+        )
         .finally(() => runs.delete(name));
       runs.set(name, current);
     }

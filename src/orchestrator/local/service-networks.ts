@@ -16,7 +16,10 @@ export function networkAttachmentsFor(def: ServiceDefinition): NetworkAttachment
  * is best effort (two creates at once can make two networks of one name), so creations of one
  * name are single-flight within this dockhand.
  */
-export function createNetworkEnsurer(engine: Pick<Engine, "networks">, instance: string): (def: ServiceDefinition) => Promise<void> {
+export function createNetworkEnsurer(
+  engine: Pick<Engine, "networks">,
+  instance: string,
+): (def: ServiceDefinition) => Promise<void> {
   const inFlight = new Map<string, Promise<void>>();
 
   async function ensureOne(network: string): Promise<void> {

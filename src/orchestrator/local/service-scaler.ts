@@ -111,7 +111,11 @@ export function createScaler(options: ScalerOptions): Scaler {
   }
 
   /** Notes why each failed container stopped, so status can tell and restarts back off. */
-  async function recordFailures(name: string, failed: ContainerSummary[], known: Map<string, OwnedContainer>): Promise<void> {
+  async function recordFailures(
+    name: string,
+    failed: ContainerSummary[],
+    known: Map<string, OwnedContainer>,
+  ): Promise<void> {
     const stopped = failed.filter((summary) => summary.state !== "created");
     // The log reads go out together: with several containers down, each waits for none.
     const reasons = await Promise.all(stopped.map((summary) => failureReason(known.get(summary.id), summary.id)));
@@ -146,27 +150,41 @@ export function createScaler(options: ScalerOptions): Scaler {
    * then adds or removes. In `heal` mode a slot in its restart delay is left empty; the
    * result is then the time until it may be filled.
    */
-  async function converge(stored: StoredService, target: number, mode: { current: () => boolean; heal: boolean }): Promise<number> {
+  async function converge(
+    stored: StoredService,
+    target: number,
+    mode: { current: () => boolean; heal: boolean },
+  ): Promise<number> {
     const name = stored.definition.name;
     const grace = stored.definition.stopGraceSeconds;
     const containers = await listServiceContainers(engine, instance, name);
     // Read after the list, which has waited for the events the engine logged before it: the view
     // then knows at least what the list shows (why a listed container stopped, its health).
     const known = new Map((await view.containersOf(name).catch(() => [])).map((c) => [c.id, c]));
-    const running = containers.filter((c) => countsTowardTarget({ state: c.state, health: known.get(c.id)?.health }, stored.definition.replaceUnhealthy));
+    const running = containers.filter((c) =>
+      countsTowardTarget({ state: c.state, health: known.get(c.id)?.health }, stored.definition.replaceUnhealthy),
+    );
     const idle = containers.filter((c) => !running.includes(c));
     await recordFailures(name, idle, known);
     for (const c of running) {
       const startedAt = known.get(c.id)?.startedAt;
-      if (startedAt && Date.now() - startedAt.getTime() > 10_000) backoff.markStable(name, ownershipOf(c.labels)?.slot ?? 0);
+      if (startedAt && Date.now() - startedAt.getTime() > 10_000)
+        backoff.markStable(name, ownershipOf(c.labels)?.slot ?? 0);
     }
     let wait = 0;
     let failure = await runBounded(idle, concurrency, (c) => remove(c, grace));
     if (!failure && running.length > target) {
       const newestFirst = [...running].sort(
-        (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (ownershipOf(b.labels)?.slot ?? 0) - (ownershipOf(a.labels)?.slot ?? 0),
+        (a, b) =>
+          b.createdAt.getTime() - a.createdAt.getTime() ||
+          (ownershipOf(b.labels)?.slot ?? 0) - (ownershipOf(a.labels)?.slot ?? 0),
       );
-      failure = await runBounded(newestFirst.slice(0, running.length - target), concurrency, (c) => remove(c, grace), mode.current);
+      failure = await runBounded(
+        newestFirst.slice(0, running.length - target),
+        concurrency,
+        (c) => remove(c, grace),
+        mode.current,
+      );
     } else if (!failure && running.length < target) {
       const used = new Set(running.map((c) => ownershipOf(c.labels)?.slot));
       let free: number[] = [];
@@ -199,12 +217,18 @@ export function createScaler(options: ScalerOptions): Scaler {
     } catch (err) {
       const reached = await status(name, stored).catch(() => undefined);
       const wrapped = isDockhandError(err) ? err : new DockhandError("Internal", String(err), { cause: err });
-      const kind = mayBeEngineShutdown(wrapped) && !isDockhandError(wrapped, "Unavailable") && (await engineWentAway(engine)) ? "Unavailable" : wrapped.kind;
+      const kind =
+        mayBeEngineShutdown(wrapped) && !isDockhandError(wrapped, "Unavailable") && (await engineWentAway(engine))
+          ? "Unavailable"
+          : wrapped.kind;
       throw new DockhandError(
         kind,
         `scale of service "${name}" to ${stored.replicas} stopped with ${reached?.running ?? "an unknown number of"} running: ${wrapped.message}` +
           (kind !== wrapped.kind ? `; ${engineGone}` : ""),
-        { cause: err, details: { ...wrapped.details, progress: { name, desired: stored.replicas, running: reached?.running ?? 0 } } },
+        {
+          cause: err,
+          details: { ...wrapped.details, progress: { name, desired: stored.replicas, running: reached?.running ?? 0 } },
+        },
       );
     }
     if (!current()) return;
@@ -212,7 +236,10 @@ export function createScaler(options: ScalerOptions): Scaler {
     if (result.running + result.paused !== stored.replicas) {
       const exited = result.containers.find((c) => c.state === "exited" || c.state === "dead");
       // Containers the engine itself stopped as it shut down: retry once it is back.
-      const kind = mayBeEngineShutdown(undefined, exited?.exitCode) && (await engineWentAway(engine)) ? "Unavailable" : "FailedPrecondition";
+      const kind =
+        mayBeEngineShutdown(undefined, exited?.exitCode) && (await engineWentAway(engine))
+          ? "Unavailable"
+          : "FailedPrecondition";
       throw new DockhandError(
         kind,
         `service "${name}" has ${result.running} of ${stored.replicas} containers running` +
@@ -252,7 +279,9 @@ export function createScaler(options: ScalerOptions): Scaler {
     async remove(stored) {
       const name = stored.definition.name;
       const containers = await listServiceContainers(engine, instance, name);
-      const failure = await runBounded(containers, concurrency, (c) => slots.removeContainer(c, stored.definition.stopGraceSeconds));
+      const failure = await runBounded(containers, concurrency, (c) =>
+        slots.removeContainer(c, stored.definition.stopGraceSeconds),
+      );
       await view.resyncService(name).catch(() => undefined);
       if (failure) throw failure;
       backoff.forgetService(name);

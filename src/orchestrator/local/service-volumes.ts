@@ -17,9 +17,16 @@ export function volumeName(service: string, slot: number, mount: Pick<ServiceMou
 /** The engine mounts of a definition's mounts, for the container of `slot`. */
 export function mountSpecsFor(def: ServiceDefinition, slot: number): MountSpec[] {
   return (def.mounts ?? []).map((mount) => {
-    if (mount.type === "tmpfs") return { type: "tmpfs", target: mount.target, source: "", readOnly: false, tmpfsSizeBytes: mount.tmpfsSizeBytes };
-    if (mount.type === "bind") return { type: "bind", target: mount.target, source: mount.source, readOnly: mount.readOnly };
-    return { type: "volume", target: mount.target, source: volumeName(def.name, slot, mount), readOnly: mount.readOnly };
+    if (mount.type === "tmpfs")
+      return { type: "tmpfs", target: mount.target, source: "", readOnly: false, tmpfsSizeBytes: mount.tmpfsSizeBytes };
+    if (mount.type === "bind")
+      return { type: "bind", target: mount.target, source: mount.source, readOnly: mount.readOnly };
+    return {
+      type: "volume",
+      target: mount.target,
+      source: volumeName(def.name, slot, mount),
+      readOnly: mount.readOnly,
+    };
   });
 }
 
@@ -27,22 +34,40 @@ export function mountSpecsFor(def: ServiceDefinition, slot: number): MountSpec[]
  * Creates the volumes a slot's container mounts when they are missing, labelled as this
  * dockhand's. A volume that exists keeps its labels (one made by someone else stays theirs).
  */
-export async function ensureVolumes(engine: Pick<Engine, "volumes">, instance: string, def: ServiceDefinition, slot: number): Promise<void> {
+export async function ensureVolumes(
+  engine: Pick<Engine, "volumes">,
+  instance: string,
+  def: ServiceDefinition,
+  slot: number,
+): Promise<void> {
   for (const mount of def.mounts ?? []) {
     if (mount.type !== "volume") continue;
-    const labels: Record<string, string> = { [managedByLabel]: "dockhand", [instanceLabel]: instance, [serviceLabel]: def.name, [volumeLabel]: mount.source };
+    const labels: Record<string, string> = {
+      [managedByLabel]: "dockhand",
+      [instanceLabel]: instance,
+      [serviceLabel]: def.name,
+      [volumeLabel]: mount.source,
+    };
     if (mount.perSlot) labels[slotLabel] = String(slot);
     await engine.volumes.create({ name: volumeName(def.name, slot, mount), labels });
   }
 }
 
 /** Volumes this dockhand created for a service, whatever its definition says now. */
-export function serviceVolumes(engine: Pick<Engine, "volumes">, instance: string, service: string): Promise<VolumeDetails[]> {
+export function serviceVolumes(
+  engine: Pick<Engine, "volumes">,
+  instance: string,
+  service: string,
+): Promise<VolumeDetails[]> {
   return engine.volumes.list({ labels: [`${instanceLabel}=${instance}`, `${serviceLabel}=${service}`] });
 }
 
 /** Removes a service's volumes; one still in use (Conflict) is kept. Returns the names removed. */
-export async function purgeVolumes(engine: Pick<Engine, "volumes">, instance: string, service: string): Promise<string[]> {
+export async function purgeVolumes(
+  engine: Pick<Engine, "volumes">,
+  instance: string,
+  service: string,
+): Promise<string[]> {
   const removed: string[] = [];
   for (const volume of await serviceVolumes(engine, instance, service)) {
     try {
@@ -56,13 +81,19 @@ export async function purgeVolumes(engine: Pick<Engine, "volumes">, instance: st
 }
 
 /** Volumes this dockhand created whose service is gone or no longer mounts them. */
-export async function unusedVolumes(engine: Pick<Engine, "volumes">, instance: string, registry: Pick<ServiceRegistry, "find">): Promise<UnusedVolume[]> {
+export async function unusedVolumes(
+  engine: Pick<Engine, "volumes">,
+  instance: string,
+  registry: Pick<ServiceRegistry, "find">,
+): Promise<UnusedVolume[]> {
   const unused: UnusedVolume[] = [];
   for (const volume of await engine.volumes.list({ labels: [`${instanceLabel}=${instance}`, volumeLabel] })) {
     const service = volume.labels[serviceLabel] ?? "";
     const slot = Number(volume.labels[slotLabel] ?? 0) || 0;
     const mounts = registry.find(service)?.definition.mounts ?? [];
-    const used = mounts.some((m) => m.type === "volume" && m.source === volume.labels[volumeLabel] && m.perSlot === slot > 0);
+    const used = mounts.some(
+      (m) => m.type === "volume" && m.source === volume.labels[volumeLabel] && m.perSlot === slot > 0,
+    );
     if (!used) unused.push({ volume, service, slot });
   }
   return unused.sort((a, b) => a.volume.name.localeCompare(b.volume.name));

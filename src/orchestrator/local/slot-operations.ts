@@ -26,7 +26,12 @@ export interface SlotOperations {
   removeContainer(container: RemovableContainer, graceSeconds: number): Promise<void>;
 }
 
-export function createSlotOperations(options: { engine: Engine; logger: Logger; instance: string; secrets?: SecretStore }): SlotOperations {
+export function createSlotOperations(options: {
+  engine: Engine;
+  logger: Logger;
+  instance: string;
+  secrets?: SecretStore;
+}): SlotOperations {
   const { engine, logger, instance } = options;
   const images = createImagePuller({ engine, logger });
   const ensureNetworks = createNetworkEnsurer(engine, instance);
@@ -51,9 +56,13 @@ export function createSlotOperations(options: { engine: Engine; logger: Logger; 
         id = await engine.containers.create({ ...containerSpecFor(stored, slot, instance), name });
       } catch (err) {
         if (isDockhandError(err, "AlreadyExists")) {
-          throw new DockhandError("FailedPrecondition", `container name "${name}" is taken by a container dockhand does not own; rename or remove it`, {
-            cause: err,
-          });
+          throw new DockhandError(
+            "FailedPrecondition",
+            `container name "${name}" is taken by a container dockhand does not own; rename or remove it`,
+            {
+              cause: err,
+            },
+          );
         }
         throw err;
       }
@@ -68,8 +77,14 @@ export function createSlotOperations(options: { engine: Engine; logger: Logger; 
         await engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
         // The engine refuses what the definition or the host causes (a host port in use, a
         // command that does not exist): a failed precondition, not dockhand's fault.
-        if (isDockhandError(err, "FailedPrecondition") || isDockhandError(err, "Internal") || isDockhandError(err, "InvalidArgument")) {
-          throw new DockhandError("FailedPrecondition", `container "${name}" could not start: ${err.message}`, { cause: err });
+        if (
+          isDockhandError(err, "FailedPrecondition") ||
+          isDockhandError(err, "Internal") ||
+          isDockhandError(err, "InvalidArgument")
+        ) {
+          throw new DockhandError("FailedPrecondition", `container "${name}" could not start: ${err.message}`, {
+            cause: err,
+          });
         }
         throw err;
       }

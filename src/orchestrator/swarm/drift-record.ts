@@ -72,8 +72,13 @@ export function createDriftRecord(options: DriftRecordOptions): DriftRecord {
     },
     latest(service, version) {
       const entry = entries.get(service);
-      if (!entry || entry.version !== version || now().getTime() - entry.detectedAt.getTime() >= keepMs) return undefined;
-      return { what: entry.what, detectedAt: entry.detectedAt, ...(entry.repairedAt ? { repairedAt: entry.repairedAt } : {}) };
+      if (!entry || entry.version !== version || now().getTime() - entry.detectedAt.getTime() >= keepMs)
+        return undefined;
+      return {
+        what: entry.what,
+        detectedAt: entry.detectedAt,
+        ...(entry.repairedAt ? { repairedAt: entry.repairedAt } : {}),
+      };
     },
     forget(service) {
       drop(service);

@@ -24,16 +24,29 @@ function withoutCount(spec: SwarmServiceSpec): SwarmServiceSpec {
  * - the spec differs from the definition whose version its `dockhand.definition` label names;
  * - the service is gone, though `existed` says dockhand saw it.
  */
-export function describeDrift(stored: StoredService, service: SwarmService | undefined, instance: string, existed: boolean): string | undefined {
+export function describeDrift(
+  stored: StoredService,
+  service: SwarmService | undefined,
+  instance: string,
+  existed: boolean,
+): string | undefined {
   if (!service) return existed ? "the Swarm service was removed outside dockhand" : undefined;
   const parts: string[] = [];
   const written = service.spec.labels[desiredReplicasLabel];
   if (written !== undefined && Number(written) !== service.spec.replicas) {
-    parts.push(`the Swarm service was scaled to ${service.spec.replicas} outside dockhand (desired ${stored.replicas})`);
+    parts.push(
+      `the Swarm service was scaled to ${service.spec.replicas} outside dockhand (desired ${stored.replicas})`,
+    );
   }
   if (service.spec.labels[definitionLabel] === String(stored.version) && !isRollingBack(service)) {
-    const fields = differingSpecFields(withoutCount(service.spec), withoutCount(toSwarmSpec(stored, instance, stored.replicas)));
-    if (fields.length > 0) parts.push(`the Swarm service's ${fields.join(", ")} ${fields.length === 1 ? "was" : "were"} changed outside dockhand`);
+    const fields = differingSpecFields(
+      withoutCount(service.spec),
+      withoutCount(toSwarmSpec(stored, instance, stored.replicas)),
+    );
+    if (fields.length > 0)
+      parts.push(
+        `the Swarm service's ${fields.join(", ")} ${fields.length === 1 ? "was" : "were"} changed outside dockhand`,
+      );
   }
   return parts.length > 0 ? parts.join("; ") : undefined;
 }

@@ -39,7 +39,14 @@ export interface SwarmOrchestratorOptions {
 export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orchestrator {
   const lock = createKeyedLock();
   const backend = createSwarmBackend({ ...options, lock });
-  return createServiceController({ registry: options.registry, backend, lock, logger: options.logger, maxReplicas: options.maxReplicas, watchCoalesceMs: options.watchCoalesceMs });
+  return createServiceController({
+    registry: options.registry,
+    backend,
+    lock,
+    logger: options.logger,
+    maxReplicas: options.maxReplicas,
+    watchCoalesceMs: options.watchCoalesceMs,
+  });
 }
 
 /**
@@ -111,7 +118,8 @@ export function createSwarmBackend(options: SwarmOrchestratorOptions & { lock: K
         if (latest) await writer.write(latest, "drift");
       };
       await lock.run(name, write).catch((err: unknown) => {
-        if (!isDockhandError(err, "FailedPrecondition")) logger.warn({ err, service: name }, "swarm drift repair failed");
+        if (!isDockhandError(err, "FailedPrecondition"))
+          logger.warn({ err, service: name }, "swarm drift repair failed");
       });
     }
     const now = Date.now();
@@ -120,7 +128,10 @@ export function createSwarmBackend(options: SwarmOrchestratorOptions & { lock: K
       const seen = orphansSeen.get(service.spec.name) ?? new Date(now);
       orphansSeen.set(service.spec.name, seen);
       if (now - seen.getTime() < orphanGraceMs) continue;
-      logger.warn({ service: service.spec.name }, "removing an orphaned swarm service: this dockhand has no definition of it");
+      logger.warn(
+        { service: service.spec.name },
+        "removing an orphaned swarm service: this dockhand has no definition of it",
+      );
       await swarm.services.remove(service.id).catch(() => undefined);
       orphansSeen.delete(service.spec.name);
     }
@@ -154,7 +165,14 @@ export function createSwarmBackend(options: SwarmOrchestratorOptions & { lock: K
       await writer.write(stored, "scale");
     },
     async awaitScaled(name, desired, scaleOptions, superseded) {
-      await waitForCount({ view, name, desired, status: () => statusNow(name), signal: scaleOptions.signal, superseded });
+      await waitForCount({
+        view,
+        name,
+        desired,
+        status: () => statusNow(name),
+        signal: scaleOptions.signal,
+        superseded,
+      });
     },
     observe: (name) => statusNow(name),
     onChange(listener) {
@@ -184,13 +202,21 @@ export function createSwarmBackend(options: SwarmOrchestratorOptions & { lock: K
       const stored = registry.find(name);
       if (!stored) return;
       const reason = stored.rollout?.state === "rolling_back" ? "rollback" : "rollout";
-      lock.run(name, () => writer.write(registry.get(name), reason)).catch(async (err: unknown) => {
-        logger.warn({ err, service: name }, "swarm rollout failed to start");
-        const current = registry.find(name);
-        if (current?.rollout && !current.rollout.endedAt) {
-          await registry.setRollout(name, { ...current.rollout, state: "paused", message: err instanceof Error ? err.message : String(err) }).catch(() => undefined);
-        }
-      });
+      lock
+        .run(name, () => writer.write(registry.get(name), reason))
+        .catch(async (err: unknown) => {
+          logger.warn({ err, service: name }, "swarm rollout failed to start");
+          const current = registry.find(name);
+          if (current?.rollout && !current.rollout.endedAt) {
+            await registry
+              .setRollout(name, {
+                ...current.rollout,
+                state: "paused",
+                message: err instanceof Error ? err.message : String(err),
+              })
+              .catch(() => undefined);
+          }
+        });
     },
     async resync() {
       await view.resync();
@@ -201,7 +227,11 @@ export function createSwarmBackend(options: SwarmOrchestratorOptions & { lock: K
       await view.refresh(name);
       const service = view.service(name);
       if (!service) return;
-      const lines = swarm.serviceLogs(service.id, { follow: logOptions.follow, tail: logOptions.tail, signal: logOptions.signal });
+      const lines = swarm.serviceLogs(service.id, {
+        follow: logOptions.follow,
+        tail: logOptions.tail,
+        signal: logOptions.signal,
+      });
       const known = new Set<string>();
       const mark = async (line: SwarmLogLine): Promise<ServiceLogLine> => {
         let task = view.tasks(name).find((t) => t.id === line.taskId);

@@ -42,7 +42,9 @@ export async function waitForCount(options: ScaleWaitOptions): Promise<ServiceSt
       const running = runningTasks(tasks, view.nodes()).length;
       const current = currentTasks(tasks).length;
       if (running === options.desired() && current === running) return await options.status();
-      const failed = tasks.filter((t) => (t.state === "failed" || t.state === "rejected") && t.stateAt.getTime() >= startedAt - 1000);
+      const failed = tasks.filter(
+        (t) => (t.state === "failed" || t.state === "rejected") && t.stateAt.getTime() >= startedAt - 1000,
+      );
       if (failed.length >= failedStartsBeforeGivingUp && running < options.desired()) {
         const last = failed[failed.length - 1]!;
         throw new DockhandError(

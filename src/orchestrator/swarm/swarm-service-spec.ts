@@ -67,7 +67,10 @@ export function toSwarmSpec(stored: StoredService, instance: string, replicas: n
     memoryBytes: def.memoryBytes,
     nanoCpus: def.cpuMillis * 1_000_000,
     init: def.init,
-    restart: { condition: restartCondition(def.restart.mode), maxAttempts: def.restart.mode === "on-failure" ? def.restart.maxRetries : 0 },
+    restart: {
+      condition: restartCondition(def.restart.mode),
+      maxAttempts: def.restart.mode === "on-failure" ? def.restart.maxRetries : 0,
+    },
     stopGraceSeconds: def.stopGraceSeconds,
     replicas,
     update: updateConfig(stored.updatePolicy),

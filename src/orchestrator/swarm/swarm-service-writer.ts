@@ -65,11 +65,16 @@ export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): Sw
     const wanted = toSwarmSpec(stored, instance, stored.replicas);
     const service = await current(name);
     if (service && service.spec.labels["dockhand.instance"] !== instance) {
-      throw new NotOwnedError(`a swarm service named "${name}" exists that this dockhand does not own`, { details: { field: "name" } });
+      throw new NotOwnedError(`a swarm service named "${name}" exists that this dockhand does not own`, {
+        details: { field: "name" },
+      });
     }
     const drift = describeDrift(stored, service, instance, drifts?.existed(name) ?? false);
     if (drift) {
-      logger.warn({ service: name, drift, swarmReplicas: service?.spec.replicas, desired: stored.replicas }, "swarm service drifted from its definition; restoring it");
+      logger.warn(
+        { service: name, drift, swarmReplicas: service?.spec.replicas, desired: stored.replicas },
+        "swarm service drifted from its definition; restoring it",
+      );
       drifts?.detected(name, drift, stored.version);
     }
     const result = await writeWanted(stored, reason, wanted, service);
@@ -77,18 +82,32 @@ export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): Sw
     return result;
   }
 
-  async function writeWanted(stored: StoredService, reason: WriteReason, wanted: SwarmServiceSpec, service: SwarmService | undefined): Promise<WriteResult> {
+  async function writeWanted(
+    stored: StoredService,
+    reason: WriteReason,
+    wanted: SwarmServiceSpec,
+    service: SwarmService | undefined,
+  ): Promise<WriteResult> {
     if (!service) {
       await swarm.services.create(wanted);
       return "created";
     }
     if (reason === "rollback" && service.previousSpec && sameSwarmSpec(service.previousSpec, wanted)) {
-      await swarm.services.update(service.id, service.version, { ...service.spec, replicas: stored.replicas }, { rollback: true });
+      await swarm.services.update(
+        service.id,
+        service.version,
+        { ...service.spec, replicas: stored.replicas },
+        { rollback: true },
+      );
       return "updated";
     }
     // While Swarm rolls back a failed update (or holds one paused), its spec is the one to keep:
     // only the count and the service's existence are repaired.
-    const countOnly = { ...service.spec, labels: { ...service.spec.labels, [desiredReplicasLabel]: String(stored.replicas) }, replicas: stored.replicas };
+    const countOnly = {
+      ...service.spec,
+      labels: { ...service.spec.labels, [desiredReplicasLabel]: String(stored.replicas) },
+      replicas: stored.replicas,
+    };
     const target = reason === "drift" && isRollingBack(service) ? countOnly : wanted;
     if (sameSwarmSpec(service.spec, target)) return "unchanged";
     await swarm.services.update(service.id, service.version, target);
@@ -105,10 +124,16 @@ export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): Sw
           if (result !== "unchanged") await view.refresh(name).catch(() => undefined);
           return result;
         } catch (err) {
-          const raced = isDockhandError(err, "Conflict") || (isDockhandError(err, "AlreadyExists") && !(err instanceof NotOwnedError));
+          const raced =
+            isDockhandError(err, "Conflict") ||
+            (isDockhandError(err, "AlreadyExists") && !(err instanceof NotOwnedError));
           if (!raced) throw err;
           if (tries >= retries) {
-            throw new DockhandError("Aborted", `swarm service "${name}" kept changing under this ${reason} (${tries} tries); try again`, { cause: err });
+            throw new DockhandError(
+              "Aborted",
+              `swarm service "${name}" kept changing under this ${reason} (${tries} tries); try again`,
+              { cause: err },
+            );
           }
         }
       }

@@ -47,19 +47,36 @@ export function runningTasks(tasks: readonly SwarmTask[], nodes: ReadonlyMap<str
 function versionReader(stored: StoredService, service: SwarmService | undefined): (task: SwarmTask) => number {
   const label = service?.spec.labels[definitionLabel];
   // Only a definition that changed (so has a previous one) can have been rolled back.
-  const current = !!service && !!stored.previous && label !== String(stored.version) && sameSwarmSpec(service.spec, toSwarmSpec(stored, service.spec.labels[instanceLabel] ?? "", service.spec.replicas));
-  return (task) => (current && task.containerLabels[definitionLabel] === label ? stored.version : definitionVersionOf(task.containerLabels));
+  const current =
+    !!service &&
+    !!stored.previous &&
+    label !== String(stored.version) &&
+    sameSwarmSpec(service.spec, toSwarmSpec(stored, service.spec.labels[instanceLabel] ?? "", service.spec.replicas));
+  return (task) =>
+    current && task.containerLabels[definitionLabel] === label
+      ? stored.version
+      : definitionVersionOf(task.containerLabels);
 }
 
-function containerOf(service: string, task: SwarmTask, nodes: ReadonlyMap<string, SwarmNodeInfo>, versionOf: (task: SwarmTask) => number): ContainerStatusView {
+function containerOf(
+  service: string,
+  task: SwarmTask,
+  nodes: ReadonlyMap<string, SwarmNodeInfo>,
+  versionOf: (task: SwarmTask) => number,
+): ContainerStatusView {
   const node = nodes.get(task.nodeId);
   return {
     id: task.containerId || task.id,
     name: `${service}.${task.slot}.${task.id}`,
     slot: task.slot,
-    state: lost(node) ? "unknown" : containerStateOf[task.state] ?? "unknown",
+    state: lost(node) ? "unknown" : (containerStateOf[task.state] ?? "unknown"),
     health: "none",
-    ports: task.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, hostIp: "", hostPort: p.hostPort })),
+    ports: task.ports.map((p) => ({
+      containerPort: p.containerPort,
+      protocol: p.protocol,
+      hostIp: "",
+      hostPort: p.hostPort,
+    })),
     startedAt: task.state === "running" ? task.stateAt : undefined,
     createdAt: task.createdAt,
     definitionVersion: versionOf(task),
@@ -78,7 +95,14 @@ function failuresOf(tasks: readonly SwarmTask[], now: number): SlotFailure[] {
   return [...bySlot.entries()]
     .map(([slot, failed]) => {
       const last = failed.reduce((a, b) => (a.stateAt > b.stateAt ? a : b));
-      return { slot, exitCode: last.exitCode, reason: last.error || last.message, at: last.stateAt, consecutive: failed.length, nextAttemptAt: last.stateAt };
+      return {
+        slot,
+        exitCode: last.exitCode,
+        reason: last.error || last.message,
+        at: last.stateAt,
+        consecutive: failed.length,
+        nextAttemptAt: last.stateAt,
+      };
     })
     .sort((a, b) => a.slot - b.slot);
 }
@@ -93,7 +117,11 @@ const rolloutStateOf: Record<SwarmUpdateState, RolloutState> = {
 };
 
 /** The registry's rollout, with its state read from Swarm's UpdateStatus once Swarm has one for it. */
-export function rolloutOf(stored: StoredService, service: SwarmService | undefined, settled = false): Rollout | undefined {
+export function rolloutOf(
+  stored: StoredService,
+  service: SwarmService | undefined,
+  settled = false,
+): Rollout | undefined {
   const recorded = stored.rollout;
   const status = service?.updateStatus;
   // Swarm keeps no UpdateStatus when it had nothing to replace (no task ran the old spec).

@@ -33,7 +33,12 @@ function tooLarge(field: string, max: number): DockhandError {
   });
 }
 
-async function* limited(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, max: number, field: string, count?: (n: number) => void) {
+async function* limited(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  max: number,
+  field: string,
+  count?: (n: number) => void,
+) {
   let total = 0;
   for await (const chunk of source) {
     total += chunk.length;
@@ -87,12 +92,19 @@ type StopReason = "timeout" | "cancelled" | undefined;
 function downloadError(err: unknown, url: string, limits: ArchiveLimits, stopped: StopReason): DockhandError {
   if (err instanceof DockhandError) return err;
   if (stopped === "timeout") {
-    return new DockhandError("Timeout", `url: downloading ${url} took longer than ${limits.timeoutMs} ms`, { cause: err, details: { field: "url" } });
+    return new DockhandError("Timeout", `url: downloading ${url} took longer than ${limits.timeoutMs} ms`, {
+      cause: err,
+      details: { field: "url" },
+    });
   }
-  if (stopped === "cancelled") return new DockhandError("Cancelled", `url: download of ${url} cancelled`, { cause: err });
+  if (stopped === "cancelled")
+    return new DockhandError("Cancelled", `url: download of ${url} cancelled`, { cause: err });
   const failure = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const reason = failure.code ?? failure.cause?.code ?? failure.cause?.message ?? failure.message ?? String(err);
-  return new DockhandError("Unavailable", `url: downloading ${url} failed: ${reason}`, { cause: err, details: { field: "url" } });
+  return new DockhandError("Unavailable", `url: downloading ${url} failed: ${reason}`, {
+    cause: err,
+    details: { field: "url" },
+  });
 }
 
 async function* guarded(source: AsyncIterable<Uint8Array>, toError: (err: unknown) => DockhandError) {
@@ -109,7 +121,11 @@ async function* guarded(source: AsyncIterable<Uint8Array>, toError: (err: unknow
  * limit; stops the download as soon as the received bytes exceed it, at the deadline, when the
  * call is cancelled, and when the returned stream is closed.
  */
-export async function downloadArchive(url: string, limits: ArchiveLimits, signal?: AbortSignal): Promise<ArchiveSource> {
+export async function downloadArchive(
+  url: string,
+  limits: ArchiveLimits,
+  signal?: AbortSignal,
+): Promise<ArchiveSource> {
   const deadline = startDeadline(limits.timeoutMs, signal);
   const stopped = (): StopReason => (deadline.expired ? "timeout" : signal?.aborted ? "cancelled" : undefined);
   const finish = () => deadline.abort();
@@ -128,14 +144,22 @@ export async function downloadArchive(url: string, limits: ArchiveLimits, signal
   };
   if (response.status !== 200 || !response.body) {
     const kind = response.status === 404 || response.status === 410 ? "NotFound" : "FailedPrecondition";
-    fail(new DockhandError(kind, `url: ${url} answered ${response.status} ${response.statusText}`.trim(), {
-      details: { field: "url", httpStatus: response.status },
-    }));
+    fail(
+      new DockhandError(kind, `url: ${url} answered ${response.status} ${response.statusText}`.trim(), {
+        details: { field: "url", httpStatus: response.status },
+      }),
+    );
   }
   if ((response.contentLength ?? 0) > limits.maxBytes) fail(tooLarge("url", limits.maxBytes));
   let received = 0;
   const body = guarded(response.body, toError);
-  const stream = Readable.from(unpacked(limited(body, limits.maxBytes, "url", (n) => (received = n)), limits.maxBytes, "url"));
+  const stream = Readable.from(
+    unpacked(
+      limited(body, limits.maxBytes, "url", (n) => (received = n)),
+      limits.maxBytes,
+      "url",
+    ),
+  );
   stream.once("close", finish);
   return { stream, receivedBytes: () => received };
 }

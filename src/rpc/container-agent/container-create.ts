@@ -36,7 +36,10 @@ function mountFromProto(mount: Mount, field: string): MountSpec {
   }
   if (source.case === "volume") {
     if (!volumeNamePattern.test(source.value)) {
-      throw invalidArgument(`${field}.volume`, `${quote(source.value)} is not a volume name (letters, digits, '_', '.', '-')`);
+      throw invalidArgument(
+        `${field}.volume`,
+        `${quote(source.value)} is not a volume name (letters, digits, '_', '.', '-')`,
+      );
     }
     return { target, type: "volume", source: source.value, readOnly: mount.readOnly };
   }
@@ -50,7 +53,8 @@ function hostAccessFromProto(access: HostAccess | undefined, field: string): Hos
     hostNetwork: access.hostNetwork,
     addCapabilities: access.addCapabilities.map((raw, i) => {
       const capability = normalizeCapability(raw);
-      if (!capability) throw invalidArgument(`${field}.add_capabilities[${i}]`, `${quote(raw)} is not a Linux capability`);
+      if (!capability)
+        throw invalidArgument(`${field}.add_capabilities[${i}]`, `${quote(raw)} is not a Linux capability`);
       return capability;
     }),
   };
@@ -67,7 +71,10 @@ export function specFromProto(spec: ProtoSpec | undefined, prefix = "spec."): Co
   checkContainerFields(fields, prefix);
   const hostAccess = hostAccessFromProto(spec.hostAccess, `${prefix}host_access`);
   if (hostAccess?.hostNetwork && fields.ports.length > 0) {
-    throw invalidArgument(`${prefix}ports`, "must be empty with host_access.host_network: the host's ports are the container's");
+    throw invalidArgument(
+      `${prefix}ports`,
+      "must be empty with host_access.host_network: the host's ports are the container's",
+    );
   }
   return {
     name: spec.name || undefined,
@@ -92,7 +99,9 @@ export interface ContainerCreateDeps {
   hostAccess: HostAccessPolicy;
 }
 
-export function createContainerCreateMethod(deps: ContainerCreateDeps): Pick<ServiceImpl<typeof ContainerAgent>, "createContainer"> {
+export function createContainerCreateMethod(
+  deps: ContainerCreateDeps,
+): Pick<ServiceImpl<typeof ContainerAgent>, "createContainer"> {
   const { engine, hostAccess } = deps;
   return {
     async createContainer(req, ctx) {
@@ -104,10 +113,14 @@ export function createContainerCreateMethod(deps: ContainerCreateDeps): Pick<Ser
       } catch (err) {
         // The container does not exist yet, so the engine's only 404 here is the image's.
         if (!isDockhandError(err, "NotFound")) throw asFieldError(err, "spec");
-        throw new DockhandError("FailedPrecondition", `spec.image: image ${quote(spec.image)} is not on the engine; pull it first`, {
-          cause: err,
-          details: { field: "spec.image" },
-        });
+        throw new DockhandError(
+          "FailedPrecondition",
+          `spec.image: image ${quote(spec.image)} is not on the engine; pull it first`,
+          {
+            cause: err,
+            details: { field: "spec.image" },
+          },
+        );
       }
       return { container: descriptionToProto(await engine.containers.describe(id, ctx.signal)) };
     },

@@ -16,15 +16,23 @@ import { descriptionToProto } from "./container-message.js";
 import { checkContainerRef } from "./container-refs.js";
 
 type LifecycleMethods =
-  | "startContainer" | "stopContainer" | "restartContainer" | "rebootContainer" | "killContainer"
-  | "pauseContainer" | "unpauseContainer";
+  | "startContainer"
+  | "stopContainer"
+  | "restartContainer"
+  | "rebootContainer"
+  | "killContainer"
+  | "pauseContainer"
+  | "unpauseContainer";
 
 /** The signal to send; SIGKILL when empty. */
 function killSignal(raw: string, field = "signal"): string {
   if (raw === "") return "SIGKILL";
   const signal = normalizeSignal(raw);
   if (!signal) {
-    throw invalidArgument(field, `${quote(raw)} is not a Linux signal (a name such as SIGTERM or HUP, or a number from 1 to 64)`);
+    throw invalidArgument(
+      field,
+      `${quote(raw)} is not a Linux signal (a name such as SIGTERM or HUP, or a number from 1 to 64)`,
+    );
   }
   return signal;
 }
@@ -67,8 +75,14 @@ export function createContainerLifecycle(engine: Engine): ContainerLifecycle {
    * 500 (unpause), so a failure is judged by the container's state afterwards, never by the
    * engine's message text.
    */
-  async function transition(id: string, signal: AbortSignal, run: () => Promise<void>, operation: string,
-    from: ContainerStateName, to: ContainerStateName): Promise<ContainerDescription> {
+  async function transition(
+    id: string,
+    signal: AbortSignal,
+    run: () => Promise<void>,
+    operation: string,
+    from: ContainerStateName,
+    to: ContainerStateName,
+  ): Promise<ContainerDescription> {
     try {
       await run();
     } catch (err) {
@@ -76,7 +90,11 @@ export function createContainerLifecycle(engine: Engine): ContainerLifecycle {
       const now = await engine.containers.describe(id, signal);
       if (now.state === to) return now;
       if (now.state !== from) {
-        throw new DockhandError("FailedPrecondition", `${operation} ${id}: the container is ${now.state}, not ${from}`, { cause: err });
+        throw new DockhandError(
+          "FailedPrecondition",
+          `${operation} ${id}: the container is ${now.state}, not ${from}`,
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -126,15 +144,21 @@ export function createContainerLifecycle(engine: Engine): ContainerLifecycle {
       await engine.containers.kill(id, killWith, signal);
       return describe(id, signal);
     },
-    pause: (id, signal) => transition(id, signal, () => engine.containers.pause(id, signal), "pause container", "running", "paused"),
-    unpause: (id, signal) => transition(id, signal, () => engine.containers.unpause(id, signal), "unpause container", "paused", "running"),
+    pause: (id, signal) =>
+      transition(id, signal, () => engine.containers.pause(id, signal), "pause container", "running", "paused"),
+    unpause: (id, signal) =>
+      transition(id, signal, () => engine.containers.unpause(id, signal), "unpause container", "paused", "running"),
   };
 }
 
 /** ContainerAgent's lifecycle verbs: the request checked, the lifecycle run, the container mapped. */
-export function createContainerLifecycleMethods(engine: Engine): Pick<ServiceImpl<typeof ContainerAgent>, LifecycleMethods> {
+export function createContainerLifecycleMethods(
+  engine: Engine,
+): Pick<ServiceImpl<typeof ContainerAgent>, LifecycleMethods> {
   const life = createContainerLifecycle(engine);
-  const answer = async (description: Promise<ContainerDescription>) => ({ container: descriptionToProto(await description) });
+  const answer = async (description: Promise<ContainerDescription>) => ({
+    container: descriptionToProto(await description),
+  });
   return {
     startContainer: async (req, ctx) => answer(life.start(checkContainerRef(req.id), ctx.signal)),
     async stopContainer(req, ctx) {

@@ -33,15 +33,13 @@ function basicFields(summary: ContainerSummary) {
     status: summary.status,
     labels: summary.labels,
     createTime: timestamp(summary.createdAt),
-    ports: summary.ports.map(
-      (port): PublishedPort => ({
-        $typeName: "dockhand.v1.PublishedPort",
-        containerPort: port.containerPort,
-        protocol: protocolToProto(port.protocol),
-        hostIp: port.hostIp,
-        hostPort: port.hostPort,
-      }),
-    ),
+    ports: summary.ports.map((port): PublishedPort => ({
+      $typeName: "dockhand.v1.PublishedPort",
+      containerPort: port.containerPort,
+      protocol: protocolToProto(port.protocol),
+      hostIp: port.hostIp,
+      hostPort: port.hostPort,
+    })),
   };
 }
 

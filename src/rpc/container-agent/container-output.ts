@@ -89,7 +89,8 @@ function execOptionsFromProto(req: ExecRequest): Omit<ExecOptions, "signal"> {
   for (const [key, value] of Object.entries(req.environment)) {
     if (key === "") throw invalidArgument("environment", "keys must not be empty");
     if (key.includes("=")) throw invalidArgument(`environment[${quote(key)}]`, "key must not contain '='");
-    if (key.includes("\0") || value.includes("\0")) throw invalidArgument(`environment[${quote(key)}]`, "must not contain NUL");
+    if (key.includes("\0") || value.includes("\0"))
+      throw invalidArgument(`environment[${quote(key)}]`, "must not contain NUL");
   }
   if (req.workingDir !== "" && !req.workingDir.startsWith("/")) {
     throw invalidArgument("working_dir", `must be an absolute path (got ${quote(req.workingDir)})`);
@@ -125,12 +126,14 @@ export function createContainerOutputMethods(engine: Engine): Pick<ServiceImpl<t
     async *streamLogs(req, ctx) {
       const id = checkContainerRef(req.id);
       const options = logOptionsFromProto(req);
-      for await (const lines of engine.containers.logs(id, { ...options, signal: ctx.signal })) yield logLinesToProto(lines);
+      for await (const lines of engine.containers.logs(id, { ...options, signal: ctx.signal }))
+        yield logLinesToProto(lines);
     },
     async *exec(req, ctx) {
       const id = checkContainerRef(req.id);
       const options = execOptionsFromProto(req);
-      for await (const item of engine.containers.exec(id, { ...options, signal: ctx.signal })) yield execItemToProto(item);
+      for await (const item of engine.containers.exec(id, { ...options, signal: ctx.signal }))
+        yield execItemToProto(item);
     },
   };
 }

@@ -35,7 +35,8 @@ export function checkContainerName(name: string, field: string): void {
 export function labelFilters(selector: readonly string[], field = "label_selector"): string[] {
   return selector.map((entry, i) => {
     const key = entry.split("=", 1)[0] ?? "";
-    if (key.trim() === "") throw invalidArgument(`${field}[${i}]`, `${quote(entry)} needs a label key: "key" or "key=value"`);
+    if (key.trim() === "")
+      throw invalidArgument(`${field}[${i}]`, `${quote(entry)} needs a label key: "key" or "key=value"`);
     if (entry.includes("\0")) throw invalidArgument(`${field}[${i}]`, "must not contain NUL");
     return entry;
   });

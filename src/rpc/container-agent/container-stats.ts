@@ -50,7 +50,10 @@ export function createContainerStatsMethods(engine: Engine): Pick<ServiceImpl<ty
       for await (const sample of engine.containers.stats(id, { intervalMs: 0, signal: ctx.signal })) {
         return { stats: statsToProto(sample) };
       }
-      throw new DockhandError("FailedPrecondition", `read stats of container ${id}: it stopped before its usage could be measured`);
+      throw new DockhandError(
+        "FailedPrecondition",
+        `read stats of container ${id}: it stopped before its usage could be measured`,
+      );
     },
     async *streamStats(req, ctx) {
       const id = checkContainerRef(req.id);

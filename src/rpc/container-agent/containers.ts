@@ -48,7 +48,10 @@ export function createContainerMethods(engine: Engine): Pick<ServiceImpl<typeof 
       // The engine's name filter matches a pattern anywhere in the name; the contract is exact.
       const summaries = req.name === "" ? listed : listed.filter((c) => c.name === req.name);
       if (req.view !== ContainerView.FULL) return { containers: summaries.map(summaryToProto) };
-      const described = await engine.containers.describeMany(summaries.map((c) => c.id), ctx.signal);
+      const described = await engine.containers.describeMany(
+        summaries.map((c) => c.id),
+        ctx.signal,
+      );
       return { containers: described.map(descriptionToProto) };
     },
     async getContainer(req, ctx) {
@@ -73,7 +76,9 @@ export function createContainerMethods(engine: Engine): Pick<ServiceImpl<typeof 
         return await engine.containers.wait(id, deadline.signal);
       } catch (err) {
         if (!deadline.expired || !isDockhandError(err, "Cancelled")) throw err;
-        throw new DockhandError("Timeout", `wait for container ${id}: still running after timeout ${limitMs / 1000}s`, { cause: err });
+        throw new DockhandError("Timeout", `wait for container ${id}: still running after timeout ${limitMs / 1000}s`, {
+          cause: err,
+        });
       } finally {
         deadline.clear();
       }

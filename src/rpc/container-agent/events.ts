@@ -10,7 +10,12 @@ import type { EngineEvent, EngineEventItem, EngineEventType, WatchEventsOptions 
 import { checkServiceName } from "../../model/definition-rules.js";
 import { invalidArgument } from "../../model/dockhand-error.js";
 import { serviceLabel } from "../../model/ownership-labels.js";
-import { EventAction, EventType, type WatchEventsRequest, type WatchEventsResponseSchema } from "../../../gen/dockhand/v1/agent_streams_pb.js";
+import {
+  EventAction,
+  EventType,
+  type WatchEventsRequest,
+  type WatchEventsResponseSchema,
+} from "../../../gen/dockhand/v1/agent_streams_pb.js";
 import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
 import { healthToProto } from "../scaler/status-mapping.js";
 import { checkContainerRef, labelFilters } from "./container-refs.js";
@@ -37,7 +42,9 @@ const actionWords: Partial<Record<EventAction, string>> = {
   [EventAction.LOAD]: "load",
 };
 
-const actionsByWord = new Map(Object.entries(actionWords).map(([action, word]) => [word, Number(action) as EventAction]));
+const actionsByWord = new Map(
+  Object.entries(actionWords).map(([action, word]) => [word, Number(action) as EventAction]),
+);
 
 const eventTypeNames: Partial<Record<EventType, EngineEventType>> = {
   [EventType.CONTAINER]: "container",
@@ -57,7 +64,10 @@ function pick<K extends number, V>(values: readonly K[], names: Partial<Record<K
  * filters, so services (any of them) are checked here, after the engine filtered on the
  * presence of the service label.
  */
-function eventWatchFromProto(req: WatchEventsRequest): { options: Omit<WatchEventsOptions, "signal">; services: Set<string> } {
+function eventWatchFromProto(req: WatchEventsRequest): {
+  options: Omit<WatchEventsOptions, "signal">;
+  services: Set<string>;
+} {
   const types = pick(req.types, eventTypeNames, "types");
   req.containers.forEach((ref, i) => checkContainerRef(ref, `containers[${i}]`));
   req.services.forEach((name, i) => checkServiceName(name, `services[${i}]`));
@@ -70,7 +80,12 @@ function eventWatchFromProto(req: WatchEventsRequest): { options: Omit<WatchEven
   if (containersOnly && types.length > 0 && !types.includes("container")) {
     throw invalidArgument("types", "the containers and services filters match container events only");
   }
-  const filters = { types: containersOnly ? ["container" as const] : types, containers: req.containers, labels, actions };
+  const filters = {
+    types: containersOnly ? ["container" as const] : types,
+    containers: req.containers,
+    labels,
+    actions,
+  };
   return {
     options: { filters, since: since === undefined ? undefined : new Date(Number(since / 1_000_000n)) },
     services: new Set(req.services),
@@ -118,7 +133,8 @@ export function createEventMethods(engine: Engine): Pick<ServiceImpl<typeof Cont
     async *watchEvents(req, ctx) {
       const { options, services } = eventWatchFromProto(req);
       for await (const item of engine.events.watch({ ...options, signal: ctx.signal })) {
-        if (item.kind === "event" && services.size > 0 && !services.has(item.event.attributes[serviceLabel] ?? "")) continue;
+        if (item.kind === "event" && services.size > 0 && !services.has(item.event.attributes[serviceLabel] ?? ""))
+          continue;
         yield eventItemToProto(item);
       }
     },

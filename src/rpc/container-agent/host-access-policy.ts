@@ -38,7 +38,11 @@ export function checkHostAccess(spec: ContainerSpec, policy: HostAccessPolicy, p
   }
   spec.mounts?.forEach((mount, i) => {
     if (mount.type === "bind" && !policy.allowHostMounts) {
-      throw denied(`${prefix}mounts[${i}].host_path`, `mounting host path ${quote(mount.source)}`, "dockhand.allow_host_mounts");
+      throw denied(
+        `${prefix}mounts[${i}].host_path`,
+        `mounting host path ${quote(mount.source)}`,
+        "dockhand.allow_host_mounts",
+      );
     }
   });
   const allowed = new Set(policy.allowedCapabilities);

@@ -44,7 +44,10 @@ function credentialsFromProto(auth: RegistryAuth | undefined): RegistryCredentia
 }
 
 /** A pull's or push's progress events, then its result, as the messages of its response stream. */
-async function* transferEvents<R, M>(run: (onProgress: (event: ImageProgressEvent) => void) => Promise<R>, resultToProto: (result: R) => M) {
+async function* transferEvents<R, M>(
+  run: (onProgress: (event: ImageProgressEvent) => void) => Promise<R>,
+  resultToProto: (result: R) => M,
+) {
   for await (const item of progressStream<ImageProgressEvent, R>(run)) {
     yield item.kind === "progress"
       ? { event: { case: "progress" as const, value: progressToProto(item.value) } }
@@ -52,13 +55,20 @@ async function* transferEvents<R, M>(run: (onProgress: (event: ImageProgressEven
   }
 }
 
-export function createImageTransferMethods(engine: Engine, limits: ImageLimits): Pick<ServiceImpl<typeof ContainerAgent>, TransferMethods> {
+export function createImageTransferMethods(
+  engine: Engine,
+  limits: ImageLimits,
+): Pick<ServiceImpl<typeof ContainerAgent>, TransferMethods> {
   const urlPolicy = createLoadUrlPolicy({ allowedHosts: limits.loadAllowedHosts });
 
   async function openArchive(source: LoadImageRequest["source"], signal: AbortSignal): Promise<ArchiveSource> {
     if (source.case === "url") {
       const url = checkUrl(source.value, "url");
-      return downloadArchive(url, { maxBytes: limits.loadMaxBytes, timeoutMs: limits.loadTimeoutMs, urlPolicy }, signal);
+      return downloadArchive(
+        url,
+        { maxBytes: limits.loadMaxBytes, timeoutMs: limits.loadTimeoutMs, urlPolicy },
+        signal,
+      );
     }
     if (source.case !== "archive") throw invalidArgument("source", "set either url or archive");
     const bytes = source.value;
@@ -77,7 +87,10 @@ export function createImageTransferMethods(engine: Engine, limits: ImageLimits):
     async *pullImage(req, ctx) {
       const ref = checkImageRef(req.image, "image");
       const credentials = credentialsFromProto(req.auth);
-      yield* transferEvents((onProgress) => engine.images.pull(ref, { credentials, onProgress, signal: ctx.signal }), (result) => result);
+      yield* transferEvents(
+        (onProgress) => engine.images.pull(ref, { credentials, onProgress, signal: ctx.signal }),
+        (result) => result,
+      );
     },
     async *pushImage(req, ctx) {
       const ref = checkTaggedRef(req.image, "image");

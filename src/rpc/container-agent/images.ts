@@ -37,7 +37,8 @@ export function checkTaggedRef(ref: string, field: string): string {
 /** Label filters: each `key` or `key=value` with a non-empty key. */
 function checkLabelFilters(labels: readonly string[], field: string): void {
   labels.forEach((label, i) => {
-    if (label.split("=", 1)[0]!.trim() === "") throw invalidArgument(`${field}[${i}]`, `${quote(label)} needs a label key`);
+    if (label.split("=", 1)[0]!.trim() === "")
+      throw invalidArgument(`${field}[${i}]`, `${quote(label)} needs a label key`);
   });
 }
 

@@ -102,7 +102,9 @@ const embeddingBlocks: Array<{ block: IpBlock; offset: number }> = [
 /** The IPv4 addresses an IPv6 address carries and may reach (mapped, NAT64, 6to4 ...). */
 export function embeddedIpv4(address: IpBytes): IpBytes[] {
   if (address.length !== 16) return [];
-  return embeddingBlocks.filter(({ block }) => inBlock(address, block)).map(({ offset }) => address.slice(offset, offset + 4));
+  return embeddingBlocks
+    .filter(({ block }) => inBlock(address, block))
+    .map(({ offset }) => address.slice(offset, offset + 4));
 }
 
 export function formatIp(bytes: IpBytes): string {

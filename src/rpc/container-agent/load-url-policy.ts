@@ -4,7 +4,16 @@
  */
 import { lookup } from "node:dns/promises";
 import { DockhandError } from "../../model/dockhand-error.js";
-import { embeddedIpv4, formatIp, inBlock, normalizeHost, parseBlock, parseIp, type IpBlock, type IpBytes } from "./ip-address.js";
+import {
+  embeddedIpv4,
+  formatIp,
+  inBlock,
+  normalizeHost,
+  parseBlock,
+  parseIp,
+  type IpBlock,
+  type IpBytes,
+} from "./ip-address.js";
 
 /**
  * Addresses a download must never reach, whatever the allow-list says: link-local (where the
@@ -29,7 +38,8 @@ export function forbiddenReason(address: IpBytes): string | undefined {
   return undefined;
 }
 
-const hostNamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+const hostNamePattern =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
 /** The allow-list's entries: host names, IP addresses and CIDRs. Throws on one that is neither. */
 export function parseAllowedHosts(entries: readonly string[]): { names: Set<string>; blocks: IpBlock[] } {
@@ -64,7 +74,8 @@ export interface LoadUrlPolicy {
   addressFor(url: URL, field: string): Promise<string>;
 }
 
-const systemResolve = async (hostname: string) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+const systemResolve = async (hostname: string) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 function shortUrl(url: URL): string {
   return url.href.length > 120 ? `${url.href.slice(0, 117)}...` : url.href;
@@ -89,12 +100,19 @@ export function createLoadUrlPolicy(options: LoadUrlPolicyOptions = {}): LoadUrl
         try {
           addresses = await resolve(host);
         } catch (err) {
-          throw new DockhandError("Unavailable", `${field}: ${shortUrl(url)}: cannot resolve ${host}: ${(err as { code?: string }).code ?? (err as Error).message}`, {
-            cause: err,
+          throw new DockhandError(
+            "Unavailable",
+            `${field}: ${shortUrl(url)}: cannot resolve ${host}: ${(err as { code?: string }).code ?? (err as Error).message}`,
+            {
+              cause: err,
+              details: { field },
+            },
+          );
+        }
+        if (addresses.length === 0)
+          throw new DockhandError("Unavailable", `${field}: ${shortUrl(url)}: ${host} has no address`, {
             details: { field },
           });
-        }
-        if (addresses.length === 0) throw new DockhandError("Unavailable", `${field}: ${shortUrl(url)}: ${host} has no address`, { details: { field } });
       }
       const parsed = addresses.map((address) => ({ address, bytes: parseIp(address) }));
       for (const { address, bytes } of parsed) {

@@ -90,23 +90,35 @@ export async function policedGet(raw: string, options: PolicedGetOptions): Promi
     }
     res.destroy();
     if (hop >= maxRedirects) {
-      throw new DockhandError("FailedPrecondition", `${field}: more than ${maxRedirects} redirects, the last to ${location.slice(0, 120)}`, { details: { field } });
+      throw new DockhandError(
+        "FailedPrecondition",
+        `${field}: more than ${maxRedirects} redirects, the last to ${location.slice(0, 120)}`,
+        { details: { field } },
+      );
     }
     let next: URL;
     try {
       next = new URL(location, url);
     } catch {
-      throw new DockhandError("FailedPrecondition", `${field}: ${url.href} redirects to "${location.slice(0, 120)}", which is not a URL`, { details: { field } });
+      throw new DockhandError(
+        "FailedPrecondition",
+        `${field}: ${url.href} redirects to "${location.slice(0, 120)}", which is not a URL`,
+        { details: { field } },
+      );
     }
     // A redirect to another scheme (file:, ftp:) or with credentials is refused like a bad URL,
     // but as the server's doing: FailedPrecondition, never a retryable code.
     try {
       url = new URL(checkUrl(next.href, field));
     } catch (err) {
-      throw new DockhandError("FailedPrecondition", `${field}: ${url.href} redirects to a URL dockhand does not follow: ${(err as Error).message}`, {
-        cause: err,
-        details: { field },
-      });
+      throw new DockhandError(
+        "FailedPrecondition",
+        `${field}: ${url.href} redirects to a URL dockhand does not follow: ${(err as Error).message}`,
+        {
+          cause: err,
+          details: { field },
+        },
+      );
     }
   }
 }

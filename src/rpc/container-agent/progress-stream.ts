@@ -9,7 +9,9 @@ export type StreamItem<P, R> = { kind: "progress"; value: P } | { kind: "result"
  * operation runs at once; events are queued until the stream reads them, and its failure
  * rethrows after the events it reported before failing.
  */
-export async function* progressStream<P, R>(run: (report: (event: P) => void) => Promise<R>): AsyncGenerator<StreamItem<P, R>> {
+export async function* progressStream<P, R>(
+  run: (report: (event: P) => void) => Promise<R>,
+): AsyncGenerator<StreamItem<P, R>> {
   const queue: P[] = [];
   const wakeup = createWakeup();
   let outcome: { ok: true; value: R } | { ok: false; error: unknown } | undefined;
@@ -17,10 +19,12 @@ export async function* progressStream<P, R>(run: (report: (event: P) => void) =>
     queue.push(event);
     wakeup.notify();
   };
-  run(report).then(
-    (value) => (outcome = { ok: true, value }),
-    (error: unknown) => (outcome = { ok: false, error }),
-  ).finally(() => wakeup.notify());
+  run(report)
+    .then(
+      (value) => (outcome = { ok: true, value }),
+      (error: unknown) => (outcome = { ok: false, error }),
+    )
+    .finally(() => wakeup.notify());
 
   for (;;) {
     const next = queue.shift();

@@ -9,8 +9,13 @@ import { quote } from "../../model/quote.js";
 export function checkResourceLabels(labels: Record<string, string>, field = "labels"): Record<string, string> {
   for (const [key, value] of Object.entries(labels)) {
     if (key === "") throw invalidArgument(field, "keys must not be empty");
-    if (key.startsWith(reservedLabelPrefix)) throw invalidArgument(`${field}[${quote(key)}]`, `keys starting with "${reservedLabelPrefix}" are reserved for dockhand`);
-    if (key.includes("\0") || value.includes("\0")) throw invalidArgument(`${field}[${quote(key)}]`, "must not contain NUL");
+    if (key.startsWith(reservedLabelPrefix))
+      throw invalidArgument(
+        `${field}[${quote(key)}]`,
+        `keys starting with "${reservedLabelPrefix}" are reserved for dockhand`,
+      );
+    if (key.includes("\0") || value.includes("\0"))
+      throw invalidArgument(`${field}[${quote(key)}]`, "must not contain NUL");
   }
   return { ...labels };
 }

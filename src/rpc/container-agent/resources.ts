@@ -16,8 +16,16 @@ import { checkContainerRef, labelFilters } from "./container-refs.js";
 import { checkResourceLabels } from "./resource-labels.js";
 
 type ResourceMethods =
-  | "listVolumes" | "getVolume" | "createVolume" | "deleteVolume"
-  | "listNetworks" | "getNetwork" | "createNetwork" | "deleteNetwork" | "connectNetwork" | "disconnectNetwork";
+  | "listVolumes"
+  | "getVolume"
+  | "createVolume"
+  | "deleteVolume"
+  | "listNetworks"
+  | "getNetwork"
+  | "createNetwork"
+  | "deleteNetwork"
+  | "connectNetwork"
+  | "disconnectNetwork";
 
 const maxSelector = 16;
 const maxAliases = 16;
@@ -29,7 +37,10 @@ const engineNetworks = new Set(["bridge", "host", "none"]);
 function checkVolumeName(name: string, field = "name"): string {
   if (name === "") throw invalidArgument(field, "is required");
   if (!volumeNamePattern.test(name)) {
-    throw invalidArgument(field, `${quote(name)} is not a volume name (1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)`);
+    throw invalidArgument(
+      field,
+      `${quote(name)} is not a volume name (1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)`,
+    );
   }
   return name;
 }
@@ -37,7 +48,10 @@ function checkVolumeName(name: string, field = "name"): string {
 function checkNetworkName(name: string, field = "name"): string {
   if (name === "") throw invalidArgument(field, "is required");
   if (!networkNamePattern.test(name)) {
-    throw invalidArgument(field, `${quote(name)} is not a network name (1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)`);
+    throw invalidArgument(
+      field,
+      `${quote(name)} is not a network name (1-64 letters, digits, '_', '.' or '-', starting with a letter or digit)`,
+    );
   }
   if (engineNetworks.has(name)) throw invalidArgument(field, `${quote(name)} is one of the engine's own networks`);
   return name;
@@ -50,20 +64,31 @@ function checkNetworkRef(ref: string, field = "network"): string {
 }
 
 function selectorFilters(selector: readonly string[], field = "label_selector"): string[] {
-  if (selector.length > maxSelector) throw invalidArgument(field, `at most ${maxSelector} entries (got ${selector.length})`);
+  if (selector.length > maxSelector)
+    throw invalidArgument(field, `at most ${maxSelector} entries (got ${selector.length})`);
   return labelFilters(selector, field);
 }
 
 function checkAliases(aliases: readonly string[], field = "aliases"): string[] {
   if (aliases.length > maxAliases) throw invalidArgument(field, `at most ${maxAliases} (got ${aliases.length})`);
   aliases.forEach((alias, i) => {
-    if (!aliasPattern.test(alias)) throw invalidArgument(`${field}[${i}]`, `${quote(alias)} is not a DNS alias (1-63 letters, digits, '_', '.' or '-', starting with a letter or digit)`);
+    if (!aliasPattern.test(alias))
+      throw invalidArgument(
+        `${field}[${i}]`,
+        `${quote(alias)} is not a DNS alias (1-63 letters, digits, '_', '.' or '-', starting with a letter or digit)`,
+      );
   });
   return [...aliases];
 }
 
 function volumeToProto(v: VolumeDetails): MessageInitShape<typeof VolumeSchema> {
-  return { name: v.name, driver: v.driver, labels: v.labels, mountpoint: v.mountpoint, createTime: v.createdAt ? timestampFromDate(v.createdAt) : undefined };
+  return {
+    name: v.name,
+    driver: v.driver,
+    labels: v.labels,
+    mountpoint: v.mountpoint,
+    createTime: v.createdAt ? timestampFromDate(v.createdAt) : undefined,
+  };
 }
 
 function networkToProto(n: NetworkDetails): MessageInitShape<typeof NetworkSchema> {
@@ -99,7 +124,11 @@ async function attached(engine: Engine, network: string, container: string, sign
 export function createResourceMethods(engine: Engine): Pick<ServiceImpl<typeof ContainerAgent>, ResourceMethods> {
   return {
     async listVolumes(req, ctx) {
-      return { volumes: (await engine.volumes.list({ labels: selectorFilters(req.labelSelector) }, ctx.signal)).map(volumeToProto) };
+      return {
+        volumes: (await engine.volumes.list({ labels: selectorFilters(req.labelSelector) }, ctx.signal)).map(
+          volumeToProto,
+        ),
+      };
     },
     async getVolume(req, ctx) {
       return { volume: volumeToProto(await engine.volumes.inspect(checkVolumeName(req.name), ctx.signal)) };
@@ -120,11 +149,19 @@ export function createResourceMethods(engine: Engine): Pick<ServiceImpl<typeof C
         return { deleted: await unlessGone(engine.volumes.remove(name, ctx.signal)) };
       } catch (err) {
         if (!isDockhandError(err, "Conflict")) throw err;
-        throw new DockhandError("FailedPrecondition", `volume ${name} is in use by a container; remove the container first`, { cause: err });
+        throw new DockhandError(
+          "FailedPrecondition",
+          `volume ${name} is in use by a container; remove the container first`,
+          { cause: err },
+        );
       }
     },
     async listNetworks(req, ctx) {
-      return { networks: (await engine.networks.list({ labels: selectorFilters(req.labelSelector) }, ctx.signal)).map(networkToProto) };
+      return {
+        networks: (await engine.networks.list({ labels: selectorFilters(req.labelSelector) }, ctx.signal)).map(
+          networkToProto,
+        ),
+      };
     },
     async getNetwork(req, ctx) {
       return { network: networkToProto(await engine.networks.inspect(checkNetworkRef(req.network), ctx.signal)) };
@@ -133,7 +170,10 @@ export function createResourceMethods(engine: Engine): Pick<ServiceImpl<typeof C
       const name = checkNetworkName(req.name);
       const labels = checkResourceLabels(req.labels);
       try {
-        return { network: networkToProto(await engine.networks.create({ name, labels, internal: req.internal }, ctx.signal)), created: true };
+        return {
+          network: networkToProto(await engine.networks.create({ name, labels, internal: req.internal }, ctx.signal)),
+          created: true,
+        };
       } catch (err) {
         if (!isDockhandError(err, "AlreadyExists")) throw err;
         return { network: networkToProto(await engine.networks.inspect(name, ctx.signal)), created: false };
@@ -145,7 +185,9 @@ export function createResourceMethods(engine: Engine): Pick<ServiceImpl<typeof C
         return { deleted: await unlessGone(engine.networks.remove(network, ctx.signal)) };
       } catch (err) {
         if (!isDockhandError(err, "Conflict")) throw err;
-        throw new DockhandError("FailedPrecondition", `network ${network} cannot be deleted: ${err.message}`, { cause: err });
+        throw new DockhandError("FailedPrecondition", `network ${network} cannot be deleted: ${err.message}`, {
+          cause: err,
+        });
       }
     },
     async connectNetwork(req, ctx) {
@@ -167,7 +209,8 @@ export function createResourceMethods(engine: Engine): Pick<ServiceImpl<typeof C
         await engine.networks.disconnect(network, container, req.force, ctx.signal);
         return { disconnected: true };
       } catch (err) {
-        if (!isDockhandError(err, "Conflict") && !isDockhandError(err, "NotFound") && !isDockhandError(err, "Internal")) throw err;
+        if (!isDockhandError(err, "Conflict") && !isDockhandError(err, "NotFound") && !isDockhandError(err, "Internal"))
+          throw err;
         // Not attached is success; a missing network or container is NOT_FOUND.
         if (await attached(engine, network, container, ctx.signal)) throw err;
         return { disconnected: false };

@@ -16,7 +16,9 @@ export function createHealthService(health: EngineHealth, serviceNames: readonly
   return {
     check(req) {
       if (!known.has(req.service)) {
-        throw new DockhandError("NotFound", `service ${quote(req.service)} is not served here`, { details: { field: "service" } });
+        throw new DockhandError("NotFound", `service ${quote(req.service)} is not served here`, {
+          details: { field: "service" },
+        });
       }
       return { status: toStatus[health.current()] };
     },

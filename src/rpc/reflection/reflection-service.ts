@@ -25,7 +25,9 @@ function notFound(what: string): Answer {
 
 function answer(index: DescriptorIndex, request: ReflectionRequest, sent: Set<string>): Answer {
   const files = (file: ReturnType<DescriptorIndex["fileByName"]>, what: string): Answer =>
-    file ? { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.serialize(file, sent) } } : notFound(what);
+    file
+      ? { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.serialize(file, sent) } }
+      : notFound(what);
   const ask = request.messageRequest;
   switch (ask.case) {
     case "fileByFilename":
@@ -44,7 +46,10 @@ function answer(index: DescriptorIndex, request: ReflectionRequest, sent: Set<st
     case "listServices":
       return { case: "listServicesResponse", value: { service: index.serviceNames.map((name) => ({ name })) } };
     default:
-      return { case: "errorResponse", value: { errorCode: Code.InvalidArgument, errorMessage: "message_request: no question set" } };
+      return {
+        case: "errorResponse",
+        value: { errorCode: Code.InvalidArgument, errorMessage: "message_request: no question set" },
+      };
   }
 }
 
@@ -52,7 +57,9 @@ function answer(index: DescriptorIndex, request: ReflectionRequest, sent: Set<st
  * grpc.reflection (v1 or v1alpha) over the descriptors compiled into gen/. Each request on
  * the stream gets one answer, in order; a file already sent on the stream is not sent again.
  */
-export function createReflectionService<S extends typeof ReflectionV1 | typeof ReflectionV1Alpha>(index: DescriptorIndex): ServiceImpl<S> {
+export function createReflectionService<S extends typeof ReflectionV1 | typeof ReflectionV1Alpha>(
+  index: DescriptorIndex,
+): ServiceImpl<S> {
   const impl = {
     async *serverReflectionInfo(requests: AsyncIterable<ReflectionRequest>) {
       const sent = new Set<string>();

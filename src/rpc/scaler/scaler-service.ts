@@ -13,7 +13,8 @@ import { streamServiceLogs } from "./service-logs.js";
 /** A Scale without `replicas` is a client's mistake (an old field name, a typo), never a scale to 0. */
 function requiredReplicas(name: string, replicas: number | undefined): number {
   checkServiceName(name);
-  if (replicas === undefined) throw invalidArgument("replicas", "is required (0 removes every container of the service)");
+  if (replicas === undefined)
+    throw invalidArgument("replicas", "is required (0 removes every container of the service)");
   return replicas;
 }
 
@@ -29,11 +30,19 @@ export interface ScalerServiceDeps {
   registry: ServiceRegistry;
 }
 
-export function createScalerService({ orchestrator, servicesWatcher, registry }: ScalerServiceDeps): ServiceImpl<typeof Scaler> {
+export function createScalerService({
+  orchestrator,
+  servicesWatcher,
+  registry,
+}: ScalerServiceDeps): ServiceImpl<typeof Scaler> {
   return {
     async scale(req, ctx) {
       const waitFor = scaleWaitFor(req.waitFor);
-      const view = await orchestrator.scale(req.name, requiredReplicas(req.name, req.replicas), { wait: req.wait ?? true, signal: ctx.signal, waitFor });
+      const view = await orchestrator.scale(req.name, requiredReplicas(req.name, req.replicas), {
+        wait: req.wait ?? true,
+        signal: ctx.signal,
+        waitFor,
+      });
       return { status: statusToProto(view) };
     },
     async getStatus(req) {
@@ -56,7 +65,12 @@ export function createScalerService({ orchestrator, servicesWatcher, registry }:
     async listUnusedVolumes() {
       const unused = await orchestrator.unusedVolumes();
       return {
-        volumes: unused.map((u) => ({ name: u.volume.name, service: u.service, slot: u.slot, createTime: u.volume.createdAt ? timestampFromDate(u.volume.createdAt) : undefined })),
+        volumes: unused.map((u) => ({
+          name: u.volume.name,
+          service: u.service,
+          slot: u.slot,
+          createTime: u.volume.createdAt ? timestampFromDate(u.volume.createdAt) : undefined,
+        })),
       };
     },
     async listOrphans() {

@@ -16,7 +16,11 @@ export async function* streamServiceLogs(
   if (req.tail !== undefined && req.tail < 0) throw invalidArgument("tail", `must not be negative (got ${req.tail})`);
   // NotFound before the stream starts, for a service with no definition.
   await orchestrator.status(req.name);
-  for await (const line of orchestrator.serviceLogs(req.name, { follow: req.follow, tail: req.tail, signal: ctx.signal })) {
+  for await (const line of orchestrator.serviceLogs(req.name, {
+    follow: req.follow,
+    tail: req.tail,
+    signal: ctx.signal,
+  })) {
     yield {
       slot: line.slot,
       containerId: line.containerId,

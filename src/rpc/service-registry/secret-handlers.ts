@@ -10,15 +10,24 @@ import type { ServiceRegistry } from "../../../gen/dockhand/v1/registry_pb.js";
 import { checkResourceLabels } from "../container-agent/resource-labels.js";
 
 type SecretMethods =
-  | "listSecrets" | "getSecret" | "createSecret" | "updateSecret" | "deleteSecret"
-  | "listConfigs" | "getConfig" | "createConfig" | "updateConfig" | "deleteConfig";
+  | "listSecrets"
+  | "getSecret"
+  | "createSecret"
+  | "updateSecret"
+  | "deleteSecret"
+  | "listConfigs"
+  | "getConfig"
+  | "createConfig"
+  | "updateConfig"
+  | "deleteConfig";
 
 /** Swarm's limit on a secret's or config's size. */
 export const maxSecretBytes = 500 * 1024;
 
 function checkValue(value: Uint8Array): Uint8Array {
   if (value.length === 0) throw invalidArgument("value", "is required (1 byte to 500 KiB)");
-  if (value.length > maxSecretBytes) throw invalidArgument("value", `must be at most ${maxSecretBytes} bytes (got ${value.length})`);
+  if (value.length > maxSecretBytes)
+    throw invalidArgument("value", `must be at most ${maxSecretBytes} bytes (got ${value.length})`);
   return value;
 }
 
@@ -33,7 +42,8 @@ function metaToProto(meta: SecretMeta) {
   };
 }
 
-const mounted = (def: ServiceDefinition, kind: SecretKind, name: string) => (kind === "secret" ? def.secrets : def.configs)?.some((f) => f.name === name) ?? false;
+const mounted = (def: ServiceDefinition, kind: SecretKind, name: string) =>
+  (kind === "secret" ? def.secrets : def.configs)?.some((f) => f.name === name) ?? false;
 
 /**
  * A definition with the current version of each secret and config it mounts pinned in
@@ -41,11 +51,18 @@ const mounted = (def: ServiceDefinition, kind: SecretKind, name: string) => (kin
  */
 export function withFileVersions(def: ServiceDefinition, store: SecretStore): ServiceDefinition {
   const fileVersions: Record<string, number> = {};
-  for (const [kind, files] of [["secret", def.secrets], ["config", def.configs]] as const) {
+  for (const [kind, files] of [
+    ["secret", def.secrets],
+    ["config", def.configs],
+  ] as const) {
     (files ?? []).forEach((file, i) => {
       const found = store.find(kind, file.name);
       if (!found) {
-        throw new DockhandError("FailedPrecondition", `service.${kind}s[${i}].name: ${kind} "${file.name}" does not exist; create it first`, { details: { field: `service.${kind}s[${i}].name` } });
+        throw new DockhandError(
+          "FailedPrecondition",
+          `service.${kind}s[${i}].name: ${kind} "${file.name}" does not exist; create it first`,
+          { details: { field: `service.${kind}s[${i}].name` } },
+        );
       }
       fileVersions[fileKey(kind, file.name)] = found.version;
     });
@@ -60,7 +77,10 @@ export interface SecretHandlerDeps {
 }
 
 /** ServiceRegistry's secret and config calls. A secret's value is never returned. */
-export function createSecretHandlers({ store, registry }: SecretHandlerDeps): Pick<ServiceImpl<typeof ServiceRegistry>, SecretMethods> {
+export function createSecretHandlers({
+  store,
+  registry,
+}: SecretHandlerDeps): Pick<ServiceImpl<typeof ServiceRegistry>, SecretMethods> {
   const name = (raw: string) => {
     checkSecretName(raw, "name");
     return raw;
@@ -81,10 +101,16 @@ export function createSecretHandlers({ store, registry }: SecretHandlerDeps): Pi
   }
 
   async function remove(kind: SecretKind, raw: string): Promise<Record<string, never>> {
-    const users = registry.list().filter((s) => mounted(s.definition, kind, raw)).map((s) => s.definition.name);
+    const users = registry
+      .list()
+      .filter((s) => mounted(s.definition, kind, raw))
+      .map((s) => s.definition.name);
     store.get(kind, name(raw));
     if (users.length > 0) {
-      throw new DockhandError("FailedPrecondition", `${kind} "${raw}" is mounted by service(s) ${users.map((u) => `"${u}"`).join(", ")}; remove it from their definitions first`);
+      throw new DockhandError(
+        "FailedPrecondition",
+        `${kind} "${raw}" is mounted by service(s) ${users.map((u) => `"${u}"`).join(", ")}; remove it from their definitions first`,
+      );
     }
     await store.remove(kind, raw);
     return {};
@@ -94,7 +120,11 @@ export function createSecretHandlers({ store, registry }: SecretHandlerDeps): Pi
     listSecrets: () => ({ secrets: store.list("secret").map(metaToProto) }),
     getSecret: (req) => ({ secret: metaToProto(store.get("secret", name(req.name))) }),
     async createSecret(req) {
-      return { secret: metaToProto(await store.create("secret", name(req.name), checkValue(req.value), checkResourceLabels(req.labels))) };
+      return {
+        secret: metaToProto(
+          await store.create("secret", name(req.name), checkValue(req.value), checkResourceLabels(req.labels)),
+        ),
+      };
     },
     async updateSecret(req) {
       const secret = await store.update("secret", name(req.name), checkValue(req.value));
@@ -107,7 +137,11 @@ export function createSecretHandlers({ store, registry }: SecretHandlerDeps): Pi
       return { config: { ...metaToProto(config), value: store.value("config", config.name, config.version) } };
     },
     async createConfig(req) {
-      return { config: metaToProto(await store.create("config", name(req.name), checkValue(req.value), checkResourceLabels(req.labels))) };
+      return {
+        config: metaToProto(
+          await store.create("config", name(req.name), checkValue(req.value), checkResourceLabels(req.labels)),
+        ),
+      };
     },
     async updateConfig(req) {
       const config = await store.update("config", name(req.name), checkValue(req.value));

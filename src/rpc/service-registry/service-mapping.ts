@@ -23,7 +23,14 @@ import {
   type UpdateStatusSchema,
 } from "../../../gen/dockhand/v1/service_pb.js";
 import { containerFieldsFromProto, protocolToProto, restartModeToProto } from "../container-fields.js";
-import { fileMountsFromProto, fileMountsToProto, healthCheckFromProto, healthCheckToProto, mountsFromProto, mountsToProto } from "./workload-mapping.js";
+import {
+  fileMountsFromProto,
+  fileMountsToProto,
+  healthCheckFromProto,
+  healthCheckToProto,
+  mountsFromProto,
+  mountsToProto,
+} from "./workload-mapping.js";
 
 /** A service message as a domain definition. Field names in errors are prefixed with `prefix`. */
 export function definitionFromProto(service: Service | undefined, prefix = "service."): ServiceDefinition {
@@ -81,7 +88,8 @@ export function serviceToProto(stored: StoredService): Service {
       delay: durationFromMs(stored.updatePolicy.delayMs),
       order: stored.updatePolicy.order === "start-first" ? UpdateOrder.START_FIRST : UpdateOrder.STOP_FIRST,
       monitor: durationFromMs(stored.updatePolicy.monitorMs),
-      failureAction: stored.updatePolicy.failureAction === "rollback" ? UpdateFailureAction.ROLLBACK : UpdateFailureAction.PAUSE,
+      failureAction:
+        stored.updatePolicy.failureAction === "rollback" ? UpdateFailureAction.ROLLBACK : UpdateFailureAction.PAUSE,
       minHealthyTime: durationFromMs(stored.updatePolicy.minHealthyMs),
       healthyDeadline: durationFromMs(stored.updatePolicy.healthyDeadlineMs),
     },
@@ -107,7 +115,10 @@ function signedMs(duration: Duration): number {
 }
 
 /** The update policy of a service message; undefined (keep the stored one) when unset. */
-export function updatePolicyFromProto(config: UpdateConfig | undefined, prefix = "service.update_config."): UpdatePolicy | undefined {
+export function updatePolicyFromProto(
+  config: UpdateConfig | undefined,
+  prefix = "service.update_config.",
+): UpdatePolicy | undefined {
   if (!config) return undefined;
   const order = orders[config.order];
   if (!order) throw invalidArgument(`${prefix}order`, `unknown order ${config.order}`);
@@ -120,7 +131,9 @@ export function updatePolicyFromProto(config: UpdateConfig | undefined, prefix =
     monitorMs: config.monitor ? signedMs(config.monitor) : defaultUpdatePolicy.monitorMs,
     failureAction,
     minHealthyMs: config.minHealthyTime ? signedMs(config.minHealthyTime) : defaultUpdatePolicy.minHealthyMs,
-    healthyDeadlineMs: config.healthyDeadline ? signedMs(config.healthyDeadline) : defaultUpdatePolicy.healthyDeadlineMs,
+    healthyDeadlineMs: config.healthyDeadline
+      ? signedMs(config.healthyDeadline)
+      : defaultUpdatePolicy.healthyDeadlineMs,
   };
   checkUpdatePolicy(policy, prefix);
   return policy;

@@ -18,10 +18,18 @@ export interface ServiceRegistryServiceDeps {
   hostAccess?: Pick<HostAccessPolicy, "allowHostMounts" | "allowHostNetwork">;
 }
 
-export function createServiceRegistryService({ registry, orchestrator, hostAccess, secrets }: ServiceRegistryServiceDeps): ServiceImpl<typeof ServiceRegistry> {
+export function createServiceRegistryService({
+  registry,
+  orchestrator,
+  hostAccess,
+  secrets,
+}: ServiceRegistryServiceDeps): ServiceImpl<typeof ServiceRegistry> {
   const definition = (service: Service | undefined) => {
     const def = definitionFromProto(service);
-    checkDefinitionHostAccess(def, { allowHostMounts: hostAccess?.allowHostMounts ?? false, allowHostNetwork: hostAccess?.allowHostNetwork ?? false });
+    checkDefinitionHostAccess(def, {
+      allowHostMounts: hostAccess?.allowHostMounts ?? false,
+      allowHostNetwork: hostAccess?.allowHostNetwork ?? false,
+    });
     return withFileVersions(def, secrets);
   };
   return {

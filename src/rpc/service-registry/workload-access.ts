@@ -9,7 +9,11 @@ import { isSharedNetworkMode } from "../../model/workload-rules.js";
  * ContainerAgent does: a bind mount of a host path needs `dockhand.allow_host_mounts`; the
  * host's or another container's network needs `dockhand.allow_host_network`.
  */
-export function checkDefinitionHostAccess(def: ServiceDefinition, policy: Pick<HostAccessPolicy, "allowHostMounts" | "allowHostNetwork">, prefix = "service."): void {
+export function checkDefinitionHostAccess(
+  def: ServiceDefinition,
+  policy: Pick<HostAccessPolicy, "allowHostMounts" | "allowHostNetwork">,
+  prefix = "service.",
+): void {
   (def.networks ?? []).forEach((network, i) => {
     if (!isSharedNetworkMode(network) || policy.allowHostNetwork) return;
     const field = `${prefix}networks[${i}]`;

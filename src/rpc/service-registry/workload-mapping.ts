@@ -4,16 +4,36 @@ import type { HealthCheckSpec } from "../../engine/types.js";
 import { invalidArgument } from "../../model/dockhand-error.js";
 import { nonNegativeMs } from "../container-fields.js";
 import type { FileMount, ServiceMount } from "../../model/service-definition.js";
-import { ServiceMountType, type FileMount as ProtoFileMount, type FileMountSchema, type HealthCheck, type HealthCheckSchema, type ServiceMount as ProtoMount, type ServiceMountSchema } from "../../../gen/dockhand/v1/service_pb.js";
+import {
+  ServiceMountType,
+  type FileMount as ProtoFileMount,
+  type FileMountSchema,
+  type HealthCheck,
+  type HealthCheckSchema,
+  type ServiceMount as ProtoMount,
+  type ServiceMountSchema,
+} from "../../../gen/dockhand/v1/service_pb.js";
 
 /** A HealthCheck message in the engine's form; undefined when unset (the image's own check). */
 export function healthCheckFromProto(check: HealthCheck | undefined, prefix: string): HealthCheckSpec | undefined {
   if (!check) return undefined;
-  const given = [check.command.length > 0 && "command", check.shell !== "" && "shell", check.none && "none"].filter(Boolean);
-  if (given.length > 1) throw invalidArgument(`${prefix}${given[1]}`, `cannot be set together with ${given[0]}: set one of command, shell and none`);
+  const given = [check.command.length > 0 && "command", check.shell !== "" && "shell", check.none && "none"].filter(
+    Boolean,
+  );
+  if (given.length > 1)
+    throw invalidArgument(
+      `${prefix}${given[1]}`,
+      `cannot be set together with ${given[0]}: set one of command, shell and none`,
+    );
   const ms = (field: string, value: HealthCheck["interval"]) => (value ? nonNegativeMs(value, `${prefix}${field}`) : 0);
   return {
-    test: check.none ? ["NONE"] : check.command.length > 0 ? ["CMD", ...check.command] : check.shell !== "" ? ["CMD-SHELL", check.shell] : [],
+    test: check.none
+      ? ["NONE"]
+      : check.command.length > 0
+        ? ["CMD", ...check.command]
+        : check.shell !== ""
+          ? ["CMD-SHELL", check.shell]
+          : [],
     intervalMs: ms("interval", check.interval),
     timeoutMs: ms("timeout", check.timeout),
     retries: check.retries,
@@ -21,7 +41,9 @@ export function healthCheckFromProto(check: HealthCheck | undefined, prefix: str
   };
 }
 
-export function healthCheckToProto(check: HealthCheckSpec | undefined): MessageInitShape<typeof HealthCheckSchema> | undefined {
+export function healthCheckToProto(
+  check: HealthCheckSpec | undefined,
+): MessageInitShape<typeof HealthCheckSchema> | undefined {
   if (!check) return undefined;
   const [kind, ...rest] = check.test;
   const duration = (ms: number) => (ms > 0 ? durationFromMs(ms) : undefined);
@@ -47,14 +69,27 @@ export function mountsFromProto(mounts: ProtoMount[], prefix: string): ServiceMo
   return mounts.map((mount, i) => {
     const type = mountTypes[mount.type];
     if (!type) throw invalidArgument(`${prefix}[${i}].type`, `unknown type ${mount.type}`);
-    if (mount.tmpfsSizeBytes > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidArgument(`${prefix}[${i}].tmpfs_size_bytes`, "is too large");
-    return { type, target: mount.target, source: mount.source, perSlot: mount.perSlot, readOnly: mount.readOnly, tmpfsSizeBytes: Number(mount.tmpfsSizeBytes) };
+    if (mount.tmpfsSizeBytes > BigInt(Number.MAX_SAFE_INTEGER))
+      throw invalidArgument(`${prefix}[${i}].tmpfs_size_bytes`, "is too large");
+    return {
+      type,
+      target: mount.target,
+      source: mount.source,
+      perSlot: mount.perSlot,
+      readOnly: mount.readOnly,
+      tmpfsSizeBytes: Number(mount.tmpfsSizeBytes),
+    };
   });
 }
 
 export function mountsToProto(mounts: ServiceMount[] | undefined): MessageInitShape<typeof ServiceMountSchema>[] {
   return (mounts ?? []).map((mount) => ({
-    type: mount.type === "tmpfs" ? ServiceMountType.TMPFS : mount.type === "bind" ? ServiceMountType.BIND : ServiceMountType.VOLUME,
+    type:
+      mount.type === "tmpfs"
+        ? ServiceMountType.TMPFS
+        : mount.type === "bind"
+          ? ServiceMountType.BIND
+          : ServiceMountType.VOLUME,
     target: mount.target,
     source: mount.source,
     perSlot: mount.perSlot,

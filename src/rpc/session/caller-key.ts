@@ -7,4 +7,6 @@ export interface CallerIdentity {
 }
 
 /** Set by the transport's access check for each call it admits; unset for open procedures. */
-export const callerKey = createContextKey<CallerIdentity | undefined>(undefined, { description: "the caller the access check admitted" });
+export const callerKey = createContextKey<CallerIdentity | undefined>(undefined, {
+  description: "the caller the access check admitted",
+});

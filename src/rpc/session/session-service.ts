@@ -11,7 +11,11 @@ const roles: Record<CallerIdentity["role"], Role> = { viewer: Role.VIEWER, opera
 
 export function createSessionService({ procedureRoles }: SessionServiceDeps): ServiceImpl<typeof Session> {
   // Only RPC paths: the table also names plain-HTTP routes such as /metrics.
-  const table = Object.fromEntries(Object.entries(procedureRoles).flatMap(([path, role]) => (path.split("/").length === 3 ? [[path, roles[role]]] : [])));
+  const table = Object.fromEntries(
+    Object.entries(procedureRoles).flatMap(([path, role]) =>
+      path.split("/").length === 3 ? [[path, roles[role]]] : [],
+    ),
+  );
   return {
     whoAmI(_req, ctx) {
       const caller = ctx.values.get(callerKey) ?? { name: "anonymous", role: "admin" };

@@ -63,7 +63,9 @@ const tokenCallers = new WeakMap<Credentials, readonly Caller[]>();
 function callersOf(credentials: Credentials): readonly Caller[] {
   let callers = tokenCallers.get(credentials);
   if (!callers) {
-    callers = credentials.tokens.map((entry) => Object.freeze({ name: entry.name, role: entry.role, via: "token" as const }));
+    callers = credentials.tokens.map((entry) =>
+      Object.freeze({ name: entry.name, role: entry.role, via: "token" as const }),
+    );
     tokenCallers.set(credentials, callers);
   }
   return callers;
@@ -71,7 +73,11 @@ function callersOf(credentials: Credentials): readonly Caller[] {
 
 function refusedIdentity(caller: "bad" | undefined): AccessDecision {
   if (caller === undefined) {
-    return { allowed: false, reason: "unauthenticated", message: "this call needs credentials: send 'authorization: Bearer <token>' or a client certificate" };
+    return {
+      allowed: false,
+      reason: "unauthenticated",
+      message: "this call needs credentials: send 'authorization: Bearer <token>' or a client certificate",
+    };
   }
   return { allowed: false, reason: "unauthenticated", message: "the credentials sent are not valid" };
 }
@@ -91,7 +97,9 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
       options.onReloadError?.(err as Error);
     }
   };
-  const stopWatching = options.tokensFile ? watchFiles([options.tokensFile], reload, options.pollMs ?? 1000) : () => undefined;
+  const stopWatching = options.tokensFile
+    ? watchFiles([options.tokensFile], reload, options.pollMs ?? 1000)
+    : () => undefined;
 
   function tokenCaller(token: string): Caller | undefined {
     const presented = sha256(token);
@@ -132,7 +140,11 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
       const caller = identify(presented);
       if (caller === undefined || caller === "bad") return refusedIdentity(caller);
       if (!roleCovers(caller.role, need)) {
-        return { allowed: false, reason: "permission_denied", message: `${procedure} needs the ${need} role; caller "${caller.name}" has ${caller.role}` };
+        return {
+          allowed: false,
+          reason: "permission_denied",
+          message: `${procedure} needs the ${need} role; caller "${caller.name}" has ${caller.role}`,
+        };
       }
       return { allowed: true, caller };
     },

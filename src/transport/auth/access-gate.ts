@@ -22,7 +22,10 @@ export function createAccessGate(options: AccessGateOptions): (context: HandlerC
   const { access } = options;
   return (context) => {
     const procedure = `/${context.service.typeName}/${context.method.name}`;
-    const decision = access.check(procedure, { authorization: context.requestHeader.get("authorization"), certSubject: context.values.get(certSubjectKey) });
+    const decision = access.check(procedure, {
+      authorization: context.requestHeader.get("authorization"),
+      certSubject: context.values.get(certSubjectKey),
+    });
     context.values.set(accessDecisionKey, decision);
     if (decision.allowed) return;
     const err = new ConnectError(decision.message, refusalCode(decision));

@@ -10,11 +10,21 @@ export function isAudited(procedure: string): boolean {
 }
 
 /** The one audit line of a call: who, with what role, called what, and how it ended. Never a token. */
-export function writeAudit(logger: Pick<Logger, "info">, procedure: string, caller: Caller | undefined, outcome: string): void {
-  logger.info({ audit: true, caller: caller?.name ?? "unknown", role: caller?.role ?? "none", procedure, outcome }, "audit");
+export function writeAudit(
+  logger: Pick<Logger, "info">,
+  procedure: string,
+  caller: Caller | undefined,
+  outcome: string,
+): void {
+  logger.info(
+    { audit: true, caller: caller?.name ?? "unknown", role: caller?.role ?? "none", procedure, outcome },
+    "audit",
+  );
 }
 
 /** The code a refused call answers with: UNAUTHENTICATED or PERMISSION_DENIED. */
-export function refusalCode(decision: Extract<AccessDecision, { allowed: false }>): Code.Unauthenticated | Code.PermissionDenied {
+export function refusalCode(
+  decision: Extract<AccessDecision, { allowed: false }>,
+): Code.Unauthenticated | Code.PermissionDenied {
   return decision.reason === "unauthenticated" ? Code.Unauthenticated : Code.PermissionDenied;
 }

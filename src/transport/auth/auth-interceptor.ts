@@ -7,11 +7,14 @@ import { withStreamOutcome } from "../stream-outcome.js";
 import { callerKey } from "../../rpc/session/caller-key.js";
 
 /** The verified mTLS subject of the connection a call came on, set by the adapter's contextValues. */
-export const certSubjectKey = createContextKey<string | undefined>(undefined, { description: "mTLS client certificate subject" });
+export const certSubjectKey = createContextKey<string | undefined>(undefined, {
+  description: "mTLS client certificate subject",
+});
 
 /** The access check's decision on a call, made by the access gate before its body was read. */
-export const accessDecisionKey = createContextKey<AccessDecision | undefined>(undefined, { description: "access decision of the call" });
-
+export const accessDecisionKey = createContextKey<AccessDecision | undefined>(undefined, {
+  description: "access decision of the call",
+});
 
 /**
  * Refuses calls whose caller lacks the procedure's least role (UNAUTHENTICATED without valid
@@ -25,7 +28,11 @@ export function createAuthInterceptor(access: AccessControl, audit: Logger): Int
     // The access gate decided before the body was read; a call that did not pass it (a test's
     // own router) is checked here.
     const decision =
-      req.contextValues.get(accessDecisionKey) ?? access.check(procedure, { authorization: req.header.get("authorization"), certSubject: req.contextValues.get(certSubjectKey) });
+      req.contextValues.get(accessDecisionKey) ??
+      access.check(procedure, {
+        authorization: req.header.get("authorization"),
+        certSubject: req.contextValues.get(certSubjectKey),
+      });
     const audited = isAudited(procedure);
     const record = (caller: Caller | undefined, outcome: string) => {
       if (audited) writeAudit(audit, procedure, caller, outcome);

@@ -17,7 +17,8 @@ function entries(doc: Record<string, unknown>, key: string, file: string): Array
   const list = doc[key] ?? [];
   if (!Array.isArray(list)) throw new CredentialsFileError(`${file}: ${key} must be a list`);
   return list.map((item, i) => {
-    if (!item || typeof item !== "object" || Array.isArray(item)) throw new CredentialsFileError(`${file}: ${key}[${i}] must be a mapping`);
+    if (!item || typeof item !== "object" || Array.isArray(item))
+      throw new CredentialsFileError(`${file}: ${key}[${i}] must be a mapping`);
     return item as Record<string, unknown>;
   });
 }
@@ -39,23 +40,28 @@ export function readCredentialsFile(file: string): Credentials {
   } catch (err) {
     throw new CredentialsFileError(`${file}: ${(err as Error).message}`);
   }
-  if (typeof doc !== "object" || Array.isArray(doc) || doc === null) throw new CredentialsFileError(`${file}: must be a mapping with tokens and cert_subjects`);
+  if (typeof doc !== "object" || Array.isArray(doc) || doc === null)
+    throw new CredentialsFileError(`${file}: must be a mapping with tokens and cert_subjects`);
   const record = doc as Record<string, unknown>;
   const names = new Set<string>();
   const tokens = entries(record, "tokens", file).map((entry, i) => {
     const where = `${file}: tokens[${i}]`;
-    if (typeof entry.name !== "string" || entry.name === "") throw new CredentialsFileError(`${where}.name must be a non-empty string`);
+    if (typeof entry.name !== "string" || entry.name === "")
+      throw new CredentialsFileError(`${where}.name must be a non-empty string`);
     if (names.has(entry.name)) throw new CredentialsFileError(`${where}.name: "${entry.name}" is used twice`);
     names.add(entry.name);
     if (typeof entry.sha256 !== "string" || !/^[0-9a-fA-F]{64}$/.test(entry.sha256)) {
-      throw new CredentialsFileError(`${where}.sha256 must be 64 hex digits (sha256sum of the token), never the token itself`);
+      throw new CredentialsFileError(
+        `${where}.sha256 must be 64 hex digits (sha256sum of the token), never the token itself`,
+      );
     }
     return { name: entry.name, role: roleOf(entry, where), sha256: Buffer.from(entry.sha256, "hex") };
   });
   const certSubjects = new Map<string, Role>();
   entries(record, "cert_subjects", file).forEach((entry, i) => {
     const where = `${file}: cert_subjects[${i}]`;
-    if (typeof entry.subject !== "string" || entry.subject === "") throw new CredentialsFileError(`${where}.subject must be a non-empty string`);
+    if (typeof entry.subject !== "string" || entry.subject === "")
+      throw new CredentialsFileError(`${where}.subject must be a non-empty string`);
     certSubjects.set(entry.subject, roleOf(entry, where));
   });
   return { tokens, certSubjects };

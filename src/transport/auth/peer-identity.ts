@@ -22,7 +22,8 @@ export function certSubjectOf(req: AnyRequest): string | undefined {
 
 /** The same, for a connection's socket (over HTTP/2, the session's). */
 export function certSubjectOfSocket(socket: unknown): string | undefined {
-  if (!socket || typeof (socket as TLSSocket).getPeerCertificate !== "function" || !(socket as TLSSocket).authorized) return undefined;
+  if (!socket || typeof (socket as TLSSocket).getPeerCertificate !== "function" || !(socket as TLSSocket).authorized)
+    return undefined;
   const key = socket as object;
   if (!subjects.has(key)) subjects.set(key, subjectOf((socket as TLSSocket).getPeerCertificate()));
   return subjects.get(key) ?? undefined;

@@ -101,7 +101,10 @@ export const procedureRoles: Readonly<Record<string, Role>> = Object.freeze({
 });
 
 /** Procedures anyone may call, with or without credentials: probes for load balancers. */
-export const openProcedures: ReadonlySet<string> = new Set(["/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"]);
+export const openProcedures: ReadonlySet<string> = new Set([
+  "/grpc.health.v1.Health/Check",
+  "/grpc.health.v1.Health/Watch",
+]);
 
 /** The least role `procedure` needs; undefined for an open one. Unknown procedures need admin. */
 export function roleFor(procedure: string): Role | undefined {

@@ -59,7 +59,14 @@ export function loadDashboardAssets(root: string, protocol: string): Map<string,
   if (!existsSync(indexPath)) return undefined;
   const assets = new Map<string, DashboardAsset>();
   const index = Buffer.from(readFileSync(indexPath, "utf8").replaceAll("%DOCKHAND_PROTOCOL%", protocol));
-  assets.set("/", { body: index, gzip: gzipSync(index), br: brotliCompressSync(index), contentType: contentTypes[".html"], cacheControl: revalidate, etag: etagOf(index) });
+  assets.set("/", {
+    body: index,
+    gzip: gzipSync(index),
+    br: brotliCompressSync(index),
+    contentType: contentTypes[".html"],
+    cacheControl: revalidate,
+    etag: etagOf(index),
+  });
   for (const name of readdirSync(join(root, "assets"))) {
     if (name.endsWith(".gz") || name.endsWith(".br")) continue;
     const path = join(root, "assets", name);

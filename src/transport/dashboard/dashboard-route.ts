@@ -12,7 +12,8 @@ export interface DashboardRouteOptions {
 
 /** The page may only load what dockhand serves, and only talk to dockhand. */
 const pageSecurity = {
-  "content-security-policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  "content-security-policy":
+    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   "referrer-policy": "no-referrer",
 };
 

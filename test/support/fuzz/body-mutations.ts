@@ -24,8 +24,33 @@ export interface Body {
   bytes: Uint8Array;
 }
 
-const binaryKinds: BodyKind[] = ["valid", "valid", "valid", "flipped-bytes", "truncated", "random-bytes", "unknown-field", "invalid-utf8", "deep-nesting", "huge-string", "json-as-proto", "empty"];
-const jsonKinds: BodyKind[] = ["valid", "valid", "valid", "unknown-field", "invalid-utf8", "deep-nesting", "wrong-type", "huge-string", "truncated", "random-bytes", "empty"];
+const binaryKinds: BodyKind[] = [
+  "valid",
+  "valid",
+  "valid",
+  "flipped-bytes",
+  "truncated",
+  "random-bytes",
+  "unknown-field",
+  "invalid-utf8",
+  "deep-nesting",
+  "huge-string",
+  "json-as-proto",
+  "empty",
+];
+const jsonKinds: BodyKind[] = [
+  "valid",
+  "valid",
+  "valid",
+  "unknown-field",
+  "invalid-utf8",
+  "deep-nesting",
+  "wrong-type",
+  "huge-string",
+  "truncated",
+  "random-bytes",
+  "empty",
+];
 
 const utf8 = new TextEncoder();
 
@@ -51,7 +76,11 @@ function delimited(no: number, payload: Uint8Array): Uint8Array {
 /** The body of one fuzz case for `message`, valid or broken in one of the ways above. */
 export function makeBody(desc: DescMessage, message: Message, encoding: Encoding, rng: Prng): Body {
   const kind = rng.pick(encoding === "binary" ? binaryKinds : jsonKinds);
-  return { kind, encoding, bytes: encoding === "binary" ? binaryBody(desc, message, kind, rng) : jsonBody(desc, message, kind, rng) };
+  return {
+    kind,
+    encoding,
+    bytes: encoding === "binary" ? binaryBody(desc, message, kind, rng) : jsonBody(desc, message, kind, rng),
+  };
 }
 
 function firstStringField(desc: DescMessage): number | undefined {
@@ -80,7 +109,11 @@ function binaryBody(desc: DescMessage, message: Message, kind: BodyKind, rng: Pr
       // Unknown groups nested past any recursion limit, or length-delimited nesting.
       if (rng.chance(0.5)) {
         const depth = rng.pick([150, 1000, 20_000]);
-        return concat(valid, new Array<number>(depth).fill((999 << 3) | 3), new Array<number>(depth).fill((999 << 3) | 4));
+        return concat(
+          valid,
+          new Array<number>(depth).fill((999 << 3) | 3),
+          new Array<number>(depth).fill((999 << 3) | 4),
+        );
       }
       let inner: Uint8Array = utf8.encode("x");
       for (let i = 0; i < 200; i++) inner = delimited(rng.pick([1, 2, 3, 999]), inner);
@@ -95,7 +128,18 @@ function binaryBody(desc: DescMessage, message: Message, kind: BodyKind, rng: Pr
   }
 }
 
-const wrongValues: unknown[] = ["text", 12345, -1.5, true, null, [], [1, "a"], { nested: { deeper: 1 } }, "9".repeat(400), 1e308];
+const wrongValues: unknown[] = [
+  "text",
+  12345,
+  -1.5,
+  true,
+  null,
+  [],
+  [1, "a"],
+  { nested: { deeper: 1 } },
+  "9".repeat(400),
+  1e308,
+];
 
 /** The message as JSON; `{}` when JSON cannot hold it (an unnormalized Duration has no JSON form). */
 function asJson(desc: DescMessage, message: Message): string {
@@ -114,10 +158,14 @@ function jsonBody(desc: DescMessage, message: Message, kind: BodyKind, rng: Prng
       return utf8.encode(JSON.stringify(json));
     case "unknown-field":
       // Defined, not assigned: `__proto__` must become a key, not the object's prototype.
-      Object.defineProperty(json, rng.pick(["number", "fuzzUnknown", "Name", "replica", "__proto__", "x".repeat(rng.pick([10, 100_000]))]), {
-        value: rng.pick(wrongValues),
-        enumerable: true,
-      });
+      Object.defineProperty(
+        json,
+        rng.pick(["number", "fuzzUnknown", "Name", "replica", "__proto__", "x".repeat(rng.pick([10, 100_000]))]),
+        {
+          value: rng.pick(wrongValues),
+          enumerable: true,
+        },
+      );
       return utf8.encode(JSON.stringify(json));
     case "wrong-type":
       if (jsonNames.length) json[rng.pick(jsonNames)] = rng.pick(wrongValues);

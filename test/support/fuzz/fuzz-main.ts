@@ -25,7 +25,11 @@ try {
   const { failures, ...summary } = report;
   console.log(JSON.stringify({ ...summary, failures: failures.length }));
   for (const failure of failures) console.log(JSON.stringify(failure));
-  console.log(failures.length ? `fuzz: ${failures.length} failure(s); replay with FUZZ_SEED=${seed}` : `fuzz: no failures (seed ${seed})`);
+  console.log(
+    failures.length
+      ? `fuzz: ${failures.length} failure(s); replay with FUZZ_SEED=${seed}`
+      : `fuzz: no failures (seed ${seed})`,
+  );
   process.exitCode = failures.length ? 1 : 0;
 } finally {
   await target.close();

@@ -82,7 +82,9 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
   let calls = 0;
   let unchangedChecks = 0;
   let settledChecks = 0;
-  log(`fuzz: seed ${seed}, ${methods.length} methods, up to ${options.maxCalls} calls or ${options.maxSeconds} s (replay: FUZZ_SEED=${seed})`);
+  log(
+    `fuzz: seed ${seed}, ${methods.length} methods, up to ${options.maxCalls} calls or ${options.maxSeconds} s (replay: FUZZ_SEED=${seed})`,
+  );
   const snapshot = () => takeSnapshot(target.docker, target.url, target.fixtures.registry);
   try {
     for (let index = options.only ?? 0; ; index++) {
@@ -97,14 +99,28 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
       const body = makeBody(method.input, message, binary ? "binary" : "json", rng);
       const framing = rng.chance(0.1) ? rng.pick(framings) : "normal";
       const before = await snapshot();
-      const result = await callMethod(client, method, { protocol, binary, body: body.bytes, framing, timeoutMs: 2000, windowMs: 300, maxMessages: 5 });
+      const result = await callMethod(client, method, {
+        protocol,
+        binary,
+        body: body.bytes,
+        framing,
+        timeoutMs: 2000,
+        windowMs: 300,
+        maxMessages: 5,
+      });
       calls++;
       const codeName = answerName(result);
       codes[codeName] = (codes[codeName] ?? 0) + 1;
       const bodyName = `${protocol} ${binary ? "binary" : "json"} ${body.kind}${framing === "normal" ? "" : ` ${framing}`}`;
       bodies[bodyName] = (bodies[bodyName] ?? 0) + 1;
       const fail = (problem: string) => {
-        const failure = { case: index, procedure: `${method.parent.typeName}/${method.name}`, protocol, body: `${describe(body.kind, binary, body.bytes.length)}, framing ${framing}`, problem };
+        const failure = {
+          case: index,
+          procedure: `${method.parent.typeName}/${method.name}`,
+          protocol,
+          body: `${describe(body.kind, binary, body.bytes.length)}, framing ${framing}`,
+          problem,
+        };
         failures.push(failure);
         log(`fuzz FAILURE case ${index}: ${failure.procedure} over ${protocol} with ${failure.body}: ${problem}`);
       };
@@ -123,18 +139,42 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
         }
       }
     }
-    if (!(await target.healthy())) failures.push({ case: -1, procedure: "-", protocol: "grpc", body: "-", problem: `dockhand is no longer healthy after the run:\n${target.output()}` });
+    if (!(await target.healthy()))
+      failures.push({
+        case: -1,
+        procedure: "-",
+        protocol: "grpc",
+        body: "-",
+        problem: `dockhand is no longer healthy after the run:\n${target.output()}`,
+      });
     rss.endMb = target.rssMb();
     rss.maxMb = Math.max(rss.maxMb, rss.endMb);
     const growth = options.rssGrowthLimitMb ?? 200;
     if (rss.maxMb - rss.startMb > growth) {
-      failures.push({ case: -1, procedure: "-", protocol: "grpc", body: "-", problem: `dockhand's RSS grew by ${(rss.maxMb - rss.startMb).toFixed(0)} MiB (limit ${growth})` });
+      failures.push({
+        case: -1,
+        procedure: "-",
+        protocol: "grpc",
+        body: "-",
+        problem: `dockhand's RSS grew by ${(rss.maxMb - rss.startMb).toFixed(0)} MiB (limit ${growth})`,
+      });
     }
   } finally {
     client.close();
   }
   const seconds = (Date.now() - started) / 1000;
-  return { seed, calls, seconds, callsPerSecond: calls / seconds, codes, bodies, unchangedChecks, settledChecks, rss, failures };
+  return {
+    seed,
+    calls,
+    seconds,
+    callsPerSecond: calls / seconds,
+    codes,
+    bodies,
+    unchangedChecks,
+    settledChecks,
+    rss,
+    failures,
+  };
 }
 
 function describe(kind: BodyKind, binary: boolean, length: number): string {
@@ -147,6 +187,7 @@ function checkAnswer(result: CallResult): string[] {
   if (result.code === Code.Internal || result.code === Code.Unknown) {
     problems.push(`answered ${Code[result.code]}: ${result.message.slice(0, 300)}`);
   }
-  if (result.message.length > maxMessageLength) problems.push(`an error message of ${result.message.length} characters: ${result.message.slice(0, 100)}…`);
+  if (result.message.length > maxMessageLength)
+    problems.push(`an error message of ${result.message.length} characters: ${result.message.slice(0, 100)}…`);
   return problems;
 }

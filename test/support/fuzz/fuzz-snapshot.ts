@@ -55,13 +55,21 @@ export async function takeSnapshot(docker: Docker, dockhandUrl: string, registry
     if (!rolling && own.length === (service.replicas ?? 0) && own.every(upLongEnough)) settled.add(service.name);
   }
   return {
-    containers: containers.filter((c) => !c.Labels["dockhand.service"]).map((c) => `${c.Id.slice(0, 12)} ${c.Names.join(",")}`).sort(),
+    containers: containers
+      .filter((c) => !c.Labels["dockhand.service"])
+      .map((c) => `${c.Id.slice(0, 12)} ${c.Names.join(",")}`)
+      .sort(),
     images: images.map((i) => `${i.Id.slice(7, 19)} ${(i.RepoTags ?? []).sort().join(",")}`).sort(),
     volumes: (volumes.Volumes ?? []).map((v) => v.Name).sort(),
     networks: networks.map((n) => n.Name).sort(),
     services: stored.map(comparable).sort(),
     registry,
-    managed: new Map([...managed].map(([service, own]) => [service, own.map((c) => `${c.Id.slice(0, 12)} ${c.Names.join(",")}`).sort()])),
+    managed: new Map(
+      [...managed].map(([service, own]) => [
+        service,
+        own.map((c) => `${c.Id.slice(0, 12)} ${c.Names.join(",")}`).sort(),
+      ]),
+    ),
     settled,
   };
 }
@@ -94,7 +102,9 @@ function comparable(s: StoredService): string {
 }
 
 async function registryRepositories(host: string): Promise<string[]> {
-  const res = await fetch(`http://${host}/v2/_catalog?n=10000`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+  const res = await fetch(`http://${host}/v2/_catalog?n=10000`, { signal: AbortSignal.timeout(10_000) }).catch(
+    () => undefined,
+  );
   if (!res?.ok) return ["(registry not answering)"];
   const { repositories = [] } = (await res.json()) as { repositories?: string[] };
   return repositories.filter((r) => r.startsWith(fuzzPrefix)).sort();
@@ -119,7 +129,9 @@ export function snapshotDiff(before: FuzzSnapshot, after: FuzzSnapshot): string[
     lines.push(...setDiff(key, before[key], after[key]));
   }
   for (const service of before.settled) {
-    lines.push(...setDiff(`containers of ${service}`, before.managed.get(service) ?? [], after.managed.get(service) ?? []));
+    lines.push(
+      ...setDiff(`containers of ${service}`, before.managed.get(service) ?? [], after.managed.get(service) ?? []),
+    );
   }
   return lines;
 }

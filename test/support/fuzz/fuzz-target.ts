@@ -50,10 +50,19 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       DOCKHAND_LOAD_TIMEOUT_MS: "2000",
     });
     const url = dockhand.url;
-    const fixtures: FuzzFixtures = { service: `${fuzzPrefix}-svc`, container: `${fuzzPrefix}-box`, image: testImage, registry: registryHost };
-    await post(url, "dockhand.v1.ServiceRegistry/CreateService", { service: { name: fixtures.service, image: testImage, command: ["sleep", "3600"], init: true } });
+    const fixtures: FuzzFixtures = {
+      service: `${fuzzPrefix}-svc`,
+      container: `${fuzzPrefix}-box`,
+      image: testImage,
+      registry: registryHost,
+    };
+    await post(url, "dockhand.v1.ServiceRegistry/CreateService", {
+      service: { name: fixtures.service, image: testImage, command: ["sleep", "3600"], init: true },
+    });
     await post(url, "dockhand.v1.Scaler/Scale", { name: fixtures.service, replicas: 1 });
-    await post(url, "dockhand.v1.ContainerAgent/CreateContainer", { spec: { name: fixtures.container, image: testImage, command: ["sleep", "3600"], init: true } });
+    await post(url, "dockhand.v1.ContainerAgent/CreateContainer", {
+      spec: { name: fixtures.container, image: testImage, command: ["sleep", "3600"], init: true },
+    });
     await post(url, "dockhand.v1.ContainerAgent/StartContainer", { id: fixtures.container });
     const pid = dockhand.child.pid!;
     const process = dockhand;
@@ -63,7 +72,12 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       fixtures,
       pid,
       rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024,
-      healthy: async () => process.child.exitCode === null && (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok, () => false)),
+      healthy: async () =>
+        process.child.exitCode === null &&
+        (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) }).then(
+          (r) => r.ok,
+          () => false,
+        )),
       output: () => process.output.slice(-20).join("\n"),
       close,
     };
@@ -74,6 +88,10 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
 }
 
 async function post(url: string, procedure: string, body: unknown): Promise<void> {
-  const res = await fetch(`${url}/${procedure}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/${procedure}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`fuzz set-up: ${procedure} failed: ${await res.text()}`);
 }

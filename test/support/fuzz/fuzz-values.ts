@@ -16,7 +16,23 @@ export interface FuzzFixtures {
   registry: string;
 }
 
-const garbage = ["", " ", "..", "../etc/passwd", "a/b", "-x", "UPPER", "x\u0000y", "\u00e9\u00e8", "\ud83d\ude00", "%00", "a".repeat(300), "$(reboot)", "*", "?all=1"];
+const garbage = [
+  "",
+  " ",
+  "..",
+  "../etc/passwd",
+  "a/b",
+  "-x",
+  "UPPER",
+  "x\u0000y",
+  "\u00e9\u00e8",
+  "\ud83d\ude00",
+  "%00",
+  "a".repeat(300),
+  "$(reboot)",
+  "*",
+  "?all=1",
+];
 
 export function randomText(rng: Prng, max = 24): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-_./:@=ABC \u00e9\u4e2d";
@@ -31,7 +47,11 @@ export function ownName(rng: Prng): string {
 /** A huge string: 64 KiB to 1 MiB of one character, or of random text. */
 export function hugeText(rng: Prng): string {
   const size = rng.pick([64 * 1024, 100_000, 1024 * 1024]);
-  return rng.chance(0.5) ? "x".repeat(size) : randomText(rng, 64).repeat(Math.ceil(size / 32)).slice(0, size);
+  return rng.chance(0.5)
+    ? "x".repeat(size)
+    : randomText(rng, 64)
+        .repeat(Math.ceil(size / 32))
+        .slice(0, size);
 }
 
 /**
@@ -57,7 +77,14 @@ export function stringFor(field: string, rng: Prng, fixtures: FuzzFixtures): str
     ]);
   }
   // Only 127.0.0.1: dockhand fetches these itself, from the host's network.
-  if (field === "url") return rng.pick(["http://127.0.0.1:1/x.tar", "https://127.0.0.1:1/x.tar", "file:///etc/passwd", "ftp://127.0.0.1/x", "not a url"]);
+  if (field === "url")
+    return rng.pick([
+      "http://127.0.0.1:1/x.tar",
+      "https://127.0.0.1:1/x.tar",
+      "file:///etc/passwd",
+      "ftp://127.0.0.1/x",
+      "not a url",
+    ]);
   if (field === "signal") return rng.pick(["SIGTERM", "HUP", "9", "0", "65", "SIGNOPE", "KILL"]);
   if (/path|dir/.test(field)) return rng.pick(["/tmp", "/", "/proc", "relative", "/data/" + ownName(rng)]);
   if (field === "host_ip") return rng.pick(["127.0.0.1", "::1", "0.0.0.0", "999.1.1.1", "localhost"]);

@@ -20,7 +20,9 @@ function fill(r: ReflectMessage, rng: Prng, options: GeneratorOptions, depth: nu
   const typeName = r.desc.typeName;
   if (typeName === "google.protobuf.Duration" || typeName === "google.protobuf.Timestamp") return timeLike(r, rng);
   // One member of each oneof at most: setting a second would clear the first anyway.
-  const chosen = new Set(r.oneofs.map((oneof) => (rng.chance(0.7) ? rng.pick(oneof.fields) : undefined)).filter(Boolean));
+  const chosen = new Set(
+    r.oneofs.map((oneof) => (rng.chance(0.7) ? rng.pick(oneof.fields) : undefined)).filter(Boolean),
+  );
   for (const field of r.fields) {
     if (field.oneof && !chosen.has(field)) continue;
     if (!field.oneof && !rng.chance(0.6)) continue;
@@ -35,7 +37,14 @@ function setField(r: ReflectMessage, field: DescField, rng: Prng, options: Gener
       r.set(field, scalar(field.name, field.scalar, rng, options));
       return;
     case "enum":
-      r.set(field, enumValue(field.enum.values.map((v) => v.number), rng, options));
+      r.set(
+        field,
+        enumValue(
+          field.enum.values.map((v) => v.number),
+          rng,
+          options,
+        ),
+      );
       return;
     case "message":
       if (depth < (options.maxDepth ?? 4)) r.set(field, fill(reflect(field.message), rng, options, depth + 1));
@@ -44,7 +53,14 @@ function setField(r: ReflectMessage, field: DescField, rng: Prng, options: Gener
       const list = r.get(field);
       for (let i = rng.int(4); i > 0; i--) {
         if (field.listKind === "scalar") list.add(scalar(field.name, field.scalar, rng, options));
-        else if (field.listKind === "enum") list.add(enumValue(field.enum.values.map((v) => v.number), rng, options));
+        else if (field.listKind === "enum")
+          list.add(
+            enumValue(
+              field.enum.values.map((v) => v.number),
+              rng,
+              options,
+            ),
+          );
         else if (depth < (options.maxDepth ?? 4)) list.add(fill(reflect(field.message), rng, options, depth + 1));
       }
       return;
@@ -54,7 +70,15 @@ function setField(r: ReflectMessage, field: DescField, rng: Prng, options: Gener
       for (let i = rng.int(4); i > 0; i--) {
         const key = scalar(`${field.name}_key`, field.mapKey, rng, options);
         if (field.mapKind === "scalar") map.set(key, scalar(field.name, field.scalar, rng, options));
-        else if (field.mapKind === "enum") map.set(key, enumValue(field.enum.values.map((v) => v.number), rng, options));
+        else if (field.mapKind === "enum")
+          map.set(
+            key,
+            enumValue(
+              field.enum.values.map((v) => v.number),
+              rng,
+              options,
+            ),
+          );
         else if (depth < (options.maxDepth ?? 4)) map.set(key, fill(reflect(field.message), rng, options, depth + 1));
       }
       return;

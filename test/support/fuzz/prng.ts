@@ -63,7 +63,8 @@ export function seedFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.FUZZ_SEED;
   if (raw !== undefined && raw !== "") {
     const seed = Number(raw);
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`FUZZ_SEED must be an integer from 0 to 4294967295 (got ${raw})`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new Error(`FUZZ_SEED must be an integer from 0 to 4294967295 (got ${raw})`);
     return seed;
   }
   return Math.floor(Math.random() * 0x100000000);

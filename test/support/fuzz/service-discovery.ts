@@ -8,7 +8,9 @@ import { ServerReflection, type ServerReflectionRequest } from "../../../gen/grp
 /** The well-known types' files, which reflection leaves out as every client has them. */
 const wellKnown = new Map(
   Object.values(wkt)
-    .filter((value): value is DescFile => typeof value === "object" && value !== null && (value as DescFile).kind === "file")
+    .filter(
+      (value): value is DescFile => typeof value === "object" && value !== null && (value as DescFile).kind === "file",
+    )
     .map((file) => [file.proto.name, file.proto]),
 );
 

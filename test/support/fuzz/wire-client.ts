@@ -54,7 +54,17 @@ export type Framing =
   | "gzip-truncated"
   | "gzip-garbage";
 
-export const framings: readonly Framing[] = ["normal", "compressed-flag", "length-short", "length-long", "two-messages", "end-flag", "gzip", "gzip-truncated", "gzip-garbage"];
+export const framings: readonly Framing[] = [
+  "normal",
+  "compressed-flag",
+  "length-short",
+  "length-long",
+  "two-messages",
+  "end-flag",
+  "gzip",
+  "gzip-truncated",
+  "gzip-garbage",
+];
 
 /** The body as gzip says it is: compressed, cut short, or not gzip at all. */
 function gzipped(framing: Framing, data: Uint8Array): Uint8Array {
@@ -150,7 +160,10 @@ export function createWireClient(baseUrl: string) {
         if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
         resolve(result);
       };
-      const window = setTimeout(() => finish({ code: undefined, message: "", messages }), options.streaming ? options.windowMs : options.timeoutMs + 5000);
+      const window = setTimeout(
+        () => finish({ code: undefined, message: "", messages }),
+        options.streaming ? options.windowMs : options.timeoutMs + 5000,
+      );
       stream.on("response", (h) => (headers = h));
       stream.on("trailers", (t) => (headers = { ...headers, ...t }));
       stream.on("data", (chunk: Buffer) => {
@@ -161,21 +174,40 @@ export function createWireClient(baseUrl: string) {
       });
       stream.on("end", () => {
         const status = headers["grpc-status"];
-        if (status === undefined) return finish({ code: undefined, message: "", messages, broken: `no grpc-status (HTTP ${headers[":status"]})` });
+        if (status === undefined)
+          return finish({
+            code: undefined,
+            message: "",
+            messages,
+            broken: `no grpc-status (HTTP ${headers[":status"]})`,
+          });
         const code = Number(status);
-        finish({ code: code === 0 ? "ok" : (code as Code), message: decodeURIComponent(String(headers["grpc-message"] ?? "")), messages });
+        finish({
+          code: code === 0 ? "ok" : (code as Code),
+          message: decodeURIComponent(String(headers["grpc-message"] ?? "")),
+          messages,
+        });
       });
-      stream.on("error", (err) => finish({ code: undefined, message: "", messages, broken: `stream error: ${err.message}` }));
+      stream.on("error", (err) =>
+        finish({ code: undefined, message: "", messages, broken: `stream error: ${err.message}` }),
+      );
       stream.end(frame(options.framing ?? "normal", options.body));
     });
   }
 
   async function connect(options: CallOptions): Promise<CallResult> {
     const controller = new AbortController();
-    const window = setTimeout(() => controller.abort(), options.streaming ? options.windowMs : options.timeoutMs + 5000);
+    const window = setTimeout(
+      () => controller.abort(),
+      options.streaming ? options.windowMs : options.timeoutMs + 5000,
+    );
     const contentType = options.streaming
-      ? options.binary ? "application/connect+proto" : "application/connect+json"
-      : options.binary ? "application/proto" : "application/json";
+      ? options.binary
+        ? "application/connect+proto"
+        : "application/connect+json"
+      : options.binary
+        ? "application/proto"
+        : "application/json";
     let messages = 0;
     try {
       const res = await fetch(`${baseUrl}${options.path}`, {
@@ -184,9 +216,15 @@ export function createWireClient(baseUrl: string) {
           "content-type": contentType,
           "connect-timeout-ms": String(options.timeoutMs),
           "connect-protocol-version": "1",
-          ...(isGzip(options.framing) ? { [options.streaming ? "connect-content-encoding" : "content-encoding"]: "gzip" } : {}),
+          ...(isGzip(options.framing)
+            ? { [options.streaming ? "connect-content-encoding" : "content-encoding"]: "gzip" }
+            : {}),
         },
-        body: options.streaming ? frame(options.framing ?? "normal", options.body) : isGzip(options.framing) ? gzipped(options.framing!, options.body) : options.body,
+        body: options.streaming
+          ? frame(options.framing ?? "normal", options.body)
+          : isGzip(options.framing)
+            ? gzipped(options.framing!, options.body)
+            : options.body,
         signal: controller.signal,
       });
       if (!options.streaming) {
@@ -199,7 +237,8 @@ export function createWireClient(baseUrl: string) {
       const reader = res.body!.getReader();
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return { code: undefined, message: "", messages, broken: "stream ended without an end-stream message" };
+        if (done)
+          return { code: undefined, message: "", messages, broken: "stream ended without an end-stream message" };
         const split = frames(Buffer.concat([pending, Buffer.from(value)]));
         pending = split.rest;
         for (const frame of split.frames) {
@@ -227,13 +266,19 @@ export function createWireClient(baseUrl: string) {
     try {
       return toResult(JSON.parse(text) as { code?: string; message?: string }, messages);
     } catch {
-      return { code: undefined, message: "", messages, broken: `HTTP ${status} with a body that is not a Connect error: ${text.slice(0, 100)}` };
+      return {
+        code: undefined,
+        message: "",
+        messages,
+        broken: `HTTP ${status} with a body that is not a Connect error: ${text.slice(0, 100)}`,
+      };
     }
   }
 
   function toResult(error: { code?: string; message?: string }, messages: number): CallResult {
     const code = connectCodes.get(error.code ?? "");
-    if (code === undefined) return { code: undefined, message: error.message ?? "", messages, broken: `unknown Connect code ${error.code}` };
+    if (code === undefined)
+      return { code: undefined, message: error.message ?? "", messages, broken: `unknown Connect code ${error.code}` };
     return { code, message: error.message ?? "", messages };
   }
 
@@ -246,11 +291,25 @@ export function createWireClient(baseUrl: string) {
 export type WireClient = ReturnType<typeof createWireClient>;
 
 /** Calls one RPC of the contract: its path and whether it streams come from the method. */
-export function callMethod(client: ReturnType<typeof createWireClient>, method: DescMethod, options: Omit<CallOptions, "path" | "streaming">): Promise<CallResult> {
-  return client.call({ ...options, path: `/${method.parent.typeName}/${method.name}`, streaming: method.methodKind !== "unary" });
+export function callMethod(
+  client: ReturnType<typeof createWireClient>,
+  method: DescMethod,
+  options: Omit<CallOptions, "path" | "streaming">,
+): Promise<CallResult> {
+  return client.call({
+    ...options,
+    path: `/${method.parent.typeName}/${method.name}`,
+    streaming: method.methodKind !== "unary",
+  });
 }
 
 /** How an answer is counted: the code's name, "ok", "broken" (no well-formed answer) or "open" (a stream still open). */
 export function answerName(result: CallResult): string {
-  return result.code === undefined ? (result.broken ? "broken" : "open") : result.code === "ok" ? "ok" : Code[result.code];
+  return result.code === undefined
+    ? result.broken
+      ? "broken"
+      : "open"
+    : result.code === "ok"
+      ? "ok"
+      : Code[result.code];
 }

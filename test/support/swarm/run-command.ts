@@ -3,12 +3,22 @@
 import { execFile } from "node:child_process";
 
 /** Runs a program with a time bound; rejects with its stderr when it fails or overruns. */
-export function run(file: string, args: readonly string[], timeoutMs = 30_000, input?: Buffer | string): Promise<string> {
+export function run(
+  file: string,
+  args: readonly string[],
+  timeoutMs = 30_000,
+  input?: Buffer | string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${file} ${args.join(" ")}: ${err.message}\n${stderr}`.trim()));
-      else resolve(stdout);
-    });
+    const child = execFile(
+      file,
+      args,
+      { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${file} ${args.join(" ")}: ${err.message}\n${stderr}`.trim()));
+        else resolve(stdout);
+      },
+    );
     if (input !== undefined) child.stdin?.end(input);
   });
 }

@@ -66,7 +66,11 @@ export function runProcesses(prefix: string, runDir: string): number[] {
       }
     }
   }
-  const namespaceInodes = new Set(list(netnsRoot).filter((n) => n.startsWith(`${prefix}-`)).map((n) => inode(join(netnsRoot, n))));
+  const namespaceInodes = new Set(
+    list(netnsRoot)
+      .filter((n) => n.startsWith(`${prefix}-`))
+      .map((n) => inode(join(netnsRoot, n))),
+  );
   for (const entry of list("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
@@ -140,7 +144,8 @@ export async function removeRun(prefix: string, runDir: string): Promise<void> {
     if (!busy) break;
     await pause(250);
   }
-  for (const ns of list(netnsRoot).filter((n) => n.startsWith(`${prefix}-`))) await tryRun("ip", ["netns", "delete", ns], 10_000);
+  for (const ns of list(netnsRoot).filter((n) => n.startsWith(`${prefix}-`)))
+    await tryRun("ip", ["netns", "delete", ns], 10_000);
   rmSync(runDir, { recursive: true, force: true });
 }
 

@@ -35,7 +35,20 @@ export async function createSwarmNetwork(prefix: string, nodes: number): Promise
     await run("ip", ["-n", bridgeNs, "link", "add", "br0", "type", "bridge"]);
     await run("ip", ["-n", bridgeNs, "link", "set", "br0", "up"]);
     for (let n = 1; n <= nodes; n++) {
-      await run("ip", ["link", "add", "eth0", "netns", nodeNs(n), "type", "veth", "peer", "name", `n${n}`, "netns", bridgeNs]);
+      await run("ip", [
+        "link",
+        "add",
+        "eth0",
+        "netns",
+        nodeNs(n),
+        "type",
+        "veth",
+        "peer",
+        "name",
+        `n${n}`,
+        "netns",
+        bridgeNs,
+      ]);
       await run("ip", ["-n", bridgeNs, "link", "set", `n${n}`, "master", "br0", "up"]);
       await run("ip", ["-n", nodeNs(n), "addr", "add", `${network.address(n)}/24`, "dev", "eth0"]);
       await run("ip", ["-n", nodeNs(n), "link", "set", "eth0", "up"]);

@@ -84,14 +84,23 @@ export function createSwarmNode(options: SwarmNodeOptions): SwarmNode {
       dropStaleContainerdPid(containerdPidFile);
       const dockerd = [
         "dockerd",
-        "--config-file", configFile,
-        "--host", `unix://${socketPath}`,
-        "--data-root", join(dir, "data"),
-        "--exec-root", join(dir, "exec"),
-        "--pidfile", pidFile,
-        "--bip", `10.214.${index}.1/24`,
-        "--cgroup-parent", cgroupParent,
-      ].map((arg) => `'${arg}'`).join(" ");
+        "--config-file",
+        configFile,
+        "--host",
+        `unix://${socketPath}`,
+        "--data-root",
+        join(dir, "data"),
+        "--exec-root",
+        join(dir, "exec"),
+        "--pidfile",
+        pidFile,
+        "--bip",
+        `10.214.${index}.1/24`,
+        "--cgroup-parent",
+        cgroupParent,
+      ]
+        .map((arg) => `'${arg}'`)
+        .join(" ");
       const logFile = join(dir, "dockerd.log");
       // On a loaded machine dockerd can give up on its containerd and exit: that is the
       // machine, not the code under test, so try again (as second-engine.ts does).
@@ -100,7 +109,15 @@ export function createSwarmNode(options: SwarmNodeOptions): SwarmNode {
         // nsenter --net, not `ip netns exec`, which remounts /sys and hides the cgroup v1 mounts.
         const current = spawn(
           "nsenter",
-          [`--net=${options.namespacePath}`, "unshare", "--mount", "--uts", "sh", "-c", `hostname '${hostname}' && exec ${dockerd}`],
+          [
+            `--net=${options.namespacePath}`,
+            "unshare",
+            "--mount",
+            "--uts",
+            "sh",
+            "-c",
+            `hostname '${hostname}' && exec ${dockerd}`,
+          ],
           { stdio: ["ignore", out, out] },
         );
         closeSync(out);
@@ -114,7 +131,9 @@ export function createSwarmNode(options: SwarmNodeOptions): SwarmNode {
         rmSync(pidFile, { force: true });
         dropStaleContainerdPid(containerdPidFile);
       }
-      throw new Error(`swarm node ${index}: dockerd did not answer on ${socketPath}; log:\n${readFileSync(logFile, "utf8").slice(-2000)}`);
+      throw new Error(
+        `swarm node ${index}: dockerd did not answer on ${socketPath}; log:\n${readFileSync(logFile, "utf8").slice(-2000)}`,
+      );
     },
     async stop(signal = "SIGTERM") {
       const current = child;

@@ -48,7 +48,14 @@ export function useSwarmServer(): SwarmServerFixture {
     service: (prefix) => uniqueServiceName(prefix),
     async createService(name, extra = {}) {
       await clientFor(ServiceRegistry, this.server.url).createService({
-        service: { name, image: testImage, command: ["sleep", "3600"], init: true, stopGracePeriod: { seconds: 1n }, ...extra },
+        service: {
+          name,
+          image: testImage,
+          command: ["sleep", "3600"],
+          init: true,
+          stopGracePeriod: { seconds: 1n },
+          ...extra,
+        },
       });
     },
     hostnames() {

@@ -32,7 +32,10 @@ interface NodeRow {
 
 async function nodeRows(manager: SwarmNode): Promise<NodeRow[]> {
   const out = await manager.docker(["node", "ls", "--format", "{{json .}}"], 15_000);
-  return out.split("\n").filter(Boolean).map((line) => JSON.parse(line) as NodeRow);
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as NodeRow);
 }
 
 let runs = 0;
@@ -82,27 +85,59 @@ export async function startTestSwarm(options: { timeoutMs?: number } = {}): Prom
   const build = async () => {
     network = await createSwarmNetwork(prefix, 3);
     for (let index = 1; index <= 3; index++) {
-      nodes.push(createSwarmNode({ index, runDir, prefix, namespacePath: network.namespacePath(index), address: network.address(index) }));
+      nodes.push(
+        createSwarmNode({
+          index,
+          runDir,
+          prefix,
+          namespacePath: network.namespacePath(index),
+          address: network.address(index),
+        }),
+      );
     }
     const image = join(runDir, "image.tar");
-    await Promise.all([
-      ...nodes.map((node) => node.start()),
-      run("docker", ["save", "-o", image, testImage], 120_000),
-    ]);
+    await Promise.all([...nodes.map((node) => node.start()), run("docker", ["save", "-o", image, testImage], 120_000)]);
     const archive = readFileSync(image);
     await Promise.all(nodes.map((node) => node.docker(["load", "-q"], 120_000, archive)));
     const manager = nodes[0]!;
     await manager.docker(
-      ["swarm", "init", "--advertise-addr", manager.address, "--listen-addr", `${manager.address}:2377`, "--default-addr-pool", "10.215.0.0/16",
+      [
+        "swarm",
+        "init",
+        "--advertise-addr",
+        manager.address,
+        "--listen-addr",
+        `${manager.address}:2377`,
+        "--default-addr-pool",
+        "10.215.0.0/16",
         // A stopped worker is seen as down after a few missed heartbeats, not after 15 s.
-        "--dispatcher-heartbeat", "1s", "--task-history-limit", "2"],
+        "--dispatcher-heartbeat",
+        "1s",
+        "--task-history-limit",
+        "2",
+      ],
       60_000,
     );
     const token = (await manager.docker(["swarm", "join-token", "-q", "worker"], 15_000)).trim();
     await Promise.all(
-      nodes.slice(1).map((node) =>
-        node.docker(["swarm", "join", "--token", token, "--advertise-addr", node.address, "--listen-addr", `${node.address}:2377`, `${manager.address}:2377`], 60_000),
-      ),
+      nodes
+        .slice(1)
+        .map((node) =>
+          node.docker(
+            [
+              "swarm",
+              "join",
+              "--token",
+              token,
+              "--advertise-addr",
+              node.address,
+              "--listen-addr",
+              `${node.address}:2377`,
+              `${manager.address}:2377`,
+            ],
+            60_000,
+          ),
+        ),
     );
     await swarm.waitReady();
   };
