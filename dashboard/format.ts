@@ -43,3 +43,20 @@ export function shortId(id: string): string {
 export function shortLine(line: string, max: number): string {
   return line.length > max ? `${line.slice(0, max)} … (${line.length - max} more characters)` : line;
 }
+
+const conditionNames: Record<string, string> = {
+  image_pull_failed: "Image cannot be pulled",
+  create_refused: "Create refused",
+  start_failed: "Start refused",
+  port_taken: "Port taken",
+  waiting_on_secret: "Waiting on a secret or config",
+  crash_looping: "Crash-looping",
+  unhealthy: "Unhealthy",
+  rollout_paused: "Rollout paused",
+  task_failed: "Task failed",
+};
+
+/** A condition's type for a person; an unknown type as it is. */
+export function conditionName(type: string): string {
+  return conditionNames[type] ?? type;
+}

@@ -3,7 +3,7 @@ import type { ContainerStatus, ServiceStatus } from "../gen/dockhand/v1/scaler_p
 import { agent, scaler } from "./api.js";
 import { DefinitionEditor } from "./definition-editor.js";
 import { follow } from "./follow.js";
-import { healthName, isReady, shortLine, stateName, time } from "./format.js";
+import { conditionName, healthName, isReady, shortLine, stateName, time } from "./format.js";
 import { LogsPanel } from "./logs-panel.js";
 import { ScaleControl } from "./scale-control.js";
 import { StatsPanel } from "./stats-panel.js";
@@ -77,6 +77,22 @@ export function ServiceView({ name }: { name: string }) {
             {status.crashLooping ? <strong class="bad">Crash-looping</strong> : null}
             <ScaleControl name={name} desired={status.desired} />
           </div>
+          {status.conditions.length > 0 ? (
+            <ul class="conditions" aria-label="Why the service is not where it should be">
+              {status.conditions.map((c) => (
+                <li key={`${c.type}/${c.slot}`} data-condition={c.type}>
+                  <strong class="bad">{conditionName(c.type)}</strong>
+                  {c.slot > 0 ? ` (slot ${c.slot})` : ""}: {shortLine(c.message, 500)}
+                  <span class="muted">
+                    {" "}
+                    {c.count > 1 ? `${c.count} times, ` : ""}
+                    {c.firstSeenTime ? `since ${time(c.firstSeenTime)}` : ""}
+                    {c.lastSeenTime ? `, last ${time(c.lastSeenTime)}` : ""}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
           {status.failures.length > 0 ? (
             <ul class="failures" aria-label="Recent failures">
               {status.failures.map((f) => (
@@ -129,7 +145,11 @@ export function ServiceView({ name }: { name: string }) {
               <StatsPanel id={selected.id} label={selected.name} />
             </div>
           ) : (
-            <p>No containers: scale the service up to see logs and stats.</p>
+            <p>
+              {status.desired > 0
+                ? `No containers yet, though ${status.desired} desired${status.conditions.length > 0 ? ": see why above" : ""}.`
+                : "No containers: scale the service up to see logs and stats."}
+            </p>
           )}
           <DefinitionEditor name={name} />
         </>

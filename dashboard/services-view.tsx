@@ -6,7 +6,7 @@ import { UpdateState } from "../gen/dockhand/v1/service_pb.js";
 import { registry, scaler } from "./api.js";
 import { ConfirmButton } from "./confirm-button.js";
 import { attempt, follow } from "./follow.js";
-import { isReady, updateName } from "./format.js";
+import { conditionName, isReady, updateName } from "./format.js";
 import { ScaleControl } from "./scale-control.js";
 import { useDenied } from "./rights.js";
 
@@ -100,6 +100,12 @@ export function ServicesView() {
                 <tr key={s.name} data-service={s.name}>
                   <th scope="row">
                     <a href={`#/services/${encodeURIComponent(s.name)}`}>{s.name}</a>
+                    {s.conditions.length > 0 ? (
+                      <div class="bad" data-col="stuck" title={s.conditions.map((c) => c.message).join("\n")}>
+                        {conditionName(s.conditions[0]!.type)}
+                        {s.conditions.length > 1 ? ` (+${s.conditions.length - 1})` : ""}
+                      </div>
+                    ) : null}
                   </th>
                   <td>{definitions.get(s.name)?.image ?? "…"}</td>
                   <td data-col="desired">{s.desired}</td>

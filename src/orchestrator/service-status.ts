@@ -1,5 +1,6 @@
 import type { ContainerStateName, HealthName, PublishedPort } from "../engine/types.js";
 import type { Rollout } from "../model/service-definition.js";
+import type { Condition } from "./conditions.js";
 
 /** Where a container runs: a node of a cluster. Empty strings on a single engine. */
 export interface NodeRef {
@@ -14,6 +15,8 @@ export interface SlotFailure {
   /** The container's last log line, its error, or "unhealthy". */
   reason: string;
   at: Date;
+  /** When the first of the failures in a row happened. */
+  firstAt?: Date;
   /** Failures in a row, each soon after the container started. */
   consecutive: number;
   /** When the slot may be filled again. */
@@ -55,4 +58,37 @@ export interface ServiceStatusView {
    * behind its back), and when dockhand put it back; absent when nothing drifted lately.
    */
   drift?: { what: string; detectedAt: Date; repairedAt?: Date };
+  /** Why the service is not where it should be; empty when nothing stands in the way. */
+  conditions: Condition[];
+}
+
+/** The conditions status sees for itself: crash-looping slots, unhealthy containers, a paused rollout. */
+export function derivedConditions(view: Pick<ServiceStatusView, "failures" | "containers" | "rollout">): Condition[] {
+  const found: Condition[] = [];
+  for (const f of view.failures) {
+    if (f.consecutive < 2) continue;
+    found.push({
+      type: "crash_looping",
+      slot: f.slot,
+      message: `exited with code ${f.exitCode}${f.reason ? `: ${f.reason}` : ""}; restarting at ${f.nextAttemptAt.toISOString()}`,
+      firstSeenAt: f.firstAt ?? f.at,
+      lastSeenAt: f.at,
+      count: f.consecutive,
+    });
+  }
+  for (const c of view.containers) {
+    if (c.state !== "running" || c.health !== "unhealthy") continue;
+    found.push({ type: "unhealthy", slot: c.slot, message: `${c.name} fails its health check`, count: 1 });
+  }
+  const rollout = view.rollout;
+  if (rollout?.state === "paused" && !rollout.endedAt) {
+    found.push({
+      type: "rollout_paused",
+      slot: 0,
+      message: rollout.message || `the rollout to version ${rollout.toVersion} is paused`,
+      firstSeenAt: new Date(rollout.startedAt),
+      count: 1,
+    });
+  }
+  return found;
 }

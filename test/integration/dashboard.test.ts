@@ -8,7 +8,8 @@ import { launchBrowser, openPage, screenshot } from "../support/browser.js";
 import { clientFor } from "../support/clients.js";
 import { testImage } from "../support/engine.js";
 import { buildImage, deleteFromRegistry, registryHost, removeImages, uniqueRepository } from "../support/images.js";
-import { run } from "../support/run.js";
+import { docker, run } from "../support/run.js";
+import { scaled } from "../support/time-scale.js";
 import { useTestServer } from "../support/server-fixture.js";
 
 // Functions passed to page.evaluate run in the browser; these name the little of the DOM they
@@ -302,6 +303,32 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
     expect(worst.ratio, `lowest contrast: "${worst.text}"`).toBeGreaterThanOrEqual(4.5);
     expect(pageErrors).toEqual([]);
     await page.close();
+  });
+
+  it("says why a scaled service runs nothing: the condition on its page and a mark in the list, gone once the image appears", async () => {
+    const name = fx.service("dash-stuck");
+    const image = `${uniqueRepository("dash-never-pushed", registryHost)}:1`;
+    localImages.push(image);
+    await clientFor(ServiceRegistry, fx.server.url).createService({
+      service: { name, image, command: ["sleep", "3600"], init: true },
+    });
+    await clientFor(Scaler, fx.server.url).scale({ name, replicas: 1, wait: false });
+    const { page, pageErrors } = await openPage(browser, `${fx.server.url}/#/services`);
+    await waitForText(page, `tr[data-service="${name}"] [data-col=stuck]`, { includes: "Image cannot be pulled" });
+    await page.goto(`${fx.server.url}/#/services/${name}`);
+    const shown = await waitForText(page, "[data-condition=image_pull_failed]", { includes: image });
+    expect(shown).toContain("Image cannot be pulled");
+    expect(await page.getByText("No containers yet, though 1 desired: see why above.").count()).toBe(1);
+    await screenshot(page, "service-condition");
+    docker("tag", testImage, image);
+    // The next pass (at the latest the 30 s resync) finds the image and runs the container.
+    await waitForText(page, "[data-col=running]", { equals: "1" }, scaled(120_000));
+    await page.waitForFunction(() => document.querySelector("[data-condition]") === null, undefined, {
+      timeout: scaled(60_000),
+    });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+    await clientFor(Scaler, fx.server.url).scale({ name, replicas: 0, wait: true });
   });
 
   it("shows the containers, events and engine views", async () => {

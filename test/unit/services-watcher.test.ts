@@ -5,7 +5,17 @@ import type { ServiceStatusView } from "../../src/orchestrator/service-status.js
 import { createServicesWatcher, type ServicesChange } from "../../src/orchestrator/services-watcher.js";
 
 function status(name: string, running: number): ServiceStatusView {
-  return { name, desired: 2, running, paused: 0, version: 1, containers: [], crashLooping: false, failures: [] };
+  return {
+    name,
+    desired: 2,
+    running,
+    paused: 0,
+    version: 1,
+    containers: [],
+    crashLooping: false,
+    failures: [],
+    conditions: [],
+  };
 }
 
 /** A registry and a status source driven by the test: `set` and `remove` change what status reads. */

@@ -22,7 +22,17 @@ function createSource(read: (name: string) => Promise<ServiceStatusView>) {
 }
 
 function view(running: number): ServiceStatusView {
-  return { name: "web", desired: 2, running, paused: 0, version: 1, containers: [], crashLooping: false, failures: [] };
+  return {
+    name: "web",
+    desired: 2,
+    running,
+    paused: 0,
+    version: 1,
+    containers: [],
+    crashLooping: false,
+    failures: [],
+    conditions: [],
+  };
 }
 
 describe("status watcher", () => {

@@ -203,6 +203,7 @@ describe("drift in the status message", () => {
     containers: [],
     crashLooping: false,
     failures: [],
+    conditions: [],
   };
 
   it("carries what drifted and when it was found and repaired, and is unset when nothing drifted", () => {

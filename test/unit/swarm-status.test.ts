@@ -40,6 +40,38 @@ const stored = (rollout?: StoredService["rollout"]): StoredService => ({
 });
 
 describe("status from Swarm's tasks", () => {
+  it("carries a condition per slot that runs no task, from its tasks' errors, and none for a slot that runs again", () => {
+    const nodes = new Map([["n1", node("n1", "ready")]]);
+    const now = new Date();
+    const earlier = new Date(now.getTime() - 5000);
+    const tasks = [
+      task("a", 1, "n1", {
+        state: "rejected",
+        desiredState: "shutdown",
+        error: "No such image: img:1",
+        stateAt: earlier,
+      }),
+      task("b", 1, "n1", { state: "rejected", error: "No such image: img:1", stateAt: now }),
+      task("c", 2, "n1", {
+        state: "failed",
+        desiredState: "shutdown",
+        error: "Bind for 0.0.0.0:80 failed: port is already allocated",
+        stateAt: now,
+      }),
+      task("d", 2, "n1", { state: "running", stateAt: now }),
+      task("e", 3, "n1", { state: "rejected", error: "invalid mount config", stateAt: now }),
+    ];
+    const status = buildStatus(stored(), undefined, tasks, nodes);
+    expect(status.conditions.map((c) => [c.type, c.slot, c.count])).toEqual([
+      ["image_pull_failed", 1, 2],
+      ["task_failed", 3, 1],
+    ]);
+    const pull = status.conditions[0]!;
+    expect(pull.message).toBe("No such image: img:1");
+    expect(pull.firstSeenAt).toEqual(earlier);
+    expect(pull.lastSeenAt).toEqual(now);
+  });
+
   it("shows each task with its node, and does not count the tasks of a node that stopped answering", () => {
     const nodes = new Map([
       ["n1", node("n1", "ready")],

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/scaler.proto.
  */
 export const file_dockhand_v1_scaler: GenFile = /*@__PURE__*/
-  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIokBCgxTY2FsZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCghyZXBsaWNhcxgCIAEoBUgAiAEBEhEKBHdhaXQYAyABKAhIAYgBARIrCgh3YWl0X2ZvchgEIAEoDjIZLmRvY2toYW5kLnYxLlNjYWxlV2FpdEZvckILCglfcmVwbGljYXNCBwoFX3dhaXQiOwoNU2NhbGVSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiAKEEdldFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChFHZXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiIKEldhdGNoU3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIkEKE1dhdGNoU3RhdHVzUmVzcG9uc2USKgoGc3RhdHVzGAEgASgLMhouZG9ja2hhbmQudjEuU2VydmljZVN0YXR1cyIWChRXYXRjaFNlcnZpY2VzUmVxdWVzdCJlChVXYXRjaFNlcnZpY2VzUmVzcG9uc2USDQoFcmVzZXQYASABKAgSLAoIc3RhdHVzZXMYAiADKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzEg8KB3JlbW92ZWQYAyADKAki6AIKDVNlcnZpY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0SMAoKY29udGFpbmVycxgEIAMoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIPCgd2ZXJzaW9uGAUgASgEEhUKDWNyYXNoX2xvb3BpbmcYBiABKAgSKgoIZmFpbHVyZXMYByADKAsyGC5kb2NraGFuZC52MS5TbG90RmFpbHVyZRIpCgZ1cGRhdGUYCCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMSDgoGcGF1c2VkGAkgASgNEg8KB2hlYWx0aHkYCiABKA0SEAoIc3RhcnRpbmcYCyABKA0SEQoJdW5oZWFsdGh5GAwgASgNEg0KBXJlYWR5GA0gASgNEiEKBWRyaWZ0GA4gASgLMhIuZG9ja2hhbmQudjEuRHJpZnQiewoFRHJpZnQSDAoEd2hhdBgBIAEoCRIxCg1kZXRlY3RlZF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1yZXBhaXJlZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK9AQoLU2xvdEZhaWx1cmUSDAoEc2xvdBgBIAEoDRIRCglleGl0X2NvZGUYAiABKAUSDgoGcmVhc29uGAMgASgJEigKBHRpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAUgASgNEjUKEW5leHRfYXR0ZW1wdF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK+AgoPQ29udGFpbmVyU3RhdHVzEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEc2xvdBgDIAEoDRIqCgVzdGF0ZRgEIAEoDjIbLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXRlEikKBmhlYWx0aBgFIAEoDjIZLmRvY2toYW5kLnYxLkhlYWx0aFN0YXR1cxIpCgVwb3J0cxgGIAMoCzIaLmRvY2toYW5kLnYxLlB1Ymxpc2hlZFBvcnQSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSZGVmaW5pdGlvbl92ZXJzaW9uGAggASgEEhEKCWV4aXRfY29kZRgJIAEoBRIPCgdub2RlX2lkGAogASgJEhEKCW5vZGVfbmFtZRgLIAEoCSJ0Cg1QdWJsaXNoZWRQb3J0EhYKDmNvbnRhaW5lcl9wb3J0GAEgASgNEicKCHByb3RvY29sGAIgASgOMhUuZG9ja2hhbmQudjEuUHJvdG9jb2wSDwoHaG9zdF9pcBgDIAEoCRIRCglob3N0X3BvcnQYBCABKA0iPwoNU2NhbGVQcm9ncmVzcxIMCgRuYW1lGAEgASgJEg8KB2Rlc2lyZWQYAiABKA0SDwoHcnVubmluZxgDIAEoDSIUChJMaXN0T3JwaGFuc1JlcXVlc3QiRAoTTGlzdE9ycGhhbnNSZXNwb25zZRItCgdvcnBoYW5zGAEgAygLMhwuZG9ja2hhbmQudjEuT3JwaGFuQ29udGFpbmVyIrkBCg9PcnBoYW5Db250YWluZXISDwoHc2VydmljZRgBIAEoCRIvCgljb250YWluZXIYAiABKAsyHC5kb2NraGFuZC52MS5Db250YWluZXJTdGF0dXMSMwoPZmlyc3Rfc2Vlbl90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZW1vdmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiHwoPUm9sbGJhY2tSZXF1ZXN0EgwKBG5hbWUYASABKAkiOQoQUm9sbGJhY2tSZXNwb25zZRIlCgdzZXJ2aWNlGAEgASgLMhQuZG9ja2hhbmQudjEuU2VydmljZSIaChhMaXN0VW51c2VkVm9sdW1lc1JlcXVlc3QiRwoZTGlzdFVudXNlZFZvbHVtZXNSZXNwb25zZRIqCgd2b2x1bWVzGAEgAygLMhkuZG9ja2hhbmQudjEuVW51c2VkVm9sdW1lImwKDFVudXNlZFZvbHVtZRIMCgRuYW1lGAEgASgJEg8KB3NlcnZpY2UYAiABKAkSDAoEc2xvdBgDIAEoDRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVAoYU3RyZWFtU2VydmljZUxvZ3NSZXF1ZXN0EgwKBG5hbWUYASABKAkSDgoGZm9sbG93GAIgASgIEhEKBHRhaWwYAyABKAVIAIgBAUIHCgVfdGFpbCK+AQoZU3RyZWFtU2VydmljZUxvZ3NSZXNwb25zZRIMCgRzbG90GAEgASgNEhQKDGNvbnRhaW5lcl9pZBgCIAEoCRIPCgdub2RlX2lkGAMgASgJEhEKCW5vZGVfbmFtZRgEIAEoCRIOCgZzdGRlcnIYBSABKAgSDAoEbGluZRgGIAEoCRIoCgR0aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgljb250aW51ZWQYCCABKAgqZAoMU2NhbGVXYWl0Rm9yEh4KGlNDQUxFX1dBSVRfRk9SX1VOU1BFQ0lGSUVEEAASGgoWU0NBTEVfV0FJVF9GT1JfUlVOTklORxABEhgKFFNDQUxFX1dBSVRfRk9SX1JFQURZEAIq+wEKDkNvbnRhaW5lclN0YXRlEh8KG0NPTlRBSU5FUl9TVEFURV9VTlNQRUNJRklFRBAAEhsKF0NPTlRBSU5FUl9TVEFURV9DUkVBVEVEEAESGwoXQ09OVEFJTkVSX1NUQVRFX1JVTk5JTkcQAhIaChZDT05UQUlORVJfU1RBVEVfUEFVU0VEEAMSHgoaQ09OVEFJTkVSX1NUQVRFX1JFU1RBUlRJTkcQBBIcChhDT05UQUlORVJfU1RBVEVfUkVNT1ZJTkcQBRIaChZDT05UQUlORVJfU1RBVEVfRVhJVEVEEAYSGAoUQ09OVEFJTkVSX1NUQVRFX0RFQUQQByqBAQoMSGVhbHRoU3RhdHVzEh0KGUhFQUxUSF9TVEFUVVNfVU5TUEVDSUZJRUQQABIaChZIRUFMVEhfU1RBVFVTX1NUQVJUSU5HEAESGQoVSEVBTFRIX1NUQVRVU19IRUFMVEhZEAISGwoXSEVBTFRIX1NUQVRVU19VTkhFQUxUSFkQAzKnBQoGU2NhbGVyEj4KBVNjYWxlEhkuZG9ja2hhbmQudjEuU2NhbGVSZXF1ZXN0GhouZG9ja2hhbmQudjEuU2NhbGVSZXNwb25zZRJKCglHZXRTdGF0dXMSHS5kb2NraGFuZC52MS5HZXRTdGF0dXNSZXF1ZXN0Gh4uZG9ja2hhbmQudjEuR2V0U3RhdHVzUmVzcG9uc2USUgoLV2F0Y2hTdGF0dXMSHy5kb2NraGFuZC52MS5XYXRjaFN0YXR1c1JlcXVlc3QaIC5kb2NraGFuZC52MS5XYXRjaFN0YXR1c1Jlc3BvbnNlMAESZAoRU3RyZWFtU2VydmljZUxvZ3MSJS5kb2NraGFuZC52MS5TdHJlYW1TZXJ2aWNlTG9nc1JlcXVlc3QaJi5kb2NraGFuZC52MS5TdHJlYW1TZXJ2aWNlTG9nc1Jlc3BvbnNlMAESWAoNV2F0Y2hTZXJ2aWNlcxIhLmRvY2toYW5kLnYxLldhdGNoU2VydmljZXNSZXF1ZXN0GiIuZG9ja2hhbmQudjEuV2F0Y2hTZXJ2aWNlc1Jlc3BvbnNlMAESUAoLTGlzdE9ycGhhbnMSHy5kb2NraGFuZC52MS5MaXN0T3JwaGFuc1JlcXVlc3QaIC5kb2NraGFuZC52MS5MaXN0T3JwaGFuc1Jlc3BvbnNlEkcKCFJvbGxiYWNrEhwuZG9ja2hhbmQudjEuUm9sbGJhY2tSZXF1ZXN0Gh0uZG9ja2hhbmQudjEuUm9sbGJhY2tSZXNwb25zZRJiChFMaXN0VW51c2VkVm9sdW1lcxIlLmRvY2toYW5kLnYxLkxpc3RVbnVzZWRWb2x1bWVzUmVxdWVzdBomLmRvY2toYW5kLnYxLkxpc3RVbnVzZWRWb2x1bWVzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
+  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIokBCgxTY2FsZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCghyZXBsaWNhcxgCIAEoBUgAiAEBEhEKBHdhaXQYAyABKAhIAYgBARIrCgh3YWl0X2ZvchgEIAEoDjIZLmRvY2toYW5kLnYxLlNjYWxlV2FpdEZvckILCglfcmVwbGljYXNCBwoFX3dhaXQiOwoNU2NhbGVSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiAKEEdldFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChFHZXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiIKEldhdGNoU3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIkEKE1dhdGNoU3RhdHVzUmVzcG9uc2USKgoGc3RhdHVzGAEgASgLMhouZG9ja2hhbmQudjEuU2VydmljZVN0YXR1cyIWChRXYXRjaFNlcnZpY2VzUmVxdWVzdCJlChVXYXRjaFNlcnZpY2VzUmVzcG9uc2USDQoFcmVzZXQYASABKAgSLAoIc3RhdHVzZXMYAiADKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzEg8KB3JlbW92ZWQYAyADKAkilAMKDVNlcnZpY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0SMAoKY29udGFpbmVycxgEIAMoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIPCgd2ZXJzaW9uGAUgASgEEhUKDWNyYXNoX2xvb3BpbmcYBiABKAgSKgoIZmFpbHVyZXMYByADKAsyGC5kb2NraGFuZC52MS5TbG90RmFpbHVyZRIpCgZ1cGRhdGUYCCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMSDgoGcGF1c2VkGAkgASgNEg8KB2hlYWx0aHkYCiABKA0SEAoIc3RhcnRpbmcYCyABKA0SEQoJdW5oZWFsdGh5GAwgASgNEg0KBXJlYWR5GA0gASgNEiEKBWRyaWZ0GA4gASgLMhIuZG9ja2hhbmQudjEuRHJpZnQSKgoKY29uZGl0aW9ucxgPIAMoCzIWLmRvY2toYW5kLnYxLkNvbmRpdGlvbiKwAQoJQ29uZGl0aW9uEgwKBHR5cGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIMCgRzbG90GAMgASgNEjMKD2ZpcnN0X3NlZW5fdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF9zZWVuX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWNvdW50GAYgASgNInsKBURyaWZ0EgwKBHdoYXQYASABKAkSMQoNZGV0ZWN0ZWRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNcmVwYWlyZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAivQEKC1Nsb3RGYWlsdXJlEgwKBHNsb3QYASABKA0SEQoJZXhpdF9jb2RlGAIgASgFEg4KBnJlYXNvbhgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgFIAEoDRI1ChFuZXh0X2F0dGVtcHRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAivgIKD0NvbnRhaW5lclN0YXR1cxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBHNsb3QYAyABKA0SKgoFc3RhdGUYBCABKA4yGy5kb2NraGFuZC52MS5Db250YWluZXJTdGF0ZRIpCgZoZWFsdGgYBSABKA4yGS5kb2NraGFuZC52MS5IZWFsdGhTdGF0dXMSKQoFcG9ydHMYBiADKAsyGi5kb2NraGFuZC52MS5QdWJsaXNoZWRQb3J0Ei4KCnN0YXJ0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEmRlZmluaXRpb25fdmVyc2lvbhgIIAEoBBIRCglleGl0X2NvZGUYCSABKAUSDwoHbm9kZV9pZBgKIAEoCRIRCglub2RlX25hbWUYCyABKAkidAoNUHVibGlzaGVkUG9ydBIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEg8KB2hvc3RfaXAYAyABKAkSEQoJaG9zdF9wb3J0GAQgASgNIj8KDVNjYWxlUHJvZ3Jlc3MSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0iFAoSTGlzdE9ycGhhbnNSZXF1ZXN0IkQKE0xpc3RPcnBoYW5zUmVzcG9uc2USLQoHb3JwaGFucxgBIAMoCzIcLmRvY2toYW5kLnYxLk9ycGhhbkNvbnRhaW5lciK5AQoPT3JwaGFuQ29udGFpbmVyEg8KB3NlcnZpY2UYASABKAkSLwoJY29udGFpbmVyGAIgASgLMhwuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdHVzEjMKD2ZpcnN0X3NlZW5fdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVtb3ZlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh8KD1JvbGxiYWNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIjkKEFJvbGxiYWNrUmVzcG9uc2USJQoHc2VydmljZRgBIAEoCzIULmRvY2toYW5kLnYxLlNlcnZpY2UiGgoYTGlzdFVudXNlZFZvbHVtZXNSZXF1ZXN0IkcKGUxpc3RVbnVzZWRWb2x1bWVzUmVzcG9uc2USKgoHdm9sdW1lcxgBIAMoCzIZLmRvY2toYW5kLnYxLlVudXNlZFZvbHVtZSJsCgxVbnVzZWRWb2x1bWUSDAoEbmFtZRgBIAEoCRIPCgdzZXJ2aWNlGAIgASgJEgwKBHNsb3QYAyABKA0SLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlQKGFN0cmVhbVNlcnZpY2VMb2dzUmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBmZvbGxvdxgCIAEoCBIRCgR0YWlsGAMgASgFSACIAQFCBwoFX3RhaWwivgEKGVN0cmVhbVNlcnZpY2VMb2dzUmVzcG9uc2USDAoEc2xvdBgBIAEoDRIUCgxjb250YWluZXJfaWQYAiABKAkSDwoHbm9kZV9pZBgDIAEoCRIRCglub2RlX25hbWUYBCABKAkSDgoGc3RkZXJyGAUgASgIEgwKBGxpbmUYBiABKAkSKAoEdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJY29udGludWVkGAggASgIKmQKDFNjYWxlV2FpdEZvchIeChpTQ0FMRV9XQUlUX0ZPUl9VTlNQRUNJRklFRBAAEhoKFlNDQUxFX1dBSVRfRk9SX1JVTk5JTkcQARIYChRTQ0FMRV9XQUlUX0ZPUl9SRUFEWRACKvsBCg5Db250YWluZXJTdGF0ZRIfChtDT05UQUlORVJfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdDT05UQUlORVJfU1RBVEVfQ1JFQVRFRBABEhsKF0NPTlRBSU5FUl9TVEFURV9SVU5OSU5HEAISGgoWQ09OVEFJTkVSX1NUQVRFX1BBVVNFRBADEh4KGkNPTlRBSU5FUl9TVEFURV9SRVNUQVJUSU5HEAQSHAoYQ09OVEFJTkVSX1NUQVRFX1JFTU9WSU5HEAUSGgoWQ09OVEFJTkVSX1NUQVRFX0VYSVRFRBAGEhgKFENPTlRBSU5FUl9TVEFURV9ERUFEEAcqgQEKDEhlYWx0aFN0YXR1cxIdChlIRUFMVEhfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWSEVBTFRIX1NUQVRVU19TVEFSVElORxABEhkKFUhFQUxUSF9TVEFUVVNfSEVBTFRIWRACEhsKF0hFQUxUSF9TVEFUVVNfVU5IRUFMVEhZEAMypwUKBlNjYWxlchI+CgVTY2FsZRIZLmRvY2toYW5kLnYxLlNjYWxlUmVxdWVzdBoaLmRvY2toYW5kLnYxLlNjYWxlUmVzcG9uc2USSgoJR2V0U3RhdHVzEh0uZG9ja2hhbmQudjEuR2V0U3RhdHVzUmVxdWVzdBoeLmRvY2toYW5kLnYxLkdldFN0YXR1c1Jlc3BvbnNlElIKC1dhdGNoU3RhdHVzEh8uZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXNwb25zZTABEmQKEVN0cmVhbVNlcnZpY2VMb2dzEiUuZG9ja2hhbmQudjEuU3RyZWFtU2VydmljZUxvZ3NSZXF1ZXN0GiYuZG9ja2hhbmQudjEuU3RyZWFtU2VydmljZUxvZ3NSZXNwb25zZTABElgKDVdhdGNoU2VydmljZXMSIS5kb2NraGFuZC52MS5XYXRjaFNlcnZpY2VzUmVxdWVzdBoiLmRvY2toYW5kLnYxLldhdGNoU2VydmljZXNSZXNwb25zZTABElAKC0xpc3RPcnBoYW5zEh8uZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXNwb25zZRJHCghSb2xsYmFjaxIcLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVxdWVzdBodLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVzcG9uc2USYgoRTGlzdFVudXNlZFZvbHVtZXMSJS5kb2NraGFuZC52MS5MaXN0VW51c2VkVm9sdW1lc1JlcXVlc3QaJi5kb2NraGFuZC52MS5MaXN0VW51c2VkVm9sdW1lc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
 
 /**
  * Request of Scaler.Scale.
@@ -334,6 +334,17 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
    * @generated from field: dockhand.v1.Drift drift = 14;
    */
   drift?: Drift | undefined;
+
+  /**
+   * Why the service is not where it should be, one entry per cause (and per slot, where a cause
+   * is a slot's): an image that cannot be pulled, a create or start the engine refused, a port
+   * taken, a secret or config missing, a slot crash-looping, an unhealthy container, a paused
+   * rollout, a task the swarm could not run. A condition clears when its cause goes. Empty when
+   * nothing stands in the way. Ordered by type, then slot.
+   *
+   * @generated from field: repeated dockhand.v1.Condition conditions = 15;
+   */
+  conditions: Condition[];
 };
 
 /**
@@ -342,6 +353,64 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
  */
 export const ServiceStatusSchema: GenMessage<ServiceStatus> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 8);
+
+/**
+ * One reason a service is not where it should be.
+ *
+ * @generated from message dockhand.v1.Condition
+ */
+export type Condition = Message<"dockhand.v1.Condition"> & {
+  /**
+   * What stands in the way: `image_pull_failed`, `create_refused`, `start_failed`, `port_taken`,
+   * `waiting_on_secret`, `crash_looping`, `unhealthy`, `rollout_paused` or `task_failed` (Swarm
+   * could not run a task). A client should show an unknown type as it is.
+   *
+   * @generated from field: string type = 1;
+   */
+  type: string;
+
+  /**
+   * The cause for a person, with the engine's own reason where there is one.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * The slot it concerns; 0 when it concerns the whole service.
+   *
+   * @generated from field: uint32 slot = 3;
+   */
+  slot: number;
+
+  /**
+   * When it was first seen, and last seen, since it last cleared. Unset where dockhand cannot
+   * know (an unhealthy container carries no time it turned unhealthy).
+   *
+   * @generated from field: google.protobuf.Timestamp first_seen_time = 4;
+   */
+  firstSeenTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_seen_time = 5;
+   */
+  lastSeenTime?: Timestamp | undefined;
+
+  /**
+   * How many times it was seen since it last cleared: attempts that failed this way, restarts
+   * in a row, or containers in that state.
+   *
+   * @generated from field: uint32 count = 6;
+   */
+  count: number;
+};
+
+/**
+ * Describes the message dockhand.v1.Condition.
+ * Use `create(ConditionSchema)` to create a new message.
+ */
+export const ConditionSchema: GenMessage<Condition> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 9);
 
 /**
  * Something changed a service outside dockhand, and when dockhand put it back.
@@ -379,7 +448,7 @@ export type Drift = Message<"dockhand.v1.Drift"> & {
  * Use `create(DriftSchema)` to create a new message.
  */
 export const DriftSchema: GenMessage<Drift> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 9);
+  messageDesc(file_dockhand_v1_scaler, 10);
 
 /**
  * Why the container of a slot stopped, and when the slot will be filled again.
@@ -435,7 +504,7 @@ export type SlotFailure = Message<"dockhand.v1.SlotFailure"> & {
  * Use `create(SlotFailureSchema)` to create a new message.
  */
 export const SlotFailureSchema: GenMessage<SlotFailure> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 10);
+  messageDesc(file_dockhand_v1_scaler, 11);
 
 /**
  * One container of a service.
@@ -529,7 +598,7 @@ export type ContainerStatus = Message<"dockhand.v1.ContainerStatus"> & {
  * Use `create(ContainerStatusSchema)` to create a new message.
  */
 export const ContainerStatusSchema: GenMessage<ContainerStatus> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 11);
+  messageDesc(file_dockhand_v1_scaler, 12);
 
 /**
  * A container port and where the engine published it.
@@ -571,7 +640,7 @@ export type PublishedPort = Message<"dockhand.v1.PublishedPort"> & {
  * Use `create(PublishedPortSchema)` to create a new message.
  */
 export const PublishedPortSchema: GenMessage<PublishedPort> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 12);
+  messageDesc(file_dockhand_v1_scaler, 13);
 
 /**
  * Error detail of a Scale that failed part-way: how far it got.
@@ -606,7 +675,7 @@ export type ScaleProgress = Message<"dockhand.v1.ScaleProgress"> & {
  * Use `create(ScaleProgressSchema)` to create a new message.
  */
 export const ScaleProgressSchema: GenMessage<ScaleProgress> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 13);
+  messageDesc(file_dockhand_v1_scaler, 14);
 
 /**
  * Request of Scaler.ListOrphans. It has no fields.
@@ -621,7 +690,7 @@ export type ListOrphansRequest = Message<"dockhand.v1.ListOrphansRequest"> & {
  * Use `create(ListOrphansRequestSchema)` to create a new message.
  */
 export const ListOrphansRequestSchema: GenMessage<ListOrphansRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 14);
+  messageDesc(file_dockhand_v1_scaler, 15);
 
 /**
  * Response of Scaler.ListOrphans.
@@ -642,7 +711,7 @@ export type ListOrphansResponse = Message<"dockhand.v1.ListOrphansResponse"> & {
  * Use `create(ListOrphansResponseSchema)` to create a new message.
  */
 export const ListOrphansResponseSchema: GenMessage<ListOrphansResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 15);
+  messageDesc(file_dockhand_v1_scaler, 16);
 
 /**
  * A container with dockhand's labels whose service has no definition.
@@ -684,7 +753,7 @@ export type OrphanContainer = Message<"dockhand.v1.OrphanContainer"> & {
  * Use `create(OrphanContainerSchema)` to create a new message.
  */
 export const OrphanContainerSchema: GenMessage<OrphanContainer> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 16);
+  messageDesc(file_dockhand_v1_scaler, 17);
 
 /**
  * Request of Scaler.Rollback.
@@ -705,7 +774,7 @@ export type RollbackRequest = Message<"dockhand.v1.RollbackRequest"> & {
  * Use `create(RollbackRequestSchema)` to create a new message.
  */
 export const RollbackRequestSchema: GenMessage<RollbackRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 17);
+  messageDesc(file_dockhand_v1_scaler, 18);
 
 /**
  * Response of Scaler.Rollback.
@@ -726,7 +795,7 @@ export type RollbackResponse = Message<"dockhand.v1.RollbackResponse"> & {
  * Use `create(RollbackResponseSchema)` to create a new message.
  */
 export const RollbackResponseSchema: GenMessage<RollbackResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 18);
+  messageDesc(file_dockhand_v1_scaler, 19);
 
 /**
  * Request of Scaler.ListUnusedVolumes. It has no fields.
@@ -741,7 +810,7 @@ export type ListUnusedVolumesRequest = Message<"dockhand.v1.ListUnusedVolumesReq
  * Use `create(ListUnusedVolumesRequestSchema)` to create a new message.
  */
 export const ListUnusedVolumesRequestSchema: GenMessage<ListUnusedVolumesRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 19);
+  messageDesc(file_dockhand_v1_scaler, 20);
 
 /**
  * Response of Scaler.ListUnusedVolumes.
@@ -762,7 +831,7 @@ export type ListUnusedVolumesResponse = Message<"dockhand.v1.ListUnusedVolumesRe
  * Use `create(ListUnusedVolumesResponseSchema)` to create a new message.
  */
 export const ListUnusedVolumesResponseSchema: GenMessage<ListUnusedVolumesResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 20);
+  messageDesc(file_dockhand_v1_scaler, 21);
 
 /**
  * A volume dockhand created that no definition mounts.
@@ -804,7 +873,7 @@ export type UnusedVolume = Message<"dockhand.v1.UnusedVolume"> & {
  * Use `create(UnusedVolumeSchema)` to create a new message.
  */
 export const UnusedVolumeSchema: GenMessage<UnusedVolume> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 21);
+  messageDesc(file_dockhand_v1_scaler, 22);
 
 /**
  * Request of Scaler.StreamServiceLogs.
@@ -840,7 +909,7 @@ export type StreamServiceLogsRequest = Message<"dockhand.v1.StreamServiceLogsReq
  * Use `create(StreamServiceLogsRequestSchema)` to create a new message.
  */
 export const StreamServiceLogsRequestSchema: GenMessage<StreamServiceLogsRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 22);
+  messageDesc(file_dockhand_v1_scaler, 23);
 
 /**
  * One line of a service's merged logs.
@@ -911,7 +980,7 @@ export type StreamServiceLogsResponse = Message<"dockhand.v1.StreamServiceLogsRe
  * Use `create(StreamServiceLogsResponseSchema)` to create a new message.
  */
 export const StreamServiceLogsResponseSchema: GenMessage<StreamServiceLogsResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 23);
+  messageDesc(file_dockhand_v1_scaler, 24);
 
 /**
  * What a Scale with `wait` waits for.

@@ -1,8 +1,13 @@
 import type { Engine } from "../../engine/engine.js";
 import { isDockhandError } from "../../model/dockhand-error.js";
+import { conditionTypeOf } from "../conditions.js";
 
-/** How long a failed Scale watches the engine for going away, and how often it asks. */
-const watchMs = 2000;
+/**
+ * How long a failed Scale watches the engine for going away, and how often it asks. dockerd
+ * goes on answering while it stops its containers (each gets its stop grace, 10 s by default,
+ * within the daemon's own 15 s shutdown timeout), and refuses starts meanwhile.
+ */
+const watchMs = 15_000;
 const everyMs = 250;
 
 /**
@@ -11,6 +16,8 @@ const everyMs = 250;
  */
 export function mayBeEngineShutdown(err: unknown, exitCode?: number): boolean {
   if (exitCode === 143 || exitCode === 137) return true;
+  // A port taken is the host's trouble, whatever code the engine gave it.
+  if (conditionTypeOf(err) === "port_taken") return false;
   const cause = err instanceof Error ? err.cause : undefined;
   return (
     isDockhandError(err, "Internal") ||

@@ -63,6 +63,7 @@ export function createRestartBackoff(options: RestartBackoffOptions = {}): Resta
         exitCode: failure.exitCode,
         reason: failure.reason,
         at: new Date(now()),
+        firstAt: consecutive > 1 && previous ? (previous.firstAt ?? previous.at) : new Date(now()),
         consecutive,
         nextAttemptAt: new Date(now() + delay),
       };

@@ -11,7 +11,8 @@ import { createKeyedLock, type KeyedLock } from "../../lib/keyed-lock.js";
 import { ownershipOf } from "../../model/ownership-labels.js";
 import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
 import { listServiceContainers } from "./service-containers.js";
-import type { ServiceStatusView } from "../service-status.js";
+import { derivedConditions, type ServiceStatusView } from "../service-status.js";
+import { conditionTypeOf, createConditionRecord, sortConditions } from "../conditions.js";
 import type { UnusedVolume } from "../orchestrator.js";
 import type { SlotOperations } from "./slot-operations.js";
 import { purgeVolumes, unusedVolumes } from "./service-volumes.js";
@@ -86,9 +87,12 @@ export function createScaler(options: ScalerOptions): Scaler {
   const backoff = options.backoff ?? createRestartBackoff();
   const { slots } = options;
   const lock = options.lock ?? createKeyedLock();
+  /** What the service's passes ran into (a pull, a create, a start), until one goes through. */
+  const conditions = createConditionRecord();
 
   async function status(name: string, stored = registry.get(name)): Promise<ServiceStatusView> {
     const containers = await view.containersOf(name);
+    const failures = backoff.failuresOf(name);
     return {
       name,
       desired: stored.replicas,
@@ -97,8 +101,12 @@ export function createScaler(options: ScalerOptions): Scaler {
       version: stored.version,
       containers,
       crashLooping: backoff.crashLooping(name),
-      failures: backoff.failuresOf(name),
+      failures,
       rollout: stored.rollout,
+      conditions: sortConditions([
+        ...conditions.of(name),
+        ...derivedConditions({ failures, containers, rollout: stored.rollout }),
+      ]),
     };
   }
 
@@ -145,12 +153,30 @@ export function createScaler(options: ScalerOptions): Scaler {
     await view.refresh(id).catch(() => undefined);
   }
 
+  /** A pass (`convergeOnce`); what it runs into shows in status as a condition until a pass goes through. */
+  async function converge(
+    stored: StoredService,
+    target: number,
+    mode: { current: () => boolean; heal: boolean },
+  ): Promise<number> {
+    const name = stored.definition.name;
+    try {
+      const wait = await convergeOnce(stored, target, mode);
+      conditions.clear(name);
+      return wait;
+    } catch (err) {
+      const type = conditionTypeOf(err);
+      if (type) conditions.report(name, type, err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+  }
+
   /**
    * One pass towards `target` running containers: replaces what stopped or turned unhealthy,
    * then adds or removes. In `heal` mode a slot in its restart delay is left empty; the
    * result is then the time until it may be filled.
    */
-  async function converge(
+  async function convergeOnce(
     stored: StoredService,
     target: number,
     mode: { current: () => boolean; heal: boolean },
@@ -252,7 +278,14 @@ export function createScaler(options: ScalerOptions): Scaler {
 
   return {
     status: (name) => status(name),
-    onStatusChange: (listener) => backoff.onChange(listener),
+    onStatusChange(listener) {
+      const offBackoff = backoff.onChange(listener);
+      const offConditions = conditions.onChange(listener);
+      return () => {
+        offBackoff();
+        offConditions();
+      };
+    },
     exclusive: (name, task) => lock.run(name, task),
     purgeVolumes: (name) => lock.run(name, () => purgeVolumes(engine, instance, name)),
     unusedVolumes: () => unusedVolumes(engine, instance, registry),
@@ -285,6 +318,7 @@ export function createScaler(options: ScalerOptions): Scaler {
       await view.resyncService(name).catch(() => undefined);
       if (failure) throw failure;
       backoff.forgetService(name);
+      conditions.forget(name);
       return containers.length;
     },
   };

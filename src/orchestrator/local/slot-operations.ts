@@ -9,6 +9,7 @@ import { ensureVolumes } from "./service-volumes.js";
 import { createNetworkEnsurer } from "./service-networks.js";
 import { containerFilesFor } from "./container-files.js";
 import type { SecretStore } from "../../registry/secret-store.js";
+import { isPortTaken, markCondition } from "../conditions.js";
 
 /** What is needed to stop and remove one container. */
 export interface RemovableContainer {
@@ -42,34 +43,45 @@ export function createSlotOperations(options: {
       try {
         await images.ensure(image);
       } catch (err) {
-        if (!isDockhandError(err) || err.details.pullError === undefined) throw err;
-        throw new DockhandError(err.kind, `service "${name}": ${err.message}`, { cause: err, details: err.details });
+        if (!isDockhandError(err) || err.details.pullError === undefined)
+          throw err instanceof Error ? markCondition(err, "image_pull_failed") : err;
+        throw markCondition(
+          new DockhandError(err.kind, `service "${name}": ${err.message}`, { cause: err, details: err.details }),
+          "image_pull_failed",
+        );
       }
     },
 
     async fillSlot(stored, slot, givenName) {
       const name = givenName ?? slotContainerName(stored.definition.name, slot);
-      await ensureVolumes(engine, instance, stored.definition, slot);
-      await ensureNetworks(stored.definition);
       let id: string;
+      let files: ReturnType<typeof containerFilesFor>;
       try {
+        // A secret or config the definition mounts must exist before anything is made for it.
+        files = containerFilesFor(stored.definition, options.secrets);
+      } catch (err) {
+        throw err instanceof Error ? markCondition(err, "waiting_on_secret") : err;
+      }
+      try {
+        await ensureVolumes(engine, instance, stored.definition, slot);
+        await ensureNetworks(stored.definition);
         id = await engine.containers.create({ ...containerSpecFor(stored, slot, instance), name });
       } catch (err) {
         if (isDockhandError(err, "AlreadyExists")) {
-          throw new DockhandError(
-            "FailedPrecondition",
-            `container name "${name}" is taken by a container dockhand does not own; rename or remove it`,
-            {
-              cause: err,
-            },
+          throw markCondition(
+            new DockhandError(
+              "FailedPrecondition",
+              `container name "${name}" is taken by a container dockhand does not own; rename or remove it`,
+              { cause: err },
+            ),
+            "create_refused",
           );
         }
-        throw err;
+        throw err instanceof Error ? markCondition(err, "create_refused") : err;
       }
       try {
         // Copied in before start, never passed as environment or labels: `docker inspect` and
         // the logs do not show them.
-        const files = containerFilesFor(stored.definition, options.secrets);
         if (files.length > 0) await engine.containers.copyFiles(id, files);
         await engine.containers.start(id);
       } catch (err) {
@@ -82,9 +94,12 @@ export function createSlotOperations(options: {
           isDockhandError(err, "Internal") ||
           isDockhandError(err, "InvalidArgument")
         ) {
-          throw new DockhandError("FailedPrecondition", `container "${name}" could not start: ${err.message}`, {
-            cause: err,
-          });
+          throw markCondition(
+            new DockhandError("FailedPrecondition", `container "${name}" could not start: ${err.message}`, {
+              cause: err,
+            }),
+            isPortTaken(err.message) ? "port_taken" : "start_failed",
+          );
         }
         throw err;
       }

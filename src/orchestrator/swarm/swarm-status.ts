@@ -1,7 +1,13 @@
 import type { ContainerStateName } from "../../engine/types.js";
 import type { SwarmNodeInfo, SwarmService, SwarmTask, SwarmTaskState, SwarmUpdateState } from "../../engine/swarm.js";
 import type { Rollout, RolloutState, StoredService } from "../../model/service-definition.js";
-import type { ContainerStatusView, ServiceStatusView, SlotFailure } from "../service-status.js";
+import {
+  derivedConditions,
+  type ContainerStatusView,
+  type ServiceStatusView,
+  type SlotFailure,
+} from "../service-status.js";
+import { isImagePullFailure, isPortTaken, sortConditions, type Condition } from "../conditions.js";
 import { definitionLabel, instanceLabel } from "../../model/ownership-labels.js";
 import { definitionVersionOf, toSwarmSpec } from "./swarm-service-spec.js";
 import { sameSwarmSpec } from "./swarm-service-writer.js";
@@ -166,5 +172,44 @@ export function buildStatus(
     crashLooping: failures.some((f) => f.consecutive >= 2),
     failures,
     ...(rollout ? { rollout } : {}),
+    conditions: sortConditions([
+      ...taskConditions(tasks, containers, Date.now()),
+      ...derivedConditions({ failures, containers, rollout }),
+    ]),
   };
+}
+
+/**
+ * What stops a slot's task from running, from the errors of its tasks of the last 5 minutes:
+ * an image the node could not pull, a port taken, or any other error Swarm gave. Only for a
+ * slot that runs no task now: a slot that runs again has no condition.
+ */
+function taskConditions(
+  tasks: readonly SwarmTask[],
+  containers: readonly ContainerStatusView[],
+  now: number,
+): Condition[] {
+  const runningSlots = new Set(containers.filter((c) => c.state === "running").map((c) => c.slot));
+  const bySlot = new Map<number, SwarmTask[]>();
+  for (const task of tasks) {
+    if (!task.error || runningSlots.has(task.slot) || now - task.stateAt.getTime() > 300_000) continue;
+    bySlot.set(task.slot, [...(bySlot.get(task.slot) ?? []), task]);
+  }
+  return [...bySlot.entries()].map(([slot, failed]) => {
+    const times = failed.map((t) => t.stateAt.getTime());
+    const last = failed.reduce((a, b) => (a.stateAt > b.stateAt ? a : b));
+    const type = isImagePullFailure(last.error)
+      ? "image_pull_failed"
+      : isPortTaken(last.error)
+        ? "port_taken"
+        : "task_failed";
+    return {
+      type,
+      slot,
+      message: last.error,
+      firstSeenAt: new Date(Math.min(...times)),
+      lastSeenAt: new Date(Math.max(...times)),
+      count: failed.length,
+    };
+  });
 }

@@ -86,5 +86,13 @@ export function statusToProto(view: ServiceStatusView): ServiceStatus {
           repairedTime: view.drift.repairedAt ? timestampFromDate(view.drift.repairedAt) : undefined,
         }
       : undefined,
+    conditions: view.conditions.map((c) => ({
+      type: c.type,
+      message: c.message,
+      slot: c.slot,
+      firstSeenTime: c.firstSeenAt ? timestampFromDate(c.firstSeenAt) : undefined,
+      lastSeenTime: c.lastSeenAt ? timestampFromDate(c.lastSeenAt) : undefined,
+      count: c.count,
+    })),
   });
 }
