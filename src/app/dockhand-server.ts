@@ -7,6 +7,7 @@ import { applyServiceFile, readServiceFile } from "../registry/service-file.js";
 import { createStateFile } from "../registry/state-file.js";
 import { createSecretStore } from "../registry/secret-store.js";
 import { readOrCreateInstanceId } from "../registry/instance-id.js";
+import { lockDataDir } from "../registry/data-dir-lock.js";
 import type { Orchestrator } from "../orchestrator/orchestrator.js";
 import { createOrchestrator } from "./orchestrators.js";
 import { instrumentEngine, type InstrumentOptions } from "../engine/instrumented-engine.js";
@@ -81,6 +82,9 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   // failed start-up leaves nothing running that would keep the process alive.
   const undo: Array<() => unknown> = [() => access.close()];
   try {
+    // One dockhand per data directory: a second one would write the same state file.
+    const unlockDataDir = await lockDataDir(config.dataDir);
+    undo.push(unlockDataDir);
     const registry = await createServiceRegistry(createStateFile(config.dataDir));
     const metrics = createMetrics({ registry, engine: options.engine });
     const health = createEngineHealth({ engine: options.engine, logger });
@@ -266,6 +270,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
         health.close();
         stopWatchingTls();
         access.close();
+        await unlockDataDir();
       },
     };
   } catch (err) {

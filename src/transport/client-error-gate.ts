@@ -1,3 +1,4 @@
+import type { DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { boundMessage } from "../model/quote.js";
 
@@ -40,14 +41,50 @@ export function clientErrorGate(context: HandlerContext): void {
     "abort",
     () => {
       const err: unknown = signal.reason;
-      if (err instanceof ConnectError) correctClientCaused(err);
+      if (err instanceof ConnectError) correctClientCaused(err, context.method.input);
     },
     { once: true },
   );
 }
 
+/** Old names of fields that clients of the seeds send, and the field they mean now. */
+const oldNames: Readonly<Record<string, string>> = {
+  number: "replicas",
+  count: "replicas",
+  instances: "replicas",
+  service: "name",
+};
+
+/** Edits (insert, delete, substitute) between two short names. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * "did you mean" for an unknown JSON key: the field an old name stands for, or the field whose
+ * name is within two edits of it (`replcias`, `replica`), when the message has one.
+ */
+export function didYouMean(unknownKey: string, message: DescMessage | undefined): string | undefined {
+  if (!message) return undefined;
+  const names = message.fields.map((f) => f.jsonName);
+  const old = oldNames[unknownKey];
+  if (old && names.includes(old)) return old;
+  const close = names
+    .map((name) => ({ name, edits: distance(unknownKey.toLowerCase(), name.toLowerCase()) }))
+    .filter((c) => c.edits <= 2 && c.edits < unknownKey.length)
+    .sort((a, b) => a.edits - b.edits)[0];
+  return close?.name;
+}
+
 /** Rewrites, in place, a client-caused `internal` error as INVALID_ARGUMENT, its message bounded. */
-export function correctClientCaused(err: ConnectError): void {
+export function correctClientCaused(err: ConnectError, input?: DescMessage): void {
   const writable = err as { code: Code; rawMessage: string; message: string };
   let code = err.code;
   let rawMessage = err.rawMessage;
@@ -56,6 +93,9 @@ export function correctClientCaused(err: ConnectError): void {
     code = Code.InvalidArgument;
     rawMessage = known.said(rawMessage);
   }
+  const unknownKey = code === Code.InvalidArgument ? /key "([^"]{1,64})" is unknown/.exec(rawMessage)?.[1] : undefined;
+  const meant = unknownKey === undefined ? undefined : didYouMean(unknownKey, input);
+  if (meant) rawMessage = `${rawMessage} (did you mean "${meant}"?)`;
   rawMessage = boundMessage(rawMessage);
   if (code === err.code && rawMessage === err.rawMessage) return;
   writable.code = code;

@@ -90,6 +90,23 @@ describe("the dockhand process", () => {
     expect(readFileSync(join(dir, "state.json"), "utf8")).toBe('{"format": 1, "services": {"web": ');
   });
 
+  it("refuses a second dockhand on the same data directory, naming the pid that holds it, and lets it go on exit", async () => {
+    const dir = dataDir();
+    const first = await spawnDockhand(["--data-dir", dir]);
+    try {
+      const second = await runDockhandToExit(["--data-dir", dir]);
+      expect(second.code).toBe(1);
+      expect(second.output).toContain(`in use by another dockhand (pid ${first.child.pid})`);
+    } finally {
+      first.child.kill("SIGTERM");
+      await first.exited;
+    }
+    // The first one let the directory go when it stopped: a new one starts on it.
+    const next = await spawnDockhand(["--data-dir", dir]);
+    next.child.kill("SIGTERM");
+    await next.exited;
+  });
+
   it("exits when start-up fails late (its port is taken), leaving nothing running that would keep it alive", async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));

@@ -125,6 +125,9 @@ describe("strict input", () => {
     const res = await post("dockhand.v1.Scaler/Scale", { name: existing, number: 3 });
     expect(res.json.code).toBe("invalid_argument");
     expect(res.json.message).toContain('"number"');
+    expect(res.json.message).toContain('did you mean "replicas"?');
+    const typo = await post("dockhand.v1.Scaler/Scale", { name: existing, replcias: 3 });
+    expect(typo.json.message).toContain('did you mean "replicas"?');
     expect(await snapshot()).toEqual(before);
   });
 

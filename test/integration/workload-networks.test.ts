@@ -89,6 +89,11 @@ describe("networks with the service name as a DNS alias", () => {
     });
     const stored = (await registry().getService({ name })).service!;
     expect(stored.networks).toEqual([created, existing]);
+
+    // Deleted, the service takes the network dockhand made for it along; the operator's stays.
+    await registry().deleteService({ name, force: true });
+    expect(dockerQuietly("network", "ls", "--filter", `name=^${created}$`, "--format", "{{.Name}}")).toBe("");
+    expect(docker("network", "ls", "--filter", `name=^${existing}$`, "--format", "{{.Name}}")).toBe(existing);
   });
 
   it.each([

@@ -99,12 +99,20 @@ describe("access control", () => {
     access.close();
   });
 
-  it("says the same for a missing, unknown or malformed credential, never whether a token exists", () => {
+  it("never says whether a token exists; a header not of the form 'Bearer <token>' gets a hint on the form alone", () => {
     const access = createAccessControl({ tokensFile: tokens, clientCertificates: false });
     const unknown = access.check("/dockhand.v1.Scaler/GetStatus", { authorization: "Bearer nope" });
+    expect(access.check("/dockhand.v1.Scaler/GetStatus", { authorization: "Bearer other" })).toEqual(unknown);
+    expect(unknown).toMatchObject({
+      allowed: false,
+      reason: "unauthenticated",
+      message: "the credentials sent are not valid",
+    });
     const malformed = access.check("/dockhand.v1.Scaler/GetStatus", { authorization: "Basic abc" });
-    expect(unknown).toEqual(malformed);
-    expect(unknown).toMatchObject({ allowed: false, reason: "unauthenticated" });
+    expect(malformed).toMatchObject({ allowed: false, reason: "unauthenticated" });
+    expect(!malformed.allowed && malformed.message).toContain("'Bearer <token>'");
+    // A token sent bare, as some users do, gets the same hint whether it exists or not.
+    expect(access.check("/dockhand.v1.Scaler/GetStatus", { authorization: "nope" })).toEqual(malformed);
     expect(access.check("/dockhand.v1.Scaler/GetStatus", {})).toMatchObject({
       allowed: false,
       reason: "unauthenticated",

@@ -2,12 +2,8 @@ import type { Engine } from "../../engine/engine.js";
 import { isDockhandError } from "../../model/dockhand-error.js";
 import { conditionTypeOf } from "../conditions.js";
 
-/**
- * How long a failed Scale watches the engine for going away, and how often it asks. dockerd
- * goes on answering while it stops its containers (each gets its stop grace, 10 s by default,
- * within the daemon's own 15 s shutdown timeout), and refuses starts meanwhile.
- */
-const watchMs = 15_000;
+/** How long a Scale whose containers exited with 143/137 watches the engine for going away, and how often it asks. */
+const watchMs = 2000;
 const everyMs = 250;
 
 /**
@@ -25,6 +21,15 @@ export function mayBeEngineShutdown(err: unknown, exitCode?: number): boolean {
     isDockhandError(cause, "Internal") ||
     isDockhandError(cause, "Unavailable")
   );
+}
+
+/**
+ * A failure that is the engine's own, not the request's: a 500 it answered (a start it could
+ * not carry out while stopping or starting up, a removal its storage driver failed), or the
+ * engine unreachable. A port taken is the host's (FailedPrecondition).
+ */
+export function engineFault(err: unknown): boolean {
+  return mayBeEngineShutdown(err);
 }
 
 /**

@@ -47,3 +47,36 @@ export function createNetworkEnsurer(
     }
   };
 }
+
+/**
+ * After a service is deleted: removes each network of its definition that this dockhand created,
+ * once no container is attached to it and no other stored service names it. A network someone
+ * else made, or one still in use, stays. Returns the names removed.
+ */
+export async function removeUnusedNetworks(
+  engine: Pick<Engine, "networks">,
+  instance: string,
+  def: ServiceDefinition,
+  stillNamed: (network: string) => boolean,
+): Promise<string[]> {
+  const removed: string[] = [];
+  for (const network of def.networks ?? []) {
+    if (isSharedNetworkMode(network) || stillNamed(network)) continue;
+    try {
+      const details = await engine.networks.inspect(network);
+      if (details.labels[managedByLabel] !== "dockhand" || details.labels[instanceLabel] !== instance) continue;
+      if (details.containers.length > 0) continue;
+      await engine.networks.remove(details.id);
+      removed.push(network);
+    } catch (err) {
+      // Gone already, or taken into use meanwhile (the engine refuses): it stays, nothing failed.
+      if (
+        !isDockhandError(err, "NotFound") &&
+        !isDockhandError(err, "FailedPrecondition") &&
+        !isDockhandError(err, "Conflict")
+      )
+        throw err;
+    }
+  }
+  return removed;
+}

@@ -16,8 +16,9 @@ import { conditionTypeOf, createConditionRecord, sortConditions } from "../condi
 import type { UnusedVolume } from "../orchestrator.js";
 import type { SlotOperations } from "./slot-operations.js";
 import { purgeVolumes, unusedVolumes } from "./service-volumes.js";
-import { engineWentAway, mayBeEngineShutdown } from "./engine-stopping.js";
+import { engineFault, engineWentAway, mayBeEngineShutdown } from "./engine-stopping.js";
 import { countsTowardTarget } from "./readiness.js";
+import { removeUnusedNetworks } from "./service-networks.js";
 
 export interface ScalerOptions {
   engine: Engine;
@@ -79,7 +80,7 @@ export interface Scaler {
 
 /** How long a Scale waits before its one retry of a pass the engine's own trouble failed. */
 const retryAfterMs = 1000;
-const engineGone = "the Docker engine stopped answering meanwhile: scale again once it is back";
+const engineGone = "the Docker engine failed or stopped answering meanwhile: scale again once it is back";
 
 export function createScaler(options: ScalerOptions): Scaler {
   const { engine, registry, view, logger, instance } = options;
@@ -243,10 +244,10 @@ export function createScaler(options: ScalerOptions): Scaler {
     } catch (err) {
       const reached = await status(name, stored).catch(() => undefined);
       const wrapped = isDockhandError(err) ? err : new DockhandError("Internal", String(err), { cause: err });
-      const kind =
-        mayBeEngineShutdown(wrapped) && !isDockhandError(wrapped, "Unavailable") && (await engineWentAway(engine))
-          ? "Unavailable"
-          : wrapped.kind;
+      // A failure of the engine's own (its 500s, on a retry too) is one to retry later: never
+      // the client's, whose FAILED_PRECONDITION would say "do not retry". Decided at once: the
+      // service's lock is held here.
+      const kind = engineFault(wrapped) ? "Unavailable" : wrapped.kind;
       throw new DockhandError(
         kind,
         `scale of service "${name}" to ${stored.replicas} stopped with ${reached?.running ?? "an unknown number of"} running: ${wrapped.message}` +
@@ -319,6 +320,16 @@ export function createScaler(options: ScalerOptions): Scaler {
       if (failure) throw failure;
       backoff.forgetService(name);
       conditions.forget(name);
+      // The networks dockhand made for it go too, once nothing else uses them.
+      const others = registry.list().filter((s) => s.definition.name !== name);
+      const removedNetworks = await removeUnusedNetworks(engine, instance, stored.definition, (network) =>
+        others.some((s) => s.definition.networks?.includes(network)),
+      );
+      if (removedNetworks.length > 0)
+        logger.info(
+          { service: name, networks: removedNetworks },
+          "removed the networks dockhand made for a deleted service",
+        );
       return containers.length;
     },
   };

@@ -71,12 +71,20 @@ function callersOf(credentials: Credentials): readonly Caller[] {
   return callers;
 }
 
-function refusedIdentity(caller: "bad" | undefined): AccessDecision {
+function refusedIdentity(caller: "bad" | "not-bearer" | undefined): AccessDecision {
   if (caller === undefined) {
     return {
       allowed: false,
       reason: "unauthenticated",
       message: "this call needs credentials: send 'authorization: Bearer <token>' or a client certificate",
+    };
+  }
+  if (caller === "not-bearer") {
+    // The form only, never whether the token exists.
+    return {
+      allowed: false,
+      reason: "unauthenticated",
+      message: "the authorization header is not of the form 'Bearer <token>': put 'Bearer ' before the token",
     };
   }
   return { allowed: false, reason: "unauthenticated", message: "the credentials sent are not valid" };
@@ -113,10 +121,11 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     return found;
   }
 
-  function identify(presented: Presented): Caller | "bad" | undefined {
+  function identify(presented: Presented): Caller | "bad" | "not-bearer" | undefined {
     if (presented.authorization) {
       const match = bearer.exec(presented.authorization);
-      return (match && tokenCaller(match[1])) || "bad";
+      if (!match) return "not-bearer";
+      return tokenCaller(match[1]) || "bad";
     }
     if (presented.certSubject !== undefined) {
       const role = credentials.certSubjects.get(presented.certSubject);
@@ -130,7 +139,7 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     authenticate(presented) {
       if (!enabled) return { allowed: true, caller: anonymous };
       const caller = identify(presented);
-      if (caller === undefined || caller === "bad") return refusedIdentity(caller);
+      if (caller === undefined || caller === "bad" || caller === "not-bearer") return refusedIdentity(caller);
       return { allowed: true, caller };
     },
     check(procedure, presented) {
@@ -138,7 +147,7 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
       if (!enabled) return { allowed: true, caller: anonymous };
       if (need === undefined) return { allowed: true, caller: undefined };
       const caller = identify(presented);
-      if (caller === undefined || caller === "bad") return refusedIdentity(caller);
+      if (caller === undefined || caller === "bad" || caller === "not-bearer") return refusedIdentity(caller);
       if (!roleCovers(caller.role, need)) {
         return {
           allowed: false,
