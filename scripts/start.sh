@@ -4,6 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-node-deps.sh
+# --help needs neither an engine nor a fresh build.
+for arg in "$@"; do
+  if [ "$arg" = "--help" ] || [ "$arg" = "-h" ]; then
+    [ -f dist/src/main.js ] || npx tsc -p tsconfig.build.json
+    exec node dist/src/main.js --help
+  fi
+done
 if [ -z "${DOCKER_HOST:-}" ] || [[ "${DOCKER_HOST}" == unix://* ]]; then
   host="${DOCKER_HOST:-}"
   if ! DOCKHAND_ENGINE_SOCKET="${host#unix://}" bash scripts/ensure-engine.sh; then
@@ -12,8 +19,12 @@ if [ -z "${DOCKER_HOST:-}" ] || [[ "${DOCKER_HOST}" == unix://* ]]; then
     exit 1
   fi
 fi
-npx tsc -p tsconfig.build.json
-npx tsx scripts/build-dashboard.ts
+# Only what changed is rebuilt: tsc keeps its build info, and the dashboard is bundled again only
+# when one of its sources (or the generated code it uses) is newer than the last bundle.
+npx tsc -p tsconfig.build.json --incremental --tsBuildInfoFile dist/.tsbuildinfo
+if [ ! -f dist/dashboard/index.html ] || [ -n "$(find dashboard gen scripts/build-dashboard.ts -newer dist/dashboard/index.html -type f -print -quit)" ]; then
+  npx tsx scripts/build-dashboard.ts
+fi
 # A small young generation and two malloc arenas keep the resident memory of a busy server
 # near its live heap (bench:status: about 110-160 MB instead of 190-220 MB after the load);
 # src/main.ts also has V8 collect old space sooner (about 100 MB).

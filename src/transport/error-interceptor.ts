@@ -10,7 +10,14 @@ import { toConnectError } from "./error-codes.js";
  * could not decode is the client's fault, as client-error-gate tells the client.
  */
 function mapped(err: unknown, signal: AbortSignal): ConnectError {
-  if (signal.aborted && !(err instanceof DockhandError)) return ConnectError.from(signal.reason, Code.Canceled);
+  if (signal.aborted) {
+    const reason = ConnectError.from(signal.reason, Code.Canceled);
+    // The call's own deadline passed and aborted the engine call under way: DEADLINE_EXCEEDED,
+    // not the Cancelled that the engine call ends with.
+    if (reason.code === Code.DeadlineExceeded && (!(err instanceof DockhandError) || err.kind === "Cancelled"))
+      return reason;
+    if (!(err instanceof DockhandError)) return reason;
+  }
   const connectError = toConnectError(err);
   correctClientCaused(connectError);
   return connectError;

@@ -109,10 +109,33 @@ export function createOnePortServer(options: OnePortServerOptions): OnePortServe
       track(socket);
       (socket.alpnProtocol === "h2" ? h2 : h1).emit("connection", socket);
     });
-    // A failed handshake (no or a wrong client certificate, a cleartext client) ends that
-    // connection only.
+    // A failed handshake (no or a wrong client certificate) ends that connection only.
     secure.on("tlsClientError", (_err, socket) => socket.destroy());
-    front = secure;
+    const tlsServer = secure;
+    // The first byte tells a TLS handshake (a record of type 22) from a cleartext client, who
+    // is told in plain HTTP what to do instead of getting an empty reply.
+    front = net.createServer({ noDelay: true }, (socket) => {
+      track(socket);
+      socket.setTimeout(limits.headerTimeoutMs, () => socket.destroy());
+      socket.once("data", (chunk: Buffer) => {
+        socket.setTimeout(0);
+        if (chunk[0] === 0x16) {
+          socket.pause();
+          socket.unshift(chunk);
+          tlsServer.emit("connection", socket);
+          return;
+        }
+        if (/^[A-Z]{3,7} /.test(chunk.subarray(0, 8).toString("latin1"))) {
+          const body = "this port speaks TLS: use https:// (or a TLS client)\n";
+          socket.end(
+            `HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+              `x-content-type-options: nosniff\r\nconnection: close\r\n\r\n${body}`,
+          );
+          return;
+        }
+        socket.destroy();
+      });
+    });
   } else {
     front = net.createServer({ noDelay: true }, (socket) => {
       track(socket);

@@ -139,6 +139,31 @@ describe("TLS with tokens and roles", () => {
     await tlsClient(ServiceRegistry, server.url, tokens.admin.token).deleteService({ name });
   });
 
+  it("tells a cleartext client on the TLS port to use https://, instead of an empty reply", async () => {
+    const plain = await run("curl", [
+      "-sS",
+      "-w",
+      "\n%{http_code}",
+      server.url.replace("https://", "http://") + "/healthz",
+    ]);
+    const lines = plain.stdout.trim().split("\n");
+    const [body, status] = [lines[0], lines.at(-1)];
+    expect(status).toBe("400");
+    expect(body).toBe("this port speaks TLS: use https:// (or a TLS client)");
+    // The same port still serves TLS.
+    const secure = await run("curl", [
+      "-sS",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "--cacert",
+      pki.caCert,
+      `${server.url}/healthz`,
+    ]);
+    expect(secure.stdout).toBe("200");
+  });
+
   it("leaves health open without credentials: grpc.health.v1, /healthz and /readyz", async () => {
     expect((await tlsClient(Health, server.url).check({})).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
     for (const path of ["/healthz", "/readyz", "/metrics"]) {
