@@ -9,6 +9,7 @@ import type Docker from "dockerode";
 import { serviceLabel } from "../../src/model/ownership-labels.js";
 import type { Prng } from "../../test/support/fuzz/prng.js";
 import type { SecondEngine } from "../../test/support/second-engine.js";
+import { endLeftoverShims } from "./leftover-shims.js";
 import type { Outage } from "./outcomes.js";
 
 export interface FaultReport {
@@ -49,6 +50,10 @@ export async function runFaults(options: {
     if (event.kind === "restart") {
       const from = performance.now();
       await engine.stop("SIGTERM");
+      // What a host's init does when the engine's service stops: no process of the old engine
+      // lives on. A containerd shim that outlived it would hold its containers' mounts, and the
+      // restarted engine could then remove none of them (overlay2: device or resource busy).
+      endLeftoverShims(engine.socketPath);
       await engine.start();
       report.outage = { from, to: performance.now() };
       log(

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { KeyedLock } from "../lib/keyed-lock.js";
+import { createKeyedLock, type KeyedLock } from "../lib/keyed-lock.js";
 import { DockhandError, invalidArgument, isDockhandError } from "../model/dockhand-error.js";
 import type { ServiceRegistry } from "../registry/service-registry.js";
 import type { Orchestrator } from "./orchestrator.js";
@@ -167,4 +167,16 @@ export function createServiceController(options: ServiceControllerOptions): Orch
     serviceLogs: (name, logOptions) => backend.logs(name, logOptions),
     resync: () => backend.resync(),
   };
+}
+
+/**
+ * The Orchestrator a backend runs under: the controller over the verbs `makeBackend` builds,
+ * both holding the one per-service lock. Every backend is put together this way.
+ */
+export function underServiceController(
+  options: Pick<ServiceControllerOptions, "registry" | "logger" | "maxReplicas" | "watchCoalesceMs">,
+  makeBackend: (lock: KeyedLock) => ServiceBackend,
+): Orchestrator {
+  const lock = createKeyedLock();
+  return createServiceController({ ...options, backend: makeBackend(lock), lock });
 }

@@ -14,13 +14,14 @@ export function mayBeEngineShutdown(err: unknown, exitCode?: number): boolean {
   if (exitCode === 143 || exitCode === 137) return true;
   // A port taken is the host's trouble, whatever code the engine gave it.
   if (conditionTypeOf(err) === "port_taken") return false;
-  const cause = err instanceof Error ? err.cause : undefined;
-  return (
-    isDockhandError(err, "Internal") ||
-    isDockhandError(err, "Unavailable") ||
-    isDockhandError(cause, "Internal") ||
-    isDockhandError(cause, "Unavailable")
-  );
+  // The engine's own failure anywhere along the causes: unreachable, or a 5xx it answered (some
+  // of which the engine module names a refusal, such as a start's).
+  for (let at: unknown = err, depth = 0; at instanceof Error && depth < 10; at = at.cause, depth++) {
+    if (isDockhandError(at, "Internal") || isDockhandError(at, "Unavailable")) return true;
+    const status = isDockhandError(at) ? at.details.statusCode : undefined;
+    if (typeof status === "number" && status >= 500) return true;
+  }
+  return false;
 }
 
 /**

@@ -5,8 +5,8 @@ import type { SecretStore } from "../../registry/secret-store.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
 import type { Orchestrator } from "../orchestrator.js";
 import type { ServiceBackend } from "../service-backend.js";
-import { createServiceController } from "../service-controller.js";
-import { createKeyedLock, type KeyedLock } from "../../lib/keyed-lock.js";
+import { underServiceController } from "../service-controller.js";
+import type { KeyedLock } from "../../lib/keyed-lock.js";
 import { waitUntilReady } from "./ready-wait.js";
 import { mergedContainerLogs } from "../merged-container-logs.js";
 import { createContainerView, type ContainerView } from "./container-view.js";
@@ -42,16 +42,7 @@ export interface LocalOrchestratorOptions {
 
 /** The `local` backend under the service controller: what `--orchestrator local` runs. */
 export function createLocalOrchestrator(options: LocalOrchestratorOptions): Orchestrator {
-  const lock = createKeyedLock();
-  const backend = createLocalBackend({ ...options, lock });
-  return createServiceController({
-    registry: options.registry,
-    backend,
-    lock,
-    logger: options.logger,
-    maxReplicas: options.maxReplicas,
-    watchCoalesceMs: options.watchCoalesceMs,
-  });
+  return underServiceController(options, (lock) => createLocalBackend({ ...options, lock }));
 }
 
 /**

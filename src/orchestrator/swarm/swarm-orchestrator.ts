@@ -1,11 +1,11 @@
 import type { Logger } from "pino";
-import { createKeyedLock, type KeyedLock } from "../../lib/keyed-lock.js";
+import type { KeyedLock } from "../../lib/keyed-lock.js";
 import { sleep } from "../../lib/sleep.js";
 import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
 import type { Orchestrator, OrphanView, ServiceLogLine } from "../orchestrator.js";
 import type { ServiceBackend } from "../service-backend.js";
-import { createServiceController } from "../service-controller.js";
+import { underServiceController } from "../service-controller.js";
 import type { ServiceLogLine as SwarmLogLine, SwarmEngine } from "../../engine/swarm.js";
 import { createSwarmServiceWriter } from "./swarm-service-writer.js";
 import { createDriftRecord } from "./drift-record.js";
@@ -37,16 +37,7 @@ export interface SwarmOrchestratorOptions {
 
 /** The `swarm` backend under the service controller: what `--orchestrator swarm` runs. */
 export function createSwarmOrchestrator(options: SwarmOrchestratorOptions): Orchestrator {
-  const lock = createKeyedLock();
-  const backend = createSwarmBackend({ ...options, lock });
-  return createServiceController({
-    registry: options.registry,
-    backend,
-    lock,
-    logger: options.logger,
-    maxReplicas: options.maxReplicas,
-    watchCoalesceMs: options.watchCoalesceMs,
-  });
+  return underServiceController(options, (lock) => createSwarmBackend({ ...options, lock }));
 }
 
 /**
