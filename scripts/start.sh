@@ -19,6 +19,25 @@ if [ -z "${DOCKER_HOST:-}" ] || [[ "${DOCKER_HOST}" == unix://* ]]; then
     exit 1
   fi
 fi
+# What the README's examples use, made here as the tests make it (no internet registry): the
+# example image built FROM scratch with Debian's busybox-static, and Debian's Python grpcio for
+# the Python client. Installing needs root; without it, what is missing is named and skipped.
+if [ -z "${DOCKER_HOST:-}" ] || [[ "${DOCKER_HOST}" == unix://* ]]; then
+  missing=()
+  for p in busybox-static python3-grpcio python3-protobuf; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+      echo "dockhand: installing ${missing[*]} for the README's examples ..." >&2
+      DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+        echo "dockhand: could not install ${missing[*]}; the README's examples need them" >&2
+    else
+      echo "dockhand: the README's examples need ${missing[*]} (apt-get install ${missing[*]}, as root)" >&2
+    fi
+  fi
+  bash scripts/build-test-image.sh dockhand-test/busybox:1 ||
+    echo "dockhand: the example image dockhand-test/busybox:1 could not be built; the README's examples use it" >&2
+fi
 # Only what changed is rebuilt: tsc keeps its build info, and the dashboard is bundled again only
 # when one of its sources (or the generated code it uses) is newer than the last bundle.
 npx tsc -p tsconfig.build.json --incremental --tsBuildInfoFile dist/.tsbuildinfo

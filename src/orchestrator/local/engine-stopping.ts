@@ -12,8 +12,10 @@ const everyMs = 250;
  */
 export function mayBeEngineShutdown(err: unknown, exitCode?: number): boolean {
   if (exitCode === 143 || exitCode === 137) return true;
-  // A port taken is the host's trouble, whatever code the engine gave it.
-  if (conditionTypeOf(err) === "port_taken") return false;
+  // A port taken is the host's trouble, and an image that cannot be pulled the registry's or the
+  // reference's, whatever code the engine gave them.
+  const condition = conditionTypeOf(err);
+  if (condition === "port_taken" || condition === "image_pull_failed") return false;
   // The engine's own failure anywhere along the causes: unreachable, or a 5xx it answered (some
   // of which the engine module names a refusal, such as a start's).
   for (let at: unknown = err, depth = 0; at instanceof Error && depth < 10; at = at.cause, depth++) {
