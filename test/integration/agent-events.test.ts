@@ -130,15 +130,25 @@ describe("ContainerAgent.WatchEvents on an engine of its own", () => {
       },
     );
     await env.engine.docker.getContainer(hungry).start();
+    // The engine reports the OOM from containerd's own event, which may come after the exit's:
+    // wait for both rather than for the exit alone.
     const events = await stream.until(
-      (seen) => has(seen, healthy, EventAction.HEALTH_STATUS) && has(seen, hungry, EventAction.DIE),
+      (seen) =>
+        has(seen, healthy, EventAction.HEALTH_STATUS) &&
+        has(seen, hungry, EventAction.DIE) &&
+        has(seen, hungry, EventAction.OOM),
     );
     expect(events.find((e) => e.id === healthy)).toMatchObject({
       rawAction: "health_status",
       detail: "healthy",
       health: HealthStatus.HEALTHY,
     });
-    expect(events.filter((e) => e.id === hungry).map((e) => e.action)).toEqual([EventAction.OOM, EventAction.DIE]);
+    expect(
+      events
+        .filter((e) => e.id === hungry)
+        .map((e) => e.action)
+        .sort(),
+    ).toEqual([EventAction.OOM, EventAction.DIE].sort());
     expect(events.find((e) => e.id === hungry && e.action === EventAction.DIE)?.exitCode).toBe(137);
     // Only the actions asked for.
     expect(events.every((e) => [EventAction.HEALTH_STATUS, EventAction.OOM, EventAction.DIE].includes(e.action))).toBe(
