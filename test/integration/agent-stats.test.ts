@@ -58,8 +58,14 @@ describe("ContainerAgent.GetStats and StreamStats", () => {
       init: false,
     });
     expect((await fx.agent.waitContainer({ id: client.id })).exitCode).toBe(0);
-    const s = (await fx.agent.getStats({ id: server.id })).stats as ContainerStats;
     const busyboxBytes = BigInt((await fx.engine.docker.getImage("dockhand-test/busybox:1").inspect()).Size);
+    // A sample reads the counters at its own moment, which can come a few bytes before the
+    // last segment is counted: read again until the whole file shows.
+    let s = (await fx.agent.getStats({ id: server.id })).stats as ContainerStats;
+    await until(async () => {
+      s = (await fx.agent.getStats({ id: server.id })).stats as ContainerStats;
+      return s.networkTxBytes >= busyboxBytes;
+    });
     expect(s.networkTxBytes).toBeGreaterThanOrEqual(busyboxBytes);
     expect(s.networkRxBytes).toBeGreaterThan(0n);
     // This engine's storage has no block device of its own to account for, so only the fields are checked.
