@@ -14,6 +14,7 @@ import { createEventMethods } from "./events.js";
 import type { HostAccessPolicy } from "./host-access-policy.js";
 import { createImageTransferMethods, type ImageLimits } from "./image-transfers.js";
 import { createImageMethods } from "./images.js";
+import { createInteractiveMethods } from "./interactive-methods.js";
 import { createResourceMethods } from "./resources.js";
 
 export interface ContainerAgentDeps {
@@ -36,5 +37,6 @@ export function createContainerAgentService(deps: ContainerAgentDeps): ServiceIm
     ...createImageMethods(engine),
     ...createImageTransferMethods(engine, deps.imageLimits),
     ...createResourceMethods(engine),
+    ...createInteractiveMethods(),
   };
 }

@@ -67,6 +67,12 @@ export const procedureRoles: Readonly<Record<string, Role>> = Object.freeze({
   "/dockhand.v1.ContainerAgent/GetStats": "viewer",
   "/dockhand.v1.ContainerAgent/StreamStats": "viewer",
   "/dockhand.v1.ContainerAgent/Exec": "admin",
+  "/dockhand.v1.ContainerAgent/ExecSession": "admin",
+  "/dockhand.v1.ContainerAgent/Attach": "admin",
+  "/dockhand.v1.ContainerAgent/CopyToContainer": "admin",
+  "/dockhand.v1.ContainerAgent/CopyToContainerStream": "admin",
+  "/dockhand.v1.ContainerAgent/CopyFromContainer": "operator",
+  "/dockhand.v1.ContainerAgent/CopyFromContainerUnary": "operator",
 
   "/dockhand.v1.Session/WhoAmI": "viewer",
 
