@@ -3,18 +3,18 @@ import { describe, expect, it } from "vitest";
 import { run } from "../support/run.js";
 import { useTestServer } from "../support/server-fixture.js";
 
-/** The README's `<!-- readme-test: genisys -->` and `mistify` blocks, from the section for the seeds' users. */
+/** The `<!-- readme-test: genisys -->` and `mistify` blocks of docs/migrating.md, the page for the seeds' users. */
 function example(kind: "genisys" | "mistify"): string {
   const match = new RegExp(`<!-- readme-test: ${kind} -->\\n\`\`\`bash\\n([\\s\\S]*?)\`\`\``).exec(
-    readFileSync("README.md", "utf8"),
+    readFileSync("docs/migrating.md", "utf8"),
   );
-  if (!match) throw new Error(`README.md has no readme-test: ${kind} block`);
+  if (!match) throw new Error(`docs/migrating.md has no readme-test: ${kind} block`);
   return match[1];
 }
 
 const mistifyGuest = "6f1c2f4e-2b7d-4f0e-9a55-0c6a3f1d2e11";
 
-describe("README: coming from genisys-connector-docker or mistify-agent-docker", () => {
+describe("docs/migrating.md: coming from genisys-connector-docker or mistify-agent-docker", () => {
   const fixture = useTestServer();
 
   const runExample = async (kind: "genisys" | "mistify") => {

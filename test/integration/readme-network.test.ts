@@ -6,15 +6,15 @@ import { rolesTable } from "../../src/transport/auth/roles-table.js";
 import { spawnDockhand, type DockhandProcess } from "../support/dockhand-process.js";
 import { debianPython, run } from "../support/run.js";
 
-/** The fenced blocks of README.md marked `<!-- readme-network-test: kind -->`, by kind. */
+/** The fenced blocks of docs/security.md marked `<!-- readme-network-test: kind -->`, by kind. */
 function networkExamples(): Record<string, string> {
-  const text = readFileSync("README.md", "utf8");
+  const text = readFileSync("docs/security.md", "utf8");
   const pattern = /<!-- readme-network-test: ([\w-]+) -->\n```sh\n([\s\S]*?)```/g;
   return Object.fromEntries([...text.matchAll(pattern)].map((m) => [m[1]!, m[2]!]));
 }
 
-/** README's "Running on a network", run as a newcomer would, in a folder of its own. */
-describe("README: Running on a network", () => {
+/** docs/security.md, "Running on a network", run as a newcomer would, in a folder of its own. */
+describe("docs/security.md: Running on a network", () => {
   const examples = networkExamples();
   const work = mkdtempSync(join(tmpdir(), "dockhand-readme-net-"));
   for (const entry of ["node_modules", "examples", "proto", "buf.yaml"]) symlinkSync(resolve(entry), join(work, entry));
@@ -30,7 +30,7 @@ describe("README: Running on a network", () => {
   });
 
   it("prints the role table the code has (npm run docs:tables)", () => {
-    expect(readFileSync("README.md", "utf8")).toContain(rolesTable());
+    expect(readFileSync("docs/security.md", "utf8")).toContain(rolesTable());
   });
 
   it("makes certificates and a token, starts dockhand with them, and the curl, buf curl and Python examples answer", async () => {
@@ -42,7 +42,7 @@ describe("README: Running on a network", () => {
       readFileSync(join(work, "ci-deployer.token"), "utf8").trim(),
     );
 
-    // The start line's flags, on loopback and a free port here (the README binds every address).
+    // The start line's flags, on loopback and a free port here (the page binds every address).
     const start = examples.start!.trim();
     const flags = start
       .slice(start.indexOf(" -- ") + 4)

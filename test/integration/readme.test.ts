@@ -18,9 +18,9 @@ interface Example {
   code: string;
 }
 
-/** The fenced blocks of README.md marked with `<!-- readme-test[: kind] -->`, in order. */
+/** The fenced blocks marked with `<!-- readme-test[: kind] -->` of README.md, then of docs/operations.md, in order. */
 function readmeExamples(): Example[] {
-  const text = readFileSync("README.md", "utf8");
+  const text = ["README.md", "docs/operations.md"].map((file) => readFileSync(file, "utf8")).join("\n");
   const pattern = /<!-- readme-test(?::\s*([\w-]+))? -->\n```(\w+)\n([\s\S]*?)```/g;
   return [...text.matchAll(pattern)].map((m) => ({ kind: m[1] ?? "shell", language: m[2]!, code: m[3]! }));
 }

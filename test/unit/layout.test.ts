@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
-/** The layers of src/ and what each may not import: the arrows of the README's architecture section. */
+/** The layers of src/ and what each may not import: the arrows of docs/architecture.md. */
 const forbidden: Record<string, string[]> = {
   rpc: ["app", "transport"],
   compat: ["app"],
@@ -68,12 +68,9 @@ describe("src/ layout", () => {
     expect(missing).toEqual([]);
   });
 
-  it("agrees with the README's architecture section: every folder named there exists, and every folder is named", () => {
-    const readme = readFileSync("README.md", "utf8");
-    const section = readme.slice(
-      readme.indexOf("## Architecture"),
-      readme.indexOf("\n## ", readme.indexOf("## Architecture") + 1),
-    );
+  it("agrees with docs/architecture.md: every folder named there exists, and every folder is named", () => {
+    const page = readFileSync("docs/architecture.md", "utf8");
+    const section = page.slice(0, page.indexOf("\n## "));
     expect(section.length).toBeGreaterThan(100);
     const named = new Set([...section.matchAll(/\bsrc\/[a-z/-]+\//g)].map(([path]) => path.replace(/\/$/, "")));
     const folders = foldersUnder("src");
