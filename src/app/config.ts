@@ -45,16 +45,16 @@ ${keys
   .join("\n")}
   --help                   print this and exit
 
-Settings with no flag, by environment variable (README.md lists their YAML keys):
+Settings with no flag, by environment variable (docs/configuration.md lists their YAML keys):
 ${keys
   .filter((key) => !declared[key].flag)
   .map((key) => `  ${declared[key].env[0].padEnd(36)} ${declared[key].doc} (default ${defaultText(key)})`)
   .join("\n")}
 
-README.md, Configuration, lists every setting with its YAML key.
+docs/configuration.md lists every setting with its YAML key.
 `;
 
-/** The Configuration table of the README, derived from the declarations (a test keeps them equal). */
+/** The settings table of docs/configuration.md, derived from the declarations (a test keeps them equal). */
 export function settingsTable(): string {
   const code = (items: readonly string[]) => items.map((item) => `\`${item}\``).join(", then ");
   const rows = keys.map((key) => {
