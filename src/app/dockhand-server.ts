@@ -33,6 +33,8 @@ import { createMistifyRoute } from "../compat/mistify/mistify-route.js";
 import { readPythonServiceFile } from "../compat/genisys/python-service-file.js";
 import { createDashboardRoute } from "../transport/dashboard/dashboard-route.js";
 import { createRequestHandler } from "../transport/request-handler.js";
+import { createMediaTypeGuide } from "../transport/media-type-guide.js";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { readTlsMaterial, type TlsFiles } from "../transport/tls-material.js";
 import { watchFiles } from "../lib/watch-files.js";
 import { Code, createContextValues } from "@connectrpc/connect";
@@ -152,8 +154,13 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
         writeRpcLine(logger, 0, err, { requestId: requestId ?? randomUUID(), procedure });
       },
     });
+    const routes = createRoutes({ engine: listingEngine, registry, orchestrator, config, health, secrets });
+    const rpcHandlers: UniversalHandler[] = [];
     const rpc = connectNodeAdapter({
-      routes: createRoutes({ engine: listingEngine, registry, orchestrator, config, health, secrets }),
+      routes: (router) => {
+        routes(router);
+        rpcHandlers.push(...router.handlers);
+      },
       // Logging outermost and errors innermost, so both others see the final Connect code; the
       // access check refuses before any handler runs.
       interceptors: [
@@ -182,7 +189,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       },
     });
     // Plain-HTTP routes beside the RPCs (the seeds' APIs, the dashboard), tried before them.
-    const httpRoutes: HttpRoute[] = [];
+    const httpRoutes: HttpRoute[] = [createMediaTypeGuide(rpcHandlers)];
     if (config.compatGenisys) httpRoutes.push(createGenisysRoute({ registry, orchestrator, access, logger, metrics }));
     if (config.compatMistify)
       httpRoutes.push(
