@@ -1,41 +1,72 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useErrorBoundary, useState } from "preact/hooks";
 import { currentToken, protocol, setToken } from "./api.js";
+import { ConfigsView } from "./configs-view.js";
+import { ContainerInspectView } from "./container-inspect-view.js";
 import { ContainersView } from "./containers-view.js";
+import { CreateServiceView } from "./create-service-view.js";
 import { EngineView } from "./engine-view.js";
 import { connectionLost, deniedProcedures, dismiss, shownErrors, signInNeeded } from "./errors.js";
 import { EventsView } from "./events-view.js";
 import { ImagesView } from "./images-view.js";
+import { NetworksView } from "./networks-view.js";
+import { SecretsView } from "./secrets-view.js";
+import { ServiceLogsView } from "./service-logs-view.js";
 import { ServiceView } from "./service-view.js";
 import { ServicesView } from "./services-view.js";
 import { loadRights, rights, roleName } from "./rights.js";
 import { SignIn } from "./sign-in.js";
 import { useStore } from "./store.js";
+import { VolumesView } from "./volumes-view.js";
 
 const views = [
   ["services", "Services"],
   ["containers", "Containers"],
   ["images", "Images"],
+  ["volumes", "Volumes"],
+  ["networks", "Networks"],
+  ["secrets", "Secrets"],
+  ["configs", "Configs"],
   ["events", "Events"],
   ["engine", "Engine"],
 ] as const;
 
-function useHash(): string[] {
-  const read = () => location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
-  const [parts, setParts] = useState(read);
+/** Where the page is: `#/containers?service=web` is parts ["containers"] and the query service=web. */
+interface Place {
+  parts: string[];
+  query: URLSearchParams;
+}
+
+function useHash(): Place {
+  const read = (): Place => {
+    const [path = "", query = ""] = location.hash.replace(/^#\/?/, "").split("?", 2);
+    return { parts: path.split("/").map(decodeURIComponent), query: new URLSearchParams(query) };
+  };
+  const [place, setPlace] = useState(read);
   useEffect(() => {
-    const changed = () => setParts(read());
+    const changed = () => setPlace(read());
     addEventListener("hashchange", changed);
     return () => removeEventListener("hashchange", changed);
   }, []);
-  return parts;
+  return place;
 }
 
-function View({ parts }: { parts: string[] }) {
-  const [view, name] = parts;
+/** The nav entry a view belongs to. */
+const navOf: Record<string, string> = { container: "containers", "create-service": "services" };
+
+function View({ parts, query }: Place) {
+  const [view, name, sub] = parts;
+  if (view === "services" && name && sub === "logs") return <ServiceLogsView name={name} />;
   if (view === "services" && name) return <ServiceView name={name} />;
-  if (view === "containers") return <ContainersView />;
+  if (view === "create-service") return <CreateServiceView />;
+  if (view === "containers")
+    return <ContainersView service={query.get("service") ?? ""} all={query.get("show") === "all"} />;
+  if (view === "container" && name) return <ContainerInspectView id={name} />;
   if (view === "images") return <ImagesView />;
+  if (view === "volumes") return <VolumesView />;
+  if (view === "networks") return <NetworksView />;
+  if (view === "secrets") return <SecretsView />;
+  if (view === "configs") return <ConfigsView />;
   if (view === "events") return <EventsView />;
   if (view === "engine") return <EngineView />;
   return <ServicesView />;
@@ -76,7 +107,9 @@ function Errors() {
 }
 
 export function App() {
-  const parts = useHash();
+  const place = useHash();
+  const parts = place.parts;
+  const current = navOf[parts[0] ?? ""] ?? (parts[0] || "services");
   const needSignIn = useStore(signInNeeded);
   const lost = useStore(connectionLost);
   const me = useStore(rights);
@@ -93,7 +126,7 @@ export function App() {
         <h1>dockhand</h1>
         <nav aria-label="Views">
           {views.map(([key, label]) => (
-            <a key={key} href={`#/${key}`} aria-current={(parts[0] || "services") === key ? "page" : undefined}>
+            <a key={key} href={`#/${key}`} aria-current={current === key ? "page" : undefined}>
               {label}
             </a>
           ))}
@@ -132,7 +165,7 @@ export function App() {
       ) : (
         <main id="main">
           <Boundary key={parts.join("/")}>
-            <View parts={parts} />
+            <View {...place} />
           </Boundary>
         </main>
       )}

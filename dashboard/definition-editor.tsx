@@ -1,27 +1,11 @@
-import { fromJson, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { useEffect, useState } from "preact/hooks";
-import { parse, stringify } from "yaml";
-import { ServiceSchema, type Service } from "../gen/dockhand/v1/service_pb.js";
+import type { Service } from "../gen/dockhand/v1/service_pb.js";
 import { registry } from "./api.js";
 import { describe, fieldOf, report } from "./errors.js";
 import { useDenied } from "./rights.js";
+import { fromYaml, lineOf, toYaml } from "./yaml-definition.js";
 
 const procedure = "/dockhand.v1.ServiceRegistry/UpdateService";
-/** Output-only fields: the server ignores them, so the editor does not show them. */
-const outputOnly = ["replicas", "create_time", "update_time", "update_status"];
-
-function toYaml(service: Service): string {
-  const json = toJson(ServiceSchema, service, { useProtoFieldName: true }) as JsonObject;
-  for (const key of outputOnly) delete json[key];
-  return stringify(json);
-}
-
-/** The 1-based line of the YAML key a server field path (`service.ports[0].host_ip`) starts with. */
-function lineOf(yaml: string, field: string): number | undefined {
-  const key = field.replace(/^service\./, "").split(/[.[]/)[0];
-  const index = yaml.split("\n").findIndex((line) => line.startsWith(`${key}:`));
-  return index < 0 ? undefined : index + 1;
-}
 
 interface Problem {
   field?: string;
@@ -50,9 +34,9 @@ export function DefinitionEditor({ name }: { name: string }) {
     setSaved("");
     let service: Service;
     try {
-      service = fromJson(ServiceSchema, parse(text ?? "") as JsonObject);
+      service = fromYaml(text ?? "");
     } catch (err) {
-      setProblem({ message: `Not a valid definition: ${(err as Error).message}` });
+      setProblem({ message: (err as Error).message });
       return;
     }
     try {

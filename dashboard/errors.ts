@@ -40,21 +40,35 @@ export function describe(err: unknown): { code: string; message: string } {
 export function report(err: unknown, procedure?: string): void {
   const connectError = ConnectError.from(err);
   if (connectError.code === Code.Canceled) return;
-  if (connectError.code === Code.Unauthenticated) signInNeeded.set(true);
+  // The sign-in form says it for every call the page made at once: no banner of its own.
+  if (connectError.code === Code.Unauthenticated) return signInNeeded.set(true);
   if (connectError.code === Code.PermissionDenied && procedure) {
     deniedProcedures.set(new Map([...deniedProcedures.get(), [procedure, connectError.rawMessage]]));
   }
   const shown = { id: nextId++, ...describe(connectError) };
-  shownErrors.set([...shownErrors.get().slice(-4), shown]);
+  // The same error again (several calls refused alike) moves to the end instead of repeating.
+  const others = shownErrors.get().filter((e) => e.code !== shown.code || e.message !== shown.message);
+  shownErrors.set([...others.slice(-4), shown]);
 }
 
 export function dismiss(id: number): void {
   shownErrors.set(shownErrors.get().filter((e) => e.id !== id));
 }
 
-/** The field an INVALID_ARGUMENT message starts with (`image: needs a tag`), if any. */
+/** Codes whose messages start with the request field they are about. */
+const fieldCodes = new Set([Code.InvalidArgument, Code.FailedPrecondition, Code.PermissionDenied, Code.AlreadyExists]);
+
+/**
+ * The field a refusal's message starts with (`service.image: needs a tag`, `service.secrets[0].name:
+ * secret "x" does not exist`), if any.
+ */
 export function fieldOf(err: unknown): string | undefined {
   const connectError = ConnectError.from(err);
-  if (connectError.code !== Code.InvalidArgument) return undefined;
+  if (!fieldCodes.has(connectError.code)) return undefined;
   return /^([A-Za-z_][\w.[\]"=-]*): /.exec(connectError.rawMessage)?.[1];
+}
+
+/** The top-level field of a request field path: `service.ports[0].host_ip` -> `ports`. */
+export function topField(field: string): string {
+  return field.replace(/^service\./, "").split(/[.[]/)[0] ?? field;
 }

@@ -16,19 +16,42 @@ interface Numbered {
 interface Filters {
   type: EventType;
   service: string;
+  action: EventAction;
+  /** Show exec_* events: health checks run as execs, one every interval per container, and flood the feed. */
+  exec: boolean;
 }
 
-/** A live feed of the engine's events (WatchEvents), newest first, with filters. */
+/** The actions one can filter on, by the name the page shows. */
+const actions = Object.entries(EventAction)
+  .filter(
+    (entry): entry is [string, EventAction] => typeof entry[1] === "number" && entry[1] !== EventAction.UNSPECIFIED,
+  )
+  .map(([name, value]) => ({ value, name: name.toLowerCase() }))
+  .sort((a, b) => a.name.localeCompare(b.name));
+
+function actionName(e: Event): string {
+  return e.action === EventAction.UNSPECIFIED ? e.rawAction : EventAction[e.action].toLowerCase();
+}
+
+/** A live feed of the engine's events (WatchEvents), newest first, with filters; exec events hidden unless asked. */
 export function EventsView() {
-  const [filters, setFilters] = useState<Filters>({ type: EventType.UNSPECIFIED, service: "" });
+  const [filters, setFilters] = useState<Filters>({
+    type: EventType.UNSPECIFIED,
+    service: "",
+    action: EventAction.UNSPECIFIED,
+    exec: false,
+  });
   const [draft, setDraft] = useState<Filters>(filters);
   const [events, setEvents] = useState<readonly Numbered[]>([]);
+  const [hidden, setHidden] = useState(0);
   const [note, setNote] = useState("Connecting…");
   useEffect(() => {
     setEvents([]);
+    setHidden(0);
     const request = {
       types: filters.type === EventType.UNSPECIFIED ? [] : [filters.type],
       services: filters.service ? [filters.service] : [],
+      actions: filters.action === EventAction.UNSPECIFIED ? [] : [filters.action],
     };
     return follow(
       (signal) => agent.watchEvents(request, { signal }),
@@ -36,7 +59,9 @@ export function EventsView() {
         const item = message.item;
         if (item.case === "connected") setNote("Watching.");
         else if (item.case === "resynced") setNote(`Resynced after a gap: ${item.value.reason}`);
-        else if (item.case === "event") {
+        else if (item.case === "event" && !filters.exec && item.value.rawAction.startsWith("exec_")) {
+          setHidden((n) => n + 1);
+        } else if (item.case === "event") {
           const numbered = { seq: received++, event: item.value };
           setEvents((before) => [numbered, ...before].slice(0, kept));
         }
@@ -64,6 +89,27 @@ export function EventsView() {
           <option value={EventType.CONTAINER}>container</option>
           <option value={EventType.IMAGE}>image</option>
         </select>
+        <label for="event-action">Action</label>
+        <select
+          id="event-action"
+          value={draft.action}
+          onChange={(e) => setDraft({ ...draft, action: Number(e.currentTarget.value) as EventAction })}
+        >
+          <option value={EventAction.UNSPECIFIED}>all</option>
+          {actions.map((a) => (
+            <option key={a.value} value={a.value}>
+              {a.name}
+            </option>
+          ))}
+        </select>
+        <label>
+          <input
+            type="checkbox"
+            checked={draft.exec}
+            onChange={(e) => setDraft({ ...draft, exec: e.currentTarget.checked })}
+          />{" "}
+          Show exec events (health checks)
+        </label>
         <label for="event-service">Service</label>
         <input
           id="event-service"
@@ -75,6 +121,11 @@ export function EventsView() {
         <span role="status" class="muted">
           {note}
         </span>
+        {hidden > 0 ? (
+          <span class="muted" data-hidden-exec={hidden}>
+            {hidden} exec events hidden
+          </span>
+        ) : null}
       </form>
       <table class="events">
         <thead>
@@ -92,7 +143,7 @@ export function EventsView() {
             <tr key={seq}>
               <td>{time(e.time)}</td>
               <td>{EventType[e.type].toLowerCase()}</td>
-              <td>{e.action === EventAction.UNSPECIFIED ? e.rawAction : EventAction[e.action].toLowerCase()}</td>
+              <td data-col="action">{actionName(e)}</td>
               <td>{e.name || e.id.slice(0, 12)}</td>
               <td>{e.service || "—"}</td>
               <td>{e.exitCode ?? ""}</td>

@@ -14,6 +14,18 @@ export function updateName(state: UpdateState): string {
   return state === UpdateState.UNSPECIFIED ? "—" : UpdateState[state].toLowerCase().replace("_", " ");
 }
 
+/**
+ * A listed container's health. The list call (the basic view: one engine call for every
+ * container) leaves `health` unset; the engine's status text carries it, as `docker ps` shows.
+ */
+export function listedHealth(c: { health: HealthStatus; status: string }): HealthStatus {
+  if (c.health !== HealthStatus.UNSPECIFIED) return c.health;
+  if (c.status.includes("(healthy)")) return HealthStatus.HEALTHY;
+  if (c.status.includes("(unhealthy)")) return HealthStatus.UNHEALTHY;
+  if (c.status.includes("(health: starting)")) return HealthStatus.STARTING;
+  return HealthStatus.UNSPECIFIED;
+}
+
 /** Running, and healthy or without a healthcheck. */
 export function isReady(c: ContainerStatus): boolean {
   return (
@@ -33,6 +45,12 @@ export function bytes(n: bigint | number): string {
 export function time(t: Timestamp | undefined): string {
   if (!t) return "—";
   return new Date(Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6)).toLocaleTimeString();
+}
+
+/** Date and time, for what may be days old (time() shows the time of day only). */
+export function timestampText(t: Timestamp | undefined): string {
+  if (!t) return "—";
+  return new Date(Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6)).toLocaleString();
 }
 
 export function shortId(id: string): string {

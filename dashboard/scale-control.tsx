@@ -32,6 +32,7 @@ export function ScaleControl({ name, desired }: { name: string; desired: number 
         type="button"
         aria-label={`Scale ${name} down by one`}
         disabled={!!denied || desired === 0}
+        title={denied}
         onClick={() => scale(desired - 1)}
       >
         −
@@ -45,17 +46,19 @@ export function ScaleControl({ name, desired }: { name: string; desired: number 
         min={0}
         value={value}
         disabled={!!denied}
+        title={denied}
         onInput={(e) => setValue(e.currentTarget.value)}
       />
       <button
         type="button"
         aria-label={`Scale ${name} up by one`}
         disabled={!!denied}
+        title={denied}
         onClick={() => scale(desired + 1)}
       >
         +
       </button>
-      <button type="submit" disabled={!!denied}>
+      <button type="submit" disabled={!!denied} title={denied}>
         Scale
       </button>
     </form>

@@ -1,10 +1,13 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ContainerStatus, ServiceStatus } from "../gen/dockhand/v1/scaler_pb.js";
 import { agent, scaler } from "./api.js";
+import { containersHref } from "./container-filters.js";
 import { DefinitionEditor } from "./definition-editor.js";
 import { follow } from "./follow.js";
-import { conditionName, healthName, isReady, shortLine, stateName, time } from "./format.js";
+import { conditionName, healthName, isReady, shortLine, stateName, time, updateName } from "./format.js";
 import { LogsPanel } from "./logs-panel.js";
+import { PortLinks } from "./port-links.js";
+import { ServiceActions } from "./service-actions.js";
 import { ScaleControl } from "./scale-control.js";
 import { StatsPanel } from "./stats-panel.js";
 
@@ -76,6 +79,18 @@ export function ServiceView({ name }: { name: string }) {
             <span>Version {String(status.version)}</span>
             {status.crashLooping ? <strong class="bad">Crash-looping</strong> : null}
             <ScaleControl name={name} desired={status.desired} />
+            <ServiceActions status={status} />
+          </div>
+          <div class="toolbar">
+            {status.update ? (
+              <span data-col="update">
+                Update {updateName(status.update.state)} v{String(status.update.fromVersion)}→v
+                {String(status.update.toVersion)}
+                {status.update.message ? ` (${status.update.message})` : ""}
+              </span>
+            ) : null}
+            <a href={`#/services/${encodeURIComponent(name)}/logs`}>Merged logs of every container</a>
+            <a href={containersHref(name, false)}>Containers of {name} on the Containers page</a>
           </div>
           {status.conditions.length > 0 ? (
             <ul class="conditions" aria-label="Why the service is not where it should be">
@@ -112,6 +127,7 @@ export function ServiceView({ name }: { name: string }) {
                 <th scope="col">Health</th>
                 <th scope="col">Exit code</th>
                 <th scope="col">Started</th>
+                <th scope="col">Ports</th>
                 <th scope="col">Last log line</th>
                 <th scope="col">
                   <span class="visually-hidden">Show</span>
@@ -127,6 +143,9 @@ export function ServiceView({ name }: { name: string }) {
                   <td>{healthName(c.health)}</td>
                   <td>{c.exitCode}</td>
                   <td>{time(c.startTime)}</td>
+                  <td data-col="ports">
+                    <PortLinks ports={c.ports} />
+                  </td>
                   <td>
                     <LastLine container={c} />
                   </td>

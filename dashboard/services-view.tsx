@@ -73,10 +73,15 @@ export function ServicesView() {
   return (
     <section aria-labelledby="services-title">
       <h2 id="services-title">Services</h2>
+      <div class="toolbar">
+        <a href="#/create-service">Create a service</a>
+      </div>
       {!loaded ? (
         <p role="status">Loading…</p>
       ) : rows.length === 0 ? (
-        <p>No services yet. Create one with ServiceRegistry.CreateService.</p>
+        <p>
+          No services yet: <a href="#/create-service">create one</a>.
+        </p>
       ) : (
         <table class="services">
           <thead>
