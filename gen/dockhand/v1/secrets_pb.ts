@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/secrets.proto.
  */
 export const file_dockhand_v1_secrets: GenFile = /*@__PURE__*/
-  fileDesc("Chlkb2NraGFuZC92MS9zZWNyZXRzLnByb3RvEgtkb2NraGFuZC52MSL9AQoGU2VjcmV0EgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIvCgZsYWJlbHMYAyADKAsyHy5kb2NraGFuZC52MS5TZWNyZXQuTGFiZWxzRW50cnkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpzaXplX2J5dGVzGAYgASgNGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEijAIKBkNvbmZpZxIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSLwoGbGFiZWxzGAMgAygLMh8uZG9ja2hhbmQudjEuQ29uZmlnLkxhYmVsc0VudHJ5Ei8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKc2l6ZV9ieXRlcxgGIAEoDRINCgV2YWx1ZRgHIAEoDBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhQKEkxpc3RTZWNyZXRzUmVxdWVzdCI7ChNMaXN0U2VjcmV0c1Jlc3BvbnNlEiQKB3NlY3JldHMYASADKAsyEy5kb2NraGFuZC52MS5TZWNyZXQiIAoQR2V0U2VjcmV0UmVxdWVzdBIMCgRuYW1lGAEgASgJIjgKEUdldFNlY3JldFJlc3BvbnNlEiMKBnNlY3JldBgBIAEoCzITLmRvY2toYW5kLnYxLlNlY3JldCKfAQoTQ3JlYXRlU2VjcmV0UmVxdWVzdBIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgMEjwKBmxhYmVscxgDIAMoCzIsLmRvY2toYW5kLnYxLkNyZWF0ZVNlY3JldFJlcXVlc3QuTGFiZWxzRW50cnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI7ChRDcmVhdGVTZWNyZXRSZXNwb25zZRIjCgZzZWNyZXQYASABKAsyEy5kb2NraGFuZC52MS5TZWNyZXQiMgoTVXBkYXRlU2VjcmV0UmVxdWVzdBIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgMIlQKFFVwZGF0ZVNlY3JldFJlc3BvbnNlEiMKBnNlY3JldBgBIAEoCzITLmRvY2toYW5kLnYxLlNlY3JldBIXCg9yb2xsZWRfc2VydmljZXMYAiADKAkiIwoTRGVsZXRlU2VjcmV0UmVxdWVzdBIMCgRuYW1lGAEgASgJIhYKFERlbGV0ZVNlY3JldFJlc3BvbnNlIhQKEkxpc3RDb25maWdzUmVxdWVzdCI7ChNMaXN0Q29uZmlnc1Jlc3BvbnNlEiQKB2NvbmZpZ3MYASADKAsyEy5kb2NraGFuZC52MS5Db25maWciIAoQR2V0Q29uZmlnUmVxdWVzdBIMCgRuYW1lGAEgASgJIjgKEUdldENvbmZpZ1Jlc3BvbnNlEiMKBmNvbmZpZxgBIAEoCzITLmRvY2toYW5kLnYxLkNvbmZpZyKfAQoTQ3JlYXRlQ29uZmlnUmVxdWVzdBIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgMEjwKBmxhYmVscxgDIAMoCzIsLmRvY2toYW5kLnYxLkNyZWF0ZUNvbmZpZ1JlcXVlc3QuTGFiZWxzRW50cnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI7ChRDcmVhdGVDb25maWdSZXNwb25zZRIjCgZjb25maWcYASABKAsyEy5kb2NraGFuZC52MS5Db25maWciMgoTVXBkYXRlQ29uZmlnUmVxdWVzdBIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgMIlQKFFVwZGF0ZUNvbmZpZ1Jlc3BvbnNlEiMKBmNvbmZpZxgBIAEoCzITLmRvY2toYW5kLnYxLkNvbmZpZxIXCg9yb2xsZWRfc2VydmljZXMYAiADKAkiIwoTRGVsZXRlQ29uZmlnUmVxdWVzdBIMCgRuYW1lGAEgASgJIhYKFERlbGV0ZUNvbmZpZ1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Chlkb2NraGFuZC92MS9zZWNyZXRzLnByb3RvEgtkb2NraGFuZC52MSL9AQoGU2VjcmV0EgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIvCgZsYWJlbHMYAyADKAsyHy5kb2NraGFuZC52MS5TZWNyZXQuTGFiZWxzRW50cnkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpzaXplX2J5dGVzGAYgASgNGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEijAIKBkNvbmZpZxIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSLwoGbGFiZWxzGAMgAygLMh8uZG9ja2hhbmQudjEuQ29uZmlnLkxhYmVsc0VudHJ5Ei8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKc2l6ZV9ieXRlcxgGIAEoDRINCgV2YWx1ZRgHIAEoDBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhQKEkxpc3RTZWNyZXRzUmVxdWVzdCI7ChNMaXN0U2VjcmV0c1Jlc3BvbnNlEiQKB3NlY3JldHMYASADKAsyEy5kb2NraGFuZC52MS5TZWNyZXQiIAoQR2V0U2VjcmV0UmVxdWVzdBIMCgRuYW1lGAEgASgJIjgKEUdldFNlY3JldFJlc3BvbnNlEiMKBnNlY3JldBgBIAEoCzITLmRvY2toYW5kLnYxLlNlY3JldCKzAQoTQ3JlYXRlU2VjcmV0UmVxdWVzdBIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgMEjwKBmxhYmVscxgDIAMoCzIsLmRvY2toYW5kLnYxLkNyZWF0ZVNlY3JldFJlcXVlc3QuTGFiZWxzRW50cnkSEgoKdmFsdWVfdGV4dBgEIAEoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjsKFENyZWF0ZVNlY3JldFJlc3BvbnNlEiMKBnNlY3JldBgBIAEoCzITLmRvY2toYW5kLnYxLlNlY3JldCJGChNVcGRhdGVTZWNyZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAwSEgoKdmFsdWVfdGV4dBgDIAEoCSJUChRVcGRhdGVTZWNyZXRSZXNwb25zZRIjCgZzZWNyZXQYASABKAsyEy5kb2NraGFuZC52MS5TZWNyZXQSFwoPcm9sbGVkX3NlcnZpY2VzGAIgAygJIiMKE0RlbGV0ZVNlY3JldFJlcXVlc3QSDAoEbmFtZRgBIAEoCSIWChREZWxldGVTZWNyZXRSZXNwb25zZSIUChJMaXN0Q29uZmlnc1JlcXVlc3QiOwoTTGlzdENvbmZpZ3NSZXNwb25zZRIkCgdjb25maWdzGAEgAygLMhMuZG9ja2hhbmQudjEuQ29uZmlnIiAKEEdldENvbmZpZ1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI4ChFHZXRDb25maWdSZXNwb25zZRIjCgZjb25maWcYASABKAsyEy5kb2NraGFuZC52MS5Db25maWciswEKE0NyZWF0ZUNvbmZpZ1JlcXVlc3QSDAoEbmFtZRgBIAEoCRINCgV2YWx1ZRgCIAEoDBI8CgZsYWJlbHMYAyADKAsyLC5kb2NraGFuZC52MS5DcmVhdGVDb25maWdSZXF1ZXN0LkxhYmVsc0VudHJ5EhIKCnZhbHVlX3RleHQYBCABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI7ChRDcmVhdGVDb25maWdSZXNwb25zZRIjCgZjb25maWcYASABKAsyEy5kb2NraGFuZC52MS5Db25maWciRgoTVXBkYXRlQ29uZmlnUmVxdWVzdBIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgMEhIKCnZhbHVlX3RleHQYAyABKAkiVAoUVXBkYXRlQ29uZmlnUmVzcG9uc2USIwoGY29uZmlnGAEgASgLMhMuZG9ja2hhbmQudjEuQ29uZmlnEhcKD3JvbGxlZF9zZXJ2aWNlcxgCIAMoCSIjChNEZWxldGVDb25maWdSZXF1ZXN0EgwKBG5hbWUYASABKAkiFgoURGVsZXRlQ29uZmlnUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * A secret as the registry shows it: metadata only. Its value is write-only and never leaves
@@ -228,7 +228,7 @@ export type CreateSecretRequest = Message<"dockhand.v1.CreateSecretRequest"> & {
   name: string;
 
   /**
-   * The value, 1 byte to 500 KiB (Swarm's limit). Required.
+   * The value, 1 byte to 500 KiB (Swarm's limit). Required unless `value_text` is given.
    *
    * @generated from field: bytes value = 2;
    */
@@ -240,6 +240,15 @@ export type CreateSecretRequest = Message<"dockhand.v1.CreateSecretRequest"> & {
    * @generated from field: map<string, string> labels = 3;
    */
   labels: { [key: string]: string };
+
+  /**
+   * The value as UTF-8 text, for clients that write JSON by hand: `"value_text": "my token!"`
+   * instead of `value`, which JSON carries as base64. Give exactly one of `value` and
+   * `value_text` (INVALID_ARGUMENT otherwise); both store the same bytes.
+   *
+   * @generated from field: string value_text = 4;
+   */
+  valueText: string;
 };
 
 /**
@@ -284,12 +293,21 @@ export type UpdateSecretRequest = Message<"dockhand.v1.UpdateSecretRequest"> & {
   name: string;
 
   /**
-   * The new value, 1 byte to 500 KiB. Required. The services that mount the secret get a new
+   * The new value, 1 byte to 500 KiB. Required unless `value_text` is given. The services that mount the secret get a new
    * definition version and roll to it with their update config.
    *
    * @generated from field: bytes value = 2;
    */
   value: Uint8Array;
+
+  /**
+   * The value as UTF-8 text, for clients that write JSON by hand: `"value_text": "my token!"`
+   * instead of `value`, which JSON carries as base64. Give exactly one of `value` and
+   * `value_text` (INVALID_ARGUMENT otherwise); both store the same bytes.
+   *
+   * @generated from field: string value_text = 3;
+   */
+  valueText: string;
 };
 
 /**
@@ -455,7 +473,7 @@ export type CreateConfigRequest = Message<"dockhand.v1.CreateConfigRequest"> & {
   name: string;
 
   /**
-   * The value, 1 byte to 500 KiB. Required.
+   * The value, 1 byte to 500 KiB. Required unless `value_text` is given.
    *
    * @generated from field: bytes value = 2;
    */
@@ -467,6 +485,15 @@ export type CreateConfigRequest = Message<"dockhand.v1.CreateConfigRequest"> & {
    * @generated from field: map<string, string> labels = 3;
    */
   labels: { [key: string]: string };
+
+  /**
+   * The value as UTF-8 text, for clients that write JSON by hand: `"value_text": "my token!"`
+   * instead of `value`, which JSON carries as base64. Give exactly one of `value` and
+   * `value_text` (INVALID_ARGUMENT otherwise); both store the same bytes.
+   *
+   * @generated from field: string value_text = 4;
+   */
+  valueText: string;
 };
 
 /**
@@ -511,11 +538,20 @@ export type UpdateConfigRequest = Message<"dockhand.v1.UpdateConfigRequest"> & {
   name: string;
 
   /**
-   * The new value, 1 byte to 500 KiB. Required. Services that mount it roll, as for a secret.
+   * The new value, 1 byte to 500 KiB. Required unless `value_text` is given. Services that mount it roll, as for a secret.
    *
    * @generated from field: bytes value = 2;
    */
   value: Uint8Array;
+
+  /**
+   * The value as UTF-8 text, for clients that write JSON by hand: `"value_text": "my token!"`
+   * instead of `value`, which JSON carries as base64. Give exactly one of `value` and
+   * `value_text` (INVALID_ARGUMENT otherwise); both store the same bytes.
+   *
+   * @generated from field: string value_text = 3;
+   */
+  valueText: string;
 };
 
 /**

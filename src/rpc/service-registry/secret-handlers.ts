@@ -24,10 +24,22 @@ type SecretMethods =
 /** Swarm's limit on a secret's or config's size. */
 export const maxSecretBytes = 500 * 1024;
 
-function checkValue(value: Uint8Array): Uint8Array {
-  if (value.length === 0) throw invalidArgument("value", "is required (1 byte to 500 KiB)");
+/**
+ * The value a request gives, as bytes (`value`, base64 in JSON) or as UTF-8 text (`value_text`):
+ * exactly one of the two, 1 byte to 500 KiB.
+ */
+function checkValue(req: { value: Uint8Array; valueText: string }): Uint8Array {
+  if (req.value.length > 0 && req.valueText !== "")
+    throw invalidArgument("value_text", "give either value (bytes, base64 in JSON) or value_text (text), not both");
+  const [field, value] =
+    req.valueText !== "" ? ["value_text", new TextEncoder().encode(req.valueText)] : ["value", req.value];
+  if (value.length === 0)
+    throw invalidArgument(
+      "value",
+      "is required (1 byte to 500 KiB): value (bytes, base64 in JSON) or value_text (text)",
+    );
   if (value.length > maxSecretBytes)
-    throw invalidArgument("value", `must be at most ${maxSecretBytes} bytes (got ${value.length})`);
+    throw invalidArgument(field, `must be at most ${maxSecretBytes} bytes (got ${value.length})`);
   return value;
 }
 
@@ -122,12 +134,12 @@ export function createSecretHandlers({
     async createSecret(req) {
       return {
         secret: metaToProto(
-          await store.create("secret", name(req.name), checkValue(req.value), checkResourceLabels(req.labels)),
+          await store.create("secret", name(req.name), checkValue(req), checkResourceLabels(req.labels)),
         ),
       };
     },
     async updateSecret(req) {
-      const secret = await store.update("secret", name(req.name), checkValue(req.value));
+      const secret = await store.update("secret", name(req.name), checkValue(req));
       return { secret: metaToProto(secret), rolledServices: await roll("secret", secret) };
     },
     deleteSecret: (req) => remove("secret", req.name),
@@ -139,12 +151,12 @@ export function createSecretHandlers({
     async createConfig(req) {
       return {
         config: metaToProto(
-          await store.create("config", name(req.name), checkValue(req.value), checkResourceLabels(req.labels)),
+          await store.create("config", name(req.name), checkValue(req), checkResourceLabels(req.labels)),
         ),
       };
     },
     async updateConfig(req) {
-      const config = await store.update("config", name(req.name), checkValue(req.value));
+      const config = await store.update("config", name(req.name), checkValue(req));
       return { config: metaToProto(config), rolledServices: await roll("config", config) };
     },
     deleteConfig: (req) => remove("config", req.name),
