@@ -29,7 +29,7 @@ function facts(c: Container): [string, string][] {
   return [
     ["Id", c.id],
     ["Image", `${c.image} (${c.imageId})`],
-    ["State", `${stateName(c.state)}: ${c.status}`],
+    ["State", c.status && c.status !== stateName(c.state) ? `${stateName(c.state)}: ${c.status}` : stateName(c.state)],
     ["Health", healthName(c.health)],
     ["Created", timestampText(c.createTime)],
     ["Started", timestampText(c.startTime)],
