@@ -177,3 +177,88 @@ describe("container store: lists", () => {
     }
   });
 });
+
+describe("container store: changes dockhand makes itself", () => {
+  /** The fake's events carry the wall clock: a read begun in a later millisecond comes after them. */
+  async function nextMillisecond(): Promise<void> {
+    const now = Date.now();
+    while (Date.now() <= now) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+
+  function counted(engine: FakeEngine) {
+    const counter = { inspections: 0 };
+    const wrapped = {
+      ...engine,
+      containers: {
+        ...engine.containers,
+        inspect: (id: string, signal?: AbortSignal) => {
+          counter.inspections++;
+          return engine.containers.inspect(id, signal);
+        },
+      },
+    };
+    const store = createContainerStore({ engine: wrapped, events: engine.events, logger, answersLists: true });
+    return { store, counter };
+  }
+
+  it("reads a claimed new container once: the refresh after its start covers its create and start events", async () => {
+    const engine = createFakeEngine();
+    engine.addImage(image);
+    const { store, counter } = counted(engine);
+    await store.start();
+    try {
+      const release = store.claim("web-1");
+      const id = await engine.containers.create({ name: "web-1", image });
+      await engine.containers.start(id);
+      await nextMillisecond();
+      await store.refresh(id);
+      await release();
+      // A list waits until every event the engine logged was received and applied.
+      expect((await store.list({ all: true }))?.map((c) => [c.id, c.state])).toEqual([[id, "running"]]);
+      expect(counter.inspections).toBe(1);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("reads a claimed container not at all while dockhand stops and removes it", async () => {
+    const engine = createFakeEngine();
+    engine.addImage(image);
+    const { store, counter } = counted(engine);
+    await store.start();
+    try {
+      const id = await engine.containers.create({ name: "web-2", image });
+      await engine.containers.start(id);
+      expect((await store.list({ all: true }))?.map((c) => c.state)).toEqual(["running"]);
+      counter.inspections = 0;
+      const release = store.claim("web-2");
+      await engine.containers.stop(id, 1);
+      await engine.containers.remove(id, { force: true, volumes: true });
+      store.dropRemoved(id);
+      await release();
+      expect(await store.list({ all: true })).toEqual([]);
+      expect(counter.inspections).toBe(0);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("still answers a list exactly while a claim holds events back, and reads what a claim ended without", async () => {
+    const engine = createFakeEngine();
+    engine.addImage(image);
+    const { store } = counted(engine);
+    await store.start();
+    try {
+      const release = store.claim("web-3");
+      const id = await engine.containers.create({ name: "web-3", image });
+      expect((await store.list({ all: true }))?.map((c) => [c.id, c.state])).toEqual([[id, "created"]]);
+      await engine.containers.start(id);
+      // The change failed part-way: no refresh, no removal. Ending the claim reads what it held back.
+      await release();
+      await until(() => [...store.containers()].some((c) => c.id === id && c.state === "running"));
+      expect((await store.list({ all: true }))?.map((c) => c.state)).toEqual(["running"]);
+    } finally {
+      store.close();
+    }
+  });
+});

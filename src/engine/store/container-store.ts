@@ -2,11 +2,16 @@ import type { Logger } from "pino";
 import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
 import { runBounded } from "../../lib/bounded.js";
 import { sleep } from "../../lib/sleep.js";
-import { containerStatusText } from "../container-status-text.js";
 import type { Engine } from "../engine.js";
 import { matchesContainerQuery } from "../container-query.js";
-import { eventKey, type EngineEvent, type EngineEventLog, type EngineEvents } from "../event-stream.js";
+import type { EngineEvent, EngineEventLog, EngineEvents } from "../event-stream.js";
 import type { ContainerDetails, ContainerQuery, ContainerSummary } from "../types.js";
+import { createClaimedChanges } from "./claimed-changes.js";
+import { createEventPosition } from "./event-position.js";
+import { createOrderedReads } from "./ordered-reads.js";
+import { createStoreLists, type ListAnswer } from "./store-lists.js";
+
+export { withStoreLists, type ListAnswer } from "./store-lists.js";
 
 /** Whether the engine answers, as a health monitor sees it. */
 export interface EngineReachability {
@@ -25,6 +30,7 @@ export interface ContainerStoreOptions {
   /**
    * Whether `list` may answer for the engine. It checks the engine's event log at each list,
    * which needs the engine's clock to be this host's: true only for an engine on this host.
+   * The same clock lets an event be skipped when a read of its container began after it.
    */
   answersLists?: boolean;
   /** How long a list waits for events the engine logged but the stream has not yet brought. Default 100 ms. */
@@ -32,14 +38,6 @@ export interface ContainerStoreOptions {
   /** Told how each list was answered: by the store, or why it could not be. */
   onList?: (answer: ListAnswer) => void;
 }
-
-/**
- * How a list was answered: `cache` (by the store), or why the engine's list had to answer it
- * instead: the store is being built (or rebuilt after a failed read or a lost event stream),
- * the engine's event log could not be read, events it showed were not applied in time, or the
- * store does not answer lists for this engine.
- */
-export type ListAnswer = "cache" | "building" | "event_log_failed" | "catch_up_timeout";
 
 /** One container's change: absent `before` for a new one, absent `after` for one removed. */
 export interface ContainerChange {
@@ -53,11 +51,15 @@ export interface ContainerChange {
  * this process (as the CRI's container stores are). The scaler's view is a projection of it,
  * and container lists are answered from it.
  *
- * One rule orders racing reads of a container: each read takes a number, and only the newest
- * read's answer is kept; a caller waiting on an older read waits for the newest too, so it
- * always finds the store at least as new as the moment it asked. A `destroy` event makes every
- * read under way stale. The store is trusted once a full list has been read after subscribing,
- * and until a read fails, the event stream breaks or the engine stops answering.
+ * It is put together from parts that each do one job: racing reads of a container are ordered
+ * by ordered-reads.ts (only the newest read's answer is kept; a `destroy` event makes every read
+ * under way stale); how far the event stream has come is event-position.ts; the containers
+ * dockhand itself is changing are claimed-changes.ts; and lists answered for the engine are
+ * store-lists.ts. A caller sees which it gets: `containers()` is what the store holds, trusted
+ * or not; `list` answers only when the store can vouch for the engine's answer.
+ *
+ * The store is trusted once a full list has been read after subscribing, and until a read
+ * fails, the event stream breaks or the engine stops answering.
  */
 export interface ContainerStore {
   /** Subscribes to the events and builds the store; resolves once the first build ended, whatever its outcome. */
@@ -75,14 +77,17 @@ export interface ContainerStore {
   refreshMatching(query: ContainerQuery): Promise<void>;
   /** Drops a container dockhand itself just removed, without waiting for the engine's destroy event (or reading it again). */
   dropRemoved(id: string): void;
+  /**
+   * Claims a container name while dockhand creates, starts, stops or removes it: its events are
+   * not read one by one meanwhile. End the claim (the function returned) after `refresh` or
+   * `dropRemoved`; what was held back and not covered by them is read then.
+   */
+  claim(name: string): () => Promise<void>;
   /** Called for each container read, changed or removed. */
   onChange(listener: (change: ContainerChange) => void): () => void;
   /** What the engine's list would answer now; undefined when the store cannot vouch for it. */
   list(query: ContainerQuery, signal?: AbortSignal): Promise<ContainerSummary[] | undefined>;
 }
-
-/** Far more events than the engine logs between two lists of a busy caller. */
-const rememberedEvents = 4096;
 
 /** Actions after which a container's listing, state, health or name may differ. */
 const readActions = new Set([
@@ -100,42 +105,26 @@ const readActions = new Set([
   "update",
 ]);
 
-function toSummary(c: ContainerDetails, now: number): ContainerSummary {
-  return {
-    id: c.id,
-    name: c.name,
-    image: c.image,
-    imageId: c.imageId,
-    labels: c.labels,
-    state: c.state,
-    status: containerStatusText(c, now),
-    // The engine's list gives whole seconds (an inspect gives nanoseconds): answered as it would.
-    createdAt: new Date(Math.floor(c.createdAt.getTime() / 1000) * 1000),
-    ports: c.ports,
-  };
-}
-
 export function createContainerStore(options: ContainerStoreOptions): ContainerStore {
   const { engine, events, logger } = options;
   const concurrency = options.concurrency ?? 8;
-  const catchUpMs = options.catchUpMs ?? 100;
-  const onList = options.onList ?? (() => undefined);
+  const sameClock = options.answersLists === true;
   const held = new Map<string, ContainerDetails>();
   const listeners = new Set<(change: ContainerChange) => void>();
-  /** Per container that exists, the number of its newest read; an older read's answer is dropped. */
-  const readNumbers = new Map<string, number>();
-  /** The newest read under way, per container. */
-  const pending = new Map<string, Promise<void>>();
   const stop = new AbortController();
-  let reads = 0;
   let trusted = false;
   let started: Promise<void> | undefined;
   let rebuilding: Promise<void> | undefined;
-  /** The engine's time of the newest event the stream brought (or of subscribing). */
-  let seenNano = 0n;
-  /** Keys of the last events the stream brought, and lists waiting for more. */
-  const received = new Set<string>();
-  const waiters = new Set<() => void>();
+  const position = createEventPosition(events);
+  const claims = createClaimedChanges();
+  const reads = createOrderedReads({
+    inspect: (id) => engine.containers.inspect(id),
+    keep: put,
+    failed(err) {
+      distrust("a container could not be read", err);
+      scheduleRebuild();
+    },
+  });
 
   function put(id: string, after: ContainerDetails | undefined): void {
     const before = held.get(id);
@@ -156,83 +145,40 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
     trusted = false;
   }
 
-  /** Reads asked for while one of the same container is under way: each starts when that one ends, and serves every caller meanwhile. */
-  const queued = new Map<string, Promise<void>>();
-
-  /**
-   * Reads one container; resolves once the store holds a read of it at least this new. Rejects
-   * when the engine failed. At most one read per container is under way and one waits behind
-   * it, so a burst of events (create, start, die...) costs two inspections, not one each.
-   */
+  /** A read that begins now: it covers every event of the container received so far. */
   function read(id: string): Promise<void> {
-    const waiting = queued.get(id);
-    if (waiting) return waiting;
-    const current = pending.get(id);
-    if (!current) return inspect(id);
-    const next = current
-      .catch(() => undefined)
-      .then(() => {
-        queued.delete(id);
-        return inspect(id);
-      });
-    queued.set(id, next);
-    return next;
-  }
-
-  function inspect(id: string): Promise<void> {
-    const number = ++reads;
-    readNumbers.set(id, number);
-    const reading: Promise<void> = engine.containers
-      .inspect(id)
-      .then(
-        (details) => {
-          if (readNumbers.get(id) === number) put(id, details);
-        },
-        (err: unknown) => {
-          if (!isDockhandError(err, "NotFound")) throw err;
-          if (readNumbers.get(id) !== number) return;
-          readNumbers.delete(id);
-          put(id, undefined);
-        },
-      )
-      .then(async () => {
-        // Overtaken: the newer read's answer is the one the caller must find.
-        const newest = pending.get(id);
-        if (newest && newest !== reading) await newest;
-      });
-    pending.set(id, reading);
-    void reading.then(
-      () => pending.get(id) === reading && pending.delete(id),
-      (err: unknown) => {
-        if (pending.get(id) === reading) pending.delete(id);
-        distrust("a container could not be read", err);
-        scheduleRebuild();
-      },
-    );
-    return reading;
-  }
-
-  /** Waits until no read is under way or waiting, including those that start meanwhile. */
-  async function settled(): Promise<void> {
-    while (pending.size > 0 || queued.size > 0) await Promise.allSettled([...pending.values(), ...queued.values()]);
+    claims.caughtUp(id);
+    return reads.read(id);
   }
 
   /** The container is gone: dropped now, and every read of it still under way made stale. */
   function forget(id: string): void {
-    // No number is newer than a missing one: reads under way are dropped, and the map holds
-    // only containers that exist.
-    readNumbers.delete(id);
-    pending.delete(id);
+    reads.forget(id);
     put(id, undefined);
   }
 
+  /** A read that began after the event (same clock) already shows what it did. */
+  const coveredByRead = (event: EngineEvent) => sameClock && reads.beganAt(event.id) > event.timeNano;
+
   function apply(event: EngineEvent): void {
-    if (event.action === "destroy") forget(event.id);
-    else if (readActions.has(event.action)) read(event.id).catch(() => undefined);
-    if (event.timeNano > seenNano) seenNano = event.timeNano;
-    received.add(eventKey(event));
-    if (received.size > rememberedEvents) received.delete(received.values().next().value as string);
-    for (const wake of waiters) wake();
+    if (event.action === "destroy") {
+      claims.destroyed(event.id);
+      forget(event.id);
+    } else if (
+      readActions.has(event.action) &&
+      !claims.isRemoved(event.id) &&
+      !coveredByRead(event) &&
+      !claims.holdBack(event)
+    ) {
+      read(event.id).catch(() => undefined);
+    }
+    position.received(event);
+  }
+
+  /** Every event received so far applied: held-back ones read, reads under way ended. */
+  async function applied(): Promise<void> {
+    await Promise.allSettled([...claims.heldBack().keys()].map((id) => read(id)));
+    await reads.settled();
   }
 
   /**
@@ -241,21 +187,17 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
    * read after the list began. Rejects with the first failure.
    */
   async function readMatching(query: ContainerQuery, signal?: AbortSignal): Promise<void> {
-    const listedAt = reads;
+    const listedAt = reads.mark();
     const listed = await engine.containers.list({ ...query, all: true }, signal);
     const failure = await runBounded(listed, concurrency, async (c) => {
-      if ((readNumbers.get(c.id) ?? 0) <= listedAt) await read(c.id);
+      if (reads.numberOf(c.id) <= listedAt) await read(c.id);
       // A read begun after the list is newer; the caller still finds its answer in the store.
-      else await pending.get(c.id)?.catch(() => undefined);
+      else await reads.underWay(c.id)?.catch(() => undefined);
     });
     if (failure) throw failure;
     const present = new Set(listed.map((c) => c.id));
     for (const [id, c] of held) {
-      if (
-        !present.has(id) &&
-        (readNumbers.get(id) ?? 0) <= listedAt &&
-        matchesContainerQuery(c, { ...query, all: true })
-      )
+      if (!present.has(id) && reads.numberOf(id) <= listedAt && matchesContainerQuery(c, { ...query, all: true }))
         forget(id);
     }
   }
@@ -276,33 +218,13 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
       trusted = false;
       try {
         await readMatching({ all: true }, stop.signal);
-        await settled();
+        await applied();
         trusted = !stop.signal.aborted && options.reachability?.current() !== "NOT_SERVING";
       } finally {
         rebuilding = undefined;
       }
     })();
     return rebuilding;
-  }
-
-  /**
-   * Events the engine logged before the subscription never come down the stream; the list
-   * that follows shows what they did. They count as received, so lists do not wait for them.
-   */
-  async function coverEarlierEvents(): Promise<void> {
-    if (!options.answersLists) return;
-    const since = BigInt(Date.now() - 5000) * 1_000_000n;
-    const earlier = await events.logged({
-      since,
-      until: new Date(),
-      filters: { types: ["container"] },
-      signal: stop.signal,
-    });
-    if (since > seenNano) seenNano = since;
-    for (const event of earlier) {
-      received.add(eventKey(event));
-      if (event.timeNano > seenNano) seenNano = event.timeNano;
-    }
   }
 
   async function follow(built: () => void): Promise<void> {
@@ -318,7 +240,8 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
           if (item.kind === "resynced")
             logger.info({ reason: item.reason }, "engine event stream resumed: rebuilding the container store");
           trusted = false;
-          if (item.kind === "connected") await coverEarlierEvents().catch(() => undefined);
+          if (item.kind === "connected" && options.answersLists)
+            await position.coverEarlier(stop.signal).catch(() => undefined);
           await rebuild().catch((err: unknown) =>
             logger.warn({ err }, "container store: rebuild failed; it is not trusted until the next one succeeds"),
           );
@@ -334,38 +257,11 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
     }
   }
 
-  /** Waits until the stream has brought every one of `keys`; false if it did not in time. */
-  function caughtUp(keys: string[], signal: AbortSignal | undefined): Promise<boolean> {
-    const all = () => keys.every((key) => received.has(key));
-    if (all()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const finish = (result: boolean) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        signal?.removeEventListener("abort", abort);
-        resolve(result);
-      };
-      const check = () => all() && finish(true);
-      const abort = () => finish(false);
-      const timer = setTimeout(abort, catchUpMs);
-      waiters.add(check);
-      signal?.addEventListener("abort", abort, { once: true });
-    });
-  }
-
-  /** Whether the store holds what the engine would list now, after applying what the engine logged. */
-  async function answerFor(signal: AbortSignal | undefined): Promise<ListAnswer> {
-    if (!trusted || options.reachability?.current() === "NOT_SERVING") return "building";
-    let logged;
-    try {
-      logged = await events.logged({ since: seenNano, until: new Date(), filters: { types: ["container"] }, signal });
-    } catch {
-      return "event_log_failed";
-    }
-    if (!(await caughtUp(logged.map(eventKey), signal))) return "catch_up_timeout";
-    await settled();
-    return trusted ? "cache" : "building";
-  }
+  const isTrusted = () => trusted && options.reachability?.current() !== "NOT_SERVING";
+  const list = createStoreLists(
+    { isTrusted, position, applied, containers: () => held.values() },
+    { catchUpMs: options.catchUpMs ?? 100, onList: options.onList ?? (() => undefined) },
+  );
 
   const unsubscribeReachability = options.reachability?.subscribe((state) => {
     if (state === "NOT_SERVING") distrust("the engine does not answer");
@@ -384,7 +280,7 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
       trusted = false;
       listeners.clear();
     },
-    isTrusted: () => trusted && options.reachability?.current() !== "NOT_SERVING",
+    isTrusted,
     async ensureTrusted() {
       if (options.reachability?.current() === "NOT_SERVING") trusted = false;
       if (trusted) return;
@@ -401,37 +297,26 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
     containers: () => held.values(),
     refresh: (id) => read(id),
     refreshMatching: (query) => readMatching(query),
-    dropRemoved: (id) => forget(id),
+    dropRemoved(id) {
+      claims.removed(id);
+      forget(id);
+    },
+    claim(name) {
+      const release = claims.claim(name);
+      return async () => {
+        const pendingReads = [...release()]
+          .filter(([id, timeNano]) => !(sameClock && reads.beganAt(id) > timeNano))
+          .map(([id]) => read(id).catch(() => undefined));
+        await Promise.all(pendingReads);
+      };
+    },
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async list(query, signal) {
       if (!options.answersLists) return undefined;
-      const answer = await answerFor(signal);
-      onList(answer);
-      if (answer !== "cache") return undefined;
-      const now = Date.now();
-      const found: ContainerDetails[] = [];
-      for (const c of held.values()) if (matchesContainerQuery(c, query)) found.push(c);
-      // Newest first by the precise creation time, as the engine lists them.
-      found.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.id.localeCompare(b.id));
-      return found.map((c) => toSummary(c, now));
-    },
-  };
-}
-
-/** `engine` with its container list answered by `store` whenever the store can vouch for it. */
-export function withStoreLists<E extends Pick<Engine, "containers">>(
-  engine: E,
-  store: Pick<ContainerStore, "list">,
-): E {
-  return {
-    ...engine,
-    containers: {
-      ...engine.containers,
-      list: async (query: ContainerQuery, signal?: AbortSignal) =>
-        (await store.list(query, signal)) ?? engine.containers.list(query, signal),
+      return list(query, signal);
     },
   };
 }

@@ -37,6 +37,8 @@ export interface ContainerView {
   refresh(id: string): Promise<void>;
   /** Drops a container this dockhand just removed, at once (read-your-writes without another read). */
   removed(id: string): void;
+  /** Claims a container name while dockhand changes it (see ContainerStore.claim); call the result when done. */
+  claim(name: string): () => Promise<void>;
   /** Re-reads all containers of a service from the engine. */
   resyncService(service: string): Promise<void>;
   /** Called with a service's name whenever one of its containers changed. */
@@ -144,6 +146,7 @@ export function createContainerView(options: ContainerViewOptions): ContainerVie
     isTrusted: () => store.isTrusted(),
     refresh: (id) => store.refresh(id),
     removed: (id) => store.dropRemoved(id),
+    claim: (name) => store.claim(name),
     resyncService: (service) =>
       store.refreshMatching({ all: true, labels: [serviceFilter(service), instanceFilter(instance)] }),
     onChange(listener) {

@@ -67,10 +67,39 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     return containers.length !== stored.replicas;
   }
 
+  /** Per service, the pass under way (it may be waiting for the service's lock behind a Scale). */
+  const passes = new Map<string, Promise<void>>();
+  /** Per service, the one pass that follows the one under way. */
+  const followUps = new Map<string, Promise<void>>();
+
+  /**
+   * One pass for a service, unless one is under way: then one more after it, however many
+   * changes come meanwhile (a Scale of 200 brings hundreds while it holds the lock), so that
+   * passes never queue up behind the lock each to list the engine again.
+   */
   function run(service: string): Promise<void> {
     if (closed) return Promise.resolve();
-    const pass = reconcileOnce(service).finally(() => underWay.delete(pass));
+    const current = passes.get(service);
+    if (!current) return startPass(service);
+    let next = followUps.get(service);
+    if (!next) {
+      next = current.then(() => {
+        followUps.delete(service);
+        return passes.get(service) ?? startPass(service);
+      });
+      followUps.set(service, next);
+    }
+    return next;
+  }
+
+  function startPass(service: string): Promise<void> {
+    if (closed) return Promise.resolve();
+    const pass = reconcileOnce(service).finally(() => {
+      underWay.delete(pass);
+      if (passes.get(service) === pass) passes.delete(service);
+    });
     underWay.add(pass);
+    passes.set(service, pass);
     return pass;
   }
 
@@ -164,7 +193,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       if (resyncTimer) clearInterval(resyncTimer);
       for (const { timer } of timers.values()) clearTimeout(timer);
       timers.clear();
-      await Promise.allSettled([...underWay, periodic]);
+      await Promise.allSettled([...underWay, ...followUps.values(), periodic]);
     },
     orphans,
     resync,

@@ -115,24 +115,23 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
     phase: string,
   ): Promise<{ failed?: string; ready: boolean }> {
     const name = stored.definition.name;
-    try {
-      const details = await engine.containers.inspect(id);
-      // Unhealthy first: the reconciler may already be removing the container for it.
-      if (stored.definition.replaceUnhealthy && details.health === "unhealthy")
-        return { failed: `container ${details.name} turned unhealthy ${phase}`, ready: false };
-      if (details.state !== "running")
-        return {
-          failed: `container ${details.name} ${details.state} (exit code ${details.exitCode}) ${phase}`,
-          ready: false,
-        };
-      return { ready: !stored.definition.replaceUnhealthy || isReady(details) };
-    } catch (err) {
-      if (!isDockhandError(err, "NotFound")) throw err;
+    // The same reads as every other part: the view the engine's events keep current.
+    const details = (await view.containersOf(name)).find((c) => c.id === id);
+    if (!details) {
       // The reconciler already replaced it; it noted why the container stopped.
       const failure = (await scaler.status(name)).failures.find((f) => f.slot === slot && f.at.getTime() >= startedAt);
       const why = failure ? `${failure.reason} (exit code ${failure.exitCode})` : "it disappeared";
       return { failed: `container ${slotContainerName(name, slot)} failed ${phase}: ${why}`, ready: false };
     }
+    // Unhealthy first: the reconciler may already be removing the container for it.
+    if (stored.definition.replaceUnhealthy && details.health === "unhealthy")
+      return { failed: `container ${details.name} turned unhealthy ${phase}`, ready: false };
+    if (details.state !== "running")
+      return {
+        failed: `container ${details.name} ${details.state} (exit code ${details.exitCode}) ${phase}`,
+        ready: false,
+      };
+    return { ready: !stored.definition.replaceUnhealthy || isReady(details) };
   }
 
   /**

@@ -8,7 +8,7 @@ import type { ServiceRegistry } from "../../registry/service-registry.js";
 import { runBounded } from "../../lib/bounded.js";
 import type { ContainerView, OwnedContainer } from "./container-view.js";
 import { createKeyedLock, type KeyedLock } from "../../lib/keyed-lock.js";
-import { ownershipOf } from "../../model/ownership-labels.js";
+import { ownershipOf, slotContainerName } from "../../model/ownership-labels.js";
 import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
 import { listServiceContainers } from "./service-containers.js";
 import { derivedConditions, type ServiceStatusView } from "../service-status.js";
@@ -142,16 +142,32 @@ export function createScaler(options: ScalerOptions): Scaler {
     });
   }
 
-  /** Removes a container and drops it from the view at once, for read-your-writes. */
+  /**
+   * Removes a container and drops it from the view at once, for read-your-writes. Claimed
+   * meanwhile: its kill, die and stop events cost no reads (two engine calls in all).
+   */
   async function remove(container: ContainerSummary, graceSeconds: number): Promise<void> {
-    await slots.removeContainer(container, graceSeconds);
-    view.removed(container.id);
+    const release = view.claim(container.name);
+    try {
+      await slots.removeContainer(container, graceSeconds);
+      view.removed(container.id);
+    } finally {
+      await release();
+    }
   }
 
-  /** Fills a slot and reads the new container into the view at once, for read-your-writes. */
+  /**
+   * Fills a slot and reads the new container into the view at once, for read-your-writes.
+   * Claimed meanwhile: that one read covers its create and start events (three engine calls).
+   */
   async function fill(stored: StoredService, slot: number): Promise<void> {
-    const id = await slots.fillSlot(stored, slot);
-    await view.refresh(id).catch(() => undefined);
+    const release = view.claim(slotContainerName(stored.definition.name, slot));
+    try {
+      const id = await slots.fillSlot(stored, slot);
+      await view.refresh(id).catch(() => undefined);
+    } finally {
+      await release();
+    }
   }
 
   /** A pass (`convergeOnce`); what it runs into shows in status as a condition until a pass goes through. */
