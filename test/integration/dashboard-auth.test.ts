@@ -18,6 +18,8 @@ import { until } from "../support/until.js";
 declare const localStorage: { length: number };
 declare const sessionStorage: { getItem(key: string): string | null };
 declare const document: { querySelector(selector: string): { textContent: string | null } | null };
+declare const requestAnimationFrame: (callback: () => void) => void;
+declare const getComputedStyle: (el: unknown) => { color: string; borderTopColor: string; cursor: string };
 
 const tokensDir = mkdtempSync(join(tmpdir(), "dockhand-dash-auth-"));
 const tokensFile = join(tokensDir, "tokens.yml");
@@ -146,6 +148,73 @@ describe("the dashboard with tokens on, over Connect", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem("dockhand.token"))).toBeNull();
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it("opens on the sign-in form alone, and tells a viewer which role Scale, Start and Stop need, with Delete grey", async () => {
+    const name = fx.service("dash-tooltips");
+    // The test before demoted the operator's token: it gets its role back (the file is re-read when it changes).
+    writeTokens("operator");
+    await until(async () => {
+      await createClient(ServiceRegistry, operator()).createService({
+        service: { name, image: testImage, command: ["sleep", "3600"], init: true },
+      });
+      return true;
+    });
+    await createClient(Scaler, operator()).scale({ name, replicas: 1 });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    // Both calls the page makes at once are refused; the banners would show once both answers are read.
+    const answered = new Set<string>();
+    const done = (r: { url(): string }) => answered.add(r.url().split("/").pop() ?? "");
+    page.on("requestfinished", done);
+    page.on("requestfailed", done);
+    await page.goto(`${fx.server.url}/`);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await until(() => answered.has("WhoAmI") && answered.has("WatchServices"));
+    await page.evaluate(
+      () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(undefined)))),
+    );
+    expect(await page.locator(".errors li").count()).toBe(0);
+    expect(await page.getByText("Unauthenticated").count()).toBe(0);
+
+    await signIn(page, viewerToken);
+    await page.locator('[data-caller="dash-viewer"]').waitFor();
+    const row = page.locator(`tr[data-service="${name}"]`);
+    for (const button of [
+      row.getByRole("button", { name: "Scale", exact: true }),
+      row.getByRole("button", { name: `Scale ${name} up by one` }),
+      row.getByRole("button", { name: `Scale ${name} down by one` }),
+    ]) {
+      expect(await button.getAttribute("title")).toBe(
+        "/dockhand.v1.Scaler/Scale needs the operator role; dash-viewer has viewer",
+      );
+    }
+
+    await page.getByRole("link", { name: "Containers" }).click();
+    const container = page.locator(`tr[data-container="${name}-1"]`);
+    await container.waitFor();
+    for (const verb of ["Start", "Stop"]) {
+      const button = container.getByRole("button", { name: verb, exact: true });
+      expect(await button.isDisabled()).toBe(true);
+      expect(await button.getAttribute("title")).toBe(
+        `/dockhand.v1.ContainerAgent/${verb}Container needs the operator role; dash-viewer has viewer`,
+      );
+    }
+    const remove = container.getByRole("button", { name: "Delete" });
+    expect(await remove.isDisabled()).toBe(true);
+    expect(await remove.getAttribute("title")).toContain("needs the admin role");
+    const look = await remove.evaluate((el) => {
+      const style = getComputedStyle(el);
+      return { color: style.color, border: style.borderTopColor, cursor: style.cursor };
+    });
+    // --bad, the red of an enabled Delete, is rgb(165, 14, 14).
+    expect(look.color).not.toBe("rgb(165, 14, 14)");
+    expect(look.border).not.toBe("rgb(165, 14, 14)");
+    expect(look.cursor).toBe("not-allowed");
+    await screenshot(page, "viewer-containers");
     expect(pageErrors).toEqual([]);
     await page.close();
   });
