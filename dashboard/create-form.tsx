@@ -1,6 +1,7 @@
 import { Fragment } from "preact";
 import { useState } from "preact/hooks";
-import { describe, fieldOf, report, topField } from "./errors.js";
+import { describe, report } from "./errors.js";
+import { fieldOf, topField } from "./field-paths.js";
 import { FormProblem } from "./service-form.js";
 
 /** One field of a CreateForm; `key` is the request field the server names when it refuses it. */

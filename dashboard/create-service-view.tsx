@@ -3,7 +3,8 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { Service } from "../gen/dockhand/v1/service_pb.js";
 import { registry, scaler } from "./api.js";
-import { describe, fieldOf, report, topField } from "./errors.js";
+import { describe, report } from "./errors.js";
+import { fieldOf, topField } from "./field-paths.js";
 import { attempt } from "./follow.js";
 import { useDenied } from "./rights.js";
 import {

@@ -1,7 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Service } from "../gen/dockhand/v1/service_pb.js";
 import { registry } from "./api.js";
-import { describe, fieldOf, report } from "./errors.js";
+import { describe, report } from "./errors.js";
+import { fieldOf } from "./field-paths.js";
 import { useDenied } from "./rights.js";
 import { fromYaml, lineOf, toYaml } from "./yaml-definition.js";
 

@@ -1,7 +1,7 @@
 import { fromJson, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { parse, stringify } from "yaml";
 import { ServiceSchema, type Service } from "../gen/dockhand/v1/service_pb.js";
-import { topField } from "./errors.js";
+import { topField } from "./field-paths.js";
 
 /** Output-only fields: the server ignores them, so the editors do not show them. */
 const outputOnly = ["replicas", "create_time", "update_time", "update_status"];
