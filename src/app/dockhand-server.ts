@@ -154,7 +154,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
         writeRpcLine(logger, 0, err, { requestId: requestId ?? randomUUID(), procedure });
       },
     });
-    const routes = createRoutes({ engine: listingEngine, registry, orchestrator, config, health, secrets });
+    const routes = createRoutes({ engine: listingEngine, registry, orchestrator, config, health, secrets, logger });
     const rpcHandlers: UniversalHandler[] = [];
     const rpc = connectNodeAdapter({
       routes: (router) => {

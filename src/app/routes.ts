@@ -1,4 +1,5 @@
 import type { ConnectRouter } from "@connectrpc/connect";
+import type { Logger } from "pino";
 import type { ServiceRegistry as Registry } from "../registry/service-registry.js";
 import type { Orchestrator } from "../orchestrator/orchestrator.js";
 import type { Engine } from "../engine/engine.js";
@@ -29,6 +30,8 @@ export interface RouteDeps {
   config: Config;
   health: EngineHealth;
   secrets: SecretStore;
+  /** The server's logger: interactive sessions write their audit lines to it. */
+  logger: Logger;
 }
 
 /** Every service on the router: what reflection lists and health knows by name. */
@@ -58,6 +61,8 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
       engine: deps.engine,
       hostAccess: deps.config,
       imageLimits: deps.config,
+      audit: deps.logger,
+      copyLimits: deps.config,
     });
     router.service(ContainerAgent, agent);
     // An inline image archive may be larger than any other message: LoadImage alone reads up to

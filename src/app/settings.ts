@@ -312,6 +312,20 @@ export const settings = {
     parse: integer(0, 1024 ** 3),
     doc: "largest archive LoadImage takes inline in the request, in bytes",
   }),
+  copyMaxBytes: setting({
+    env: ["DOCKHAND_COPY_MAX_BYTES"],
+    yaml: ["dockhand.copy_max_bytes"],
+    default: 2 * 1024 ** 3,
+    parse: integer(1, Number.MAX_SAFE_INTEGER),
+    doc: "largest content CopyToContainer and CopyToContainerStream write, in bytes (file content summed over a tar)",
+  }),
+  copyMaxEntries: setting({
+    env: ["DOCKHAND_COPY_MAX_ENTRIES"],
+    yaml: ["dockhand.copy_max_entries"],
+    default: 100_000,
+    parse: integer(1, 10_000_000),
+    doc: "most entries (files, directories, links) one copy into a container may hold",
+  }),
   loadTimeoutMs: setting({
     env: ["DOCKHAND_LOAD_TIMEOUT_MS"],
     yaml: ["dockhand.load_timeout_ms"],

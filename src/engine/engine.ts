@@ -1,5 +1,6 @@
 /** The Engine interface: what dockhand needs from a container engine, one group per resource. */
 import type { ContainerControl } from "./container-control.js";
+import type { ContainerInteractive } from "./container-interactive.js";
 import type { ContainerStreams } from "./container-streams.js";
 import type { EngineEventLog, EngineEvents } from "./event-stream.js";
 import type { ImageControl } from "./image-control.js";
@@ -16,8 +17,8 @@ import type { VolumeControl } from "./volume-control.js";
  * InvalidArgument (400), Unavailable (engine unreachable), Timeout, Cancelled.
  */
 export interface Engine {
-  /** Containers: their lifecycle, and the streams of their output and usage. */
-  readonly containers: ContainerControl & ContainerStreams;
+  /** Containers: their lifecycle, the streams of their output and usage, interactive processes and copies. */
+  readonly containers: ContainerControl & ContainerStreams & ContainerInteractive;
   readonly images: ImageControl;
   /** Named volumes; a service's containers need theirs created before they start. */
   readonly volumes: VolumeControl;

@@ -46,6 +46,11 @@ const operationNames: Record<string, Record<string, string>> = {
     logs: "containerLogs",
     stats: "containerStats",
     exec: "execInContainer",
+    openExec: "openExecSession",
+    attach: "attachContainer",
+    putArchive: "putArchive",
+    getArchive: "getArchive",
+    statPath: "statPath",
   },
   images: {
     inspect: "inspectImage",

@@ -23,28 +23,41 @@ function splitName(path: string): { name: string; prefix: string } {
   throw new Error(`path too long for a tar header: ${path.length} characters`);
 }
 
+/** The ustar header of a regular file of `size` bytes; its content follows, then `tarPadding(size)`. */
+export function tarFileHeader(file: Omit<ContainerFile, "content">, size: number): Buffer {
+  const header = Buffer.alloc(512);
+  const { name, prefix } = splitName(file.path.replace(/^\/+/, ""));
+  header.write(name, 0, 100);
+  header.write(octal(file.mode, 8), 100, 8);
+  header.write(octal(file.uid, 8), 108, 8);
+  header.write(octal(file.gid, 8), 116, 8);
+  header.write(octal(size, 12), 124, 12);
+  header.write(octal(Math.floor(Date.now() / 1000), 12), 136, 12);
+  header.write("        ", 148, 8);
+  header.write("0", 156, 1);
+  header.write("ustar\0", 257, 6);
+  header.write("00", 263, 2);
+  header.write(prefix, 345, 155);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(octal(sum, 7) + " ", 148, 8);
+  return header;
+}
+
+/** Zeros after a file's content, up to the next 512-byte block. */
+export function tarPadding(size: number): Buffer {
+  return Buffer.alloc((512 - (size % 512)) % 512);
+}
+
+/** The two empty blocks that end an archive. */
+export const tarEnd: Buffer = Buffer.alloc(1024);
+
 /** A tar archive (ustar) of regular files, for the engine's put-archive call; paths relative to `/`. */
 export function tarOf(files: readonly ContainerFile[]): Buffer {
   const blocks: Buffer[] = [];
   for (const file of files) {
-    const header = Buffer.alloc(512);
-    const { name, prefix } = splitName(file.path.replace(/^\/+/, ""));
-    header.write(name, 0, 100);
-    header.write(octal(file.mode, 8), 100, 8);
-    header.write(octal(file.uid, 8), 108, 8);
-    header.write(octal(file.gid, 8), 116, 8);
-    header.write(octal(file.content.length, 12), 124, 12);
-    header.write(octal(Math.floor(Date.now() / 1000), 12), 136, 12);
-    header.write("        ", 148, 8);
-    header.write("0", 156, 1);
-    header.write("ustar\0", 257, 6);
-    header.write("00", 263, 2);
-    header.write(prefix, 345, 155);
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    header.write(octal(sum, 7) + " ", 148, 8);
-    blocks.push(header, file.content, Buffer.alloc((512 - (file.content.length % 512)) % 512));
+    blocks.push(tarFileHeader(file, file.content.length), file.content, tarPadding(file.content.length));
   }
-  blocks.push(Buffer.alloc(1024));
+  blocks.push(tarEnd);
   return Buffer.concat(blocks);
 }

@@ -6,6 +6,7 @@ import type { ContainerDetails } from "../../src/engine/types.js";
 import { matchesLabelFilters } from "../../src/engine/container-query.js";
 import { createWakeup } from "../../src/lib/wakeup.js";
 import { createFakeContainers } from "./fake-engine-containers.js";
+import { createFakeInteractive } from "./fake-engine-interactive.js";
 import { createFakeImages } from "./fake-engine-images.js";
 import {
   checkReachable,
@@ -87,7 +88,7 @@ export function createFakeEngine(): FakeEngine {
   const state = createFakeEngineState();
   const { volumes, networks } = createFakeResourceControl();
   return {
-    containers: createFakeContainers(state),
+    containers: { ...createFakeContainers(state), ...createFakeInteractive(state) },
     images: createFakeImages(state),
     volumes,
     networks,

@@ -17,6 +17,8 @@ function agentOver(engine: FakeEngine, allowPrivileged = false): Client<typeof C
     engine,
     hostAccess: { allowPrivileged, allowHostNetwork: false, allowHostMounts: false, allowedCapabilities: [] },
     imageLimits: { loadMaxBytes: 1024 * 1024, loadInlineMaxBytes: 64 * 1024, loadTimeoutMs: 1000 },
+    audit: { info: () => undefined },
+    copyLimits: { copyMaxBytes: 1024 * 1024, copyMaxEntries: 100, maxMessageBytes: 4 * 1024 * 1024 },
   });
   const transport = createRouterTransport((router) => router.service(ContainerAgent, service), {
     router: { interceptors: [errorInterceptor, requestShapeInterceptor] },

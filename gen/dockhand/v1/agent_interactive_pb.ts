@@ -211,9 +211,9 @@ export type ExecSessionRequest = Message<"dockhand.v1.ExecSessionRequest"> & {
   } | {
     /**
      * Send a signal to the command. The engine has no call for it: dockhand signals the
-     * process when it can see it (engine on the same host, same PID namespace), and answers
-     * FAILED_PRECONDITION otherwise (the session goes on). With a tty, Ctrl-C as stdin
-     * (byte 0x03) is the portable way to interrupt.
+     * process when it can see it (engine on the same host, same PID namespace), and otherwise
+     * ends the session with FAILED_PRECONDITION. With a tty, Ctrl-C as stdin (byte 0x03) is the
+     * portable way to interrupt.
      *
      * @generated from field: dockhand.v1.SendSignal signal = 5;
      */

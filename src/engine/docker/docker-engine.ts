@@ -6,6 +6,7 @@ import { createDockerContainerStreams } from "./docker-container-streams.js";
 import { createEngineCall } from "./docker-deadline.js";
 import { createDockerEventStream } from "./docker-event-stream.js";
 import { createDockerImageControl } from "./docker-image-control.js";
+import { createDockerInteractive } from "./docker-interactive.js";
 import { createDockerResourceControl } from "./docker-resource-control.js";
 import { createDockerSystemControl } from "./docker-system-control.js";
 import { dockerOptionsFromUrl } from "./docker-url.js";
@@ -33,6 +34,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine & 
     containers: {
       ...createDockerContainerControl({ docker, call, networks }),
       ...createDockerContainerStreams(docker),
+      ...createDockerInteractive(docker, call),
     },
     images: createDockerImageControl(docker, call),
     volumes,

@@ -16,7 +16,7 @@ const exitPollMs = 50;
  * checked to belong to the container's cgroup first, so that a pid of another namespace (engine
  * on another host, dockhand in a container) never kills an unrelated process. Best effort.
  */
-async function killExecProcess(exec: Docker.Exec): Promise<void> {
+export async function killExecProcess(exec: Docker.Exec): Promise<void> {
   try {
     const info = await exec.inspect();
     if (!info.Running || !info.Pid) return;

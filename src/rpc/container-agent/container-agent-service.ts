@@ -3,6 +3,7 @@
  * networks, composed of one group of verbs per file, each owning its validation and mapping.
  */
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { Logger } from "pino";
 import type { Engine } from "../../engine/engine.js";
 import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
 import { createContainerCreateMethod } from "./container-create.js";
@@ -14,7 +15,7 @@ import { createEventMethods } from "./events.js";
 import type { HostAccessPolicy } from "./host-access-policy.js";
 import { createImageTransferMethods, type ImageLimits } from "./image-transfers.js";
 import { createImageMethods } from "./images.js";
-import { createInteractiveMethods } from "./interactive-methods.js";
+import { createInteractiveMethods, type CopyLimits } from "./interactive-methods.js";
 import { createResourceMethods } from "./resources.js";
 
 export interface ContainerAgentDeps {
@@ -23,6 +24,10 @@ export interface ContainerAgentDeps {
   hostAccess: HostAccessPolicy;
   /** LoadImage's size and time limits (the server config's load* settings). */
   imageLimits: ImageLimits;
+  /** Where ExecSession and Attach write their open and close audit lines. */
+  audit: Pick<Logger, "info">;
+  /** Limits of the copies into and out of containers (the server config's copy* and maxMessageBytes). */
+  copyLimits: CopyLimits;
 }
 
 export function createContainerAgentService(deps: ContainerAgentDeps): ServiceImpl<typeof ContainerAgent> {
@@ -37,6 +42,6 @@ export function createContainerAgentService(deps: ContainerAgentDeps): ServiceIm
     ...createImageMethods(engine),
     ...createImageTransferMethods(engine, deps.imageLimits),
     ...createResourceMethods(engine),
-    ...createInteractiveMethods(),
+    ...createInteractiveMethods({ engine, audit: deps.audit, copyLimits: deps.copyLimits }),
   };
 }

@@ -9,7 +9,6 @@ import { durationMs, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Engine } from "../../engine/engine.js";
 import type { ExecItem, ExecOptions, LogLine, LogOptions, OutputStreamName } from "../../engine/container-streams.js";
 import { invalidArgument } from "../../model/dockhand-error.js";
-import { quote } from "../../model/quote.js";
 import {
   OutputStream,
   type ExecRequest,
@@ -19,6 +18,7 @@ import {
 } from "../../../gen/dockhand/v1/agent_streams_pb.js";
 import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
 import { checkContainerRef } from "./container-refs.js";
+import { checkExecFields } from "./exec-fields.js";
 import { nanoFromTimestamp, timestampFromNano } from "./nano-time.js";
 
 type OutputMethods = "streamLogs" | "exec";
@@ -81,24 +81,7 @@ function logLinesToProto(lines: readonly LogLine[]): MessageInitShape<typeof Str
 
 /** Exec's options, without the signal. */
 function execOptionsFromProto(req: ExecRequest): Omit<ExecOptions, "signal"> {
-  if (req.command.length === 0) throw invalidArgument("command", "is required");
-  req.command.forEach((arg, i) => {
-    if (arg.includes("\0")) throw invalidArgument(`command[${i}]`, "must not contain NUL");
-  });
-  if (req.command[0] === "") throw invalidArgument("command[0]", "must not be empty");
-  for (const [key, value] of Object.entries(req.environment)) {
-    if (key === "") throw invalidArgument("environment", "keys must not be empty");
-    if (key.includes("=")) throw invalidArgument(`environment[${quote(key)}]`, "key must not contain '='");
-    if (key.includes("\0") || value.includes("\0"))
-      throw invalidArgument(`environment[${quote(key)}]`, "must not contain NUL");
-  }
-  if (req.workingDir !== "" && !req.workingDir.startsWith("/")) {
-    throw invalidArgument("working_dir", `must be an absolute path (got ${quote(req.workingDir)})`);
-  }
-  if (req.workingDir.includes("\0")) throw invalidArgument("working_dir", "must not contain NUL");
-  if (!/^[^:\s\0]*(:[^:\s\0]+)?$/.test(req.user)) {
-    throw invalidArgument("user", `${quote(req.user)} is not a user: name, uid, name:group or uid:gid`);
-  }
+  checkExecFields(req);
   let timeoutMs: number | undefined;
   if (req.timeout) {
     if (req.timeout.seconds < 0n || req.timeout.nanos < 0 || durationMs(req.timeout) <= 0) {

@@ -1,5 +1,11 @@
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import type { Engine } from "../../engine/engine.js";
 import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
+import { createContainerCopyMethods, type CopyLimits } from "./container-copy.js";
+import { createInteractiveSessions } from "./interactive-sessions.js";
+
+export type { CopyLimits } from "./container-copy.js";
 
 type InteractiveMethods = Pick<
   ServiceImpl<typeof ContainerAgent>,
@@ -11,23 +17,17 @@ type InteractiveMethods = Pick<
   | "copyFromContainerUnary"
 >;
 
-/** ExecSession, Attach and the copies: the contract is in place, the engine side comes next. */
-export function createInteractiveMethods(): InteractiveMethods {
-  const notYet = (): never => {
-    throw new ConnectError("not implemented yet", Code.Unimplemented);
-  };
+export interface InteractiveDeps {
+  engine: Engine;
+  /** Where each session's open and close lines go. */
+  audit: Pick<Logger, "info">;
+  copyLimits: CopyLimits;
+}
+
+/** ExecSession and Attach, and the copies in and out of containers. */
+export function createInteractiveMethods(deps: InteractiveDeps): InteractiveMethods {
   return {
-    async *execSession() {
-      notYet();
-    },
-    async *attach() {
-      notYet();
-    },
-    copyToContainer: notYet,
-    copyToContainerStream: notYet,
-    async *copyFromContainer() {
-      notYet();
-    },
-    copyFromContainerUnary: notYet,
+    ...createInteractiveSessions({ engine: deps.engine, audit: deps.audit }),
+    ...createContainerCopyMethods(deps.engine, deps.copyLimits),
   };
 }

@@ -1,6 +1,6 @@
 import crypto, { createHash, timingSafeEqual } from "node:crypto";
 import { type Credentials, readCredentialsFile } from "./credentials-file.js";
-import { roleFor } from "./procedure-roles.js";
+import { execProcedures, roleFor } from "./procedure-roles.js";
 import { roleCovers, type Role } from "./roles.js";
 import { watchFiles } from "../../lib/watch-files.js";
 
@@ -10,6 +10,8 @@ export interface Caller {
   name: string;
   role: Role;
   via: "token" | "certificate" | "none";
+  /** The tokens file grants this caller exec (`exec: true`): an operator may then call the exec procedures. */
+  exec?: boolean;
 }
 
 /** What a call presents: its `authorization` header and, over mTLS, its certificate subject. */
@@ -64,7 +66,7 @@ function callersOf(credentials: Credentials): readonly Caller[] {
   let callers = tokenCallers.get(credentials);
   if (!callers) {
     callers = credentials.tokens.map((entry) =>
-      Object.freeze({ name: entry.name, role: entry.role, via: "token" as const }),
+      Object.freeze({ name: entry.name, role: entry.role, via: "token" as const, exec: entry.exec === true }),
     );
     tokenCallers.set(credentials, callers);
   }
@@ -88,6 +90,11 @@ function refusedIdentity(caller: "bad" | "not-bearer" | undefined): AccessDecisi
     };
   }
   return { allowed: false, reason: "unauthenticated", message: "the credentials sent are not valid" };
+}
+
+/** Exec is its own right: an operator whose entry says `exec: true` may run and attach to processes. */
+function execGranted(procedure: string, caller: Caller): boolean {
+  return caller.exec === true && roleCovers(caller.role, "operator") && execProcedures.has(procedure);
 }
 
 /**
@@ -129,7 +136,8 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     }
     if (presented.certSubject !== undefined) {
       const role = credentials.certSubjects.get(presented.certSubject);
-      return role ? { name: presented.certSubject, role, via: "certificate" } : "bad";
+      const exec = credentials.execSubjects?.has(presented.certSubject) === true;
+      return role ? { name: presented.certSubject, role, via: "certificate", exec } : "bad";
     }
     return undefined;
   }
@@ -148,11 +156,12 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
       if (need === undefined) return { allowed: true, caller: undefined };
       const caller = identify(presented);
       if (caller === undefined || caller === "bad" || caller === "not-bearer") return refusedIdentity(caller);
-      if (!roleCovers(caller.role, need)) {
+      if (!roleCovers(caller.role, need) && !execGranted(procedure, caller)) {
+        const orExec = execProcedures.has(procedure) ? " (or operator with exec: true in the tokens file)" : "";
         return {
           allowed: false,
           reason: "permission_denied",
-          message: `${procedure} needs the ${need} role; caller "${caller.name}" has ${caller.role}`,
+          message: `${procedure} needs the ${need} role${orExec}; caller "${caller.name}" has ${caller.role}`,
         };
       }
       return { allowed: true, caller };

@@ -4,8 +4,10 @@ import { isRole, type Role } from "./roles.js";
 
 /** What a tokens file grants: hashed tokens and certificate subjects, each with a role. */
 export interface Credentials {
-  tokens: ReadonlyArray<{ name: string; role: Role; sha256: Buffer }>;
+  tokens: ReadonlyArray<{ name: string; role: Role; sha256: Buffer; exec?: boolean }>;
   certSubjects: ReadonlyMap<string, Role>;
+  /** Certificate subjects whose entry grants exec (`exec: true`). */
+  execSubjects?: ReadonlySet<string>;
 }
 
 /** A tokens file that cannot be used; the message names the file and the entry. */
@@ -23,6 +25,13 @@ function entries(doc: Record<string, unknown>, key: string, file: string): Array
   });
 }
 
+/** `exec: true` grants an operator the exec right (ExecSession, Attach, copies in); default false. */
+function execOf(entry: Record<string, unknown>, where: string): boolean {
+  if (entry.exec === undefined) return false;
+  if (typeof entry.exec !== "boolean") throw new CredentialsFileError(`${where}.exec must be true or false`);
+  return entry.exec;
+}
+
 function roleOf(entry: Record<string, unknown>, where: string): Role {
   if (!isRole(entry.role)) throw new CredentialsFileError(`${where}.role must be viewer, operator or admin`);
   return entry.role;
@@ -30,8 +39,8 @@ function roleOf(entry: Record<string, unknown>, where: string): Role {
 
 /**
  * Reads a tokens file:
- * `tokens: [{name, role, sha256}]` (the hex SHA-256 of each token; tokens are never stored in
- * clear) and `cert_subjects: [{subject, role}]` for mTLS callers.
+ * `tokens: [{name, role, sha256, exec}]` (the hex SHA-256 of each token; tokens are never stored in
+ * clear) and `cert_subjects: [{subject, role, exec}]` for mTLS callers. `exec: true` is optional.
  */
 export function readCredentialsFile(file: string): Credentials {
   let doc: unknown;
@@ -55,14 +64,21 @@ export function readCredentialsFile(file: string): Credentials {
         `${where}.sha256 must be 64 hex digits (sha256sum of the token), never the token itself`,
       );
     }
-    return { name: entry.name, role: roleOf(entry, where), sha256: Buffer.from(entry.sha256, "hex") };
+    return {
+      name: entry.name,
+      role: roleOf(entry, where),
+      sha256: Buffer.from(entry.sha256, "hex"),
+      exec: execOf(entry, where),
+    };
   });
   const certSubjects = new Map<string, Role>();
+  const execSubjects = new Set<string>();
   entries(record, "cert_subjects", file).forEach((entry, i) => {
     const where = `${file}: cert_subjects[${i}]`;
     if (typeof entry.subject !== "string" || entry.subject === "")
       throw new CredentialsFileError(`${where}.subject must be a non-empty string`);
     certSubjects.set(entry.subject, roleOf(entry, where));
+    if (execOf(entry, where)) execSubjects.add(entry.subject);
   });
-  return { tokens, certSubjects };
+  return { tokens, certSubjects, execSubjects };
 }

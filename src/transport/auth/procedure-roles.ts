@@ -67,6 +67,7 @@ export const procedureRoles: Readonly<Record<string, Role>> = Object.freeze({
   "/dockhand.v1.ContainerAgent/GetStats": "viewer",
   "/dockhand.v1.ContainerAgent/StreamStats": "viewer",
   "/dockhand.v1.ContainerAgent/Exec": "admin",
+  // Also an operator's whose tokens file entry says `exec: true`: see execProcedures.
   "/dockhand.v1.ContainerAgent/ExecSession": "admin",
   "/dockhand.v1.ContainerAgent/Attach": "admin",
   "/dockhand.v1.ContainerAgent/CopyToContainer": "admin",
@@ -105,6 +106,19 @@ export const procedureRoles: Readonly<Record<string, Role>> = Object.freeze({
   "mistify/MDocker.LoadImage": "admin",
   "mistify/MDocker.GetInfo": "viewer",
 });
+
+/**
+ * The exec right: procedures that run or feed processes in containers, or write into them.
+ * Their least role is admin; an operator gets them too when the tokens file grants it
+ * (`exec: true` on the entry), as Nomad keeps `alloc-exec` apart from its other rights. The old
+ * Exec keeps its admin role as it is.
+ */
+export const execProcedures: ReadonlySet<string> = new Set([
+  "/dockhand.v1.ContainerAgent/ExecSession",
+  "/dockhand.v1.ContainerAgent/Attach",
+  "/dockhand.v1.ContainerAgent/CopyToContainer",
+  "/dockhand.v1.ContainerAgent/CopyToContainerStream",
+]);
 
 /** Procedures anyone may call, with or without credentials: probes for load balancers. */
 export const openProcedures: ReadonlySet<string> = new Set([

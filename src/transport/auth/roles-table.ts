@@ -1,4 +1,4 @@
-import { openProcedures, procedureRoles } from "./procedure-roles.js";
+import { execProcedures, openProcedures, procedureRoles } from "./procedure-roles.js";
 import { roles } from "./roles.js";
 
 /** README's table of who may call what, derived from the one table of least roles. */
@@ -10,6 +10,8 @@ export function rolesTable(): string {
     const extra = role === "viewer" ? ", `/metrics` with `--metrics-auth`" : "";
     return `| ${role} | ${procedures.join(", ")}${extra} |`;
   });
+  const exec = [...execProcedures].map((p) => `\`${p.replace(/^\/dockhand\.v1\./, "")}\``).join(", ");
+  rows.push(`| operator with \`exec: true\` on its tokens file entry (the exec right) | ${exec} |`);
   const open = [...openProcedures].map((p) => `\`${p.replace(/^\//, "")}\``).join(", ");
   return [
     "| least role | procedures: RPCs, and the seeds' routes as `genisys/...` and `mistify/MDocker...` (a role may also call everything above it in this table) |",
