@@ -29,6 +29,7 @@ import { certSubjectOf, certSubjectOfSocket } from "../transport/auth/peer-ident
 import { createCors } from "../transport/cors.js";
 import type { HttpRoute } from "../transport/http-route.js";
 import { createGenisysRoute } from "../compat/genisys/genisys-route.js";
+import { loadGenisysEmptyForms } from "../compat/genisys/genisys-empty-forms.js";
 import { createMistifyRoute } from "../compat/mistify/mistify-route.js";
 import { readPythonServiceFile } from "../compat/genisys/python-service-file.js";
 import { createDashboardRoute } from "../transport/dashboard/dashboard-route.js";
@@ -190,7 +191,10 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     });
     // Plain-HTTP routes beside the RPCs (the seeds' APIs, the dashboard), tried before them.
     const httpRoutes: HttpRoute[] = [createMediaTypeGuide(rpcHandlers)];
-    if (config.compatGenisys) httpRoutes.push(createGenisysRoute({ registry, orchestrator, access, logger, metrics }));
+    if (config.compatGenisys) {
+      const emptyForms = await loadGenisysEmptyForms(config.dataDir);
+      httpRoutes.push(createGenisysRoute({ registry, orchestrator, access, logger, metrics, emptyForms }));
+    }
     if (config.compatMistify)
       httpRoutes.push(
         createMistifyRoute({

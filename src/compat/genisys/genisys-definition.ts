@@ -3,6 +3,7 @@ import { invalidArgument } from "../../model/dockhand-error.js";
 import { checkDefinition } from "../../model/definition-rules.js";
 import { definitionWithDefaults, type ServiceDefinition } from "../../model/service-definition.js";
 import { joinShellWords, splitShellWords } from "./shell-words.js";
+import type { GenisysEmptyForms } from "./genisys-empty-forms.js";
 
 /** A definition as the genisys connector's REST API and service file shape it. */
 export interface GenisysDefinition {
@@ -93,16 +94,20 @@ export function definitionFromGenisys(
   return def;
 }
 
-export function definitionToGenisys(def: ServiceDefinition): GenisysDefinition {
-  const env = Object.keys(def.environment).length > 0 ? { ...def.environment } : null;
+/**
+ * A definition as genisys shows it. An empty key is `null`, unless the client stored it empty
+ * (`empty`: `""`, `{}` or `[]`), which it gets back as it was stored.
+ */
+export function definitionToGenisys(def: ServiceDefinition, empty: GenisysEmptyForms = {}): GenisysDefinition {
+  const env = Object.keys(def.environment).length > 0 ? { ...def.environment } : (empty.environment ?? null);
   return {
     name: def.name,
     image: def.image,
-    command: def.command.length > 0 ? joinShellWords(def.command) : null,
+    command: def.command.length > 0 ? joinShellWords(def.command) : (empty.command ?? null),
     environment: env,
     ports:
       def.ports.length > 0
         ? def.ports.map((p) => (p.protocol === "tcp" ? String(p.containerPort) : `${p.containerPort}/${p.protocol}`))
-        : null,
+        : (empty.ports ?? null),
   };
 }

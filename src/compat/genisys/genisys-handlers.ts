@@ -1,7 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { isDockhandError } from "../../model/dockhand-error.js";
 import { serviceNamePattern } from "../../model/definition-rules.js";
-import type { ServiceDefinition } from "../../model/service-definition.js";
+import type { ServiceDefinition, StoredService } from "../../model/service-definition.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
 import type { Orchestrator } from "../../orchestrator/orchestrator.js";
 import { toConnectError } from "../../transport/error-codes.js";
@@ -10,6 +10,7 @@ import { mediaTypeOf, readRequestBody } from "../request-body.js";
 import type { RouteCall } from "../route-calls.js";
 import { answerEmpty, answerError, answerJson, statusOfCode, texts } from "./genisys-answers.js";
 import { definitionFromGenisys, definitionToGenisys } from "./genisys-definition.js";
+import type { GenisysEmptyFormsStore } from "./genisys-empty-forms.js";
 
 /** Answers one call and resolves with the code it answered with (undefined: OK). */
 export type GenisysHandler = (
@@ -24,6 +25,8 @@ export interface GenisysHandlerDeps {
   orchestrator: Pick<Orchestrator, "scale" | "status">;
   publishHostIp: string;
   maxBodyBytes: number;
+  /** What clients stored as `""`, `{}` or `[]` rather than null, given back as stored. */
+  emptyForms: GenisysEmptyFormsStore;
 }
 
 /** Answers `code` with `message`; 400s and 501s as the seed did, others by kind. */
@@ -55,6 +58,8 @@ export function createGenisysHandlers(
 ): Record<"list" | "get" | "put" | "create" | "scale" | "status", GenisysHandler> {
   const { registry } = deps;
   const defined = (name: string) => (serviceNamePattern.test(name) ? registry.find(name) : undefined);
+  const genisysOf = (stored: StoredService) =>
+    definitionToGenisys(stored.definition, deps.emptyForms.get(stored.definition.name, stored.createdAt));
 
   /** The JSON object of a POST or PUT; answers the seed's 400 or 413 itself and returns its code. */
   async function bodyOf(req: HttpRequest, res: HttpResponse): Promise<Record<string, unknown> | Code> {
@@ -89,7 +94,10 @@ export function createGenisysHandlers(
         current: registry.find(name)?.definition,
         publishHostIp: deps.publishHostIp,
       });
-      await registry.update(def, { expectedVersion: 0, allowMissing: true });
+      const { service } = await registry.update(def, { expectedVersion: 0, allowMissing: true });
+      await deps.emptyForms.record(name, service.createdAt, body, (other, createdAt) => {
+        return registry.find(other)?.createdAt === createdAt;
+      });
     } catch (err) {
       return failWith(res, err);
     }
@@ -99,17 +107,13 @@ export function createGenisysHandlers(
 
   return {
     async list(_req, res) {
-      answerJson(
-        res,
-        200,
-        Object.fromEntries(registry.list().map((s) => [s.definition.name, definitionToGenisys(s.definition)])),
-      );
+      answerJson(res, 200, Object.fromEntries(registry.list().map((s) => [s.definition.name, genisysOf(s)])));
       return undefined;
     },
     async get(_req, res, name) {
       const stored = defined(name);
       if (!stored) return fail(res, Code.NotFound, texts.undefinedService(name));
-      answerJson(res, 200, definitionToGenisys(stored.definition));
+      answerJson(res, 200, genisysOf(stored));
       return undefined;
     },
     async create(req, res) {

@@ -5,6 +5,7 @@ import type { HttpRoute } from "../../transport/http-route.js";
 import { createRouteCalls, type RouteCallsOptions } from "../route-calls.js";
 import { answerError, refuseGenisys, texts } from "./genisys-answers.js";
 import { createGenisysHandlers, type GenisysHandler } from "./genisys-handlers.js";
+import { genisysEmptyForms, type GenisysEmptyFormsStore } from "./genisys-empty-forms.js";
 
 export interface GenisysRouteOptions extends RouteCallsOptions {
   registry: ServiceRegistry;
@@ -14,6 +15,8 @@ export interface GenisysRouteOptions extends RouteCallsOptions {
   publishHostIp?: string;
   /** Largest request body, in bytes; more is 413. Default 102400, the seed's. */
   maxBodyBytes?: number;
+  /** Keys clients stored as `""`, `{}` or `[]`, given back as stored. Default: kept in memory. */
+  emptyForms?: GenisysEmptyFormsStore;
   logger?: Logger;
 }
 
@@ -43,6 +46,7 @@ export function createGenisysRoute(options: GenisysRouteOptions): HttpRoute {
     orchestrator: options.orchestrator,
     publishHostIp: options.publishHostIp ?? "127.0.0.1",
     maxBodyBytes: options.maxBodyBytes ?? 102_400,
+    emptyForms: options.emptyForms ?? genisysEmptyForms(),
   });
   const methods: Record<Target["route"], Record<string, [string, GenisysHandler]>> = {
     list: {
