@@ -810,7 +810,8 @@ export type CopyPathStat = Message<"dockhand.v1.CopyPathStat"> & {
   directory: boolean;
 
   /**
-   * The target of a symbolic link; empty otherwise.
+   * The target of a symbolic link, as the engine resolves it in the container (an absolute path:
+   * `/work/notes.txt` for a link to `notes.txt` in /work); empty otherwise.
    *
    * @generated from field: string link_target = 5;
    */
