@@ -82,14 +82,19 @@ describe("strict input", () => {
   }
 
   /** One gRPC call with raw request bytes, over HTTP/2: the grpc-status and grpc-message trailers. */
-  function grpcRaw(procedure: string, message: Uint8Array, flags = 0): Promise<{ status: string; message: string }> {
+  function grpcRaw(
+    procedure: string,
+    message: Uint8Array,
+    flags = 0,
+    contentType = "application/grpc",
+  ): Promise<{ status: string; message: string }> {
     return new Promise((resolve, reject) => {
       const session = http2.connect(server.url);
       session.on("error", reject);
       const stream = session.request({
         ":method": "POST",
         ":path": `/${procedure}`,
-        "content-type": "application/grpc",
+        "content-type": contentType,
         te: "trailers",
       });
       const frame = Buffer.alloc(5 + message.length);
@@ -163,8 +168,17 @@ describe("strict input", () => {
       for (const method of service.methods) {
         const procedure = `${service.typeName}/${method.name}`;
         const body = '{"notAField": 1}';
+        // Connect over HTTP/1.1 has no bidirectional streams: those go as gRPC with JSON over HTTP/2.
+        const bidi = async () => {
+          const answer = await grpcRaw(procedure, Buffer.from(body), 0, "application/grpc+json");
+          return { code: answer.status === "3" ? "invalid_argument" : answer.status, message: answer.message };
+        };
         const error =
-          method.methodKind === "unary" ? (await post(procedure, body)).json : await postStream(procedure, body);
+          method.methodKind === "unary"
+            ? (await post(procedure, body)).json
+            : method.methodKind === "bidi_streaming"
+              ? await bidi()
+              : await postStream(procedure, body);
         expect(error, procedure).toMatchObject({
           code: "invalid_argument",
           message: expect.stringContaining('"notAField"'),
