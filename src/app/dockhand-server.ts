@@ -107,14 +107,14 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     };
     const engine = instrumentEngine(options.engine, instrumentation);
     await health.checkNow();
+    const secrets = await createSecretStore(config.dataDir, config.secretsKeyFile || undefined);
     if (config.serviceFile) {
       // The genisys connector's services.py is read as literals, never executed.
       const read = config.serviceFile.endsWith(".py") ? readPythonServiceFile : readServiceFile;
-      const result = await applyServiceFile(registry, await read(config.serviceFile));
+      const result = await applyServiceFile(registry, await read(config.serviceFile), secrets);
       logger.info({ file: config.serviceFile, ...result }, "applied service file");
     }
     const instance = await readOrCreateInstanceId(config.dataDir);
-    const secrets = await createSecretStore(config.dataDir, config.secretsKeyFile || undefined);
     // One store of the engine's containers, fed by the process's one engine event stream: the
     // orchestrator's view projects it, and ContainerAgent's lists are answered from it. A list is
     // checked against the engine's event log, which needs the engine's clock: a local engine only.

@@ -5,6 +5,8 @@ import { DockhandError } from "../model/dockhand-error.js";
 import { checkDefinition } from "../model/definition-rules.js";
 import { definitionWithDefaults, type ServiceDefinition } from "../model/service-definition.js";
 import type { ServiceRegistry } from "./service-registry.js";
+import type { SecretStore } from "./secret-store.js";
+import { withFileVersions } from "./file-versions.js";
 import { workloadFromYaml, workloadKeys } from "./service-file-workload.js";
 
 type Raw = Record<string, unknown>;
@@ -116,32 +118,34 @@ export async function readServiceFile(path: string): Promise<ServiceDefinition[]
   });
 }
 
-/** Creates the file's services that are missing and updates those that differ. */
+/**
+ * Creates the file's services that are missing and updates those that differ. Each is checked
+ * as CreateService checks it: a secret or config it mounts must exist (FailedPrecondition, with
+ * CreateService's message, before anything is written), and its version is pinned.
+ */
 export async function applyServiceFile(
   registry: ServiceRegistry,
   definitions: ServiceDefinition[],
+  secrets: Pick<SecretStore, "find">,
 ): Promise<{ created: string[]; updated: string[] }> {
+  const checked = definitions.map((fileDef) => {
+    try {
+      return withFileVersions(fileDef, secrets, registry.find(fileDef.name)?.definition);
+    } catch (err) {
+      if (!(err instanceof DockhandError)) throw err;
+      throw new DockhandError(err.kind, `service file: services.${fileDef.name}: ${err.message}`, {
+        cause: err,
+        details: err.details,
+      });
+    }
+  });
   const created: string[] = [];
   const updated: string[] = [];
-  for (const fileDef of definitions) {
-    const before = registry.find(fileDef.name);
-    const def = withStoredFileVersions(fileDef, before?.definition);
+  for (const def of checked) {
+    const before = registry.find(def.name);
     const { service, created: isNew } = await registry.update(def, { expectedVersion: 0, allowMissing: true });
     if (isNew) created.push(def.name);
     else if (before && service.version !== before.version) updated.push(def.name);
   }
   return { created, updated };
-}
-
-/**
- * The file names secrets and configs without versions: keep the versions the stored definition
- * pins for those it still mounts, so that a restart after UpdateSecret starts no rollout.
- */
-function withStoredFileVersions(def: ServiceDefinition, stored: ServiceDefinition | undefined): ServiceDefinition {
-  const keys = [
-    ...(def.secrets ?? []).map((f) => `secret/${f.name}`),
-    ...(def.configs ?? []).map((f) => `config/${f.name}`),
-  ];
-  const kept = Object.fromEntries(Object.entries(stored?.fileVersions ?? {}).filter(([key]) => keys.includes(key)));
-  return Object.keys(kept).length > 0 ? { ...def, fileVersions: kept } : def;
 }

@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler, ScaleWaitFor } from "../../gen/dockhand/v1/scaler_pb.js";
 import { clientFor } from "../support/clients.js";
-import { useTestServer } from "../support/server-fixture.js";
-import { uniqueServiceName } from "../support/test-server.js";
+import { requireEngine } from "../support/engine.js";
+import { startTestServer, uniqueServiceName, type TestServer } from "../support/test-server.js";
 import { until } from "../support/until.js";
 import { docker, dockerQuietly } from "../support/run.js";
 
@@ -19,16 +19,31 @@ const file = join(dir, "services.yml");
 writeFileSync(file, block.replace(/^ {2}hello:$/m, `  ${name}:`).replace("[hello-net]", `[${network}]`));
 
 describe("the README's service-file example, run", () => {
-  const fixture = useTestServer({ serviceFile: file });
-  const registry = () => clientFor(ServiceRegistry, fixture.server.url);
-  const scaler = () => clientFor(Scaler, fixture.server.url);
+  const dataDir = join(dir, "data");
+  let server: TestServer | undefined;
+  const registry = () => clientFor(ServiceRegistry, server!.url);
+  const scaler = () => clientFor(Scaler, server!.url);
 
   afterAll(async () => {
     await registry()
       .deleteService({ name, force: true, purgeVolumes: true })
       .catch(() => undefined);
+    await server?.close();
     dockerQuietly("network", "rm", network);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses to start while a secret the file mounts does not exist, with CreateService's refusal", async () => {
+    const engine = await requireEngine();
+    await expect(startTestServer(engine, { serviceFile: file, dataDir })).rejects.toMatchObject({
+      kind: "FailedPrecondition",
+      message: `service file: services.${name}: service.secrets[0].name: secret "hello-token" does not exist; create it first`,
+    });
+    // As the README says: create the secret first (here on a dockhand started without the file), then start with it.
+    const bare = await startTestServer(engine, { dataDir });
+    await clientFor(ServiceRegistry, bare.url).createSecret({ name: "hello-token", valueText: "readme-token" });
+    await bare.close();
+    server = await startTestServer(engine, { serviceFile: file, dataDir });
   });
 
   it("loads the new fields and runs them: health check, per-slot volume, tmpfs, network alias, secret", async () => {
@@ -36,7 +51,6 @@ describe("the README's service-file example, run", () => {
     const service = (await registry().getService({ name })).service!;
     expect(service.healthCheck?.command).toEqual(["wget", "-q", "--spider", "http://127.0.0.1:8080/bin/sh"]);
     expect(service.networks).toEqual([network]);
-    await registry().createSecret({ name: "hello-token", value: new TextEncoder().encode("readme-token") });
 
     const status = (await scaler().scale({ name, replicas: 2, waitFor: ScaleWaitFor.READY })).status!;
     expect(status).toMatchObject({ running: 2, ready: 2, healthy: 2 });

@@ -5,6 +5,20 @@ import { describe, expect, it } from "vitest";
 import { applyServiceFile, readServiceFile } from "../../src/registry/service-file.js";
 import { createServiceRegistry } from "../../src/registry/service-registry.js";
 import { createStateFile } from "../../src/registry/state-file.js";
+import type { SecretKind, SecretMeta } from "../../src/registry/secret-store.js";
+
+/** A secret store holding every secret and config, each at version 3. */
+const everySecret = {
+  find: (kind: SecretKind, name: string): SecretMeta | undefined => ({
+    kind,
+    name,
+    version: 3,
+    labels: {},
+    createdAt: "",
+    updatedAt: "",
+    sizeBytes: 1,
+  }),
+};
 
 function file(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "dockhand-sfw-")), "services.yml");
@@ -61,17 +75,43 @@ describe("service file: workload fields", () => {
   it("keeps the secret versions a stored definition pins, so a restart after UpdateSecret starts no rollout", async () => {
     const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-sfw-state-"))));
     const definitions = await readServiceFile(file(example));
-    expect((await applyServiceFile(registry, definitions)).created).toEqual(["api"]);
+    expect((await applyServiceFile(registry, definitions, everySecret)).created).toEqual(["api"]);
     const pinned = {
       ...registry.get("api").definition,
       fileVersions: { "secret/token": 2, "secret/tls-key": 1, "config/app.conf": 1 },
     };
     await registry.update(pinned, { expectedVersion: 0, allowMissing: false });
     const version = registry.get("api").version;
-    expect(await applyServiceFile(registry, await readServiceFile(file(example)))).toEqual({
+    expect(await applyServiceFile(registry, await readServiceFile(file(example)), everySecret)).toEqual({
       created: [],
       updated: [],
     });
     expect(registry.get("api").version).toBe(version);
+  });
+
+  it("refuses a secret that does not exist as CreateService does, and stores nothing", async () => {
+    const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-sfw-state-"))));
+    const onlyConfigs = {
+      find: (kind: SecretKind, name: string) => (kind === "config" ? everySecret.find(kind, name) : undefined),
+    };
+    const refusal = await applyServiceFile(registry, await readServiceFile(file(example)), onlyConfigs).catch(
+      (err: unknown) => err,
+    );
+    expect(refusal).toMatchObject({
+      kind: "FailedPrecondition",
+      message: 'service file: services.api: service.secrets[0].name: secret "token" does not exist; create it first',
+      details: { field: "service.secrets[0].name" },
+    });
+    expect(registry.list()).toEqual([]);
+  });
+
+  it("pins the current version of each secret and config a new service mounts", async () => {
+    const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-sfw-state-"))));
+    await applyServiceFile(registry, await readServiceFile(file(example)), everySecret);
+    expect(registry.get("api").definition.fileVersions).toEqual({
+      "secret/token": 3,
+      "secret/tls-key": 3,
+      "config/app.conf": 3,
+    });
   });
 });

@@ -6,6 +6,9 @@ import { applyServiceFile, readServiceFile } from "../../src/registry/service-fi
 import { createServiceRegistry } from "../../src/registry/service-registry.js";
 import { createStateFile } from "../../src/registry/state-file.js";
 
+/** A secret store with nothing in it: the example mounts no secret. */
+const noSecrets = { find: () => undefined };
+
 function file(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "dockhand-sf-")), "services.yml");
   writeFileSync(path, text);
@@ -52,12 +55,12 @@ describe("service file", () => {
 
   it("creates missing services and updates those that differ, leaving equal ones alone", async () => {
     const registry = await createServiceRegistry(createStateFile(mkdtempSync(join(tmpdir(), "dockhand-sf-state-"))));
-    expect(await applyServiceFile(registry, await readServiceFile(file(example)))).toEqual({
+    expect(await applyServiceFile(registry, await readServiceFile(file(example)), noSecrets)).toEqual({
       created: ["web", "worker"],
       updated: [],
     });
     const changed = example.replace("GREETING: hello", "GREETING: bonjour");
-    expect(await applyServiceFile(registry, await readServiceFile(file(changed)))).toEqual({
+    expect(await applyServiceFile(registry, await readServiceFile(file(changed)), noSecrets)).toEqual({
       created: [],
       updated: ["web"],
     });

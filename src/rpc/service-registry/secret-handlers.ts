@@ -57,32 +57,6 @@ function metaToProto(meta: SecretMeta) {
 const mounted = (def: ServiceDefinition, kind: SecretKind, name: string) =>
   (kind === "secret" ? def.secrets : def.configs)?.some((f) => f.name === name) ?? false;
 
-/**
- * A definition with the current version of each secret and config it mounts pinned in
- * `fileVersions`. FailedPrecondition when one does not exist.
- */
-export function withFileVersions(def: ServiceDefinition, store: SecretStore): ServiceDefinition {
-  const fileVersions: Record<string, number> = {};
-  for (const [kind, files] of [
-    ["secret", def.secrets],
-    ["config", def.configs],
-  ] as const) {
-    (files ?? []).forEach((file, i) => {
-      const found = store.find(kind, file.name);
-      if (!found) {
-        throw new DockhandError(
-          "FailedPrecondition",
-          `service.${kind}s[${i}].name: ${kind} "${file.name}" does not exist; create it first`,
-          { details: { field: `service.${kind}s[${i}].name` } },
-        );
-      }
-      fileVersions[fileKey(kind, file.name)] = found.version;
-    });
-  }
-  const { fileVersions: _old, ...rest } = def;
-  return Object.keys(fileVersions).length > 0 ? { ...rest, fileVersions } : rest;
-}
-
 export interface SecretHandlerDeps {
   store: SecretStore;
   registry: Registry;

@@ -6,7 +6,8 @@ import type { Service } from "../../../gen/dockhand/v1/service_pb.js";
 import type { HostAccessPolicy } from "../container-agent/host-access-policy.js";
 import { checkDefinitionHostAccess } from "./workload-access.js";
 import type { SecretStore } from "../../registry/secret-store.js";
-import { createSecretHandlers, withFileVersions } from "./secret-handlers.js";
+import { createSecretHandlers } from "./secret-handlers.js";
+import { withFileVersions } from "../../registry/file-versions.js";
 import { definitionFromProto, serviceToProto, updatePolicyFromProto } from "./service-mapping.js";
 
 export interface ServiceRegistryServiceDeps {
