@@ -210,12 +210,17 @@ describe("container store: changes dockhand makes itself", () => {
       const release = store.claim("web-1");
       const id = await engine.containers.create({ name: "web-1", image });
       await engine.containers.start(id);
-      await nextMillisecond();
       await store.refresh(id);
-      await release();
+      await release({ id, covers: ["create", "start"] });
       // A list waits until every event the engine logged was received and applied.
       expect((await store.list({ all: true }))?.map((c) => [c.id, c.state])).toEqual([[id, "running"]]);
       expect(counter.inspections).toBe(1);
+
+      // What the engine does to it later is read as ever: a stop, and a start the claim did not cover.
+      await engine.containers.stop(id, 1);
+      await until(() => [...store.containers()].some((c) => c.id === id && c.state === "exited"));
+      await engine.containers.start(id);
+      await until(() => [...store.containers()].some((c) => c.id === id && c.state === "running"));
     } finally {
       store.close();
     }
@@ -238,6 +243,26 @@ describe("container store: changes dockhand makes itself", () => {
       await release();
       expect(await store.list({ all: true })).toEqual([]);
       expect(counter.inspections).toBe(0);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("reads a claimed container whose change ended without its own read, even events a read already passed", async () => {
+    const engine = createFakeEngine();
+    engine.addImage(image);
+    const { store, counter } = counted(engine);
+    await store.start();
+    try {
+      const release = store.claim("web-4");
+      const id = await engine.containers.create({ name: "web-4", image });
+      await engine.containers.start(id);
+      engine.exitContainer(id, 2);
+      await nextMillisecond();
+      // The refresh covers create and start only: the exit it did not cause is read at the claim's end.
+      await release({ id, covers: ["create", "start"] });
+      expect((await store.list({ all: true }))?.map((c) => c.status)).toEqual([expect.stringMatching(/^Exited \(2\)/)]);
+      expect(counter.inspections).toBeGreaterThanOrEqual(1);
     } finally {
       store.close();
     }

@@ -6,12 +6,13 @@ import type { Engine } from "../engine.js";
 import { matchesContainerQuery } from "../container-query.js";
 import type { EngineEvent, EngineEventLog, EngineEvents } from "../event-stream.js";
 import type { ContainerDetails, ContainerQuery, ContainerSummary } from "../types.js";
-import { createClaimedChanges } from "./claimed-changes.js";
+import { createClaimedChanges, type ClaimOutcome } from "./claimed-changes.js";
 import { createEventPosition } from "./event-position.js";
 import { createOrderedReads } from "./ordered-reads.js";
 import { createStoreLists, type ListAnswer } from "./store-lists.js";
 
 export { withStoreLists, type ListAnswer } from "./store-lists.js";
+export type { ClaimOutcome } from "./claimed-changes.js";
 
 /** Whether the engine answers, as a health monitor sees it. */
 export interface EngineReachability {
@@ -79,10 +80,11 @@ export interface ContainerStore {
   dropRemoved(id: string): void;
   /**
    * Claims a container name while dockhand creates, starts, stops or removes it: its events are
-   * not read one by one meanwhile. End the claim (the function returned) after `refresh` or
-   * `dropRemoved`; what was held back and not covered by them is read then.
+   * not read one by one meanwhile. End the claim (the function returned) after `dropRemoved`, or
+   * after a `refresh` begun once the actions it `covers` were done (then their events, held
+   * back or still to come, need no read); what else was held back is read then.
    */
-  claim(name: string): () => Promise<void>;
+  claim(name: string): (outcome?: ClaimOutcome) => Promise<void>;
   /** Called for each container read, changed or removed. */
   onChange(listener: (change: ContainerChange) => void): () => void;
   /** What the engine's list would answer now; undefined when the store cannot vouch for it. */
@@ -167,8 +169,9 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
     } else if (
       readActions.has(event.action) &&
       !claims.isRemoved(event.id) &&
-      !coveredByRead(event) &&
-      !claims.holdBack(event)
+      !claims.arrivedAsExpected(event) &&
+      !claims.holdBack(event) &&
+      !coveredByRead(event)
     ) {
       read(event.id).catch(() => undefined);
     }
@@ -240,6 +243,8 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
           if (item.kind === "resynced")
             logger.info({ reason: item.reason }, "engine event stream resumed: rebuilding the container store");
           trusted = false;
+          // Events a claim expected may have fallen into the gap; the rebuild reads every container.
+          claims.reset();
           if (item.kind === "connected" && options.answersLists)
             await position.coverEarlier(stop.signal).catch(() => undefined);
           await rebuild().catch((err: unknown) =>
@@ -303,8 +308,8 @@ export function createContainerStore(options: ContainerStoreOptions): ContainerS
     },
     claim(name) {
       const release = claims.claim(name);
-      return async () => {
-        const pendingReads = [...release()]
+      return async (outcome) => {
+        const pendingReads = [...release(outcome)]
           .filter(([id, timeNano]) => !(sameClock && reads.beganAt(id) > timeNano))
           .map(([id]) => read(id).catch(() => undefined));
         await Promise.all(pendingReads);

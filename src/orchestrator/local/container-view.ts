@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ContainerStore } from "../../engine/store/container-store.js";
+import type { ClaimOutcome, ContainerStore } from "../../engine/store/container-store.js";
 import type { ContainerDetails } from "../../engine/types.js";
 import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
 import { instanceFilter, ownedBy, serviceFilter } from "../../model/ownership-labels.js";
@@ -38,7 +38,7 @@ export interface ContainerView {
   /** Drops a container this dockhand just removed, at once (read-your-writes without another read). */
   removed(id: string): void;
   /** Claims a container name while dockhand changes it (see ContainerStore.claim); call the result when done. */
-  claim(name: string): () => Promise<void>;
+  claim(name: string): (outcome?: ClaimOutcome) => Promise<void>;
   /** Re-reads all containers of a service from the engine. */
   resyncService(service: string): Promise<void>;
   /** Called with a service's name whenever one of its containers changed. */

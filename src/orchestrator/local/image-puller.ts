@@ -10,6 +10,11 @@ export interface ImagePuller {
    * waiting for it, and the next call tries again.
    */
   ensure(ref: string): Promise<void>;
+  /**
+   * Forgets that `ref` was found: the next `ensure` asks the engine again. For a create the
+   * engine answered NotFound (the image may have been removed since).
+   */
+  forget(ref: string): void;
 }
 
 export interface ImagePullerOptions {
@@ -21,6 +26,8 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   const { engine, logger } = options;
   /** One check-then-pull per reference at a time; removed when it settles. */
   const inFlight = new Map<string, Promise<void>>();
+  /** References found on the engine: not asked again until a create says otherwise (`forget`). */
+  const present = new Set<string>();
 
   async function checkThenPull(ref: string): Promise<void> {
     try {
@@ -51,12 +58,16 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
 
   return {
     ensure(ref) {
+      if (present.has(ref)) return Promise.resolve();
       let work = inFlight.get(ref);
       if (!work) {
-        work = checkThenPull(ref).finally(() => inFlight.delete(ref));
+        work = checkThenPull(ref)
+          .then(() => void present.add(ref))
+          .finally(() => inFlight.delete(ref));
         inFlight.set(ref, work);
       }
       return work;
     },
+    forget: (ref) => void present.delete(ref),
   };
 }

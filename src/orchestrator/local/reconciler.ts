@@ -106,7 +106,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   async function reconcileOnce(service: string): Promise<void> {
     try {
       if (!(await needsWork(service))) return;
-      const wait = await scaler.reconcile(service);
+      const wait = await scaler.reconcile(service, () => needsWork(service));
       if (wait > 0) schedule(service, wait);
     } catch (err) {
       const level = isDockhandError(err, "Unavailable") ? "debug" : "warn";

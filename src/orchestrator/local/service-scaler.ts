@@ -6,19 +6,22 @@ import { hasFixedHostPort } from "../../model/definition-rules.js";
 import type { StoredService } from "../../model/service-definition.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
 import { runBounded } from "../../lib/bounded.js";
-import type { ContainerView, OwnedContainer } from "./container-view.js";
+import type { ContainerView } from "./container-view.js";
+import type { ClaimOutcome } from "../../engine/store/container-store.js";
 import { createKeyedLock, type KeyedLock } from "../../lib/keyed-lock.js";
 import { ownershipOf, slotContainerName } from "../../model/ownership-labels.js";
 import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
 import { listServiceContainers } from "./service-containers.js";
-import { derivedConditions, type ServiceStatusView } from "../service-status.js";
-import { conditionTypeOf, createConditionRecord, sortConditions } from "../conditions.js";
+import { createLocalStatus } from "./local-status.js";
+import { createFailureRecorder } from "./failure-records.js";
+import { createServiceRemoval } from "./service-removal.js";
+import type { ServiceStatusView } from "../service-status.js";
+import { conditionTypeOf, createConditionRecord } from "../conditions.js";
 import type { UnusedVolume } from "../orchestrator.js";
 import type { SlotOperations } from "./slot-operations.js";
 import { purgeVolumes, unusedVolumes } from "./service-volumes.js";
 import { engineFault, engineWentAway, mayBeEngineShutdown } from "./engine-stopping.js";
 import { countsTowardTarget } from "./readiness.js";
-import { removeUnusedNetworks } from "./service-networks.js";
 
 export interface ScalerOptions {
   engine: Engine;
@@ -69,7 +72,7 @@ export interface Scaler {
    * it (a container died, was removed, turned unhealthy). Honours each slot's restart delay and
    * resolves with how long until a delayed slot may be filled (0: nothing waits).
    */
-  reconcile(name: string): Promise<number>;
+  reconcile(name: string, stillNeeded?: () => Promise<boolean>): Promise<number>;
   /** Removes the volumes this dockhand created for a service (one in use stays); returns their names. */
   purgeVolumes(name: string): Promise<string[]>;
   /** Volumes this dockhand created whose service is gone or no longer mounts them. */
@@ -91,56 +94,20 @@ export function createScaler(options: ScalerOptions): Scaler {
   /** What the service's passes ran into (a pull, a create, a start), until one goes through. */
   const conditions = createConditionRecord();
 
-  async function status(name: string, stored = registry.get(name)): Promise<ServiceStatusView> {
-    const containers = await view.containersOf(name);
-    const failures = backoff.failuresOf(name);
-    return {
-      name,
-      desired: stored.replicas,
-      running: containers.reduce((n, c) => (c.state === "running" ? n + 1 : n), 0),
-      paused: containers.reduce((n, c) => (c.state === "paused" ? n + 1 : n), 0),
-      version: stored.version,
-      containers,
-      crashLooping: backoff.crashLooping(name),
-      failures,
-      rollout: stored.rollout,
-      conditions: sortConditions([
-        ...conditions.of(name),
-        ...derivedConditions({ failures, containers, rollout: stored.rollout }),
-      ]),
-    };
-  }
-
-  async function failureReason(container: OwnedContainer | undefined, id: string): Promise<string> {
-    if (container?.health === "unhealthy" && container.state === "running") return "unhealthy";
-    const line = await options.lastLogLine?.(id).catch(() => "");
-    if (line) return line;
-    if (container?.error) return container.error;
-    return `exited with code ${container?.exitCode ?? "unknown"}`;
-  }
-
-  /** Notes why each failed container stopped, so status can tell and restarts back off. */
-  async function recordFailures(
-    name: string,
-    failed: ContainerSummary[],
-    known: Map<string, OwnedContainer>,
-  ): Promise<void> {
-    const stopped = failed.filter((summary) => summary.state !== "created");
-    // The log reads go out together: with several containers down, each waits for none.
-    const reasons = await Promise.all(stopped.map((summary) => failureReason(known.get(summary.id), summary.id)));
-    stopped.forEach((summary, i) => {
-      const container = known.get(summary.id);
-      const slot = container?.slot ?? ownershipOf(summary.labels)?.slot ?? 0;
-      const startedAt = container?.startedAt?.getTime() ?? Date.now();
-      const endedAt = container?.finishedAt?.getTime() ?? Date.now();
-      const record = backoff.recordFailure(name, slot, {
-        exitCode: container?.exitCode ?? 0,
-        reason: reasons[i] ?? "",
-        ranMs: Math.max(0, endedAt - startedAt),
-      });
-      logger.info({ service: name, containerId: summary.id, ...record }, "container of a service stopped");
-    });
-  }
+  const local = createLocalStatus({ view, registry, backoff, conditions });
+  const status = local.status;
+  const recordFailures = createFailureRecorder({ backoff, logger, lastLogLine: options.lastLogLine });
+  const removeService = createServiceRemoval({
+    engine,
+    instance,
+    registry,
+    view,
+    slots,
+    backoff,
+    conditions,
+    logger,
+    concurrency,
+  });
 
   /**
    * Removes a container and drops it from the view at once, for read-your-writes. Claimed
@@ -162,11 +129,20 @@ export function createScaler(options: ScalerOptions): Scaler {
    */
   async function fill(stored: StoredService, slot: number): Promise<void> {
     const release = view.claim(slotContainerName(stored.definition.name, slot));
+    let outcome: ClaimOutcome | undefined;
     try {
       const id = await slots.fillSlot(stored, slot);
-      await view.refresh(id).catch(() => undefined);
+      // Begun after the create and the start returned, this read shows what both did. Should it
+      // fail, the claim's end reads what was held back instead.
+      if (
+        await view.refresh(id).then(
+          () => true,
+          () => false,
+        )
+      )
+        outcome = { id, covers: ["create", "start"] };
     } finally {
-      await release();
+      await release(outcome);
     }
   }
 
@@ -295,14 +271,7 @@ export function createScaler(options: ScalerOptions): Scaler {
 
   return {
     status: (name) => status(name),
-    onStatusChange(listener) {
-      const offBackoff = backoff.onChange(listener);
-      const offConditions = conditions.onChange(listener);
-      return () => {
-        offBackoff();
-        offConditions();
-      };
-    },
+    onStatusChange: local.onStatusChange,
     exclusive: (name, task) => lock.run(name, task),
     purgeVolumes: (name) => lock.run(name, () => purgeVolumes(engine, instance, name)),
     unusedVolumes: () => unusedVolumes(engine, instance, registry),
@@ -316,37 +285,17 @@ export function createScaler(options: ScalerOptions): Scaler {
       }
     },
     converge: convergeForScale,
-    reconcile(name) {
+    reconcile(name, stillNeeded) {
       return lock.run(name, async () => {
         const stored = registry.find(name);
-        if (!stored) return 0;
+        // Asked again once the lock is held: a Scale it waited behind may have done the work.
+        if (!stored || (stillNeeded && !(await stillNeeded()))) return 0;
         return converge(stored, stored.replicas, { current: () => true, heal: true });
       });
     },
     async runningCount(name) {
       return (await listServiceContainers(engine, instance, name)).filter((c) => c.state === "running").length;
     },
-    async remove(stored) {
-      const name = stored.definition.name;
-      const containers = await listServiceContainers(engine, instance, name);
-      const failure = await runBounded(containers, concurrency, (c) =>
-        slots.removeContainer(c, stored.definition.stopGraceSeconds),
-      );
-      await view.resyncService(name).catch(() => undefined);
-      if (failure) throw failure;
-      backoff.forgetService(name);
-      conditions.forget(name);
-      // The networks dockhand made for it go too, once nothing else uses them.
-      const others = registry.list().filter((s) => s.definition.name !== name);
-      const removedNetworks = await removeUnusedNetworks(engine, instance, stored.definition, (network) =>
-        others.some((s) => s.definition.networks?.includes(network)),
-      );
-      if (removedNetworks.length > 0)
-        logger.info(
-          { service: name, networks: removedNetworks },
-          "removed the networks dockhand made for a deleted service",
-        );
-      return containers.length;
-    },
+    remove: removeService,
   };
 }

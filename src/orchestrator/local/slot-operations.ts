@@ -9,7 +9,7 @@ import { ensureVolumes } from "./service-volumes.js";
 import { createNetworkEnsurer } from "./service-networks.js";
 import { containerFilesFor } from "./container-files.js";
 import type { SecretStore } from "../../registry/secret-store.js";
-import { isPortTaken, markCondition } from "../conditions.js";
+import { conditionTypeOf, isPortTaken, markCondition } from "../conditions.js";
 
 /** What is needed to stop and remove one container. */
 export interface RemovableContainer {
@@ -37,7 +37,24 @@ export function createSlotOperations(options: {
   const images = createImagePuller({ engine, logger });
   const ensureNetworks = createNetworkEnsurer(engine, instance);
 
-  return {
+  /**
+   * Creates the container. The image was found once and is not asked for again per container;
+   * when the engine answers NotFound (the image removed since, or a volume or network gone),
+   * the image is looked for again (pulled if it is gone) and the create tried once more.
+   */
+  async function createContainer(stored: StoredService, slot: number, name: string): Promise<string> {
+    const spec = { ...containerSpecFor(stored, slot, instance), name };
+    try {
+      return await engine.containers.create(spec);
+    } catch (err) {
+      if (!isDockhandError(err, "NotFound")) throw err;
+      images.forget(stored.definition.image);
+      await operations.ensureImage(stored);
+      return engine.containers.create(spec);
+    }
+  }
+
+  const operations: SlotOperations = {
     async ensureImage(stored) {
       const { image, name } = stored.definition;
       try {
@@ -65,7 +82,7 @@ export function createSlotOperations(options: {
       try {
         await ensureVolumes(engine, instance, stored.definition, slot);
         await ensureNetworks(stored.definition);
-        id = await engine.containers.create({ ...containerSpecFor(stored, slot, instance), name });
+        id = await createContainer(stored, slot, name);
       } catch (err) {
         if (isDockhandError(err, "AlreadyExists")) {
           throw markCondition(
@@ -77,7 +94,8 @@ export function createSlotOperations(options: {
             "create_refused",
           );
         }
-        throw err instanceof Error ? markCondition(err, "create_refused") : err;
+        // An image that could not be pulled on the create's retry keeps its own condition.
+        throw err instanceof Error && !conditionTypeOf(err) ? markCondition(err, "create_refused") : err;
       }
       try {
         // Copied in before start, never passed as environment or labels: `docker inspect` and
@@ -123,4 +141,5 @@ export function createSlotOperations(options: {
       }
     },
   };
+  return operations;
 }
