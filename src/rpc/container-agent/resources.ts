@@ -63,6 +63,14 @@ function checkNetworkRef(ref: string, field = "network"): string {
   return ref;
 }
 
+/** The network a Get or Delete acts on: `name`, or `network`, the released spelling kept as its alias; not both. */
+function networkOf(req: { name: string; network: string }): string {
+  if (req.name !== "" && req.network !== "")
+    throw invalidArgument("network", "is the older spelling of name: give one of the two, not both");
+  if (req.name === "" && req.network === "") throw invalidArgument("name", "is required");
+  return req.name !== "" ? checkNetworkRef(req.name, "name") : checkNetworkRef(req.network);
+}
+
 function selectorFilters(selector: readonly string[], field = "label_selector"): string[] {
   if (selector.length > maxSelector)
     throw invalidArgument(field, `at most ${maxSelector} entries (got ${selector.length})`);
@@ -164,7 +172,7 @@ export function createResourceMethods(engine: Engine): Pick<ServiceImpl<typeof C
       };
     },
     async getNetwork(req, ctx) {
-      return { network: networkToProto(await engine.networks.inspect(checkNetworkRef(req.network), ctx.signal)) };
+      return { network: networkToProto(await engine.networks.inspect(networkOf(req), ctx.signal)) };
     },
     async createNetwork(req, ctx) {
       const name = checkNetworkName(req.name);
@@ -180,7 +188,7 @@ export function createResourceMethods(engine: Engine): Pick<ServiceImpl<typeof C
       }
     },
     async deleteNetwork(req, ctx) {
-      const network = checkNetworkRef(req.network);
+      const network = networkOf(req);
       try {
         return { deleted: await unlessGone(engine.networks.remove(network, ctx.signal)) };
       } catch (err) {
