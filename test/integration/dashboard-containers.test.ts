@@ -5,6 +5,7 @@ import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { ServiceMountType } from "../../gen/dockhand/v1/service_pb.js";
 import { launchBrowser, openPage, screenshot } from "../support/browser.js";
 import { clientFor } from "../support/clients.js";
+import { lowestContrast } from "../support/contrast.js";
 import { testImage } from "../support/engine.js";
 import { waitForText } from "../support/page-text.js";
 import { docker, dockerQuietly } from "../support/run.js";
@@ -74,6 +75,8 @@ describe("the dashboard's containers, inspect and events views", () => {
     );
     await row.getByRole("button", { name: "Cancel" }).click();
     await screenshot(page, "containers-all");
+    const worst = await lowestContrast(page);
+    expect(worst.ratio, `lowest contrast: "${worst.text}"`).toBeGreaterThanOrEqual(4.5);
 
     await page.getByLabel("Service").selectOption(other);
     await page.waitForURL(`**/#/containers?service=${other}`);
@@ -127,6 +130,8 @@ describe("the dashboard's containers, inspect and events views", () => {
     expect(await view.locator('tr[data-mount="/data"]').textContent()).toBe(`/datavolume ${volume}read-write`);
     expect(await view.textContent()).toContain("sleep 3600");
     await screenshot(page, "container-inspect");
+    const worst = await lowestContrast(page);
+    expect(worst.ratio, `lowest contrast: "${worst.text}"`).toBeGreaterThanOrEqual(4.5);
     expect(pageErrors).toEqual([]);
     await page.close();
   });

@@ -6,6 +6,7 @@ import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
 import { launchBrowser, openPage, screenshot } from "../support/browser.js";
 import { clientFor } from "../support/clients.js";
+import { lowestContrast } from "../support/contrast.js";
 import { testImage } from "../support/engine.js";
 import { waitForText } from "../support/page-text.js";
 import { dockerQuietly } from "../support/run.js";
@@ -68,6 +69,8 @@ describe("the dashboard manages: create, resources, restart and redeploy, merged
     expect(await page.locator(".errors li").count()).toBe(0);
     expect(await outcome(() => registry().getService({ name }))).toBe("NotFound");
     await screenshot(page, "create-service-refused");
+    const worst = await lowestContrast(page);
+    expect(worst.ratio, `lowest contrast: "${worst.text}"`).toBeGreaterThanOrEqual(4.5);
 
     await page.getByLabel("Image", { exact: true }).fill(testImage);
     await page.getByRole("button", { name: "Create service" }).click();
@@ -173,6 +176,8 @@ describe("the dashboard manages: create, resources, restart and redeploy, merged
     const { secrets } = await registry().listSecrets({});
     expect(secrets.find((s) => s.name === secret)?.sizeBytes).toBe(Buffer.byteLength(value));
     await screenshot(page, "secrets");
+    const worst = await lowestContrast(page);
+    expect(worst.ratio, `lowest contrast: "${worst.text}"`).toBeGreaterThanOrEqual(4.5);
 
     await row.getByRole("button", { name: /^Replace value/ }).click();
     await page.getByRole("textbox", { name: `New value of ${secret}` }).fill(`${value} again`);
@@ -252,6 +257,8 @@ describe("the dashboard manages: create, resources, restart and redeploy, merged
     expect(shown.every((line) => line.includes("err-"))).toBe(true);
     expect(await page.locator(`${logs} [data-stream=stdout]`).count()).toBe(0);
     expect(await page.locator(`${logs} mark`).first().textContent()).toBe("err-");
+    const worst = await lowestContrast(page);
+    expect(worst.ratio, `lowest contrast: "${worst.text}"`).toBeGreaterThanOrEqual(4.5);
 
     await page.getByLabel("Timestamps").uncheck();
     await page.waitForFunction(
