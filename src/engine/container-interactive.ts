@@ -47,7 +47,10 @@ export interface InteractiveSession {
   readonly output: AsyncIterable<OutputChunk>;
   /** Writes to the process's stdin; resolves when the socket accepted the bytes. */
   write(data: Buffer): Promise<void>;
-  /** Half-closes the connection: the process reads end of file; its output goes on. */
+  /**
+   * Ends the process's stdin while its output goes on: a pipe is half-closed; a terminal gets
+   * Ctrl-D (the engine would close a terminal's output with its stdin).
+   */
   closeStdin(): void;
   resize(size: TerminalSize, signal?: AbortSignal): Promise<void>;
   /**

@@ -110,6 +110,21 @@ describe("ContainerAgent.ExecSession", () => {
     expect(exitCodeOf(seen)).toBe(0);
   });
 
+  it("closing stdin of a terminal is its end-of-file key: cat ends and the output after it still comes", async () => {
+    const { requests, reader } = open(fx.agent, {
+      item: {
+        case: "open",
+        value: { id: running, command: ["sh", "-c", "cat; echo after-eof"], tty: true, stdin: true },
+      },
+    });
+    requests.push(stdin("typed\n"));
+    await reader.until((s) => text(s).includes("typed\r\ntyped\r\n"), "the line echoed and catted");
+    requests.push(closeStdin);
+    const seen = await reader.rest();
+    expect(text(seen)).toBe("typed\r\ntyped\r\nafter-eof\r\n");
+    expect(exitCodeOf(seen)).toBe(0);
+  });
+
   it("ending the request stream closes stdin too, and the result still comes", async () => {
     const { requests, reader } = open(fx.agent, {
       item: { case: "open", value: { id: running, command: ["wc", "-c"], stdin: true } },

@@ -45,7 +45,10 @@ export const TerminalSizeSchema: GenMessage<TerminalSize> = /*@__PURE__*/
 
 /**
  * Ends the process's standard input (a half-close: `cat` sees end of file) while its output
- * keeps coming. Closing it again changes nothing.
+ * keeps coming. Closing it again changes nothing. With a terminal it is sent as the terminal's
+ * end-of-file key, Ctrl-D (byte 0x04), as a person would type it: the engine would end a
+ * terminal's output along with its stdin. A program reading the terminal sees end of file when
+ * the key comes at the start of a line.
  *
  * @generated from message dockhand.v1.CloseStdin
  */

@@ -24,6 +24,9 @@ const exitPollMs = 50;
 const detachKeys = "ctrl-^,ctrl-_,ctrl-^,ctrl-_";
 const detachBytes = Buffer.from([0x1e, 0x1f, 0x1e, 0x1f]);
 
+/** Ctrl-D: a terminal's end of file at the start of a line. */
+const endOfFileKey = Buffer.from([0x04]);
+
 /** Consecutive frames of one stream in one read become one chunk. */
 function* merged(frames: OutputFrame[], operation: string): Generator<OutputChunk> {
   let run: OutputFrame[] = [];
@@ -81,7 +84,11 @@ function socketSession(socket: Duplex, tty: boolean, operation: string): SocketS
         socket.write(data, (err) => (err ? reject(toEngineError(err, operation)) : resolve()));
       }),
     closeStdin: () => {
-      if (!socket.writableEnded && !socket.destroyed) socket.end();
+      if (socket.writableEnded || socket.destroyed) return;
+      // The engine closes a terminal's output along with its stdin, so a terminal gets the
+      // end-of-file key instead, as a person would type it; a pipe is half-closed.
+      if (tty) socket.write(endOfFileKey);
+      else socket.end();
     },
     destroy: () => {
       destroyedHere = true;
