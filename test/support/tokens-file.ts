@@ -6,6 +6,8 @@ export interface TestToken {
   name: string;
   role: Role;
   token: string;
+  /** Grants the exec right (`exec: true` on the entry). */
+  exec?: boolean;
 }
 
 /** A fresh random token for each role, as a deployer would make them. */
@@ -30,6 +32,7 @@ export function writeTokensFile(
       `  - name: ${t.name}`,
       `    role: ${t.role}`,
       `    sha256: ${createHash("sha256").update(t.token).digest("hex")}`,
+      ...(t.exec ? ["    exec: true"] : []),
     );
   if (tokens.length === 0) lines[0] = "tokens: []";
   lines.push(certSubjects.length ? "cert_subjects:" : "cert_subjects: []");
