@@ -80,6 +80,14 @@ describe("Scaler pulls a missing image once", () => {
 
     await scaler.scale({ name: first, replicas: 4 });
     expect(pulls.filter((ref) => ref === image)).toHaveLength(1);
+
+    // Found once, the image is not looked for before each create; removed behind dockhand's
+    // back, the create's NotFound has it pulled again.
+    await scaler.scale({ name: first, replicas: 0 });
+    await scaler.scale({ name: second, replicas: 0 });
+    await agent.deleteImage({ image });
+    expect((await scaler.scale({ name: first, replicas: 2 })).status?.running).toBe(2);
+    expect(pulls.filter((ref) => ref === image)).toHaveLength(2);
   });
 
   it("fails the scale with FAILED_PRECONDITION naming the image when the registry has no such tag", async () => {

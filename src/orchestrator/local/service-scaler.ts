@@ -213,10 +213,8 @@ export function createScaler(options: ScalerOptions): Scaler {
         wait = delays.length ? Math.min(...delays) : 0;
         free = free.filter((slot) => backoff.waitFor(name, slot) === 0);
       }
-      if (free.length > 0) {
-        await slots.ensureImage(stored);
-        failure = await runBounded(free, concurrency, (slot) => fill(stored, slot), mode.current);
-      }
+      // No look for the image first: a create the engine answers NotFound pulls it (slot-operations.ts).
+      if (free.length > 0) failure = await runBounded(free, concurrency, (slot) => fill(stored, slot), mode.current);
     }
     if (failure) throw failure;
     return wait;

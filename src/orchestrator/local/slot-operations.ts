@@ -38,9 +38,10 @@ export function createSlotOperations(options: {
   const ensureNetworks = createNetworkEnsurer(engine, instance);
 
   /**
-   * Creates the container. The image was found once and is not asked for again per container;
-   * when the engine answers NotFound (the image removed since, or a volume or network gone),
-   * the image is looked for again (pulled if it is gone) and the create tried once more.
+   * Creates the container without looking for its image first (one engine call fewer per
+   * container): when the engine answers NotFound (an image never pulled or removed since, or a
+   * volume or network gone), the image is looked for (pulled if it is missing, which the pull's
+   * own condition reports when it fails) and the create tried once more.
    */
   async function createContainer(stored: StoredService, slot: number, name: string): Promise<string> {
     const spec = { ...containerSpecFor(stored, slot, instance), name };
