@@ -46,6 +46,8 @@ import { createRoutes } from "./routes.js";
 import { createStatusFastPath } from "../transport/status-fast-path.js";
 import { createBrowserBoundary } from "../transport/browser-boundary.js";
 import { isLoopback } from "../lib/loopback-address.js";
+import { createWebSocketCalls } from "../transport/websocket-calls.js";
+import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 
 export interface DockhandServer {
   readonly port: number;
@@ -225,6 +227,23 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       access,
       metricsAuth: config.metricsAuth,
     });
+    // Browsers reach the bidi sessions over a WebSocket, through the RPCs' own handlers.
+    const websockets = createWebSocketCalls({
+      handlers: rpcHandlers,
+      methods: [ContainerAgent.method.execSession, ContainerAgent.method.attach],
+      refusal: boundary.refusal,
+      access,
+      audit: logger,
+      onRefused(procedure, err, requestId) {
+        metrics.recordRpc(procedure.slice(1), Code[err.code] ?? "Unknown", 0);
+        writeRpcLine(logger, 0, err, { requestId: requestId ?? randomUUID(), procedure });
+      },
+      limits: {
+        idleTimeoutMs: config.websocketIdleTimeoutMs,
+        maxSessionMs: config.websocketMaxSessionMs,
+        maxMessageBytes: config.maxMessageBytes,
+      },
+    });
     const statusFastPath = createStatusFastPath({
       status: orchestrator.status,
       peek: orchestrator.peekStatus,
@@ -240,6 +259,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       handler,
       // A stream the boundary refuses goes on to the request handler, which answers the refusal.
       takeStream: (stream, headers) => boundary.refusal(headers) === undefined && statusFastPath(stream, headers),
+      takeUpgrade: websockets.take,
       limits: config,
       tls: tlsContext && { context: tlsContext, requireClientCertificate: config.tlsClientCa !== "" },
     });
@@ -275,6 +295,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
         // Work under way (a reconcile pass) ends before the store it reads closes, so no container
         // it creates appears after close. It ends alongside the drain of calls, within the same grace.
         const closing = Promise.race([orchestrator.close(), sleep(config.shutdownGraceMs, undefined, { ref: false })]);
+        websockets.close();
         await server.close(config.shutdownGraceMs);
         await closing;
         store.close();

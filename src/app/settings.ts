@@ -512,6 +512,20 @@ export const settings = {
     parse: integer(100, 86_400_000),
     doc: "ms a connection with no call in flight is kept open",
   }),
+  websocketIdleTimeoutMs: setting({
+    env: ["DOCKHAND_WEBSOCKET_IDLE_TIMEOUT_MS"],
+    yaml: ["dockhand.limits.websocket_idle_timeout_ms"],
+    default: 30 * 60_000,
+    parse: integer(1000, 7 * 86_400_000),
+    doc: "ms a WebSocket session (the browser console's ExecSession or Attach) may pass with no message either way before it is ended",
+  }),
+  websocketMaxSessionMs: setting({
+    env: ["DOCKHAND_WEBSOCKET_MAX_SESSION_MS"],
+    yaml: ["dockhand.limits.websocket_max_session_ms"],
+    default: 12 * 3_600_000,
+    parse: integer(1000, 30 * 86_400_000),
+    doc: "ms a WebSocket session may last in all, however busy",
+  }),
 };
 
 export type Settings = typeof settings;

@@ -2,7 +2,9 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
+import type { Duplex } from "node:stream";
 import { trackIdleSessions } from "./idle-sessions.js";
+import { serveIgnoringUpgrade } from "./ignored-upgrade.js";
 
 type Handler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -11,6 +13,9 @@ type Handler = (
 
 /** Answers an HTTP/2 stream itself and returns true, or returns false to leave it to `handler`. */
 export type StreamTaker = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
+
+/** Takes an HTTP/1.1 upgrade request (a WebSocket) and returns true, or returns false to serve it as a plain request. */
+export type UpgradeTaker = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
 /** What one connection, and the listener as a whole, may hold. */
 export interface ConnectionLimits {
@@ -29,6 +34,7 @@ export interface ConnectionLimits {
 export interface OnePortServerOptions {
   handler: Handler;
   takeStream?: StreamTaker;
+  takeUpgrade?: UpgradeTaker;
   limits: ConnectionLimits;
   /** Serve TLS (ALPN h2 and http/1.1) with this context instead of cleartext. */
   tls?: {
@@ -85,6 +91,11 @@ export function createOnePortServer(options: OnePortServerOptions): OnePortServe
       for (const listener of compat) listener.call(h2, stream, headers, ...rest);
     });
   }
+  const { takeUpgrade } = options;
+  if (takeUpgrade)
+    h1.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!takeUpgrade(req, socket, head)) serveIgnoringUpgrade(h1, req, socket, head);
+    });
   const sessions = trackIdleSessions(h2, limits.idleTimeoutMs);
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
