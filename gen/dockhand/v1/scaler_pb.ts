@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Protocol, Service, UpdateStatus } from "./service_pb.js";
+import type { AutoscaleMetric, Protocol, Service, UpdateStatus } from "./service_pb.js";
 import { file_dockhand_v1_service } from "./service_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/scaler.proto.
  */
 export const file_dockhand_v1_scaler: GenFile = /*@__PURE__*/
-  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIokBCgxTY2FsZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCghyZXBsaWNhcxgCIAEoBUgAiAEBEhEKBHdhaXQYAyABKAhIAYgBARIrCgh3YWl0X2ZvchgEIAEoDjIZLmRvY2toYW5kLnYxLlNjYWxlV2FpdEZvckILCglfcmVwbGljYXNCBwoFX3dhaXQiOwoNU2NhbGVSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiAKEEdldFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChFHZXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiIKEldhdGNoU3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIkEKE1dhdGNoU3RhdHVzUmVzcG9uc2USKgoGc3RhdHVzGAEgASgLMhouZG9ja2hhbmQudjEuU2VydmljZVN0YXR1cyIWChRXYXRjaFNlcnZpY2VzUmVxdWVzdCJlChVXYXRjaFNlcnZpY2VzUmVzcG9uc2USDQoFcmVzZXQYASABKAgSLAoIc3RhdHVzZXMYAiADKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzEg8KB3JlbW92ZWQYAyADKAkilAMKDVNlcnZpY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0SMAoKY29udGFpbmVycxgEIAMoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIPCgd2ZXJzaW9uGAUgASgEEhUKDWNyYXNoX2xvb3BpbmcYBiABKAgSKgoIZmFpbHVyZXMYByADKAsyGC5kb2NraGFuZC52MS5TbG90RmFpbHVyZRIpCgZ1cGRhdGUYCCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMSDgoGcGF1c2VkGAkgASgNEg8KB2hlYWx0aHkYCiABKA0SEAoIc3RhcnRpbmcYCyABKA0SEQoJdW5oZWFsdGh5GAwgASgNEg0KBXJlYWR5GA0gASgNEiEKBWRyaWZ0GA4gASgLMhIuZG9ja2hhbmQudjEuRHJpZnQSKgoKY29uZGl0aW9ucxgPIAMoCzIWLmRvY2toYW5kLnYxLkNvbmRpdGlvbiKwAQoJQ29uZGl0aW9uEgwKBHR5cGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIMCgRzbG90GAMgASgNEjMKD2ZpcnN0X3NlZW5fdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF9zZWVuX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWNvdW50GAYgASgNInsKBURyaWZ0EgwKBHdoYXQYASABKAkSMQoNZGV0ZWN0ZWRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNcmVwYWlyZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAivQEKC1Nsb3RGYWlsdXJlEgwKBHNsb3QYASABKA0SEQoJZXhpdF9jb2RlGAIgASgFEg4KBnJlYXNvbhgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgFIAEoDRI1ChFuZXh0X2F0dGVtcHRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAivgIKD0NvbnRhaW5lclN0YXR1cxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBHNsb3QYAyABKA0SKgoFc3RhdGUYBCABKA4yGy5kb2NraGFuZC52MS5Db250YWluZXJTdGF0ZRIpCgZoZWFsdGgYBSABKA4yGS5kb2NraGFuZC52MS5IZWFsdGhTdGF0dXMSKQoFcG9ydHMYBiADKAsyGi5kb2NraGFuZC52MS5QdWJsaXNoZWRQb3J0Ei4KCnN0YXJ0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEmRlZmluaXRpb25fdmVyc2lvbhgIIAEoBBIRCglleGl0X2NvZGUYCSABKAUSDwoHbm9kZV9pZBgKIAEoCRIRCglub2RlX25hbWUYCyABKAkidAoNUHVibGlzaGVkUG9ydBIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEg8KB2hvc3RfaXAYAyABKAkSEQoJaG9zdF9wb3J0GAQgASgNIj8KDVNjYWxlUHJvZ3Jlc3MSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0iFAoSTGlzdE9ycGhhbnNSZXF1ZXN0IkQKE0xpc3RPcnBoYW5zUmVzcG9uc2USLQoHb3JwaGFucxgBIAMoCzIcLmRvY2toYW5kLnYxLk9ycGhhbkNvbnRhaW5lciK5AQoPT3JwaGFuQ29udGFpbmVyEg8KB3NlcnZpY2UYASABKAkSLwoJY29udGFpbmVyGAIgASgLMhwuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdHVzEjMKD2ZpcnN0X3NlZW5fdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVtb3ZlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh8KD1JvbGxiYWNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIjkKEFJvbGxiYWNrUmVzcG9uc2USJQoHc2VydmljZRgBIAEoCzIULmRvY2toYW5kLnYxLlNlcnZpY2UiGgoYTGlzdFVudXNlZFZvbHVtZXNSZXF1ZXN0IkcKGUxpc3RVbnVzZWRWb2x1bWVzUmVzcG9uc2USKgoHdm9sdW1lcxgBIAMoCzIZLmRvY2toYW5kLnYxLlVudXNlZFZvbHVtZSJsCgxVbnVzZWRWb2x1bWUSDAoEbmFtZRgBIAEoCRIPCgdzZXJ2aWNlGAIgASgJEgwKBHNsb3QYAyABKA0SLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlQKGFN0cmVhbVNlcnZpY2VMb2dzUmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBmZvbGxvdxgCIAEoCBIRCgR0YWlsGAMgASgFSACIAQFCBwoFX3RhaWwivgEKGVN0cmVhbVNlcnZpY2VMb2dzUmVzcG9uc2USDAoEc2xvdBgBIAEoDRIUCgxjb250YWluZXJfaWQYAiABKAkSDwoHbm9kZV9pZBgDIAEoCRIRCglub2RlX25hbWUYBCABKAkSDgoGc3RkZXJyGAUgASgIEgwKBGxpbmUYBiABKAkSKAoEdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJY29udGludWVkGAggASgIKmQKDFNjYWxlV2FpdEZvchIeChpTQ0FMRV9XQUlUX0ZPUl9VTlNQRUNJRklFRBAAEhoKFlNDQUxFX1dBSVRfRk9SX1JVTk5JTkcQARIYChRTQ0FMRV9XQUlUX0ZPUl9SRUFEWRACKvsBCg5Db250YWluZXJTdGF0ZRIfChtDT05UQUlORVJfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdDT05UQUlORVJfU1RBVEVfQ1JFQVRFRBABEhsKF0NPTlRBSU5FUl9TVEFURV9SVU5OSU5HEAISGgoWQ09OVEFJTkVSX1NUQVRFX1BBVVNFRBADEh4KGkNPTlRBSU5FUl9TVEFURV9SRVNUQVJUSU5HEAQSHAoYQ09OVEFJTkVSX1NUQVRFX1JFTU9WSU5HEAUSGgoWQ09OVEFJTkVSX1NUQVRFX0VYSVRFRBAGEhgKFENPTlRBSU5FUl9TVEFURV9ERUFEEAcqgQEKDEhlYWx0aFN0YXR1cxIdChlIRUFMVEhfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWSEVBTFRIX1NUQVRVU19TVEFSVElORxABEhkKFUhFQUxUSF9TVEFUVVNfSEVBTFRIWRACEhsKF0hFQUxUSF9TVEFUVVNfVU5IRUFMVEhZEAMypwUKBlNjYWxlchI+CgVTY2FsZRIZLmRvY2toYW5kLnYxLlNjYWxlUmVxdWVzdBoaLmRvY2toYW5kLnYxLlNjYWxlUmVzcG9uc2USSgoJR2V0U3RhdHVzEh0uZG9ja2hhbmQudjEuR2V0U3RhdHVzUmVxdWVzdBoeLmRvY2toYW5kLnYxLkdldFN0YXR1c1Jlc3BvbnNlElIKC1dhdGNoU3RhdHVzEh8uZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuV2F0Y2hTdGF0dXNSZXNwb25zZTABEmQKEVN0cmVhbVNlcnZpY2VMb2dzEiUuZG9ja2hhbmQudjEuU3RyZWFtU2VydmljZUxvZ3NSZXF1ZXN0GiYuZG9ja2hhbmQudjEuU3RyZWFtU2VydmljZUxvZ3NSZXNwb25zZTABElgKDVdhdGNoU2VydmljZXMSIS5kb2NraGFuZC52MS5XYXRjaFNlcnZpY2VzUmVxdWVzdBoiLmRvY2toYW5kLnYxLldhdGNoU2VydmljZXNSZXNwb25zZTABElAKC0xpc3RPcnBoYW5zEh8uZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXF1ZXN0GiAuZG9ja2hhbmQudjEuTGlzdE9ycGhhbnNSZXNwb25zZRJHCghSb2xsYmFjaxIcLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVxdWVzdBodLmRvY2toYW5kLnYxLlJvbGxiYWNrUmVzcG9uc2USYgoRTGlzdFVudXNlZFZvbHVtZXMSJS5kb2NraGFuZC52MS5MaXN0VW51c2VkVm9sdW1lc1JlcXVlc3QaJi5kb2NraGFuZC52MS5MaXN0VW51c2VkVm9sdW1lc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
+  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIokBCgxTY2FsZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCghyZXBsaWNhcxgCIAEoBUgAiAEBEhEKBHdhaXQYAyABKAhIAYgBARIrCgh3YWl0X2ZvchgEIAEoDjIZLmRvY2toYW5kLnYxLlNjYWxlV2FpdEZvckILCglfcmVwbGljYXNCBwoFX3dhaXQiOwoNU2NhbGVSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiAKEEdldFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChFHZXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiIKEldhdGNoU3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIkEKE1dhdGNoU3RhdHVzUmVzcG9uc2USKgoGc3RhdHVzGAEgASgLMhouZG9ja2hhbmQudjEuU2VydmljZVN0YXR1cyIWChRXYXRjaFNlcnZpY2VzUmVxdWVzdCJlChVXYXRjaFNlcnZpY2VzUmVzcG9uc2USDQoFcmVzZXQYASABKAgSLAoIc3RhdHVzZXMYAiADKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzEg8KB3JlbW92ZWQYAyADKAki1QMKDVNlcnZpY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0SMAoKY29udGFpbmVycxgEIAMoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIPCgd2ZXJzaW9uGAUgASgEEhUKDWNyYXNoX2xvb3BpbmcYBiABKAgSKgoIZmFpbHVyZXMYByADKAsyGC5kb2NraGFuZC52MS5TbG90RmFpbHVyZRIpCgZ1cGRhdGUYCCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMSDgoGcGF1c2VkGAkgASgNEg8KB2hlYWx0aHkYCiABKA0SEAoIc3RhcnRpbmcYCyABKA0SEQoJdW5oZWFsdGh5GAwgASgNEg0KBXJlYWR5GA0gASgNEiEKBWRyaWZ0GA4gASgLMhIuZG9ja2hhbmQudjEuRHJpZnQSKgoKY29uZGl0aW9ucxgPIAMoCzIWLmRvY2toYW5kLnYxLkNvbmRpdGlvbhI/ChdsYXN0X2F1dG9zY2FsZV9kZWNpc2lvbhgeIAEoCzIeLmRvY2toYW5kLnYxLkF1dG9zY2FsZURlY2lzaW9uItQBChFBdXRvc2NhbGVEZWNpc2lvbhIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgZtZXRyaWMYAiABKA4yHC5kb2NraGFuZC52MS5BdXRvc2NhbGVNZXRyaWMSDQoFdmFsdWUYAyABKAESDgoGdGFyZ2V0GAQgASgBEhUKDWZyb21fcmVwbGljYXMYBSABKA0SEwoLdG9fcmVwbGljYXMYBiABKA0SCwoDd2h5GAcgASgJEg8KB3NhbXBsZXMYCCABKA0isAEKCUNvbmRpdGlvbhIMCgR0eXBlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDAoEc2xvdBgDIAEoDRIzCg9maXJzdF9zZWVuX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2Vlbl90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgGIAEoDSJ7CgVEcmlmdBIMCgR3aGF0GAEgASgJEjEKDWRldGVjdGVkX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDXJlcGFpcmVkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr0BCgtTbG90RmFpbHVyZRIMCgRzbG90GAEgASgNEhEKCWV4aXRfY29kZRgCIAEoBRIOCgZyZWFzb24YAyABKAkSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYBSABKA0SNQoRbmV4dF9hdHRlbXB0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr4CCg9Db250YWluZXJTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRzbG90GAMgASgNEioKBXN0YXRlGAQgASgOMhsuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdGUSKQoGaGVhbHRoGAUgASgOMhkuZG9ja2hhbmQudjEuSGVhbHRoU3RhdHVzEikKBXBvcnRzGAYgAygLMhouZG9ja2hhbmQudjEuUHVibGlzaGVkUG9ydBIuCgpzdGFydF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJkZWZpbml0aW9uX3ZlcnNpb24YCCABKAQSEQoJZXhpdF9jb2RlGAkgASgFEg8KB25vZGVfaWQYCiABKAkSEQoJbm9kZV9uYW1lGAsgASgJInQKDVB1Ymxpc2hlZFBvcnQSFgoOY29udGFpbmVyX3BvcnQYASABKA0SJwoIcHJvdG9jb2wYAiABKA4yFS5kb2NraGFuZC52MS5Qcm90b2NvbBIPCgdob3N0X2lwGAMgASgJEhEKCWhvc3RfcG9ydBgEIAEoDSI/Cg1TY2FsZVByb2dyZXNzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNIhQKEkxpc3RPcnBoYW5zUmVxdWVzdCJEChNMaXN0T3JwaGFuc1Jlc3BvbnNlEi0KB29ycGhhbnMYASADKAsyHC5kb2NraGFuZC52MS5PcnBoYW5Db250YWluZXIiuQEKD09ycGhhbkNvbnRhaW5lchIPCgdzZXJ2aWNlGAEgASgJEi8KCWNvbnRhaW5lchgCIAEoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIzCg9maXJzdF9zZWVuX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlbW92ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIfCg9Sb2xsYmFja1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI5ChBSb2xsYmFja1Jlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlIhoKGExpc3RVbnVzZWRWb2x1bWVzUmVxdWVzdCJHChlMaXN0VW51c2VkVm9sdW1lc1Jlc3BvbnNlEioKB3ZvbHVtZXMYASADKAsyGS5kb2NraGFuZC52MS5VbnVzZWRWb2x1bWUibAoMVW51c2VkVm9sdW1lEgwKBG5hbWUYASABKAkSDwoHc2VydmljZRgCIAEoCRIMCgRzbG90GAMgASgNEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJUChhTdHJlYW1TZXJ2aWNlTG9nc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIOCgZmb2xsb3cYAiABKAgSEQoEdGFpbBgDIAEoBUgAiAEBQgcKBV90YWlsIr4BChlTdHJlYW1TZXJ2aWNlTG9nc1Jlc3BvbnNlEgwKBHNsb3QYASABKA0SFAoMY29udGFpbmVyX2lkGAIgASgJEg8KB25vZGVfaWQYAyABKAkSEQoJbm9kZV9uYW1lGAQgASgJEg4KBnN0ZGVychgFIAEoCBIMCgRsaW5lGAYgASgJEigKBHRpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWNvbnRpbnVlZBgIIAEoCCpkCgxTY2FsZVdhaXRGb3ISHgoaU0NBTEVfV0FJVF9GT1JfVU5TUEVDSUZJRUQQABIaChZTQ0FMRV9XQUlUX0ZPUl9SVU5OSU5HEAESGAoUU0NBTEVfV0FJVF9GT1JfUkVBRFkQAir7AQoOQ29udGFpbmVyU3RhdGUSHwobQ09OVEFJTkVSX1NUQVRFX1VOU1BFQ0lGSUVEEAASGwoXQ09OVEFJTkVSX1NUQVRFX0NSRUFURUQQARIbChdDT05UQUlORVJfU1RBVEVfUlVOTklORxACEhoKFkNPTlRBSU5FUl9TVEFURV9QQVVTRUQQAxIeChpDT05UQUlORVJfU1RBVEVfUkVTVEFSVElORxAEEhwKGENPTlRBSU5FUl9TVEFURV9SRU1PVklORxAFEhoKFkNPTlRBSU5FUl9TVEFURV9FWElURUQQBhIYChRDT05UQUlORVJfU1RBVEVfREVBRBAHKoEBCgxIZWFsdGhTdGF0dXMSHQoZSEVBTFRIX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFkhFQUxUSF9TVEFUVVNfU1RBUlRJTkcQARIZChVIRUFMVEhfU1RBVFVTX0hFQUxUSFkQAhIbChdIRUFMVEhfU1RBVFVTX1VOSEVBTFRIWRADMqcFCgZTY2FsZXISPgoFU2NhbGUSGS5kb2NraGFuZC52MS5TY2FsZVJlcXVlc3QaGi5kb2NraGFuZC52MS5TY2FsZVJlc3BvbnNlEkoKCUdldFN0YXR1cxIdLmRvY2toYW5kLnYxLkdldFN0YXR1c1JlcXVlc3QaHi5kb2NraGFuZC52MS5HZXRTdGF0dXNSZXNwb25zZRJSCgtXYXRjaFN0YXR1cxIfLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVxdWVzdBogLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVzcG9uc2UwARJkChFTdHJlYW1TZXJ2aWNlTG9ncxIlLmRvY2toYW5kLnYxLlN0cmVhbVNlcnZpY2VMb2dzUmVxdWVzdBomLmRvY2toYW5kLnYxLlN0cmVhbVNlcnZpY2VMb2dzUmVzcG9uc2UwARJYCg1XYXRjaFNlcnZpY2VzEiEuZG9ja2hhbmQudjEuV2F0Y2hTZXJ2aWNlc1JlcXVlc3QaIi5kb2NraGFuZC52MS5XYXRjaFNlcnZpY2VzUmVzcG9uc2UwARJQCgtMaXN0T3JwaGFucxIfLmRvY2toYW5kLnYxLkxpc3RPcnBoYW5zUmVxdWVzdBogLmRvY2toYW5kLnYxLkxpc3RPcnBoYW5zUmVzcG9uc2USRwoIUm9sbGJhY2sSHC5kb2NraGFuZC52MS5Sb2xsYmFja1JlcXVlc3QaHS5kb2NraGFuZC52MS5Sb2xsYmFja1Jlc3BvbnNlEmIKEUxpc3RVbnVzZWRWb2x1bWVzEiUuZG9ja2hhbmQudjEuTGlzdFVudXNlZFZvbHVtZXNSZXF1ZXN0GiYuZG9ja2hhbmQudjEuTGlzdFVudXNlZFZvbHVtZXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
 
 /**
  * Request of Scaler.Scale.
@@ -345,6 +345,16 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
    * @generated from field: repeated dockhand.v1.Condition conditions = 15;
    */
   conditions: Condition[];
+
+  /**
+   * The autoscaler's latest decision (Service.autoscale): a change of count, or a new reason to
+   * hold it (within tolerance, cooldown, at a limit, no samples, a failed query, paused). An
+   * evaluation that holds for the same reason as the one before is not recorded again. Unset
+   * when the service has no policy or none was evaluated yet.
+   *
+   * @generated from field: dockhand.v1.AutoscaleDecision last_autoscale_decision = 30;
+   */
+  lastAutoscaleDecision?: AutoscaleDecision | undefined;
 };
 
 /**
@@ -353,6 +363,78 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
  */
 export const ServiceStatusSchema: GenMessage<ServiceStatus> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 8);
+
+/**
+ * One decision of the autoscaler.
+ *
+ * @generated from message dockhand.v1.AutoscaleDecision
+ */
+export type AutoscaleDecision = Message<"dockhand.v1.AutoscaleDecision"> & {
+  /**
+   * When it was made.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 1;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * What was measured.
+   *
+   * @generated from field: dockhand.v1.AutoscaleMetric metric = 2;
+   */
+  metric: AutoscaleMetric;
+
+  /**
+   * The measured value (the average over `samples` replicas for CPU and memory); 0 when nothing
+   * could be measured.
+   *
+   * @generated from field: double value = 3;
+   */
+  value: number;
+
+  /**
+   * The policy's target.
+   *
+   * @generated from field: double target = 4;
+   */
+  target: number;
+
+  /**
+   * The desired count before the decision.
+   *
+   * @generated from field: uint32 from_replicas = 5;
+   */
+  fromReplicas: number;
+
+  /**
+   * The desired count it chose; equal to `from_replicas` when it held.
+   *
+   * @generated from field: uint32 to_replicas = 6;
+   */
+  toReplicas: number;
+
+  /**
+   * Why, for a person: "cpu 91.2 % > target 50 % (x1.82) on 1 replica: 1 -> 2", "within 10 % of
+   * the target", "cooldown: scale-down waits until ...", "no samples: ...".
+   *
+   * @generated from field: string why = 7;
+   */
+  why: string;
+
+  /**
+   * Replicas measured (CPU and memory); 0 for a query.
+   *
+   * @generated from field: uint32 samples = 8;
+   */
+  samples: number;
+};
+
+/**
+ * Describes the message dockhand.v1.AutoscaleDecision.
+ * Use `create(AutoscaleDecisionSchema)` to create a new message.
+ */
+export const AutoscaleDecisionSchema: GenMessage<AutoscaleDecision> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 9);
 
 /**
  * One reason a service is not where it should be.
@@ -410,7 +492,7 @@ export type Condition = Message<"dockhand.v1.Condition"> & {
  * Use `create(ConditionSchema)` to create a new message.
  */
 export const ConditionSchema: GenMessage<Condition> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 9);
+  messageDesc(file_dockhand_v1_scaler, 10);
 
 /**
  * Something changed a service outside dockhand, and when dockhand put it back.
@@ -448,7 +530,7 @@ export type Drift = Message<"dockhand.v1.Drift"> & {
  * Use `create(DriftSchema)` to create a new message.
  */
 export const DriftSchema: GenMessage<Drift> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 10);
+  messageDesc(file_dockhand_v1_scaler, 11);
 
 /**
  * Why the container of a slot stopped, and when the slot will be filled again.
@@ -504,7 +586,7 @@ export type SlotFailure = Message<"dockhand.v1.SlotFailure"> & {
  * Use `create(SlotFailureSchema)` to create a new message.
  */
 export const SlotFailureSchema: GenMessage<SlotFailure> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 11);
+  messageDesc(file_dockhand_v1_scaler, 12);
 
 /**
  * One container of a service.
@@ -598,7 +680,7 @@ export type ContainerStatus = Message<"dockhand.v1.ContainerStatus"> & {
  * Use `create(ContainerStatusSchema)` to create a new message.
  */
 export const ContainerStatusSchema: GenMessage<ContainerStatus> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 12);
+  messageDesc(file_dockhand_v1_scaler, 13);
 
 /**
  * A container port and where the engine published it.
@@ -640,7 +722,7 @@ export type PublishedPort = Message<"dockhand.v1.PublishedPort"> & {
  * Use `create(PublishedPortSchema)` to create a new message.
  */
 export const PublishedPortSchema: GenMessage<PublishedPort> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 13);
+  messageDesc(file_dockhand_v1_scaler, 14);
 
 /**
  * Error detail of a Scale that failed part-way: how far it got.
@@ -675,7 +757,7 @@ export type ScaleProgress = Message<"dockhand.v1.ScaleProgress"> & {
  * Use `create(ScaleProgressSchema)` to create a new message.
  */
 export const ScaleProgressSchema: GenMessage<ScaleProgress> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 14);
+  messageDesc(file_dockhand_v1_scaler, 15);
 
 /**
  * Request of Scaler.ListOrphans. It has no fields.
@@ -690,7 +772,7 @@ export type ListOrphansRequest = Message<"dockhand.v1.ListOrphansRequest"> & {
  * Use `create(ListOrphansRequestSchema)` to create a new message.
  */
 export const ListOrphansRequestSchema: GenMessage<ListOrphansRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 15);
+  messageDesc(file_dockhand_v1_scaler, 16);
 
 /**
  * Response of Scaler.ListOrphans.
@@ -711,7 +793,7 @@ export type ListOrphansResponse = Message<"dockhand.v1.ListOrphansResponse"> & {
  * Use `create(ListOrphansResponseSchema)` to create a new message.
  */
 export const ListOrphansResponseSchema: GenMessage<ListOrphansResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 16);
+  messageDesc(file_dockhand_v1_scaler, 17);
 
 /**
  * A container with dockhand's labels whose service has no definition.
@@ -753,7 +835,7 @@ export type OrphanContainer = Message<"dockhand.v1.OrphanContainer"> & {
  * Use `create(OrphanContainerSchema)` to create a new message.
  */
 export const OrphanContainerSchema: GenMessage<OrphanContainer> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 17);
+  messageDesc(file_dockhand_v1_scaler, 18);
 
 /**
  * Request of Scaler.Rollback.
@@ -774,7 +856,7 @@ export type RollbackRequest = Message<"dockhand.v1.RollbackRequest"> & {
  * Use `create(RollbackRequestSchema)` to create a new message.
  */
 export const RollbackRequestSchema: GenMessage<RollbackRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 18);
+  messageDesc(file_dockhand_v1_scaler, 19);
 
 /**
  * Response of Scaler.Rollback.
@@ -795,7 +877,7 @@ export type RollbackResponse = Message<"dockhand.v1.RollbackResponse"> & {
  * Use `create(RollbackResponseSchema)` to create a new message.
  */
 export const RollbackResponseSchema: GenMessage<RollbackResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 19);
+  messageDesc(file_dockhand_v1_scaler, 20);
 
 /**
  * Request of Scaler.ListUnusedVolumes. It has no fields.
@@ -810,7 +892,7 @@ export type ListUnusedVolumesRequest = Message<"dockhand.v1.ListUnusedVolumesReq
  * Use `create(ListUnusedVolumesRequestSchema)` to create a new message.
  */
 export const ListUnusedVolumesRequestSchema: GenMessage<ListUnusedVolumesRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 20);
+  messageDesc(file_dockhand_v1_scaler, 21);
 
 /**
  * Response of Scaler.ListUnusedVolumes.
@@ -831,7 +913,7 @@ export type ListUnusedVolumesResponse = Message<"dockhand.v1.ListUnusedVolumesRe
  * Use `create(ListUnusedVolumesResponseSchema)` to create a new message.
  */
 export const ListUnusedVolumesResponseSchema: GenMessage<ListUnusedVolumesResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 21);
+  messageDesc(file_dockhand_v1_scaler, 22);
 
 /**
  * A volume dockhand created that no definition mounts.
@@ -873,7 +955,7 @@ export type UnusedVolume = Message<"dockhand.v1.UnusedVolume"> & {
  * Use `create(UnusedVolumeSchema)` to create a new message.
  */
 export const UnusedVolumeSchema: GenMessage<UnusedVolume> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 22);
+  messageDesc(file_dockhand_v1_scaler, 23);
 
 /**
  * Request of Scaler.StreamServiceLogs.
@@ -909,7 +991,7 @@ export type StreamServiceLogsRequest = Message<"dockhand.v1.StreamServiceLogsReq
  * Use `create(StreamServiceLogsRequestSchema)` to create a new message.
  */
 export const StreamServiceLogsRequestSchema: GenMessage<StreamServiceLogsRequest> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 23);
+  messageDesc(file_dockhand_v1_scaler, 24);
 
 /**
  * One line of a service's merged logs.
@@ -980,7 +1062,7 @@ export type StreamServiceLogsResponse = Message<"dockhand.v1.StreamServiceLogsRe
  * Use `create(StreamServiceLogsResponseSchema)` to create a new message.
  */
 export const StreamServiceLogsResponseSchema: GenMessage<StreamServiceLogsResponse> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_scaler, 24);
+  messageDesc(file_dockhand_v1_scaler, 25);
 
 /**
  * What a Scale with `wait` waits for.

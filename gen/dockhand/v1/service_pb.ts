@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/service.proto.
  */
 export const file_dockhand_v1_service: GenFile = /*@__PURE__*/
-  fileDesc("Chlkb2NraGFuZC92MS9zZXJ2aWNlLnByb3RvEgtkb2NraGFuZC52MSLXBwoHU2VydmljZRIMCgRuYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEg8KB2NvbW1hbmQYAyADKAkSOgoLZW52aXJvbm1lbnQYBCADKAsyJS5kb2NraGFuZC52MS5TZXJ2aWNlLkVudmlyb25tZW50RW50cnkSJwoFcG9ydHMYBSADKAsyGC5kb2NraGFuZC52MS5Qb3J0TWFwcGluZxIwCgZsYWJlbHMYBiADKAsyIC5kb2NraGFuZC52MS5TZXJ2aWNlLkxhYmVsc0VudHJ5EjQKEXN0b3BfZ3JhY2VfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGluaXQYCCABKAgSMgoOcmVzdGFydF9wb2xpY3kYCSABKAsyGi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5EikKCXJlc291cmNlcxgKIAEoCzIWLmRvY2toYW5kLnYxLlJlc291cmNlcxI2ChB1bmhlYWx0aHlfYWN0aW9uGAsgASgOMhwuZG9ja2hhbmQudjEuVW5oZWFsdGh5QWN0aW9uEjAKDXVwZGF0ZV9jb25maWcYDCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVDb25maWcSLgoMaGVhbHRoX2NoZWNrGA0gASgLMhguZG9ja2hhbmQudjEuSGVhbHRoQ2hlY2sSKQoGbW91bnRzGA4gAygLMhkuZG9ja2hhbmQudjEuU2VydmljZU1vdW50EiEKGXJlYWRfb25seV9yb290X2ZpbGVzeXN0ZW0YDyABKAgSEAoIbmV0d29ya3MYECADKAkSJwoHc2VjcmV0cxgRIAMoCzIWLmRvY2toYW5kLnYxLkZpbGVNb3VudBInCgdjb25maWdzGBIgAygLMhYuZG9ja2hhbmQudjEuRmlsZU1vdW50Eg8KB3ZlcnNpb24YFCABKAQSEAoIcmVwbGljYXMYFSABKA0SLwoLY3JlYXRlX3RpbWUYFiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCg11cGRhdGVfc3RhdHVzGBggASgLMhkuZG9ja2hhbmQudjEuVXBkYXRlU3RhdHVzGjIKEEVudmlyb25tZW50RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItYBCgtIZWFsdGhDaGVjaxIPCgdjb21tYW5kGAEgAygJEg0KBXNoZWxsGAIgASgJEgwKBG5vbmUYAyABKAgSKwoIaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdyZXRyaWVzGAYgASgNEi8KDHN0YXJ0X3BlcmlvZBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKaAQoMU2VydmljZU1vdW50EisKBHR5cGUYASABKA4yHS5kb2NraGFuZC52MS5TZXJ2aWNlTW91bnRUeXBlEg4KBnRhcmdldBgCIAEoCRIOCgZzb3VyY2UYAyABKAkSEAoIcGVyX3Nsb3QYBCABKAgSEQoJcmVhZF9vbmx5GAUgASgIEhgKEHRtcGZzX3NpemVfYnl0ZXMYBiABKAQiUQoJRmlsZU1vdW50EgwKBG5hbWUYASABKAkSDgoGdGFyZ2V0GAIgASgJEgwKBG1vZGUYAyABKA0SCwoDdWlkGAQgASgNEgsKA2dpZBgFIAEoDSLGAgoMVXBkYXRlQ29uZmlnEhMKC3BhcmFsbGVsaXNtGAEgASgNEigKBWRlbGF5GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEicKBW9yZGVyGAMgASgOMhguZG9ja2hhbmQudjEuVXBkYXRlT3JkZXISKgoHbW9uaXRvchgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI4Cg5mYWlsdXJlX2FjdGlvbhgFIAEoDjIgLmRvY2toYW5kLnYxLlVwZGF0ZUZhaWx1cmVBY3Rpb24SMwoQbWluX2hlYWx0aHlfdGltZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzChBoZWFsdGh5X2RlYWRsaW5lGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uItABCgxVcGRhdGVTdGF0dXMSJwoFc3RhdGUYASABKA4yGC5kb2NraGFuZC52MS5VcGRhdGVTdGF0ZRIPCgdtZXNzYWdlGAIgASgJEhQKDGZyb21fdmVyc2lvbhgDIAEoBBISCgp0b192ZXJzaW9uGAQgASgEEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJyCgtQb3J0TWFwcGluZxIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEhEKCWhvc3RfcG9ydBgDIAEoDRIPCgdob3N0X2lwGAQgASgJIlIKDVJlc3RhcnRQb2xpY3kSLAoEbW9kZRgBIAEoDjIeLmRvY2toYW5kLnYxLlJlc3RhcnRQb2xpY3lNb2RlEhMKC21heF9yZXRyaWVzGAIgASgNIjUKCVJlc291cmNlcxIUCgxtZW1vcnlfYnl0ZXMYASABKAQSEgoKY3B1X21pbGxpcxgCIAEoDSqQAQoQU2VydmljZU1vdW50VHlwZRIiCh5TRVJWSUNFX01PVU5UX1RZUEVfVU5TUEVDSUZJRUQQABIdChlTRVJWSUNFX01PVU5UX1RZUEVfVk9MVU1FEAESHAoYU0VSVklDRV9NT1VOVF9UWVBFX1RNUEZTEAISGwoXU0VSVklDRV9NT1VOVF9UWVBFX0JJTkQQAypmCgtVcGRhdGVPcmRlchIcChhVUERBVEVfT1JERVJfVU5TUEVDSUZJRUQQABIbChdVUERBVEVfT1JERVJfU1RPUF9GSVJTVBABEhwKGFVQREFURV9PUkRFUl9TVEFSVF9GSVJTVBACKoEBChNVcGRhdGVGYWlsdXJlQWN0aW9uEiUKIVVQREFURV9GQUlMVVJFX0FDVElPTl9VTlNQRUNJRklFRBAAEh8KG1VQREFURV9GQUlMVVJFX0FDVElPTl9QQVVTRRABEiIKHlVQREFURV9GQUlMVVJFX0FDVElPTl9ST0xMQkFDSxACKrgBCgtVcGRhdGVTdGF0ZRIcChhVUERBVEVfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVVUERBVEVfU1RBVEVfVVBEQVRJTkcQARIXChNVUERBVEVfU1RBVEVfUEFVU0VEEAISHQoZVVBEQVRFX1NUQVRFX1JPTExJTkdfQkFDSxADEhwKGFVQREFURV9TVEFURV9ST0xMRURfQkFDSxAEEhoKFlVQREFURV9TVEFURV9DT01QTEVURUQQBSpbCghQcm90b2NvbBIYChRQUk9UT0NPTF9VTlNQRUNJRklFRBAAEhAKDFBST1RPQ09MX1RDUBABEhAKDFBST1RPQ09MX1VEUBACEhEKDVBST1RPQ09MX1NDVFAQAyrAAQoRUmVzdGFydFBvbGljeU1vZGUSIwofUkVTVEFSVF9QT0xJQ1lfTU9ERV9VTlNQRUNJRklFRBAAEhoKFlJFU1RBUlRfUE9MSUNZX01PREVfTk8QARIeChpSRVNUQVJUX1BPTElDWV9NT0RFX0FMV0FZUxACEiIKHlJFU1RBUlRfUE9MSUNZX01PREVfT05fRkFJTFVSRRADEiYKIlJFU1RBUlRfUE9MSUNZX01PREVfVU5MRVNTX1NUT1BQRUQQBCpuCg9VbmhlYWx0aHlBY3Rpb24SIAocVU5IRUFMVEhZX0FDVElPTl9VTlNQRUNJRklFRBAAEhwKGFVOSEVBTFRIWV9BQ1RJT05fUkVQTEFDRRABEhsKF1VOSEVBTFRIWV9BQ1RJT05fSUdOT1JFEAJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chlkb2NraGFuZC92MS9zZXJ2aWNlLnByb3RvEgtkb2NraGFuZC52MSKICAoHU2VydmljZRIMCgRuYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEg8KB2NvbW1hbmQYAyADKAkSOgoLZW52aXJvbm1lbnQYBCADKAsyJS5kb2NraGFuZC52MS5TZXJ2aWNlLkVudmlyb25tZW50RW50cnkSJwoFcG9ydHMYBSADKAsyGC5kb2NraGFuZC52MS5Qb3J0TWFwcGluZxIwCgZsYWJlbHMYBiADKAsyIC5kb2NraGFuZC52MS5TZXJ2aWNlLkxhYmVsc0VudHJ5EjQKEXN0b3BfZ3JhY2VfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGluaXQYCCABKAgSMgoOcmVzdGFydF9wb2xpY3kYCSABKAsyGi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5EikKCXJlc291cmNlcxgKIAEoCzIWLmRvY2toYW5kLnYxLlJlc291cmNlcxI2ChB1bmhlYWx0aHlfYWN0aW9uGAsgASgOMhwuZG9ja2hhbmQudjEuVW5oZWFsdGh5QWN0aW9uEjAKDXVwZGF0ZV9jb25maWcYDCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVDb25maWcSLgoMaGVhbHRoX2NoZWNrGA0gASgLMhguZG9ja2hhbmQudjEuSGVhbHRoQ2hlY2sSKQoGbW91bnRzGA4gAygLMhkuZG9ja2hhbmQudjEuU2VydmljZU1vdW50EiEKGXJlYWRfb25seV9yb290X2ZpbGVzeXN0ZW0YDyABKAgSEAoIbmV0d29ya3MYECADKAkSJwoHc2VjcmV0cxgRIAMoCzIWLmRvY2toYW5kLnYxLkZpbGVNb3VudBInCgdjb25maWdzGBIgAygLMhYuZG9ja2hhbmQudjEuRmlsZU1vdW50Eg8KB3ZlcnNpb24YFCABKAQSEAoIcmVwbGljYXMYFSABKA0SLwoLY3JlYXRlX3RpbWUYFiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCg11cGRhdGVfc3RhdHVzGBggASgLMhkuZG9ja2hhbmQudjEuVXBkYXRlU3RhdHVzEi8KCWF1dG9zY2FsZRgeIAEoCzIcLmRvY2toYW5kLnYxLkF1dG9zY2FsZVBvbGljeRoyChBFbnZpcm9ubWVudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK0AgoPQXV0b3NjYWxlUG9saWN5EhQKDG1pbl9yZXBsaWNhcxgBIAEoDRIUCgxtYXhfcmVwbGljYXMYAiABKA0SLAoGbWV0cmljGAMgASgOMhwuZG9ja2hhbmQudjEuQXV0b3NjYWxlTWV0cmljEg4KBnRhcmdldBgEIAEoARINCgVxdWVyeRgFIAEoCRI2ChNldmFsdWF0aW9uX2ludGVydmFsGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KC2Nvb2xkb3duX3VwGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNvb2xkb3duX2Rvd24YCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGcGF1c2VkGAkgASgIItYBCgtIZWFsdGhDaGVjaxIPCgdjb21tYW5kGAEgAygJEg0KBXNoZWxsGAIgASgJEgwKBG5vbmUYAyABKAgSKwoIaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdyZXRyaWVzGAYgASgNEi8KDHN0YXJ0X3BlcmlvZBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKaAQoMU2VydmljZU1vdW50EisKBHR5cGUYASABKA4yHS5kb2NraGFuZC52MS5TZXJ2aWNlTW91bnRUeXBlEg4KBnRhcmdldBgCIAEoCRIOCgZzb3VyY2UYAyABKAkSEAoIcGVyX3Nsb3QYBCABKAgSEQoJcmVhZF9vbmx5GAUgASgIEhgKEHRtcGZzX3NpemVfYnl0ZXMYBiABKAQiUQoJRmlsZU1vdW50EgwKBG5hbWUYASABKAkSDgoGdGFyZ2V0GAIgASgJEgwKBG1vZGUYAyABKA0SCwoDdWlkGAQgASgNEgsKA2dpZBgFIAEoDSLGAgoMVXBkYXRlQ29uZmlnEhMKC3BhcmFsbGVsaXNtGAEgASgNEigKBWRlbGF5GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEicKBW9yZGVyGAMgASgOMhguZG9ja2hhbmQudjEuVXBkYXRlT3JkZXISKgoHbW9uaXRvchgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI4Cg5mYWlsdXJlX2FjdGlvbhgFIAEoDjIgLmRvY2toYW5kLnYxLlVwZGF0ZUZhaWx1cmVBY3Rpb24SMwoQbWluX2hlYWx0aHlfdGltZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzChBoZWFsdGh5X2RlYWRsaW5lGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uItABCgxVcGRhdGVTdGF0dXMSJwoFc3RhdGUYASABKA4yGC5kb2NraGFuZC52MS5VcGRhdGVTdGF0ZRIPCgdtZXNzYWdlGAIgASgJEhQKDGZyb21fdmVyc2lvbhgDIAEoBBISCgp0b192ZXJzaW9uGAQgASgEEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJyCgtQb3J0TWFwcGluZxIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEhEKCWhvc3RfcG9ydBgDIAEoDRIPCgdob3N0X2lwGAQgASgJIlIKDVJlc3RhcnRQb2xpY3kSLAoEbW9kZRgBIAEoDjIeLmRvY2toYW5kLnYxLlJlc3RhcnRQb2xpY3lNb2RlEhMKC21heF9yZXRyaWVzGAIgASgNIjUKCVJlc291cmNlcxIUCgxtZW1vcnlfYnl0ZXMYASABKAQSEgoKY3B1X21pbGxpcxgCIAEoDSqhAQoPQXV0b3NjYWxlTWV0cmljEiAKHEFVVE9TQ0FMRV9NRVRSSUNfVU5TUEVDSUZJRUQQABIgChxBVVRPU0NBTEVfTUVUUklDX0NQVV9QRVJDRU5UEAESIwofQVVUT1NDQUxFX01FVFJJQ19NRU1PUllfUEVSQ0VOVBACEiUKIUFVVE9TQ0FMRV9NRVRSSUNfUFJPTUVUSEVVU19RVUVSWRADKpABChBTZXJ2aWNlTW91bnRUeXBlEiIKHlNFUlZJQ0VfTU9VTlRfVFlQRV9VTlNQRUNJRklFRBAAEh0KGVNFUlZJQ0VfTU9VTlRfVFlQRV9WT0xVTUUQARIcChhTRVJWSUNFX01PVU5UX1RZUEVfVE1QRlMQAhIbChdTRVJWSUNFX01PVU5UX1RZUEVfQklORBADKmYKC1VwZGF0ZU9yZGVyEhwKGFVQREFURV9PUkRFUl9VTlNQRUNJRklFRBAAEhsKF1VQREFURV9PUkRFUl9TVE9QX0ZJUlNUEAESHAoYVVBEQVRFX09SREVSX1NUQVJUX0ZJUlNUEAIqgQEKE1VwZGF0ZUZhaWx1cmVBY3Rpb24SJQohVVBEQVRFX0ZBSUxVUkVfQUNUSU9OX1VOU1BFQ0lGSUVEEAASHwobVVBEQVRFX0ZBSUxVUkVfQUNUSU9OX1BBVVNFEAESIgoeVVBEQVRFX0ZBSUxVUkVfQUNUSU9OX1JPTExCQUNLEAIquAEKC1VwZGF0ZVN0YXRlEhwKGFVQREFURV9TVEFURV9VTlNQRUNJRklFRBAAEhkKFVVQREFURV9TVEFURV9VUERBVElORxABEhcKE1VQREFURV9TVEFURV9QQVVTRUQQAhIdChlVUERBVEVfU1RBVEVfUk9MTElOR19CQUNLEAMSHAoYVVBEQVRFX1NUQVRFX1JPTExFRF9CQUNLEAQSGgoWVVBEQVRFX1NUQVRFX0NPTVBMRVRFRBAFKlsKCFByb3RvY29sEhgKFFBST1RPQ09MX1VOU1BFQ0lGSUVEEAASEAoMUFJPVE9DT0xfVENQEAESEAoMUFJPVE9DT0xfVURQEAISEQoNUFJPVE9DT0xfU0NUUBADKsABChFSZXN0YXJ0UG9saWN5TW9kZRIjCh9SRVNUQVJUX1BPTElDWV9NT0RFX1VOU1BFQ0lGSUVEEAASGgoWUkVTVEFSVF9QT0xJQ1lfTU9ERV9OTxABEh4KGlJFU1RBUlRfUE9MSUNZX01PREVfQUxXQVlTEAISIgoeUkVTVEFSVF9QT0xJQ1lfTU9ERV9PTl9GQUlMVVJFEAMSJgoiUkVTVEFSVF9QT0xJQ1lfTU9ERV9VTkxFU1NfU1RPUFBFRBAEKm4KD1VuaGVhbHRoeUFjdGlvbhIgChxVTkhFQUxUSFlfQUNUSU9OX1VOU1BFQ0lGSUVEEAASHAoYVU5IRUFMVEhZX0FDVElPTl9SRVBMQUNFEAESGwoXVU5IRUFMVEhZX0FDVElPTl9JR05PUkUQAmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A service: a durable definition of what each of its containers runs. The Scaler keeps
@@ -218,6 +218,16 @@ export type Service = Message<"dockhand.v1.Service"> & {
    * @generated from field: dockhand.v1.UpdateStatus update_status = 24;
    */
   updateStatus?: UpdateStatus | undefined;
+
+  /**
+   * How dockhand scales the service on load (see AutoscalePolicy). Unset in UpdateService:
+   * keep the stored policy; a policy with `max_replicas` 0 removes it. Unset in CreateService:
+   * none. Changing only this field starts no update; the last decision shows in the status
+   * (ServiceStatus.last_autoscale_decision).
+   *
+   * @generated from field: dockhand.v1.AutoscalePolicy autoscale = 30;
+   */
+  autoscale?: AutoscalePolicy | undefined;
 };
 
 /**
@@ -226,6 +236,94 @@ export type Service = Message<"dockhand.v1.Service"> & {
  */
 export const ServiceSchema: GenMessage<Service> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_service, 0);
+
+/**
+ * The autoscaler's policy for a service, in the manner of Nomad's target-value strategy: each
+ * `evaluation_interval` it samples `metric`, and sets the count to
+ * ceil(value / target × count), clamped to `min_replicas`..`max_replicas`. A value within 10 %
+ * of the target changes nothing (no flapping). After a change, the next scale-up waits
+ * `cooldown_up` and the next scale-down `cooldown_down`. A Scale by a person sets the count
+ * until the next evaluation; pause the policy to keep it.
+ *
+ * @generated from message dockhand.v1.AutoscalePolicy
+ */
+export type AutoscalePolicy = Message<"dockhand.v1.AutoscalePolicy"> & {
+  /**
+   * Fewest replicas, 0 to `max_replicas`; at least 1 for CPU and memory (a service with no
+   * replica has nothing to measure).
+   *
+   * @generated from field: uint32 min_replicas = 1;
+   */
+  minReplicas: number;
+
+  /**
+   * Most replicas, 1 to the server's `max_replicas` (default 100); 1 for a service with a fixed
+   * host port. Required. 0 in UpdateService removes the policy.
+   *
+   * @generated from field: uint32 max_replicas = 2;
+   */
+  maxReplicas: number;
+
+  /**
+   * What is measured. Required.
+   *
+   * @generated from field: dockhand.v1.AutoscaleMetric metric = 3;
+   */
+  metric: AutoscaleMetric;
+
+  /**
+   * The value the metric should have. CPU and memory: a percentage above 0 and at most 100.
+   * A query: any value above 0, in the query's own unit (for example requests per second per
+   * replica).
+   *
+   * @generated from field: double target = 4;
+   */
+  target: number;
+
+  /**
+   * With AUTOSCALE_METRIC_PROMETHEUS_QUERY only: the PromQL instant query sent to the Prometheus
+   * server of dockhand's config (`dockhand.prometheus_url`), 1 to 4096 characters. Its value is
+   * the first sample of the result.
+   *
+   * @generated from field: string query = 5;
+   */
+  query: string;
+
+  /**
+   * Time between two evaluations, 1 s to 1 hour. Unset: 10 s.
+   *
+   * @generated from field: google.protobuf.Duration evaluation_interval = 6;
+   */
+  evaluationInterval?: Duration | undefined;
+
+  /**
+   * After a change of count, how long a scale-up waits, 0 to 24 hours. Unset: 30 s.
+   *
+   * @generated from field: google.protobuf.Duration cooldown_up = 7;
+   */
+  cooldownUp?: Duration | undefined;
+
+  /**
+   * After a change of count, how long a scale-down waits, 0 to 24 hours. Unset: 5 minutes.
+   *
+   * @generated from field: google.protobuf.Duration cooldown_down = 8;
+   */
+  cooldownDown?: Duration | undefined;
+
+  /**
+   * Stop evaluating; the count stays where it is (a Scale by a person holds). Default false.
+   *
+   * @generated from field: bool paused = 9;
+   */
+  paused: boolean;
+};
+
+/**
+ * Describes the message dockhand.v1.AutoscalePolicy.
+ * Use `create(AutoscalePolicySchema)` to create a new message.
+ */
+export const AutoscalePolicySchema: GenMessage<AutoscalePolicy> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 1);
 
 /**
  * A container's health check. Set at most one of `command`, `shell` and `none`; with none of
@@ -292,7 +390,7 @@ export type HealthCheck = Message<"dockhand.v1.HealthCheck"> & {
  * Use `create(HealthCheckSchema)` to create a new message.
  */
 export const HealthCheckSchema: GenMessage<HealthCheck> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 1);
+  messageDesc(file_dockhand_v1_service, 2);
 
 /**
  * One mount of a service's containers.
@@ -353,7 +451,7 @@ export type ServiceMount = Message<"dockhand.v1.ServiceMount"> & {
  * Use `create(ServiceMountSchema)` to create a new message.
  */
 export const ServiceMountSchema: GenMessage<ServiceMount> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 2);
+  messageDesc(file_dockhand_v1_service, 3);
 
 /**
  * A secret or config mounted into a container as a file.
@@ -404,7 +502,7 @@ export type FileMount = Message<"dockhand.v1.FileMount"> & {
  * Use `create(FileMountSchema)` to create a new message.
  */
 export const FileMountSchema: GenMessage<FileMount> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 3);
+  messageDesc(file_dockhand_v1_service, 4);
 
 /**
  * How a rolling update replaces the running containers of a service, batch by batch, in the
@@ -478,7 +576,7 @@ export type UpdateConfig = Message<"dockhand.v1.UpdateConfig"> & {
  * Use `create(UpdateConfigSchema)` to create a new message.
  */
 export const UpdateConfigSchema: GenMessage<UpdateConfig> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 4);
+  messageDesc(file_dockhand_v1_service, 5);
 
 /**
  * Progress of a rolling update.
@@ -534,7 +632,7 @@ export type UpdateStatus = Message<"dockhand.v1.UpdateStatus"> & {
  * Use `create(UpdateStatusSchema)` to create a new message.
  */
 export const UpdateStatusSchema: GenMessage<UpdateStatus> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 5);
+  messageDesc(file_dockhand_v1_service, 6);
 
 /**
  * A port of the container published on the host.
@@ -577,7 +675,7 @@ export type PortMapping = Message<"dockhand.v1.PortMapping"> & {
  * Use `create(PortMappingSchema)` to create a new message.
  */
 export const PortMappingSchema: GenMessage<PortMapping> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 6);
+  messageDesc(file_dockhand_v1_service, 7);
 
 /**
  * The engine's restart policy for a container (`docker run --restart`).
@@ -605,7 +703,7 @@ export type RestartPolicy = Message<"dockhand.v1.RestartPolicy"> & {
  * Use `create(RestartPolicySchema)` to create a new message.
  */
 export const RestartPolicySchema: GenMessage<RestartPolicy> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 7);
+  messageDesc(file_dockhand_v1_service, 8);
 
 /**
  * Resource limits of one container.
@@ -634,7 +732,51 @@ export type Resources = Message<"dockhand.v1.Resources"> & {
  * Use `create(ResourcesSchema)` to create a new message.
  */
 export const ResourcesSchema: GenMessage<Resources> = /*@__PURE__*/
-  messageDesc(file_dockhand_v1_service, 8);
+  messageDesc(file_dockhand_v1_service, 9);
+
+/**
+ * What an autoscaling policy measures.
+ *
+ * @generated from enum dockhand.v1.AutoscaleMetric
+ */
+export enum AutoscaleMetric {
+  /**
+   * Refused: a policy names its metric.
+   *
+   * @generated from enum value: AUTOSCALE_METRIC_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Average CPU use of the running replicas, in % of a replica's CPU limit
+   * (`resources.cpu_millis`), or of one core when it has none. On Swarm only the replicas on
+   * dockhand's own node can be sampled so far; the decision's `why` says how many were.
+   *
+   * @generated from enum value: AUTOSCALE_METRIC_CPU_PERCENT = 1;
+   */
+  CPU_PERCENT = 1,
+
+  /**
+   * Average memory use of the running replicas, in % of a replica's memory limit (the host's
+   * memory when it has none). Same Swarm limit as CPU.
+   *
+   * @generated from enum value: AUTOSCALE_METRIC_MEMORY_PERCENT = 2;
+   */
+  MEMORY_PERCENT = 2,
+
+  /**
+   * The value of `query` on the configured Prometheus server.
+   *
+   * @generated from enum value: AUTOSCALE_METRIC_PROMETHEUS_QUERY = 3;
+   */
+  PROMETHEUS_QUERY = 3,
+}
+
+/**
+ * Describes the enum dockhand.v1.AutoscaleMetric.
+ */
+export const AutoscaleMetricSchema: GenEnum<AutoscaleMetric> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_service, 0);
 
 /**
  * What a ServiceMount mounts.
@@ -675,7 +817,7 @@ export enum ServiceMountType {
  * Describes the enum dockhand.v1.ServiceMountType.
  */
 export const ServiceMountTypeSchema: GenEnum<ServiceMountType> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 0);
+  enumDesc(file_dockhand_v1_service, 1);
 
 /**
  * Order of stopping the old container and starting the new one in a rolling update.
@@ -711,7 +853,7 @@ export enum UpdateOrder {
  * Describes the enum dockhand.v1.UpdateOrder.
  */
 export const UpdateOrderSchema: GenEnum<UpdateOrder> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 1);
+  enumDesc(file_dockhand_v1_service, 2);
 
 /**
  * What a failed rolling update does.
@@ -745,7 +887,7 @@ export enum UpdateFailureAction {
  * Describes the enum dockhand.v1.UpdateFailureAction.
  */
 export const UpdateFailureActionSchema: GenEnum<UpdateFailureAction> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 2);
+  enumDesc(file_dockhand_v1_service, 3);
 
 /**
  * State of a rolling update.
@@ -800,7 +942,7 @@ export enum UpdateState {
  * Describes the enum dockhand.v1.UpdateState.
  */
 export const UpdateStateSchema: GenEnum<UpdateState> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 3);
+  enumDesc(file_dockhand_v1_service, 4);
 
 /**
  * Transport protocol of a port.
@@ -841,7 +983,7 @@ export enum Protocol {
  * Describes the enum dockhand.v1.Protocol.
  */
 export const ProtocolSchema: GenEnum<Protocol> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 4);
+  enumDesc(file_dockhand_v1_service, 5);
 
 /**
  * When the engine restarts a container that exited.
@@ -889,7 +1031,7 @@ export enum RestartPolicyMode {
  * Describes the enum dockhand.v1.RestartPolicyMode.
  */
 export const RestartPolicyModeSchema: GenEnum<RestartPolicyMode> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 5);
+  enumDesc(file_dockhand_v1_service, 6);
 
 /**
  * What the Scaler does with a container that turned unhealthy.
@@ -923,5 +1065,5 @@ export enum UnhealthyAction {
  * Describes the enum dockhand.v1.UnhealthyAction.
  */
 export const UnhealthyActionSchema: GenEnum<UnhealthyAction> = /*@__PURE__*/
-  enumDesc(file_dockhand_v1_service, 6);
+  enumDesc(file_dockhand_v1_service, 7);
 
