@@ -47,6 +47,7 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
         orchestrator: deps.orchestrator,
         hostAccess: deps.config,
         secrets: deps.secrets,
+        networks: deps.engine.networks,
       }),
     );
     router.service(

@@ -41,6 +41,9 @@ export function checkSecretName(name: string, field: string): void {
   }
 }
 
+/** Kernel file systems the engine mounts over a container's root at start: a file put there is hidden. */
+export const kernelMountRoots = ["/proc", "/sys", "/dev"] as const;
+
 /** Checks file targets against each other and against the mounts' `targets` (which it extends). */
 function checkFileMounts(files: FileMount[], field: string, targets: string[]): void {
   if (files.length > maxMounts) throw invalidArgument(field, `at most ${maxMounts} (got ${files.length})`);
@@ -51,6 +54,13 @@ function checkFileMounts(files: FileMount[], field: string, targets: string[]): 
       throw invalidArgument(`${at}.target`, `${quote(file.target)} must be an absolute file path`);
     }
     const clean = normalize(file.target);
+    const hidden = kernelMountRoots.find((root) => clean === root || clean.startsWith(`${root}/`));
+    if (hidden !== undefined) {
+      throw invalidArgument(
+        `${at}.target`,
+        `${quote(file.target)} is under ${hidden}, which the engine mounts over when the container starts, so the file would be missing; choose another path`,
+      );
+    }
     const clash = targets.find(
       (other) => other === clean || clean.startsWith(`${other}/`) || other.startsWith(`${clean}/`),
     );
@@ -161,19 +171,24 @@ function checkHealthCheck(check: HealthCheckSpec, prefix: string): void {
     if (arg.includes("\0"))
       throw invalidArgument(kind === "CMD" ? `${prefix}command[${i}]` : `${prefix}shell`, "must not contain NUL");
   });
-  for (const [field, ms] of [
-    ["interval", check.intervalMs],
-    ["timeout", check.timeoutMs],
-  ] as const) {
-    if (ms !== 0 && (!Number.isFinite(ms) || ms < minHealthCheckMs || ms > maxHealthCheckMs)) {
-      throw invalidArgument(`${prefix}${field}`, `must be between 100ms and 1h (got ${ms / 1000}s)`);
-    }
-  }
+  // 0 is "unset" here: a mapper that can tell an explicit 0s from an absent field checks it with checkHealthTiming.
+  if (check.intervalMs !== 0) checkHealthTiming(`${prefix}interval`, check.intervalMs);
+  if (check.timeoutMs !== 0) checkHealthTiming(`${prefix}timeout`, check.timeoutMs);
   if (!Number.isFinite(check.startPeriodMs) || check.startPeriodMs < 0 || check.startPeriodMs > maxHealthCheckMs) {
     throw invalidArgument(`${prefix}start_period`, `must be between 0s and 1h (got ${check.startPeriodMs / 1000}s)`);
   }
   if (!Number.isInteger(check.retries) || check.retries < 0 || check.retries > maxHealthCheckRetries) {
     throw invalidArgument(`${prefix}retries`, `must be between 0 and ${maxHealthCheckRetries} (got ${check.retries})`);
+  }
+}
+
+/**
+ * A health check's interval or timeout that the client gave: 100 ms to 1 hour. An explicit 0s is
+ * refused, never read as the engine's default (which is what leaving the field out means).
+ */
+export function checkHealthTiming(field: string, ms: number): void {
+  if (!Number.isFinite(ms) || ms < minHealthCheckMs || ms > maxHealthCheckMs) {
+    throw invalidArgument(field, `must be between 100ms and 1h (got ${ms / 1000}s)`);
   }
 }
 

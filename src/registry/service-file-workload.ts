@@ -1,5 +1,6 @@
 import type { HealthCheckSpec } from "../model/container-options.js";
 import { DockhandError } from "../model/dockhand-error.js";
+import { checkHealthTiming } from "../model/workload-rules.js";
 import type { FileMount, ServiceDefinition, ServiceMount } from "../model/service-definition.js";
 
 type Raw = Record<string, unknown>;
@@ -57,10 +58,16 @@ function healthCheck(value: unknown, where: string): HealthCheckSpec {
         : raw.shell !== undefined
           ? ["CMD-SHELL", String(raw.shell)]
           : [];
+  const timing = (key: "interval" | "timeout") => {
+    const ms = milliseconds(raw[key], `${where}.${key}`);
+    // Written at all, it must be in range: "0s" is a mistake, not the engine's default.
+    if (raw[key] !== undefined) checkHealthTiming(`${where}.${key}`, ms);
+    return ms;
+  };
   return {
     test,
-    intervalMs: milliseconds(raw.interval, `${where}.interval`),
-    timeoutMs: milliseconds(raw.timeout, `${where}.timeout`),
+    intervalMs: timing("interval"),
+    timeoutMs: timing("timeout"),
     retries: Number(raw.retries ?? 0),
     startPeriodMs: milliseconds(raw.start_period, `${where}.start_period`),
   };

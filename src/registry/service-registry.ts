@@ -11,6 +11,7 @@ import {
 } from "../model/service-definition.js";
 import type { StateFile } from "./state-file.js";
 import { quote } from "../model/quote.js";
+import { checkVolumeClashes } from "../model/volume-names.js";
 
 export interface UpdateOptions {
   /** The version the caller read; 0 updates unconditionally. */
@@ -125,6 +126,10 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
     };
   }
 
+  function* definitionsOf(stored: Map<string, StoredService>): Iterable<ServiceDefinition> {
+    for (const service of stored.values()) yield service.definition;
+  }
+
   const registry: ServiceRegistry = {
     list: () => [...services.values()].sort((a, b) => a.definition.name.localeCompare(b.definition.name)),
     find: (name) => services.get(name),
@@ -143,6 +148,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
             details: { field: "name" },
           });
         }
+        checkVolumeClashes(def, definitionsOf(next));
         const stored = fresh(def, updatePolicy);
         next.set(def.name, stored);
         return stored;
@@ -153,8 +159,9 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       if (options.updatePolicy) checkUpdatePolicy(options.updatePolicy);
       return mutate((next) => {
         const current = next.get(def.name);
+        if (!current && !options.allowMissing) throw notFound(def.name);
+        checkVolumeClashes(def, definitionsOf(next));
         if (!current) {
-          if (!options.allowMissing) throw notFound(def.name);
           const stored = fresh(def, options.updatePolicy);
           next.set(def.name, stored);
           return { service: stored, created: true };

@@ -1,6 +1,7 @@
 import type { Engine } from "../../engine/engine.js";
 import type { NetworkAttachment } from "../../engine/types.js";
-import { isDockhandError } from "../../model/dockhand-error.js";
+import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
+import { quote } from "../../model/quote.js";
 import type { ServiceDefinition } from "../../model/service-definition.js";
 import { isSharedNetworkMode } from "../../model/workload-rules.js";
 import { instanceLabel, managedByLabel } from "../../model/ownership-labels.js";
@@ -24,7 +25,15 @@ export function createNetworkEnsurer(
 
   async function ensureOne(network: string): Promise<void> {
     try {
-      await engine.networks.inspect(network);
+      const details = await engine.networks.inspect(network);
+      // Stored before CreateService resolved ids: the host's namespace is never joined by an id.
+      if (details.driver === "host" && network !== "host") {
+        throw new DockhandError(
+          "PermissionDenied",
+          `networks: ${quote(network)} is the host network, named by its id; services join it only as "host", where the server allows it`,
+          { details: { field: "networks" } },
+        );
+      }
     } catch (err) {
       if (!isDockhandError(err, "NotFound")) throw err;
       await engine.networks

@@ -1,7 +1,9 @@
 import type { UnusedVolume } from "../orchestrator.js";
 import type { Engine } from "../../engine/engine.js";
 import type { MountSpec, VolumeDetails } from "../../engine/types.js";
-import { isDockhandError } from "../../model/dockhand-error.js";
+import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
+import { perSlotVolumeName } from "../../model/volume-names.js";
+import { quote } from "../../model/quote.js";
 import type { ServiceDefinition, ServiceMount } from "../../model/service-definition.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
 import { instanceLabel, managedByLabel, serviceLabel, slotLabel } from "../../model/ownership-labels.js";
@@ -11,7 +13,7 @@ export const volumeLabel = "dockhand.volume";
 
 /** The engine's name of a volume mount's volume in one slot. */
 export function volumeName(service: string, slot: number, mount: Pick<ServiceMount, "source" | "perSlot">): string {
-  return mount.perSlot ? `${service}-${slot}-${mount.source}` : mount.source;
+  return mount.perSlot ? perSlotVolumeName(service, slot, mount.source) : mount.source;
 }
 
 /** The engine mounts of a definition's mounts, for the container of `slot`. */
@@ -32,7 +34,10 @@ export function mountSpecsFor(def: ServiceDefinition, slot: number): MountSpec[]
 
 /**
  * Creates the volumes a slot's container mounts when they are missing, labelled as this
- * dockhand's. A volume that exists keeps its labels (one made by someone else stays theirs).
+ * dockhand's. A volume that exists keeps its labels (one made by someone else stays theirs),
+ * but a per-slot volume whose labels give it to another service or slot of this dockhand is
+ * refused (FailedPrecondition naming the mount): it holds that slot's data. The registry refuses
+ * such definitions; this catches services stored before it did.
  */
 export async function ensureVolumes(
   engine: Pick<Engine, "volumes">,
@@ -49,8 +54,22 @@ export async function ensureVolumes(
       [volumeLabel]: mount.source,
     };
     if (mount.perSlot) labels[slotLabel] = String(slot);
-    await engine.volumes.create({ name: volumeName(def.name, slot, mount), labels });
+    const name = volumeName(def.name, slot, mount);
+    const volume = await engine.volumes.create({ name, labels });
+    if (mount.perSlot && ownedElsewhere(volume.labels, instance, labels)) {
+      const field = `mounts[${def.mounts?.indexOf(mount)}].source`;
+      throw new DockhandError(
+        "FailedPrecondition",
+        `${field}: volume ${quote(name)} belongs to service ${quote(volume.labels[serviceLabel] ?? "")} slot ${volume.labels[slotLabel] ?? "(shared)"}, not to this slot; rename the volume or the service`,
+        { details: { field } },
+      );
+    }
   }
+}
+
+function ownedElsewhere(found: Record<string, string>, instance: string, wanted: Record<string, string>): boolean {
+  if (found[instanceLabel] !== instance) return false;
+  return [serviceLabel, slotLabel, volumeLabel].some((key) => found[key] !== wanted[key]);
 }
 
 /** Volumes this dockhand created for a service, whatever its definition says now. */

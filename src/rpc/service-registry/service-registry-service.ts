@@ -4,19 +4,25 @@ import type { Orchestrator } from "../../orchestrator/orchestrator.js";
 import { ServiceRegistry } from "../../../gen/dockhand/v1/registry_pb.js";
 import type { Service } from "../../../gen/dockhand/v1/service_pb.js";
 import type { HostAccessPolicy } from "../container-agent/host-access-policy.js";
-import { checkDefinitionHostAccess } from "./workload-access.js";
+import { checkDefinitionHostAccess, checkResolvedNetworks } from "./workload-access.js";
+import type { NetworkControl } from "../../engine/network-control.js";
+import { checkVolumeClashes } from "../../model/volume-names.js";
 import type { SecretStore } from "../../registry/secret-store.js";
 import { createSecretHandlers } from "./secret-handlers.js";
 import { withFileVersions } from "../../registry/file-versions.js";
 import { definitionFromProto, serviceToProto, updatePolicyFromProto } from "./service-mapping.js";
+import { DockhandError } from "../../model/dockhand-error.js";
+import { quote } from "../../model/quote.js";
 
 export interface ServiceRegistryServiceDeps {
   registry: Registry;
-  orchestrator: Pick<Orchestrator, "deleteService" | "purgeVolumes">;
+  orchestrator: Pick<Orchestrator, "deleteService" | "purgeVolumes" | "awaitRollout">;
   /** Secrets and configs, mounted by definitions as files. */
   secrets: SecretStore;
   /** Which host-power options definitions may use (bind mounts). Default: none. */
   hostAccess?: Pick<HostAccessPolicy, "allowHostMounts" | "allowHostNetwork">;
+  /** The engine's networks, to know one named by its id. Unset: names are taken as written. */
+  networks?: Pick<NetworkControl, "inspect">;
 }
 
 export function createServiceRegistryService({
@@ -24,15 +30,44 @@ export function createServiceRegistryService({
   orchestrator,
   hostAccess,
   secrets,
+  networks,
 }: ServiceRegistryServiceDeps): ServiceImpl<typeof ServiceRegistry> {
-  const definition = (service: Service | undefined) => {
+  const definition = async (service: Service | undefined) => {
     const def = definitionFromProto(service);
-    checkDefinitionHostAccess(def, {
+    const policy = {
       allowHostMounts: hostAccess?.allowHostMounts ?? false,
       allowHostNetwork: hostAccess?.allowHostNetwork ?? false,
-    });
+    };
+    checkDefinitionHostAccess(def, policy);
+    // The registry checks again as it stores (a race); here the field is named as the client wrote it.
+    checkVolumeClashes(
+      def,
+      registry.list().map((s) => s.definition),
+      "service.",
+    );
+    if (networks) await checkResolvedNetworks(def, networks, policy);
     return withFileVersions(def, secrets);
   };
+  /** Waits for the rollout to `version`, and fails as a script needs when it did not complete. */
+  async function rolloutEnded(name: string, version: number, signal: AbortSignal): Promise<void> {
+    const outcome = await orchestrator.awaitRollout(name, version, signal);
+    if (outcome.kind === "completed") return;
+    if (outcome.kind === "deleted")
+      throw new DockhandError("NotFound", `service ${quote(name)} was deleted before its rollout ended`);
+    if (outcome.kind === "superseded")
+      throw new DockhandError(
+        "Aborted",
+        `the rollout of service ${quote(name)} to version ${version} was superseded by version ${outcome.byVersion}`,
+      );
+    throw new DockhandError(
+      "FailedPrecondition",
+      outcome.state === "rolled_back"
+        ? `the rollout of service ${quote(name)} to version ${version} failed and was rolled back: ${outcome.message}`
+        : `the rollout of service ${quote(name)} to version ${version} paused: ${outcome.message}`,
+      { details: { field: "service" } },
+    );
+  }
+
   return {
     ...createSecretHandlers({ store: secrets, registry }),
     listServices() {
@@ -42,17 +77,18 @@ export function createServiceRegistryService({
       return { service: serviceToProto(registry.get(req.name)) };
     },
     async createService(req) {
-      const def = definition(req.service);
+      const def = await definition(req.service);
       return { service: serviceToProto(await registry.create(def, updatePolicyFromProto(req.service?.updateConfig))) };
     },
-    async updateService(req) {
-      const { service, created } = await registry.update(definition(req.service), {
+    async updateService(req, ctx) {
+      const { service, created } = await registry.update(await definition(req.service), {
         expectedVersion: Number(req.service?.version ?? 0n),
         allowMissing: req.allowMissing,
         updatePolicy: updatePolicyFromProto(req.service?.updateConfig),
       });
       // The rolling update, which the orchestrator starts on the registry's change, runs in
-      // the background; its progress shows in the status.
+      // the background; its progress shows in the status. Asked to, the answer waits for it.
+      if (req.waitForRollout) await rolloutEnded(service.definition.name, service.version, ctx.signal);
       return { service: serviceToProto(service), created };
     },
     async deleteService(req) {

@@ -1,4 +1,5 @@
-import { DockhandError } from "../../model/dockhand-error.js";
+import { DockhandError, invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
+import type { NetworkControl } from "../../engine/network-control.js";
 import { quote } from "../../model/quote.js";
 import type { ServiceDefinition } from "../../model/service-definition.js";
 import type { HostAccessPolicy } from "../container-agent/host-access-policy.js";
@@ -16,12 +17,7 @@ export function checkDefinitionHostAccess(
 ): void {
   (def.networks ?? []).forEach((network, i) => {
     if (!isSharedNetworkMode(network) || policy.allowHostNetwork) return;
-    const field = `${prefix}networks[${i}]`;
-    throw new DockhandError(
-      "PermissionDenied",
-      `${field}: ${quote(network)} shares another network namespace, which is not allowed by this server (set dockhand.allow_host_network in its config to allow it)`,
-      { details: { field } },
-    );
+    throw sharedNamespaceDenied(`${prefix}networks[${i}]`, network);
   });
   (def.mounts ?? []).forEach((mount, i) => {
     if (mount.type !== "bind" || policy.allowHostMounts) return;
@@ -32,4 +28,44 @@ export function checkDefinitionHostAccess(
       { details: { field } },
     );
   });
+}
+
+function sharedNamespaceDenied(field: string, network: string): DockhandError {
+  return new DockhandError(
+    "PermissionDenied",
+    `${field}: ${quote(network)} shares another network namespace, which is not allowed by this server (set dockhand.allow_host_network in its config to allow it)`,
+    { details: { field } },
+  );
+}
+
+/**
+ * The engine also knows a network by its id (or an unambiguous id prefix): the host network
+ * named so must be refused as `host` is (PermissionDenied), and the default bridge or `none`
+ * as they are by name. Each network the engine has is read; one it does not have is made later.
+ */
+export async function checkResolvedNetworks(
+  def: ServiceDefinition,
+  networks: Pick<NetworkControl, "inspect">,
+  policy: Pick<HostAccessPolicy, "allowHostNetwork">,
+  prefix = "service.",
+): Promise<void> {
+  for (const [i, network] of (def.networks ?? []).entries()) {
+    if (isSharedNetworkMode(network)) continue;
+    const details = await networks.inspect(network).catch((err: unknown) => {
+      if (isDockhandError(err, "NotFound") || isDockhandError(err, "InvalidArgument")) return undefined;
+      throw err;
+    });
+    if (!details || details.name === network) continue;
+    const field = `${prefix}networks[${i}]`;
+    if (details.driver === "host" || details.name === "host") {
+      if (!policy.allowHostNetwork) throw sharedNamespaceDenied(field, network);
+      throw invalidArgument(field, `${quote(network)} is the host network's id; write "host"`);
+    }
+    if (details.driver === "null" || details.name === "bridge" || details.name === "none") {
+      throw invalidArgument(
+        field,
+        `${quote(network)} is the id of ${quote(details.name)}, which has no DNS for the service's name; name a network of your own, or leave networks empty for the default bridge`,
+      );
+    }
+  }
 }

@@ -2,6 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import type { HealthCheckSpec } from "../../engine/types.js";
 import { invalidArgument } from "../../model/dockhand-error.js";
+import { checkHealthTiming } from "../../model/workload-rules.js";
 import { nonNegativeMs } from "../container-fields.js";
 import type { FileMount, ServiceMount } from "../../model/service-definition.js";
 import {
@@ -26,6 +27,9 @@ export function healthCheckFromProto(check: HealthCheck | undefined, prefix: str
       `cannot be set together with ${given[0]}: set one of command, shell and none`,
     );
   const ms = (field: string, value: HealthCheck["interval"]) => (value ? nonNegativeMs(value, `${prefix}${field}`) : 0);
+  // Given at all, interval and timeout must be in range: an explicit 0s is a mistake, not "the default".
+  if (check.interval) checkHealthTiming(`${prefix}interval`, ms("interval", check.interval));
+  if (check.timeout) checkHealthTiming(`${prefix}timeout`, ms("timeout", check.timeout));
   return {
     test: check.none
       ? ["NONE"]
