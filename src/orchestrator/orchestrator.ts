@@ -1,4 +1,5 @@
 import type { VolumeDetails } from "../engine/types.js";
+import type { RolloutOutcome } from "./rollout-outcome.js";
 import type { ContainerStatusView, NodeRef, ServiceStatusView } from "./service-status.js";
 
 /**
@@ -94,6 +95,8 @@ export interface Orchestrator {
   isTrusted(): boolean;
   /** The status cache's answer when it holds one that is still the answer; never reads (for the hot path). */
   peekStatus(name: string): ServiceStatusView | undefined;
+  /** Resolves with how the rollout to `version` of a service ended; Timeout when `signal` aborts first. */
+  awaitRollout(name: string, version: number, signal?: AbortSignal): Promise<RolloutOutcome>;
 
   /** Deletes a service; with `force`, scales it to 0 first. Resolves with how many containers went. */
   deleteService(name: string, force: boolean): Promise<number>;

@@ -4,6 +4,7 @@ import { DockhandError, invalidArgument, isDockhandError } from "../model/dockha
 import type { ServiceRegistry } from "../registry/service-registry.js";
 import type { Orchestrator } from "./orchestrator.js";
 import type { ServiceBackend } from "./service-backend.js";
+import { awaitRolloutOutcome } from "./rollout-outcome.js";
 import { createStatusCache } from "./status-cache.js";
 import { createStatusWatcher } from "./status-watcher.js";
 
@@ -142,6 +143,7 @@ export function createServiceController(options: ServiceControllerOptions): Orch
     onStatusChange,
     isTrusted: () => backend.isTrusted(),
     peekStatus: (name) => cache.peek(name),
+    awaitRollout: (name, version, signal) => awaitRolloutOutcome(registry, name, version, signal),
     deleteService(name, force) {
       return lock.run(name, async () => {
         const stored = registry.get(name);
