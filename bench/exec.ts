@@ -52,7 +52,10 @@ const done = cleanupOnExit(async () => {
   await server.stop();
 });
 await container.start();
-const agent: Client<typeof ContainerAgent> = createClient(ContainerAgent, createGrpcTransport({ baseUrl: server.url }));
+const agent: Client<typeof ContainerAgent> = createClient(
+  ContainerAgent,
+  createGrpcTransport({ baseUrl: server.url, nodeOptions: { settings: { initialWindowSize: 4 * 1024 * 1024 } } }),
+);
 
 /** A hijacked exec straight from dockerode, as `docker exec -i [-t]` opens one. */
 async function directExec(command: string[], tty: boolean): Promise<{ socket: Duplex; id: string }> {
