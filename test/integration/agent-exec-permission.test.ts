@@ -7,6 +7,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ExecSessionRequestSchema } from "../../gen/dockhand/v1/agent_interactive_pb.js";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
+import { Session } from "../../gen/dockhand/v1/session_pb.js";
 import { readResponses, requestQueue } from "../support/bidi-session.js";
 import { expectCode } from "../support/container-fixture.js";
 import { requireEngine, testImage } from "../support/engine.js";
@@ -125,6 +126,23 @@ describe("the exec right", () => {
       })(),
       Code.PermissionDenied,
     );
+  });
+
+  it("tells each caller through WhoAmI whether it holds the exec right", async () => {
+    const holds = async (token: TestToken) =>
+      (
+        await createClient(
+          Session,
+          createGrpcTransport({
+            baseUrl: server.url,
+            interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${token.token}`), next(req))],
+          }),
+        ).whoAmI({})
+      ).exec;
+    expect(await holds(tokens.viewer)).toBe(false);
+    expect(await holds(tokens.operator)).toBe(false);
+    expect(await holds(execOperator)).toBe(true);
+    expect(await holds(tokens.admin)).toBe(true);
   });
 
   it("writes one audit line when a session opens and one when it closes, never what it carried", async () => {

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file dockhand/v1/session.proto.
  */
 export const file_dockhand_v1_session: GenFile = /*@__PURE__*/
-  fileDesc("Chlkb2NraGFuZC92MS9zZXNzaW9uLnByb3RvEgtkb2NraGFuZC52MSIPCg1XaG9BbUlSZXF1ZXN0ItMBCg5XaG9BbUlSZXNwb25zZRIMCgRuYW1lGAEgASgJEh8KBHJvbGUYAiABKA4yES5kb2NraGFuZC52MS5Sb2xlEkgKD3Byb2NlZHVyZV9yb2xlcxgDIAMoCzIvLmRvY2toYW5kLnYxLldob0FtSVJlc3BvbnNlLlByb2NlZHVyZVJvbGVzRW50cnkaSAoTUHJvY2VkdXJlUm9sZXNFbnRyeRILCgNrZXkYASABKAkSIAoFdmFsdWUYAiABKA4yES5kb2NraGFuZC52MS5Sb2xlOgI4ASpQCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIPCgtST0xFX1ZJRVdFUhABEhEKDVJPTEVfT1BFUkFUT1IQAhIOCgpST0xFX0FETUlOEAMyTAoHU2Vzc2lvbhJBCgZXaG9BbUkSGi5kb2NraGFuZC52MS5XaG9BbUlSZXF1ZXN0GhsuZG9ja2hhbmQudjEuV2hvQW1JUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("Chlkb2NraGFuZC92MS9zZXNzaW9uLnByb3RvEgtkb2NraGFuZC52MSIPCg1XaG9BbUlSZXF1ZXN0IuEBCg5XaG9BbUlSZXNwb25zZRIMCgRuYW1lGAEgASgJEh8KBHJvbGUYAiABKA4yES5kb2NraGFuZC52MS5Sb2xlEkgKD3Byb2NlZHVyZV9yb2xlcxgDIAMoCzIvLmRvY2toYW5kLnYxLldob0FtSVJlc3BvbnNlLlByb2NlZHVyZVJvbGVzRW50cnkSDAoEZXhlYxgEIAEoCBpIChNQcm9jZWR1cmVSb2xlc0VudHJ5EgsKA2tleRgBIAEoCRIgCgV2YWx1ZRgCIAEoDjIRLmRvY2toYW5kLnYxLlJvbGU6AjgBKlAKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg8KC1JPTEVfVklFV0VSEAESEQoNUk9MRV9PUEVSQVRPUhACEg4KClJPTEVfQURNSU4QAzJMCgdTZXNzaW9uEkEKBldob0FtSRIaLmRvY2toYW5kLnYxLldob0FtSVJlcXVlc3QaGy5kb2NraGFuZC52MS5XaG9BbUlSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * Request of Session.WhoAmI. It has no fields.
@@ -54,6 +54,15 @@ export type WhoAmIResponse = Message<"dockhand.v1.WhoAmIResponse"> & {
    * @generated from field: map<string, dockhand.v1.Role> procedure_roles = 3;
    */
   procedureRoles: { [key: string]: Role };
+
+  /**
+   * Whether the caller holds the exec right (ExecSession, Attach, CopyToContainer,
+   * CopyToContainerStream): every admin, and an operator whose tokens file entry says
+   * `exec: true`. A console shows its terminal only when this is true.
+   *
+   * @generated from field: bool exec = 4;
+   */
+  exec: boolean;
 };
 
 /**

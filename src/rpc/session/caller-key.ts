@@ -4,6 +4,8 @@ import { createContextKey } from "@connectrpc/connect";
 export interface CallerIdentity {
   name: string;
   role: "viewer" | "operator" | "admin";
+  /** The tokens file grants this caller exec (`exec: true` on its entry). */
+  exec?: boolean;
 }
 
 /** Set by the transport's access check for each call it admits; unset for open procedures. */

@@ -19,7 +19,8 @@ export function createSessionService({ procedureRoles }: SessionServiceDeps): Se
   return {
     whoAmI(_req, ctx) {
       const caller = ctx.values.get(callerKey) ?? { name: "anonymous", role: "admin" };
-      return { name: caller.name, role: roles[caller.role], procedureRoles: table };
+      const exec = caller.role === "admin" || (caller.role === "operator" && caller.exec === true);
+      return { name: caller.name, role: roles[caller.role], procedureRoles: table, exec };
     },
   };
 }
