@@ -50,12 +50,14 @@ describe("ContainerAgent.ExecSession", () => {
       createClient(ContainerAgent, createConnectTransport({ baseUrl: fx.server.url, httpVersion: "2" }));
   });
 
-  async function processList(): Promise<string> {
+  async function shellOutput(script: string): Promise<string> {
     let out = "";
-    for await (const m of fx.agent.exec({ id: running, command: ["ps", "-o", "args"] }))
+    for await (const m of fx.agent.exec({ id: running, command: ["sh", "-c", script] }))
       if (m.item.case === "output") out += Buffer.from(m.item.value.data).toString();
     return out;
   }
+
+  const processList = () => shellOutput("ps -o args");
 
   for (const name of ["grpc", "connect over HTTP/2"]) {
     it(`runs a shell with a terminal: typed lines, resize seen by stty size, the exit code last (${name})`, async () => {
@@ -133,6 +135,31 @@ describe("ContainerAgent.ExecSession", () => {
     requests.end();
     const seen = await reader.rest();
     expect(text(seen).trim()).toBe("5");
+    expect(exitCodeOf(seen)).toBe(0);
+  });
+
+  it("holds the command back while the client does not read, instead of buffering its output", async () => {
+    const total = 64 * 1024 * 1024;
+    const { reader } = open(fx.agent, {
+      item: { case: "open", value: { id: running, command: ["head", "-c", String(total), "/dev/zero"] } },
+    });
+    await reader.until((s) => s.length > 0, "started");
+    // The client reads nothing more: the command can only write what the buffers on the way hold.
+    const written = async () =>
+      Number(/wchar: (\d+)/.exec(await shellOutput("cat /proc/$(pidof head)/io"))?.[1] ?? NaN);
+    let last = -1;
+    let steady = 0;
+    await until(async () => {
+      const now = await written();
+      steady = now === last ? steady + 1 : 0;
+      last = now;
+      return steady >= 5;
+    });
+    expect(last).toBeGreaterThan(0);
+    expect(last).toBeLessThan(total / 4);
+    const seen = await reader.rest();
+    const received = seen.reduce((sum, m) => sum + (m.item.case === "output" ? m.item.value.data.length : 0), 0);
+    expect(received).toBe(total);
     expect(exitCodeOf(seen)).toBe(0);
   });
 
