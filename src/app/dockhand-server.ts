@@ -10,6 +10,8 @@ import { readOrCreateInstanceId } from "../registry/instance-id.js";
 import { lockDataDir } from "../registry/data-dir-lock.js";
 import type { Orchestrator } from "../orchestrator/orchestrator.js";
 import { createOrchestrator } from "./orchestrators.js";
+import { createAutoscaler } from "../orchestrator/autoscale/autoscaler.js";
+import { withAutoscaleStatus } from "../orchestrator/autoscale/autoscaled-orchestrator.js";
 import { instrumentEngine, type InstrumentOptions } from "../engine/instrumented-engine.js";
 import { ConfigError, type Config } from "./config.js";
 import { createEngineHealth } from "../engine/engine-health.js";
@@ -134,7 +136,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     // Container lists (ContainerAgent's, and each Scale and reconcile pass's) come from the store
     // whenever it can vouch for them: an engine list walks every container the engine holds.
     const listingEngine = withStoreLists(engine, store);
-    const orchestrator = createOrchestrator({
+    const controller = createOrchestrator({
       config,
       engine: listingEngine,
       store,
@@ -145,6 +147,16 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       logger,
       instrument: (client) => instrumentEngine(client, instrumentation),
     });
+    // The autoscaler scales through the orchestrator as a person's Scale does; status shows its decisions.
+    const autoscaler = createAutoscaler({
+      registry,
+      orchestrator: controller,
+      streams: engine.containers,
+      prometheusUrl: config.prometheusUrl,
+      logger,
+      onEvaluation: metrics.recordAutoscaleDecision,
+    });
+    const orchestrator = withAutoscaleStatus(controller, autoscaler);
     undo.push(() => orchestrator.close());
     await orchestrator.start();
     // The local backend starts the store; another backend may not need it, but the lists do.

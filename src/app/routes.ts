@@ -48,6 +48,7 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
         hostAccess: deps.config,
         secrets: deps.secrets,
         networks: deps.engine.networks,
+        autoscaleLimits: deps.config,
       }),
     );
     router.service(

@@ -233,6 +233,19 @@ export const settings = {
     parse: integer(1, 10000),
     doc: "largest replica count a Scale may ask for",
   }),
+  prometheusUrl: setting({
+    env: ["DOCKHAND_PROMETHEUS_URL"],
+    yaml: ["dockhand.prometheus_url"],
+    default: "",
+    parse: (raw, where) => {
+      const value = String(raw).trim();
+      if (value !== "" && !/^https?:\/\/[^\s/]+/.test(value))
+        throw new ConfigError(`${where}: must be an http:// or https:// URL (got "${value}")`);
+      return value.replace(/\/+$/, "");
+    },
+    doc: "Prometheus server that autoscaling policies with a PromQL query ask (its /api/v1/query)",
+    defaultDoc: "none",
+  }),
   scaleConcurrency: setting({
     env: ["DOCKHAND_SCALE_CONCURRENCY"],
     yaml: ["dockhand.scale_concurrency"],

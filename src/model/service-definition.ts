@@ -1,3 +1,4 @@
+import type { AutoscalePolicy } from "./autoscale-policy.js";
 import type { HealthCheckSpec, PortProtocol, RestartMode } from "./container-options.js";
 
 /** What each container of a service runs. Plain data: stored as JSON, compared by value. */
@@ -102,6 +103,8 @@ export interface StoredService {
   /** The definition before the latest change, for Rollback. */
   previous?: { definition: ServiceDefinition; version: number };
   rollout?: Rollout;
+  /** How the autoscaler follows load; unset: no autoscaling. Not part of the definition: changing it replaces no container. */
+  autoscale?: AutoscalePolicy;
 }
 
 export const defaultUpdatePolicy: Readonly<UpdatePolicy> = Object.freeze({

@@ -1,6 +1,7 @@
 import type { ContainerStateName, HealthName, PublishedPort } from "../engine/types.js";
 import type { Rollout } from "../model/service-definition.js";
 import type { Condition } from "./conditions.js";
+import type { AutoscaleDecision } from "./autoscale/autoscale-decision.js";
 
 /** Where a container runs: a node of a cluster. Empty strings on a single engine. */
 export interface NodeRef {
@@ -60,6 +61,8 @@ export interface ServiceStatusView {
   drift?: { what: string; detectedAt: Date; repairedAt?: Date };
   /** Why the service is not where it should be; empty when nothing stands in the way. */
   conditions: Condition[];
+  /** The autoscaler's latest decision (a change, or a new reason to hold); absent without a policy. */
+  lastAutoscaleDecision?: AutoscaleDecision;
 }
 
 /** The conditions status sees for itself: crash-looping slots, unhealthy containers, a paused rollout. */

@@ -10,6 +10,7 @@ import {
   type UpdatePolicy,
 } from "../model/service-definition.js";
 import type { StateFile } from "./state-file.js";
+import type { AutoscalePolicy } from "../model/autoscale-policy.js";
 import { quote } from "../model/quote.js";
 import { checkVolumeClashes } from "../model/volume-names.js";
 
@@ -20,6 +21,8 @@ export interface UpdateOptions {
   allowMissing: boolean;
   /** How running containers move to the new definition. Unset: keep the stored policy. */
   updatePolicy?: UpdatePolicy;
+  /** How the autoscaler follows load. Unset: keep the stored policy; null: remove it. */
+  autoscale?: AutoscalePolicy | null;
 }
 
 /** Durable registry of service definitions and their desired replica counts. */
@@ -28,7 +31,7 @@ export interface ServiceRegistry {
   /** NotFound when absent. */
   get(name: string): StoredService;
   find(name: string): StoredService | undefined;
-  create(def: ServiceDefinition, updatePolicy?: UpdatePolicy): Promise<StoredService>;
+  create(def: ServiceDefinition, updatePolicy?: UpdatePolicy, autoscale?: AutoscalePolicy): Promise<StoredService>;
   /**
    * Replaces a definition. A changed definition gets the next version, keeps the old one as
    * `previous`, and starts a rollout when containers run.
@@ -90,7 +93,11 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
     return current;
   }
 
-  function fresh(def: ServiceDefinition, updatePolicy: UpdatePolicy = defaultUpdatePolicy): StoredService {
+  function fresh(
+    def: ServiceDefinition,
+    updatePolicy: UpdatePolicy = defaultUpdatePolicy,
+    autoscale?: AutoscalePolicy | null,
+  ): StoredService {
     const now = new Date().toISOString();
     return {
       definition: def,
@@ -99,6 +106,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       createdAt: now,
       updatedAt: now,
       updatePolicy: { ...updatePolicy },
+      ...(autoscale ? { autoscale: { ...autoscale } } : {}),
     };
   }
 
@@ -126,6 +134,11 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
     };
   }
 
+  function withAutoscale(stored: StoredService, autoscale: AutoscalePolicy | undefined): StoredService {
+    const { autoscale: _replaced, ...rest } = stored;
+    return autoscale ? { ...rest, autoscale: { ...autoscale } } : rest;
+  }
+
   function* definitionsOf(stored: Map<string, StoredService>): Iterable<ServiceDefinition> {
     for (const service of stored.values()) yield service.definition;
   }
@@ -139,7 +152,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       if (!stored) throw notFound(name);
       return stored;
     },
-    async create(def, updatePolicy) {
+    async create(def, updatePolicy, autoscale) {
       checkDefinition(def);
       if (updatePolicy) checkUpdatePolicy(updatePolicy);
       return mutate((next) => {
@@ -149,7 +162,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
           });
         }
         checkVolumeClashes(def, definitionsOf(next));
-        const stored = fresh(def, updatePolicy);
+        const stored = fresh(def, updatePolicy, autoscale);
         next.set(def.name, stored);
         return stored;
       });
@@ -162,7 +175,7 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
         if (!current && !options.allowMissing) throw notFound(def.name);
         checkVolumeClashes(def, definitionsOf(next));
         if (!current) {
-          const stored = fresh(def, options.updatePolicy);
+          const stored = fresh(def, options.updatePolicy, options.autoscale);
           next.set(def.name, stored);
           return { service: stored, created: true };
         }
@@ -174,14 +187,18 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
           );
         }
         const policy = options.updatePolicy ?? current.updatePolicy;
-        const samePolicy = JSON.stringify(policy) === JSON.stringify(current.updatePolicy);
+        const autoscale = options.autoscale === undefined ? current.autoscale : (options.autoscale ?? undefined);
+        const samePolicy =
+          JSON.stringify(policy) === JSON.stringify(current.updatePolicy) &&
+          JSON.stringify(autoscale) === JSON.stringify(current.autoscale);
         if (sameDefinition(current.definition, def)) {
           if (samePolicy) return { service: current, created: false };
-          const stored = { ...current, updatePolicy: { ...policy }, updatedAt: new Date().toISOString() };
+          const updated = { ...current, updatePolicy: { ...policy }, updatedAt: new Date().toISOString() };
+          const stored = withAutoscale(updated, autoscale);
           next.set(def.name, stored);
           return { service: stored, created: false };
         }
-        const stored = { ...changed(current, def, "updating"), updatePolicy: { ...policy } };
+        const stored = withAutoscale({ ...changed(current, def, "updating"), updatePolicy: { ...policy } }, autoscale);
         next.set(def.name, stored);
         return { service: stored, created: false };
       });

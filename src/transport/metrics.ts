@@ -16,6 +16,11 @@ export interface Metrics {
   engineStreamOpened(operation: string, delta: 1 | -1): void;
   /** Counts a container list by how it was answered: from the cache, or why not. */
   recordListCacheAnswer(answer: ListCacheAnswer): void;
+  /** Counts one evaluation of a service's autoscaling policy, and keeps its value and chosen count. */
+  recordAutoscaleDecision(
+    service: string,
+    decision: { metric: string; value: number; to: number; outcome: string },
+  ): void;
 }
 
 export interface MetricsOptions {
@@ -106,6 +111,25 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
   });
 
+  const autoscaleDecisions = new Counter({
+    name: "dockhand_autoscale_evaluations_total",
+    help: "Evaluations of autoscaling policies, by service and outcome (scaled, within_tolerance, cooldown, at_limit, no_samples, query_failed, scale_failed)",
+    labelNames: ["service", "outcome"],
+    registers,
+  });
+  const autoscaleValue = new Gauge({
+    name: "dockhand_autoscale_metric_value",
+    help: "The value the autoscaler last measured for a service, by metric",
+    labelNames: ["service", "metric"],
+    registers,
+  });
+  const autoscaleReplicas = new Gauge({
+    name: "dockhand_autoscale_decided_replicas",
+    help: "The replica count the autoscaler last chose for a service",
+    labelNames: ["service"],
+    registers,
+  });
+
   const rpcSeries = new Map<
     string,
     { count: ReturnType<typeof rpcs.labels>; seconds: ReturnType<typeof rpcSeconds.labels> }
@@ -129,5 +153,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
     recordEngineCall: ({ operation, outcome, seconds }) => engineSeconds.observe({ operation, outcome }, seconds),
     engineStreamOpened: (operation, delta) => engineStreams.inc({ operation }, delta),
     recordListCacheAnswer: (answer) => listCacheAnswers.inc({ answer }),
+    recordAutoscaleDecision(service, { metric, value, to, outcome }) {
+      autoscaleDecisions.inc({ service, outcome });
+      autoscaleValue.set({ service, metric }, value);
+      autoscaleReplicas.set({ service }, to);
+    },
   };
 }

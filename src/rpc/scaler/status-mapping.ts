@@ -12,6 +12,7 @@ import {
 import { protocolToProto } from "../container-fields.js";
 import { rolloutToProto } from "../service-registry/service-mapping.js";
 import { healthCounts } from "../../orchestrator/local/readiness.js";
+import { autoscaleDecisionToProto } from "./autoscale-decision-mapping.js";
 
 const states: Record<ContainerStateName, ContainerState> = {
   created: ContainerState.CREATED,
@@ -94,5 +95,6 @@ export function statusToProto(view: ServiceStatusView): ServiceStatus {
       lastSeenTime: c.lastSeenAt ? timestampFromDate(c.lastSeenAt) : undefined,
       count: c.count,
     })),
+    lastAutoscaleDecision: autoscaleDecisionToProto(view.lastAutoscaleDecision),
   });
 }

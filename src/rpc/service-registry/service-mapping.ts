@@ -31,6 +31,7 @@ import {
   mountsFromProto,
   mountsToProto,
 } from "./workload-mapping.js";
+import { autoscaleToProto } from "./autoscale-mapping.js";
 
 /** A service message as a domain definition. Field names in errors are prefixed with `prefix`. */
 export function definitionFromProto(service: Service | undefined, prefix = "service."): ServiceDefinition {
@@ -94,6 +95,7 @@ export function serviceToProto(stored: StoredService): Service {
       healthyDeadline: durationFromMs(stored.updatePolicy.healthyDeadlineMs),
     },
     updateStatus: rolloutToProto(stored.rollout),
+    autoscale: autoscaleToProto(stored.autoscale),
   });
 }
 

@@ -10,6 +10,9 @@ import { checkVolumeClashes } from "../../model/volume-names.js";
 import type { SecretStore } from "../../registry/secret-store.js";
 import { createSecretHandlers } from "./secret-handlers.js";
 import { withFileVersions } from "../../registry/file-versions.js";
+import { autoscaleFromProto } from "./autoscale-mapping.js";
+import { hasFixedHostPort } from "../../model/definition-rules.js";
+import type { ServiceDefinition } from "../../model/service-definition.js";
 import { definitionFromProto, serviceToProto, updatePolicyFromProto } from "./service-mapping.js";
 import { DockhandError } from "../../model/dockhand-error.js";
 import { quote } from "../../model/quote.js";
@@ -23,6 +26,8 @@ export interface ServiceRegistryServiceDeps {
   hostAccess?: Pick<HostAccessPolicy, "allowHostMounts" | "allowHostNetwork">;
   /** The engine's networks, to know one named by its id. Unset: names are taken as written. */
   networks?: Pick<NetworkControl, "inspect">;
+  /** What autoscaling policies are checked against. Default: 100 replicas, no Prometheus. */
+  autoscaleLimits?: { maxReplicas: number; prometheusUrl: string };
 }
 
 export function createServiceRegistryService({
@@ -31,6 +36,7 @@ export function createServiceRegistryService({
   hostAccess,
   secrets,
   networks,
+  autoscaleLimits,
 }: ServiceRegistryServiceDeps): ServiceImpl<typeof ServiceRegistry> {
   const definition = async (service: Service | undefined) => {
     const def = definitionFromProto(service);
@@ -48,6 +54,12 @@ export function createServiceRegistryService({
     if (networks) await checkResolvedNetworks(def, networks, policy);
     return withFileVersions(def, secrets);
   };
+  const autoscale = (service: Service | undefined, def: ServiceDefinition) =>
+    autoscaleFromProto(service?.autoscale, {
+      maxReplicas: autoscaleLimits?.maxReplicas ?? 100,
+      prometheus: (autoscaleLimits?.prometheusUrl ?? "") !== "",
+      fixedHostPort: hasFixedHostPort(def),
+    });
   /** Waits for the rollout to `version`, and fails as a script needs when it did not complete. */
   async function rolloutEnded(name: string, version: number, signal: AbortSignal): Promise<void> {
     const outcome = await orchestrator.awaitRollout(name, version, signal);
@@ -78,13 +90,17 @@ export function createServiceRegistryService({
     },
     async createService(req) {
       const def = await definition(req.service);
-      return { service: serviceToProto(await registry.create(def, updatePolicyFromProto(req.service?.updateConfig))) };
+      const updatePolicy = updatePolicyFromProto(req.service?.updateConfig);
+      const policy = autoscale(req.service, def) ?? undefined;
+      return { service: serviceToProto(await registry.create(def, updatePolicy, policy)) };
     },
     async updateService(req, ctx) {
-      const { service, created } = await registry.update(await definition(req.service), {
+      const def = await definition(req.service);
+      const { service, created } = await registry.update(def, {
         expectedVersion: Number(req.service?.version ?? 0n),
         allowMissing: req.allowMissing,
         updatePolicy: updatePolicyFromProto(req.service?.updateConfig),
+        autoscale: autoscale(req.service, def),
       });
       // The rolling update, which the orchestrator starts on the registry's change, runs in
       // the background; its progress shows in the status. Asked to, the answer waits for it.
