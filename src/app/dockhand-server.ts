@@ -36,6 +36,8 @@ import { createMistifyRoute } from "../compat/mistify/mistify-route.js";
 import { readPythonServiceFile } from "../compat/genisys/python-service-file.js";
 import { createDashboardRoute } from "../transport/dashboard/dashboard-route.js";
 import { createRequestHandler } from "../transport/request-handler.js";
+import { createTracingInterceptor, traceRequests, traceStatusFastPath } from "../transport/rpc-tracing.js";
+import { engineCallSpans, startTracing, tracedOrchestrator } from "./tracing.js";
 import { createMediaTypeGuide } from "../transport/media-type-guide.js";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { readTlsMaterial, type TlsFiles } from "../transport/tls-material.js";
@@ -89,6 +91,9 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
   // failed start-up leaves nothing running that would keep the process alive.
   const undo: Array<() => unknown> = [() => access.close()];
   try {
+    // Off unless the standard OTEL_* variables ask for it; off, nothing below is wrapped.
+    const tracing = startTracing(process.env, logger);
+    if (tracing) undo.push(() => tracing.shutdown());
     // One dockhand per data directory: a second one would write the same state file.
     const unlockDataDir = await lockDataDir(config.dataDir);
     undo.push(unlockDataDir);
@@ -108,6 +113,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
         if (reached !== (health.current() === "SERVING")) void health.checkNow();
       },
       onStream: metrics.engineStreamOpened,
+      span: tracing && engineCallSpans(tracing),
     };
     const engine = instrumentEngine(options.engine, instrumentation);
     await health.checkNow();
@@ -161,6 +167,8 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     await orchestrator.start();
     // The local backend starts the store; another backend may not need it, but the lists do.
     await store.start();
+    // What the RPCs and the seeds' routes scale through: with tracing, a span around each Scale.
+    const served = tracing ? tracedOrchestrator(orchestrator, tracing) : orchestrator;
     const accessGate = createAccessGate({
       access,
       audit: logger,
@@ -169,7 +177,15 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
         writeRpcLine(logger, 0, err, { requestId: requestId ?? randomUUID(), procedure });
       },
     });
-    const routes = createRoutes({ engine: listingEngine, registry, orchestrator, config, health, secrets, logger });
+    const routes = createRoutes({
+      engine: listingEngine,
+      registry,
+      orchestrator: served,
+      config,
+      health,
+      secrets,
+      logger,
+    });
     const rpcHandlers: UniversalHandler[] = [];
     const rpc = connectNodeAdapter({
       routes: (router) => {
@@ -180,6 +196,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
       // access check refuses before any handler runs.
       interceptors: [
         createLoggingInterceptor(logger),
+        ...(tracing ? [createTracingInterceptor()] : []),
         createMetricsInterceptor(metrics),
         createAuthInterceptor(access, logger),
         errorInterceptor,
@@ -207,7 +224,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     const httpRoutes: HttpRoute[] = [createMediaTypeGuide(rpcHandlers)];
     if (config.compatGenisys) {
       const emptyForms = await loadGenisysEmptyForms(config.dataDir);
-      httpRoutes.push(createGenisysRoute({ registry, orchestrator, access, logger, metrics, emptyForms }));
+      httpRoutes.push(createGenisysRoute({ registry, orchestrator: served, access, logger, metrics, emptyForms }));
     }
     if (config.compatMistify)
       httpRoutes.push(
@@ -267,10 +284,11 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
         access.check("/dockhand.v1.Scaler/GetStatus", { authorization, certSubject: certSubjectOfSocket(socket) })
           .allowed,
     });
+    const fastPath = tracing ? traceStatusFastPath(statusFastPath, tracing) : statusFastPath;
     const server = createOnePortServer({
-      handler,
+      handler: tracing ? traceRequests(handler, tracing) : handler,
       // A stream the boundary refuses goes on to the request handler, which answers the refusal.
-      takeStream: (stream, headers) => boundary.refusal(headers) === undefined && statusFastPath(stream, headers),
+      takeStream: (stream, headers) => boundary.refusal(headers) === undefined && fastPath(stream, headers),
       takeUpgrade: websockets.take,
       limits: config,
       tls: tlsContext && { context: tlsContext, requireClientCertificate: config.tlsClientCa !== "" },
@@ -315,6 +333,7 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
         stopWatchingTls();
         access.close();
         await unlockDataDir();
+        await tracing?.shutdown();
       },
     };
   } catch (err) {

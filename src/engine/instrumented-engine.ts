@@ -19,6 +19,11 @@ export interface InstrumentOptions {
   onCall?: (record: EngineCallRecord) => void;
   /** Called with +1 when a stream (async iterable) opens and -1 when it ends. Default: nothing. */
   onStream?: (operation: string, delta: 1 | -1) => void;
+  /**
+   * Called as each call starts (tracing on): starts its span and returns what ends it, given the
+   * call's error when it failed. Default: nothing.
+   */
+  span?: (operation: string, containerId: string | undefined) => ((err?: unknown) => void) | undefined;
 }
 
 /**
@@ -165,23 +170,27 @@ export function instrumentEngine<E extends object>(engine: E, options: Instrumen
   ): (...args: unknown[]) => unknown {
     return (...args) => {
       const started = performance.now();
+      const endSpan = options.span?.(operation, containerOf(args));
       let result: unknown;
       try {
         result = method.apply(self, args);
       } catch (err) {
         settle(operation, args, started, err);
+        endSpan?.(err);
         throw err;
       }
       if (isPromise(result)) {
         return result.then(
-          (value) => (settle(operation, args, started), value),
+          (value) => (settle(operation, args, started), endSpan?.(), value),
           (err: unknown) => {
             settle(operation, args, started, err);
+            endSpan?.(err);
             throw err;
           },
         );
       }
       settle(operation, args, started);
+      endSpan?.();
       return isAsyncIterable(result) ? follow(operation, result) : result;
     };
   }
