@@ -132,4 +132,13 @@ export function checkUpdatePolicy(policy: UpdatePolicy, prefix = "update_config.
     }
   }
   checkHealthGate(policy, prefix);
+  if (!Number.isInteger(policy.canary) || policy.canary < 0 || policy.canary > 100) {
+    throw invalidArgument(`${prefix}canary`, `must be between 0 and 100 (got ${policy.canary})`);
+  }
+  for (const [field, on] of [
+    ["auto_promote", policy.autoPromote],
+    ["auto_revert", policy.autoRevert],
+  ] as const) {
+    if (on && policy.canary === 0) throw invalidArgument(`${prefix}${field}`, "needs canary above 0");
+  }
 }

@@ -76,9 +76,16 @@ export interface UpdatePolicy {
   minHealthyMs: number;
   /** How long a batch may take to be ready for `minHealthyMs`, in ms. */
   healthyDeadlineMs: number;
+  /** New containers started beside the old ones, and watched, before the rest are replaced (0: none). */
+  canary: number;
+  /** With canaries: go on by itself once every canary passed the health gate. */
+  autoPromote: boolean;
+  /** With canaries: on a canary's failure, remove them and return to the previous definition. */
+  autoRevert: boolean;
 }
 
-export type RolloutState = "updating" | "paused" | "rolling_back" | "rolled_back" | "completed";
+/** `canary`: canaries run beside the old containers, waiting for promotion (or being watched). */
+export type RolloutState = "updating" | "paused" | "rolling_back" | "rolled_back" | "completed" | "canary";
 
 /** Progress of the latest change of definition through the running containers. */
 export interface Rollout {
@@ -88,6 +95,20 @@ export interface Rollout {
   toVersion: number;
   startedAt: string;
   endedAt?: string;
+  /** Canaries this rollout places (or placed) beside the old containers; unset: none. */
+  canary?: number;
+  /** With canaries: promoted, by Scaler.Promote or `autoPromote` (the rest are being replaced). */
+  promoted?: boolean;
+  /**
+   * A return to the definition of this version (a canary phase reverted): its containers are
+   * current, and only the canaries go.
+   */
+  restores?: number;
+}
+
+/** Whether canaries run beside the old containers and none of the old ones was replaced yet. */
+export function inCanaryPhase(rollout: Rollout | undefined): boolean {
+  return !!rollout?.canary && !rollout.promoted && (rollout.state === "canary" || rollout.state === "paused");
 }
 
 /** A definition as the registry stores it, with its bookkeeping. */
@@ -115,6 +136,9 @@ export const defaultUpdatePolicy: Readonly<UpdatePolicy> = Object.freeze({
   failureAction: "pause",
   minHealthyMs: 0,
   healthyDeadlineMs: 300_000,
+  canary: 0,
+  autoPromote: false,
+  autoRevert: false,
 });
 
 export const defaultStopGraceSeconds = 10;

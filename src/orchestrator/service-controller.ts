@@ -22,7 +22,7 @@ export interface ServiceControllerOptions {
 }
 
 /** Rollout states in which the backend still has containers to replace. */
-const underWay = new Set(["updating", "rolling_back"]);
+const underWay = new Set(["updating", "rolling_back", "canary"]);
 
 /**
  * Every decision about services that does not depend on where their containers run, above
@@ -42,8 +42,8 @@ export function createServiceController(options: ServiceControllerOptions): Orch
   /** The latest Scale request per service; an older one is superseded. */
   const latestRequest = new Map<string, number>();
   let requests = 0;
-  /** The rollout (by its target version) last handed to the backend, per service. */
-  const rolledOut = new Map<string, number>();
+  /** The rollout (by its target version and state) last handed to the backend, per service. */
+  const rolledOut = new Map<string, string>();
 
   const listeners = new Set<(service: string) => void>();
   const changed = (service: string) => {
@@ -75,8 +75,10 @@ export function createServiceController(options: ServiceControllerOptions): Orch
       if (!stored) rolledOut.delete(name);
       return;
     }
-    if (rolledOut.get(name) === rollout.toVersion) return;
-    rolledOut.set(name, rollout.toVersion);
+    // A promotion keeps the version but moves the state on: handed over again.
+    const key = `${rollout.toVersion}:${rollout.state}`;
+    if (rolledOut.get(name) === key) return;
+    rolledOut.set(name, key);
     backend.rollOut(name);
   }
 

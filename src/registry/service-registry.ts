@@ -12,6 +12,7 @@ import {
 import type { StateFile } from "./state-file.js";
 import type { AutoscalePolicy } from "../model/autoscale-policy.js";
 import { quote } from "../model/quote.js";
+import { inCanaryPhase } from "../model/service-definition.js";
 import { checkVolumeClashes } from "../model/volume-names.js";
 
 export interface UpdateOptions {
@@ -45,6 +46,8 @@ export interface ServiceRegistry {
    * to it. FailedPrecondition when there is no previous definition.
    */
   rollback(name: string): Promise<StoredService>;
+  /** Goes on with an update whose canaries run (not yet promoted); FailedPrecondition when there is none. */
+  promote(name: string): Promise<StoredService>;
   remove(name: string): Promise<void>;
   /** Calls `listener` with each changed service's name after the change has been stored; returns the unsubscribe. */
   onChange(listener: (name: string) => void): () => void;
@@ -111,9 +114,17 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
   }
 
   /** The next version of a service with `def` current; a rollout starts when containers run. */
-  function changed(current: StoredService, def: ServiceDefinition, state: "updating" | "rolling_back"): StoredService {
+  function changed(
+    current: StoredService,
+    def: ServiceDefinition,
+    state: "updating" | "rolling_back",
+    canaries = 0,
+  ): StoredService {
     const now = new Date().toISOString();
     const version = current.version + 1;
+    // A return from canaries that were never promoted: the old containers stay, the canaries go.
+    const restores = state === "rolling_back" && inCanaryPhase(current.rollout) ? current.previous?.version : undefined;
+    const canary = Math.min(canaries, current.replicas);
     return {
       ...current,
       definition: def,
@@ -122,7 +133,15 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
       previous: { definition: current.definition, version: current.version },
       rollout:
         current.replicas > 0
-          ? { state, message: "", fromVersion: current.version, toVersion: version, startedAt: now }
+          ? {
+              state: canary > 0 ? "canary" : state,
+              message: "",
+              fromVersion: current.version,
+              toVersion: version,
+              startedAt: now,
+              ...(canary > 0 ? { canary } : {}),
+              ...(restores !== undefined ? { restores, canary: current.rollout?.canary } : {}),
+            }
           : {
               state: state === "updating" ? "completed" : "rolled_back",
               message: "no containers to replace",
@@ -198,7 +217,10 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
           next.set(def.name, stored);
           return { service: stored, created: false };
         }
-        const stored = withAutoscale({ ...changed(current, def, "updating"), updatePolicy: { ...policy } }, autoscale);
+        const stored = withAutoscale(
+          { ...changed(current, def, "updating", policy.canary), updatePolicy: { ...policy } },
+          autoscale,
+        );
         next.set(def.name, stored);
         return { service: stored, created: false };
       });
@@ -215,6 +237,25 @@ export async function createServiceRegistry(stateFile: StateFile): Promise<Servi
     setRollout(name, rollout) {
       return mutate((next) => {
         const stored = { ...existing(next, name), rollout };
+        next.set(name, stored);
+        return stored;
+      });
+    },
+    promote(name) {
+      return mutate((next) => {
+        const current = existing(next, name);
+        const rollout = current.rollout;
+        if (!rollout || !inCanaryPhase(rollout) || rollout.toVersion !== current.version) {
+          throw new DockhandError(
+            "FailedPrecondition",
+            `service ${quote(name)} has no update waiting for promotion (its canaries run only after an UpdateService with update_config.canary)`,
+          );
+        }
+        const { endedAt: _ended, ...running } = rollout;
+        const stored: StoredService = {
+          ...current,
+          rollout: { ...running, state: "updating", promoted: true, message: "promoted" },
+        };
         next.set(name, stored);
         return stored;
       });

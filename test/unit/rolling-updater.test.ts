@@ -49,6 +49,9 @@ async function setup(policy: Partial<UpdatePolicy> = {}, dataDir = mkdtempSync(j
     failureAction: "pause",
     minHealthyMs: 0,
     healthyDeadlineMs: 60_000,
+    canary: 0,
+    autoPromote: false,
+    autoRevert: false,
     ...policy,
   };
   await registry.create(v1, fullPolicy);

@@ -6,6 +6,7 @@ import type { ContainerView, OwnedContainer } from "./container-view.js";
 import type { Scaler } from "./service-scaler.js";
 import type { SlotOperations } from "./slot-operations.js";
 import { countsTowardTarget } from "./readiness.js";
+import { isCanary } from "../../model/canary-names.js";
 
 export interface OrphanView {
   container: OwnedContainer;
@@ -61,7 +62,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   async function needsWork(service: string): Promise<boolean> {
     const stored = registry.find(service);
     if (!stored) return false;
-    const containers = await view.containersOf(service);
+    // Canaries are the rollout's, not the count's.
+    const containers = (await view.containersOf(service)).filter((c) => !isCanary(c, service, c.slot));
     // Any container that does not count toward the target is replaced or removed by a pass.
     if (!containers.every((c) => countsTowardTarget(c, stored.definition.replaceUnhealthy))) return true;
     return containers.length !== stored.replicas;

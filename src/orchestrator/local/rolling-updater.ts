@@ -12,6 +12,7 @@ import type { Scaler } from "./service-scaler.js";
 import type { SlotOperations } from "./slot-operations.js";
 import { listServiceContainers } from "./service-containers.js";
 import { isReady } from "./readiness.js";
+import { canaryName, isCanary } from "../../model/canary-names.js";
 
 export interface RollingUpdaterOptions {
   instance: string;
@@ -39,6 +40,8 @@ export interface RollingUpdater {
 }
 
 const active = new Set(["updating", "rolling_back"]);
+/** States in which the updater has work: replacing, or placing and watching canaries. */
+const underWay = new Set([...active, "canary"]);
 
 /** A container started in place of an old one. */
 interface Replacement {
@@ -57,19 +60,76 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
   const runs = new Map<string, Promise<void>>();
   let closed = false;
 
+  /** The running containers not on the stored version (nor on the one it restores), canaries aside. */
   function outdated(stored: StoredService, containers: ContainerSummary[]): ContainerSummary[] {
     return containers
-      .filter((c) => c.state === "running" && ownershipOf(c.labels)?.definitionVersion !== stored.version)
+      .filter((c) => {
+        const owner = ownershipOf(c.labels);
+        if (c.state !== "running" || (owner && isCanary(c, stored.definition.name, owner.slot))) return false;
+        return owner?.definitionVersion !== stored.version && owner?.definitionVersion !== stored.rollout?.restores;
+      })
       .sort((a, b) => (ownershipOf(a.labels)?.slot ?? 0) - (ownershipOf(b.labels)?.slot ?? 0));
+  }
+
+  /** The canaries among a service's containers, by slot. */
+  function canariesOf(name: string, containers: ContainerSummary[]): Map<number, ContainerSummary> {
+    const found = new Map<number, ContainerSummary>();
+    for (const c of containers) {
+      const slot = ownershipOf(c.labels)?.slot;
+      if (slot !== undefined && isCanary(c, name, slot)) found.set(slot, c);
+    }
+    return found;
+  }
+
+  async function removeAll(stored: StoredService, containers: Iterable<ContainerSummary>): Promise<void> {
+    const failure = await runBounded([...containers], 8, (c) =>
+      slots.removeContainer(c, stored.definition.stopGraceSeconds),
+    );
+    if (failure) throw failure;
+  }
+
+  /**
+   * Starts the canaries of a canary phase that do not run yet (slots 1 to the canary count,
+   * beside the old containers) under the service's lock; undefined when the phase is over.
+   */
+  function placeCanaries(name: string): Promise<{ stored: StoredService; placed: Replacement[] } | undefined> {
+    return scaler.exclusive(name, async () => {
+      const stored = registry.find(name);
+      if (stored?.rollout?.state !== "canary") return undefined;
+      const canaries = canariesOf(name, await listServiceContainers(engine, instance, name));
+      const placed: Replacement[] = [];
+      try {
+        for (let slot = 1; slot <= Math.min(stored.rollout.canary ?? 0, stored.replicas); slot++) {
+          const existing = canaries.get(slot);
+          if (existing?.state === "running" && ownershipOf(existing.labels)?.definitionVersion === stored.version) {
+            placed.push({ id: existing.id, slot });
+            continue;
+          }
+          if (existing) await slots.removeContainer(existing, stored.definition.stopGraceSeconds);
+          placed.push({ id: await slots.fillSlot(stored, slot, canaryName(name, slot)), slot });
+        }
+      } finally {
+        await view.resyncService(name).catch(() => undefined);
+      }
+      return { stored, placed };
+    });
   }
 
   async function replace(
     stored: StoredService,
     old: ContainerSummary,
     order: UpdatePolicy["order"],
+    canary: ContainerSummary | undefined,
   ): Promise<Replacement> {
     const slot = ownershipOf(old.labels)?.slot ?? 0;
     const grace = stored.definition.stopGraceSeconds;
+    if (canary?.state === "running" && ownershipOf(canary.labels)?.definitionVersion === stored.version) {
+      // A promoted canary takes its slot's place: the old container goes, the canary is renamed.
+      await slots.removeContainer(old, grace);
+      await engine.containers.rename(canary.id, slotContainerName(stored.definition.name, slot));
+      return { id: canary.id, slot };
+    }
+    if (canary) await slots.removeContainer(canary, grace);
     if (order === "stop-first") {
       await slots.removeContainer(old, grace);
       return { id: await slots.fillSlot(stored, slot), slot };
@@ -86,17 +146,29 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
     return scaler.exclusive(name, async () => {
       const stored = registry.find(name);
       if (!stored?.rollout || !active.has(stored.rollout.state)) return undefined;
-      const batch = outdated(stored, await listServiceContainers(engine, instance, name)).slice(
-        0,
-        stored.updatePolicy.parallelism,
-      );
-      if (batch.length === 0) return undefined;
+      const containers = await listServiceContainers(engine, instance, name);
+      const canaries = canariesOf(name, containers);
+      if (stored.rollout.state === "rolling_back" && canaries.size > 0) {
+        // Back from canaries: they go; the old containers stay when their version is restored.
+        await removeAll(stored, canaries.values());
+        canaries.clear();
+      }
+      const batch = outdated(stored, containers).slice(0, stored.updatePolicy.parallelism);
+      if (batch.length === 0) {
+        // Canaries whose slot was scaled away or that stopped go with the end of the rollout.
+        await removeAll(stored, canaries.values());
+        if (canaries.size > 0) await view.resyncService(name).catch(() => undefined);
+        return undefined;
+      }
       await slots.ensureImage(stored);
       const replaced: Replacement[] = [];
       const failure = await runBounded(
         batch,
         batch.length,
-        async (old) => void replaced.push(await replace(stored, old, stored.updatePolicy.order)),
+        async (old) =>
+          void replaced.push(
+            await replace(stored, old, stored.updatePolicy.order, canaries.get(ownershipOf(old.labels)?.slot ?? 0)),
+          ),
       );
       await view.resyncService(name).catch(() => undefined);
       if (failure) throw failure;
@@ -202,9 +274,64 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
     return false;
   }
 
+  /**
+   * A canary phase: places the canaries and watches them with the health gate; then promotes
+   * (`autoPromote`), waits for a person, pauses or reverts (`autoRevert`). True: go on looping.
+   */
+  async function canaryPhase(name: string): Promise<boolean> {
+    const startedAt = Date.now();
+    let canaries: { stored: StoredService; placed: Replacement[] } | undefined;
+    try {
+      canaries = await placeCanaries(name);
+    } catch (err) {
+      if (isDockhandError(err, "Unavailable")) throw err;
+      const stored = registry.find(name);
+      if (stored?.rollout?.state !== "canary") return true;
+      return canaryFailed(stored, `a canary could not start: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!canaries) return true;
+    const reason = await monitor(canaries.stored, canaries.placed, startedAt);
+    const now = registry.find(name);
+    // Promoted, rolled back or changed meanwhile: the loop reads what to do now.
+    if (now?.rollout?.state !== "canary" || now.version !== canaries.stored.version) return true;
+    if (reason) return canaryFailed(now, reason);
+    if (now.updatePolicy.autoPromote) {
+      await record(name, {
+        ...now.rollout,
+        state: "updating",
+        promoted: true,
+        message: "promoted: every canary passed the health gate (auto_promote)",
+      });
+      return true;
+    }
+    await record(name, { ...now.rollout, message: "canaries ready: waiting for Scaler.Promote" });
+    return false;
+  }
+
+  async function canaryFailed(stored: StoredService, reason: string): Promise<boolean> {
+    const name = stored.definition.name;
+    if (stored.updatePolicy.autoRevert) {
+      const back = await registry.rollback(name);
+      await record(name, { ...back.rollout!, message: `rolling back: canary failed: ${reason}` });
+      return true;
+    }
+    // The canaries stay for a person to look at, then Promote or Rollback.
+    await record(name, {
+      ...stored.rollout!,
+      state: "paused",
+      message: `canary failed: ${reason}`,
+      endedAt: new Date().toISOString(),
+    });
+    return false;
+  }
+
   async function loop(name: string): Promise<void> {
     let attempts = 0;
     while (!closed) {
+      if (registry.find(name)?.rollout?.state === "canary") {
+        if (await canaryPhase(name)) continue;
+        return;
+      }
       let batch: { stored: StoredService; replaced: Replacement[] } | undefined;
       const startedAt = Date.now();
       try {
@@ -212,7 +339,8 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
         attempts = 0;
       } catch (err) {
         const stored = registry.find(name);
-        if (!stored?.rollout || !active.has(stored.rollout.state)) return;
+        if (!stored?.rollout || !underWay.has(stored.rollout.state)) return;
+        if (stored.rollout.state === "canary") continue;
         if (isDockhandError(err, "Unavailable")) throw err;
         // The engine can refuse for a moment (say, a container a crashed dockhand was removing
         // still holds its name): try the batch again before calling the update failed.
@@ -226,7 +354,8 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
         return;
       }
       const stored = registry.find(name);
-      if (!stored?.rollout || !active.has(stored.rollout.state)) return;
+      if (!stored?.rollout || !underWay.has(stored.rollout.state)) return;
+      if (stored.rollout.state === "canary") continue;
       if (!batch) {
         // A rollback keeps the reason it was started for.
         const state = stored.rollout.state === "updating" ? "completed" : "rolled_back";
@@ -237,7 +366,8 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
       }
       const reason = await monitor(batch.stored, batch.replaced, startedAt);
       const now = registry.find(name);
-      if (!now?.rollout || !active.has(now.rollout.state)) return;
+      if (!now?.rollout || !underWay.has(now.rollout.state)) return;
+      if (now.rollout.state === "canary") continue;
       if (reason) {
         if (await failed(now, reason)) continue;
         return;
@@ -263,7 +393,7 @@ export function createRollingUpdater(options: RollingUpdaterOptions): RollingUpd
     run,
     resumeAll() {
       for (const stored of registry.list()) {
-        if (stored.rollout && active.has(stored.rollout.state)) void run(stored.definition.name);
+        if (stored.rollout && underWay.has(stored.rollout.state)) void run(stored.definition.name);
       }
     },
     close() {

@@ -10,6 +10,8 @@ import type { ContainerView } from "./container-view.js";
 import type { ClaimOutcome } from "../../engine/store/container-store.js";
 import { createKeyedLock, type KeyedLock } from "../../lib/keyed-lock.js";
 import { ownershipOf, slotContainerName } from "../../model/ownership-labels.js";
+import { isCanary } from "../../model/canary-names.js";
+import { inCanaryPhase } from "../../model/service-definition.js";
 import { createRestartBackoff, type RestartBackoff } from "./restart-backoff.js";
 import { listServiceContainers } from "./service-containers.js";
 import { createLocalStatus } from "./local-status.js";
@@ -176,7 +178,11 @@ export function createScaler(options: ScalerOptions): Scaler {
   ): Promise<number> {
     const name = stored.definition.name;
     const grace = stored.definition.stopGraceSeconds;
-    const containers = await listServiceContainers(engine, instance, name);
+    const listed = await listServiceContainers(engine, instance, name);
+    // Canaries are the rollout's: they count for nothing here, but go with a slot scaled away.
+    const isCanaryOf = (c: ContainerSummary) => isCanary(c, name, ownershipOf(c.labels)?.slot ?? 0);
+    const containers = listed.filter((c) => !isCanaryOf(c));
+    const strayCanaries = listed.filter((c) => isCanaryOf(c) && (ownershipOf(c.labels)?.slot ?? 0) > target);
     // Read after the list, which has waited for the events the engine logged before it: the view
     // then knows at least what the list shows (why a listed container stopped, its health).
     const known = new Map((await view.containersOf(name).catch(() => [])).map((c) => [c.id, c]));
@@ -191,7 +197,7 @@ export function createScaler(options: ScalerOptions): Scaler {
         backoff.markStable(name, ownershipOf(c.labels)?.slot ?? 0);
     }
     let wait = 0;
-    let failure = await runBounded(idle, concurrency, (c) => remove(c, grace));
+    let failure = await runBounded([...idle, ...strayCanaries], concurrency, (c) => remove(c, grace));
     if (!failure && running.length > target) {
       const newestFirst = [...running].sort(
         (a, b) =>
@@ -214,7 +220,9 @@ export function createScaler(options: ScalerOptions): Scaler {
         free = free.filter((slot) => backoff.waitFor(name, slot) === 0);
       }
       // No look for the image first: a create the engine answers NotFound pulls it (slot-operations.ts).
-      if (free.length > 0) failure = await runBounded(free, concurrency, (slot) => fill(stored, slot), mode.current);
+      // While canaries are watched, the old version keeps the slots (a Scale scales the old count).
+      const filling = inCanaryPhase(stored.rollout) && stored.previous ? { ...stored, ...stored.previous } : stored;
+      if (free.length > 0) failure = await runBounded(free, concurrency, (slot) => fill(filling, slot), mode.current);
     }
     if (failure) throw failure;
     return wait;
@@ -250,8 +258,10 @@ export function createScaler(options: ScalerOptions): Scaler {
     }
     if (!current()) return;
     const result = await status(name, stored);
-    if (result.running + result.paused !== stored.replicas) {
-      const exited = result.containers.find((c) => c.state === "exited" || c.state === "dead");
+    const counted = result.containers.filter((c) => !isCanary(c, name, c.slot));
+    const runningOrPaused = counted.filter((c) => c.state === "running" || c.state === "paused").length;
+    if (runningOrPaused !== stored.replicas) {
+      const exited = counted.find((c) => c.state === "exited" || c.state === "dead");
       // Containers the engine itself stopped as it shut down: retry once it is back.
       const kind =
         mayBeEngineShutdown(undefined, exited?.exitCode) && (await engineWentAway(engine))

@@ -62,6 +62,10 @@ export function createScalerService({
       const service = await registry.rollback(req.name);
       return { service: serviceToProto(service) };
     },
+    async promote(req) {
+      registry.get(req.name);
+      return { service: serviceToProto(await registry.promote(req.name)) };
+    },
     async listUnusedVolumes() {
       const unused = await orchestrator.unusedVolumes();
       return {

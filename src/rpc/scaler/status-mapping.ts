@@ -10,7 +10,7 @@ import {
   type ServiceStatus,
 } from "../../../gen/dockhand/v1/scaler_pb.js";
 import { protocolToProto } from "../container-fields.js";
-import { rolloutToProto } from "../service-registry/service-mapping.js";
+import { updateStatusToProto } from "./update-status-mapping.js";
 import { healthCounts } from "../../orchestrator/local/readiness.js";
 import { autoscaleDecisionToProto } from "./autoscale-decision-mapping.js";
 
@@ -71,7 +71,7 @@ export function statusToProto(view: ServiceStatusView): ServiceStatus {
     version: BigInt(view.version),
     containers: view.containers.map(containerStatusToProto),
     crashLooping: view.crashLooping,
-    update: rolloutToProto(view.rollout),
+    update: updateStatusToProto(view),
     failures: view.failures.map((f) => ({
       slot: f.slot,
       exitCode: f.exitCode,

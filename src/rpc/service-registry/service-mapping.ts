@@ -93,6 +93,9 @@ export function serviceToProto(stored: StoredService): Service {
         stored.updatePolicy.failureAction === "rollback" ? UpdateFailureAction.ROLLBACK : UpdateFailureAction.PAUSE,
       minHealthyTime: durationFromMs(stored.updatePolicy.minHealthyMs),
       healthyDeadline: durationFromMs(stored.updatePolicy.healthyDeadlineMs),
+      canary: stored.updatePolicy.canary,
+      autoPromote: stored.updatePolicy.autoPromote,
+      autoRevert: stored.updatePolicy.autoRevert,
     },
     updateStatus: rolloutToProto(stored.rollout),
     autoscale: autoscaleToProto(stored.autoscale),
@@ -136,6 +139,9 @@ export function updatePolicyFromProto(
     healthyDeadlineMs: config.healthyDeadline
       ? signedMs(config.healthyDeadline)
       : defaultUpdatePolicy.healthyDeadlineMs,
+    canary: config.canary ?? 0,
+    autoPromote: config.autoPromote ?? false,
+    autoRevert: config.autoRevert ?? false,
   };
   checkUpdatePolicy(policy, prefix);
   return policy;
@@ -147,6 +153,7 @@ const rolloutStates: Record<RolloutState, UpdateState> = {
   rolling_back: UpdateState.ROLLING_BACK,
   rolled_back: UpdateState.ROLLED_BACK,
   completed: UpdateState.COMPLETED,
+  canary: UpdateState.CANARY,
 };
 
 export function rolloutToProto(rollout: Rollout | undefined): MessageInitShape<typeof UpdateStatusSchema> | undefined {

@@ -19,13 +19,16 @@ import { quote } from "../../model/quote.js";
 
 export interface ServiceRegistryServiceDeps {
   registry: Registry;
-  orchestrator: Pick<Orchestrator, "deleteService" | "purgeVolumes" | "awaitRollout">;
+  orchestrator: Pick<Orchestrator, "deleteService" | "purgeVolumes" | "awaitRollout"> &
+    Partial<Pick<Orchestrator, "kind">>;
   /** Secrets and configs, mounted by definitions as files. */
   secrets: SecretStore;
   /** Which host-power options definitions may use (bind mounts). Default: none. */
   hostAccess?: Pick<HostAccessPolicy, "allowHostMounts" | "allowHostNetwork">;
   /** The engine's networks, to know one named by its id. Unset: names are taken as written. */
   networks?: Pick<NetworkControl, "inspect">;
+  /** Refuses, naming the field, what the server's orchestrator cannot run (on swarm: what only local can). */
+  orchestratorRules?: (def: ServiceDefinition) => void;
   /** What autoscaling policies are checked against. Default: 100 replicas, no Prometheus. */
   autoscaleLimits?: { maxReplicas: number; prometheusUrl: string };
 }
@@ -36,6 +39,7 @@ export function createServiceRegistryService({
   hostAccess,
   secrets,
   networks,
+  orchestratorRules,
   autoscaleLimits,
 }: ServiceRegistryServiceDeps): ServiceImpl<typeof ServiceRegistry> {
   const definition = async (service: Service | undefined) => {
@@ -45,6 +49,7 @@ export function createServiceRegistryService({
       allowHostNetwork: hostAccess?.allowHostNetwork ?? false,
     };
     checkDefinitionHostAccess(def, policy);
+    orchestratorRules?.(def);
     // The registry checks again as it stores (a race); here the field is named as the client wrote it.
     checkVolumeClashes(
       def,
@@ -60,6 +65,18 @@ export function createServiceRegistryService({
       prometheus: (autoscaleLimits?.prometheusUrl ?? "") !== "",
       fixedHostPort: hasFixedHostPort(def),
     });
+  /** The update policy a request asks for; canaries need containers dockhand places itself (local). */
+  const updatePolicyOf = (service: Service | undefined) => {
+    const policy = updatePolicyFromProto(service?.updateConfig);
+    if (policy && policy.canary > 0 && orchestrator.kind === "swarm") {
+      throw new DockhandError(
+        "FailedPrecondition",
+        "canaries run on the local backend only: the Swarm backend replaces a service's tasks itself (set canary to 0)",
+        { details: { field: "service.update_config.canary" } },
+      );
+    }
+    return policy;
+  };
   /** Waits for the rollout to `version`, and fails as a script needs when it did not complete. */
   async function rolloutEnded(name: string, version: number, signal: AbortSignal): Promise<void> {
     const outcome = await orchestrator.awaitRollout(name, version, signal);
@@ -90,7 +107,7 @@ export function createServiceRegistryService({
     },
     async createService(req) {
       const def = await definition(req.service);
-      const updatePolicy = updatePolicyFromProto(req.service?.updateConfig);
+      const updatePolicy = updatePolicyOf(req.service);
       const policy = autoscale(req.service, def) ?? undefined;
       return { service: serviceToProto(await registry.create(def, updatePolicy, policy)) };
     },
@@ -99,7 +116,7 @@ export function createServiceRegistryService({
       const { service, created } = await registry.update(def, {
         expectedVersion: Number(req.service?.version ?? 0n),
         allowMissing: req.allowMissing,
-        updatePolicy: updatePolicyFromProto(req.service?.updateConfig),
+        updatePolicy: updatePolicyOf(req.service),
         autoscale: autoscale(req.service, def),
       });
       // The rolling update, which the orchestrator starts on the registry's change, runs in

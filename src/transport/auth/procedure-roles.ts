@@ -29,6 +29,7 @@ export const procedureRoles: Readonly<Record<string, Role>> = Object.freeze({
   "/dockhand.v1.Scaler/WatchServices": "viewer",
   "/dockhand.v1.Scaler/ListOrphans": "viewer",
   "/dockhand.v1.Scaler/Rollback": "operator",
+  "/dockhand.v1.Scaler/Promote": "operator",
   "/dockhand.v1.Scaler/ListUnusedVolumes": "viewer",
 
   "/dockhand.v1.ContainerAgent/ListVolumes": "viewer",
