@@ -1,0 +1,171 @@
+import { Code } from "@connectrpc/connect";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { describe, expect, it } from "vitest";
+import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
+import { Scaler, type ServiceStatus } from "../../gen/dockhand/v1/scaler_pb.js";
+import { AutoscaleMetric } from "../../gen/dockhand/v1/service_pb.js";
+import { clientFor } from "../support/clients.js";
+import { testImage } from "../support/engine.js";
+import { failureOf } from "../support/failure.js";
+import { sample } from "../support/metrics.js";
+import { docker } from "../support/run.js";
+import { useTestServer } from "../support/server-fixture.js";
+import { until } from "../support/until.js";
+
+/** Busy while /burn exists (a shell loop spins), idle otherwise. */
+const burner = ["sh", "-c", "while true; do if [ -f /burn ]; then :; else sleep 0.2; fi; done"];
+
+describe("autoscaling on CPU, on the real engine", () => {
+  const fixture = useTestServer({ maxReplicas: 20 });
+
+  it("scales a CPU step on 1 replica out at target 50 %, then back to min after the cooldown once the load stops", async () => {
+    const name = fixture.service("cpu-step");
+    const registry = clientFor(ServiceRegistry, fixture.server.url);
+    const scaler = clientFor(Scaler, fixture.server.url);
+    await registry.createService({
+      service: {
+        name,
+        image: testImage,
+        command: burner,
+        init: true,
+        // A fifth of a core: the loop reaches 100 % of its limit even on a busy machine.
+        resources: { cpuMillis: 200 },
+        autoscale: {
+          minReplicas: 1,
+          maxReplicas: 3,
+          metric: AutoscaleMetric.CPU_PERCENT,
+          target: 50,
+          evaluationInterval: { seconds: 1n },
+          cooldownUp: { seconds: 0n },
+          cooldownDown: { seconds: 3n },
+        },
+      },
+    });
+    const watch = new AbortController();
+    const watched: ServiceStatus[] = [];
+    const watching = (async () => {
+      for await (const { status } of scaler.watchStatus({ name }, { signal: watch.signal })) watched.push(status!);
+    })().catch(() => undefined);
+    try {
+      // Below min_replicas (a new service has 0): the first evaluation brings it to 1.
+      let status!: ServiceStatus;
+      await until(async () => {
+        status = (await scaler.getStatus({ name })).status!;
+        return status.running === 1 && status.desired === 1;
+      });
+      expect(status.lastAutoscaleDecision).toMatchObject({ fromReplicas: 0, toReplicas: 1 });
+      expect(status.lastAutoscaleDecision!.why).toContain("below min_replicas 1");
+      // Idle at 1 replica: the count holds at min.
+      await until(async () => {
+        status = (await scaler.getStatus({ name })).status!;
+        return status.lastAutoscaleDecision?.why.startsWith("cpu") === true;
+      });
+      expect(status.desired).toBe(1);
+
+      const first = status.containers[0]!.id;
+      const step = Date.now();
+      docker("exec", first, "touch", "/burn");
+      await until(async () => {
+        status = (await scaler.getStatus({ name })).status!;
+        return status.desired >= 2 && status.ready >= 2;
+      });
+      const up = status.lastAutoscaleDecision!;
+      console.log(`CPU step to ${status.ready} ready replicas: ${Date.now() - step} ms (evaluation interval 1 s)`);
+      expect(up.metric).toBe(AutoscaleMetric.CPU_PERCENT);
+      expect(up.fromReplicas).toBe(1);
+      expect(up.toReplicas).toBeGreaterThanOrEqual(2);
+      expect(up.value).toBeGreaterThan(55);
+      expect(up.target).toBe(50);
+      expect(up.samples).toBe(1);
+      expect(up.why).toMatch(/^cpu [\d.]+% vs target 50% \(x[\d.]+\) over 1 replica: 1 -> \d$/);
+      // The decision reached the watch too.
+      await until(() => watched.some((s) => s.lastAutoscaleDecision?.toReplicas === up.toReplicas));
+
+      const upCount = status.desired;
+      docker("exec", first, "rm", "/burn");
+      await until(async () => {
+        status = (await scaler.getStatus({ name })).status!;
+        return status.desired === 1 && status.running === 1;
+      });
+      const down = status.lastAutoscaleDecision!;
+      expect(down).toMatchObject({ fromReplicas: upCount, toReplicas: 1 });
+      // The scale-down waited out cooldown_down (3 s) after the last change.
+      const lastUp = watched
+        .map((s) => s.lastAutoscaleDecision)
+        .filter((d) => d !== undefined && d.toReplicas > d.fromReplicas)
+        .at(-1)!;
+      expect(timestampDate(down.time!).getTime() - timestampDate(lastUp.time!).getTime()).toBeGreaterThanOrEqual(3000);
+      // Each change is counted in /metrics.
+      const metrics = await (await fetch(`${fixture.server.url}/metrics`)).text();
+      expect(
+        sample(metrics, `dockhand_autoscale_evaluations_total{service="${name}",outcome="scaled"}`),
+      ).toBeGreaterThanOrEqual(3);
+      expect(sample(metrics, `dockhand_autoscale_decided_replicas{service="${name}"}`)).toBe(1);
+    } finally {
+      watch.abort();
+      await watching;
+      await registry.updateService({
+        service: { name, image: testImage, command: burner, init: true, resources: { cpuMillis: 200 }, autoscale: {} },
+      });
+      await scaler.scale({ name, replicas: 0, wait: true }).catch(() => undefined);
+    }
+  });
+
+  it("refuses bad policies with INVALID_ARGUMENT naming the field, and changes nothing", async () => {
+    const name = fixture.service("bad-policy");
+    const registry = clientFor(ServiceRegistry, fixture.server.url);
+    const base = { name, image: testImage, command: ["sleep", "3600"], init: true };
+    const good = { minReplicas: 1, maxReplicas: 3, metric: AutoscaleMetric.CPU_PERCENT, target: 50 };
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ["min > max", { ...good, minReplicas: 4 }, "service.autoscale.min_replicas"],
+      ["max above the server's limit", { ...good, maxReplicas: 21 }, "service.autoscale.max_replicas"],
+      ["a CPU target above 100 %", { ...good, target: 150 }, "service.autoscale.target"],
+      ["a target of 0", { ...good, target: 0 }, "service.autoscale.target"],
+      ["an unknown metric", { ...good, metric: 99 }, "service.autoscale.metric"],
+      ["no metric", { ...good, metric: AutoscaleMetric.UNSPECIFIED }, "service.autoscale.metric"],
+      [
+        "a query with no Prometheus configured",
+        { ...good, metric: AutoscaleMetric.PROMETHEUS_QUERY, target: 5, query: "up" },
+        "service.autoscale.query",
+      ],
+      [
+        "an interval under 1 s",
+        { ...good, evaluationInterval: { nanos: 500_000_000 } },
+        "service.autoscale.evaluation_interval",
+      ],
+      ["a negative cooldown", { ...good, cooldownDown: { seconds: -1n } }, "service.autoscale.cooldown_down"],
+    ];
+    for (const [what, autoscale, field] of cases) {
+      const err = await failureOf(registry.createService({ service: { ...base, autoscale } }));
+      expect(err.code, what).toBe(Code.InvalidArgument);
+      expect(err.rawMessage, what).toContain(field);
+    }
+    const fixedPort = await failureOf(
+      registry.createService({
+        service: { ...base, ports: [{ containerPort: 80, hostPort: 18_080, hostIp: "127.0.0.1" }], autoscale: good },
+      }),
+    );
+    expect(fixedPort.code).toBe(Code.InvalidArgument);
+    expect(fixedPort.rawMessage).toContain("service.autoscale.max_replicas");
+    // Nothing was created.
+    expect((await failureOf(registry.getService({ name }))).code).toBe(Code.NotFound);
+
+    // On an existing service, a bad policy leaves the stored one as it was.
+    await registry.createService({ service: { ...base, autoscale: { ...good, paused: true } } });
+    const before = (await registry.getService({ name })).service!;
+    const err = await failureOf(
+      registry.updateService({ service: { ...base, autoscale: { ...good, minReplicas: 5 } } }),
+    );
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.rawMessage).toContain("service.autoscale.min_replicas");
+    const after = (await registry.getService({ name })).service!;
+    expect(after.version).toBe(before.version);
+    expect(after.autoscale).toEqual(before.autoscale);
+    expect(after.autoscale?.maxReplicas).toBe(3);
+    // An update without the field keeps the policy; an empty one removes it.
+    await registry.updateService({ service: { ...base } });
+    expect((await registry.getService({ name })).service!.autoscale?.paused).toBe(true);
+    await registry.updateService({ service: { ...base, autoscale: {} } });
+    expect((await registry.getService({ name })).service!.autoscale).toBeUndefined();
+  });
+});
