@@ -13,12 +13,8 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file dockhand/v1/scaler.proto.
  */
-export const file_dockhand_v1_scaler: GenFile =
-  /*@__PURE__*/
-  fileDesc(
-    "Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIokBCgxTY2FsZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCghyZXBsaWNhcxgCIAEoBUgAiAEBEhEKBHdhaXQYAyABKAhIAYgBARIrCgh3YWl0X2ZvchgEIAEoDjIZLmRvY2toYW5kLnYxLlNjYWxlV2FpdEZvckILCglfcmVwbGljYXNCBwoFX3dhaXQiOwoNU2NhbGVSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiAKEEdldFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChFHZXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiIKEldhdGNoU3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIkEKE1dhdGNoU3RhdHVzUmVzcG9uc2USKgoGc3RhdHVzGAEgASgLMhouZG9ja2hhbmQudjEuU2VydmljZVN0YXR1cyIWChRXYXRjaFNlcnZpY2VzUmVxdWVzdCJlChVXYXRjaFNlcnZpY2VzUmVzcG9uc2USDQoFcmVzZXQYASABKAgSLAoIc3RhdHVzZXMYAiADKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzEg8KB3JlbW92ZWQYAyADKAki1QMKDVNlcnZpY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0SMAoKY29udGFpbmVycxgEIAMoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIPCgd2ZXJzaW9uGAUgASgEEhUKDWNyYXNoX2xvb3BpbmcYBiABKAgSKgoIZmFpbHVyZXMYByADKAsyGC5kb2NraGFuZC52MS5TbG90RmFpbHVyZRIpCgZ1cGRhdGUYCCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMSDgoGcGF1c2VkGAkgASgNEg8KB2hlYWx0aHkYCiABKA0SEAoIc3RhcnRpbmcYCyABKA0SEQoJdW5oZWFsdGh5GAwgASgNEg0KBXJlYWR5GA0gASgNEiEKBWRyaWZ0GA4gASgLMhIuZG9ja2hhbmQudjEuRHJpZnQSKgoKY29uZGl0aW9ucxgPIAMoCzIWLmRvY2toYW5kLnYxLkNvbmRpdGlvbhI/ChdsYXN0X2F1dG9zY2FsZV9kZWNpc2lvbhgeIAEoCzIeLmRvY2toYW5kLnYxLkF1dG9zY2FsZURlY2lzaW9uItQBChFBdXRvc2NhbGVEZWNpc2lvbhIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgZtZXRyaWMYAiABKA4yHC5kb2NraGFuZC52MS5BdXRvc2NhbGVNZXRyaWMSDQoFdmFsdWUYAyABKAESDgoGdGFyZ2V0GAQgASgBEhUKDWZyb21fcmVwbGljYXMYBSABKA0SEwoLdG9fcmVwbGljYXMYBiABKA0SCwoDd2h5GAcgASgJEg8KB3NhbXBsZXMYCCABKA0isAEKCUNvbmRpdGlvbhIMCgR0eXBlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDAoEc2xvdBgDIAEoDRIzCg9maXJzdF9zZWVuX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2Vlbl90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgGIAEoDSJ7CgVEcmlmdBIMCgR3aGF0GAEgASgJEjEKDWRldGVjdGVkX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDXJlcGFpcmVkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr0BCgtTbG90RmFpbHVyZRIMCgRzbG90GAEgASgNEhEKCWV4aXRfY29kZRgCIAEoBRIOCgZyZWFzb24YAyABKAkSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYBSABKA0SNQoRbmV4dF9hdHRlbXB0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr4CCg9Db250YWluZXJTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRzbG90GAMgASgNEioKBXN0YXRlGAQgASgOMhsuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdGUSKQoGaGVhbHRoGAUgASgOMhkuZG9ja2hhbmQudjEuSGVhbHRoU3RhdHVzEikKBXBvcnRzGAYgAygLMhouZG9ja2hhbmQudjEuUHVibGlzaGVkUG9ydBIuCgpzdGFydF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJkZWZpbml0aW9uX3ZlcnNpb24YCCABKAQSEQoJZXhpdF9jb2RlGAkgASgFEg8KB25vZGVfaWQYCiABKAkSEQoJbm9kZV9uYW1lGAsgASgJInQKDVB1Ymxpc2hlZFBvcnQSFgoOY29udGFpbmVyX3BvcnQYASABKA0SJwoIcHJvdG9jb2wYAiABKA4yFS5kb2NraGFuZC52MS5Qcm90b2NvbBIPCgdob3N0X2lwGAMgASgJEhEKCWhvc3RfcG9ydBgEIAEoDSI/Cg1TY2FsZVByb2dyZXNzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNIhQKEkxpc3RPcnBoYW5zUmVxdWVzdCJEChNMaXN0T3JwaGFuc1Jlc3BvbnNlEi0KB29ycGhhbnMYASADKAsyHC5kb2NraGFuZC52MS5PcnBoYW5Db250YWluZXIiuQEKD09ycGhhbkNvbnRhaW5lchIPCgdzZXJ2aWNlGAEgASgJEi8KCWNvbnRhaW5lchgCIAEoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIzCg9maXJzdF9zZWVuX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlbW92ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIfCg9Sb2xsYmFja1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI5ChBSb2xsYmFja1Jlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlIh4KDlByb21vdGVSZXF1ZXN0EgwKBG5hbWUYASABKAkiOAoPUHJvbW90ZVJlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlIhoKGExpc3RVbnVzZWRWb2x1bWVzUmVxdWVzdCJHChlMaXN0VW51c2VkVm9sdW1lc1Jlc3BvbnNlEioKB3ZvbHVtZXMYASADKAsyGS5kb2NraGFuZC52MS5VbnVzZWRWb2x1bWUibAoMVW51c2VkVm9sdW1lEgwKBG5hbWUYASABKAkSDwoHc2VydmljZRgCIAEoCRIMCgRzbG90GAMgASgNEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJUChhTdHJlYW1TZXJ2aWNlTG9nc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIOCgZmb2xsb3cYAiABKAgSEQoEdGFpbBgDIAEoBUgAiAEBQgcKBV90YWlsIr4BChlTdHJlYW1TZXJ2aWNlTG9nc1Jlc3BvbnNlEgwKBHNsb3QYASABKA0SFAoMY29udGFpbmVyX2lkGAIgASgJEg8KB25vZGVfaWQYAyABKAkSEQoJbm9kZV9uYW1lGAQgASgJEg4KBnN0ZGVychgFIAEoCBIMCgRsaW5lGAYgASgJEigKBHRpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWNvbnRpbnVlZBgIIAEoCCpkCgxTY2FsZVdhaXRGb3ISHgoaU0NBTEVfV0FJVF9GT1JfVU5TUEVDSUZJRUQQABIaChZTQ0FMRV9XQUlUX0ZPUl9SVU5OSU5HEAESGAoUU0NBTEVfV0FJVF9GT1JfUkVBRFkQAir7AQoOQ29udGFpbmVyU3RhdGUSHwobQ09OVEFJTkVSX1NUQVRFX1VOU1BFQ0lGSUVEEAASGwoXQ09OVEFJTkVSX1NUQVRFX0NSRUFURUQQARIbChdDT05UQUlORVJfU1RBVEVfUlVOTklORxACEhoKFkNPTlRBSU5FUl9TVEFURV9QQVVTRUQQAxIeChpDT05UQUlORVJfU1RBVEVfUkVTVEFSVElORxAEEhwKGENPTlRBSU5FUl9TVEFURV9SRU1PVklORxAFEhoKFkNPTlRBSU5FUl9TVEFURV9FWElURUQQBhIYChRDT05UQUlORVJfU1RBVEVfREVBRBAHKoEBCgxIZWFsdGhTdGF0dXMSHQoZSEVBTFRIX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFkhFQUxUSF9TVEFUVVNfU1RBUlRJTkcQARIZChVIRUFMVEhfU1RBVFVTX0hFQUxUSFkQAhIbChdIRUFMVEhfU1RBVFVTX1VOSEVBTFRIWRADMu0FCgZTY2FsZXISPgoFU2NhbGUSGS5kb2NraGFuZC52MS5TY2FsZVJlcXVlc3QaGi5kb2NraGFuZC52MS5TY2FsZVJlc3BvbnNlEkoKCUdldFN0YXR1cxIdLmRvY2toYW5kLnYxLkdldFN0YXR1c1JlcXVlc3QaHi5kb2NraGFuZC52MS5HZXRTdGF0dXNSZXNwb25zZRJSCgtXYXRjaFN0YXR1cxIfLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVxdWVzdBogLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVzcG9uc2UwARJkChFTdHJlYW1TZXJ2aWNlTG9ncxIlLmRvY2toYW5kLnYxLlN0cmVhbVNlcnZpY2VMb2dzUmVxdWVzdBomLmRvY2toYW5kLnYxLlN0cmVhbVNlcnZpY2VMb2dzUmVzcG9uc2UwARJYCg1XYXRjaFNlcnZpY2VzEiEuZG9ja2hhbmQudjEuV2F0Y2hTZXJ2aWNlc1JlcXVlc3QaIi5kb2NraGFuZC52MS5XYXRjaFNlcnZpY2VzUmVzcG9uc2UwARJQCgtMaXN0T3JwaGFucxIfLmRvY2toYW5kLnYxLkxpc3RPcnBoYW5zUmVxdWVzdBogLmRvY2toYW5kLnYxLkxpc3RPcnBoYW5zUmVzcG9uc2USRwoIUm9sbGJhY2sSHC5kb2NraGFuZC52MS5Sb2xsYmFja1JlcXVlc3QaHS5kb2NraGFuZC52MS5Sb2xsYmFja1Jlc3BvbnNlEkQKB1Byb21vdGUSGy5kb2NraGFuZC52MS5Qcm9tb3RlUmVxdWVzdBocLmRvY2toYW5kLnYxLlByb21vdGVSZXNwb25zZRJiChFMaXN0VW51c2VkVm9sdW1lcxIlLmRvY2toYW5kLnYxLkxpc3RVbnVzZWRWb2x1bWVzUmVxdWVzdBomLmRvY2toYW5kLnYxLkxpc3RVbnVzZWRWb2x1bWVzUmVzcG9uc2ViBnByb3RvMw",
-    [file_google_protobuf_timestamp, file_dockhand_v1_service],
-  );
+export const file_dockhand_v1_scaler: GenFile = /*@__PURE__*/
+  fileDesc("Chhkb2NraGFuZC92MS9zY2FsZXIucHJvdG8SC2RvY2toYW5kLnYxIokBCgxTY2FsZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCghyZXBsaWNhcxgCIAEoBUgAiAEBEhEKBHdhaXQYAyABKAhIAYgBARIrCgh3YWl0X2ZvchgEIAEoDjIZLmRvY2toYW5kLnYxLlNjYWxlV2FpdEZvckILCglfcmVwbGljYXNCBwoFX3dhaXQiOwoNU2NhbGVSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiAKEEdldFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChFHZXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzIiIKEldhdGNoU3RhdHVzUmVxdWVzdBIMCgRuYW1lGAEgASgJIkEKE1dhdGNoU3RhdHVzUmVzcG9uc2USKgoGc3RhdHVzGAEgASgLMhouZG9ja2hhbmQudjEuU2VydmljZVN0YXR1cyIWChRXYXRjaFNlcnZpY2VzUmVxdWVzdCJlChVXYXRjaFNlcnZpY2VzUmVzcG9uc2USDQoFcmVzZXQYASABKAgSLAoIc3RhdHVzZXMYAiADKAsyGi5kb2NraGFuZC52MS5TZXJ2aWNlU3RhdHVzEg8KB3JlbW92ZWQYAyADKAki1QMKDVNlcnZpY2VTdGF0dXMSDAoEbmFtZRgBIAEoCRIPCgdkZXNpcmVkGAIgASgNEg8KB3J1bm5pbmcYAyABKA0SMAoKY29udGFpbmVycxgEIAMoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIPCgd2ZXJzaW9uGAUgASgEEhUKDWNyYXNoX2xvb3BpbmcYBiABKAgSKgoIZmFpbHVyZXMYByADKAsyGC5kb2NraGFuZC52MS5TbG90RmFpbHVyZRIpCgZ1cGRhdGUYCCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVTdGF0dXMSDgoGcGF1c2VkGAkgASgNEg8KB2hlYWx0aHkYCiABKA0SEAoIc3RhcnRpbmcYCyABKA0SEQoJdW5oZWFsdGh5GAwgASgNEg0KBXJlYWR5GA0gASgNEiEKBWRyaWZ0GA4gASgLMhIuZG9ja2hhbmQudjEuRHJpZnQSKgoKY29uZGl0aW9ucxgPIAMoCzIWLmRvY2toYW5kLnYxLkNvbmRpdGlvbhI/ChdsYXN0X2F1dG9zY2FsZV9kZWNpc2lvbhgeIAEoCzIeLmRvY2toYW5kLnYxLkF1dG9zY2FsZURlY2lzaW9uItQBChFBdXRvc2NhbGVEZWNpc2lvbhIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgZtZXRyaWMYAiABKA4yHC5kb2NraGFuZC52MS5BdXRvc2NhbGVNZXRyaWMSDQoFdmFsdWUYAyABKAESDgoGdGFyZ2V0GAQgASgBEhUKDWZyb21fcmVwbGljYXMYBSABKA0SEwoLdG9fcmVwbGljYXMYBiABKA0SCwoDd2h5GAcgASgJEg8KB3NhbXBsZXMYCCABKA0isAEKCUNvbmRpdGlvbhIMCgR0eXBlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDAoEc2xvdBgDIAEoDRIzCg9maXJzdF9zZWVuX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2Vlbl90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgGIAEoDSJ7CgVEcmlmdBIMCgR3aGF0GAEgASgJEjEKDWRldGVjdGVkX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDXJlcGFpcmVkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr0BCgtTbG90RmFpbHVyZRIMCgRzbG90GAEgASgNEhEKCWV4aXRfY29kZRgCIAEoBRIOCgZyZWFzb24YAyABKAkSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYBSABKA0SNQoRbmV4dF9hdHRlbXB0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr4CCg9Db250YWluZXJTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRzbG90GAMgASgNEioKBXN0YXRlGAQgASgOMhsuZG9ja2hhbmQudjEuQ29udGFpbmVyU3RhdGUSKQoGaGVhbHRoGAUgASgOMhkuZG9ja2hhbmQudjEuSGVhbHRoU3RhdHVzEikKBXBvcnRzGAYgAygLMhouZG9ja2hhbmQudjEuUHVibGlzaGVkUG9ydBIuCgpzdGFydF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJkZWZpbml0aW9uX3ZlcnNpb24YCCABKAQSEQoJZXhpdF9jb2RlGAkgASgFEg8KB25vZGVfaWQYCiABKAkSEQoJbm9kZV9uYW1lGAsgASgJInQKDVB1Ymxpc2hlZFBvcnQSFgoOY29udGFpbmVyX3BvcnQYASABKA0SJwoIcHJvdG9jb2wYAiABKA4yFS5kb2NraGFuZC52MS5Qcm90b2NvbBIPCgdob3N0X2lwGAMgASgJEhEKCWhvc3RfcG9ydBgEIAEoDSI/Cg1TY2FsZVByb2dyZXNzEgwKBG5hbWUYASABKAkSDwoHZGVzaXJlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNIhQKEkxpc3RPcnBoYW5zUmVxdWVzdCJEChNMaXN0T3JwaGFuc1Jlc3BvbnNlEi0KB29ycGhhbnMYASADKAsyHC5kb2NraGFuZC52MS5PcnBoYW5Db250YWluZXIiuQEKD09ycGhhbkNvbnRhaW5lchIPCgdzZXJ2aWNlGAEgASgJEi8KCWNvbnRhaW5lchgCIAEoCzIcLmRvY2toYW5kLnYxLkNvbnRhaW5lclN0YXR1cxIzCg9maXJzdF9zZWVuX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlbW92ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIfCg9Sb2xsYmFja1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI5ChBSb2xsYmFja1Jlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlIh4KDlByb21vdGVSZXF1ZXN0EgwKBG5hbWUYASABKAkiOAoPUHJvbW90ZVJlc3BvbnNlEiUKB3NlcnZpY2UYASABKAsyFC5kb2NraGFuZC52MS5TZXJ2aWNlIhoKGExpc3RVbnVzZWRWb2x1bWVzUmVxdWVzdCJHChlMaXN0VW51c2VkVm9sdW1lc1Jlc3BvbnNlEioKB3ZvbHVtZXMYASADKAsyGS5kb2NraGFuZC52MS5VbnVzZWRWb2x1bWUibAoMVW51c2VkVm9sdW1lEgwKBG5hbWUYASABKAkSDwoHc2VydmljZRgCIAEoCRIMCgRzbG90GAMgASgNEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJUChhTdHJlYW1TZXJ2aWNlTG9nc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIOCgZmb2xsb3cYAiABKAgSEQoEdGFpbBgDIAEoBUgAiAEBQgcKBV90YWlsIr4BChlTdHJlYW1TZXJ2aWNlTG9nc1Jlc3BvbnNlEgwKBHNsb3QYASABKA0SFAoMY29udGFpbmVyX2lkGAIgASgJEg8KB25vZGVfaWQYAyABKAkSEQoJbm9kZV9uYW1lGAQgASgJEg4KBnN0ZGVychgFIAEoCBIMCgRsaW5lGAYgASgJEigKBHRpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWNvbnRpbnVlZBgIIAEoCCpkCgxTY2FsZVdhaXRGb3ISHgoaU0NBTEVfV0FJVF9GT1JfVU5TUEVDSUZJRUQQABIaChZTQ0FMRV9XQUlUX0ZPUl9SVU5OSU5HEAESGAoUU0NBTEVfV0FJVF9GT1JfUkVBRFkQAir7AQoOQ29udGFpbmVyU3RhdGUSHwobQ09OVEFJTkVSX1NUQVRFX1VOU1BFQ0lGSUVEEAASGwoXQ09OVEFJTkVSX1NUQVRFX0NSRUFURUQQARIbChdDT05UQUlORVJfU1RBVEVfUlVOTklORxACEhoKFkNPTlRBSU5FUl9TVEFURV9QQVVTRUQQAxIeChpDT05UQUlORVJfU1RBVEVfUkVTVEFSVElORxAEEhwKGENPTlRBSU5FUl9TVEFURV9SRU1PVklORxAFEhoKFkNPTlRBSU5FUl9TVEFURV9FWElURUQQBhIYChRDT05UQUlORVJfU1RBVEVfREVBRBAHKoEBCgxIZWFsdGhTdGF0dXMSHQoZSEVBTFRIX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFkhFQUxUSF9TVEFUVVNfU1RBUlRJTkcQARIZChVIRUFMVEhfU1RBVFVTX0hFQUxUSFkQAhIbChdIRUFMVEhfU1RBVFVTX1VOSEVBTFRIWRADMu0FCgZTY2FsZXISPgoFU2NhbGUSGS5kb2NraGFuZC52MS5TY2FsZVJlcXVlc3QaGi5kb2NraGFuZC52MS5TY2FsZVJlc3BvbnNlEkoKCUdldFN0YXR1cxIdLmRvY2toYW5kLnYxLkdldFN0YXR1c1JlcXVlc3QaHi5kb2NraGFuZC52MS5HZXRTdGF0dXNSZXNwb25zZRJSCgtXYXRjaFN0YXR1cxIfLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVxdWVzdBogLmRvY2toYW5kLnYxLldhdGNoU3RhdHVzUmVzcG9uc2UwARJkChFTdHJlYW1TZXJ2aWNlTG9ncxIlLmRvY2toYW5kLnYxLlN0cmVhbVNlcnZpY2VMb2dzUmVxdWVzdBomLmRvY2toYW5kLnYxLlN0cmVhbVNlcnZpY2VMb2dzUmVzcG9uc2UwARJYCg1XYXRjaFNlcnZpY2VzEiEuZG9ja2hhbmQudjEuV2F0Y2hTZXJ2aWNlc1JlcXVlc3QaIi5kb2NraGFuZC52MS5XYXRjaFNlcnZpY2VzUmVzcG9uc2UwARJQCgtMaXN0T3JwaGFucxIfLmRvY2toYW5kLnYxLkxpc3RPcnBoYW5zUmVxdWVzdBogLmRvY2toYW5kLnYxLkxpc3RPcnBoYW5zUmVzcG9uc2USRwoIUm9sbGJhY2sSHC5kb2NraGFuZC52MS5Sb2xsYmFja1JlcXVlc3QaHS5kb2NraGFuZC52MS5Sb2xsYmFja1Jlc3BvbnNlEkQKB1Byb21vdGUSGy5kb2NraGFuZC52MS5Qcm9tb3RlUmVxdWVzdBocLmRvY2toYW5kLnYxLlByb21vdGVSZXNwb25zZRJiChFMaXN0VW51c2VkVm9sdW1lcxIlLmRvY2toYW5kLnYxLkxpc3RVbnVzZWRWb2x1bWVzUmVxdWVzdBomLmRvY2toYW5kLnYxLkxpc3RVbnVzZWRWb2x1bWVzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_dockhand_v1_service]);
 
 /**
  * Request of Scaler.Scale.
@@ -64,7 +60,8 @@ export type ScaleRequest = Message<"dockhand.v1.ScaleRequest"> & {
  * Describes the message dockhand.v1.ScaleRequest.
  * Use `create(ScaleRequestSchema)` to create a new message.
  */
-export const ScaleRequestSchema: GenMessage<ScaleRequest> = /*@__PURE__*/ messageDesc(file_dockhand_v1_scaler, 0);
+export const ScaleRequestSchema: GenMessage<ScaleRequest> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 0);
 
 /**
  * Response of Scaler.Scale.
@@ -84,7 +81,8 @@ export type ScaleResponse = Message<"dockhand.v1.ScaleResponse"> & {
  * Describes the message dockhand.v1.ScaleResponse.
  * Use `create(ScaleResponseSchema)` to create a new message.
  */
-export const ScaleResponseSchema: GenMessage<ScaleResponse> = /*@__PURE__*/ messageDesc(file_dockhand_v1_scaler, 1);
+export const ScaleResponseSchema: GenMessage<ScaleResponse> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 1);
 
 /**
  * Request of Scaler.GetStatus.
@@ -104,8 +102,7 @@ export type GetStatusRequest = Message<"dockhand.v1.GetStatusRequest"> & {
  * Describes the message dockhand.v1.GetStatusRequest.
  * Use `create(GetStatusRequestSchema)` to create a new message.
  */
-export const GetStatusRequestSchema: GenMessage<GetStatusRequest> =
-  /*@__PURE__*/
+export const GetStatusRequestSchema: GenMessage<GetStatusRequest> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 2);
 
 /**
@@ -126,8 +123,7 @@ export type GetStatusResponse = Message<"dockhand.v1.GetStatusResponse"> & {
  * Describes the message dockhand.v1.GetStatusResponse.
  * Use `create(GetStatusResponseSchema)` to create a new message.
  */
-export const GetStatusResponseSchema: GenMessage<GetStatusResponse> =
-  /*@__PURE__*/
+export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 3);
 
 /**
@@ -148,8 +144,7 @@ export type WatchStatusRequest = Message<"dockhand.v1.WatchStatusRequest"> & {
  * Describes the message dockhand.v1.WatchStatusRequest.
  * Use `create(WatchStatusRequestSchema)` to create a new message.
  */
-export const WatchStatusRequestSchema: GenMessage<WatchStatusRequest> =
-  /*@__PURE__*/
+export const WatchStatusRequestSchema: GenMessage<WatchStatusRequest> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 4);
 
 /**
@@ -170,8 +165,7 @@ export type WatchStatusResponse = Message<"dockhand.v1.WatchStatusResponse"> & {
  * Describes the message dockhand.v1.WatchStatusResponse.
  * Use `create(WatchStatusResponseSchema)` to create a new message.
  */
-export const WatchStatusResponseSchema: GenMessage<WatchStatusResponse> =
-  /*@__PURE__*/
+export const WatchStatusResponseSchema: GenMessage<WatchStatusResponse> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 5);
 
 /**
@@ -179,14 +173,14 @@ export const WatchStatusResponseSchema: GenMessage<WatchStatusResponse> =
  *
  * @generated from message dockhand.v1.WatchServicesRequest
  */
-export type WatchServicesRequest = Message<"dockhand.v1.WatchServicesRequest"> & {};
+export type WatchServicesRequest = Message<"dockhand.v1.WatchServicesRequest"> & {
+};
 
 /**
  * Describes the message dockhand.v1.WatchServicesRequest.
  * Use `create(WatchServicesRequestSchema)` to create a new message.
  */
-export const WatchServicesRequestSchema: GenMessage<WatchServicesRequest> =
-  /*@__PURE__*/
+export const WatchServicesRequestSchema: GenMessage<WatchServicesRequest> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 6);
 
 /**
@@ -222,8 +216,7 @@ export type WatchServicesResponse = Message<"dockhand.v1.WatchServicesResponse">
  * Describes the message dockhand.v1.WatchServicesResponse.
  * Use `create(WatchServicesResponseSchema)` to create a new message.
  */
-export const WatchServicesResponseSchema: GenMessage<WatchServicesResponse> =
-  /*@__PURE__*/
+export const WatchServicesResponseSchema: GenMessage<WatchServicesResponse> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 7);
 
 /**
@@ -368,7 +361,8 @@ export type ServiceStatus = Message<"dockhand.v1.ServiceStatus"> & {
  * Describes the message dockhand.v1.ServiceStatus.
  * Use `create(ServiceStatusSchema)` to create a new message.
  */
-export const ServiceStatusSchema: GenMessage<ServiceStatus> = /*@__PURE__*/ messageDesc(file_dockhand_v1_scaler, 8);
+export const ServiceStatusSchema: GenMessage<ServiceStatus> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 8);
 
 /**
  * One decision of the autoscaler.
@@ -439,8 +433,7 @@ export type AutoscaleDecision = Message<"dockhand.v1.AutoscaleDecision"> & {
  * Describes the message dockhand.v1.AutoscaleDecision.
  * Use `create(AutoscaleDecisionSchema)` to create a new message.
  */
-export const AutoscaleDecisionSchema: GenMessage<AutoscaleDecision> =
-  /*@__PURE__*/
+export const AutoscaleDecisionSchema: GenMessage<AutoscaleDecision> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 9);
 
 /**
@@ -498,7 +491,8 @@ export type Condition = Message<"dockhand.v1.Condition"> & {
  * Describes the message dockhand.v1.Condition.
  * Use `create(ConditionSchema)` to create a new message.
  */
-export const ConditionSchema: GenMessage<Condition> = /*@__PURE__*/ messageDesc(file_dockhand_v1_scaler, 10);
+export const ConditionSchema: GenMessage<Condition> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 10);
 
 /**
  * Something changed a service outside dockhand, and when dockhand put it back.
@@ -535,7 +529,8 @@ export type Drift = Message<"dockhand.v1.Drift"> & {
  * Describes the message dockhand.v1.Drift.
  * Use `create(DriftSchema)` to create a new message.
  */
-export const DriftSchema: GenMessage<Drift> = /*@__PURE__*/ messageDesc(file_dockhand_v1_scaler, 11);
+export const DriftSchema: GenMessage<Drift> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 11);
 
 /**
  * Why the container of a slot stopped, and when the slot will be filled again.
@@ -590,7 +585,8 @@ export type SlotFailure = Message<"dockhand.v1.SlotFailure"> & {
  * Describes the message dockhand.v1.SlotFailure.
  * Use `create(SlotFailureSchema)` to create a new message.
  */
-export const SlotFailureSchema: GenMessage<SlotFailure> = /*@__PURE__*/ messageDesc(file_dockhand_v1_scaler, 12);
+export const SlotFailureSchema: GenMessage<SlotFailure> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 12);
 
 /**
  * One container of a service.
@@ -683,8 +679,7 @@ export type ContainerStatus = Message<"dockhand.v1.ContainerStatus"> & {
  * Describes the message dockhand.v1.ContainerStatus.
  * Use `create(ContainerStatusSchema)` to create a new message.
  */
-export const ContainerStatusSchema: GenMessage<ContainerStatus> =
-  /*@__PURE__*/
+export const ContainerStatusSchema: GenMessage<ContainerStatus> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 13);
 
 /**
@@ -726,7 +721,8 @@ export type PublishedPort = Message<"dockhand.v1.PublishedPort"> & {
  * Describes the message dockhand.v1.PublishedPort.
  * Use `create(PublishedPortSchema)` to create a new message.
  */
-export const PublishedPortSchema: GenMessage<PublishedPort> = /*@__PURE__*/ messageDesc(file_dockhand_v1_scaler, 14);
+export const PublishedPortSchema: GenMessage<PublishedPort> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 14);
 
 /**
  * Error detail of a Scale that failed part-way: how far it got.
@@ -760,21 +756,22 @@ export type ScaleProgress = Message<"dockhand.v1.ScaleProgress"> & {
  * Describes the message dockhand.v1.ScaleProgress.
  * Use `create(ScaleProgressSchema)` to create a new message.
  */
-export const ScaleProgressSchema: GenMessage<ScaleProgress> = /*@__PURE__*/ messageDesc(file_dockhand_v1_scaler, 15);
+export const ScaleProgressSchema: GenMessage<ScaleProgress> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 15);
 
 /**
  * Request of Scaler.ListOrphans. It has no fields.
  *
  * @generated from message dockhand.v1.ListOrphansRequest
  */
-export type ListOrphansRequest = Message<"dockhand.v1.ListOrphansRequest"> & {};
+export type ListOrphansRequest = Message<"dockhand.v1.ListOrphansRequest"> & {
+};
 
 /**
  * Describes the message dockhand.v1.ListOrphansRequest.
  * Use `create(ListOrphansRequestSchema)` to create a new message.
  */
-export const ListOrphansRequestSchema: GenMessage<ListOrphansRequest> =
-  /*@__PURE__*/
+export const ListOrphansRequestSchema: GenMessage<ListOrphansRequest> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 16);
 
 /**
@@ -795,8 +792,7 @@ export type ListOrphansResponse = Message<"dockhand.v1.ListOrphansResponse"> & {
  * Describes the message dockhand.v1.ListOrphansResponse.
  * Use `create(ListOrphansResponseSchema)` to create a new message.
  */
-export const ListOrphansResponseSchema: GenMessage<ListOrphansResponse> =
-  /*@__PURE__*/
+export const ListOrphansResponseSchema: GenMessage<ListOrphansResponse> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 17);
 
 /**
@@ -838,8 +834,7 @@ export type OrphanContainer = Message<"dockhand.v1.OrphanContainer"> & {
  * Describes the message dockhand.v1.OrphanContainer.
  * Use `create(OrphanContainerSchema)` to create a new message.
  */
-export const OrphanContainerSchema: GenMessage<OrphanContainer> =
-  /*@__PURE__*/
+export const OrphanContainerSchema: GenMessage<OrphanContainer> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 18);
 
 /**
@@ -860,8 +855,7 @@ export type RollbackRequest = Message<"dockhand.v1.RollbackRequest"> & {
  * Describes the message dockhand.v1.RollbackRequest.
  * Use `create(RollbackRequestSchema)` to create a new message.
  */
-export const RollbackRequestSchema: GenMessage<RollbackRequest> =
-  /*@__PURE__*/
+export const RollbackRequestSchema: GenMessage<RollbackRequest> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 19);
 
 /**
@@ -882,8 +876,7 @@ export type RollbackResponse = Message<"dockhand.v1.RollbackResponse"> & {
  * Describes the message dockhand.v1.RollbackResponse.
  * Use `create(RollbackResponseSchema)` to create a new message.
  */
-export const RollbackResponseSchema: GenMessage<RollbackResponse> =
-  /*@__PURE__*/
+export const RollbackResponseSchema: GenMessage<RollbackResponse> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 20);
 
 /**
@@ -904,7 +897,8 @@ export type PromoteRequest = Message<"dockhand.v1.PromoteRequest"> & {
  * Describes the message dockhand.v1.PromoteRequest.
  * Use `create(PromoteRequestSchema)` to create a new message.
  */
-export const PromoteRequestSchema: GenMessage<PromoteRequest> = /*@__PURE__*/ messageDesc(file_dockhand_v1_scaler, 21);
+export const PromoteRequestSchema: GenMessage<PromoteRequest> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 21);
 
 /**
  * Response of Scaler.Promote.
@@ -924,8 +918,7 @@ export type PromoteResponse = Message<"dockhand.v1.PromoteResponse"> & {
  * Describes the message dockhand.v1.PromoteResponse.
  * Use `create(PromoteResponseSchema)` to create a new message.
  */
-export const PromoteResponseSchema: GenMessage<PromoteResponse> =
-  /*@__PURE__*/
+export const PromoteResponseSchema: GenMessage<PromoteResponse> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 22);
 
 /**
@@ -933,14 +926,14 @@ export const PromoteResponseSchema: GenMessage<PromoteResponse> =
  *
  * @generated from message dockhand.v1.ListUnusedVolumesRequest
  */
-export type ListUnusedVolumesRequest = Message<"dockhand.v1.ListUnusedVolumesRequest"> & {};
+export type ListUnusedVolumesRequest = Message<"dockhand.v1.ListUnusedVolumesRequest"> & {
+};
 
 /**
  * Describes the message dockhand.v1.ListUnusedVolumesRequest.
  * Use `create(ListUnusedVolumesRequestSchema)` to create a new message.
  */
-export const ListUnusedVolumesRequestSchema: GenMessage<ListUnusedVolumesRequest> =
-  /*@__PURE__*/
+export const ListUnusedVolumesRequestSchema: GenMessage<ListUnusedVolumesRequest> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 23);
 
 /**
@@ -961,8 +954,7 @@ export type ListUnusedVolumesResponse = Message<"dockhand.v1.ListUnusedVolumesRe
  * Describes the message dockhand.v1.ListUnusedVolumesResponse.
  * Use `create(ListUnusedVolumesResponseSchema)` to create a new message.
  */
-export const ListUnusedVolumesResponseSchema: GenMessage<ListUnusedVolumesResponse> =
-  /*@__PURE__*/
+export const ListUnusedVolumesResponseSchema: GenMessage<ListUnusedVolumesResponse> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 24);
 
 /**
@@ -1004,7 +996,8 @@ export type UnusedVolume = Message<"dockhand.v1.UnusedVolume"> & {
  * Describes the message dockhand.v1.UnusedVolume.
  * Use `create(UnusedVolumeSchema)` to create a new message.
  */
-export const UnusedVolumeSchema: GenMessage<UnusedVolume> = /*@__PURE__*/ messageDesc(file_dockhand_v1_scaler, 25);
+export const UnusedVolumeSchema: GenMessage<UnusedVolume> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_scaler, 25);
 
 /**
  * Request of Scaler.StreamServiceLogs.
@@ -1039,8 +1032,7 @@ export type StreamServiceLogsRequest = Message<"dockhand.v1.StreamServiceLogsReq
  * Describes the message dockhand.v1.StreamServiceLogsRequest.
  * Use `create(StreamServiceLogsRequestSchema)` to create a new message.
  */
-export const StreamServiceLogsRequestSchema: GenMessage<StreamServiceLogsRequest> =
-  /*@__PURE__*/
+export const StreamServiceLogsRequestSchema: GenMessage<StreamServiceLogsRequest> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 26);
 
 /**
@@ -1111,8 +1103,7 @@ export type StreamServiceLogsResponse = Message<"dockhand.v1.StreamServiceLogsRe
  * Describes the message dockhand.v1.StreamServiceLogsResponse.
  * Use `create(StreamServiceLogsResponseSchema)` to create a new message.
  */
-export const StreamServiceLogsResponseSchema: GenMessage<StreamServiceLogsResponse> =
-  /*@__PURE__*/
+export const StreamServiceLogsResponseSchema: GenMessage<StreamServiceLogsResponse> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_scaler, 27);
 
 /**
@@ -1146,7 +1137,8 @@ export enum ScaleWaitFor {
 /**
  * Describes the enum dockhand.v1.ScaleWaitFor.
  */
-export const ScaleWaitForSchema: GenEnum<ScaleWaitFor> = /*@__PURE__*/ enumDesc(file_dockhand_v1_scaler, 0);
+export const ScaleWaitForSchema: GenEnum<ScaleWaitFor> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_scaler, 0);
 
 /**
  * Lifecycle state of a container, as the engine reports it.
@@ -1214,7 +1206,8 @@ export enum ContainerState {
 /**
  * Describes the enum dockhand.v1.ContainerState.
  */
-export const ContainerStateSchema: GenEnum<ContainerState> = /*@__PURE__*/ enumDesc(file_dockhand_v1_scaler, 1);
+export const ContainerStateSchema: GenEnum<ContainerState> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_scaler, 1);
 
 /**
  * Result of a container's healthcheck.
@@ -1254,7 +1247,8 @@ export enum HealthStatus {
 /**
  * Describes the enum dockhand.v1.HealthStatus.
  */
-export const HealthStatusSchema: GenEnum<HealthStatus> = /*@__PURE__*/ enumDesc(file_dockhand_v1_scaler, 2);
+export const HealthStatusSchema: GenEnum<HealthStatus> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_scaler, 2);
 
 /**
  * Keeps N containers of a service running and reports how many are. dockhand owns a
@@ -1282,7 +1276,7 @@ export const Scaler: GenService<{
     methodKind: "unary";
     input: typeof ScaleRequestSchema;
     output: typeof ScaleResponseSchema;
-  };
+  },
   /**
    * Reports the desired and running counts of a service and each of its containers.
    *
@@ -1292,7 +1286,7 @@ export const Scaler: GenService<{
     methodKind: "unary";
     input: typeof GetStatusRequestSchema;
     output: typeof GetStatusResponseSchema;
-  };
+  },
   /**
    * Streams the status of a service so that a dashboard never polls: the current status
    * first, then a new one whenever a container of the service changes state (created,
@@ -1310,7 +1304,7 @@ export const Scaler: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchStatusRequestSchema;
     output: typeof WatchStatusResponseSchema;
-  };
+  },
   /**
    * Streams the logs of every container of a service, merged, each line marked with its slot
    * and node. On Swarm the manager merges every task's logs across the nodes (its service
@@ -1326,7 +1320,7 @@ export const Scaler: GenService<{
     methodKind: "server_streaming";
     input: typeof StreamServiceLogsRequestSchema;
     output: typeof StreamServiceLogsResponseSchema;
-  };
+  },
   /**
    * Streams the status of every service, so that a dashboard's overview never polls and
    * holds one stream however many services there are. The first message has `reset` set and
@@ -1344,7 +1338,7 @@ export const Scaler: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchServicesRequestSchema;
     output: typeof WatchServicesResponseSchema;
-  };
+  },
   /**
    * Lists containers that carry dockhand's labels but whose service has no definition (for
    * example after a delete raced a crash). The periodic resync removes each one once it has
@@ -1357,7 +1351,7 @@ export const Scaler: GenService<{
     methodKind: "unary";
     input: typeof ListOrphansRequestSchema;
     output: typeof ListOrphansResponseSchema;
-  };
+  },
   /**
    * Returns a service to its previous definition (as a new version) and replaces its running
    * containers batch by batch, as a rolling update does. The update state becomes ROLLING_BACK,
@@ -1369,7 +1363,7 @@ export const Scaler: GenService<{
     methodKind: "unary";
     input: typeof RollbackRequestSchema;
     output: typeof RollbackResponseSchema;
-  };
+  },
   /**
    * Goes on with an update whose canaries run (state CANARY, or PAUSED after a canary failed):
    * a rolling update of the rest, each canary taking its slot's place. FAILED_PRECONDITION
@@ -1383,7 +1377,7 @@ export const Scaler: GenService<{
     methodKind: "unary";
     input: typeof PromoteRequestSchema;
     output: typeof PromoteResponseSchema;
-  };
+  },
   /**
    * Lists volumes that this dockhand created (for a service's mounts) and that no definition
    * mounts any more: the service was deleted without `purge_volumes`, or its definition dropped
@@ -1397,5 +1391,7 @@ export const Scaler: GenService<{
     methodKind: "unary";
     input: typeof ListUnusedVolumesRequestSchema;
     output: typeof ListUnusedVolumesResponseSchema;
-  };
-}> = /*@__PURE__*/ serviceDesc(file_dockhand_v1_scaler, 0);
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_dockhand_v1_scaler, 0);
+

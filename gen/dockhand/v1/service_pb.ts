@@ -11,12 +11,8 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file dockhand/v1/service.proto.
  */
-export const file_dockhand_v1_service: GenFile =
-  /*@__PURE__*/
-  fileDesc(
-    "Chlkb2NraGFuZC92MS9zZXJ2aWNlLnByb3RvEgtkb2NraGFuZC52MSKICAoHU2VydmljZRIMCgRuYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEg8KB2NvbW1hbmQYAyADKAkSOgoLZW52aXJvbm1lbnQYBCADKAsyJS5kb2NraGFuZC52MS5TZXJ2aWNlLkVudmlyb25tZW50RW50cnkSJwoFcG9ydHMYBSADKAsyGC5kb2NraGFuZC52MS5Qb3J0TWFwcGluZxIwCgZsYWJlbHMYBiADKAsyIC5kb2NraGFuZC52MS5TZXJ2aWNlLkxhYmVsc0VudHJ5EjQKEXN0b3BfZ3JhY2VfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGluaXQYCCABKAgSMgoOcmVzdGFydF9wb2xpY3kYCSABKAsyGi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5EikKCXJlc291cmNlcxgKIAEoCzIWLmRvY2toYW5kLnYxLlJlc291cmNlcxI2ChB1bmhlYWx0aHlfYWN0aW9uGAsgASgOMhwuZG9ja2hhbmQudjEuVW5oZWFsdGh5QWN0aW9uEjAKDXVwZGF0ZV9jb25maWcYDCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVDb25maWcSLgoMaGVhbHRoX2NoZWNrGA0gASgLMhguZG9ja2hhbmQudjEuSGVhbHRoQ2hlY2sSKQoGbW91bnRzGA4gAygLMhkuZG9ja2hhbmQudjEuU2VydmljZU1vdW50EiEKGXJlYWRfb25seV9yb290X2ZpbGVzeXN0ZW0YDyABKAgSEAoIbmV0d29ya3MYECADKAkSJwoHc2VjcmV0cxgRIAMoCzIWLmRvY2toYW5kLnYxLkZpbGVNb3VudBInCgdjb25maWdzGBIgAygLMhYuZG9ja2hhbmQudjEuRmlsZU1vdW50Eg8KB3ZlcnNpb24YFCABKAQSEAoIcmVwbGljYXMYFSABKA0SLwoLY3JlYXRlX3RpbWUYFiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCg11cGRhdGVfc3RhdHVzGBggASgLMhkuZG9ja2hhbmQudjEuVXBkYXRlU3RhdHVzEi8KCWF1dG9zY2FsZRgeIAEoCzIcLmRvY2toYW5kLnYxLkF1dG9zY2FsZVBvbGljeRoyChBFbnZpcm9ubWVudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK0AgoPQXV0b3NjYWxlUG9saWN5EhQKDG1pbl9yZXBsaWNhcxgBIAEoDRIUCgxtYXhfcmVwbGljYXMYAiABKA0SLAoGbWV0cmljGAMgASgOMhwuZG9ja2hhbmQudjEuQXV0b3NjYWxlTWV0cmljEg4KBnRhcmdldBgEIAEoARINCgVxdWVyeRgFIAEoCRI2ChNldmFsdWF0aW9uX2ludGVydmFsGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KC2Nvb2xkb3duX3VwGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNvb2xkb3duX2Rvd24YCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGcGF1c2VkGAkgASgIItYBCgtIZWFsdGhDaGVjaxIPCgdjb21tYW5kGAEgAygJEg0KBXNoZWxsGAIgASgJEgwKBG5vbmUYAyABKAgSKwoIaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdyZXRyaWVzGAYgASgNEi8KDHN0YXJ0X3BlcmlvZBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKaAQoMU2VydmljZU1vdW50EisKBHR5cGUYASABKA4yHS5kb2NraGFuZC52MS5TZXJ2aWNlTW91bnRUeXBlEg4KBnRhcmdldBgCIAEoCRIOCgZzb3VyY2UYAyABKAkSEAoIcGVyX3Nsb3QYBCABKAgSEQoJcmVhZF9vbmx5GAUgASgIEhgKEHRtcGZzX3NpemVfYnl0ZXMYBiABKAQiUQoJRmlsZU1vdW50EgwKBG5hbWUYASABKAkSDgoGdGFyZ2V0GAIgASgJEgwKBG1vZGUYAyABKA0SCwoDdWlkGAQgASgNEgsKA2dpZBgFIAEoDSKBAwoMVXBkYXRlQ29uZmlnEhMKC3BhcmFsbGVsaXNtGAEgASgNEigKBWRlbGF5GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEicKBW9yZGVyGAMgASgOMhguZG9ja2hhbmQudjEuVXBkYXRlT3JkZXISKgoHbW9uaXRvchgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI4Cg5mYWlsdXJlX2FjdGlvbhgFIAEoDjIgLmRvY2toYW5kLnYxLlVwZGF0ZUZhaWx1cmVBY3Rpb24SMwoQbWluX2hlYWx0aHlfdGltZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzChBoZWFsdGh5X2RlYWRsaW5lGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBmNhbmFyeRgIIAEoDRIUCgxhdXRvX3Byb21vdGUYCSABKAgSEwoLYXV0b19yZXZlcnQYCiABKAginwIKDFVwZGF0ZVN0YXR1cxInCgVzdGF0ZRgBIAEoDjIYLmRvY2toYW5kLnYxLlVwZGF0ZVN0YXRlEg8KB21lc3NhZ2UYAiABKAkSFAoMZnJvbV92ZXJzaW9uGAMgASgEEhIKCnRvX3ZlcnNpb24YBCABKAQSLgoKc3RhcnRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC29sZF9ydW5uaW5nGAcgASgNEhMKC25ld19ydW5uaW5nGAggASgNEhEKCW5ld19yZWFkeRgJIAEoDRIQCghjYW5hcmllcxgKIAEoDSJyCgtQb3J0TWFwcGluZxIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEhEKCWhvc3RfcG9ydBgDIAEoDRIPCgdob3N0X2lwGAQgASgJIlIKDVJlc3RhcnRQb2xpY3kSLAoEbW9kZRgBIAEoDjIeLmRvY2toYW5kLnYxLlJlc3RhcnRQb2xpY3lNb2RlEhMKC21heF9yZXRyaWVzGAIgASgNIjUKCVJlc291cmNlcxIUCgxtZW1vcnlfYnl0ZXMYASABKAQSEgoKY3B1X21pbGxpcxgCIAEoDSqhAQoPQXV0b3NjYWxlTWV0cmljEiAKHEFVVE9TQ0FMRV9NRVRSSUNfVU5TUEVDSUZJRUQQABIgChxBVVRPU0NBTEVfTUVUUklDX0NQVV9QRVJDRU5UEAESIwofQVVUT1NDQUxFX01FVFJJQ19NRU1PUllfUEVSQ0VOVBACEiUKIUFVVE9TQ0FMRV9NRVRSSUNfUFJPTUVUSEVVU19RVUVSWRADKpABChBTZXJ2aWNlTW91bnRUeXBlEiIKHlNFUlZJQ0VfTU9VTlRfVFlQRV9VTlNQRUNJRklFRBAAEh0KGVNFUlZJQ0VfTU9VTlRfVFlQRV9WT0xVTUUQARIcChhTRVJWSUNFX01PVU5UX1RZUEVfVE1QRlMQAhIbChdTRVJWSUNFX01PVU5UX1RZUEVfQklORBADKmYKC1VwZGF0ZU9yZGVyEhwKGFVQREFURV9PUkRFUl9VTlNQRUNJRklFRBAAEhsKF1VQREFURV9PUkRFUl9TVE9QX0ZJUlNUEAESHAoYVVBEQVRFX09SREVSX1NUQVJUX0ZJUlNUEAIqgQEKE1VwZGF0ZUZhaWx1cmVBY3Rpb24SJQohVVBEQVRFX0ZBSUxVUkVfQUNUSU9OX1VOU1BFQ0lGSUVEEAASHwobVVBEQVRFX0ZBSUxVUkVfQUNUSU9OX1BBVVNFEAESIgoeVVBEQVRFX0ZBSUxVUkVfQUNUSU9OX1JPTExCQUNLEAIq0QEKC1VwZGF0ZVN0YXRlEhwKGFVQREFURV9TVEFURV9VTlNQRUNJRklFRBAAEhkKFVVQREFURV9TVEFURV9VUERBVElORxABEhcKE1VQREFURV9TVEFURV9QQVVTRUQQAhIdChlVUERBVEVfU1RBVEVfUk9MTElOR19CQUNLEAMSHAoYVVBEQVRFX1NUQVRFX1JPTExFRF9CQUNLEAQSGgoWVVBEQVRFX1NUQVRFX0NPTVBMRVRFRBAFEhcKE1VQREFURV9TVEFURV9DQU5BUlkQBipbCghQcm90b2NvbBIYChRQUk9UT0NPTF9VTlNQRUNJRklFRBAAEhAKDFBST1RPQ09MX1RDUBABEhAKDFBST1RPQ09MX1VEUBACEhEKDVBST1RPQ09MX1NDVFAQAyrAAQoRUmVzdGFydFBvbGljeU1vZGUSIwofUkVTVEFSVF9QT0xJQ1lfTU9ERV9VTlNQRUNJRklFRBAAEhoKFlJFU1RBUlRfUE9MSUNZX01PREVfTk8QARIeChpSRVNUQVJUX1BPTElDWV9NT0RFX0FMV0FZUxACEiIKHlJFU1RBUlRfUE9MSUNZX01PREVfT05fRkFJTFVSRRADEiYKIlJFU1RBUlRfUE9MSUNZX01PREVfVU5MRVNTX1NUT1BQRUQQBCpuCg9VbmhlYWx0aHlBY3Rpb24SIAocVU5IRUFMVEhZX0FDVElPTl9VTlNQRUNJRklFRBAAEhwKGFVOSEVBTFRIWV9BQ1RJT05fUkVQTEFDRRABEhsKF1VOSEVBTFRIWV9BQ1RJT05fSUdOT1JFEAJiBnByb3RvMw",
-    [file_google_protobuf_duration, file_google_protobuf_timestamp],
-  );
+export const file_dockhand_v1_service: GenFile = /*@__PURE__*/
+  fileDesc("Chlkb2NraGFuZC92MS9zZXJ2aWNlLnByb3RvEgtkb2NraGFuZC52MSKICAoHU2VydmljZRIMCgRuYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEg8KB2NvbW1hbmQYAyADKAkSOgoLZW52aXJvbm1lbnQYBCADKAsyJS5kb2NraGFuZC52MS5TZXJ2aWNlLkVudmlyb25tZW50RW50cnkSJwoFcG9ydHMYBSADKAsyGC5kb2NraGFuZC52MS5Qb3J0TWFwcGluZxIwCgZsYWJlbHMYBiADKAsyIC5kb2NraGFuZC52MS5TZXJ2aWNlLkxhYmVsc0VudHJ5EjQKEXN0b3BfZ3JhY2VfcGVyaW9kGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGluaXQYCCABKAgSMgoOcmVzdGFydF9wb2xpY3kYCSABKAsyGi5kb2NraGFuZC52MS5SZXN0YXJ0UG9saWN5EikKCXJlc291cmNlcxgKIAEoCzIWLmRvY2toYW5kLnYxLlJlc291cmNlcxI2ChB1bmhlYWx0aHlfYWN0aW9uGAsgASgOMhwuZG9ja2hhbmQudjEuVW5oZWFsdGh5QWN0aW9uEjAKDXVwZGF0ZV9jb25maWcYDCABKAsyGS5kb2NraGFuZC52MS5VcGRhdGVDb25maWcSLgoMaGVhbHRoX2NoZWNrGA0gASgLMhguZG9ja2hhbmQudjEuSGVhbHRoQ2hlY2sSKQoGbW91bnRzGA4gAygLMhkuZG9ja2hhbmQudjEuU2VydmljZU1vdW50EiEKGXJlYWRfb25seV9yb290X2ZpbGVzeXN0ZW0YDyABKAgSEAoIbmV0d29ya3MYECADKAkSJwoHc2VjcmV0cxgRIAMoCzIWLmRvY2toYW5kLnYxLkZpbGVNb3VudBInCgdjb25maWdzGBIgAygLMhYuZG9ja2hhbmQudjEuRmlsZU1vdW50Eg8KB3ZlcnNpb24YFCABKAQSEAoIcmVwbGljYXMYFSABKA0SLwoLY3JlYXRlX3RpbWUYFiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCg11cGRhdGVfc3RhdHVzGBggASgLMhkuZG9ja2hhbmQudjEuVXBkYXRlU3RhdHVzEi8KCWF1dG9zY2FsZRgeIAEoCzIcLmRvY2toYW5kLnYxLkF1dG9zY2FsZVBvbGljeRoyChBFbnZpcm9ubWVudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK0AgoPQXV0b3NjYWxlUG9saWN5EhQKDG1pbl9yZXBsaWNhcxgBIAEoDRIUCgxtYXhfcmVwbGljYXMYAiABKA0SLAoGbWV0cmljGAMgASgOMhwuZG9ja2hhbmQudjEuQXV0b3NjYWxlTWV0cmljEg4KBnRhcmdldBgEIAEoARINCgVxdWVyeRgFIAEoCRI2ChNldmFsdWF0aW9uX2ludGVydmFsGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KC2Nvb2xkb3duX3VwGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNvb2xkb3duX2Rvd24YCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGcGF1c2VkGAkgASgIItYBCgtIZWFsdGhDaGVjaxIPCgdjb21tYW5kGAEgAygJEg0KBXNoZWxsGAIgASgJEgwKBG5vbmUYAyABKAgSKwoIaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdyZXRyaWVzGAYgASgNEi8KDHN0YXJ0X3BlcmlvZBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKaAQoMU2VydmljZU1vdW50EisKBHR5cGUYASABKA4yHS5kb2NraGFuZC52MS5TZXJ2aWNlTW91bnRUeXBlEg4KBnRhcmdldBgCIAEoCRIOCgZzb3VyY2UYAyABKAkSEAoIcGVyX3Nsb3QYBCABKAgSEQoJcmVhZF9vbmx5GAUgASgIEhgKEHRtcGZzX3NpemVfYnl0ZXMYBiABKAQiUQoJRmlsZU1vdW50EgwKBG5hbWUYASABKAkSDgoGdGFyZ2V0GAIgASgJEgwKBG1vZGUYAyABKA0SCwoDdWlkGAQgASgNEgsKA2dpZBgFIAEoDSKBAwoMVXBkYXRlQ29uZmlnEhMKC3BhcmFsbGVsaXNtGAEgASgNEigKBWRlbGF5GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEicKBW9yZGVyGAMgASgOMhguZG9ja2hhbmQudjEuVXBkYXRlT3JkZXISKgoHbW9uaXRvchgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI4Cg5mYWlsdXJlX2FjdGlvbhgFIAEoDjIgLmRvY2toYW5kLnYxLlVwZGF0ZUZhaWx1cmVBY3Rpb24SMwoQbWluX2hlYWx0aHlfdGltZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzChBoZWFsdGh5X2RlYWRsaW5lGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBmNhbmFyeRgIIAEoDRIUCgxhdXRvX3Byb21vdGUYCSABKAgSEwoLYXV0b19yZXZlcnQYCiABKAginwIKDFVwZGF0ZVN0YXR1cxInCgVzdGF0ZRgBIAEoDjIYLmRvY2toYW5kLnYxLlVwZGF0ZVN0YXRlEg8KB21lc3NhZ2UYAiABKAkSFAoMZnJvbV92ZXJzaW9uGAMgASgEEhIKCnRvX3ZlcnNpb24YBCABKAQSLgoKc3RhcnRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC29sZF9ydW5uaW5nGAcgASgNEhMKC25ld19ydW5uaW5nGAggASgNEhEKCW5ld19yZWFkeRgJIAEoDRIQCghjYW5hcmllcxgKIAEoDSJyCgtQb3J0TWFwcGluZxIWCg5jb250YWluZXJfcG9ydBgBIAEoDRInCghwcm90b2NvbBgCIAEoDjIVLmRvY2toYW5kLnYxLlByb3RvY29sEhEKCWhvc3RfcG9ydBgDIAEoDRIPCgdob3N0X2lwGAQgASgJIlIKDVJlc3RhcnRQb2xpY3kSLAoEbW9kZRgBIAEoDjIeLmRvY2toYW5kLnYxLlJlc3RhcnRQb2xpY3lNb2RlEhMKC21heF9yZXRyaWVzGAIgASgNIjUKCVJlc291cmNlcxIUCgxtZW1vcnlfYnl0ZXMYASABKAQSEgoKY3B1X21pbGxpcxgCIAEoDSqhAQoPQXV0b3NjYWxlTWV0cmljEiAKHEFVVE9TQ0FMRV9NRVRSSUNfVU5TUEVDSUZJRUQQABIgChxBVVRPU0NBTEVfTUVUUklDX0NQVV9QRVJDRU5UEAESIwofQVVUT1NDQUxFX01FVFJJQ19NRU1PUllfUEVSQ0VOVBACEiUKIUFVVE9TQ0FMRV9NRVRSSUNfUFJPTUVUSEVVU19RVUVSWRADKpABChBTZXJ2aWNlTW91bnRUeXBlEiIKHlNFUlZJQ0VfTU9VTlRfVFlQRV9VTlNQRUNJRklFRBAAEh0KGVNFUlZJQ0VfTU9VTlRfVFlQRV9WT0xVTUUQARIcChhTRVJWSUNFX01PVU5UX1RZUEVfVE1QRlMQAhIbChdTRVJWSUNFX01PVU5UX1RZUEVfQklORBADKmYKC1VwZGF0ZU9yZGVyEhwKGFVQREFURV9PUkRFUl9VTlNQRUNJRklFRBAAEhsKF1VQREFURV9PUkRFUl9TVE9QX0ZJUlNUEAESHAoYVVBEQVRFX09SREVSX1NUQVJUX0ZJUlNUEAIqgQEKE1VwZGF0ZUZhaWx1cmVBY3Rpb24SJQohVVBEQVRFX0ZBSUxVUkVfQUNUSU9OX1VOU1BFQ0lGSUVEEAASHwobVVBEQVRFX0ZBSUxVUkVfQUNUSU9OX1BBVVNFEAESIgoeVVBEQVRFX0ZBSUxVUkVfQUNUSU9OX1JPTExCQUNLEAIq0QEKC1VwZGF0ZVN0YXRlEhwKGFVQREFURV9TVEFURV9VTlNQRUNJRklFRBAAEhkKFVVQREFURV9TVEFURV9VUERBVElORxABEhcKE1VQREFURV9TVEFURV9QQVVTRUQQAhIdChlVUERBVEVfU1RBVEVfUk9MTElOR19CQUNLEAMSHAoYVVBEQVRFX1NUQVRFX1JPTExFRF9CQUNLEAQSGgoWVVBEQVRFX1NUQVRFX0NPTVBMRVRFRBAFEhcKE1VQREFURV9TVEFURV9DQU5BUlkQBipbCghQcm90b2NvbBIYChRQUk9UT0NPTF9VTlNQRUNJRklFRBAAEhAKDFBST1RPQ09MX1RDUBABEhAKDFBST1RPQ09MX1VEUBACEhEKDVBST1RPQ09MX1NDVFAQAyrAAQoRUmVzdGFydFBvbGljeU1vZGUSIwofUkVTVEFSVF9QT0xJQ1lfTU9ERV9VTlNQRUNJRklFRBAAEhoKFlJFU1RBUlRfUE9MSUNZX01PREVfTk8QARIeChpSRVNUQVJUX1BPTElDWV9NT0RFX0FMV0FZUxACEiIKHlJFU1RBUlRfUE9MSUNZX01PREVfT05fRkFJTFVSRRADEiYKIlJFU1RBUlRfUE9MSUNZX01PREVfVU5MRVNTX1NUT1BQRUQQBCpuCg9VbmhlYWx0aHlBY3Rpb24SIAocVU5IRUFMVEhZX0FDVElPTl9VTlNQRUNJRklFRBAAEhwKGFVOSEVBTFRIWV9BQ1RJT05fUkVQTEFDRRABEhsKF1VOSEVBTFRIWV9BQ1RJT05fSUdOT1JFEAJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A service: a durable definition of what each of its containers runs. The Scaler keeps
@@ -238,7 +234,8 @@ export type Service = Message<"dockhand.v1.Service"> & {
  * Describes the message dockhand.v1.Service.
  * Use `create(ServiceSchema)` to create a new message.
  */
-export const ServiceSchema: GenMessage<Service> = /*@__PURE__*/ messageDesc(file_dockhand_v1_service, 0);
+export const ServiceSchema: GenMessage<Service> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 0);
 
 /**
  * The autoscaler's policy for a service, in the manner of Nomad's target-value strategy: each
@@ -325,8 +322,7 @@ export type AutoscalePolicy = Message<"dockhand.v1.AutoscalePolicy"> & {
  * Describes the message dockhand.v1.AutoscalePolicy.
  * Use `create(AutoscalePolicySchema)` to create a new message.
  */
-export const AutoscalePolicySchema: GenMessage<AutoscalePolicy> =
-  /*@__PURE__*/
+export const AutoscalePolicySchema: GenMessage<AutoscalePolicy> = /*@__PURE__*/
   messageDesc(file_dockhand_v1_service, 1);
 
 /**
@@ -393,7 +389,8 @@ export type HealthCheck = Message<"dockhand.v1.HealthCheck"> & {
  * Describes the message dockhand.v1.HealthCheck.
  * Use `create(HealthCheckSchema)` to create a new message.
  */
-export const HealthCheckSchema: GenMessage<HealthCheck> = /*@__PURE__*/ messageDesc(file_dockhand_v1_service, 2);
+export const HealthCheckSchema: GenMessage<HealthCheck> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 2);
 
 /**
  * One mount of a service's containers.
@@ -453,7 +450,8 @@ export type ServiceMount = Message<"dockhand.v1.ServiceMount"> & {
  * Describes the message dockhand.v1.ServiceMount.
  * Use `create(ServiceMountSchema)` to create a new message.
  */
-export const ServiceMountSchema: GenMessage<ServiceMount> = /*@__PURE__*/ messageDesc(file_dockhand_v1_service, 3);
+export const ServiceMountSchema: GenMessage<ServiceMount> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 3);
 
 /**
  * A secret or config mounted into a container as a file.
@@ -503,7 +501,8 @@ export type FileMount = Message<"dockhand.v1.FileMount"> & {
  * Describes the message dockhand.v1.FileMount.
  * Use `create(FileMountSchema)` to create a new message.
  */
-export const FileMountSchema: GenMessage<FileMount> = /*@__PURE__*/ messageDesc(file_dockhand_v1_service, 4);
+export const FileMountSchema: GenMessage<FileMount> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 4);
 
 /**
  * How a rolling update replaces the running containers of a service, batch by batch, in the
@@ -607,7 +606,8 @@ export type UpdateConfig = Message<"dockhand.v1.UpdateConfig"> & {
  * Describes the message dockhand.v1.UpdateConfig.
  * Use `create(UpdateConfigSchema)` to create a new message.
  */
-export const UpdateConfigSchema: GenMessage<UpdateConfig> = /*@__PURE__*/ messageDesc(file_dockhand_v1_service, 5);
+export const UpdateConfigSchema: GenMessage<UpdateConfig> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 5);
 
 /**
  * Progress of a rolling update.
@@ -690,7 +690,8 @@ export type UpdateStatus = Message<"dockhand.v1.UpdateStatus"> & {
  * Describes the message dockhand.v1.UpdateStatus.
  * Use `create(UpdateStatusSchema)` to create a new message.
  */
-export const UpdateStatusSchema: GenMessage<UpdateStatus> = /*@__PURE__*/ messageDesc(file_dockhand_v1_service, 6);
+export const UpdateStatusSchema: GenMessage<UpdateStatus> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 6);
 
 /**
  * A port of the container published on the host.
@@ -732,7 +733,8 @@ export type PortMapping = Message<"dockhand.v1.PortMapping"> & {
  * Describes the message dockhand.v1.PortMapping.
  * Use `create(PortMappingSchema)` to create a new message.
  */
-export const PortMappingSchema: GenMessage<PortMapping> = /*@__PURE__*/ messageDesc(file_dockhand_v1_service, 7);
+export const PortMappingSchema: GenMessage<PortMapping> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 7);
 
 /**
  * The engine's restart policy for a container (`docker run --restart`).
@@ -759,7 +761,8 @@ export type RestartPolicy = Message<"dockhand.v1.RestartPolicy"> & {
  * Describes the message dockhand.v1.RestartPolicy.
  * Use `create(RestartPolicySchema)` to create a new message.
  */
-export const RestartPolicySchema: GenMessage<RestartPolicy> = /*@__PURE__*/ messageDesc(file_dockhand_v1_service, 8);
+export const RestartPolicySchema: GenMessage<RestartPolicy> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 8);
 
 /**
  * Resource limits of one container.
@@ -787,7 +790,8 @@ export type Resources = Message<"dockhand.v1.Resources"> & {
  * Describes the message dockhand.v1.Resources.
  * Use `create(ResourcesSchema)` to create a new message.
  */
-export const ResourcesSchema: GenMessage<Resources> = /*@__PURE__*/ messageDesc(file_dockhand_v1_service, 9);
+export const ResourcesSchema: GenMessage<Resources> = /*@__PURE__*/
+  messageDesc(file_dockhand_v1_service, 9);
 
 /**
  * What an autoscaling policy measures.
@@ -830,7 +834,8 @@ export enum AutoscaleMetric {
 /**
  * Describes the enum dockhand.v1.AutoscaleMetric.
  */
-export const AutoscaleMetricSchema: GenEnum<AutoscaleMetric> = /*@__PURE__*/ enumDesc(file_dockhand_v1_service, 0);
+export const AutoscaleMetricSchema: GenEnum<AutoscaleMetric> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_service, 0);
 
 /**
  * What a ServiceMount mounts.
@@ -870,7 +875,8 @@ export enum ServiceMountType {
 /**
  * Describes the enum dockhand.v1.ServiceMountType.
  */
-export const ServiceMountTypeSchema: GenEnum<ServiceMountType> = /*@__PURE__*/ enumDesc(file_dockhand_v1_service, 1);
+export const ServiceMountTypeSchema: GenEnum<ServiceMountType> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_service, 1);
 
 /**
  * Order of stopping the old container and starting the new one in a rolling update.
@@ -905,7 +911,8 @@ export enum UpdateOrder {
 /**
  * Describes the enum dockhand.v1.UpdateOrder.
  */
-export const UpdateOrderSchema: GenEnum<UpdateOrder> = /*@__PURE__*/ enumDesc(file_dockhand_v1_service, 2);
+export const UpdateOrderSchema: GenEnum<UpdateOrder> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_service, 2);
 
 /**
  * What a failed rolling update does.
@@ -938,8 +945,7 @@ export enum UpdateFailureAction {
 /**
  * Describes the enum dockhand.v1.UpdateFailureAction.
  */
-export const UpdateFailureActionSchema: GenEnum<UpdateFailureAction> =
-  /*@__PURE__*/
+export const UpdateFailureActionSchema: GenEnum<UpdateFailureAction> = /*@__PURE__*/
   enumDesc(file_dockhand_v1_service, 3);
 
 /**
@@ -1002,7 +1008,8 @@ export enum UpdateState {
 /**
  * Describes the enum dockhand.v1.UpdateState.
  */
-export const UpdateStateSchema: GenEnum<UpdateState> = /*@__PURE__*/ enumDesc(file_dockhand_v1_service, 4);
+export const UpdateStateSchema: GenEnum<UpdateState> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_service, 4);
 
 /**
  * Transport protocol of a port.
@@ -1042,7 +1049,8 @@ export enum Protocol {
 /**
  * Describes the enum dockhand.v1.Protocol.
  */
-export const ProtocolSchema: GenEnum<Protocol> = /*@__PURE__*/ enumDesc(file_dockhand_v1_service, 5);
+export const ProtocolSchema: GenEnum<Protocol> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_service, 5);
 
 /**
  * When the engine restarts a container that exited.
@@ -1089,7 +1097,8 @@ export enum RestartPolicyMode {
 /**
  * Describes the enum dockhand.v1.RestartPolicyMode.
  */
-export const RestartPolicyModeSchema: GenEnum<RestartPolicyMode> = /*@__PURE__*/ enumDesc(file_dockhand_v1_service, 6);
+export const RestartPolicyModeSchema: GenEnum<RestartPolicyMode> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_service, 6);
 
 /**
  * What the Scaler does with a container that turned unhealthy.
@@ -1122,4 +1131,6 @@ export enum UnhealthyAction {
 /**
  * Describes the enum dockhand.v1.UnhealthyAction.
  */
-export const UnhealthyActionSchema: GenEnum<UnhealthyAction> = /*@__PURE__*/ enumDesc(file_dockhand_v1_service, 7);
+export const UnhealthyActionSchema: GenEnum<UnhealthyAction> = /*@__PURE__*/
+  enumDesc(file_dockhand_v1_service, 7);
+
