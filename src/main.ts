@@ -1,12 +1,5 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from "node:v8";
-import { pino } from "pino";
-import { createDockerEngine } from "./engine/docker/docker-engine.js";
-import { isDockhandError } from "./model/dockhand-error.js";
-import { ConfigError, loadConfig, usage } from "./app/config.js";
-import { startDockhandServer } from "./app/dockhand-server.js";
-import { CredentialsFileError } from "./transport/auth/credentials-file.js";
-import { TlsMaterialError } from "./transport/tls-material.js";
 
 /**
  * V8 lets old space fill to about twice what survived the last full collection before it
@@ -16,17 +9,41 @@ import { TlsMaterialError } from "./transport/tls-material.js";
  */
 setFlagsFromString("--heap-growing-percent=50");
 
+/** Subcommands that are clients of a server (src/cli/); anything else, or `serve`, runs the server. */
+const clientCommands = new Set(["exec", "attach", "cp"]);
+
 async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (clientCommands.has(argv[0] ?? "")) {
+    const { runClientAndExit } = await import("./cli/run-client.js");
+    return runClientAndExit(argv, process.env);
+  }
+  // The server's modules are loaded only to serve: a client command starts without them.
+  const [{ pino }, { createDockerEngine }, { isDockhandError }, { ConfigError, loadConfig, usage }] = await Promise.all(
+    [
+      import("pino"),
+      import("./engine/docker/docker-engine.js"),
+      import("./model/dockhand-error.js"),
+      import("./app/config.js"),
+    ],
+  );
+  const [{ startDockhandServer }, { CredentialsFileError }, { TlsMaterialError }] = await Promise.all([
+    import("./app/dockhand-server.js"),
+    import("./transport/auth/credentials-file.js"),
+    import("./transport/tls-material.js"),
+  ]);
   let config;
   try {
-    config = loadConfig(process.argv.slice(2), process.env);
+    config = loadConfig(argv[0] === "serve" ? argv.slice(1) : argv, process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`dockhand: bad configuration: ${err.message}\n`);
     return 2;
   }
   if (config === "help") {
-    process.stdout.write(usage);
+    process.stdout.write(
+      `${usage}\nClient commands (see dockhand exec --help): dockhand exec, dockhand attach, dockhand cp\n`,
+    );
     return 0;
   }
   const logger = pino({ level: config.logLevel, base: { service: "dockhand" } });

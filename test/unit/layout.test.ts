@@ -11,6 +11,7 @@ const forbidden: Record<string, string[]> = {
   model: ["app", "transport", "rpc", "compat", "orchestrator", "registry", "engine"],
   engine: ["app", "transport", "rpc", "compat", "orchestrator", "registry"],
   lib: ["app", "transport", "rpc", "compat", "orchestrator", "registry", "model", "engine"],
+  cli: ["app", "transport", "rpc", "compat", "orchestrator", "registry", "engine"],
 };
 
 function filesUnder(dir: string): string[] {
