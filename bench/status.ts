@@ -11,6 +11,10 @@
  * status-throughput-thin-client. Every run is reported on stderr with the CPU time per call of
  * client and server. BENCH_SECONDS sets the time per measurement (default 10).
  *
+ * status-throughput-traced: dockhand restarted on the same data with tracing on (every call a
+ * span, exported over OTLP/HTTP to bench/otlp-sink.ts in a process of its own), the same h2load
+ * run against the untraced one's (target >= 0.85).
+ *
  * It runs on a dockerd of its own (see startPrivateEngine for why); BENCH_ENGINE=shared runs
  * it on the shared engine (DOCKER_HOST or /var/run/docker.sock) instead.
  */
@@ -24,7 +28,12 @@ import { runBounded } from "../src/lib/bounded.js";
 import { serviceFilter } from "../src/model/ownership-labels.js";
 import { createDockerEngine } from "../src/engine/docker/docker-engine.js";
 import { dockerUrl, ensureTestImage, testImage } from "../test/support/engine.js";
-import { ensureH2load, runH2load } from "./h2load.js";
+import { ensureH2load, runH2load, type H2loadResult } from "./h2load.js";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { createRawUnaryCaller } from "./raw-grpc-client.js";
 import {
   cleanupOnExit,
@@ -104,6 +113,62 @@ async function heapOf(url: string): Promise<string> {
   return `heap used ${mb("nodejs_heap_size_used_bytes")} of ${mb("nodejs_heap_size_total_bytes")}, external ${mb("nodejs_external_memory_bytes")}`;
 }
 
+/** The OTLP sink's port, once its process listens. */
+async function startSink(): Promise<number> {
+  sink = spawn(process.execPath, ["--import", "tsx", "bench/otlp-sink.ts"], { stdio: ["ignore", "pipe", 2] });
+  const [line] = await new Promise<string[]>((resolve, reject) => {
+    createInterface({ input: sink!.stdout! }).once("line", (first) => resolve([first]));
+    sink!.once("exit", (code) => reject(new Error(`otlp-sink exited ${code}`)));
+  });
+  return Number(line);
+}
+
+/**
+ * Restarts dockhand on the same state with tracing on, waits until its status is whole again,
+ * and runs the same h2load load: the traced figure, beside the untraced one from this run.
+ */
+async function measureTraced(untraced: number): Promise<H2loadResult> {
+  const port = await startSink();
+  await dockhand.stop();
+  dockhand = await startDockhandChild("dockhand-bench-status", engineUrl, nodeArgs, {
+    dataDir,
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_SERVICE_NAME: "dockhand-bench",
+      // Every span is exported, none dropped from a full queue: the whole cost is measured.
+      OTEL_BSP_SCHEDULE_DELAY: "1000",
+      OTEL_BSP_MAX_QUEUE_SIZE: "262144",
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "4096",
+    },
+  });
+  const scaler = createClient(Scaler, createGrpcTransport({ baseUrl: dockhand.url }));
+  for (let i = 0; ; i++) {
+    const { status } = await scaler.getStatus({ name: service }).catch(() => ({ status: undefined }));
+    if (status?.running === replicas) break;
+    if (i > 600) throw new Error("the traced dockhand did not see the service's containers running within 60 s");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const traced = runH2load(
+    dockhand.url,
+    "/dockhand.v1.Scaler/GetStatus",
+    toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema, { name: service })),
+    concurrency,
+    seconds,
+  );
+  if (traced.failed) throw new Error(`h2load: ${traced.failed} calls failed on the traced dockhand`);
+  // The batch processor exports every second: wait until the spans of the run stop arriving.
+  let exported = 0;
+  for (let i = 0, before = -1; i < 150 && (exported === 0 || exported !== before); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    before = exported;
+    exported = Number(await (await fetch(`http://127.0.0.1:${port}/spans`)).text());
+  }
+  process.stderr.write(
+    `dockhand GetStatus traced, h2load with 32 clients: ${Math.round(traced.perSecond)} req/s (untraced ${Math.round(untraced)}), ${exported} spans exported for ${traced.latencies.length} calls\n`,
+  );
+  return traced;
+}
+
 ensureTestImage();
 const shared = process.env.BENCH_ENGINE === "shared";
 const privateEngine = shared ? undefined : await startPrivateEngine("bench-status");
@@ -111,14 +176,16 @@ const engineUrl = privateEngine?.url ?? dockerUrl;
 const docker = createDockerEngine({ url: engineUrl }).docker;
 process.stderr.write(`engine: ${shared ? "the shared one" : "a private dockerd"} at ${engineUrl}\n`);
 // BENCH_NODE_ARGS passes flags to dockhand's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-const dockhand = await startDockhandChild(
-  "dockhand-bench-status",
-  engineUrl,
-  process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean),
-).catch(async (err: unknown) => {
-  await privateEngine?.destroy();
-  throw err;
-});
+// Kept across a restart: the traced dockhand serves the same state.
+const dataDir = mkdtempSync(join(tmpdir(), "dockhand-bench-status-"));
+const nodeArgs = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean);
+let sink: ChildProcess | undefined;
+let dockhand = await startDockhandChild("dockhand-bench-status", engineUrl, nodeArgs, { dataDir }).catch(
+  async (err: unknown) => {
+    await privateEngine?.destroy();
+    throw err;
+  },
+);
 
 async function removeAll(): Promise<void> {
   if (!privateEngine) {
@@ -129,6 +196,8 @@ async function removeAll(): Promise<void> {
       );
   }
   await dockhand.stop();
+  sink?.kill("SIGTERM");
+  rmSync(dataDir, { recursive: true, force: true });
   // A private engine goes with everything on it (also when Ctrl-C already stopped it).
   if (privateEngine) return privateEngine.destroy();
   for (const label of [serviceFilter(service), `${plainLabel}=${run}`]) {
@@ -247,6 +316,8 @@ try {
       "\n",
   );
 
+  const traced = h2load ? await measureTraced(h2load.perSecond) : undefined;
+
   printFigure({
     bench: "status-throughput",
     unit: "req/s",
@@ -281,6 +352,15 @@ try {
     target: ">=20",
     digits: 0,
   });
+  if (traced && h2load)
+    printFigure({
+      bench: "status-throughput-traced",
+      unit: "req/s",
+      dockhand: traced.perSecond,
+      baseline: h2load.perSecond,
+      target: ">=0.85",
+      digits: 0,
+    });
   printFigure({ bench: "status-rss", unit: "MB", dockhand: memory.rssMb, baseline: null, target: "<=150", digits: 1 });
   const best = Math.max(headline.perSecond, oneConnection.perSecond, fourConnections.perSecond);
   process.stderr.write(
