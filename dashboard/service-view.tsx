@@ -3,6 +3,7 @@ import type { ContainerStatus, ServiceStatus } from "../gen/dockhand/v1/scaler_p
 import { agent, scaler } from "./api.js";
 import { containersHref } from "./container-filters.js";
 import { DefinitionEditor } from "./definition-editor.js";
+import { DeploymentPanel } from "./deployment-panel.js";
 import { follow } from "./follow.js";
 import { conditionName, healthName, isReady, shortLine, stateName, time, updateName } from "./format.js";
 import { LogsPanel } from "./logs-panel.js";
@@ -92,6 +93,7 @@ export function ServiceView({ name }: { name: string }) {
             <a href={`#/services/${encodeURIComponent(name)}/logs`}>Merged logs of every container</a>
             <a href={containersHref(name, false)}>Containers of {name} on the Containers page</a>
           </div>
+          <DeploymentPanel status={status} />
           {status.conditions.length > 0 ? (
             <ul class="conditions" aria-label="Why the service is not where it should be">
               {status.conditions.map((c) => (
