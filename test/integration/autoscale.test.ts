@@ -1,14 +1,16 @@
 import { Code } from "@connectrpc/connect";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Config } from "../../src/app/config.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
-import { Scaler, type ServiceStatus } from "../../gen/dockhand/v1/scaler_pb.js";
+import { Scaler, type AutoscaleDecision, type ServiceStatus } from "../../gen/dockhand/v1/scaler_pb.js";
 import { AutoscaleMetric } from "../../gen/dockhand/v1/service_pb.js";
 import { clientFor } from "../support/clients.js";
 import { testImage } from "../support/engine.js";
 import { failureOf } from "../support/failure.js";
 import { sample } from "../support/metrics.js";
 import { docker } from "../support/run.js";
+import { serveGauge, startPrometheus, type GaugeTarget, type TestPrometheus } from "../support/prometheus.js";
 import { useTestServer } from "../support/server-fixture.js";
 import { until } from "../support/until.js";
 
@@ -167,5 +169,93 @@ describe("autoscaling on CPU, on the real engine", () => {
     expect((await registry.getService({ name })).service!.autoscale?.paused).toBe(true);
     await registry.updateService({ service: { ...base, autoscale: {} } });
     expect((await registry.getService({ name })).service!.autoscale).toBeUndefined();
+  });
+});
+
+describe("autoscaling on a Prometheus query", () => {
+  const job = `autoscale-${process.pid}`;
+  let gauge: GaugeTarget;
+  let prometheus: TestPrometheus;
+  // Filled in before the server starts (this hook runs before the fixture's).
+  const overrides: Partial<Config> = {};
+  beforeAll(async () => {
+    gauge = await serveGauge("test_queue_depth", 7);
+    prometheus = await startPrometheus([gauge.address], job);
+    overrides.prometheusUrl = prometheus.url;
+  });
+  afterAll(async () => {
+    await prometheus?.stop();
+    await gauge?.close();
+  });
+  const fixture = useTestServer(overrides);
+
+  it("sets the count the query's value asks for, by the target-value rule", async () => {
+    const name = fixture.service("queue");
+    const registry = clientFor(ServiceRegistry, fixture.server.url);
+    const scaler = clientFor(Scaler, fixture.server.url);
+    const service = { name, image: testImage, command: ["sleep", "3600"], init: true };
+    await registry.createService({
+      service: {
+        ...service,
+        autoscale: {
+          minReplicas: 0,
+          maxReplicas: 5,
+          metric: AutoscaleMetric.PROMETHEUS_QUERY,
+          query: `test_queue_depth{job="${job}"}`,
+          target: 2,
+          evaluationInterval: { seconds: 1n },
+          // The gauge is a total, not a per-replica value: a long cooldown up keeps the rule
+          // from compounding it once the first scale-up has happened.
+          cooldownUp: { seconds: 3600n },
+          cooldownDown: { seconds: 0n },
+        },
+      },
+    });
+    const watch = new AbortController();
+    const decisions: AutoscaleDecision[] = [];
+    const watching = (async () => {
+      for await (const { status } of scaler.watchStatus({ name }, { signal: watch.signal }))
+        if (status?.lastAutoscaleDecision) decisions.push(status.lastAutoscaleDecision);
+    })().catch(() => undefined);
+    try {
+      // 7 waiting at 0 replicas, 2 per replica: ceil(7 / 2) = 4.
+      let status!: ServiceStatus;
+      await until(async () => {
+        status = (await scaler.getStatus({ name })).status!;
+        return status.desired === 4 && status.running === 4;
+      });
+      await until(() => decisions.some((d) => d.toReplicas === 4));
+      expect(decisions.find((d) => d.toReplicas === 4)).toMatchObject({
+        metric: AutoscaleMetric.PROMETHEUS_QUERY,
+        value: 7,
+        target: 2,
+        fromReplicas: 0,
+        toReplicas: 4,
+        samples: 0,
+        why: "query 7 vs target 2 (x3.5): 0 -> 4",
+      });
+      // Before Prometheus had scraped the gauge, the count held, and status said why.
+      for (const held of decisions.filter((d) => d.toReplicas === 0))
+        expect(held.why).toBe("the query returned no sample");
+      await until(async () => {
+        status = (await scaler.getStatus({ name })).status!;
+        return status.lastAutoscaleDecision?.why.includes("cooldown") === true;
+      });
+      expect(status.lastAutoscaleDecision!.why).toMatch(/^query 7 vs target 2 \(x3.5\): scale-up to 5 waits/);
+      expect(status.desired).toBe(4);
+
+      // 1 per replica at 4 replicas: ceil(1 / 2 x 4) = 2.
+      gauge.set(1);
+      await until(async () => {
+        status = (await scaler.getStatus({ name })).status!;
+        return status.desired === 2 && status.running === 2;
+      });
+      expect(status.lastAutoscaleDecision).toMatchObject({ value: 1, fromReplicas: 4, toReplicas: 2 });
+    } finally {
+      watch.abort();
+      await watching;
+      await registry.updateService({ service: { ...service, autoscale: {} } });
+      await scaler.scale({ name, replicas: 0, wait: true }).catch(() => undefined);
+    }
   });
 });
