@@ -1,3 +1,4 @@
+import { trace } from "@opentelemetry/api";
 import { randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
@@ -47,8 +48,22 @@ export type RunCall = (
   handle: (call: RouteCall) => Promise<Code | undefined>,
 ) => void;
 
+/**
+ * Names the call's span, when tracing made one, after the procedure: a mistify call's method is
+ * in its body, so the route's span learns it only here.
+ */
+function nameSpan(procedure: string): void {
+  const span = trace.getActiveSpan();
+  if (span === undefined) return;
+  const method = procedure.slice(procedure.indexOf("/") + 1);
+  span.setAttribute("dockhand.procedure", procedure);
+  if (procedure.startsWith("mistify/"))
+    span.updateName(method).setAttribute("rpc.method", method.replace(/^MDocker\./, ""));
+}
+
 export function createRouteCalls(options: RouteCallsOptions): RunCall {
   return (req, res, procedure, refuse, handle) => {
+    nameSpan(procedure);
     const header = req.headers["x-request-id"];
     const requestId = (Array.isArray(header) ? header[0] : header) || randomUUID();
     const started = performance.now();

@@ -145,7 +145,7 @@ describe("tracing with the standard OTEL_* variables: a span per call on every p
     );
   });
 
-  it("traces the GetStatus fast path, Connect JSON over HTTP/1.1, and the genisys route", async () => {
+  it("traces the GetStatus fast path, Connect JSON over HTTP/1.1, the genisys route and the mistify JSON-RPC", async () => {
     const fast = callerSpan();
     const traced = createGrpcTransport({ baseUrl: dockhand.url, interceptors: [withParent(fast.traceparent)] });
     await createClient(Scaler, traced).getStatus({ name });
@@ -164,7 +164,15 @@ describe("tracing with the standard OTEL_* variables: a span per call on every p
     });
     expect(await status.json()).toEqual({ running_resources: 1 });
 
-    await until(() => [fast, connect, genisys].every((caller) => trace(caller.traceId).length > 0), 30_000);
+    const mistify = callerSpan();
+    const info = await fetch(`${dockhand.url}/_mistify_RPC_`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: mistify.traceparent },
+      body: JSON.stringify({ method: "MDocker.GetInfo", params: [{}], id: 1 }),
+    });
+    expect(((await info.json()) as { error: unknown }).error).toBeNull();
+
+    await until(() => [fast, connect, genisys, mistify].every((caller) => trace(caller.traceId).length > 0), 30_000);
     const [fastSpan] = trace(fast.traceId);
     expect(fastSpan).toMatchObject({ name: "dockhand.v1.Scaler/GetStatus", parentSpanId: fast.spanId, kind: 2 });
     expect(attribute(fastSpan!, "dockhand.fast_path")).toBe(true);
@@ -179,5 +187,12 @@ describe("tracing with the standard OTEL_* variables: a span per call on every p
     const [genisysSpan] = trace(genisys.traceId);
     expect(genisysSpan).toMatchObject({ name: "GET /service/{name}/status", parentSpanId: genisys.spanId, kind: 2 });
     expect(attribute(genisysSpan!, "http.route")).toBe("/service/{name}/status");
+
+    const mistifySpan = trace(mistify.traceId).find((s) => s.kind === 2);
+    expect(mistifySpan).toMatchObject({ name: "MDocker.GetInfo", parentSpanId: mistify.spanId });
+    expect([attribute(mistifySpan!, "rpc.system"), attribute(mistifySpan!, "rpc.method")]).toEqual([
+      "jsonrpc",
+      "GetInfo",
+    ]);
   });
 });
