@@ -1,15 +1,17 @@
+import { readFileSync } from "node:fs";
+import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/app/config.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
 import { Scaler, type AutoscaleDecision, type ServiceStatus } from "../../gen/dockhand/v1/scaler_pb.js";
-import { AutoscaleMetric } from "../../gen/dockhand/v1/service_pb.js";
+import { AutoscaleMetric, AutoscalePolicySchema } from "../../gen/dockhand/v1/service_pb.js";
 import { clientFor } from "../support/clients.js";
 import { testImage } from "../support/engine.js";
 import { failureOf } from "../support/failure.js";
 import { sample } from "../support/metrics.js";
-import { docker } from "../support/run.js";
+import { docker, run } from "../support/run.js";
 import { serveGauge, startPrometheus, type GaugeTarget, type TestPrometheus } from "../support/prometheus.js";
 import { useTestServer } from "../support/server-fixture.js";
 import { until } from "../support/until.js";
@@ -109,6 +111,34 @@ describe("autoscaling on CPU, on the real engine", () => {
       await registry.updateService({
         service: { name, image: testImage, command: burner, init: true, resources: { cpuMillis: 200 }, autoscale: {} },
       });
+      await scaler.scale({ name, replicas: 0, wait: true }).catch(() => undefined);
+    }
+  });
+
+  it("runs the README's autoscaling example as written: the policy is stored and its first decision shows in status", async () => {
+    const name = fixture.service("readme-web");
+    const block = /<!-- readme-test: autoscale -->\n```bash\n([\s\S]*?)```/.exec(readFileSync("README.md", "utf8"));
+    expect(block).not.toBeNull();
+    const script = `set -euo pipefail\n${block![1]!
+      .replaceAll("127.0.0.1:7051", fixture.server.url.replace("http://", ""))
+      .replaceAll('"web"', `"${name}"`)}`;
+    const res = await run("bash", ["-c", script]);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('"metric":"AUTOSCALE_METRIC_CPU_PERCENT"');
+    expect(res.stdout).toContain('"evaluationInterval":"5s"');
+    const registry = clientFor(ServiceRegistry, fixture.server.url);
+    const scaler = clientFor(Scaler, fixture.server.url);
+    try {
+      await until(async () => {
+        const status = (await scaler.getStatus({ name })).status!;
+        return (
+          status.running === 1 && status.lastAutoscaleDecision?.why === "0 replicas is below min_replicas 1: 0 -> 1"
+        );
+      });
+    } finally {
+      const service = (await registry.getService({ name })).service!;
+      await registry.updateService({ service: { ...service, version: 0n, autoscale: create(AutoscalePolicySchema) } });
       await scaler.scale({ name, replicas: 0, wait: true }).catch(() => undefined);
     }
   });
