@@ -70,6 +70,11 @@ function rawSpec(name: string): SwarmServiceSpec {
     replicas: 0,
     update,
     rollback: update,
+    mounts: [],
+    readOnly: false,
+    networks: [],
+    secrets: [],
+    configs: [],
   };
 }
 

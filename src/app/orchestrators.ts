@@ -41,6 +41,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       logger: deps.logger,
       maxReplicas: config.maxReplicas,
       orphanGraceMs: config.orphanGraceMs,
+      secrets: deps.secrets,
     });
     // The server starts the store after the orchestrator: an engine that is no manager stops
     // start-up before anything runs.

@@ -9,6 +9,7 @@ import { createContainerAgentService } from "../rpc/container-agent/container-ag
 import { createScalerService } from "../rpc/scaler/scaler-service.js";
 import { createServicesWatcher } from "../orchestrator/services-watcher.js";
 import { createServiceRegistryService } from "../rpc/service-registry/service-registry-service.js";
+import { checkSwarmDefinition } from "../orchestrator/swarm/swarm-service-spec.js";
 import type { SecretStore } from "../registry/secret-store.js";
 import { createDescriptorIndex } from "../rpc/reflection/descriptor-index.js";
 import { createHealthService } from "../rpc/health/health-service.js";
@@ -48,6 +49,7 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
         hostAccess: deps.config,
         secrets: deps.secrets,
         networks: deps.engine.networks,
+        orchestratorRules: deps.config.orchestrator === "swarm" ? checkSwarmDefinition : undefined,
         autoscaleLimits: deps.config,
       }),
     );

@@ -1,4 +1,4 @@
-import type { PortProtocol } from "../model/container-options.js";
+import type { HealthCheckSpec, PortProtocol } from "../model/container-options.js";
 
 /**
  * The Docker Swarm mode API that the swarm orchestrator drives, in domain types: services,
@@ -17,6 +17,52 @@ export interface SwarmUpdateConfig {
 }
 
 export type SwarmRestartCondition = "none" | "on-failure" | "any";
+
+/** A mount of each task's container; a volume's `source` may hold Swarm's `{{.Task.Slot}}`. */
+export interface SwarmMount {
+  type: "volume" | "tmpfs" | "bind";
+  source: string;
+  target: string;
+  readOnly: boolean;
+  /** tmpfs only; 0: no limit. */
+  tmpfsSizeBytes: number;
+  /** Labels the node gives a volume it creates for the mount. */
+  volumeLabels: Record<string, string>;
+}
+
+/** A network each task joins, by id, with the DNS names the task answers to on it. */
+export interface SwarmNetworkAttachment {
+  networkId: string;
+  aliases: string[];
+}
+
+/** A Swarm secret or config given to each task as a file. */
+export interface SwarmFileReference {
+  /** The secret's or config's id and name in Swarm. */
+  id: string;
+  name: string;
+  /** The file's path in the container (absolute). */
+  target: string;
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+/** A Swarm secret or config: its value is never read back. */
+export interface SwarmFileObject {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface SwarmNetwork {
+  id: string;
+  name: string;
+  driver: string;
+  scope: string;
+  attachable: boolean;
+  labels: Record<string, string>;
+}
 
 /** What a dockhand definition becomes in Swarm. */
 export interface SwarmServiceSpec {
@@ -38,6 +84,14 @@ export interface SwarmServiceSpec {
   replicas: number;
   update: SwarmUpdateConfig;
   rollback: SwarmUpdateConfig;
+  mounts: SwarmMount[];
+  /** The container's root file system is read-only. */
+  readOnly: boolean;
+  /** Undefined: the image's own. */
+  healthCheck?: HealthCheckSpec;
+  networks: SwarmNetworkAttachment[];
+  secrets: SwarmFileReference[];
+  configs: SwarmFileReference[];
 }
 
 /** Swarm's UpdateStatus.State. */
@@ -168,8 +222,32 @@ export interface SwarmEngine {
   nodes: {
     list(signal?: AbortSignal): Promise<SwarmNodeInfo[]>;
   };
+  networks: {
+    /** By name or id; NotFound when there is none. */
+    inspect(idOrName: string, signal?: AbortSignal): Promise<SwarmNetwork>;
+    /** An attachable overlay network; AlreadyExists for a name in use. Resolves with its id. */
+    createOverlay(spec: { name: string; labels: Record<string, string> }, signal?: AbortSignal): Promise<string>;
+    /** Those carrying each `key` or `key=value` label. */
+    list(labels: readonly string[], signal?: AbortSignal): Promise<SwarmNetwork[]>;
+    remove(id: string, signal?: AbortSignal): Promise<void>;
+  };
+  /** Swarm secrets; `configs` has the same shape. Values go in, never come out. */
+  secrets: SwarmFileObjects;
+  configs: SwarmFileObjects;
   /** The logs of every task of a service, merged by the manager. */
   serviceLogs(id: string, options: ServiceLogsOptions): AsyncIterable<ServiceLogLine>;
   /** Service, node and container events of the manager, reconnecting after a loss. */
   events(signal: AbortSignal): AsyncIterable<SwarmEventItem>;
+}
+
+export interface SwarmFileObjects {
+  /** Those carrying each `key` or `key=value` label. */
+  list(labels: readonly string[], signal?: AbortSignal): Promise<SwarmFileObject[]>;
+  /** AlreadyExists for a name in use. Resolves with the id. */
+  create(
+    spec: { name: string; labels: Record<string, string>; data: Uint8Array },
+    signal?: AbortSignal,
+  ): Promise<string>;
+  /** FailedPrecondition while a service uses it; NotFound when gone. */
+  remove(id: string, signal?: AbortSignal): Promise<void>;
 }

@@ -2,12 +2,15 @@ import { DockhandError } from "./dockhand-error.js";
 import { quote } from "./quote.js";
 import type { ServiceDefinition } from "./service-definition.js";
 
+/** The mount's name as the definition gives it, on each volume dockhand creates (or has a node create). */
+export const volumeLabel = "dockhand.volume";
+
 /**
  * The engine's name of a per-slot volume: `<service>-<slot>-<name>`. The name existing volumes
  * carry, so it stays; a definition whose names could meet another service's is refused instead
  * (`findVolumeClash`).
  */
-export function perSlotVolumeName(service: string, slot: number, source: string): string {
+export function perSlotVolumeName(service: string, slot: number | string, source: string): string {
   return `${service}-${slot}-${source}`;
 }
 

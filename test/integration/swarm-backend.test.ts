@@ -234,16 +234,18 @@ describe("swarm backend on three nodes", () => {
     await scaler().scale({ name, replicas: 0 });
   });
 
-  it("refuses a Scale of a definition it cannot run yet, naming the field, as the README says", async () => {
-    const name = fixture.service("unsupported");
-    await fixture.createService(name, { healthCheck: { command: ["true"] } });
-    const refused = await failureOf(scaler().scale({ name, replicas: 1 }));
-    expect(refused.code).toBe(Code.FailedPrecondition);
+  it("refuses what the local backend refuses, with the same code and words (another container's network, without the allow-list)", async () => {
+    const name = fixture.service("container-net");
+    const refused = await failureOf(
+      clientFor(ServiceRegistry, fixture.server.url).createService({
+        service: { name, image: testImage, command: ["sleep", "1"], networks: ["container:web-1"] },
+      }),
+    );
+    expect(refused.code).toBe(Code.PermissionDenied);
     expect(refused.rawMessage).toBe(
-      `service "${name}": healthCheck is not supported by the swarm orchestrator yet; remove it or run with --orchestrator local`,
+      `service.networks[0]: "container:web-1" shares another network namespace, which is not allowed by this server (set dockhand.allow_host_network in its config to allow it)`,
     );
     await expect(fixture.swarm.manager.docker(["service", "inspect", name])).rejects.toThrow();
-    await clientFor(ServiceRegistry, fixture.server.url).deleteService({ name });
   });
 
   it("reports a stopped worker's tasks as lost, and Swarm brings the count back on the others", async () => {

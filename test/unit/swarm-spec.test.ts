@@ -4,7 +4,8 @@ import { parseServiceLogLine } from "../../src/engine/docker/docker-swarm-logs.j
 import { parseSwarmEvent } from "../../src/engine/docker/docker-swarm.js";
 import { isDockhandError } from "../../src/model/dockhand-error.js";
 import { defaultUpdatePolicy, definitionWithDefaults, type StoredService } from "../../src/model/service-definition.js";
-import { checkSwarmSupport, toSwarmSpec } from "../../src/orchestrator/swarm/swarm-service-spec.js";
+import { checkSwarmDefinition, toSwarmSpec } from "../../src/orchestrator/swarm/swarm-service-spec.js";
+import { versionedFileName } from "../../src/orchestrator/swarm/swarm-resources.js";
 import { sameSwarmSpec } from "../../src/orchestrator/swarm/swarm-service-writer.js";
 
 function stored(extra: Partial<StoredService["definition"]> = {}, version = 3): StoredService {
@@ -111,22 +112,96 @@ describe("a definition as a Swarm service", () => {
     expect(sameSwarmSpec({ ...back, labels: { ...back.labels, "dockhand.definition": "2" } }, spec)).toBe(true);
   });
 
-  it("refuses what Swarm services here do not carry, naming the field", () => {
-    for (const [field, value] of [
-      ["mounts", [{ type: "tmpfs", target: "/t", source: "", perSlot: false, readOnly: false, tmpfsSizeBytes: 0 }]],
-      ["networks", ["n"]],
-      ["healthCheck", { test: ["CMD", "true"] }],
-    ] as const) {
-      let failure: unknown;
+  it("carries the workload: volumes (per slot templated by Swarm), tmpfs, binds, read-only root, health, networks by id with the service's alias, secrets and configs by version", () => {
+    const def = {
+      mounts: [
+        { type: "volume", target: "/data", source: "data", perSlot: true, readOnly: false, tmpfsSizeBytes: 0 },
+        { type: "volume", target: "/shared", source: "shared", perSlot: false, readOnly: true, tmpfsSizeBytes: 0 },
+        { type: "tmpfs", target: "/tmp", source: "", perSlot: false, readOnly: false, tmpfsSizeBytes: 1 << 20 },
+        { type: "bind", target: "/host", source: "/srv", perSlot: false, readOnly: true, tmpfsSizeBytes: 0 },
+      ],
+      readOnlyRootFs: true,
+      healthCheck: { test: ["CMD", "true"], intervalMs: 500, timeoutMs: 0, retries: 2, startPeriodMs: 0 },
+      networks: ["backend"],
+      secrets: [{ name: "db-password", target: "/run/secrets/db", mode: 0o400, uid: 10, gid: 20 }],
+      configs: [{ name: "app", target: "/etc/app.conf", mode: 0o444, uid: 0, gid: 0 }],
+      fileVersions: { "secret/db-password": 3, "config/app": 1 },
+    } as const;
+    const ids: Record<string, string> = { backend: "net1", "secret/db-password-v3": "sec3", "config/app-v1": "cfg1" };
+    const resolve = { networkId: (n: string) => ids[n], fileId: (k: string, n: string) => ids[`${k}/${n}`] };
+    const spec = toSwarmSpec(stored(def as never), "inst", 2, resolve);
+    expect(spec.mounts.map((m) => [m.type, m.source, m.readOnly, m.tmpfsSizeBytes])).toEqual([
+      ["volume", "web-{{.Task.Slot}}-data", false, 0],
+      ["volume", "shared", true, 0],
+      ["tmpfs", "", false, 1 << 20],
+      ["bind", "/srv", true, 0],
+    ]);
+    expect(spec.mounts[0]!.volumeLabels).toEqual({
+      "dockhand.managed-by": "dockhand",
+      "dockhand.instance": "inst",
+      "dockhand.service": "web",
+      "dockhand.volume": "data",
+    });
+    expect(spec.networks).toEqual([{ networkId: "net1", aliases: ["web"] }]);
+    expect(spec.secrets).toEqual([
+      { id: "sec3", name: "db-password-v3", target: "/run/secrets/db", mode: 0o400, uid: 10, gid: 20 },
+    ]);
+    expect(spec.configs[0]).toMatchObject({ id: "cfg1", name: "app-v1", target: "/etc/app.conf" });
+    const docker = toDockerServiceSpec(spec);
+    expect(docker.TaskTemplate?.ContainerSpec).toMatchObject({
+      ReadOnly: true,
+      Healthcheck: { Test: ["CMD", "true"], Interval: 500_000_000, Retries: 2 },
+      Secrets: [
+        {
+          SecretID: "sec3",
+          SecretName: "db-password-v3",
+          File: { Name: "/run/secrets/db", UID: "10", GID: "20", Mode: 0o400 },
+        },
+      ],
+    });
+    expect(JSON.stringify(docker)).not.toMatch(/value/i);
+    // Read back as Swarm answers it: the same spec, so the resync writes nothing.
+    expect(sameSwarmSpec(toSwarmService({ ID: "s", Spec: JSON.parse(JSON.stringify(docker)) }).spec, spec)).toBe(true);
+    expect(
+      sameSwarmSpec(
+        toSwarmSpec(
+          stored({ ...def, fileVersions: { "secret/db-password": 4, "config/app": 1 } } as never),
+          "inst",
+          2,
+          resolve,
+        ),
+        spec,
+      ),
+    ).toBe(false);
+  });
+
+  it("names a long secret's versions within Swarm's 64 characters, distinct for distinct names", () => {
+    expect(versionedFileName("db", 7)).toBe("db-v7");
+    const a = versionedFileName(`${"a".repeat(62)}b`, 12);
+    const b = versionedFileName(`${"a".repeat(62)}c`, 12);
+    expect(a.length).toBeLessThanOrEqual(64);
+    expect(a).not.toBe(b);
+    expect(a.endsWith("-v12")).toBe(true);
+  });
+
+  it("refuses at definition time what only the local orchestrator can run, naming the field", () => {
+    const refused = (extra: Partial<StoredService["definition"]>) => {
       try {
-        checkSwarmSupport(stored({ [field]: value } as never));
+        checkSwarmDefinition(stored(extra).definition);
       } catch (err) {
-        failure = err;
+        return isDockhandError(err, "FailedPrecondition") ? String(err.details?.field) : String(err);
       }
-      expect(isDockhandError(failure, "FailedPrecondition")).toBe(true);
-      expect((failure as Error).message).toContain(field);
-    }
-    expect(() => checkSwarmSupport(stored({ networks: [] }))).not.toThrow();
+      return "accepted";
+    };
+    expect(refused({ networks: ["container:db"] })).toBe("service.networks[0]");
+    expect(refused({ replaceUnhealthy: false })).toBe("service.unhealthy_action");
+    expect(
+      refused({
+        replaceUnhealthy: false,
+        healthCheck: { test: ["NONE"], intervalMs: 0, timeoutMs: 0, retries: 0, startPeriodMs: 0 },
+      }),
+    ).toBe("accepted");
+    expect(refused({ networks: ["backend"], mounts: [], readOnlyRootFs: true })).toBe("accepted");
   });
 });
 

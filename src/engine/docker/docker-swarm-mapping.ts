@@ -9,6 +9,12 @@ import type {
   SwarmUpdateConfig,
   SwarmUpdateState,
 } from "../swarm.js";
+import {
+  fromDockerWorkload,
+  toDockerWorkload,
+  type DockerNetworkAttachment,
+  type DockerWorkloadContainer,
+} from "./docker-swarm-workload.js";
 
 /** The parts of the Swarm API's JSON that dockhand reads and writes (dockerode's typings miss several). */
 interface DockerUpdateConfig {
@@ -30,7 +36,7 @@ export interface DockerServiceSpec {
   Name?: string;
   Labels?: Record<string, string>;
   TaskTemplate?: {
-    ContainerSpec?: {
+    ContainerSpec?: DockerWorkloadContainer & {
       Image?: string;
       Args?: string[];
       Env?: string[];
@@ -38,6 +44,7 @@ export interface DockerServiceSpec {
       Init?: boolean;
       StopGracePeriod?: number;
     };
+    Networks?: DockerNetworkAttachment[];
     Resources?: { Limits?: { MemoryBytes?: number; NanoCPUs?: number } };
     RestartPolicy?: { Condition?: string; MaxAttempts?: number };
   };
@@ -107,11 +114,14 @@ function fromDockerUpdate(config: DockerUpdateConfig | undefined): SwarmUpdateCo
 
 /** Ports published in host mode (no routing mesh: it needs IPVS) with dnsrr endpoints (no VIP, for the same reason). */
 export function toDockerServiceSpec(spec: SwarmServiceSpec): DockerServiceSpec {
+  const workload = toDockerWorkload(spec);
   return {
     Name: spec.name,
     Labels: spec.labels,
     TaskTemplate: {
+      Networks: workload.networks,
       ContainerSpec: {
+        ...workload.container,
         Image: spec.image,
         ...(spec.command.length ? { Args: spec.command } : {}),
         Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
@@ -163,6 +173,7 @@ function fromDockerServiceSpec(spec: DockerServiceSpec): SwarmServiceSpec {
     replicas: spec.Mode?.Replicated?.Replicas ?? 0,
     update: fromDockerUpdate(spec.UpdateConfig),
     rollback: fromDockerUpdate(spec.RollbackConfig),
+    ...fromDockerWorkload(container, spec.TaskTemplate?.Networks),
   };
 }
 

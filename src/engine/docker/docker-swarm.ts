@@ -19,6 +19,7 @@ import {
   type DockerTask,
 } from "./docker-swarm-mapping.js";
 import { dockerOptionsFromUrl } from "./docker-url.js";
+import { dockerSwarmFileObjects, dockerSwarmNetworks } from "./docker-swarm-objects.js";
 
 export interface DockerSwarmOptions {
   /** Docker URL of a swarm manager. Default `unix:///var/run/docker.sock`. */
@@ -186,6 +187,9 @@ export function createDockerSwarm(options: DockerSwarmOptions = {}): SwarmEngine
           return nodes.map(toSwarmNode);
         }),
     },
+    networks: dockerSwarmNetworks(docker, timed),
+    secrets: dockerSwarmFileObjects(docker, timed, "secret"),
+    configs: dockerSwarmFileObjects(docker, timed, "config"),
     serviceLogs: (id, logOptions) =>
       abortable(logOptions.signal, (signal) => followLogs(id, logOptions.follow, logOptions.tail, signal)),
     events: (signal) => abortable(signal, (inner) => followEvents(inner)),

@@ -2,14 +2,13 @@ import type { UnusedVolume } from "../orchestrator.js";
 import type { Engine } from "../../engine/engine.js";
 import type { MountSpec, VolumeDetails } from "../../engine/types.js";
 import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
-import { perSlotVolumeName } from "../../model/volume-names.js";
+import { perSlotVolumeName, volumeLabel } from "../../model/volume-names.js";
 import { quote } from "../../model/quote.js";
 import type { ServiceDefinition, ServiceMount } from "../../model/service-definition.js";
 import type { ServiceRegistry } from "../../registry/service-registry.js";
 import { instanceLabel, managedByLabel, serviceLabel, slotLabel } from "../../model/ownership-labels.js";
 
-/** The mount's name as the definition gives it, on each volume dockhand creates. */
-export const volumeLabel = "dockhand.volume";
+export { volumeLabel };
 
 /** The engine's name of a volume mount's volume in one slot. */
 export function volumeName(service: string, slot: number, mount: Pick<ServiceMount, "source" | "perSlot">): string {

@@ -8,8 +8,10 @@ import type { ServiceBackend } from "../service-backend.js";
 import { underServiceController } from "../service-controller.js";
 import type { ServiceLogLine as SwarmLogLine, SwarmEngine } from "../../engine/swarm.js";
 import { createSwarmServiceWriter } from "./swarm-service-writer.js";
+import { createSwarmResources } from "./swarm-resources.js";
+import type { SecretStore } from "../../registry/secret-store.js";
 import { createDriftRecord } from "./drift-record.js";
-import { buildStatus, currentTasks, runningTasks } from "./swarm-status.js";
+import { buildStatus, currentTasks, hasHealthCheck, runningTasks } from "./swarm-status.js";
 import { createSwarmTaskView } from "./swarm-task-view.js";
 import { waitForCount } from "./swarm-scale-wait.js";
 import { serviceLabel } from "../../model/ownership-labels.js";
@@ -33,6 +35,8 @@ export interface SwarmOrchestratorOptions {
   pollIntervalMs?: number;
   /** Least time between two status reads of one watch. Default 100 ms. */
   watchCoalesceMs?: number;
+  /** The registry's secret and config values, made into versioned Swarm secrets and configs. Unset: none can run. */
+  secrets?: Pick<SecretStore, "value">;
 }
 
 /** The `swarm` backend under the service controller: what `--orchestrator swarm` runs. */
@@ -54,7 +58,8 @@ export function createSwarmBackend(options: SwarmOrchestratorOptions & { lock: K
   const orphanGraceMs = options.orphanGraceMs ?? 60_000;
   const view = createSwarmTaskView({ swarm, instance, logger, pollIntervalMs: options.pollIntervalMs });
   const drifts = createDriftRecord({ onChange: (service) => changed(service), keepMs: options.driftKeepMs });
-  const writer = createSwarmServiceWriter({ swarm, view, instance, logger, drifts });
+  const resources = createSwarmResources({ swarm, secrets: options.secrets, instance, logger });
+  const writer = createSwarmServiceWriter({ swarm, view, instance, logger, drifts, resources });
   const orphansSeen = new Map<string, Date>();
   const stop = new AbortController();
 
@@ -87,7 +92,7 @@ export function createSwarmBackend(options: SwarmOrchestratorOptions & { lock: K
   async function statusNow(name: string) {
     const stored = registry.get(name);
     if (!view.isTrusted()) await view.refresh(name);
-    const status = buildStatus(stored, view.service(name), view.tasks(name), view.nodes());
+    const status = buildStatus(stored, view.service(name), view.tasks(name), view.nodes(), resources);
     const drift = drifts.latest(name, stored.version);
     return drift ? { ...status, drift } : status;
   }
@@ -113,6 +118,12 @@ export function createSwarmBackend(options: SwarmOrchestratorOptions & { lock: K
           logger.warn({ err, service: name }, "swarm drift repair failed");
       });
     }
+    await resources
+      .sweep(registry.list(), view.services())
+      .then(
+        (removed) => removed.length && logger.info({ removed }, "removed swarm secrets and configs no service uses"),
+      )
+      .catch((err: unknown) => logger.warn({ err }, "sweeping unused swarm secrets and configs failed"));
     const now = Date.now();
     const orphans = view.services().filter((s) => !registry.find(s.spec.labels[serviceLabel] ?? s.spec.name));
     for (const service of orphans) {
@@ -163,6 +174,7 @@ export function createSwarmBackend(options: SwarmOrchestratorOptions & { lock: K
         status: () => statusNow(name),
         signal: scaleOptions.signal,
         superseded,
+        countHealthStarting: scaleOptions.waitFor !== "ready" && hasHealthCheck(registry.get(name)),
       });
     },
     observe: (name) => statusNow(name),

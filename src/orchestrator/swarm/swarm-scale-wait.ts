@@ -2,7 +2,8 @@ import { DockhandError } from "../../model/dockhand-error.js";
 import { createWakeup } from "../../lib/wakeup.js";
 import type { ServiceStatusView } from "../service-status.js";
 import type { SwarmTaskView } from "./swarm-task-view.js";
-import { currentTasks, runningTasks } from "./swarm-status.js";
+import type { SwarmTask } from "../../engine/swarm.js";
+import { currentTasks, isHealthStarting, runningTasks } from "./swarm-status.js";
 
 export interface ScaleWaitOptions {
   view: SwarmTaskView;
@@ -13,6 +14,12 @@ export interface ScaleWaitOptions {
   signal?: AbortSignal;
   /** A later Scale replaced this one's count: stop waiting (the caller answers Aborted). */
   superseded?: () => boolean;
+  /**
+   * Count tasks that wait for their first healthy check as running: a plain Scale of a service
+   * with a health check returns once its containers run, as on the local backend; a Scale that
+   * waits for READY leaves this false (Swarm runs a checked task only once it is healthy).
+   */
+  countHealthStarting?: boolean;
   /** How often the service's tasks are read while waiting, in ms. Default 250. */
   pollMs?: number;
 }
@@ -34,17 +41,23 @@ export async function waitForCount(options: ScaleWaitOptions): Promise<ServiceSt
   const wakeup = createWakeup(inner.signal);
   const unsubscribe = view.onChange((service) => service === name && wakeup.notify());
   const startedAt = Date.now();
+  const failedSeen = new Map<string, SwarmTask>();
   const progress = (running: number) => ({ progress: { name, desired: options.desired(), running } });
   try {
     for (;;) {
       if (options.superseded?.()) return await options.status();
       const tasks = view.tasks(name);
-      const running = runningTasks(tasks, view.nodes()).length;
+      const running =
+        runningTasks(tasks, view.nodes()).length +
+        (options.countHealthStarting ? tasks.filter((t) => isHealthStarting(t, true)).length : 0);
       const current = currentTasks(tasks).length;
       if (running === options.desired() && current === running) return await options.status();
-      const failed = tasks.filter(
-        (t) => (t.state === "failed" || t.state === "rejected") && t.stateAt.getTime() >= startedAt - 1000,
-      );
+      // Kept across reads: Swarm's task history may hold fewer failed tasks than this counts.
+      for (const t of tasks) {
+        if ((t.state === "failed" || t.state === "rejected") && t.stateAt.getTime() >= startedAt - 1000)
+          failedSeen.set(t.id, t);
+      }
+      const failed = [...failedSeen.values()].sort((a, b) => a.stateAt.getTime() - b.stateAt.getTime());
       if (failed.length >= failedStartsBeforeGivingUp && running < options.desired()) {
         const last = failed[failed.length - 1]!;
         throw new DockhandError(

@@ -1,10 +1,21 @@
 // The `swarm` backend: each definition is a Docker Swarm service on a manager, Swarm keeps the
 // count and rolls updates, and dockhand reports status from the tasks and repairs drift.
-import type { SwarmRestartCondition, SwarmServiceSpec, SwarmUpdateConfig } from "../../engine/swarm.js";
+import type {
+  SwarmFileReference,
+  SwarmMount,
+  SwarmRestartCondition,
+  SwarmServiceSpec,
+  SwarmUpdateConfig,
+} from "../../engine/swarm.js";
 import { DockhandError } from "../../model/dockhand-error.js";
 import { definitionLabel, instanceLabel, managedByLabel, serviceLabel } from "../../model/ownership-labels.js";
 import type { RestartMode } from "../../model/container-options.js";
-import type { StoredService, UpdatePolicy } from "../../model/service-definition.js";
+import type { ServiceDefinition, StoredService, UpdatePolicy } from "../../model/service-definition.js";
+import { quote } from "../../model/quote.js";
+import { perSlotVolumeName, volumeLabel } from "../../model/volume-names.js";
+import { isSharedNetworkMode } from "../../model/workload-rules.js";
+import type { SecretKind } from "../../registry/secret-store.js";
+import { pinnedVersion, versionedFileName, type SwarmResolver } from "./swarm-resources.js";
 
 /**
  * The count dockhand last wrote, on the Swarm service (not on its containers, so a scale never
@@ -12,21 +23,71 @@ import type { StoredService, UpdatePolicy } from "../../model/service-definition
  */
 export const desiredReplicasLabel = "dockhand.desired-replicas";
 
-/** Parts of a definition this backend cannot run yet: refused by name rather than dropped. */
-const unsupportedFields = ["mounts", "networks", "secrets", "configs", "healthCheck"] as const;
+/** A per-slot volume's source: Swarm puts each task's slot in, so the node's volume is `<service>-<slot>-<name>`. */
+export const perSlotSource = (service: string, source: string) => perSlotVolumeName(service, "{{.Task.Slot}}", source);
 
-/** FailedPrecondition naming the first field of the definition Swarm services here do not carry. */
-export function checkSwarmSupport(stored: StoredService): void {
-  const def = stored.definition;
-  for (const field of unsupportedFields) {
-    const value = def[field];
-    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+/**
+ * Refuses, naming the field, what only the local backend can run, when a definition is written
+ * (CreateService, UpdateService, the service file), so it is never accepted and then failing at
+ * Scale: another container's network namespace (Swarm tasks have no such mode), and keeping
+ * unhealthy containers (Swarm always replaces a task that turns unhealthy).
+ */
+export function checkSwarmDefinition(def: ServiceDefinition, prefix = "service."): void {
+  (def.networks ?? []).forEach((network, i) => {
+    if (!network.startsWith("container:")) return;
+    const field = `${prefix}networks[${i}]`;
     throw new DockhandError(
       "FailedPrecondition",
-      `service "${def.name}": ${field} is not supported by the swarm orchestrator yet; remove it or run with --orchestrator local`,
+      `${field}: ${quote(network)} is another container's network namespace, which only the local orchestrator can join; Swarm tasks join networks`,
+      { details: { field } },
+    );
+  });
+  if (!def.replaceUnhealthy && def.healthCheck?.test[0] !== "NONE") {
+    const field = `${prefix}unhealthy_action`;
+    throw new DockhandError(
+      "FailedPrecondition",
+      `${field}: IGNORE is not possible on the swarm orchestrator: Swarm always replaces a task that turns unhealthy; use REPLACE, or health_check.none`,
       { details: { field } },
     );
   }
+}
+
+/** The mounts of each task; volumes labelled as this dockhand's when a node creates them. */
+function swarmMounts(def: ServiceDefinition, ownership: Record<string, string>): SwarmMount[] {
+  return (def.mounts ?? []).map((mount): SwarmMount => ({
+    type: mount.type,
+    source: mount.type === "volume" && mount.perSlot ? perSlotSource(def.name, mount.source) : mount.source,
+    target: mount.target,
+    readOnly: mount.readOnly,
+    tmpfsSizeBytes: mount.tmpfsSizeBytes,
+    volumeLabels:
+      mount.type === "volume"
+        ? {
+            [managedByLabel]: "dockhand",
+            [instanceLabel]: ownership[instanceLabel] ?? "",
+            [serviceLabel]: def.name,
+            [volumeLabel]: mount.source,
+          }
+        : {},
+  }));
+}
+
+function swarmFiles(
+  def: ServiceDefinition,
+  kind: SecretKind,
+  resolve: SwarmResolver | undefined,
+): SwarmFileReference[] {
+  return ((kind === "secret" ? def.secrets : def.configs) ?? []).map((file) => {
+    const name = versionedFileName(file.name, pinnedVersion(def, kind, file.name));
+    return {
+      id: resolve?.fileId(kind, name) ?? name,
+      name,
+      target: file.target,
+      uid: file.uid,
+      gid: file.gid,
+      mode: file.mode,
+    };
+  });
 }
 
 /**
@@ -47,8 +108,17 @@ function updateConfig(policy: UpdatePolicy): SwarmUpdateConfig {
   };
 }
 
-/** The Swarm service a stored definition becomes, with `replicas` tasks. */
-export function toSwarmSpec(stored: StoredService, instance: string, replicas: number): SwarmServiceSpec {
+/**
+ * The Swarm service a stored definition becomes, with `replicas` tasks. Networks, secrets and
+ * configs are named by their Swarm ids, which `resolve` knows once they were made (without it,
+ * or before, by name: such a spec only compares unequal).
+ */
+export function toSwarmSpec(
+  stored: StoredService,
+  instance: string,
+  replicas: number,
+  resolve?: SwarmResolver,
+): SwarmServiceSpec {
   const def = stored.definition;
   const ownership = {
     [managedByLabel]: "dockhand",
@@ -77,6 +147,15 @@ export function toSwarmSpec(stored: StoredService, instance: string, replicas: n
     // A rollback returns to the old definition as carefully as an update leaves it, but never
     // rolls back a rollback.
     rollback: { ...updateConfig(stored.updatePolicy), failureAction: "pause" },
+    mounts: swarmMounts(def, ownership),
+    readOnly: def.readOnlyRootFs ?? false,
+    ...(def.healthCheck ? { healthCheck: def.healthCheck } : {}),
+    networks: (def.networks ?? []).map((network) => ({
+      networkId: resolve?.networkId(network) ?? network,
+      aliases: isSharedNetworkMode(network) ? [] : [def.name],
+    })),
+    secrets: swarmFiles(def, "secret", resolve),
+    configs: swarmFiles(def, "config", resolve),
   };
 }
 

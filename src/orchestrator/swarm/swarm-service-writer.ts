@@ -3,7 +3,8 @@ import type { SwarmEngine, SwarmService, SwarmServiceSpec } from "../../engine/s
 import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
 import type { StoredService } from "../../model/service-definition.js";
 import type { SwarmTaskView } from "./swarm-task-view.js";
-import { checkSwarmSupport, desiredReplicasLabel, toSwarmSpec } from "./swarm-service-spec.js";
+import { desiredReplicasLabel, toSwarmSpec } from "./swarm-service-spec.js";
+import type { SwarmResources } from "./swarm-resources.js";
 import { differingSpecFields } from "./swarm-spec-diff.js";
 import type { DriftRecord } from "./drift-record.js";
 import { describeDrift, isRollingBack } from "./swarm-drift.js";
@@ -15,6 +16,8 @@ export interface SwarmServiceWriterOptions {
   logger: Logger;
   /** Tries of an update that lost a race with another writer before it answers Aborted. Default 5. */
   conflictRetries?: number;
+  /** The networks, secrets and configs a definition names, made before its spec is written. Unset: none are made. */
+  resources?: SwarmResources;
   /** Where drift found on a write is recorded, and its repair. */
   drifts?: Pick<DriftRecord, "existed" | "detected" | "repaired">;
 }
@@ -48,7 +51,7 @@ export function sameSwarmSpec(a: SwarmServiceSpec, b: SwarmServiceSpec): boolean
 }
 
 export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): SwarmServiceWriter {
-  const { swarm, view, instance, logger, drifts } = options;
+  const { swarm, view, instance, logger, drifts, resources } = options;
   const retries = options.conflictRetries ?? 5;
 
   async function current(name: string): Promise<SwarmService | undefined> {
@@ -62,7 +65,8 @@ export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): Sw
 
   async function attempt(stored: StoredService, reason: WriteReason): Promise<WriteResult> {
     const name = stored.definition.name;
-    const wanted = toSwarmSpec(stored, instance, stored.replicas);
+    await resources?.ensure(stored.definition);
+    const wanted = toSwarmSpec(stored, instance, stored.replicas, resources);
     const service = await current(name);
     if (service && service.spec.labels["dockhand.instance"] !== instance) {
       throw new NotOwnedError(`a swarm service named "${name}" exists that this dockhand does not own`, {
@@ -116,7 +120,6 @@ export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): Sw
 
   return {
     async write(stored, reason) {
-      checkSwarmSupport(stored);
       const name = stored.definition.name;
       for (let tries = 1; ; tries++) {
         try {

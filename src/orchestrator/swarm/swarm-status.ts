@@ -1,4 +1,5 @@
-import type { ContainerStateName } from "../../engine/types.js";
+import type { ContainerStateName, HealthName } from "../../engine/types.js";
+import type { SwarmResolver } from "./swarm-resources.js";
 import type { SwarmNodeInfo, SwarmService, SwarmTask, SwarmTaskState, SwarmUpdateState } from "../../engine/swarm.js";
 import type { Rollout, RolloutState, StoredService } from "../../model/service-definition.js";
 import {
@@ -50,18 +51,46 @@ export function runningTasks(tasks: readonly SwarmTask[], nodes: ReadonlyMap<str
  * one again, old version label included, while the registry recorded the rollback as a new
  * version of the same content: a task made from the service's current spec runs that version.
  */
-function versionReader(stored: StoredService, service: SwarmService | undefined): (task: SwarmTask) => number {
+function versionReader(
+  stored: StoredService,
+  service: SwarmService | undefined,
+  resolve?: SwarmResolver,
+): (task: SwarmTask) => number {
   const label = service?.spec.labels[definitionLabel];
   // Only a definition that changed (so has a previous one) can have been rolled back.
   const current =
     !!service &&
     !!stored.previous &&
     label !== String(stored.version) &&
-    sameSwarmSpec(service.spec, toSwarmSpec(stored, service.spec.labels[instanceLabel] ?? "", service.spec.replicas));
+    sameSwarmSpec(
+      service.spec,
+      toSwarmSpec(stored, service.spec.labels[instanceLabel] ?? "", service.spec.replicas, resolve),
+    );
   return (task) =>
     current && task.containerLabels[definitionLabel] === label
       ? stored.version
       : definitionVersionOf(task.containerLabels);
+}
+
+/**
+ * A task of a service with a health check stays `starting` until its container is healthy, and
+ * Swarm replaces it when it turns unhealthy: so a starting task that has its container runs with
+ * health `starting`, and a running one is healthy. (An unhealthy one shows as its failure.)
+ */
+export function isHealthStarting(task: SwarmTask, checked: boolean): boolean {
+  return checked && task.state === "starting" && task.desiredState === "running" && task.containerId !== "";
+}
+
+function healthOf(task: SwarmTask, checked: boolean): HealthName {
+  if (!checked) return "none";
+  if (task.state === "running") return "healthy";
+  return isHealthStarting(task, checked) ? "starting" : "none";
+}
+
+/** The definition runs a check: its own, or (with timings only, or none given) possibly the image's, which Swarm also waits for. */
+export function hasHealthCheck(stored: StoredService): boolean {
+  const test = stored.definition.healthCheck?.test;
+  return !!test && test[0] !== "NONE";
 }
 
 function containerOf(
@@ -69,21 +98,26 @@ function containerOf(
   task: SwarmTask,
   nodes: ReadonlyMap<string, SwarmNodeInfo>,
   versionOf: (task: SwarmTask) => number,
+  checked: boolean,
 ): ContainerStatusView {
   const node = nodes.get(task.nodeId);
   return {
     id: task.containerId || task.id,
     name: `${service}.${task.slot}.${task.id}`,
     slot: task.slot,
-    state: lost(node) ? "unknown" : (containerStateOf[task.state] ?? "unknown"),
-    health: "none",
+    state: lost(node)
+      ? "unknown"
+      : isHealthStarting(task, checked)
+        ? "running"
+        : (containerStateOf[task.state] ?? "unknown"),
+    health: lost(node) ? "none" : healthOf(task, checked),
     ports: task.ports.map((p) => ({
       containerPort: p.containerPort,
       protocol: p.protocol,
       hostIp: "",
       hostPort: p.hostPort,
     })),
-    startedAt: task.state === "running" ? task.stateAt : undefined,
+    startedAt: task.state === "running" || isHealthStarting(task, checked) ? task.stateAt : undefined,
     createdAt: task.createdAt,
     definitionVersion: versionOf(task),
     exitCode: task.exitCode,
@@ -152,14 +186,16 @@ export function buildStatus(
   service: SwarmService | undefined,
   tasks: readonly SwarmTask[],
   nodes: ReadonlyMap<string, SwarmNodeInfo>,
+  resolve?: SwarmResolver,
 ): ServiceStatusView {
   const name = stored.definition.name;
-  const versionOf = versionReader(stored, service);
+  const versionOf = versionReader(stored, service, resolve);
+  const checked = hasHealthCheck(stored);
   const containers = currentTasks(tasks)
     .sort((a, b) => a.slot - b.slot || a.createdAt.getTime() - b.createdAt.getTime())
-    .map((task) => containerOf(name, task, nodes, versionOf));
+    .map((task) => containerOf(name, task, nodes, versionOf, checked));
   const failures = failuresOf(tasks, Date.now());
-  const running = runningTasks(tasks, nodes).length;
+  const running = containers.filter((c) => c.state === "running").length;
   const settled = running === stored.replicas && containers.every((c) => c.definitionVersion === stored.version);
   const rollout = rolloutOf(stored, service, settled);
   return {
