@@ -83,8 +83,10 @@ export interface PathStat {
 /** A path read out of a container: what it is, and a tar archive of it (one top entry). */
 export interface ArchiveRead {
   stat: PathStat;
-  /** Read at the consumer's pace; closing it early closes the engine connection. */
+  /** Read at the consumer's pace; `close` or the call's signal ends it early. */
   tar: AsyncIterable<Buffer>;
+  /** Closes the engine connection quietly (also once it is read to the end). */
+  close(): void;
 }
 
 /**

@@ -6,6 +6,7 @@ import { DockhandError } from "../../model/dockhand-error.js";
 import type { ContainerInteractive, PathStat } from "../container-interactive.js";
 import type { EngineCall } from "./docker-deadline.js";
 import { engineCall } from "./docker-errors.js";
+import { dialUnder, endOnAbort } from "./dial-signal.js";
 
 /** Go's os.FileMode type bits, as the engine reports a path's mode. */
 const modeDir = 2 ** 31;
@@ -82,9 +83,12 @@ export function createDockerArchive(docker: Docker, call: EngineCall): ArchiveMe
     },
     async getArchive(id, path, signal) {
       const operation = `copy ${path} out of container ${id}`;
-      const response = await engineCall(operation, () => dialArchive(docker, "GET", id, path, signal));
+      const response = await engineCall(operation, () =>
+        dialUnder(signal, (dialSignal) => dialArchive(docker, "GET", id, path, dialSignal)),
+      );
+      endOnAbort(response, signal);
       const stat = pathStatFromHeader(response.headers["x-docker-container-path-stat"], operation);
-      return { stat, tar: response as AsyncIterable<Buffer> };
+      return { stat, tar: response as AsyncIterable<Buffer>, close: () => void response.destroy() };
     },
     async statPath(id, path, signal) {
       const operation = `stat ${path} in container ${id}`;

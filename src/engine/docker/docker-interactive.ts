@@ -12,6 +12,7 @@ import type { EngineCall } from "./docker-deadline.js";
 import { engineCall, toEngineError } from "./docker-errors.js";
 import { killExecProcess } from "./docker-exec.js";
 import { hijack } from "./docker-hijack.js";
+import { dialUnder } from "./dial-signal.js";
 
 /** How often to ask whether a process whose output ended has exited. */
 const exitPollMs = 50;
@@ -133,7 +134,13 @@ export function createDockerInteractive(docker: Docker, call: EngineCall): Conta
         }),
       );
       const socket = await engineCall(operation, () =>
-        hijack(docker, { path: `/exec/${exec.id}/start`, body: { Detach: false, Tty: options.tty }, signal }),
+        dialUnder(signal, (dialSignal) =>
+          hijack(docker, {
+            path: `/exec/${exec.id}/start`,
+            body: { Detach: false, Tty: options.tty },
+            signal: dialSignal,
+          }),
+        ),
       );
       const io = socketSession(socket, options.tty, operation);
       let exited = false;
@@ -149,7 +156,13 @@ export function createDockerInteractive(docker: Docker, call: EngineCall): Conta
         closeStdin: io.closeStdin,
         resize,
         async kill(name, abortSignal) {
-          const info = await call(operation, abortSignal, (s) => exec.inspect({ abortSignal: s }));
+          const inspect = () => call(operation, abortSignal, (s) => exec.inspect({ abortSignal: s }));
+          let info = await inspect();
+          // The engine records the process as running a moment after it starts: its first output can come sooner.
+          for (let tries = 0; !info.Running && info.ExitCode === null && tries < 40; tries++) {
+            await sleep(exitPollMs, abortSignal);
+            info = await inspect();
+          }
           const hostName = hostSignal(name);
           const visible =
             info.Running &&
@@ -194,11 +207,13 @@ export function createDockerInteractive(docker: Docker, call: EngineCall): Conta
       }
       const tty = info.Config.Tty;
       const socket = await engineCall(operation, () =>
-        hijack(docker, {
-          path: `/containers/${info.Id}/attach`,
-          query: { stream: 1, stdin: options.stdin ? 1 : 0, stdout: 1, stderr: 1, detachKeys },
-          signal,
-        }),
+        dialUnder(signal, (dialSignal) =>
+          hijack(docker, {
+            path: `/containers/${info.Id}/attach`,
+            query: { stream: 1, stdin: options.stdin ? 1 : 0, stdout: 1, stderr: 1, detachKeys },
+            signal: dialSignal,
+          }),
+        ),
       );
       const io = socketSession(socket, tty, operation);
       const resize = (size: TerminalSize, abortSignal?: AbortSignal) =>

@@ -14,6 +14,7 @@ import type { PathStat } from "../../engine/container-interactive.js";
 import { createTarChecker, type TarLimits, type TarSummary } from "../../engine/tar-checker.js";
 import { rechunk, tarFileContent } from "../../engine/tar-file-reader.js";
 import { tarEnd, tarFileHeader, tarPadding } from "../../engine/tar-writer.js";
+import { readAhead } from "../../lib/read-ahead.js";
 import { DockhandError, invalidArgument } from "../../model/dockhand-error.js";
 import { quote } from "../../model/quote.js";
 import { CopyFormat, type CopyToContainerStreamRequest } from "../../../gen/dockhand/v1/agent_interactive_pb.js";
@@ -28,6 +29,9 @@ export interface CopyLimits {
   /** Largest message: the most CopyFromContainerUnary answers (less its framing). */
   maxMessageBytes: number;
 }
+
+/** The engine's answer read ahead of the client, so that reads and writes overlap. */
+const readAheadBytes = 1024 * 1024;
 
 /** Room left in a unary answer for its stat and framing. */
 const unaryFraming = 64 * 1024;
@@ -189,16 +193,16 @@ export function createContainerCopyMethods(engine: Engine, limits: CopyLimits): 
       const id = checkContainerRef(req.id);
       const path = checkPath(req.path, "path", false);
       const format = checkFormat(req.format, "format", false);
-      // Aborted when the call ends however it ends: the engine's answer is never left open.
-      const controller = new AbortController();
-      const read = await engine.containers.getArchive(id, path, AbortSignal.any([ctx.signal, controller.signal]));
+      const read = await engine.containers.getArchive(id, path, ctx.signal);
+      // Closed when the call ends however it ends: the engine's answer is never left open.
       try {
         if (format === CopyFormat.FILE) checkRegular(read.stat, req.path);
         yield { item: { case: "stat", value: statToProto(read.stat) } };
-        const chunks = format === CopyFormat.FILE ? tarFileContent(read.tar) : rechunk(read.tar);
+        const tar = readAhead(read.tar, (chunk) => chunk.length, readAheadBytes);
+        const chunks = format === CopyFormat.FILE ? tarFileContent(tar) : rechunk(tar);
         for await (const chunk of chunks) yield { item: { case: "chunk", value: chunk } };
       } finally {
-        controller.abort();
+        read.close();
       }
     },
 
@@ -212,9 +216,7 @@ export function createContainerCopyMethods(engine: Engine, limits: CopyLimits): 
           "ResourceExhausted",
           `path: ${quote(req.path)} is more than ${most} bytes, too large for one answer: use CopyFromContainer`,
         );
-      const controller = new AbortController();
-      const signal = AbortSignal.any([ctx.signal, controller.signal]);
-      const read = await engine.containers.getArchive(id, path, signal);
+      const read = await engine.containers.getArchive(id, path, ctx.signal);
       try {
         if (format === CopyFormat.FILE) {
           checkRegular(read.stat, req.path);
@@ -229,7 +231,7 @@ export function createContainerCopyMethods(engine: Engine, limits: CopyLimits): 
         }
         return { stat: statToProto(read.stat), content: Buffer.concat(parts) };
       } finally {
-        controller.abort();
+        read.close();
       }
     },
   };

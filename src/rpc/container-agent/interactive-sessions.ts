@@ -12,6 +12,7 @@ import type { InteractiveSession, OutputChunk, TerminalSize } from "../../engine
 import { invalidArgument, isDockhandError } from "../../model/dockhand-error.js";
 import { normalizeSignal } from "../../model/linux-names.js";
 import { quote } from "../../model/quote.js";
+import { readAhead } from "../../lib/read-ahead.js";
 import { OutputStream } from "../../../gen/dockhand/v1/agent_streams_pb.js";
 import type {
   AttachRequest,
@@ -25,6 +26,9 @@ import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb
 import { checkContainerRef } from "./container-refs.js";
 import { checkExecFields } from "./exec-fields.js";
 import { createSessionAudit } from "./session-audit.js";
+
+/** Output read from the engine ahead of the client, so that reads and writes overlap. */
+const readAheadBytes = 256 * 1024;
 
 /** Largest terminal side accepted, in cells. */
 const maxTerminalSide = 10_000;
@@ -88,7 +92,7 @@ async function* relay(session: InteractiveSession, pump: Promise<void>): AsyncGe
     failure = { err };
     void session.close();
   });
-  for await (const chunk of session.output) yield chunk;
+  for await (const chunk of readAhead(session.output, (c) => c.data.length, readAheadBytes)) yield chunk;
   if (failure) throw failure.err;
 }
 
