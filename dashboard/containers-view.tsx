@@ -5,7 +5,7 @@ import { ContainerState } from "../gen/dockhand/v1/scaler_pb.js";
 import { agent, registry } from "./api.js";
 import { ConfirmButton } from "./confirm-button.js";
 import { ContainerFilters } from "./container-filters.js";
-import { ExecBox } from "./exec-box.js";
+import { ConsolePanel } from "./console-panel.js";
 import { attempt, follow } from "./follow.js";
 import { healthName, listedHealth, shortId, stateName } from "./format.js";
 import { LogsPanel } from "./logs-panel.js";
@@ -190,7 +190,7 @@ export function ContainersView({ service, all }: { service: string; all: boolean
         <div class="panels">
           <LogsPanel id={selected.id} label={selected.name} />
           <StatsPanel id={selected.id} label={selected.name} />
-          <ExecBox id={selected.id} label={selected.name} />
+          <ConsolePanel id={selected.id} label={selected.name} />
         </div>
       ) : null}
     </section>

@@ -11,6 +11,7 @@ import { PortLinks } from "./port-links.js";
 import { ServiceActions } from "./service-actions.js";
 import { ScaleControl } from "./scale-control.js";
 import { StatsPanel } from "./stats-panel.js";
+import { ConsolePanel } from "./console-panel.js";
 
 /** Characters of a container's last line shown in its row: a 30 KB line must not slow the table. */
 const lastLineChars = 200;
@@ -164,6 +165,7 @@ export function ServiceView({ name }: { name: string }) {
             <div class="panels">
               <LogsPanel id={selected.id} label={selected.name} />
               <StatsPanel id={selected.id} label={selected.name} />
+              <ConsolePanel id={selected.id} label={selected.name} />
             </div>
           ) : (
             <p>
