@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useContainerFixture } from "../support/container-fixture.js";
 import { testImage } from "../support/engine.js";
-import { docker, run } from "../support/run.js";
+import { docker, dockerQuietly, run } from "../support/run.js";
 import { until } from "../support/until.js";
 
 /** The `dockhand` command as a user runs it: node on src/main.ts, the client subcommands. */
@@ -151,5 +151,61 @@ describe("the dockhand client: exec, attach, cp", () => {
     });
     expect(token.code).toBe(125);
     expect(token.stderr).toContain("cannot read the token file /nonexistent");
+  });
+});
+
+/** The README's blocks marked `<!-- interactive-test[: terminal] -->`, in order. */
+function readmeBlocks(): Array<{ terminal: boolean; code: string }> {
+  const text = readFileSync("README.md", "utf8");
+  return [...text.matchAll(/<!-- interactive-test(: terminal)? -->\n```bash\n([\s\S]*?)```/g)].map((m) => ({
+    terminal: m[1] !== undefined,
+    code: m[2]!,
+  }));
+}
+
+describe("the README's dockhand exec and cp examples, run as written", () => {
+  const fx = useContainerFixture("cli-readme");
+  const blocks = readmeBlocks();
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    // The examples' container, named as they name it.
+    dockerQuietly("rm", "-f", "demo-box");
+    await fx.run({ name: "demo-box" });
+    dir = mkdtempSync(join(tmpdir(), "dockhand-cli-readme-"));
+    // `dockhand` on the PATH, as `npm link` would put it.
+    mkdirSync(join(dir, "bin"));
+    writeFileSync(
+      join(dir, "bin", "dockhand"),
+      `#!/bin/sh\nexec ${process.execPath} --import ${join(process.cwd(), "node_modules/tsx/dist/esm/index.mjs")} ${join(process.cwd(), "src/main.ts")} "$@"\n`,
+    );
+    chmodSync(join(dir, "bin", "dockhand"), 0o755);
+    env = { ...process.env, DOCKHAND_URL: fx.server.url, PATH: `${join(dir, "bin")}:${process.env.PATH}` };
+  });
+  afterAll(() => {
+    dockerQuietly("rm", "-f", "demo-box");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("has a terminal example and a piped one", () => {
+    expect(blocks.map((b) => b.terminal)).toEqual([true, false]);
+  });
+
+  it("dockhand exec -it: a shell under a terminal, typed into, left with exit", async () => {
+    const child = spawn("script", ["-qec", blocks[0]!.code.trim(), "/dev/null"], { env, cwd: dir, stdio: "pipe" });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += lines(c.toString())));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    await until(() => out.includes("# "));
+    child.stdin.write("echo hello-$((6*7))\r");
+    await until(() => out.includes("hello-42"));
+    child.stdin.write("exit\r");
+    expect(await exited).toBe(0);
+  });
+
+  it("piped exec, its exit code, and cp both ways", async () => {
+    const result = await run("sh", ["-c", blocks[1]!.code], { env, cwd: dir });
+    expect(result.stdout, result.stderr).toBe("hi\nexit code 3\nport: 8080\n");
   });
 });
