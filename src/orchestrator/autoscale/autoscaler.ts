@@ -182,6 +182,10 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    evaluate,
+    async evaluate(service) {
+      // After the evaluation under way, if any: two at once would both scale from the same count.
+      await states.get(service)?.running;
+      return evaluate(service);
+    },
   };
 }
