@@ -5,6 +5,12 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { OutputStream } from "../../gen/dockhand/v1/agent_streams_pb.js";
 import type { ExecSessionRequestSchema, ExecSessionResponse } from "../../gen/dockhand/v1/agent_interactive_pb.js";
 import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
+import * as grpc from "@grpc/grpc-js";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  ExecSessionRequestSchema as RequestSchema,
+  ExecSessionResponseSchema as ResponseSchema,
+} from "../../gen/dockhand/v1/agent_interactive_pb.js";
 import { readResponses, requestQueue } from "../support/bidi-session.js";
 import { expectCode, useContainerFixture } from "../support/container-fixture.js";
 import { until } from "../support/until.js";
@@ -99,6 +105,38 @@ describe("ContainerAgent.ExecSession", () => {
       expect(exitCodeOf(seen)).toBe(0);
     });
   }
+
+  it("runs sessions with and without a terminal over @grpc/grpc-js", async () => {
+    const client = new grpc.Client(fx.server.url.replace("http://", ""), grpc.credentials.createInsecure());
+    try {
+      for (const tty of [true, false]) {
+        const call = client.makeBidiStreamRequest(
+          "/dockhand.v1.ContainerAgent/ExecSession",
+          (message: Request) => Buffer.from(toBinary(RequestSchema, create(RequestSchema, message))),
+          (bytes: Buffer) => fromBinary(ResponseSchema, bytes),
+        );
+        const seen: ExecSessionResponse[] = [];
+        const ended = new Promise<void>((resolve, reject) => {
+          call.on("data", (message: ExecSessionResponse) => seen.push(message));
+          call.on("end", resolve);
+          call.on("error", reject);
+        });
+        call.write({ item: { case: "open", value: { id: running, command: ["sh"], tty, stdin: true } } });
+        call.write(stdin("echo hi-$((3*4)); echo err-$((1+1)) >&2\n"));
+        await until(
+          () => text(seen).includes("hi-12") && (tty ? text(seen) : text(seen, OutputStream.STDERR)).includes("err-2"),
+        );
+        call.write(stdin("exit 2\n"));
+        call.end();
+        await ended;
+        expect(seen[0]?.item).toEqual({ case: "started", value: expect.objectContaining({ tty }) });
+        expect(exitCodeOf(seen)).toBe(2);
+        expect(text(seen, OutputStream.STDERR)).toBe(tty ? "" : "err-2\n");
+      }
+    } finally {
+      client.close();
+    }
+  });
 
   it("closing stdin is a half-close: cat sees end of file and its output still comes", async () => {
     const { requests, reader } = open(fx.agent, {
