@@ -5,13 +5,13 @@ import { requireEngine } from "../support/engine.js";
 import { run } from "../support/run.js";
 import { removeDataDir, startTestServer, type TestServer } from "../support/test-server.js";
 
-/** The fenced blocks of README.md marked `<!-- readme-exec-test -->`: the terminal and copy examples. */
+/** The fenced blocks of docs/container-agent.md marked `<!-- readme-exec-test -->`: the terminal and copy examples. */
 function examples(): string[] {
   const pattern = /<!-- readme-exec-test -->\n```bash\n([\s\S]*?)```/g;
-  return [...readFileSync("README.md", "utf8").matchAll(pattern)].map((m) => m[1]!);
+  return [...readFileSync("docs/container-agent.md", "utf8").matchAll(pattern)].map((m) => m[1]!);
 }
 
-describe("README: ExecSession and copies with buf curl and curl", () => {
+describe("docs/container-agent.md: ExecSession and copies with buf curl and curl", () => {
   let engine: Engine;
   let server: TestServer;
   const container = "hello-shell";

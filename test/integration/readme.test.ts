@@ -18,9 +18,11 @@ interface Example {
   code: string;
 }
 
-/** The fenced blocks marked with `<!-- readme-test[: kind] -->` of README.md, then of docs/operations.md, in order. */
+/** The fenced blocks marked `<!-- readme-test[: kind] -->` of README.md, docs/container-agent.md and docs/operations.md, in order. */
 function readmeExamples(): Example[] {
-  const text = ["README.md", "docs/operations.md"].map((file) => readFileSync(file, "utf8")).join("\n");
+  const text = ["README.md", "docs/container-agent.md", "docs/operations.md"]
+    .map((file) => readFileSync(file, "utf8"))
+    .join("\n");
   const pattern = /<!-- readme-test(?::\s*([\w-]+))? -->\n```(\w+)\n([\s\S]*?)```/g;
   return [...text.matchAll(pattern)].map((m) => ({ kind: m[1] ?? "shell", language: m[2]!, code: m[3]! }));
 }
