@@ -1,8 +1,15 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { ContainerState, ScaleProgressSchema, Scaler } from "../../gen/dockhand/v1/scaler_pb.js";
+import {
+  ContainerState,
+  HealthStatus,
+  ScaleProgressSchema,
+  Scaler,
+  ScaleWaitFor,
+} from "../../gen/dockhand/v1/scaler_pb.js";
 import { ServiceRegistry } from "../../gen/dockhand/v1/registry_pb.js";
-import { UpdateState } from "../../gen/dockhand/v1/service_pb.js";
+import { ServiceMountType, UpdateState } from "../../gen/dockhand/v1/service_pb.js";
+import { docker } from "../support/run.js";
 import { clientFor } from "../support/clients.js";
 import { failureOf } from "../support/failure.js";
 import { useTestServer } from "../support/server-fixture.js";
@@ -21,7 +28,10 @@ interface Backend {
  * The contract clients rely on, whichever backend runs the services: one suite, run against
  * `local` (the shared engine) and `swarm` (a three-node swarm). A client cannot tell which.
  */
-function orchestratorContract(backend: () => Backend) {
+/** Runs argv in a container of a status, where it runs (on a swarm: on its node); answers its output, trimmed. */
+type Exec = (container: { id: string; nodeName: string }, argv: string[]) => Promise<string>;
+
+function orchestratorContract(backend: () => Backend, exec: Exec) {
   const scaler = () => clientFor(Scaler, backend().server.url);
   const registry = () => clientFor(ServiceRegistry, backend().server.url);
   const status = async (name: string) => (await scaler().getStatus({ name })).status!;
@@ -170,6 +180,119 @@ function orchestratorContract(backend: () => Backend) {
     await scaler().scale({ name, replicas: 0 });
   });
 
+  const sleeper = () => ({
+    image: testImage,
+    command: ["sleep", "3600"],
+    init: true,
+    stopGracePeriod: { seconds: 1n },
+  });
+
+  it("workload: runs the health check; Scale waits for READY; status counts healthy and ready per container", async () => {
+    const name = backend().service("c-health");
+    await registry().createService({
+      service: { name, ...sleeper(), healthCheck: { command: ["true"], interval: { nanos: 200_000_000 } } },
+    });
+    const up = (await scaler().scale({ name, replicas: 2, waitFor: ScaleWaitFor.READY })).status!;
+    expect([up.running, up.healthy, up.ready]).toEqual([2, 2, 2]);
+    expect(up.containers.map((c) => c.health)).toEqual([HealthStatus.HEALTHY, HealthStatus.HEALTHY]);
+    await scaler().scale({ name, replicas: 0 });
+  });
+
+  it("workload: per-slot and named volumes, tmpfs with its size, read-only root", async () => {
+    const name = backend().service("c-vol");
+    const shared = `${name}-shared`;
+    await registry().createService({
+      service: {
+        name,
+        ...sleeper(),
+        mounts: [
+          { target: "/data", source: "data", perSlot: true },
+          { target: "/shared", source: shared },
+          { type: ServiceMountType.TMPFS, target: "/scratch", tmpfsSizeBytes: 2_097_152n },
+        ],
+        readOnlyRootFilesystem: true,
+      },
+    });
+    const up = (await scaler().scale({ name, replicas: 2 })).status!;
+    for (const c of up.containers) {
+      const mounts = await exec(c, ["cat", "/proc/mounts"]);
+      expect(mounts).toMatch(/ \/scratch tmpfs .*size=2048k/);
+      expect(await exec(c, ["sh", "-c", "touch /x 2>/dev/null && echo wrote || echo refused"])).toBe("refused");
+      await exec(c, ["sh", "-c", `echo ${c.slot} > /data/slot && echo ${c.slot} > /shared/${c.slot}`]);
+    }
+    // Each slot has a volume of its own, named <service>-<slot>-data, with what that slot wrote.
+    for (const c of up.containers) {
+      expect(await exec(c, ["cat", "/data/slot"])).toBe(String(c.slot));
+      expect(await exec(c, ["sh", "-c", "ls /data"])).toBe("slot");
+    }
+    await registry().deleteService({ name, force: true, purgeVolumes: true });
+  });
+
+  it("workload: a network where every container answers to the service's name, 1 → 3 → 1", async () => {
+    const name = backend().service("c-dns");
+    await registry().createService({
+      service: {
+        name,
+        ...sleeper(),
+        command: ["sh", "-c", "mkdir -p /tmp/w && hostname > /tmp/w/index.html && exec httpd -f -p 8080 -h /tmp/w"],
+        networks: [`${name}-net`],
+        healthCheck: { command: ["wget", "-qO-", "http://127.0.0.1:8080/"], interval: { nanos: 200_000_000 } },
+      },
+    });
+    for (const replicas of [1, 3, 1]) {
+      const now = (await scaler().scale({ name, replicas, waitFor: ScaleWaitFor.READY })).status!;
+      const ids = now.containers.map((c) => c.id.slice(0, 12)).sort();
+      const asker = now.containers[0]!;
+      const lookup = async () =>
+        [
+          ...(await exec(asker, ["nslookup", "-type=a", name]).catch(() => "")).matchAll(
+            /^Address: (\d+\.\d+\.\d+\.\d+)$/gm,
+          ),
+        ].map((m) => m[1]!);
+      await until(async () => (await lookup()).length === replicas, 60_000);
+      const answers: string[] = [];
+      for (const ip of await lookup()) answers.push(await exec(asker, ["wget", "-qO-", `http://${ip}:8080/`]));
+      expect(answers.sort()).toEqual(ids);
+    }
+    await registry().deleteService({ name, force: true });
+  });
+
+  it("workload: a secret and a config as files with their mode and owner; an update rolls onto the new value", async () => {
+    const name = backend().service("c-sec");
+    const secret = `${name}-pw`;
+    await registry().createSecret({ name: secret, valueText: "one" });
+    await registry().createConfig({ name: secret, valueText: "conf" });
+    await registry().createService({
+      service: {
+        name,
+        ...sleeper(),
+        secrets: [{ name: secret, target: "/run/secrets/pw", mode: 0o440, uid: 7, gid: 8 }],
+        configs: [{ name: secret, target: "/etc/app.conf" }],
+        updateConfig: { parallelism: 2, monitor: { seconds: 1n } },
+      },
+    });
+    for (const c of (await scaler().scale({ name, replicas: 2 })).status!.containers) {
+      expect(await exec(c, ["cat", "/run/secrets/pw"])).toBe("one");
+      expect(await exec(c, ["stat", "-c", "%a %u %g", "/run/secrets/pw"])).toBe("440 7 8");
+      expect(await exec(c, ["cat", "/etc/app.conf"])).toBe("conf");
+    }
+    await registry().updateSecret({ name: secret, valueText: "two" });
+    await until(async () => {
+      const now = await status(name);
+      return (
+        now.update?.state === UpdateState.COMPLETED &&
+        runningCount(now) === 2 &&
+        now.containers.length === 2 &&
+        now.containers.every((c) => c.definitionVersion === now.version)
+      );
+    }, 90_000);
+    for (const c of (await status(name)).containers) expect(await exec(c, ["cat", "/run/secrets/pw"])).toBe("two");
+    expect((await failureOf(registry().deleteSecret({ name: secret }))).code).toBe(Code.FailedPrecondition);
+    await registry().deleteService({ name, force: true });
+    await registry().deleteSecret({ name: secret });
+    await registry().deleteConfig({ name: secret });
+  });
+
   it("DeleteService refuses a running service without force, and removes it with force", async () => {
     const name = backend().service("c-delete");
     await backend().createService(name);
@@ -183,10 +306,20 @@ function orchestratorContract(backend: () => Backend) {
 
 describe("orchestrator contract: local", () => {
   const fixture = useTestServer();
-  orchestratorContract(() => fixture);
+  orchestratorContract(
+    () => fixture,
+    async (container, argv) => docker("exec", container.id, ...argv),
+  );
 });
 
 describe("orchestrator contract: swarm", () => {
   const fixture = useSwarmServer();
-  orchestratorContract(() => fixture);
+  orchestratorContract(
+    () => fixture,
+    async (container, argv) => {
+      const node = fixture.swarm.nodes.find((n) => n.hostname === container.nodeName);
+      if (!node) throw new Error(`no node ${container.nodeName} in the test swarm`);
+      return (await node.docker(["exec", container.id, ...argv])).trim();
+    },
+  );
 });
