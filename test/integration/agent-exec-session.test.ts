@@ -1,16 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import * as grpc from "@grpc/grpc-js";
 import { Code, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { OutputStream } from "../../gen/dockhand/v1/agent_streams_pb.js";
-import type { ExecSessionRequestSchema, ExecSessionResponse } from "../../gen/dockhand/v1/agent_interactive_pb.js";
-import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
-import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
-  ExecSessionRequestSchema as RequestSchema,
-  ExecSessionResponseSchema as ResponseSchema,
+  ExecSessionRequestSchema,
+  ExecSessionResponseSchema,
+  type ExecSessionResponse,
 } from "../../gen/dockhand/v1/agent_interactive_pb.js";
+import { ContainerAgent } from "../../gen/dockhand/v1/container_agent_pb.js";
 import { readResponses, requestQueue } from "../support/bidi-session.js";
 import { expectCode, useContainerFixture } from "../support/container-fixture.js";
 import { until } from "../support/until.js";
@@ -112,8 +111,9 @@ describe("ContainerAgent.ExecSession", () => {
       for (const tty of [true, false]) {
         const call = client.makeBidiStreamRequest(
           "/dockhand.v1.ContainerAgent/ExecSession",
-          (message: Request) => Buffer.from(toBinary(RequestSchema, create(RequestSchema, message))),
-          (bytes: Buffer) => fromBinary(ResponseSchema, bytes),
+          (message: Request) =>
+            Buffer.from(toBinary(ExecSessionRequestSchema, create(ExecSessionRequestSchema, message))),
+          (bytes: Buffer) => fromBinary(ExecSessionResponseSchema, bytes),
         );
         const seen: ExecSessionResponse[] = [];
         const ended = new Promise<void>((resolve, reject) => {
