@@ -349,10 +349,11 @@ describe("the dashboard in a real browser, over gRPC-web", () => {
       .locator(`tr[data-container="${name}-1"]`)
       .getByRole("button", { name: /^Details/ })
       .click();
-    await page.getByLabel("Command", { exact: true }).fill("echo hello-from-exec");
-    await page.getByRole("button", { name: "Run", exact: true }).click();
-    await waitForText(page, "form.exec pre", { includes: "[exit code" });
-    expect(await page.locator("form.exec pre").textContent()).toContain("hello-from-exec");
+    // The console takes a command line quoted as a shell would.
+    await page.getByLabel("Command", { exact: true }).fill("sh -c 'echo hello-from-exec'");
+    await page.getByRole("button", { name: "Open terminal" }).click();
+    await waitForText(page, "[data-console-outcome]", { equals: "exited with code 0" });
+    await waitForText(page, ".console-terminal .xterm-rows", { includes: "hello-from-exec" });
     await screenshot(page, "containers");
 
     await page.getByRole("link", { name: "Engine" }).click();
