@@ -14,6 +14,10 @@ import { until } from "../support/until.js";
 import { failureOf } from "../support/failure.js";
 import { useSwarmServer } from "../support/swarm/swarm-server.js";
 import { testImage } from "../support/engine.js";
+import { bufBin, debianPython, run } from "../support/run.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** Serves its own hostname (the container id's first 12 characters) on port 8080. */
 const serveHostname = [
@@ -235,6 +239,68 @@ describe("swarm workload on three nodes", () => {
     await scaler().scale({ name: sick, replicas: 0 });
     await registry().deleteService({ name, force: true });
     await registry().deleteService({ name: sick, force: true });
+  });
+
+  it("the Python grpcio flow: a secret, then a service with a health check, a per-slot volume, an overlay network and the secret; scaled to 3 waiting for READY; status with node names and health", async () => {
+    const work = mkdtempSync(join(tmpdir(), "dockhand-pyswarm-"));
+    const descriptors = join(work, "dockhand.binpb");
+    const name = fixture.service("py");
+    const network = `t-pyoverlay-${process.pid}`;
+    const secret = `t-pytoken-${process.pid}`;
+    const python = async (procedure: string, request: object): Promise<Record<string, unknown>> => {
+      const result = await run(debianPython, [
+        "examples/python/dockhand_client.py",
+        "--target",
+        fixture.server.url.replace("http://", ""),
+        "--descriptors",
+        descriptors,
+        `dockhand.v1.${procedure}`,
+        JSON.stringify(request),
+      ]);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      return JSON.parse(result.stdout.trim().split("\n")[0] ?? "{}") as Record<string, unknown>;
+    };
+    try {
+      expect((await run(bufBin, ["build", "-o", descriptors])).code).toBe(0);
+      await python("ServiceRegistry/CreateSecret", { name: secret, valueText: "py-token-1" });
+      await python("ServiceRegistry/CreateService", {
+        service: {
+          name,
+          image: testImage,
+          command: ["sh", "-c", "test -f /data/slot || hostname > /data/slot; exec sleep 3600"],
+          init: true,
+          stopGracePeriod: "1s",
+          healthCheck: { command: ["test", "-f", "/run/secrets/api-token"], interval: "0.2s", startPeriod: "60s" },
+          mounts: [{ target: "/data", source: "data", perSlot: true }],
+          networks: [network],
+          secrets: [{ name: secret, target: "/run/secrets/api-token" }],
+        },
+      });
+      const scaled = await python("Scaler/Scale", { name, replicas: 3, waitFor: "SCALE_WAIT_FOR_READY" });
+      expect(scaled.status).toMatchObject({ desired: 3, running: 3, ready: 3, healthy: 3 });
+      const status = (await python("Scaler/GetStatus", { name })).status as {
+        containers: Array<Record<string, string>>;
+      };
+      expect(status.containers.map((c) => c.health)).toEqual(Array(3).fill("HEALTH_STATUS_HEALTHY"));
+      for (const c of status.containers) expect(fixture.hostnames()).toContain(c.nodeName);
+      expect(new Set(status.containers.map((c) => c.nodeName)).size).toBeGreaterThan(1);
+      // Each slot's volume is <service>-<slot>-data on the node that runs it.
+      for (const c of status.containers) {
+        const volumes = await nodeOf(c.nodeName!).docker([
+          "volume",
+          "ls",
+          "-q",
+          "--filter",
+          `label=dockhand.service=${name}`,
+        ]);
+        expect(volumes.split("\n")).toContain(`${name}-${c.slot}-data`);
+      }
+      await python("ServiceRegistry/DeleteService", { name, force: true });
+      await python("ServiceRegistry/DeleteSecret", { name: secret });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it("refuses at CreateService what only the local orchestrator can run, naming the field; and what local refuses, in its words", async () => {
