@@ -19,6 +19,35 @@ export interface ConsoleOptions {
 
 const encoder = new TextEncoder();
 
+/**
+ * xterm.js's renderer writes its colours and cell sizes into <style> elements it adds under the
+ * terminal, which the dashboard's content security policy (no inline styles) does not apply. The
+ * same rules are applied here as constructed style sheets, which the policy allows, and kept in
+ * step as xterm.js rewrites them (on resize, on focus). Returns a function that removes them.
+ */
+function adoptInlineStyles(host: HTMLElement): () => void {
+  const sheets = new Map<HTMLStyleElement, CSSStyleSheet>();
+  const sync = () => {
+    for (const element of host.querySelectorAll("style")) {
+      let sheet = sheets.get(element);
+      if (!sheet) {
+        sheet = new CSSStyleSheet();
+        sheets.set(element, sheet);
+        document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+      }
+      sheet.replaceSync(element.textContent ?? "");
+    }
+  };
+  sync();
+  const observer = new MutationObserver(sync);
+  observer.observe(host, { subtree: true, childList: true, characterData: true });
+  return () => {
+    observer.disconnect();
+    const ours = new Set(sheets.values());
+    document.adoptedStyleSheets = document.adoptedStyleSheets.filter((sheet) => !ours.has(sheet));
+  };
+}
+
 /** What a WebSocket close says, for a person. */
 function closedHow(code: number, reason: string): string {
   if (code === 1000) return "session ended";
@@ -39,6 +68,7 @@ export function startConsole(options: ConsoleOptions): () => void {
   const fit = new FitAddon();
   term.loadAddon(fit);
   term.open(options.host);
+  const removeStyles = adoptInlineStyles(options.host);
   fit.fit();
   const recordSize = () => {
     options.host.dataset.rows = String(term.rows);
@@ -100,5 +130,6 @@ export function startConsole(options: ConsoleOptions): () => void {
     resized.dispose();
     socket.close();
     term.dispose();
+    removeStyles();
   };
 }

@@ -9,6 +9,7 @@ import { useTestServer } from "../support/server-fixture.js";
 import { scaled } from "../support/time-scale.js";
 
 // Functions passed to page.evaluate run in the browser; the tests are type-checked without the DOM.
+declare function getComputedStyle(element: unknown): { color: string };
 declare const document: {
   querySelector(selector: string): { textContent: string | null; getAttribute(name: string): string | null } | null;
 };
@@ -55,6 +56,12 @@ describe("the dashboard's console", () => {
     await openTerminal(page);
     await typeLine(page, "echo hello-$((6*7))");
     await waitForText(page, ".console-terminal .xterm-rows", { includes: "hello-42" });
+    // The terminal's own colours apply under the page's content security policy: light text on black.
+    const color = await page.evaluate(
+      () => getComputedStyle(document.querySelector(".console-terminal .xterm-rows")!).color,
+    );
+    const [r, g, b] = (color.match(/\d+/g) ?? []).map(Number);
+    expect(r! + g! + b!, color).toBeGreaterThan(600);
     await screenshot(page, "console-hello");
     await typeLine(page, "exit 3");
     await waitForText(page, "[data-console-outcome]", { equals: "exited with code 3" });
