@@ -4,6 +4,7 @@ import { agent, scaler } from "./api.js";
 import { containersHref } from "./container-filters.js";
 import { DefinitionEditor } from "./definition-editor.js";
 import { DeploymentPanel } from "./deployment-panel.js";
+import { AutoscaleChart } from "./autoscale-chart.js";
 import { follow } from "./follow.js";
 import { conditionName, healthName, isReady, shortLine, stateName, time, updateName } from "./format.js";
 import { LogsPanel } from "./logs-panel.js";
@@ -95,6 +96,7 @@ export function ServiceView({ name }: { name: string }) {
             <a href={containersHref(name, false)}>Containers of {name} on the Containers page</a>
           </div>
           <DeploymentPanel status={status} />
+          <AutoscaleChart status={status} />
           {status.conditions.length > 0 ? (
             <ul class="conditions" aria-label="Why the service is not where it should be">
               {status.conditions.map((c) => (
