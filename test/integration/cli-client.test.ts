@@ -3,7 +3,12 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExecSessionRequestSchema, ExecSessionResponseSchema } from "../../gen/dockhand/v1/agent_interactive_pb.js";
 import { useContainerFixture } from "../support/container-fixture.js";
+import { startLoggedServer, type LoggedServer } from "../support/secure-server.js";
+import { createTestPki, type TestPki } from "../support/test-pki.js";
+import { makeTokens, writeTokensFile } from "../support/tokens-file.js";
+import { openWebSocket } from "../support/websocket-client.js";
 import { testImage } from "../support/engine.js";
 import { docker, dockerQuietly, run } from "../support/run.js";
 import { until } from "../support/until.js";
@@ -207,5 +212,68 @@ describe("the README's dockhand exec and cp examples, run as written", () => {
   it("piped exec, its exit code, and cp both ways", async () => {
     const result = await run("sh", ["-c", blocks[1]!.code], { env, cwd: dir });
     expect(result.stdout, result.stderr).toBe("hi\nexit code 3\nport: 8080\n");
+  });
+});
+
+describe("over TLS with a token: dockhand exec with --cacert and DOCKHAND_TOKEN_FILE, and a wss:// session", () => {
+  const fx = useContainerFixture("cli-tls");
+  const pki: TestPki = createTestPki();
+  const tokens = makeTokens();
+  let server: LoggedServer;
+  let box: string;
+  let tokenFile: string;
+
+  beforeAll(async () => {
+    box = (await fx.run()).name;
+    const tokensFile = join(pki.dir, "tokens.yaml");
+    writeTokensFile(tokensFile, [tokens.admin, tokens.viewer]);
+    tokenFile = join(pki.dir, "admin.token");
+    writeFileSync(tokenFile, `${tokens.admin.token}\n`);
+    server = await startLoggedServer({
+      tlsCert: pki.serverCert,
+      tlsKey: pki.serverKey,
+      authTokensFile: tokensFile,
+      logLevel: "info",
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    pki.remove();
+  });
+
+  it("runs with the CA and the token file, and says why without the token", async () => {
+    const ok = await sh(`${dockhand} exec --cacert ${pki.caCert} ${box} echo over-tls`, server.url, {
+      DOCKHAND_TOKEN_FILE: tokenFile,
+    });
+    expect(ok, ok.stderr).toMatchObject({ code: 0, stdout: "over-tls\n" });
+    const anonymous = await sh(`${dockhand} exec ${box} echo x`, server.url, { DOCKHAND_CA_FILE: pki.caCert });
+    expect(anonymous.code).toBe(125);
+    expect(anonymous.stderr).toContain("unauthenticated");
+    expect(server.text()).not.toContain(tokens.admin.token);
+  });
+
+  it("takes a wss:// session with the token in the subprotocol", async () => {
+    const opened = await openWebSocket(
+      `${server.url}/dockhand.v1.ContainerAgent/ExecSession`,
+      ExecSessionRequestSchema,
+      ExecSessionResponseSchema,
+      {
+        ca: readFileSync(pki.caCert, "utf8"),
+        protocols: ["dockhand.v1", `dockhand.bearer.${Buffer.from(tokens.admin.token).toString("base64url")}`],
+      },
+    );
+    if (opened.refused) throw new Error(opened.refused.body);
+    opened.session.send({ item: { case: "open", value: { id: box, command: ["echo", "over-wss"] } } });
+    expect((await opened.session.closed).code).toBe(1000);
+    const viewer = await openWebSocket(
+      `${server.url}/dockhand.v1.ContainerAgent/ExecSession`,
+      ExecSessionRequestSchema,
+      ExecSessionResponseSchema,
+      {
+        ca: readFileSync(pki.caCert, "utf8"),
+        protocols: ["dockhand.v1", `dockhand.bearer.${Buffer.from(tokens.viewer.token).toString("base64url")}`],
+      },
+    );
+    expect(viewer.refused?.status).toBe(403);
   });
 });
