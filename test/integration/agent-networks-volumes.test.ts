@@ -85,7 +85,9 @@ describe("ContainerAgent volume and network calls", () => {
     ["label_selector[0]", () => agent().listVolumes({ labelSelector: ["=x"] })],
     ["name", () => agent().createNetwork({ name: "host" })],
     ["name", () => agent().createNetwork({ name: "a/b" })],
-    ["network", () => agent().getNetwork({ network: "" })],
+    ["name", () => agent().getNetwork({})],
+    ["network", () => agent().getNetwork({ network: "a/b" })],
+    ["network", () => agent().deleteNetwork({ network: "n", name: "n" })],
     ["container", () => agent().connectNetwork({ network: "n", container: "../x" })],
     ["aliases[0]", () => agent().connectNetwork({ network: "n", container: "c", aliases: ["-bad"] })],
   ])("refuses a bad %s with INVALID_ARGUMENT", async (field, call) => {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
@@ -63,6 +63,16 @@ const attribute = (span: OtlpSpan, key: string) => {
   return value?.stringValue ?? (value?.intValue === undefined ? value?.boolValue : Number(value.intValue));
 };
 
+/** The variables of docs/operations.md's tracing example (`VAR=value ... npm start`), its endpoint pointed at `address`. */
+function documentedEnv(address: string): Record<string, string> {
+  const line = /<!-- tracing-test -->\n```bash\n(.*) npm start\n```/.exec(
+    readFileSync("docs/operations.md", "utf8"),
+  )![1]!;
+  const env = Object.fromEntries(line.split(" ").map((pair) => pair.split("=", 2) as [string, string]));
+  expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://127.0.0.1:4318");
+  return { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT!.replace("127.0.0.1:4318", address) };
+}
+
 /** A W3C traceparent of a caller's own span, as a client's tracer sends it. */
 function callerSpan() {
   const traceId = randomBytes(16).toString("hex");
@@ -80,7 +90,7 @@ describe("tracing with the standard OTEL_* variables: a span per call on every p
     await new Promise<void>((resolve) => receiver.server.listen(0, "127.0.0.1", resolve));
     const port = (receiver.server.address() as AddressInfo).port;
     dockhand = await spawnDockhand(["--data-dir", dataDir], {
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      ...documentedEnv(`127.0.0.1:${port}`),
       OTEL_SERVICE_NAME: "dockhand-under-test",
       OTEL_BSP_SCHEDULE_DELAY: "100",
     });
