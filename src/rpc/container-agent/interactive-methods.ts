@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { Engine } from "../../engine/engine.js";
 import type { ContainerAgent } from "../../../gen/dockhand/v1/container_agent_pb.js";
 import { createContainerCopyMethods, type CopyLimits } from "./container-copy.js";
-import { createInteractiveSessions } from "./interactive-sessions.js";
+import { createAttachSession } from "./attach-session.js";
+import { createExecSession } from "./exec-session.js";
 
 export type { CopyLimits } from "./container-copy.js";
 
@@ -27,7 +28,8 @@ export interface InteractiveDeps {
 /** ExecSession and Attach, and the copies in and out of containers. */
 export function createInteractiveMethods(deps: InteractiveDeps): InteractiveMethods {
   return {
-    ...createInteractiveSessions({ engine: deps.engine, audit: deps.audit }),
+    ...createExecSession({ engine: deps.engine, audit: deps.audit }),
+    ...createAttachSession({ engine: deps.engine, audit: deps.audit }),
     ...createContainerCopyMethods(deps.engine, deps.copyLimits),
   };
 }
