@@ -18,6 +18,7 @@ import { removeDataDir, startTestServer, type TestServer } from "../support/test
 import { makeTokens, writeTokensFile } from "../support/tokens-file.js";
 import { openWebSocket, type WebSocketSession } from "../support/websocket-client.js";
 import { run } from "../support/run.js";
+import { until } from "../support/until.js";
 
 const execPath = "/dockhand.v1.ContainerAgent/ExecSession";
 const attachPath = "/dockhand.v1.ContainerAgent/Attach";
@@ -161,6 +162,45 @@ describe("ExecSession and Attach over a WebSocket", () => {
     ]);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toHaveProperty("containers");
+  });
+
+  it("holds the command back while the socket's client does not read, then delivers everything", async () => {
+    const total = 64 * 1024 * 1024;
+    const session = await openExec(fx.server.url);
+    session.send({
+      item: { case: "open", value: { id: running, command: ["head", "-c", String(total), "/dev/zero"] } },
+    });
+    await session.until((s) => s.length > 0, "started");
+    // The client stops reading its socket: the command can only write what the buffers on the way hold.
+    session.ws.pause();
+    const written = async () => {
+      let out = "";
+      for await (const m of fx.agent.exec({ id: running, command: ["sh", "-c", "cat /proc/$(pidof head)/io"] }))
+        if (m.item.case === "output") out += Buffer.from(m.item.value.data).toString();
+      return Number(/wchar: (\d+)/.exec(out)?.[1] ?? NaN);
+    };
+    let last = -1;
+    let steady = 0;
+    await until(async () => {
+      const now = await written();
+      steady = now === last ? steady + 1 : 0;
+      last = now;
+      return steady >= 5;
+    });
+    expect(last).toBeGreaterThan(0);
+    expect(last).toBeLessThan(total / 4);
+    console.log(
+      `websocket: ${(last / 1024 / 1024).toFixed(1)} MiB written of ${total / 1024 / 1024} while the client read nothing`,
+    );
+    session.ws.resume();
+    expect((await session.closed).code).toBe(1000);
+    const received = session.seen.reduce(
+      (sum, m) => sum + (m.item.case === "output" ? m.item.value.data.length : 0),
+      0,
+    );
+    expect(received).toBe(total);
+    const final = session.seen.at(-1) as ExecSessionResponse;
+    expect(final.item.case === "result" && final.item.value.exitCode).toBe(0);
   });
 
   it("ends a session idle past its limit with 4004, its command stopped", async () => {
