@@ -24,7 +24,7 @@ function streamExamples(): Example[] {
 
 /** What each example must print, by what it calls. */
 const expected: Array<[RegExp, RegExp]> = [
-  [/Scaler\/WatchStatus/, /"name": "ticker",\s+"desired": 2/],
+  [/Scaler\/WatchStatus/, /"name": "ticker-\d+",\s+"desired": 2/],
   [/Scaler\/WatchServices/, /"reset": true/],
   [/envelope '/, /"line":"tick \d+"[\s\S]*\nend of stream: \{\}\n$/],
   [/Scaler\/StreamServiceLogs/, /"slot": 2,[\s\S]*"line": "tick \d+"/],
@@ -52,18 +52,22 @@ describe("docs/streams.md and the README's streams, run as written", () => {
   let engine: Engine;
   let server: TestServer;
   let env: NodeJS.ProcessEnv;
+  // The examples' service, renamed for this run (its containers are <service>-<slot> on a shared engine).
+  const ticker = `ticker-${process.pid}`;
   const script = (example: Example) =>
-    `set -euo pipefail\n${example.code.replaceAll("127.0.0.1:7051", server.url.replace("http://", ""))}`;
+    `set -euo pipefail\n${example.code
+      .replaceAll("127.0.0.1:7051", server.url.replace("http://", ""))
+      .replace(/\bticker\b/g, ticker)}`;
 
   beforeAll(async () => {
     engine = await requireEngine();
-    await removeServiceContainers(engine, ["ticker"]);
+    await removeServiceContainers(engine, [ticker]);
     server = await startTestServer(engine);
     env = { PATH: `${process.cwd()}/node_modules/.bin:/usr/bin:${process.env.PATH}` };
   });
   afterAll(async () => {
     await server?.close();
-    await removeServiceContainers(engine, ["ticker"]);
+    await removeServiceContainers(engine, [ticker]);
     if (server) removeDataDir(server.dataDir);
   });
 
