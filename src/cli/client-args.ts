@@ -11,6 +11,10 @@ export interface ConnectionArgs {
   tokenFile?: string;
   /** `--cacert`, else DOCKHAND_CA_FILE: the CA that signed an https:// server's certificate. */
   caFile?: string;
+  /** `--cert`, else DOCKHAND_CERT_FILE: a client certificate, for a server that asks for one (mTLS). */
+  certFile?: string;
+  /** `--key`, else DOCKHAND_KEY_FILE: the client certificate's key. */
+  keyFile?: string;
 }
 
 export interface ExecArgs extends ConnectionArgs {
@@ -46,7 +50,8 @@ export const clientUsage = `Usage:
   dockhand attach [--no-stdin] CONTAINER
   dockhand cp [CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH     (- for a tar on stdin or stdout)
 Connection (each command): --url URL (DOCKHAND_URL, default http://127.0.0.1:7051),
-  --token-file FILE (DOCKHAND_TOKEN_FILE), --cacert FILE (DOCKHAND_CA_FILE).
+  --token-file FILE (DOCKHAND_TOKEN_FILE), --cacert FILE (DOCKHAND_CA_FILE),
+  --cert FILE --key FILE for a client certificate (DOCKHAND_CERT_FILE, DOCKHAND_KEY_FILE).
 exec's exit code is the command's; 125 when dockhand or the server failed.
 `;
 
@@ -54,6 +59,8 @@ const connectionFlags: Record<string, keyof ConnectionArgs> = {
   "--url": "url",
   "--token-file": "tokenFile",
   "--cacert": "caFile",
+  "--cert": "certFile",
+  "--key": "keyFile",
 };
 
 /** Parses `dockhand <command> ...` (argv after the program name), connection settings from flags or `env`. */
@@ -63,6 +70,8 @@ export function parseClientArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     url: env.DOCKHAND_URL || "http://127.0.0.1:7051",
     tokenFile: env.DOCKHAND_TOKEN_FILE || undefined,
     caFile: env.DOCKHAND_CA_FILE || undefined,
+    certFile: env.DOCKHAND_CERT_FILE || undefined,
+    keyFile: env.DOCKHAND_KEY_FILE || undefined,
   };
   const flags: string[] = [];
   const operands: string[] = [];
@@ -96,6 +105,8 @@ export function parseClientArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     const given = values.get(flag)?.at(-1);
     if (given !== undefined) connection[key] = given;
   }
+  if ((connection.certFile === undefined) !== (connection.keyFile === undefined))
+    throw new UsageError("--cert and --key (DOCKHAND_CERT_FILE, DOCKHAND_KEY_FILE) go together: give both, or neither");
   if (!/^https?:\/\/[^/]+\/?$/.test(connection.url))
     throw new UsageError(
       `--url (or DOCKHAND_URL) must be http://HOST:PORT or https://HOST:PORT, got "${connection.url}"`,

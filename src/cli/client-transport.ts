@@ -11,7 +11,7 @@ function readSetting(file: string, what: string): string {
   }
 }
 
-/** gRPC over HTTP/2 to the server, carrying the token file's token as a bearer credential. */
+/** gRPC over HTTP/2 to the server, carrying the token file's token as a bearer credential, and a client certificate when given. */
 export function createClientTransport(args: ConnectionArgs): Transport {
   const token = args.tokenFile ? readSetting(args.tokenFile, "token file").trim() : undefined;
   if (token === "") throw new UsageError(`the token file ${args.tokenFile} is empty`);
@@ -22,6 +22,11 @@ export function createClientTransport(args: ConnectionArgs): Transport {
   return createGrpcTransport({
     baseUrl: args.url,
     interceptors: token ? [withToken] : [],
-    nodeOptions: args.caFile ? { ca: readSetting(args.caFile, "CA file") } : undefined,
+    nodeOptions: {
+      ...(args.caFile ? { ca: readSetting(args.caFile, "CA file") } : {}),
+      ...(args.certFile && args.keyFile
+        ? { cert: readSetting(args.certFile, "certificate file"), key: readSetting(args.keyFile, "key file") }
+        : {}),
+    },
   });
 }

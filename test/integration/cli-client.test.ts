@@ -252,6 +252,29 @@ describe("over TLS with a token: dockhand exec with --cacert and DOCKHAND_TOKEN_
     expect(server.text()).not.toContain(tokens.admin.token);
   });
 
+  it("presents a client certificate with --cert and --key to a server that asks for one (mTLS)", async () => {
+    const client = pki.client("cli-operator");
+    const tokensFile = join(pki.dir, "mtls-tokens.yaml");
+    writeTokensFile(tokensFile, [], [{ subject: "cli-operator", role: "admin" }]);
+    const mtls = await startLoggedServer({
+      tlsCert: pki.serverCert,
+      tlsKey: pki.serverKey,
+      tlsClientCa: pki.caCert,
+      authTokensFile: tokensFile,
+      logLevel: "info",
+    });
+    try {
+      const flags = `--cacert ${pki.caCert} --cert ${client.cert} --key ${client.key}`;
+      const ok = await sh(`${dockhand} exec ${flags} ${box} echo over-mtls`, mtls.url);
+      expect(ok, ok.stderr).toMatchObject({ code: 0, stdout: "over-mtls\n" });
+      const half = await sh(`${dockhand} exec --cacert ${pki.caCert} --cert ${client.cert} ${box} true`, mtls.url);
+      expect(half.code).toBe(125);
+      expect(half.stderr).toContain("--cert and --key");
+    } finally {
+      await mtls.stop();
+    }
+  });
+
   it("takes a wss:// session with the token in the subprotocol", async () => {
     const opened = await openWebSocket(
       `${server.url}/dockhand.v1.ContainerAgent/ExecSession`,

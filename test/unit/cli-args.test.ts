@@ -51,6 +51,8 @@ describe("dockhand exec's command line", () => {
     refused(["exec", "-e", "NOEQUALS", "web", "sh"], "KEY=VALUE");
     refused(["exec", "-w"], "-w needs a value");
     refused(["exec", "web", "sh"], "--url", { DOCKHAND_URL: "127.0.0.1:7051" });
+    refused(["exec", "--cert", "c.pem", "web", "sh"], "--cert and --key");
+    refused(["exec", "web", "sh"], "--cert and --key", { DOCKHAND_KEY_FILE: "k.pem" });
     refused(["attach"], "exactly one container");
     refused(["cp", "a"], "a source and a destination");
     expect(() => parseClientArgs(["frobnicate"], env)).toThrow(UsageError);
