@@ -151,7 +151,10 @@ try {
   while (performance.now() < deadline) {
     await sleep(evaluationSeconds * 1000);
     const now = await status(flapsName);
-    if (now.desired !== last) changes++;
+    if (now.desired !== last) {
+      changes++;
+      console.error(`bench: autoscale-flaps: ${last} -> ${now.desired}: ${now.lastAutoscaleDecision?.why ?? ""}`);
+    }
     last = now.desired;
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const value = sample(metrics, `dockhand_autoscale_metric_value{service="${flapsName}",metric="cpu_percent"}`);

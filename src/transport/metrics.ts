@@ -113,7 +113,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
 
   const autoscaleDecisions = new Counter({
     name: "dockhand_autoscale_evaluations_total",
-    help: "Evaluations of autoscaling policies, by service and outcome (scaled, within_tolerance, cooldown, at_limit, no_samples, query_failed, scale_failed)",
+    help: "Evaluations of autoscaling policies, by service and outcome (scaled, within_tolerance, cooldown, stabilizing, at_limit, no_samples, query_failed, scale_failed)",
     labelNames: ["service", "outcome"],
     registers,
   });

@@ -93,3 +93,30 @@ describe("the target-value rule", () => {
     expect(isNewDecision(cooldown, change)).toBe(true);
   });
 });
+
+describe("the scale-down stabilization window", () => {
+  it("goes no lower than the most an evaluation of the last cooldown_down wanted, so one low sample removes nothing", () => {
+    const stable: AutoscalePolicy = { ...policy, cooldownUpMs: 0, cooldownDownMs: 30_000 };
+    const recent = [
+      { at: at(-40_000), wanted: 6 },
+      { at: at(-20_000), wanted: 4 },
+      { at: at(-10_000), wanted: 2 },
+    ];
+    // A dip asks for 1; within the window an evaluation wanted 4.
+    const dip = decide({ service: "s", policy: stable, count: 4, measurement: value(5, 4), now: t0, recent });
+    expect(dip).toMatchObject({ to: 4, outcome: "stabilizing", wanted: 1 });
+    expect(dip.why).toContain("scale-down to 1 waits: an evaluation of the last cooldown_down wanted 4");
+    // From 5, it goes down, but only as far as 4.
+    expect(decide({ service: "s", policy: stable, count: 5, measurement: value(5, 5), now: t0, recent })).toMatchObject(
+      {
+        to: 4,
+        outcome: "scaled",
+      },
+    );
+    // Once every evaluation of the window wanted fewer, it goes all the way.
+    const later = decide({ service: "s", policy: stable, count: 4, measurement: value(5, 4), now: at(25_000), recent });
+    expect(later).toMatchObject({ to: 1, outcome: "scaled" });
+    // A scale-up is not held by it.
+    expect(decide({ service: "s", policy: stable, count: 2, measurement: value(100, 2), now: t0, recent }).to).toBe(4);
+  });
+});

@@ -242,8 +242,9 @@ export const ServiceSchema: GenMessage<Service> = /*@__PURE__*/
  * `evaluation_interval` it samples `metric`, and sets the count to
  * ceil(value / target × count), clamped to `min_replicas`..`max_replicas`. A value within 10 %
  * of the target changes nothing (no flapping). After a change, the next scale-up waits
- * `cooldown_up` and the next scale-down `cooldown_down`. A Scale by a person sets the count
- * until the next evaluation; pause the policy to keep it.
+ * `cooldown_up` and the next scale-down `cooldown_down`, and a scale-down goes no lower than
+ * what the evaluations of the last `cooldown_down` asked for. A Scale by a person sets the
+ * count until the next evaluation; pause the policy to keep it.
  *
  * @generated from message dockhand.v1.AutoscalePolicy
  */
@@ -304,7 +305,9 @@ export type AutoscalePolicy = Message<"dockhand.v1.AutoscalePolicy"> & {
   cooldownUp?: Duration | undefined;
 
   /**
-   * After a change of count, how long a scale-down waits, 0 to 24 hours. Unset: 5 minutes.
+   * After a change of count, how long a scale-down waits, 0 to 24 hours. Unset: 5 minutes. It
+   * is also the scale-down's stabilization window: a scale-down goes no lower than the most any
+   * evaluation of that last span asked for, so one low sample removes no replica.
    *
    * @generated from field: google.protobuf.Duration cooldown_down = 8;
    */

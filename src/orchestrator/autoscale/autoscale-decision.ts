@@ -2,7 +2,15 @@ import type { AutoscaleMetricName } from "../../model/autoscale-policy.js";
 
 /** What an evaluation came to: a change of count, or why the count holds. */
 export type AutoscaleOutcome =
-  "scaled" | "within_tolerance" | "cooldown" | "at_limit" | "no_samples" | "query_failed" | "scale_failed" | "paused";
+  | "scaled"
+  | "within_tolerance"
+  | "cooldown"
+  | "stabilizing"
+  | "at_limit"
+  | "no_samples"
+  | "query_failed"
+  | "scale_failed"
+  | "paused";
 
 /** One decision of the autoscaler, as status shows it. */
 export interface AutoscaleDecision {
@@ -17,4 +25,6 @@ export interface AutoscaleDecision {
   /** Replicas measured (CPU, memory); 0 for a query. */
   samples: number;
   outcome: AutoscaleOutcome;
+  /** The count the rule asked for, before cooldowns and stabilization; unset when nothing was measured. */
+  wanted?: number;
 }

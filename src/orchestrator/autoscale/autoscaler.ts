@@ -43,6 +43,8 @@ interface ServiceState {
   running?: Promise<unknown>;
   lastChangeAt?: Date;
   last?: AutoscaleDecision;
+  /** What the evaluations of the last cooldown_down wanted, oldest first. */
+  recent: Array<{ at: Date; wanted: number }>;
 }
 
 /**
@@ -106,7 +108,11 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
       measurement,
       now: now(),
       lastChangeAt: state.lastChangeAt,
+      recent: state.recent,
     });
+    if (decision.wanted !== undefined) state.recent.push({ at: decision.at, wanted: decision.wanted });
+    const window = decision.at.getTime() - stored.autoscale.cooldownDownMs;
+    while (state.recent.length > 0 && state.recent[0]!.at.getTime() <= window) state.recent.shift();
     if (decision.to !== decision.from) {
       try {
         await orchestrator.scale(service, decision.to, { wait: false });
@@ -142,7 +148,7 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
     const policyKey = JSON.stringify(policy);
     if (state?.policyKey === policyKey) return;
     if (state) clearInterval(state.timer);
-    state = { ...state, policyKey, timer: undefined };
+    state = { recent: [], ...state, policyKey, timer: undefined };
     states.set(service, state);
     if (policy.paused) {
       const count = registry.find(service)?.replicas ?? 0;
