@@ -270,6 +270,23 @@ describe("over TLS with a token: dockhand exec with --cacert and DOCKHAND_TOKEN_
       const half = await sh(`${dockhand} exec --cacert ${pki.caCert} --cert ${client.cert} ${box} true`, mtls.url);
       expect(half.code).toBe(125);
       expect(half.stderr).toContain("--cert and --key");
+      // A wss:// session is admitted by the certificate alone, as the RPC is.
+      const opened = await openWebSocket(
+        `${mtls.url}/dockhand.v1.ContainerAgent/ExecSession`,
+        ExecSessionRequestSchema,
+        ExecSessionResponseSchema,
+        {
+          ca: readFileSync(pki.caCert, "utf8"),
+          cert: readFileSync(client.cert, "utf8"),
+          key: readFileSync(client.key, "utf8"),
+        },
+      );
+      if (opened.refused) throw new Error(opened.refused.body);
+      opened.session.send({ item: { case: "open", value: { id: box, command: ["true"] } } });
+      expect((await opened.session.closed).code).toBe(1000);
+      expect(mtls.lines).toEqual(
+        expect.arrayContaining([expect.objectContaining({ audit: true, caller: "cli-operator", session: "close" })]),
+      );
     } finally {
       await mtls.stop();
     }

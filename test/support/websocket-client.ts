@@ -30,11 +30,13 @@ export function openWebSocket<I extends DescMessage, O extends DescMessage>(
   url: string,
   input: I,
   output: O,
-  options: { protocols?: string[]; headers?: Record<string, string>; ca?: string } = {},
+  options: { protocols?: string[]; headers?: Record<string, string>; ca?: string; cert?: string; key?: string } = {},
 ): Promise<Opened<O>> {
   const ws = new WebSocket(url.replace(/^http/, "ws"), options.protocols ?? ["dockhand.v1"], {
     headers: options.headers,
     ca: options.ca,
+    cert: options.cert,
+    key: options.key,
   });
   const seen: Array<MessageShape<O>> = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
