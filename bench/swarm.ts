@@ -9,6 +9,7 @@
  *   the service's tasks from the manager per call (32 callers in flight);
  * - swarm-spread (tasks): the fewest tasks on any node after a Scale to 30, against the same
  *   count of the raw service.
+ * - swarm-heal-ready and swarm-secret-rotate (s): see ./swarm-workload.ts.
  * BENCH_SECONDS sets the time per throughput measurement (default 10).
  */
 import { createClient } from "@connectrpc/connect";
@@ -23,6 +24,7 @@ import { testImage } from "../test/support/engine.js";
 import { startTestSwarm } from "../test/support/swarm/three-node-swarm.js";
 import { ensureH2load, runH2load } from "./h2load.js";
 import { cleanupOnExit, median, printFigure, startDockhandChild, type DockhandChild } from "./support.js";
+import { measureWorkload } from "./swarm-workload.js";
 
 const count = 30;
 const callers = 32;
@@ -178,6 +180,7 @@ try {
 
   await scaler.scale({ name, replicas: 0 });
   await rawScale(swarm, raw, 0);
+  const workload = await measureWorkload({ cluster, swarm, scaler, registry, rawSpec, rounds });
 
   printFigure({
     bench: "swarm-scale-up-30",
@@ -202,6 +205,8 @@ try {
     target: "dockhand>=8",
     digits: 0,
   });
+  printFigure({ bench: "swarm-heal-ready", unit: "s", ...workload.heal, target: "<=1.2" });
+  printFigure({ bench: "swarm-secret-rotate", unit: "s", ...workload.rotate, target: "<=1.2" });
 } finally {
   await cleanup();
 }

@@ -3,6 +3,7 @@ import { definitionLabel } from "../../model/ownership-labels.js";
 import type { StoredService } from "../../model/service-definition.js";
 import { desiredReplicasLabel, toSwarmSpec } from "./swarm-service-spec.js";
 import { differingSpecFields } from "./swarm-spec-diff.js";
+import type { SwarmResolver } from "./swarm-resources.js";
 
 /** Swarm rolls back (or holds) a failed update: its spec is the one to keep, so it is no drift. */
 export function isRollingBack(service: SwarmService): boolean {
@@ -21,7 +22,8 @@ function withoutCount(spec: SwarmServiceSpec): SwarmServiceSpec {
  * nothing did. Compared with what dockhand itself wrote, as the service's labels record it, so a
  * write of dockhand's still on its way (a Scale, a rollout) is never taken for drift:
  * - the count differs from the `dockhand.desired-replicas` label dockhand wrote with it;
- * - the spec differs from the definition whose version its `dockhand.definition` label names;
+ * - the spec differs from the definition whose version its `dockhand.definition` label names
+ *   (networks, secrets and configs by the ids `resolve` knows);
  * - the service is gone, though `existed` says dockhand saw it.
  */
 export function describeDrift(
@@ -29,6 +31,7 @@ export function describeDrift(
   service: SwarmService | undefined,
   instance: string,
   existed: boolean,
+  resolve?: SwarmResolver,
 ): string | undefined {
   if (!service) return existed ? "the Swarm service was removed outside dockhand" : undefined;
   const parts: string[] = [];
@@ -41,7 +44,7 @@ export function describeDrift(
   if (service.spec.labels[definitionLabel] === String(stored.version) && !isRollingBack(service)) {
     const fields = differingSpecFields(
       withoutCount(service.spec),
-      withoutCount(toSwarmSpec(stored, instance, stored.replicas)),
+      withoutCount(toSwarmSpec(stored, instance, stored.replicas, resolve)),
     );
     if (fields.length > 0)
       parts.push(

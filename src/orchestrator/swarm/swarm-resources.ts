@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { SwarmEngine, SwarmService } from "../../engine/swarm.js";
-import { DockhandError, isDockhandError } from "../../model/dockhand-error.js";
+import { DockhandError, isDockhandError, type ErrorKind } from "../../model/dockhand-error.js";
 import { instanceLabel, managedByLabel } from "../../model/ownership-labels.js";
 import { quote } from "../../model/quote.js";
 import type { ServiceDefinition, StoredService } from "../../model/service-definition.js";
@@ -11,6 +11,12 @@ import type { SecretKind, SecretStore } from "../../registry/secret-store.js";
 /** On each Swarm secret and config dockhand makes: `secret/<name>` or `config/<name>` of its registry. */
 export const fileLabel = "dockhand.file";
 export const fileVersionLabel = "dockhand.file-version";
+
+/** A sweep with nothing changed still runs this often, for what another writer left. */
+const sweepEveryMs = 30_000;
+
+/** Refusals of a network's removal that mean it stays for now. */
+const networkStays: ErrorKind[] = ["NotFound", "Conflict", "FailedPrecondition", "PermissionDenied"];
 
 /** Swarm's longest secret or config name. */
 const maxSwarmFileName = 64;
@@ -60,12 +66,15 @@ export interface SwarmResourcesOptions {
   logger: Logger;
 }
 
+const refId = (ref: { id: string } | { networkId: string }) => ("id" in ref ? ref.id : ref.networkId);
+
 export function createSwarmResources(options: SwarmResourcesOptions): SwarmResources {
   const { swarm, instance, logger } = options;
   const networkIds = new Map<string, string>();
   const fileIds = new Map<string, string>();
   const ownership = { [managedByLabel]: "dockhand", [instanceLabel]: instance };
   const objects = (kind: SecretKind) => (kind === "secret" ? swarm.secrets : swarm.configs);
+  let lastSweep = { key: "", at: 0 };
 
   async function ensureNetwork(network: string, field: string): Promise<void> {
     const found = await swarm.networks.inspect(network).catch((err: unknown) => {
@@ -141,6 +150,14 @@ export function createSwarmResources(options: SwarmResourcesOptions): SwarmResou
       }
     },
     async sweep(stored, services) {
+      // Nothing to find when neither the definitions nor the services changed since the last look
+      // (a resync runs every few seconds; the manager need not list everything each time).
+      const key = JSON.stringify([
+        stored.map((s) => [s.definition.name, s.version, s.definition.fileVersions, s.definition.networks]),
+        services.map((s) => [s.spec.secrets, s.spec.configs, s.spec.networks].map((refs) => refs.map(refId))),
+      ]);
+      if (key === lastSweep.key && Date.now() - lastSweep.at < sweepEveryMs) return [];
+      lastSweep = { key, at: Date.now() };
       const removed: string[] = [];
       for (const kind of ["secret", "config"] as const) {
         const pinned = new Set<string>();
@@ -160,6 +177,7 @@ export function createSwarmResources(options: SwarmResourcesOptions): SwarmResou
           } catch (err) {
             // Still named by a service Swarm knows (a spec being replaced): the next pass tries again.
             if (!isDockhandError(err, "FailedPrecondition") && !isDockhandError(err, "NotFound")) throw err;
+            lastSweep = { key: "", at: 0 };
           }
         }
       }
@@ -172,13 +190,9 @@ export function createSwarmResources(options: SwarmResourcesOptions): SwarmResou
           networkIds.delete(network.name);
           removed.push(network.name);
         } catch (err) {
-          // Still attached (a task stopping, or someone's container): kept until the next pass.
-          if (
-            !isDockhandError(err, "NotFound") &&
-            !isDockhandError(err, "Conflict") &&
-            !isDockhandError(err, "FailedPrecondition")
-          )
-            throw err;
+          // Still attached (a task stopping, or someone's container; the engine answers 403): kept until the next pass.
+          lastSweep = { key: "", at: 0 };
+          if (!(err instanceof DockhandError) || !networkStays.includes(err.kind)) throw err;
         }
       }
       return removed;

@@ -73,7 +73,7 @@ export function createSwarmServiceWriter(options: SwarmServiceWriterOptions): Sw
         details: { field: "name" },
       });
     }
-    const drift = describeDrift(stored, service, instance, drifts?.existed(name) ?? false);
+    const drift = describeDrift(stored, service, instance, drifts?.existed(name) ?? false, resources);
     if (drift) {
       logger.warn(
         { service: name, drift, swarmReplicas: service?.spec.replicas, desired: stored.replicas },
