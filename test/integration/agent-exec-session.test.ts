@@ -263,6 +263,19 @@ describe("ContainerAgent.ExecSession", () => {
     }
   });
 
+  it("takes close_stdin twice as once, and refuses stdin after it with INVALID_ARGUMENT", async () => {
+    const { requests, reader } = open(fx.agent, {
+      item: { case: "open", value: { id: running, command: ["sh", "-c", "cat; sleep 4323"], stdin: true } },
+    });
+    requests.push(stdin("before\n"));
+    requests.push(closeStdin);
+    requests.push(closeStdin);
+    await reader.until((s) => text(s).includes("before"), "cat's output");
+    await until(async () => (await processList()).includes("sleep 4323"));
+    requests.push(stdin("after"));
+    await expectCode(reader.rest(), Code.InvalidArgument, "stdin:", "after close_stdin");
+  });
+
   it("refuses a terminal size of 0 or over 10000 in a resize, ending the session", async () => {
     for (const [rows, columns, field] of [
       [0, 80, "resize.rows"],

@@ -54,6 +54,7 @@ export interface SocketSession {
 
 /** Output and stdin over one hijacked connection, at the pace of each side. */
 export function socketSession(socket: Duplex, tty: boolean, operation: string): SocketSession {
+  let stdinClosed = false;
   let destroyedHere = false;
   const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
   // An error after the end is reported by the reader; an idle one must not crash the process.
@@ -74,14 +75,15 @@ export function socketSession(socket: Duplex, tty: boolean, operation: string): 
     output: output(),
     write: (data) =>
       new Promise((resolve, reject) => {
-        if (socket.writableEnded || socket.destroyed) {
+        if (stdinClosed || socket.writableEnded || socket.destroyed) {
           reject(new DockhandError("FailedPrecondition", `${operation}: stdin is closed`));
           return;
         }
         socket.write(data, (err) => (err ? reject(toEngineError(err, operation)) : resolve()));
       }),
     closeStdin: () => {
-      if (socket.writableEnded || socket.destroyed) return;
+      if (stdinClosed || socket.writableEnded || socket.destroyed) return;
+      stdinClosed = true;
       // The engine closes a terminal's output along with its stdin, so a terminal gets the
       // end-of-file key instead, as a person would type it; a pipe is half-closed.
       if (tty) socket.write(endOfFileKey);

@@ -32,6 +32,7 @@ export function createExecSession({
     session: InteractiveSession,
     open: ExecSessionOpen,
   ) {
+    let stdinClosed = false;
     for (;;) {
       const next = await iterator.next();
       if (next.done) {
@@ -42,6 +43,7 @@ export function createExecSession({
       switch (item.case) {
         case "stdin":
           if (!open.stdin) throw invalidArgument("stdin", "the session was opened without stdin (open.stdin is false)");
+          if (stdinClosed) throw invalidArgument("stdin", "sent after close_stdin");
           if (item.value.length > 0) await session.write(bytes(item.value));
           break;
         case "resize":
@@ -50,6 +52,7 @@ export function createExecSession({
           break;
         case "closeStdin":
           if (open.stdin) session.closeStdin();
+          stdinClosed = true;
           break;
         case "signal":
           await session.kill(signalOf(item.value));
