@@ -41,6 +41,17 @@ describe("swarm workload on three nodes", () => {
       .docker(["exec", c.id, ...argv])
       .then((out) => out.trim());
   const base = { image: testImage, init: true, stopGracePeriod: { seconds: 1n } };
+  /**
+   * What dockhand wrote reads back from Swarm as the same spec: a Scale to the same count writes
+   * nothing (the service's version stays), and status sees no drift.
+   */
+  const expectSpecStable = async (name: string, replicas: number) => {
+    const version = () => fixture.swarm.manager.docker(["service", "inspect", "--format", "{{.Version.Index}}", name]);
+    const before = await version();
+    await scaler().scale({ name, replicas });
+    expect(await version()).toBe(before);
+    expect((await status(name)).drift).toBeUndefined();
+  };
 
   it("mounts per-slot and named volumes (labelled on the node), tmpfs with its size and a read-only root; a moved slot starts empty on its new node", async () => {
     const name = fixture.service("vol");
@@ -73,6 +84,7 @@ describe("swarm workload on three nodes", () => {
     expect(await exec(slot1, "sh", "-c", "grep ' /scratch ' /proc/mounts")).toMatch(/tmpfs .*size=1024k/);
     expect(await exec(slot1, "sh", "-c", "touch /x 2>&1 || echo refused")).toMatch(/Read-only file system|refused/);
     await exec(slot1, "sh", "-c", "echo kept > /data/note");
+    await expectSpecStable(name, 2);
 
     // Swarm moves slot 1 when its node drains: its volume stays where it was written, and the new node makes an empty one.
     const oldNode = slot1.nodeName;
@@ -213,7 +225,9 @@ describe("swarm workload on three nodes", () => {
   it("runs the health check in each task: status counts healthy per task on every node, Scale waits for READY, an unhealthy task shows Swarm's reason", async () => {
     const name = fixture.service("health");
     await registry().createService({ service: { name, ...base, command: ["sleep", "3600"], healthCheck: fastCheck } });
-    const ready = (await scaler().scale({ name, replicas: 3, waitFor: ScaleWaitFor.READY })).status!;
+    // Deadlines, so a wait that never ends fails saying how far it got.
+    const ready = (await scaler().scale({ name, replicas: 3, waitFor: ScaleWaitFor.READY }, { timeoutMs: 90_000 }))
+      .status!;
     expect(ready.containers.map((c) => c.health)).toEqual([
       HealthStatus.HEALTHY,
       HealthStatus.HEALTHY,
@@ -232,11 +246,13 @@ describe("swarm workload on three nodes", () => {
         healthCheck: { command: ["false"], interval: { nanos: 200_000_000 }, retries: 1 },
       },
     });
-    const refused = await failureOf(scaler().scale({ name: sick, replicas: 1, waitFor: ScaleWaitFor.READY }));
+    const refused = await failureOf(
+      scaler().scale({ name: sick, replicas: 1, waitFor: ScaleWaitFor.READY }, { timeoutMs: 90_000 }),
+    );
     expect(refused.code).toBe(Code.FailedPrecondition);
     expect(refused.rawMessage).toMatch(/unhealthy/);
     await until(async () => (await status(sick)).failures.some((f) => /unhealthy/.test(f.reason)));
-    await scaler().scale({ name: sick, replicas: 0 });
+    await scaler().scale({ name: sick, replicas: 0 }, { timeoutMs: 60_000 });
     await registry().deleteService({ name, force: true });
     await registry().deleteService({ name: sick, force: true });
   });
@@ -285,6 +301,7 @@ describe("swarm workload on three nodes", () => {
       expect(status.containers.map((c) => c.health)).toEqual(Array(3).fill("HEALTH_STATUS_HEALTHY"));
       for (const c of status.containers) expect(fixture.hostnames()).toContain(c.nodeName);
       expect(new Set(status.containers.map((c) => c.nodeName)).size).toBeGreaterThan(1);
+      await expectSpecStable(name, 3);
       // Each slot's volume is <service>-<slot>-data on the node that runs it.
       for (const c of status.containers) {
         const volumes = await nodeOf(c.nodeName!).docker([
