@@ -91,6 +91,17 @@ describe("Swarm networks, secrets and configs of definitions", () => {
     expect(resources.fileId("secret", "db-v2")).toBe(fake.files.secret[0]!.id);
   });
 
+  it("joins an existing overlay by name as it is, and never removes it", async () => {
+    const fake = fakeSwarm();
+    fake.networks.push({ id: "ops", name: "ops-net", driver: "overlay", scope: "swarm", attachable: true, labels: {} });
+    const resources = createSwarmResources({ swarm: fake.swarm, secrets: values, instance: "i", logger });
+    await resources.ensure(stored({ networks: ["ops-net"] }).definition);
+    expect(resources.networkId("ops-net")).toBe("ops");
+    expect(fake.networks.map((n) => n.name)).toEqual(["plain", "ops-net"]);
+    expect(await resources.sweep([], [])).toEqual([]);
+    expect(fake.networks.map((n) => n.name)).toEqual(["plain", "ops-net"]);
+  });
+
   it("refuses a network of that name that is no overlay, naming the field", async () => {
     const resources = createSwarmResources({ swarm: fakeSwarm().swarm, secrets: values, instance: "i", logger });
     const failure = await resources.ensure(stored({ networks: ["plain"] }).definition).catch((e: unknown) => e);
