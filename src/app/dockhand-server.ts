@@ -10,6 +10,7 @@ import { readOrCreateInstanceId } from "../registry/instance-id.js";
 import { lockDataDir } from "../registry/data-dir-lock.js";
 import type { Orchestrator } from "../orchestrator/orchestrator.js";
 import { createOrchestrator } from "./orchestrators.js";
+import { checkSwarmDefinition } from "../orchestrator/swarm/swarm-service-spec.js";
 import { createAutoscaler } from "../orchestrator/autoscale/autoscaler.js";
 import { withAutoscaleStatus } from "../orchestrator/autoscale/autoscaled-orchestrator.js";
 import { instrumentEngine, type InstrumentOptions } from "../engine/instrumented-engine.js";
@@ -121,7 +122,11 @@ export async function startDockhandServer(options: DockhandServerOptions): Promi
     if (config.serviceFile) {
       // The genisys connector's services.py is read as literals, never executed.
       const read = config.serviceFile.endsWith(".py") ? readPythonServiceFile : readServiceFile;
-      const result = await applyServiceFile(registry, await read(config.serviceFile), secrets);
+      const fileDefinitions = await read(config.serviceFile);
+      // What only the local backend can run is refused here as CreateService refuses it on swarm.
+      if (config.orchestrator === "swarm")
+        for (const def of fileDefinitions) checkSwarmDefinition(def, `service file: services.${def.name}.`);
+      const result = await applyServiceFile(registry, fileDefinitions, secrets);
       logger.info({ file: config.serviceFile, ...result }, "applied service file");
     }
     const instance = await readOrCreateInstanceId(config.dataDir);
