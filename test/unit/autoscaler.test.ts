@@ -109,6 +109,16 @@ describe("the autoscaler", () => {
     await autoscaler.close();
   });
 
+  it("counts a sample above a replica's CPU limit (a CFS period's jitter) as the limit", async () => {
+    const { autoscaler, cpu, scales } = rig({ replicas: 2, autoscale: policy });
+    // The limit is one core (100 %): one replica at 113 % of it and one idle sit at the target.
+    cpu.set("c1", 113).set("c2", 0);
+    autoscaler.start();
+    expect(await autoscaler.evaluate("web")).toMatchObject({ value: 50, to: 2, outcome: "within_tolerance" });
+    expect(scales).toEqual([]);
+    await autoscaler.close();
+  });
+
   it("records the same hold once, and tells listeners only of new decisions", async () => {
     const { autoscaler, cpu, told } = rig({ replicas: 2, autoscale: policy });
     cpu.set("c1", 60).set("c2", 40);

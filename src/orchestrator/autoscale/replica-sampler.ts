@@ -45,12 +45,13 @@ export async function sampleReplicas(
       why: `no samples from ${running.length} running replica${running.length === 1 ? "" : "s"}: ${outOfReach}`,
     };
   }
+  // A replica cannot use more than its limit over time: a one-second sample above it is the
+  // CFS period's jitter, and taken as it is it would scale up a load that sits at the target.
+  const ofLimit = (percent: number, limited: boolean) => (limited ? Math.min(100, percent) : percent);
   const percents = samples.map((s) =>
     metric === "cpu_percent"
-      ? def.cpuMillis > 0
-        ? (s.cpuPercent / (def.cpuMillis / 10)) * 100
-        : s.cpuPercent
-      : (s.memoryUsageBytes / (def.memoryBytes || s.memoryLimitBytes || 1)) * 100,
+      ? ofLimit(def.cpuMillis > 0 ? (s.cpuPercent / (def.cpuMillis / 10)) * 100 : s.cpuPercent, def.cpuMillis > 0)
+      : ofLimit((s.memoryUsageBytes / (def.memoryBytes || s.memoryLimitBytes || 1)) * 100, true),
   );
   const average = percents.reduce((a, b) => a + b, 0) / percents.length;
   const note =
