@@ -12,6 +12,12 @@
  *   count), without the tolerance band and cooldowns, would have made on the same values (read
  *   from /metrics after each evaluation). Target 0.
  *
+ * Canary figures (the last section):
+ * - canary-promote: the time from Scaler.Promote (one canary waiting beside 5 old replicas) to
+ *   every replica on the new version, against today's rolling update of the same 6 replicas with
+ *   the same policy (batches of 2, a 0.5 s health gate), alternating, median of BENCH_ROUNDS.
+ *   Target <= 1.1x.
+ *
  * Everything runs on a dockerd of the benchmark's own (see startPrivateEngine), removed at the end.
  */
 import { performance } from "node:perf_hooks";
@@ -25,6 +31,7 @@ import { AutoscaleMetric } from "../gen/dockhand/v1/service_pb.js";
 import { testImage } from "../test/support/engine.js";
 import { sample } from "../test/support/metrics.js";
 import { cleanupOnExit, median, printFigure, startDockhandChild, startPrivateEngine } from "./support.js";
+import { measureCanaryPromote } from "./deploy/canary-promote.js";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const steadySeconds = Number(process.env.BENCH_SECONDS ?? 300);
@@ -170,7 +177,24 @@ try {
     digits: 0,
   });
 
-  // ---- Canary figures (to come) -----------------------------------------------------------
+  // ---- Canary figures ---------------------------------------------------------------------
+  // canary-promote: Promote to every replica on the new version, against today's rolling
+  // update of the same service with the same policy, alternating, median of BENCH_ROUNDS.
+  const canary = await measureCanaryPromote({
+    url: server.url,
+    name: `bench-canary-${run}`,
+    replicas: 6,
+    rounds,
+    log: (line) => console.error(`bench: canary-promote${line}`),
+  });
+  printFigure({
+    bench: "canary-promote",
+    unit: "s",
+    dockhand: median(canary.promote),
+    baseline: median(canary.rolling),
+    target: "<=1.1",
+    digits: 3,
+  });
 } finally {
   await cleanup();
 }
