@@ -31,7 +31,7 @@ interface Backend {
 /** Runs argv in a container of a status, where it runs (on a swarm: on its node); answers its output, trimmed. */
 type Exec = (container: { id: string; nodeName: string }, argv: string[]) => Promise<string>;
 
-function orchestratorContract(backend: () => Backend, exec: Exec) {
+function orchestratorContract(backend: () => Backend, exec: Exec, kind: "local" | "swarm") {
   const scaler = () => clientFor(Scaler, backend().server.url);
   const registry = () => clientFor(ServiceRegistry, backend().server.url);
   const status = async (name: string) => (await scaler().getStatus({ name })).status!;
@@ -225,7 +225,18 @@ function orchestratorContract(backend: () => Backend, exec: Exec) {
       expect(await exec(c, ["cat", "/data/slot"])).toBe(String(c.slot));
       expect(await exec(c, ["sh", "-c", "ls /data"])).toBe("slot");
     }
-    await registry().deleteService({ name, force: true, purgeVolumes: true });
+    if (kind === "local") {
+      const deleted = await registry().deleteService({ name, force: true, purgeVolumes: true });
+      expect(deleted.removedVolumes).toEqual([`${name}-1-data`, `${name}-2-data`, shared].sort());
+      return;
+    }
+    // Each node keeps its volumes, out of reach of dockhand on the manager: refused before anything is deleted.
+    const purge = await failureOf(registry().deleteService({ name, force: true, purgeVolumes: true }));
+    expect([purge.code, purge.rawMessage.split(":")[0]]).toEqual([Code.FailedPrecondition, "purge_volumes"]);
+    expect((await status(name)).running).toBe(2);
+    const unused = await failureOf(scaler().listUnusedVolumes({}));
+    expect([unused.code, unused.rawMessage.split(":")[0]]).toEqual([Code.FailedPrecondition, "ListUnusedVolumes"]);
+    await registry().deleteService({ name, force: true });
   });
 
   it("workload: a network where every container answers to the service's name, 1 → 3 → 1", async () => {
@@ -309,6 +320,7 @@ describe("orchestrator contract: local", () => {
   orchestratorContract(
     () => fixture,
     async (container, argv) => docker("exec", container.id, ...argv),
+    "local",
   );
 });
 
@@ -321,5 +333,6 @@ describe("orchestrator contract: swarm", () => {
       if (!node) throw new Error(`no node ${container.nodeName} in the test swarm`);
       return (await node.docker(["exec", container.id, ...argv])).trim();
     },
+    "swarm",
   );
 });

@@ -9,6 +9,7 @@ import { underServiceController } from "../service-controller.js";
 import type { ServiceLogLine as SwarmLogLine, SwarmEngine } from "../../engine/swarm.js";
 import { createSwarmServiceWriter } from "./swarm-service-writer.js";
 import { createSwarmResources } from "./swarm-resources.js";
+import { nodeVolumesOutOfReach } from "./swarm-service-spec.js";
 import type { SecretStore } from "../../registry/secret-store.js";
 import { createDriftRecord } from "./drift-record.js";
 import { buildStatus, currentTasks, hasHealthCheck, runningTasks } from "./swarm-status.js";
@@ -261,8 +262,12 @@ export function createSwarmBackend(options: SwarmOrchestratorOptions & { lock: K
       for await (const line of lines) all.push(await mark(line));
       yield* all.sort((a, b) => a.at.getTime() - b.at.getTime());
     },
-    purgeVolumes: async () => [],
-    unusedVolumes: async () => [],
+    purgeVolumes: async () => {
+      throw nodeVolumesOutOfReach("purge_volumes");
+    },
+    unusedVolumes: async () => {
+      throw nodeVolumesOutOfReach("ListUnusedVolumes");
+    },
     async orphans() {
       const result: OrphanView[] = [];
       for (const service of view.services()) {

@@ -52,6 +52,18 @@ export function checkSwarmDefinition(def: ServiceDefinition, prefix = "service."
   }
 }
 
+/**
+ * ListUnusedVolumes and `purge_volumes` on swarm: each node keeps its volumes, and dockhand
+ * speaks to the manager's API only, which neither lists nor removes a node's local volumes.
+ */
+export function nodeVolumesOutOfReach(field: string): DockhandError {
+  return new DockhandError(
+    "FailedPrecondition",
+    `${field}: on the swarm orchestrator each node keeps its own volumes, out of dockhand's reach (it talks to the manager only); list or remove them on each node (docker volume ls --filter label=dockhand.service=<name>)`,
+    { details: { field } },
+  );
+}
+
 /** The mounts of each task; volumes labelled as this dockhand's when a node creates them. */
 function swarmMounts(def: ServiceDefinition, ownership: Record<string, string>): SwarmMount[] {
   return (def.mounts ?? []).map((mount): SwarmMount => ({

@@ -7,6 +7,7 @@ import type { HostAccessPolicy } from "../container-agent/host-access-policy.js"
 import { checkDefinitionHostAccess, checkResolvedNetworks } from "./workload-access.js";
 import type { NetworkControl } from "../../engine/network-control.js";
 import { checkVolumeClashes } from "../../model/volume-names.js";
+import { nodeVolumesOutOfReach } from "../../orchestrator/swarm/swarm-service-spec.js";
 import type { SecretStore } from "../../registry/secret-store.js";
 import { createSecretHandlers } from "./secret-handlers.js";
 import { withFileVersions } from "../../registry/file-versions.js";
@@ -126,6 +127,8 @@ export function createServiceRegistryService({
     },
     async deleteService(req) {
       registry.get(req.name);
+      // Refused before anything is deleted: the swarm backend cannot reach the nodes' volumes.
+      if (req.purgeVolumes && orchestrator.kind === "swarm") throw nodeVolumesOutOfReach("purge_volumes");
       const removedContainers = await orchestrator.deleteService(req.name, req.force);
       return { removedContainers, removedVolumes: req.purgeVolumes ? await orchestrator.purgeVolumes(req.name) : [] };
     },
