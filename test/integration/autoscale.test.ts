@@ -115,6 +115,49 @@ describe("autoscaling on CPU, on the real engine", () => {
     }
   });
 
+  it("scales out on memory: a replica holding 38 % of its limit at a 20 % target", async () => {
+    const name = fixture.service("memory");
+    const registry = clientFor(ServiceRegistry, fixture.server.url);
+    const scaler = clientFor(Scaler, fixture.server.url);
+    // 6 MB in a tmpfs counts towards the container's memory: about 38 % of a 16 MiB limit.
+    const command = ["sh", "-c", "head -c 6000000 /dev/zero > /dev/shm/fill; sleep 3600"];
+    const service = {
+      name,
+      image: testImage,
+      command,
+      init: true,
+      resources: { memoryBytes: BigInt(16 * 1024 * 1024) },
+    };
+    await registry.createService({
+      service: {
+        ...service,
+        autoscale: {
+          minReplicas: 1,
+          maxReplicas: 2,
+          metric: AutoscaleMetric.MEMORY_PERCENT,
+          target: 20,
+          evaluationInterval: { seconds: 1n },
+          cooldownUp: { seconds: 0n },
+        },
+      },
+    });
+    try {
+      let status!: ServiceStatus;
+      await until(async () => {
+        status = (await scaler.getStatus({ name })).status!;
+        return status.desired === 2 && status.running === 2 && status.lastAutoscaleDecision?.fromReplicas === 1;
+      });
+      const decision = status.lastAutoscaleDecision!;
+      expect(decision).toMatchObject({ metric: AutoscaleMetric.MEMORY_PERCENT, toReplicas: 2, samples: 1, target: 20 });
+      expect(decision.value).toBeGreaterThan(22);
+      expect(decision.value).toBeLessThanOrEqual(100);
+      expect(decision.why).toMatch(/^memory [\d.]+% vs target 20% \(x[\d.]+\) over 1 replica: 1 -> 2$/);
+    } finally {
+      await registry.updateService({ service: { ...service, autoscale: create(AutoscalePolicySchema) } });
+      await scaler.scale({ name, replicas: 0, wait: true }).catch(() => undefined);
+    }
+  });
+
   it("runs the README's autoscaling example as written: the policy is stored and its first decision shows in status", async () => {
     const name = fixture.service("readme-web");
     const block = /<!-- readme-test: autoscale -->\n```bash\n([\s\S]*?)```/.exec(readFileSync("README.md", "utf8"));
