@@ -4,6 +4,8 @@ import type { ContainerStreams, StatsSample } from "../../src/engine/container-s
 import type { AutoscalePolicy } from "../../src/model/autoscale-policy.js";
 import { definitionWithDefaults, type StoredService } from "../../src/model/service-definition.js";
 import { createAutoscaler } from "../../src/orchestrator/autoscale/autoscaler.js";
+import { withAutoscaleStatus } from "../../src/orchestrator/autoscale/autoscaled-orchestrator.js";
+import type { Orchestrator } from "../../src/orchestrator/orchestrator.js";
 import type { ContainerStatusView, ServiceStatusView } from "../../src/orchestrator/service-status.js";
 
 const policy: AutoscalePolicy = {
@@ -154,6 +156,25 @@ describe("the autoscaler", () => {
     set({ autoscale: undefined });
     expect(autoscaler.lastDecision("web")).toBeUndefined();
     expect(await autoscaler.evaluate("web")).toBeUndefined();
+    await autoscaler.close();
+  });
+});
+
+describe("the orchestrator clients see", () => {
+  it("adds the last decision to status, and hands out the same object for the same view and decision", async () => {
+    const { autoscaler, cpu } = rig({ replicas: 1, autoscale: policy });
+    cpu.set("c1", 50);
+    const view = { name: "web", desired: 1 } as ServiceStatusView;
+    const inner = { peekStatus: () => view, status: async () => view, onStatusChange: () => () => undefined };
+    const orchestrator = withAutoscaleStatus(inner as unknown as Orchestrator, autoscaler);
+    expect(orchestrator.peekStatus("web")).toBe(view);
+    autoscaler.start();
+    const decision = await autoscaler.evaluate("web");
+    const first = orchestrator.peekStatus("web");
+    expect(first?.lastAutoscaleDecision).toBe(autoscaler.lastDecision("web"));
+    expect(first?.lastAutoscaleDecision?.why).toBe(decision?.why);
+    expect(orchestrator.peekStatus("web")).toBe(first);
+    expect(await orchestrator.status("web")).toBe(first);
     await autoscaler.close();
   });
 });

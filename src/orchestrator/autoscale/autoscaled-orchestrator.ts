@@ -9,9 +9,17 @@ import type { Autoscaler } from "./autoscaler.js";
  * autoscaler starts after the orchestrator and stops before it.
  */
 export function withAutoscaleStatus(inner: Orchestrator, autoscaler: Autoscaler): Orchestrator {
+  // The same cached view with the same decision is the same object, so whoever keys on a view's
+  // identity (the status fast path keeps each view's encoding) still finds it.
+  const attached = new WeakMap<ServiceStatusView, ServiceStatusView>();
   const attach = (view: ServiceStatusView): ServiceStatusView => {
     const decision = autoscaler.lastDecision(view.name);
-    return decision ? { ...view, lastAutoscaleDecision: decision } : view;
+    if (!decision) return view;
+    const known = attached.get(view);
+    if (known?.lastAutoscaleDecision === decision) return known;
+    const withDecision = { ...view, lastAutoscaleDecision: decision };
+    attached.set(view, withDecision);
+    return withDecision;
   };
   const status = async (name: string) => attach(await inner.status(name));
   const onStatusChange = (listener: (service: string) => void) => {
