@@ -8,12 +8,15 @@
  * - copy-in / copy-out: 100 MB file through CopyToContainerStream / CopyFromContainer against
  *   the engine's put-archive / get-archive (target >= 0.8x);
  * - exec-sessions-100: dockhand's RSS growth per idle session with 100 terminal sessions open,
- *   against this process's own growth holding 100 hijacked execs directly (target <= 64 KB).
+ *   against a plain Node process's growth holding 100 hijacked execs directly
+ *   (bench/exec-direct-sessions.ts; target <= 64 KB).
  * BENCH_EXEC_MB sets the size of the output and copies (default 100). The client asks for a 4 MiB
  * HTTP/2 stream window, as a bulk-transfer client does (`dockhand cp`): with the default 64 KiB,
  * a download waits for a window update every 64 KiB.
  */
+import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
 import type { Duplex } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "@connectrpc/connect";
@@ -234,22 +237,37 @@ async function dockhandIdleSessions(): Promise<() => Promise<void>> {
   };
 }
 
-async function directIdleSessions(): Promise<() => Promise<void>> {
-  const sockets: Duplex[] = [];
-  for (let i = 0; i < idleSessions; i++) {
-    const { socket } = await directExec(["sh"], true);
-    socket.resume();
-    sockets.push(socket);
-  }
-  return async () => {
-    for (const socket of sockets) socket.end("exit\n");
+/** The same number of execs held by a plain Node process of its own (bench/exec-direct-sessions.ts): its RSS growth per session, in KB. */
+async function directPerSessionKb(): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", "bench/exec-direct-sessions.ts", name, String(idleSessions)],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const expect = async (line: string) => {
+    const next = await lines.next();
+    if (next.value !== line) throw new Error(`the direct sessions' process said ${String(next.value)}, not ${line}`);
   };
+  await expect("loaded");
+  const kb = await perSessionKb(
+    () => memoryOf(child.pid!).rssMb,
+    async () => {
+      child.stdin.write("open\n");
+      await expect("opened");
+      return async () => void child.stdin.end();
+    },
+  );
+  await new Promise((resolve) => child.once("exit", resolve));
+  return kb;
 }
 
 try {
   // First, before the large transfers leave both processes' memory inflated and shrinking.
   const ours = await perSessionKb(() => memoryOf(server.pid).rssMb, dockhandIdleSessions);
-  const direct = await perSessionKb(() => process.memoryUsage().rss / 1024 / 1024, directIdleSessions);
+  const direct = await directPerSessionKb();
   printFigure({
     bench: "exec-sessions-100",
     unit: "KB/session",
