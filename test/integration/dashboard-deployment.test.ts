@@ -10,6 +10,7 @@ import { testImage } from "../support/engine.js";
 import { waitForText } from "../support/page-text.js";
 import { useTestServer } from "../support/server-fixture.js";
 import { until } from "../support/until.js";
+import { scaled } from "../support/time-scale.js";
 
 /** The service page shows a deployment's two versions, and Promote and Revert act on it. */
 describe("the dashboard's deployment panel", () => {
@@ -50,7 +51,10 @@ describe("the dashboard's deployment panel", () => {
     await screenshot(page, "deployment-canary");
     const worst = await lowestContrast(page);
     expect(worst.ratio, `lowest contrast: "${worst.text}"`).toBeGreaterThanOrEqual(4.5);
-    await page.locator("[data-deployment]").getByRole("button", { name: "Promote", exact: true }).click();
+    await page
+      .locator("[data-deployment]")
+      .getByRole("button", { name: "Promote", exact: true })
+      .click({ timeout: scaled(60_000) });
     await until(async () => (await scaler().getStatus({ name })).status?.update?.state === UpdateState.COMPLETED);
     // Done: no canary left, so the panel goes.
     await page.locator("[data-deployment]").waitFor({ state: "detached" });
@@ -60,7 +64,12 @@ describe("the dashboard's deployment panel", () => {
   it("Revert removes the canary and keeps the old version", async () => {
     const name = await canaryWaiting("dash-revert");
     const { page, pageErrors } = await openPage(browser, `${fx.server.url}/#/services/${name}`);
-    await page.locator("[data-deployment]").getByRole("button", { name: "Revert", exact: true }).click();
+    // The panel comes with the page's first status: waited for as long as a loaded machine needs.
+    await waitForText(page, "[data-col=canaries]", { equals: "1" });
+    await page
+      .locator("[data-deployment]")
+      .getByRole("button", { name: "Revert", exact: true })
+      .click({ timeout: scaled(60_000) });
     await until(async () => (await scaler().getStatus({ name })).status?.update?.state === UpdateState.ROLLED_BACK);
     await page.locator("[data-deployment]").waitFor({ state: "detached" });
     expect((await registry().getService({ name })).service?.command).toEqual(["sleep", "3600"]);

@@ -51,6 +51,8 @@ describe("self-healing on a real engine", () => {
       const now = await running(name);
       return now.length === 3 && !now.some((c) => c.id === first!.id || c.id === second!.id);
     });
+    // Status follows the engine: the new container shows once the pass that made it has read it.
+    await until(async () => (await scaler.getStatus({ name })).status?.running === 3);
     const status = (await scaler.getStatus({ name })).status!;
     expect(status.containers.map((c) => c.name)).toEqual([`${name}-1`, `${name}-2`, `${name}-3`]);
     expect(status.running).toBe(3);
